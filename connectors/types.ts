@@ -1,0 +1,49 @@
+/** Shapes shared by every source and sink: bytes come in as micro-batches of decoded records. */
+
+export type Headers = Record<string, string>;
+
+/** Where a record came from, as written to dead-letter headers and checkpoint manifests. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64; kept as decimal strings, like kafkajs. */
+  offset: string;
+}
+
+export interface DecodedRecord<T> extends RecordPosition {
+  key: string | null;
+  value: T;
+  timestamp: number;
+  headers: Headers;
+}
+
+/**
+ * A run of consecutive records from one partition. The source fetches nothing more for the partition
+ * until `ack()` resolves, and commits `lastOffset + 1` only then.
+ */
+export interface MicroBatch<T> {
+  topic: string;
+  partition: number;
+  records: DecodedRecord<T>[];
+  firstOffset: string;
+  lastOffset: string;
+  /** High watermark minus the offset after this batch, when known. */
+  lag: number;
+  /** Offset of the next record to read: `lastOffset + 1`. */
+  nextOffset: string;
+  ack(): Promise<void>;
+}
+
+/** Where decoding happens, so an error can name it. */
+export interface DecodeContext extends RecordPosition {}
+
+export interface Codec<T> {
+  readonly name: string;
+  encode(value: T): Buffer;
+  /** Throws `DecodeError` naming what was wrong; the caller dead-letters the bytes. */
+  decode(bytes: Buffer, context: DecodeContext): T;
+}
+
+export function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
