@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+import { errorMessage } from '../errors';
+import { UsageError, type Command } from './command';
+import { commands } from './commands';
+
+function help(): string {
+  const width = Math.max(...commands.map((command) => command.usage.length));
+  return [
+    'streamlearn: machine learning on Kafka streams',
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`),
+    '',
+    'Brokers come from --brokers, then KAFKA_BROKERS; with neither, a local broker is started.',
+  ].join('\n');
+}
+
+/** Longest match first, so `kafka start` wins over a command named `kafka`. */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const byLength = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  for (const command of byLength) {
+    const words = command.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+  }
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    process.stderr.write(`unknown command "${argv.join(' ')}"\n\n${help()}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n${command.summary}\n`);
+    return;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals });
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`streamlearn ${command.name}: ${errorMessage(err)}\n${usage ? `usage: ${command.usage}\n` : ''}`);
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2));
+}
