@@ -16,3 +16,11 @@ export function projectRoot(from: string = __dirname): string {
 export function cacheDir(...parts: string[]): string {
   return join(process.env.STREAMLEARN_CACHE_DIR ?? join(projectRoot(), '.cache'), ...parts);
 }
+
+let version: string | undefined;
+
+/** streamlearn's own version, as written into checkpoint manifests. */
+export function libraryVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}

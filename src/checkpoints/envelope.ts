@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { libraryVersion } from '../paths';
+import { CheckpointError } from '../errors';
+import type { ModelState } from '../state';
+import { arraysFromArrow, arraysToArrow } from './arrow-arrays';
+import { CHECKPOINT_FORMAT, type CheckpointManifest } from './manifest';
+
+/** "SLCK", then a format byte, then a big-endian u32 manifest length, the manifest JSON and the payload. */
+const MAGIC = Buffer.from('SLCK', 'ascii');
+const HEADER_BYTES = MAGIC.length + 1 + 4;
+const ENVELOPE_VERSION = 1;
+
+export type ManifestFields = Omit<CheckpointManifest, 'format' | 'model' | 'payloadBytes' | 'payloadSha256' | 'chunks' | 'createdAt' | 'libraryVersion'> &
+  Partial<Pick<CheckpointManifest, 'createdAt' | 'libraryVersion'>>;
+
+export interface Checkpoint {
+  manifest: CheckpointManifest;
+  state: ModelState;
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+
+export function buildCheckpoint(fields: ManifestFields, state: ModelState): { manifest: CheckpointManifest; payload: Uint8Array } {
+  const payload = arraysToArrow(state.arrays);
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    createdAt: new Date().toISOString(),
+    libraryVersion: libraryVersion(),
+    ...fields,
+    model: { kind: state.kind, stateVersion: state.version, config: state.config },
+    payloadBytes: payload.byteLength,
+    payloadSha256: sha256(payload),
+  };
+  return { manifest, payload };
+}
+
+export function encodeEnvelope(manifest: CheckpointManifest, inlinePayload: Uint8Array): Buffer {
+  const json = Buffer.from(JSON.stringify(manifest), 'utf8');
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header, 0);
+  header.writeUInt8(ENVELOPE_VERSION, MAGIC.length);
+  header.writeUInt32BE(json.length, MAGIC.length + 1);
+  return Buffer.concat([header, json, inlinePayload]);
+}
+
+export function decodeEnvelope(bytes: Buffer, where: string): { manifest: CheckpointManifest; inlinePayload: Buffer } {
+  if (bytes.length < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new CheckpointError(`${where}: not a streamlearn checkpoint (bad magic)`);
+  }
+  const envelopeVersion = bytes.readUInt8(MAGIC.length);
+  if (envelopeVersion !== ENVELOPE_VERSION) throw new CheckpointError(`${where}: envelope version ${envelopeVersion} is not supported`);
+  const length = bytes.readUInt32BE(MAGIC.length + 1);
+  if (HEADER_BYTES + length > bytes.length) throw new CheckpointError(`${where}: manifest length ${length} runs past the record`);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(bytes.subarray(HEADER_BYTES, HEADER_BYTES + length).toString('utf8')) as CheckpointManifest;
+  } catch (err) {
+    throw new CheckpointError(`${where}: manifest is not valid JSON`, { cause: err });
+  }
+  if (manifest.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where}: format "${String(manifest.format)}" is not ${CHECKPOINT_FORMAT}`);
+  return { manifest, inlinePayload: bytes.subarray(HEADER_BYTES + length) };
+}
+
+/** Verifies the hash, then rebuilds the model state. A mismatch is refused: a model is never half-loaded. */
+export function openCheckpoint(manifest: CheckpointManifest, payload: Uint8Array): Checkpoint {
+  const where = `checkpoint ${manifest.modelId} v${manifest.version}`;
+  if (payload.byteLength !== manifest.payloadBytes) {
+    throw new CheckpointError(`${where}: payload is ${payload.byteLength} bytes, manifest says ${manifest.payloadBytes}`);
+  }
+  const actual = sha256(payload);
+  if (actual !== manifest.payloadSha256) throw new CheckpointError(`${where}: payload SHA-256 ${actual} does not match manifest ${manifest.payloadSha256}`);
+  const { kind, stateVersion, config } = manifest.model;
+  return { manifest, state: { kind, version: stateVersion, config, arrays: arraysFromArrow(payload) } };
+}

@@ -1,0 +1,103 @@
+import { arraysFromArrow, arraysToArrow } from '../../../src/checkpoints/arrow-arrays';
+import { buildCheckpoint, decodeEnvelope, encodeEnvelope, openCheckpoint } from '../../../src/checkpoints/envelope';
+import { checkpointRecords, chunkTombstones, createCheckpointAssembler } from '../../../src/checkpoints/records';
+import { CheckpointError } from '../../../src/errors';
+import type { ModelState } from '../../../src/state';
+
+function sampleState(size: number): ModelState {
+  const weights = new Float64Array(size).map((_, i) => Math.sin(i) * 1e-3 + (i % 7 === 0 ? Number.MIN_VALUE : 0));
+  const f32 = new Float32Array(size / 2).map((_, i) => Math.cos(i));
+  return {
+    kind: 'test-model',
+    version: 3,
+    config: { stepSize: 0.1, nested: { list: [1, 'two', null] } },
+    arrays: { weights, f32, counts: new Int32Array([-1, 0, 2 ** 31 - 1]), ids: new Uint32Array([2 ** 32 - 1]), empty: new Float64Array(0), flags: new Uint8Array([0, 255]) },
+  };
+}
+
+const fields = { modelId: 'ctr', version: 7, offsets: [{ topic: 'events', partition: 0, offset: '1234' }], examplesSeen: 1234, metrics: { logLoss: 0.5 } };
+
+function expectSameArrays(a: ModelState['arrays'], b: ModelState['arrays']): void {
+  expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+  for (const name of Object.keys(a)) {
+    expect(b[name].constructor).toBe(a[name].constructor);
+    expect(Buffer.from(b[name].buffer, b[name].byteOffset, b[name].byteLength).equals(Buffer.from(a[name].buffer, a[name].byteOffset, a[name].byteLength))).toBe(true);
+  }
+}
+
+describe('checkpoint payload (Arrow IPC)', () => {
+  it('round-trips every dtype bit for bit', () => {
+    const state = sampleState(1000);
+    expectSameArrays(state.arrays, arraysFromArrow(arraysToArrow(state.arrays)));
+  });
+});
+
+describe('checkpoint envelope', () => {
+  it('carries the manifest and rebuilds the state after checking the hash', () => {
+    const state = sampleState(100);
+    const { manifest, payload } = buildCheckpoint(fields, state);
+    expect(manifest.payloadSha256).toMatch(/^[0-9a-f]{64}$/);
+    const decoded = decodeEnvelope(encodeEnvelope(manifest, payload), 'test');
+    const opened = openCheckpoint(decoded.manifest, decoded.inlinePayload);
+    expect(opened.manifest.offsets).toEqual(fields.offsets);
+    expect(opened.state.config).toEqual(state.config);
+    expect(opened.state.kind).toBe('test-model');
+    expectSameArrays(state.arrays, opened.state.arrays);
+  });
+
+  it('refuses a payload whose hash does not match', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(100));
+    const tampered = Buffer.from(payload);
+    tampered[tampered.length - 20] ^= 1;
+    expect(() => openCheckpoint(manifest, tampered)).toThrow(/SHA-256/);
+  });
+
+  it('refuses bytes that are not a checkpoint', () => {
+    expect(() => decodeEnvelope(Buffer.from('{"json":true}'), 'model-topic[0]@5')).toThrow(/model-topic\[0\]@5: not a streamlearn checkpoint/);
+  });
+});
+
+describe('checkpoint records', () => {
+  it('publishes a small checkpoint as one record keyed by model id', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(100));
+    const records = checkpointRecords(manifest, payload);
+    expect(records).toHaveLength(1);
+    expect(records[0].key).toBe('ctr');
+    expect(createCheckpointAssembler('ctr').push(records[0], 'r0')?.manifest.version).toBe(7);
+  });
+
+  it('chunks a large checkpoint, manifest last, and reassembles it', () => {
+    const state = sampleState(200_000);
+    const { manifest, payload } = buildCheckpoint(fields, state);
+    const records = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
+    expect(records.length).toBeGreaterThan(10);
+    for (const record of records) expect(record.value!.length).toBeLessThanOrEqual(100_000);
+    expect(records[records.length - 1].key).toBe('ctr');
+    const assembler = createCheckpointAssembler('ctr');
+    const results = records.map((record, i) => assembler.push(record, `r${i}`));
+    expect(results.slice(0, -1).every((r) => r === undefined)).toBe(true);
+    expectSameArrays(state.arrays, results[results.length - 1]!.state.arrays);
+    expect(chunkTombstones(JSON.parse(JSON.stringify(decodeEnvelope(records[records.length - 1].value!, 'm').manifest))).map((r) => r.key)).toEqual(
+      records.slice(0, -1).map((r) => r.key),
+    );
+  });
+
+  it('says what to change when a checkpoint is too large for the topic', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(200_000));
+    expect(() => checkpointRecords(manifest, payload, { maxMessageBytes: 100_000, maxChunks: 4 })).toThrow(CheckpointError);
+    expect(() => checkpointRecords(manifest, payload, { maxMessageBytes: 100_000, maxChunks: 4 })).toThrow(/Raise max.message.bytes/);
+  });
+
+  it('names the missing chunk instead of loading a partial model', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(200_000));
+    const records = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
+    const assembler = createCheckpointAssembler('ctr');
+    records.filter((_, i) => i !== 3).slice(0, -1).forEach((record) => assembler.push(record, 'chunk'));
+    expect(() => assembler.push(records[records.length - 1], 'manifest@9')).toThrow(/manifest@9: chunk 3 of/);
+  });
+
+  it('ignores other models on the same topic', () => {
+    const { manifest, payload } = buildCheckpoint({ ...fields, modelId: 'other' }, sampleState(100));
+    expect(createCheckpointAssembler('ctr').push(checkpointRecords(manifest, payload)[0], 'r')).toBeUndefined();
+  });
+});
