@@ -1,14 +1,17 @@
-import { Field, Float32, Float64, Int32, List, Uint32, Uint8, Utf8, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
+import { Field, Float32, Float64, Int16, Int32, Int8, List, Uint16, Uint32, Uint8, Utf8, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
 import { CheckpointError } from '../errors';
 import type { StateArray } from '../state';
 
-type DtypeName = 'float64' | 'float32' | 'int32' | 'uint32' | 'uint8';
+type DtypeName = 'float64' | 'float32' | 'int32' | 'uint32' | 'int16' | 'uint16' | 'int8' | 'uint8';
 
 const DTYPES: Record<DtypeName, { arrow: () => DataType; array: new (length: number) => StateArray }> = {
   float64: { arrow: () => new Float64(), array: Float64Array },
   float32: { arrow: () => new Float32(), array: Float32Array },
   int32: { arrow: () => new Int32(), array: Int32Array },
   uint32: { arrow: () => new Uint32(), array: Uint32Array },
+  int16: { arrow: () => new Int16(), array: Int16Array },
+  uint16: { arrow: () => new Uint16(), array: Uint16Array },
+  int8: { arrow: () => new Int8(), array: Int8Array },
   uint8: { arrow: () => new Uint8(), array: Uint8Array },
 };
 
@@ -17,6 +20,9 @@ function dtypeOf(array: StateArray): DtypeName {
   if (array instanceof Float32Array) return 'float32';
   if (array instanceof Int32Array) return 'int32';
   if (array instanceof Uint32Array) return 'uint32';
+  if (array instanceof Int16Array) return 'int16';
+  if (array instanceof Uint16Array) return 'uint16';
+  if (array instanceof Int8Array) return 'int8';
   return 'uint8';
 }
 

@@ -4,12 +4,13 @@ import type { CheckpointManifest } from './manifest';
 
 /** One Kafka record of the model topic: a manifest keyed by model id, or a payload chunk. */
 export interface CheckpointRecord {
-  key: string;
+  /** Null only on records that are not ours; they are skipped. */
+  key: string | null;
   value: Buffer | null;
 }
 
 export interface ChunkingOptions {
-  /** The model topic's `max.message.bytes`; Kafka's default is 1,048,588. */
+  /** The model topic's `max.message.bytes`, less headroom; Kafka's default is 1,048,588. */
   maxMessageBytes?: number;
   /** Refuse checkpoints that would need more chunks than this. */
   maxChunks?: number;
@@ -25,10 +26,14 @@ const chunkPrefix = (modelId: string, version: number): string => `${modelId}/v$
  * record is one record keyed by model id, so compaction keeps exactly the latest. A larger one is cut
  * into chunk records sent first, each under its own key, then the manifest that names them.
  */
-export function checkpointRecords(manifest: CheckpointManifest, payload: Uint8Array, options: ChunkingOptions = {}): CheckpointRecord[] {
-  const { maxMessageBytes = 1_048_588, maxChunks = 4096 } = options;
+export function checkpointRecords(
+  manifest: CheckpointManifest,
+  payload: Uint8Array,
+  options: ChunkingOptions = {},
+): { records: CheckpointRecord[]; manifest: CheckpointManifest } {
+  const { maxMessageBytes = 1_000_000, maxChunks = 4096 } = options;
   const inline = encodeEnvelope(manifest, payload);
-  if (inline.length + RECORD_OVERHEAD <= maxMessageBytes) return [{ key: manifest.modelId, value: inline }];
+  if (inline.length + RECORD_OVERHEAD <= maxMessageBytes) return { records: [{ key: manifest.modelId, value: inline }], manifest };
 
   const chunkBytes = maxMessageBytes - RECORD_OVERHEAD;
   const count = Math.ceil(payload.byteLength / chunkBytes);
@@ -45,8 +50,9 @@ export function checkpointRecords(manifest: CheckpointManifest, payload: Uint8Ar
     const slice = payload.subarray(i * chunkBytes, Math.min(payload.byteLength, (i + 1) * chunkBytes));
     records.push({ key: `${keyPrefix}${i}`, value: Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength) });
   }
-  records.push({ key: manifest.modelId, value: encodeEnvelope({ ...manifest, chunks: { count, keyPrefix } }, new Uint8Array(0)) });
-  return records;
+  const chunked = { ...manifest, chunks: { count, keyPrefix } };
+  records.push({ key: manifest.modelId, value: encodeEnvelope(chunked, new Uint8Array(0)) });
+  return { records, manifest: chunked };
 }
 
 /** Tombstones for the chunks of an older version, so compaction can drop them. */
@@ -64,6 +70,7 @@ export function createCheckpointAssembler(modelId?: string): { push(record: Chec
   const chunks = new Map<string, Buffer>();
   return {
     push({ key, value }, where) {
+      if (key === null) return undefined;
       if (value === null) {
         chunks.delete(key);
         return undefined;

@@ -11,7 +11,7 @@ function sampleState(size: number): ModelState {
     kind: 'test-model',
     version: 3,
     config: { stepSize: 0.1, nested: { list: [1, 'two', null] } },
-    arrays: { weights, f32, counts: new Int32Array([-1, 0, 2 ** 31 - 1]), ids: new Uint32Array([2 ** 32 - 1]), empty: new Float64Array(0), flags: new Uint8Array([0, 255]) },
+    arrays: { weights, f32, counts: new Int32Array([-1, 0, 2 ** 31 - 1]), ids: new Uint32Array([2 ** 32 - 1]), empty: new Float64Array(0), flags: new Uint8Array([0, 255]), shorts: new Int16Array([-32768, 7]), ushorts: new Uint16Array([65535]), bytes: new Int8Array([-128, 127]) },
   };
 }
 
@@ -60,7 +60,7 @@ describe('checkpoint envelope', () => {
 describe('checkpoint records', () => {
   it('publishes a small checkpoint as one record keyed by model id', () => {
     const { manifest, payload } = buildCheckpoint(fields, sampleState(100));
-    const records = checkpointRecords(manifest, payload);
+    const { records } = checkpointRecords(manifest, payload);
     expect(records).toHaveLength(1);
     expect(records[0].key).toBe('ctr');
     expect(createCheckpointAssembler('ctr').push(records[0], 'r0')?.manifest.version).toBe(7);
@@ -69,7 +69,7 @@ describe('checkpoint records', () => {
   it('chunks a large checkpoint, manifest last, and reassembles it', () => {
     const state = sampleState(200_000);
     const { manifest, payload } = buildCheckpoint(fields, state);
-    const records = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
+    const { records } = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
     expect(records.length).toBeGreaterThan(10);
     for (const record of records) expect(record.value!.length).toBeLessThanOrEqual(100_000);
     expect(records[records.length - 1].key).toBe('ctr');
@@ -90,7 +90,7 @@ describe('checkpoint records', () => {
 
   it('names the missing chunk instead of loading a partial model', () => {
     const { manifest, payload } = buildCheckpoint(fields, sampleState(200_000));
-    const records = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
+    const { records } = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
     const assembler = createCheckpointAssembler('ctr');
     records.filter((_, i) => i !== 3).slice(0, -1).forEach((record) => assembler.push(record, 'chunk'));
     expect(() => assembler.push(records[records.length - 1], 'manifest@9')).toThrow(/manifest@9: chunk 3 of/);
@@ -98,6 +98,6 @@ describe('checkpoint records', () => {
 
   it('ignores other models on the same topic', () => {
     const { manifest, payload } = buildCheckpoint({ ...fields, modelId: 'other' }, sampleState(100));
-    expect(createCheckpointAssembler('ctr').push(checkpointRecords(manifest, payload)[0], 'r')).toBeUndefined();
+    expect(createCheckpointAssembler('ctr').push(checkpointRecords(manifest, payload).records[0], 'r')).toBeUndefined();
   });
 });

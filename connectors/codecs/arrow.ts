@@ -1,0 +1,112 @@
+import { DataType, Precision, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { ConfigError, DecodeError, errorMessage } from '../../src/errors';
+import type { Codec } from '../types';
+import { decodeFailure, encodeFailure } from './decode-failure';
+
+export interface ArrowCodecOptions {
+  /** Reject tables with NaN or ±Infinity in a (non-null) float cell (NONFINITE). Default true. */
+  rejectNonFinite?: boolean;
+}
+
+/** Column inputs for `tableFromColumns`; typed arrays are wrapped without copying. */
+export type ColumnValues = Float64Array | Float32Array | Int32Array | readonly string[];
+
+/** What `numericColumn` returns: the typed arrays Arrow stores 32- and 64-bit numbers in. */
+export type NumericArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
+
+/** Float16 cells are stored as raw bits: all exponent bits set means ±Infinity or NaN. */
+const HALF_EXPONENT = 0x7c00;
+
+/** The first row at or after `from` holding NaN or ±Infinity, or -1. Kept tight: it runs over every float cell. */
+function nextNonFinite(values: ArrayLike<number>, length: number, precision: Precision, from: number): number {
+  if (precision === Precision.HALF) {
+    for (let row = from; row < length; row++) if ((values[row] & HALF_EXPONENT) === HALF_EXPONENT) return row;
+  } else {
+    for (let row = from; row < length; row++) if (!Number.isFinite(values[row])) return row;
+  }
+  return -1;
+}
+
+/**
+ * Names the first NaN or ±Infinity in a top-level float column, by column and row, or returns undefined.
+ * Null cells are skipped: their storage may hold anything.
+ */
+export function findNonFinite(table: Table): string | undefined {
+  for (const [index, field] of table.schema.fields.entries()) {
+    if (!DataType.isFloat(field.type)) continue;
+    const precision = field.type.precision;
+    let rowOffset = 0;
+    for (const data of (table.getChildAt(index) as Vector).data) {
+      const values = data.values as ArrayLike<number>;
+      for (let row = nextNonFinite(values, data.length, precision, 0); row >= 0; row = nextNonFinite(values, data.length, precision, row + 1)) {
+        if (data.nullCount > 0 && !data.getValid(row)) continue;
+        const cell = precision === Precision.HALF ? 'a non-finite half float' : String(values[row]);
+        return `column ${JSON.stringify(field.name)} row ${rowOffset + row} is ${cell}`;
+      }
+      rowOffset += data.length;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Arrow IPC stream format, one record batch (many rows) per message. Values stay columnar: decoding wraps
+ * the message's buffers (copying a column only when its buffer is misaligned), it never builds row objects.
+ */
+export function createArrowCodec({ rejectNonFinite = true }: ArrowCodecOptions = {}): Codec<Table> {
+  return {
+    name: 'arrow',
+    encode(table) {
+      const found = rejectNonFinite ? findNonFinite(table) : undefined;
+      if (found) throw encodeFailure('arrow', 'NONFINITE', found);
+      const ipc = tableToIPC(table, 'stream');
+      return Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength);
+    },
+    decode(bytes, context) {
+      let table: Table;
+      try {
+        table = tableFromIPC(bytes);
+      } catch (err) {
+        throw decodeFailure('arrow', 'MALFORMED', context, `not an Arrow IPC stream: ${errorMessage(err)}`, err);
+      }
+      // tableFromIPC returns an empty table, without error, for bytes that hold no schema message at all.
+      if (table.schema.fields.length === 0) throw decodeFailure('arrow', 'MALFORMED', context, 'no Arrow schema (empty, or not an IPC stream)');
+      const found = rejectNonFinite ? findNonFinite(table) : undefined;
+      if (found) throw decodeFailure('arrow', 'NONFINITE', context, found);
+      return table;
+    },
+  };
+}
+
+/** Builds a table from equally long named columns: typed arrays without copying, strings as Utf8. */
+export function tableFromColumns(columns: Readonly<Record<string, ColumnValues>>): Table {
+  const entries = Object.entries(columns);
+  if (entries.length === 0) throw new ConfigError('tableFromColumns: at least one column is needed');
+  const rows = entries[0][1].length;
+  const vectors: Record<string, Vector> = {};
+  for (const [name, values] of entries) {
+    if (values.length !== rows) throw new ConfigError(`tableFromColumns: column ${JSON.stringify(name)} has ${values.length} rows, ${JSON.stringify(entries[0][0])} has ${rows}`);
+    vectors[name] = ArrayBuffer.isView(values) ? makeVector(values) : vectorFromArray(values, new Utf8());
+  }
+  return new Table(vectors);
+}
+
+function isNumericType(type: DataType): boolean {
+  if (DataType.isInt(type)) return type.bitWidth <= 32;
+  return DataType.isFloat(type) && type.precision !== Precision.HALF;
+}
+
+/**
+ * A numeric column's values as a typed array: a view on the table's memory when the column is one chunk,
+ * a copy when it spans several batches. Throws a SCHEMA `DecodeError` for a missing, non-numeric
+ * (including 64-bit integer and half float) or nullable-with-nulls column, whose storage would mislead.
+ */
+export function numericColumn(table: Table, name: string): NumericArray {
+  const column = table.getChild(name);
+  if (column === null) {
+    throw new DecodeError('SCHEMA', `arrow table has no column ${JSON.stringify(name)} (columns: ${table.schema.names.join(', ')})`);
+  }
+  if (!isNumericType(column.type)) throw new DecodeError('SCHEMA', `arrow column ${JSON.stringify(name)} is ${String(column.type)}, not a 8-32 bit integer or 32/64 bit float`);
+  if (column.nullCount > 0) throw new DecodeError('SCHEMA', `arrow column ${JSON.stringify(name)} has ${column.nullCount} null cells`);
+  return column.toArray() as NumericArray;
+}

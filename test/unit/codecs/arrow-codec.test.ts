@@ -1,0 +1,149 @@
+import { Float16, Float64, Table, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { createArrowCodec, numericColumn, tableFromColumns } from '../../../connectors/codecs/arrow';
+import { ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
+import { createRandom } from '../../../src/random';
+
+const context = { topic: 'batches', partition: 1, offset: '9000' };
+
+function decodeError(decode: () => unknown): DecodeError {
+  try {
+    decode();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DecodeError);
+    return err as DecodeError;
+  }
+  throw new Error('expected a DecodeError');
+}
+
+function bytesOf(array: ArrayBufferView): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+function randomColumns(rows: number, seed: number) {
+  const random = createRandom(seed);
+  const f64 = Float64Array.from({ length: rows }, () => random.gaussian() * 10 ** (random.nextInt(600) - 300));
+  f64.set([0, -0, Number.MIN_VALUE, -Number.MAX_VALUE], 0);
+  return {
+    f64,
+    f32: Float32Array.from({ length: rows }, () => random.gaussian()),
+    i32: Int32Array.from({ length: rows }, () => random.nextInt(2 ** 32) - 2 ** 31),
+    label: Array.from({ length: rows }, (_, i) => `row ${i} ${'é'.repeat(i % 3)}`),
+  };
+}
+
+describe('createArrowCodec', () => {
+  const codec = createArrowCodec();
+
+  it('round-trips 10,000 rows with numeric columns bit for bit, as columns', () => {
+    const columns = randomColumns(10_000, 11);
+    const decoded = codec.decode(codec.encode(tableFromColumns(columns)), context);
+    expect(decoded.numRows).toBe(10_000);
+    expect(decoded.schema.names).toEqual(['f64', 'f32', 'i32', 'label']);
+    for (const name of ['f64', 'f32', 'i32'] as const) {
+      const column = numericColumn(decoded, name);
+      expect(column.constructor).toBe(columns[name].constructor);
+      expect(bytesOf(column).equals(bytesOf(columns[name]))).toBe(true);
+    }
+    expect(decoded.getChild('label')?.toArray()).toEqual(columns.label);
+  });
+
+  it('keeps NaN payloads and infinities bit for bit when rejectNonFinite is off', () => {
+    const lenient = createArrowCodec({ rejectNonFinite: false });
+    const bits = new BigUint64Array([0x7ff8000000000001n, 0xfff0000000000000n, 0x7ff0000000000000n, 0x7ff4000000000abcn]);
+    const decoded = lenient.decode(lenient.encode(tableFromColumns({ x: new Float64Array(bits.buffer) })), context);
+    expect(bytesOf(numericColumn(decoded, 'x')).equals(bytesOf(bits))).toBe(true);
+  });
+
+  it('decodes columns as views on the message bytes when aligned', () => {
+    const bytes = codec.encode(tableFromColumns({ x: new Float64Array([1, 2, 3]) }));
+    expect(numericColumn(codec.decode(bytes, context), 'x').buffer).toBe(bytes.buffer);
+    const shifted = Buffer.alloc(bytes.length + 3).fill(7);
+    bytes.copy(shifted, 3);
+    expect(Array.from(numericColumn(codec.decode(shifted.subarray(3), context), 'x'))).toEqual([1, 2, 3]);
+  });
+
+  it.each([
+    ['empty bytes', Buffer.alloc(0)],
+    ['text', Buffer.from('not an arrow stream at all')],
+    ['JSON', Buffer.from('{"a":1}')],
+  ])('rejects %s (MALFORMED), naming the position', (_what, bytes) => {
+    const error = decodeError(() => codec.decode(bytes, context));
+    expect(error.code).toBe('MALFORMED');
+    expect(error.message).toMatch(/^batches\/1@9000: arrow: /);
+  });
+
+  it('rejects a truncated stream (MALFORMED)', () => {
+    const bytes = codec.encode(tableFromColumns({ x: new Float64Array(100) }));
+    expect(decodeError(() => codec.decode(bytes.subarray(0, bytes.length - 100), context)).code).toBe('MALFORMED');
+  });
+
+  it('rejects a non-finite float, naming column and row across record batches (NONFINITE)', () => {
+    const first = tableFromColumns({ id: Int32Array.from({ length: 5 }, (_, i) => i), y: new Float32Array(5) });
+    const values = new Float32Array(5);
+    values[3] = Number.NEGATIVE_INFINITY;
+    const second = tableFromColumns({ id: new Int32Array(5), y: values });
+    const bytes = createArrowCodec({ rejectNonFinite: false }).encode(first.concat(second));
+    const error = decodeError(() => codec.decode(bytes, context));
+    expect(error.code).toBe('NONFINITE');
+    expect(error.message).toContain('batches/1@9000');
+    expect(error.message).toContain('column "y" row 8 is -Infinity');
+  });
+
+  it('ignores whatever a null float cell stores', () => {
+    const data = makeData({ type: new Float64(), length: 2, nullCount: 1, data: new Float64Array([1, Number.NaN]), nullBitmap: new Uint8Array([0b01]) });
+    const table = new Table({ x: makeVector(data) });
+    const decoded = codec.decode(Buffer.from(tableToIPC(table, 'stream')), context);
+    expect(decoded.getChild('x')?.get(1)).toBeNull();
+  });
+
+  it('finds non-finite half floats by their exponent bits', () => {
+    const data = makeData({ type: new Float16(), length: 3, data: new Uint16Array([0x3c00, 0x7bff, 0xfe00]) });
+    const bytes = Buffer.from(tableToIPC(new Table({ h: makeVector(data) }), 'stream'));
+    expect(() => codec.decode(bytes, context)).toThrow('column "h" row 2 is a non-finite half float');
+  });
+
+  it('refuses to encode a non-finite float unless allowed', () => {
+    const table = tableFromColumns({ x: new Float64Array([0, Number.NaN]) });
+    expect(() => codec.encode(table)).toThrow(NonFiniteError);
+    expect(() => codec.encode(table)).toThrow('column "x" row 1 is NaN');
+  });
+});
+
+describe('tableFromColumns', () => {
+  it('wraps typed arrays without copying and makes strings Utf8', () => {
+    const x = new Float64Array([1, 2]);
+    const table = tableFromColumns({ x, s: ['a', 'b'] });
+    expect(numericColumn(table, 'x').buffer).toBe(x.buffer);
+    expect(String(table.getChild('s')?.type)).toBe('Utf8');
+  });
+
+  it('rejects no columns and columns of different lengths', () => {
+    expect(() => tableFromColumns({})).toThrow(ConfigError);
+    expect(() => tableFromColumns({ a: new Int32Array(2), b: ['x'] })).toThrow('"b" has 1 rows');
+  });
+});
+
+describe('numericColumn', () => {
+  const table = new Table({
+    label: vectorFromArray(['a', 'b']),
+    maybe: vectorFromArray([1, null], new Float64()),
+    big: makeVector(new BigInt64Array([1n, 2n])),
+  });
+
+  it.each([
+    ['missing', 'nope', 'has no column "nope" (columns: label, maybe, big)'],
+    ['string', 'label', 'is Dictionary<Int32, Utf8>'],
+    ['64-bit integer', 'big', 'is Int64'],
+    ['with nulls', 'maybe', 'has 1 null cells'],
+  ])('rejects a %s column (SCHEMA)', (_what, name, message) => {
+    const error = decodeError(() => numericColumn(table, name));
+    expect(error.code).toBe('SCHEMA');
+    expect(error.message).toContain(message);
+  });
+
+  it('concatenates a column spread over several record batches', () => {
+    const a = tableFromColumns({ x: new Int32Array([1, 2]) });
+    const b = tableFromColumns({ x: new Int32Array([3]) });
+    expect(Array.from(numericColumn(a.concat(b), 'x'))).toEqual([1, 2, 3]);
+  });
+});
