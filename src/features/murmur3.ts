@@ -36,17 +36,12 @@ export function murmur3Bytes(bytes: Uint8Array, seed = 0): number {
   for (let i = 0; i < blockEnd; i += 4) {
     h = mixBlock(h, bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
   }
-  let tail = 0;
-  switch (bytes.length & 3) {
-    case 3:
-      tail ^= bytes[blockEnd + 2] << 16;
-    // falls through
-    case 2:
-      tail ^= bytes[blockEnd + 1] << 8;
-    // falls through
-    case 1:
-      tail ^= bytes[blockEnd];
-      h ^= scramble(tail);
+  const remaining = bytes.length & 3;
+  if (remaining > 0) {
+    let tail = bytes[blockEnd];
+    if (remaining > 1) tail |= bytes[blockEnd + 1] << 8;
+    if (remaining > 2) tail |= bytes[blockEnd + 2] << 16;
+    h ^= scramble(tail);
   }
   return finalize(h, bytes.length);
 }
@@ -78,14 +73,15 @@ export function murmur3String(text: string, seed = 0, start = 0, end = text.leng
       packed = cp;
       count = 1;
     } else if (cp < 0x800) {
-      packed = (0xc0 | (cp >>> 6)) | ((0x80 | (cp & 0x3f)) << 8);
+      packed = 0xc0 | (cp >>> 6) | ((0x80 | (cp & 0x3f)) << 8);
       count = 2;
     } else if (cp < 0x10000) {
-      packed = (0xe0 | (cp >>> 12)) | ((0x80 | ((cp >>> 6) & 0x3f)) << 8) | ((0x80 | (cp & 0x3f)) << 16);
+      packed = 0xe0 | (cp >>> 12) | ((0x80 | ((cp >>> 6) & 0x3f)) << 8) | ((0x80 | (cp & 0x3f)) << 16);
       count = 3;
     } else {
       packed =
-        (0xf0 | (cp >>> 18)) |
+        0xf0 |
+        (cp >>> 18) |
         ((0x80 | ((cp >>> 12) & 0x3f)) << 8) |
         ((0x80 | ((cp >>> 6) & 0x3f)) << 16) |
         ((0x80 | (cp & 0x3f)) << 24);

@@ -1,0 +1,62 @@
+/** Prequential classification metrics built on per-pair sums. */
+
+import { createAdditiveMetric, type AdditiveSpec } from './additive-metric';
+import { binary, probability } from './inputs';
+import type { Metric, MetricConfig } from './metric';
+
+// Clipping as scikit-learn's log_loss did, so a confident miss costs about 34.5 rather than Infinity.
+const LOG_LOSS_EPSILON = 1e-15;
+
+/** Share of class predictions equal to the class. */
+export const ACCURACY: AdditiveSpec = {
+  kind: 'Accuracy',
+  needs: 'label',
+  width: 1,
+  contribute(yTrue, yPred, out) {
+    out[0] = yTrue === yPred ? 1 : 0;
+  },
+  result: (sums, count) => sums[0] / count,
+};
+
+/** Binary cross-entropy of P(class 1). */
+export const LOG_LOSS: AdditiveSpec = {
+  kind: 'LogLoss',
+  needs: 'probability',
+  width: 1,
+  contribute(yTrue, yPred, out) {
+    const y = binary('LogLoss', 'yTrue', yTrue);
+    const p = Math.min(Math.max(probability('LogLoss', 'yPred', yPred), LOG_LOSS_EPSILON), 1 - LOG_LOSS_EPSILON);
+    out[0] = -(y === 1 ? Math.log(p) : Math.log(1 - p));
+  },
+  result: (sums, count) => sums[0] / count,
+};
+
+/** F1 of class 1: sums are true positives, false positives, false negatives. */
+export const F1: AdditiveSpec = {
+  kind: 'F1',
+  needs: 'label',
+  width: 3,
+  contribute(yTrue, yPred, out) {
+    const y = binary('F1', 'yTrue', yTrue);
+    const predicted = binary('F1', 'yPred', yPred);
+    out[0] = y & predicted;
+    out[1] = predicted & (1 - y);
+    out[2] = y & (1 - predicted);
+  },
+  result(sums) {
+    const denominator = 2 * sums[0] + sums[1] + sums[2];
+    return denominator === 0 ? NaN : (2 * sums[0]) / denominator;
+  },
+};
+
+export function createAccuracy(config: MetricConfig = {}): Metric {
+  return createAdditiveMetric(ACCURACY, config);
+}
+
+export function createLogLoss(config: MetricConfig = {}): Metric {
+  return createAdditiveMetric(LOG_LOSS, config);
+}
+
+export function createF1(config: MetricConfig = {}): Metric {
+  return createAdditiveMetric(F1, config);
+}

@@ -1,0 +1,82 @@
+import { DecodeError, NonFiniteError } from '../errors';
+import { booleanField } from '../learners/config-checks';
+import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
+import { createHashedSpace } from './hashed-space';
+import { murmur3String } from './murmur3';
+import { checkKind } from './restore';
+import type { Row, Stage, StageState } from './stage';
+
+export interface FeatureHasherConfig {
+  inputCols: string[];
+  outputCol?: string;
+  /** The output has 2^bits dimensions; bit 31 of each hash is the sign, so at most 30. */
+  bits?: number;
+  seed?: number;
+  /** Flip the value's sign by a hash bit, so collisions cancel in expectation (Weinberger et al. 2009). */
+  signed?: boolean;
+}
+
+const KIND = 'FeatureHasher';
+
+/**
+ * Hashes columns into a sparse vector of 2^bits dimensions (Spark's FeatureHasher, signed). A number is a
+ * feature named by its column, with that value; a string, boolean or each string of an array is the
+ * categorical feature (column, value) with value 1. Missing values add nothing; zeros are not stored.
+ */
+export function createFeatureHasher(config: FeatureHasherConfig): Stage {
+  const inputCols = columnList(KIND, 'inputCols', config.inputCols);
+  const outputCol = columnName(KIND, 'outputCol', config.outputCol ?? 'features');
+  distinctOutputs(KIND, inputCols, [outputCol]);
+  const bits = integerField(KIND, 'bits', config.bits, 18, 1, 30);
+  const seed = integerField(KIND, 'seed', config.seed, 0, 0, 0xffffffff);
+  const signed = booleanField(KIND, 'signed', config.signed, true);
+  const savedConfig = { inputCols, outputCol, bits, seed, signed };
+  // A column's hash names its numeric feature and seeds the hashes of its categories.
+  const columnHashes = inputCols.map((name) => murmur3String(name, seed));
+  const space = createHashedSpace(KIND, bits, signed);
+
+  function addCategory(name: string, value: unknown, columnHash: number): void {
+    if (typeof value === 'string') space.add(murmur3String(value, columnHash), 1);
+    else if (typeof value === 'boolean') space.add(murmur3String(value ? 'true' : 'false', columnHash), 1);
+    else
+      throw new DecodeError(
+        'SCHEMA',
+        `${KIND}: column "${name}" holds ${describeValue(value)} in its array; expected strings`,
+      );
+  }
+
+  return {
+    kind: KIND,
+    inputCols,
+    outputCols: [outputCol],
+    transform(row: Row): boolean {
+      space.clear();
+      for (let c = 0; c < inputCols.length; c++) {
+        const name = inputCols[c];
+        const value = row[name];
+        if (value === null || value === undefined) continue;
+        if (typeof value === 'number') {
+          if (!Number.isFinite(value)) throw new NonFiniteError(`${KIND}: column "${name}" holds ${value}`);
+          if (value !== 0) space.add(columnHashes[c], value);
+        } else if (Array.isArray(value)) {
+          for (const category of value) addCategory(name, category, columnHashes[c]);
+        } else if (typeof value === 'string' || typeof value === 'boolean') {
+          addCategory(name, value, columnHashes[c]);
+        } else {
+          throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)}`);
+        }
+      }
+      row[outputCol] = space.build();
+      return true;
+    },
+    learn(): void {},
+    state(): StageState {
+      return { kind: KIND, version: 1, config: savedConfig, arrays: {} };
+    },
+  };
+}
+
+export function featureHasherFromState(state: StageState): Stage {
+  checkKind(state, KIND, 1);
+  return createFeatureHasher(state.config as unknown as FeatureHasherConfig);
+}

@@ -1,0 +1,22 @@
+/** Feature stages and pipelines: importing this module registers the `Pipeline` kind with `fromState`. */
+export type { Row, Stage, StageState } from './stage';
+export type { SizedSparseVector } from './vector';
+export { murmur3Bytes, murmur3Pair, murmur3String } from './murmur3';
+export { createVectorAssembler } from './vector-assembler';
+export type { HandleInvalid, VectorAssemblerConfig } from './vector-assembler';
+export { createStandardScaler } from './standard-scaler';
+export type { StandardScalerConfig } from './standard-scaler';
+export { createOneHotEncoder } from './one-hot-encoder';
+export type { OneHotEncoderConfig } from './one-hot-encoder';
+export { createFeatureHasher } from './feature-hasher';
+export type { FeatureHasherConfig } from './feature-hasher';
+export { createHashingTokenizer } from './hashing-tokenizer';
+export type { HashingTokenizerConfig, TermNorm } from './hashing-tokenizer';
+export { createImputer } from './imputer';
+export type { ImputeStrategy, ImputerConfig } from './imputer';
+export { createInteractions } from './interactions';
+export type { InteractionsConfig } from './interactions';
+export { registerStage, stageFromState } from './registry';
+export type { StageFromState } from './registry';
+export { pipeline, pipelineFromState } from './pipeline';
+export type { ClassifierPipeline, Pipeline } from './pipeline';

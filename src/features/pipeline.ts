@@ -1,0 +1,203 @@
+import { CheckpointError, ConfigError, DecodeError } from '../errors';
+import type { Classifier, Estimator, FeatureVector, LearnerState, TypedArray } from '../learners/estimator';
+import { fromState, registerLearner } from '../learners/registry';
+import { describeValue } from './config';
+import { checkKind } from './restore';
+import { stageFromState } from './registry';
+import type { Row, Stage, StageState } from './stage';
+import { isDenseVector, isSparseVector } from './vector';
+
+/**
+ * Feature stages and a final estimator as one estimator over raw records. Learning runs each stage's
+ * `transform` then `learn` (so a record is featurised with statistics from the records before it), then
+ * the model learns the last stage's output column. Prediction only transforms. A record a stage drops
+ * (`handleInvalid: 'skip'`) is not learnt, and predicts NaN.
+ */
+export interface Pipeline extends Estimator<Row> {
+  readonly stages: readonly Stage[];
+  readonly model: Estimator;
+  /** The column the model reads: the last stage's output. */
+  readonly featuresCol: string;
+  /** The model's input for a record, or null when a stage drops it; updates no statistics. */
+  transformOne(x: Row): FeatureVector | null;
+}
+
+export interface ClassifierPipeline extends Pipeline, Classifier<Row> {
+  readonly model: Classifier;
+}
+
+const KIND = 'Pipeline';
+const MODEL_PREFIX = 'model/';
+const stagePrefix = (i: number) => `stage${i}/`;
+
+function isClassifier(model: Estimator): model is Classifier {
+  return (
+    typeof (model as Classifier).predictProbaOne === 'function' && typeof (model as Classifier).numClasses === 'number'
+  );
+}
+
+/** `pipeline(stage, …, stage, model)`: at least one stage; the last one must write a single column. */
+export function pipeline(...parts: [...Stage[], Classifier]): ClassifierPipeline;
+export function pipeline(...parts: [...Stage[], Estimator]): Pipeline;
+export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | ClassifierPipeline {
+  const model = parts[parts.length - 1] as Estimator;
+  const stages = parts.slice(0, -1) as Stage[];
+  if (stages.length === 0) throw new ConfigError(`${KIND}: needs at least one stage before the model`);
+  stages.forEach((stage, i) => {
+    if (typeof stage?.transform !== 'function' || typeof stage.learn !== 'function') {
+      throw new ConfigError(`${KIND}: part ${i} is not a stage, got ${describeValue(stage)}`);
+    }
+  });
+  if (typeof model?.learnOne !== 'function' || typeof model.predictOne !== 'function') {
+    throw new ConfigError(`${KIND}: the last part must be an estimator, got ${describeValue(model)}`);
+  }
+  const last = stages[stages.length - 1];
+  if (last.outputCols.length !== 1) {
+    throw new ConfigError(
+      `${KIND}: the last stage (${last.kind}) writes ${last.outputCols.length} columns; the model needs one`,
+    );
+  }
+  const featuresCol = last.outputCols[0];
+
+  function features(row: Row): FeatureVector {
+    const value = row[featuresCol];
+    if (isDenseVector(value) || isSparseVector(value)) return value;
+    throw new DecodeError(
+      'SCHEMA',
+      `${KIND}: column "${featuresCol}" written by ${last.kind} holds ${describeValue(value)}, not a vector`,
+    );
+  }
+
+  function transformOne(x: Row): FeatureVector | null {
+    const row = { ...x };
+    for (const stage of stages) if (!stage.transform(row)) return null;
+    return features(row);
+  }
+
+  function learnStages(x: Row): FeatureVector | null {
+    const row = { ...x };
+    for (const stage of stages) {
+      if (!stage.transform(row)) return null;
+      stage.learn(row);
+    }
+    return features(row);
+  }
+
+  /** Transforms a batch; `kept` lists the positions no stage dropped. */
+  function transformMany(xs: readonly Row[], through: (x: Row) => FeatureVector | null) {
+    const vectors: FeatureVector[] = [];
+    const kept: number[] = [];
+    xs.forEach((x, i) => {
+      const vector = through(x);
+      if (vector === null) return;
+      vectors.push(vector);
+      kept.push(i);
+    });
+    return { vectors, kept };
+  }
+
+  function state(): LearnerState {
+    const stageStates = stages.map((stage) => stage.state());
+    const modelState = model.state();
+    const arrays: Record<string, TypedArray> = {};
+    stageStates.forEach((s, i) => {
+      for (const [name, array] of Object.entries(s.arrays)) arrays[stagePrefix(i) + name] = array;
+    });
+    for (const [name, array] of Object.entries(modelState.arrays)) arrays[MODEL_PREFIX + name] = array;
+    const header = ({ kind, version, config }: StageState) => ({ kind, version, config });
+    return { kind: KIND, version: 1, config: { stages: stageStates.map(header), model: header(modelState) }, arrays };
+  }
+
+  const base: Pipeline = {
+    kind: KIND,
+    stages,
+    model,
+    featuresCol,
+    transformOne,
+    learnOne(x: Row, y: number): void {
+      const vector = learnStages(x);
+      if (vector !== null) model.learnOne(vector, y);
+    },
+    learnMany(xs: readonly Row[], ys: ArrayLike<number>, batchLabel?: string): void {
+      // The model sees only the records no stage dropped, so positions in its errors count those.
+      const { vectors, kept } = transformMany(xs, learnStages);
+      const keptLabels = Float64Array.from(kept, (i) => ys[i]);
+      model.learnMany(vectors, keptLabels, batchLabel);
+    },
+    predictOne(x: Row): number {
+      const vector = transformOne(x);
+      return vector === null ? NaN : model.predictOne(vector);
+    },
+    predictMany(xs: readonly Row[], out = new Float64Array(xs.length)): Float64Array {
+      const { vectors, kept } = transformMany(xs, transformOne);
+      const predictions = model.predictMany(vectors);
+      out.fill(NaN, 0, xs.length);
+      kept.forEach((i, k) => (out[i] = predictions[k]));
+      return out;
+    },
+    state,
+  };
+  if (!isClassifier(model)) return base;
+
+  const classes = model.numClasses;
+  return {
+    ...base,
+    model,
+    numClasses: classes,
+    predictProbaOne(x: Row, out = new Float64Array(classes)): Float64Array {
+      const vector = transformOne(x);
+      return vector === null ? out.fill(NaN, 0, classes) : model.predictProbaOne(vector, out);
+    },
+    predictProbaMany(xs: readonly Row[], out = new Float64Array(xs.length * classes)): Float64Array {
+      const { vectors, kept } = transformMany(xs, transformOne);
+      const probabilities = model.predictProbaMany(vectors);
+      out.fill(NaN, 0, xs.length * classes);
+      kept.forEach((i, k) => out.set(probabilities.subarray(k * classes, (k + 1) * classes), i * classes));
+      return out;
+    },
+  };
+}
+
+/** The arrays stored under `prefix`, with the prefix removed. */
+function arraysUnder(state: LearnerState, prefix: string): Record<string, TypedArray> {
+  const arrays: Record<string, TypedArray> = {};
+  for (const [name, array] of Object.entries(state.arrays)) {
+    if (name.startsWith(prefix)) arrays[name.slice(prefix.length)] = array;
+  }
+  return arrays;
+}
+
+interface StateHeader {
+  kind: string;
+  version: number;
+  config: StageState['config'];
+}
+
+function readHeader(value: unknown, where: string): StateHeader {
+  const candidate = value as Partial<StateHeader> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.kind !== 'string' ||
+    typeof candidate.version !== 'number' ||
+    typeof candidate.config !== 'object' ||
+    candidate.config === null
+  ) {
+    throw new CheckpointError(`${KIND}: ${where} state header is malformed, got ${describeValue(value)}`);
+  }
+  return candidate as StateHeader;
+}
+
+/** Rebuilds a pipeline, stages and model alike, from `state()`; the model's kind must be registered. */
+export function pipelineFromState(state: LearnerState): Pipeline {
+  checkKind(state, KIND, 1);
+  const { stages, model } = state.config as { stages?: unknown; model?: unknown };
+  if (!Array.isArray(stages)) throw new CheckpointError(`${KIND}: config.stages must be an array`);
+  const rebuilt = stages.map((s, i) =>
+    stageFromState({ ...readHeader(s, `stage ${i}`), arrays: arraysUnder(state, stagePrefix(i)) }),
+  );
+  const estimator = fromState({ ...readHeader(model, 'model'), arrays: arraysUnder(state, MODEL_PREFIX) });
+  return pipeline(...rebuilt, estimator);
+}
+
+registerLearner(KIND, pipelineFromState);

@@ -1,0 +1,111 @@
+import { DecodeError } from '../errors';
+import { booleanField } from '../learners/config-checks';
+import { columnName, describeValue, distinctOutputs } from './config';
+import { checkKind, restoreArray } from './restore';
+import type { Row, Stage, StageState } from './stage';
+import { isDenseVector } from './vector';
+
+export interface StandardScalerConfig {
+  /** A dense vector column (Float64Array, Float32Array or number array) of constant width. */
+  inputCol: string;
+  outputCol?: string;
+  withMean?: boolean;
+  withStd?: boolean;
+}
+
+const KIND = 'StandardScaler';
+
+interface ScalerStats {
+  count: Float64Array;
+  mean: Float64Array;
+  /** Sum of squared deviations from the mean (Welford's M2). */
+  m2: Float64Array;
+}
+
+/**
+ * Online standardisation, (x − mean) / std, with per-feature Welford statistics and the sample standard
+ * deviation (n − 1), as Spark's StandardScaler. With `withStd`, a feature without spread yet (fewer than
+ * two values, or all equal) maps to 0, as Spark maps zero-variance features: so the first records of a
+ * stream, transformed before any statistics exist, cannot hand a model raw magnitudes. Non-finite
+ * entries pass through `transform` and are left out of the statistics. The width is fixed by the first row.
+ */
+export function createStandardScaler(config: StandardScalerConfig): Stage {
+  return buildStandardScaler(config, null);
+}
+
+function buildStandardScaler(config: StandardScalerConfig, restored: ScalerStats | null): Stage {
+  const inputCol = columnName(KIND, 'inputCol', config.inputCol);
+  const outputCol = columnName(KIND, 'outputCol', config.outputCol ?? 'scaled');
+  distinctOutputs(KIND, [inputCol], [outputCol]);
+  const withMean = booleanField(KIND, 'withMean', config.withMean, true);
+  const withStd = booleanField(KIND, 'withStd', config.withStd, true);
+  const savedConfig = { inputCol, outputCol, withMean, withStd };
+  let stats = restored;
+
+  function input(row: Row): ArrayLike<number> {
+    const value = row[inputCol];
+    const isVector = isDenseVector(value) || (Array.isArray(value) && value.every((x) => typeof x === 'number'));
+    if (!isVector) {
+      throw new DecodeError(
+        'SCHEMA',
+        `${KIND}: column "${inputCol}" must hold a dense vector, got ${describeValue(value)}`,
+      );
+    }
+    const vector = value as ArrayLike<number>;
+    if (stats === null) {
+      const width = vector.length;
+      stats = { count: new Float64Array(width), mean: new Float64Array(width), m2: new Float64Array(width) };
+    } else if (vector.length !== stats.mean.length) {
+      throw new DecodeError(
+        'SCHEMA',
+        `${KIND}: column "${inputCol}" has width ${vector.length}, expected ${stats.mean.length}`,
+      );
+    }
+    return vector;
+  }
+
+  return {
+    kind: KIND,
+    inputCols: [inputCol],
+    outputCols: [outputCol],
+    transform(row: Row): boolean {
+      const x = input(row);
+      const { count, mean, m2 } = stats as ScalerStats;
+      const out = new Float64Array(x.length);
+      for (let j = 0; j < x.length; j++) {
+        const centred = withMean ? x[j] - mean[j] : x[j];
+        const std = count[j] > 1 ? Math.sqrt(m2[j] / (count[j] - 1)) : 0;
+        out[j] = !withStd ? centred : std > 0 ? centred / std : 0;
+      }
+      row[outputCol] = out;
+      return true;
+    },
+    learn(row: Row): void {
+      const x = input(row);
+      const { count, mean, m2 } = stats as ScalerStats;
+      for (let j = 0; j < x.length; j++) {
+        const value = x[j];
+        if (!Number.isFinite(value)) continue;
+        count[j]++;
+        const delta = value - mean[j];
+        mean[j] += delta / count[j];
+        m2[j] += delta * (value - mean[j]);
+      }
+    },
+    state(): StageState {
+      const arrays: Record<string, Float64Array> =
+        stats === null ? {} : { count: stats.count.slice(), mean: stats.mean.slice(), m2: stats.m2.slice() };
+      return { kind: KIND, version: 1, config: savedConfig, arrays };
+    },
+  };
+}
+
+export function standardScalerFromState(state: StageState): Stage {
+  checkKind(state, KIND, 1);
+  const config = state.config as unknown as StandardScalerConfig;
+  if (state.arrays.mean === undefined) return buildStandardScaler(config, null);
+  const mean = restoreArray(state, 'mean', Float64Array);
+  const count = restoreArray(state, 'count', Float64Array, mean.length);
+  const m2 = restoreArray(state, 'm2', Float64Array, mean.length);
+  return buildStandardScaler(config, { count, mean, m2 });
+}

@@ -1,0 +1,164 @@
+import { CheckpointError, ConfigError, DecodeError } from '../../../src/errors';
+import {
+  createFeatureHasher,
+  createHashingTokenizer,
+  createImputer,
+  createInteractions,
+  createOneHotEncoder,
+  createStandardScaler,
+  createVectorAssembler,
+  pipeline,
+  type Pipeline,
+  pipelineFromState,
+  type Row,
+} from '../../../src/features';
+import { createLinearRegression, createLogisticRegression, fromState, type LearnerState } from '../../../src/learners';
+import { createRandom } from '../../../src/random';
+
+const CITIES = ['Oslo', 'Lima', 'Kyiv', 'Pune', 'Bern', 'Cork', 'Riga', 'Nice'];
+const WORDS = ['fast', 'slow', 'red', 'blue', 'big', 'small', 'new', 'old'];
+
+/** Records with missing numbers, categories and text; the target depends on all of them. */
+function records(count: number, seed: number): { x: Row; y: number }[] {
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => {
+    const age = 20 + 40 * random.next();
+    const income = 1000 * random.gaussian();
+    const city = CITIES[random.nextInt(CITIES.length)];
+    const words = Array.from({ length: 1 + random.nextInt(4) }, () => WORDS[random.nextInt(WORDS.length)]);
+    const y =
+      0.05 * age +
+      0.001 * income +
+      (city === 'Oslo' ? 2 : 0) +
+      (words.includes('fast') ? 1 : 0) +
+      0.1 * random.gaussian();
+    const x = {
+      age: random.next() < 0.1 ? null : age,
+      income,
+      city,
+      tier: `t${random.nextInt(3)}`,
+      text: words.join(' '),
+    };
+    return { x, y };
+  });
+}
+
+const WIDTH = 2 + 16 + 6 + 256 + 256;
+
+function featurePipeline(model = createLinearRegression({ numFeatures: WIDTH, stepSize: 0.01 })): Pipeline {
+  return pipeline(
+    createImputer({ inputCols: ['age', 'income'], outputCols: ['age_f', 'income_f'], strategy: 'median' }),
+    createVectorAssembler({ inputCols: ['age_f', 'income_f'], outputCol: 'numeric' }),
+    createStandardScaler({ inputCol: 'numeric', outputCol: 'scaled' }),
+    createFeatureHasher({ inputCols: ['city', 'tier'], outputCol: 'hashed', bits: 4 }),
+    createOneHotEncoder({ inputCols: ['city'], outputCol: 'city_onehot', maxCategories: 5 }),
+    createHashingTokenizer({ inputCol: 'text', outputCol: 'words', bits: 8, norm: 'l2' }),
+    createInteractions({ pairs: [['city_onehot', 'words']], outputCol: 'crossed', bits: 8 }),
+    createVectorAssembler({
+      inputCols: ['scaled', 'hashed', 'city_onehot', 'words', 'crossed'],
+      vectorSizes: { scaled: 2, hashed: 16, city_onehot: 6, words: 256, crossed: 256 },
+    }),
+    model,
+  );
+}
+
+/** What a checkpoint would carry: config through JSON, arrays as typed arrays. */
+const stored = (state: LearnerState): LearnerState => ({ ...state, config: JSON.parse(JSON.stringify(state.config)) });
+
+describe('pipeline', () => {
+  it('learns raw records: stages count every learnt record, and the model fits the target', () => {
+    const train = records(3000, 1);
+    const model = featurePipeline();
+    for (const { x, y } of train) model.learnOne(x, y);
+    const imputer = model.stages[0].state();
+    expect(imputer.arrays.count).toEqual(Float64Array.from([train.filter(({ x }) => x.age !== null).length, 3000]));
+    const test = records(500, 2);
+    const mean = test.reduce((sum, { y }) => sum + y, 0) / test.length;
+    const squaredError = (predict: (x: Row) => number) =>
+      test.reduce((sum, { x, y }) => sum + (predict(x) - y) ** 2, 0);
+    expect(squaredError((x) => model.predictOne(x))).toBeLessThan(0.2 * squaredError(() => mean));
+  });
+
+  it('featurises each learnt record with the statistics of the records before it', () => {
+    const learnt: number[] = [];
+    const recorder = createLinearRegression({ numFeatures: 1 });
+    recorder.learnOne = (x) => learnt.push((x as Float64Array)[0]);
+    const scaled = pipeline(createStandardScaler({ inputCol: 'x', outputCol: 'z' }), recorder);
+    for (const x of [1, 3, 5, 7]) scaled.learnOne({ x: [x] }, 0);
+    // No spread before the third record; then (5 − 2) / std(1, 3) and (7 − 3) / std(1, 3, 5).
+    expect(learnt).toEqual([0, 0, 3 / Math.SQRT2, 2]);
+  });
+
+  it('rebuilds from state, every stage and the model, predicting identically and learning on identically', () => {
+    const original = featurePipeline();
+    for (const { x, y } of records(400, 3)) original.learnOne(x, y);
+    const state = stored(original.state());
+    expect(state.kind).toBe('Pipeline');
+    const restored = pipelineFromState(state);
+    const viaRegistry = fromState<Row>(state);
+    const probe = records(200, 4);
+    for (const { x } of probe) {
+      expect(restored.predictOne(x)).toBe(original.predictOne(x));
+      expect(viaRegistry.predictOne(x)).toBe(original.predictOne(x));
+    }
+    for (const { x, y } of probe) {
+      original.learnOne(x, y);
+      restored.learnOne(x, y);
+    }
+    expect(restored.state()).toEqual(original.state());
+    for (const { x } of records(50, 5)) expect(restored.predictOne(x)).toBe(original.predictOne(x));
+  });
+
+  it('learnMany and predictMany match learnOne and predictOne record by record', () => {
+    const batch = records(200, 6);
+    const one = featurePipeline();
+    const many = featurePipeline();
+    for (const { x, y } of batch) one.learnOne(x, y);
+    many.learnMany(
+      batch.map(({ x }) => x),
+      batch.map(({ y }) => y),
+      'test@0',
+    );
+    expect(many.state()).toEqual(one.state());
+    const probe = records(20, 7).map(({ x }) => x);
+    expect(Array.from(many.predictMany(probe))).toEqual(probe.map((x) => one.predictOne(x)));
+  });
+
+  it('drops records a stage skips: no learning, NaN predictions', () => {
+    const skipping = pipeline(
+      createVectorAssembler({ inputCols: ['a', 'b'], handleInvalid: 'skip' }),
+      createLogisticRegression({ numFeatures: 2 }),
+    );
+    skipping.learnOne({ a: 1, b: 2 }, 1);
+    const before = skipping.state();
+    skipping.learnOne({ a: null, b: 2 }, 0);
+    skipping.learnMany([{ a: NaN, b: 1 }], [1]);
+    expect(skipping.state()).toEqual(before);
+    expect(skipping.predictOne({ a: null, b: 1 })).toBeNaN();
+    expect(Array.from(skipping.predictProbaOne({ a: null, b: 1 }))).toEqual([NaN, NaN]);
+    const probabilities = skipping.predictProbaMany([{ a: 1, b: 0 }, { b: 0 }]);
+    expect(probabilities[0] + probabilities[1]).toBeCloseTo(1, 12);
+    expect(probabilities[2]).toBeNaN();
+    expect(skipping.transformOne({ a: 1, b: 2 })).toEqual(Float64Array.from([1, 2]));
+    expect(skipping.numClasses).toBe(2);
+  });
+
+  it('rejects malformed pipelines and states', () => {
+    const model = createLinearRegression({ numFeatures: 1 });
+    expect(() => pipeline(model)).toThrow(ConfigError);
+    expect(() => pipeline(createImputer({ inputCols: ['a', 'b'], outputCols: ['c', 'd'] }), model)).toThrow(
+      /writes 2 columns/,
+    );
+    const notVector = pipeline(createImputer({ inputCols: ['a'], outputCols: ['c'] }), model);
+    expect(() => notVector.learnOne({ a: 1 }, 1)).toThrow(DecodeError);
+    expect(() => notVector.predictOne({ a: 1 })).toThrow(/"c" written by Imputer holds 1, not a vector/);
+    const state = stored(featurePipeline().state());
+    const stages = state.config.stages as { kind: string }[];
+    expect(() =>
+      pipelineFromState({ ...state, config: { ...state.config, stages: [{ ...stages[0], kind: 'Nope' }] } }),
+    ).toThrow(CheckpointError);
+    expect(() => pipelineFromState({ ...state, config: { ...state.config, model: null } })).toThrow(
+      /model state header/,
+    );
+  });
+});
