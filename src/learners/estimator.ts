@@ -1,0 +1,79 @@
+/**
+ * The estimator contract every streamlearn learner implements: linear models, neural nets, recommenders.
+ * It is deliberately small: learn and predict one example or a micro-batch, and export a state made of
+ * JSON-safe config plus typed arrays, from which `fromState` (./registry) rebuilds the learner.
+ */
+
+export type DenseVector = Float64Array | Float32Array;
+
+/** A sparse vector: parallel arrays, `values[i]` at feature `indices[i]`. A repeated index adds up. */
+export interface SparseVector {
+  readonly indices: Int32Array | Uint32Array;
+  readonly values: Float64Array | Float32Array;
+}
+
+export type FeatureVector = DenseVector | SparseVector;
+
+export type TypedArray =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * Everything needed to rebuild a learner: no functions, nothing to evaluate. `config` survives
+ * `JSON.stringify`; `arrays` are copies, safe to keep while the learner goes on learning.
+ */
+export interface LearnerState {
+  kind: string;
+  version: number;
+  config: JsonObject;
+  arrays: Record<string, TypedArray>;
+}
+
+/**
+ * How `learnMany` treats a micro-batch; explicit because leaving it implicit bit River's users
+ * (online-ml/river#1912). In both modes `maxIter` is the number of passes over the
+ * micro-batch (Spark streaming's `numIterations`); `learnOne` always takes exactly one step.
+ * - `'sequential'`: one step per example, in order. `learnMany(xs, ys)` is bit-identical to
+ *   `for (pass < maxIter) for (i) learnOne(xs[i], ys[i])`.
+ * - `'minibatch'`: one step per pass, along the gradient averaged over the micro-batch, every example
+ *   seen with the weights of the start of the pass. A micro-batch of one example equals `learnOne`.
+ * When an example is rejected, `learnMany` throws naming it: in sequential mode the examples before it
+ * have been learned; in minibatch mode the pass it belongs to has taken no step.
+ */
+export type BatchMode = 'sequential' | 'minibatch';
+
+export interface Estimator<X = FeatureVector> {
+  /** Registry key, e.g. `'LogisticRegression'`. */
+  readonly kind: string;
+  learnOne(x: X, y: number): void;
+  /**
+   * Learns from a micro-batch; see {@link BatchMode}. `batchLabel` (e.g. `topic/partition@offset`)
+   * is named by any error, together with the example's position in the batch.
+   */
+  learnMany(xs: readonly X[], ys: ArrayLike<number>, batchLabel?: string): void;
+  /** A regression value, or a class index for classifiers. */
+  predictOne(x: X): number;
+  predictMany(xs: readonly X[], out?: Float64Array): Float64Array;
+  state(): LearnerState;
+}
+
+export interface Classifier<X = FeatureVector> extends Estimator<X> {
+  readonly numClasses: number;
+  /** Class probabilities, `numClasses` of them. */
+  predictProbaOne(x: X, out?: Float64Array): Float64Array;
+  /** Row-major, `xs.length × numClasses`. */
+  predictProbaMany(xs: readonly X[], out?: Float64Array): Float64Array;
+}
+
+export function isSparse(x: FeatureVector): x is SparseVector {
+  return !ArrayBuffer.isView(x);
+}

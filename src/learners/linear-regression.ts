@@ -1,0 +1,56 @@
+import { choiceField, isNonNegative, numberField } from './config-checks';
+import type { Estimator, FeatureVector, TypedArray } from './estimator';
+import type { LinearConfig, ResolvedLinearConfig } from './linear-config';
+import { resolveLinearConfig } from './linear-config';
+import type { LinearModel } from './linear-learner';
+import { checkpointConfig } from './linear-learner';
+import type { RegressionLossName } from './losses';
+import { createRegressionLoss } from './losses';
+import { registerLearner } from './registry';
+import { ScalarLinearLearner } from './scalar-linear-learner';
+
+export interface LinearRegressionConfig extends LinearConfig {
+  /** `'squared'` (½r², default), `'huber'` or `'epsilonInsensitive'` (passive-aggressive regression with `pa1`/`pa2`). */
+  loss?: RegressionLossName;
+  /** Threshold of huber and epsilon-insensitive, in label units. Default 0.1 (scikit-learn's). */
+  epsilon?: number;
+}
+
+export type LinearRegression = Estimator<FeatureVector> & LinearModel;
+
+type ResolvedConfig = ResolvedLinearConfig & { loss: RegressionLossName; epsilon: number };
+
+const KIND = 'LinearRegression';
+const LOSSES: readonly RegressionLossName[] = ['squared', 'huber', 'epsilonInsensitive'];
+
+function resolve(config: LinearRegressionConfig): ResolvedConfig {
+  const loss = choiceField(KIND, 'loss', config?.loss, 'squared', LOSSES);
+  return {
+    ...resolveLinearConfig(KIND, config, { scalarOutput: true, passiveAggressiveLoss: loss === 'epsilonInsensitive' }),
+    loss,
+    epsilon: numberField(KIND, 'epsilon', config.epsilon, 0.1, isNonNegative, 'a finite number ≥ 0'),
+  };
+}
+
+class LinearRegressionLearner extends ScalarLinearLearner<ResolvedConfig> {
+  readonly kind = KIND;
+
+  constructor(config: ResolvedConfig, arrays?: Record<string, TypedArray>) {
+    super(config, createRegressionLoss(config.loss, config.epsilon), arrays);
+  }
+
+  protected labelOf(y: number): number {
+    return Number.isFinite(y) ? y : this.rejectLabel(y, 'finite');
+  }
+
+  protected predictFromMargins(): number {
+    return this.margins[0];
+  }
+}
+
+/** Online linear regression; see {@link LinearConfig} for the objective and the settings. */
+export function createLinearRegression(config: LinearRegressionConfig): LinearRegression {
+  return new LinearRegressionLearner(resolve(config));
+}
+
+registerLearner(KIND, (state) => new LinearRegressionLearner(checkpointConfig(state, resolve), state.arrays));

@@ -1,0 +1,64 @@
+import type { TypedArray } from '../estimator';
+import type { GradientBatch } from '../gradient-batch';
+import type { LinearWeights, WeightDtype, WeightArray } from '../linear-weights';
+import { createWeightArray } from '../linear-weights';
+import { loadArray } from '../state-arrays';
+import type { FtrlConfig } from './config';
+import type { Optimizer } from './optimizer';
+
+/**
+ * FTRL-Proximal, McMahan et al. 2013, Algorithm 1. The weights are kept materialised: with fixed λ1, λ2
+ * a weight depends only on its own (z, n), which change only when the weight's feature is present, so
+ * predictions read plain weights and a sparse step costs O(nnz). Intercepts are not penalised.
+ */
+export class FtrlOptimizer implements Optimizer {
+  private readonly z: WeightArray;
+  private readonly n: WeightArray;
+
+  constructor(
+    private readonly weights: LinearWeights,
+    private readonly fitIntercept: boolean,
+    private readonly config: Required<FtrlConfig>,
+    private readonly alpha: number,
+    private readonly l1: number,
+    private readonly l2: number,
+    dtype: WeightDtype,
+  ) {
+    this.z = createWeightArray(dtype, weights.values.length);
+    this.n = createWeightArray(dtype, weights.values.length);
+  }
+
+  step(batch: GradientBatch): void {
+    const outputs = this.weights.numOutputs;
+    const grads = batch.grads;
+    for (let s = 0; s < batch.count; s++) {
+      const j = batch.dense ? s : batch.features[s];
+      for (let k = 0; k < outputs; k++) this.update(j * outputs + k, grads[s * outputs + k], this.l1, this.l2);
+    }
+    if (this.fitIntercept) {
+      for (let k = 0; k < outputs; k++) this.update(this.weights.biasOffset + k, batch.biasGrads[k], 0, 0);
+    }
+  }
+
+  private update(c: number, g: number, l1: number, l2: number): void {
+    const w = this.weights.values;
+    const alpha = this.alpha;
+    const n = this.n[c];
+    const nextN = n + g * g;
+    const sigma = (Math.sqrt(nextN) - Math.sqrt(n)) / alpha;
+    const z = this.z[c] + g - sigma * w[c];
+    this.z[c] = z;
+    this.n[c] = nextN;
+    w[c] = Math.abs(z) <= l1 ? 0 : -(z - Math.sign(z) * l1) / ((this.config.beta + Math.sqrt(nextN)) / alpha + l2);
+  }
+
+  exportState(arrays: Record<string, TypedArray>): void {
+    arrays['ftrl.z'] = this.z.slice();
+    arrays['ftrl.n'] = this.n.slice();
+  }
+
+  importState(arrays: Record<string, TypedArray>): void {
+    loadArray(arrays, 'ftrl.z', this.z);
+    loadArray(arrays, 'ftrl.n', this.n);
+  }
+}

@@ -1,0 +1,69 @@
+import { isPositiveInteger, numberField } from './config-checks';
+import type { Classifier, FeatureVector, TypedArray } from './estimator';
+import type { LinearConfig, ResolvedLinearConfig } from './linear-config';
+import { resolveLinearConfig } from './linear-config';
+import type { LinearModel } from './linear-learner';
+import { checkpointConfig, LinearLearner } from './linear-learner';
+import { writeSoftmaxRow } from './probabilities';
+import { registerLearner } from './registry';
+
+/** Multinomial logistic regression (cross-entropy on softmax); labels are class indices 0 … numClasses-1. */
+export interface SoftmaxRegressionConfig extends LinearConfig {
+  /** Fixed at construction; at least 2. Required. */
+  numClasses: number;
+}
+
+export type SoftmaxRegression = Classifier<FeatureVector> & LinearModel;
+
+type ResolvedConfig = ResolvedLinearConfig & { numClasses: number };
+
+const KIND = 'SoftmaxRegression';
+
+function resolve(config: SoftmaxRegressionConfig): ResolvedConfig {
+  const numClasses = numberField(KIND, 'numClasses', config?.numClasses, Number.NaN, (v) => isPositiveInteger(v) && v >= 2, 'an integer ≥ 2');
+  return { ...resolveLinearConfig(KIND, config, { scalarOutput: false, passiveAggressiveLoss: false }), numClasses };
+}
+
+class SoftmaxRegressionLearner extends LinearLearner<ResolvedConfig> implements Classifier {
+  readonly kind = KIND;
+  readonly numClasses: number;
+
+  constructor(config: ResolvedConfig, arrays?: Record<string, TypedArray>) {
+    super(config, config.numClasses, arrays);
+    this.numClasses = config.numClasses;
+  }
+
+  protected labelOf(y: number): number {
+    return Number.isInteger(y) && y >= 0 && y < this.numClasses
+      ? y
+      : this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
+  }
+
+  protected lossDerivatives(label: number, dz: Float64Array): void {
+    writeSoftmaxRow(this.margins, dz, 0);
+    dz[label] -= 1;
+  }
+
+  protected predictFromMargins(): number {
+    const margins = this.margins;
+    let best = 0;
+    for (let k = 1; k < margins.length; k++) if (margins[k] > margins[best]) best = k;
+    return best;
+  }
+
+  predictProbaOne(x: FeatureVector, out = new Float64Array(this.numClasses)): Float64Array {
+    this.marginsOf(x);
+    writeSoftmaxRow(this.margins, out, 0);
+    return out;
+  }
+
+  predictProbaMany(xs: readonly FeatureVector[], out = new Float64Array(xs.length * this.numClasses)): Float64Array {
+    return this.probabilityRows(xs, this.numClasses, out, writeSoftmaxRow);
+  }
+}
+
+export function createSoftmaxRegression(config: SoftmaxRegressionConfig): SoftmaxRegression {
+  return new SoftmaxRegressionLearner(resolve(config));
+}
+
+registerLearner(KIND, (state) => new SoftmaxRegressionLearner(checkpointConfig(state, resolve), state.arrays));

@@ -1,0 +1,82 @@
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import type { Codec, MicroBatch } from '../../connectors/types';
+import { ConfigError } from '../errors';
+import type { Metric } from '../evaluation/metric';
+import type { Pipeline } from '../features/pipeline';
+import type { Row } from '../features/stage';
+
+export type ModelScope = 'shared' | 'per-partition';
+
+export interface TopologyOutputs {
+  /** Compacted topic of checkpoints, keyed by model id. */
+  modelTopic: string;
+  /** One record per checkpoint with the prequential metrics. */
+  metricsTopic?: string;
+  /** One record per learned event with the prediction made before learning it. */
+  predictionsTopic?: string;
+  /** Events that could not be learned, with the reason and source offset in headers. */
+  deadLetterTopic: string;
+}
+
+export interface TopologyConfig {
+  /** Also the default model id and consumer group. */
+  name: string;
+  description?: string;
+  modelId?: string;
+  input: { topic: string; partitions?: number; codec: Codec<unknown> };
+  /** Builds a fresh model; called once, or once per partition with `modelScope: 'per-partition'`. */
+  model: () => Pipeline;
+  /** The event field holding the target: a class index or a regression value. */
+  label: string;
+  /** Named prequential metrics; each is fed the prediction kind it declares. */
+  metrics: () => Record<string, Metric>;
+  /** Publish a checkpoint after this many learned records and/or this long; whichever comes first. */
+  checkpoint?: { everyRecords?: number; everyMs?: number };
+  outputs: TopologyOutputs;
+  modelScope?: ModelScope;
+  batch?: { maxRecords?: number; maxWaitMs?: number };
+  /** Extra RxJS operators on the micro-batches, applied before learning (filtering, sampling, tapping). */
+  transformBatches?: MonoTypeOperatorFunction<MicroBatch<Row>>;
+}
+
+export interface Topology extends Required<Pick<TopologyConfig, 'modelId' | 'modelScope'>> {
+  readonly config: TopologyConfig;
+  readonly checkpointEveryRecords: number;
+  readonly checkpointEveryMs: number;
+}
+
+/** Validates a topology once, at definition, so that a mistake never surfaces mid-stream. */
+export function defineTopology(config: TopologyConfig): Topology {
+  const { name, label, outputs, checkpoint = {}, modelScope = 'shared' } = config;
+  if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new ConfigError(`topology name "${name}" must use only a-z A-Z 0-9 . _ -`);
+  if (!label) throw new ConfigError(`topology ${name}: label must name the event field holding the target`);
+  if (!outputs.modelTopic || !outputs.deadLetterTopic) throw new ConfigError(`topology ${name}: outputs.modelTopic and outputs.deadLetterTopic are required`);
+  if (modelScope !== 'shared' && modelScope !== 'per-partition') throw new ConfigError(`topology ${name}: modelScope must be 'shared' or 'per-partition'`);
+  const everyRecords = checkpoint.everyRecords ?? 10_000;
+  const everyMs = checkpoint.everyMs ?? 5_000;
+  for (const [field, value] of [['checkpoint.everyRecords', everyRecords], ['checkpoint.everyMs', everyMs]] as const) {
+    if (!(value > 0)) throw new ConfigError(`topology ${name}: ${field} must be positive (Infinity to disable), got ${value}`);
+  }
+  return { config, modelId: config.modelId ?? name, modelScope, checkpointEveryRecords: everyRecords, checkpointEveryMs: everyMs };
+}
+
+/** What a ready-made topology lets its user change without editing it. */
+export interface TopologyOptions {
+  /** Prepended to every topic name (and to the model id), so that several copies can share a broker. */
+  prefix?: string;
+  partitions?: number;
+  checkpoint?: TopologyConfig['checkpoint'];
+  batch?: TopologyConfig['batch'];
+  modelScope?: ModelScope;
+}
+
+/** The conventional topic names of a topology called `name`. */
+export function topicsFor(name: string, prefix = ''): TopologyOutputs & { input: string } {
+  const base = `${prefix}${name}`;
+  return {
+    input: `${base}.events`,
+    modelTopic: `${base}.models`,
+    metricsTopic: `${base}.metrics`,
+    deadLetterTopic: `${base}.dlq`,
+  };
+}

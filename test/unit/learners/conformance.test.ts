@@ -1,0 +1,95 @@
+import type { BatchMode, Estimator, FeatureVector, LinearConfig } from '../../../src/learners';
+import {
+  createLinearRegression,
+  createLinearSVM,
+  createLogisticRegression,
+  createSoftmaxRegression,
+} from '../../../src/learners';
+import type { LinearRegressionConfig, LinearSVMConfig } from '../../../src/learners';
+import { createRandom } from '../../../src/random';
+import type { ConformanceCase } from './conformance';
+import { runConformance } from './conformance';
+import { sparseVectors } from './fixtures';
+
+const DENSE_D = 6;
+const SPARSE_D = 64;
+type Overrides = { batchMode?: BatchMode; maxIter?: number };
+
+/** Seeded vectors with a score per vector, from which each case derives its labels. */
+function scored(seed: number, n: number, sparse: boolean): { xs: FeatureVector[]; scores: number[] } {
+  const rng = createRandom(seed);
+  if (sparse) {
+    const xs = sparseVectors(seed, n, SPARSE_D, 5);
+    return { xs, scores: xs.map((x) => x.values.reduce((sum, v, s) => sum + v * (((x.indices[s] * 7) % 5) - 2), 0.3)) };
+  }
+  const xs = Array.from({ length: n }, () => Float64Array.from({ length: DENSE_D }, () => rng.gaussian()));
+  return { xs, scores: xs.map((x) => x.reduce((sum, v, j) => sum + v * (j - 2.5), 0.5) + 0.1 * rng.gaussian()) };
+}
+
+function dataOf(sparse: boolean, label: (score: number) => number) {
+  return (seed: number, n: number) => {
+    const { xs, scores } = scored(seed, n, sparse);
+    return { xs, ys: scores.map(label) };
+  };
+}
+
+const identity = (score: number): number => score;
+const binary = (score: number): number => (score > 0 ? 1 : 0);
+const signed = (score: number): number => (score > 0 ? 1 : -1);
+const threeClasses = (score: number): number => (score < -1 ? 0 : score < 1 ? 1 : 2);
+
+type CaseMaker<C> = (name: string, sparse: boolean, config: C, supportsMinibatch?: boolean) => ConformanceCase;
+
+/** Cases of one learner: `create` takes the case's config plus the dimension and any overrides. */
+function casesOf<C>(
+  learner: string,
+  create: (config: C & { numFeatures: number } & Overrides) => Estimator,
+  label: (score: number) => number,
+  invalidLabel?: number,
+): CaseMaker<C> {
+  return (name, sparse, config, supportsMinibatch = true) => ({
+    name: `${learner} ${name}`,
+    create: (overrides: Overrides = {}) => create({ ...config, numFeatures: sparse ? SPARSE_D : DENSE_D, ...overrides }),
+    data: dataOf(sparse, label),
+    invalidLabel,
+    supportsMinibatch,
+  });
+}
+
+const regression = casesOf<Omit<LinearRegressionConfig, 'numFeatures'>>('LinearRegression', createLinearRegression, identity);
+const logistic = casesOf<Omit<LinearConfig, 'numFeatures'>>('LogisticRegression', createLogisticRegression, binary, -1);
+const svm = casesOf<Omit<LinearSVMConfig, 'numFeatures'>>('LinearSVM', createLinearSVM, signed, 2);
+const softmax = casesOf<Omit<LinearConfig, 'numFeatures'>>(
+  'SoftmaxRegression',
+  (config) => createSoftmaxRegression({ ...config, numClasses: 3 }),
+  threeClasses,
+  1.5,
+);
+
+/** Every learner, across optimizers, penalties, dense and sparse input, both dtypes. Add new learners here. */
+export const conformanceCases: ConformanceCase[] = [
+  regression('squared, sgd, dense', false, {}),
+  regression('huber, adagrad, elastic net, clipNorm, sparse', true, {
+    loss: 'huber',
+    epsilon: 1,
+    optimizer: { kind: 'adagrad' },
+    regParam: 0.01,
+    elasticNetParam: 0.5,
+    clipNorm: 5,
+  }),
+  regression('epsilon-insensitive, PA-I, dense', false, { loss: 'epsilonInsensitive', optimizer: { kind: 'sgd', schedule: 'pa1' } }, false),
+  regression('squared, normalized, L2, sparse, float32', true, { optimizer: { kind: 'normalized' }, regParam: 0.01, dtype: 'float32' }, false),
+  regression('squared, ftrl, L1, dense', false, { optimizer: { kind: 'ftrl' }, regParam: 0.1, elasticNetParam: 1 }),
+  regression('squared, adam, no intercept, dense', false, { optimizer: { kind: 'adam' }, fitIntercept: false, stepSize: 0.05 }),
+  logistic('sgd optimal, L2, sparse', true, { optimizer: { kind: 'sgd', schedule: 'optimal' }, regParam: 0.01 }),
+  logistic('adam, clipValue, dense, float32', false, { optimizer: { kind: 'adam' }, clipValue: 0.5, dtype: 'float32' }),
+  logistic('normalized, L1, dense', false, { optimizer: { kind: 'normalized' }, regParam: 0.01, elasticNetParam: 1 }, false),
+  svm('hinge, PA-II, sparse', true, { optimizer: { kind: 'sgd', schedule: 'pa2' } }, false),
+  svm('squared hinge, sgd invscaling, dense', false, { loss: 'squaredHinge', optimizer: { kind: 'sgd', schedule: 'invscaling' }, stepSize: 0.1 }),
+  softmax('sgd, dense', false, { stepSize: 0.1 }),
+  softmax('adagrad, elastic net, sparse', true, { optimizer: { kind: 'adagrad' }, regParam: 0.01, elasticNetParam: 0.7 }),
+  softmax('ftrl, sparse, float32', true, { optimizer: { kind: 'ftrl' }, dtype: 'float32' }),
+  softmax('normalized, dense', false, { optimizer: { kind: 'normalized' } }, false),
+];
+
+runConformance(conformanceCases);

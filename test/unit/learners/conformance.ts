@@ -1,0 +1,206 @@
+/**
+ * The conformance suite every learner passes: `runConformance(cases)` inside a test file. A new learner
+ * plugs in by adding a case (see conformance.test.ts).
+ */
+import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
+import type { BatchMode, Classifier, Estimator, FeatureVector, LearnerState } from '../../../src/learners';
+import { fromState, isSparse } from '../../../src/learners';
+
+export interface ConformanceCase {
+  name: string;
+  /** A fresh learner; `overrides` go into its config. */
+  create(overrides?: { batchMode?: BatchMode; maxIter?: number }): Estimator;
+  /** Seeded valid examples. */
+  data(seed: number, n: number): { xs: FeatureVector[]; ys: number[] };
+  /** A finite label outside the learner's domain; omitted for regression. */
+  invalidLabel?: number;
+  /** False when the learner's settings are per-example only, so that minibatch mode must be refused. */
+  supportsMinibatch: boolean;
+}
+
+function isClassifier(learner: Estimator): learner is Classifier {
+  return 'predictProbaOne' in learner;
+}
+
+/** A state as it comes back from a checkpoint: config through JSON, arrays copied. */
+function throughCheckpoint(state: LearnerState): LearnerState {
+  const arrays: LearnerState['arrays'] = {};
+  for (const [key, value] of Object.entries(state.arrays)) arrays[key] = value.slice();
+  return { ...JSON.parse(JSON.stringify({ kind: state.kind, version: state.version, config: state.config })), arrays };
+}
+
+function expectSameState(a: Estimator, b: Estimator): void {
+  const left = a.state();
+  const right = b.state();
+  expect(Object.keys(right.arrays).sort()).toEqual(Object.keys(left.arrays).sort());
+  for (const key of Object.keys(left.arrays)) {
+    expect({ key, values: Array.from(right.arrays[key]) }).toEqual({ key, values: Array.from(left.arrays[key]) });
+  }
+}
+
+/** A copy of `x` with the value at `position` replaced. */
+function corrupt(x: FeatureVector, position: number, value: number): { x: FeatureVector; feature: number } {
+  if (isSparse(x)) {
+    const values = Float64Array.from(x.values);
+    values[position] = value;
+    return { x: { indices: x.indices, values }, feature: x.indices[position] };
+  }
+  const copy = Float64Array.from(x);
+  copy[position] = value;
+  return { x: copy, feature: position };
+}
+
+function errorOf(action: () => void): Error {
+  try {
+    action();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+export function runConformance(cases: readonly ConformanceCase[]): void {
+  describe.each(cases.map((c) => [c.name, c] as const))('%s conforms', (_name, spec) => {
+    const train = spec.data(1, 60);
+    const holdout = spec.data(2, 25);
+
+    test('predictions have the documented shapes', () => {
+      const learner = spec.create();
+      learner.learnMany(train.xs, train.ys);
+      const many = learner.predictMany(holdout.xs);
+      expect(many).toBeInstanceOf(Float64Array);
+      expect(many).toHaveLength(holdout.xs.length);
+      holdout.xs.forEach((x, i) => {
+        expect(Number.isFinite(many[i])).toBe(true);
+        expect(learner.predictOne(x)).toBe(many[i]);
+      });
+      const out = new Float64Array(holdout.xs.length);
+      expect(learner.predictMany(holdout.xs, out)).toBe(out);
+      if (!isClassifier(learner)) return;
+      const k = learner.numClasses;
+      const rows = learner.predictProbaMany(holdout.xs);
+      expect(rows).toHaveLength(holdout.xs.length * k);
+      holdout.xs.forEach((x, i) => {
+        const proba = learner.predictProbaOne(x);
+        expect(proba).toHaveLength(k);
+        expect(Array.from(rows.subarray(i * k, (i + 1) * k))).toEqual(Array.from(proba));
+        expect(proba.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+        for (const p of proba) expect(p >= 0 && p <= 1).toBe(true);
+        expect(Number.isInteger(many[i]) && many[i] >= 0 && many[i] < k).toBe(true);
+        expect(proba[many[i]]).toBe(Math.max(...proba));
+      });
+    });
+
+    test('state survives a checkpoint round trip: same predictions, same learning afterwards', () => {
+      const learner = spec.create();
+      learner.learnMany(train.xs, train.ys);
+      const state = learner.state();
+      const restored = fromState(throughCheckpoint(state));
+      expect(restored.kind).toBe(learner.kind);
+      expect(Array.from(restored.predictMany(holdout.xs))).toEqual(Array.from(learner.predictMany(holdout.xs)));
+      const more = spec.data(3, 30);
+      learner.learnMany(more.xs, more.ys);
+      restored.learnMany(more.xs, more.ys);
+      expectSameState(learner, restored);
+      expect(Array.from(restored.predictMany(holdout.xs))).toEqual(Array.from(learner.predictMany(holdout.xs)));
+      // The exported arrays were copies: learning did not change them.
+      expect(Array.from(state.arrays.weights)).toEqual(Array.from(fromState(throughCheckpoint(state)).state().arrays.weights));
+      expect(Array.from(state.arrays.weights)).not.toEqual(Array.from(learner.state().arrays.weights));
+    });
+
+    test('fromState rejects a state that does not fit', () => {
+      const state = throughCheckpoint(spec.create().state());
+      expect(() => fromState({ ...state, kind: 'NoSuchLearner' })).toThrow(CheckpointError);
+      expect(() => fromState({ ...state, version: state.version + 1 })).toThrow(CheckpointError);
+      const truncated = { ...state, arrays: { ...state.arrays, weights: state.arrays.weights.slice(1) } };
+      expect(() => fromState(truncated)).toThrow(/weights/);
+      const missing = { ...state, arrays: { ...state.arrays } };
+      delete missing.arrays.weights;
+      expect(() => fromState(missing)).toThrow(CheckpointError);
+      expect(() => fromState({ ...state, config: { ...state.config, stepSize: -1 } })).toThrow(CheckpointError);
+    });
+
+    test("sequential learnMany is bit-identical to learnOne loops, maxIter passes in order", () => {
+      const batched = spec.create({ batchMode: 'sequential', maxIter: 2 });
+      const looped = spec.create({ batchMode: 'sequential', maxIter: 2 });
+      batched.learnMany(train.xs.slice(0, 30), train.ys.slice(0, 30));
+      batched.learnMany(train.xs.slice(30), train.ys.slice(30));
+      for (const [from, to] of [[0, 30], [30, 60]]) {
+        for (let pass = 0; pass < 2; pass++) for (let i = from; i < to; i++) looped.learnOne(train.xs[i], train.ys[i]);
+      }
+      expectSameState(batched, looped);
+    });
+
+    if (spec.supportsMinibatch) {
+      test('minibatch: one averaged step per pass; a batch of one equals learnOne', () => {
+        const single = spec.create({ batchMode: 'minibatch' });
+        const reference = spec.create();
+        single.learnMany([train.xs[0]], [train.ys[0]]);
+        reference.learnOne(train.xs[0], train.ys[0]);
+        expectSameState(single, reference);
+        // Both copies see the same weights, so their average gradient is the example's own gradient.
+        const doubled = spec.create({ batchMode: 'minibatch' });
+        doubled.learnMany([train.xs[0], train.xs[0]], [train.ys[0], train.ys[0]]);
+        expectSameState(doubled, reference);
+      });
+
+      test('minibatch: the order of examples within a micro-batch does not matter', () => {
+        const forward = spec.create({ batchMode: 'minibatch', maxIter: 3 });
+        const backward = spec.create({ batchMode: 'minibatch', maxIter: 3 });
+        forward.learnMany(train.xs, train.ys);
+        backward.learnMany([...train.xs].reverse(), [...train.ys].reverse());
+        const a = forward.predictMany(holdout.xs);
+        const b = backward.predictMany(holdout.xs);
+        a.forEach((value, i) => expect(b[i]).toBeCloseTo(value, 10));
+        // Sequential learning, by contrast, depends on the order.
+        const sequentialForward = spec.create({ maxIter: 3 });
+        const sequentialBackward = spec.create({ maxIter: 3 });
+        sequentialForward.learnMany(train.xs, train.ys);
+        sequentialBackward.learnMany([...train.xs].reverse(), [...train.ys].reverse());
+        expect(sequentialBackward.state().arrays.weights).not.toEqual(sequentialForward.state().arrays.weights);
+      });
+    } else {
+      test('minibatch mode is refused at construction', () => {
+        expect(() => spec.create({ batchMode: 'minibatch' })).toThrow(ConfigError);
+      });
+    }
+
+    test('non-finite and malformed input is rejected, naming where, and changes nothing', () => {
+      const learner = spec.create();
+      learner.learnMany(train.xs.slice(0, 10), train.ys.slice(0, 10));
+      const before = learner.state();
+      const x = train.xs[0];
+      const position = isSparse(x) ? x.values.length - 1 : x.length - 1;
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const { x: badX, feature } = corrupt(x, position, bad);
+        const err = errorOf(() => learner.learnOne(badX, train.ys[0]));
+        expect(err).toBeInstanceOf(NonFiniteError);
+        expect(err.message).toContain(`feature ${feature} is ${bad}`);
+        expect(() => learner.predictOne(badX)).toThrow(NonFiniteError);
+      }
+      const { x: badX, feature } = corrupt(x, position, Number.NaN);
+      const inBatch = errorOf(() => learner.learnMany([x, x, badX], train.ys.slice(0, 3), 'orders/3@1200'));
+      expect(inBatch).toBeInstanceOf(NonFiniteError);
+      expect(inBatch.message).toContain(`feature ${feature} is NaN in example 2 of batch 'orders/3@1200'`);
+      const labelError = errorOf(() => learner.learnOne(x, Number.NaN));
+      expect(labelError).toBeInstanceOf(NonFiniteError);
+      expect(labelError.message).toContain('label is NaN');
+      if (spec.invalidLabel !== undefined) {
+        const invalid = errorOf(() => learner.learnOne(x, spec.invalidLabel as number));
+        expect(invalid).toBeInstanceOf(DecodeError);
+        expect((invalid as DecodeError).code).toBe('SCHEMA');
+      }
+      const misfit: FeatureVector = isSparse(x)
+        ? { indices: Int32Array.of(2 ** 30), values: Float64Array.of(1) }
+        : new Float64Array(x.length + 1);
+      expect(() => learner.learnOne(misfit, train.ys[0])).toThrow(DecodeError);
+      expect(() => learner.learnMany([x], [])).toThrow(DecodeError);
+      // Sequential learnMany had learned examples 0 and 1 before example 2 failed.
+      const afterBatch = spec.create();
+      afterBatch.learnMany(train.xs.slice(0, 10), train.ys.slice(0, 10));
+      afterBatch.learnMany([x, x], train.ys.slice(0, 2));
+      expectSameState(learner, afterBatch);
+      expect(before.arrays.weights).not.toEqual(learner.state().arrays.weights);
+    });
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Click-through-rate style learning: categorical events, hashed (signed murmur3, 2^18) plus VW-style
+ * quadratic crosses of age with income and education, learned by FTRL-Proximal logistic regression
+ * (McMahan et al. 2013, the algorithm behind Google's ad click prediction).
+ *
+ * Input: JSON events on `<prefix>ctr-logistic.events` with string fields age, salary, commission, elevel,
+ * car, zipcode, hvalue, hyears, loan and a 0/1 `label` (see src/datasets/ctr-events.ts for the stream the
+ * main job produces). Output: checkpoints on `.models`, metrics on `.metrics`, rejects on `.dlq`.
+ */
+import { createJsonCodec } from '../connectors/codecs/json';
+import { createAccuracy, createLogLoss, createRocAuc } from '../src/evaluation';
+import { createFeatureHasher } from '../src/features/feature-hasher';
+import { createInteractions } from '../src/features/interactions';
+import { pipeline } from '../src/features/pipeline';
+import { createVectorAssembler } from '../src/features/vector-assembler';
+import { createLogisticRegression } from '../src/learners';
+import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
+
+export const CTR_FIELDS = ['age', 'salary', 'commission', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'];
+const BITS = 18;
+
+export function ctrLogistic(options: TopologyOptions = {}): Topology {
+  const name = 'ctr-logistic';
+  const topics = topicsFor(name, options.prefix);
+  return defineTopology({
+    name: `${options.prefix ?? ''}${name}`,
+    description: 'hashed categorical events + quadratic crosses → FTRL logistic regression',
+    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createJsonCodec() },
+    label: 'label',
+    model: () =>
+      pipeline(
+        createFeatureHasher({ inputCols: CTR_FIELDS, outputCol: 'categories', bits: BITS }),
+        createFeatureHasher({ inputCols: ['age'], outputCol: 'ageNs', bits: 8 }),
+        createFeatureHasher({ inputCols: ['salary', 'commission', 'elevel'], outputCol: 'profileNs', bits: 8 }),
+        createInteractions({ pairs: [['ageNs', 'profileNs']], outputCol: 'crosses', bits: BITS }),
+        createVectorAssembler({ inputCols: ['categories', 'crosses'], vectorSizes: { categories: 2 ** BITS, crosses: 2 ** BITS } }),
+        createLogisticRegression({ numFeatures: 2 ** (BITS + 1), optimizer: { kind: 'ftrl' }, stepSize: 0.1, regParam: 1, elasticNetParam: 0.5, dtype: 'float32' }),
+      ),
+    metrics: () => ({
+      accuracy: createAccuracy(),
+      rollingAccuracy: createAccuracy({ window: 2000 }),
+      logLoss: createLogLoss(),
+      rollingLogLoss: createLogLoss({ window: 2000 }),
+      rollingRocAuc: createRocAuc({ window: 2000 }),
+    }),
+    checkpoint: options.checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
+    batch: options.batch,
+    modelScope: options.modelScope,
+    outputs: topics,
+  });
+}
+
+export default ctrLogistic;
