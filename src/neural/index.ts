@@ -1,0 +1,24 @@
+/** Neural nets on TensorFlow.js; importing this module registers `NeuralNet` with `fromState`. */
+export { initTensorflow, BACKEND_ENV } from './tensorflow';
+export type { BackendName } from './tensorflow';
+export { createNeuralNet, neuralNetFromState } from './neural-net';
+export type { NeuralNet } from './neural-net';
+export { NEURAL_NET_KIND } from './net-core';
+export type { NeuralRegressor, TrainReport } from './net-core';
+export type { NeuralClassifier } from './neural-classifier';
+export type { NeuralNetConfig } from './config';
+export type {
+  Activation,
+  BatchNormalizationArgs,
+  Conv2DArgs,
+  DenseArgs,
+  DropoutArgs,
+  EmbeddingArgs,
+  LayerSpec,
+  MaxPooling2DArgs,
+  Padding,
+  Size2D,
+} from './layers';
+export type { AdamArgs, OptimizerSpec, RmspropArgs, SgdArgs } from './optimizers';
+export type { ClassificationLossName, LossName, MetricName } from './objectives';
+export type { ReplayConfig } from './replay';

@@ -1,0 +1,56 @@
+/** `NeuralNet`: a Keras-Sequential-style network on TensorFlow.js behind the estimator contract (see ./net-core). */
+
+import { CheckpointError, ConfigError, errorMessage } from '../errors';
+import type { LearnerState } from '../learners/estimator';
+import { registerLearner } from '../learners/registry';
+import type { NeuralNetConfig, NormalizedConfig } from './config';
+import { normalizeConfig } from './config';
+import type { NeuralClassifier } from './neural-classifier';
+import { NeuralClassifierNet } from './neural-classifier';
+import type { NeuralRegressor } from './net-core';
+import { NEURAL_NET_KIND, NeuralNetCore, STATE_VERSION } from './net-core';
+import type { ClassificationLossName, LossName } from './objectives';
+import { isClassificationLoss } from './objectives';
+
+export type NeuralNet = NeuralRegressor | NeuralClassifier;
+
+function build(config: NormalizedConfig): NeuralNetCore {
+  return isClassificationLoss(config.loss) ? new NeuralClassifierNet(config) : new NeuralNetCore(config);
+}
+
+/**
+ * Builds a net; `initTensorflow()` must have resolved. The loss decides the kind of estimator:
+ * a classifier (class-index targets) for the cross-entropies, a regressor for meanSquaredError.
+ */
+export function createNeuralNet(config: NeuralNetConfig & { loss: ClassificationLossName }): NeuralClassifier;
+export function createNeuralNet(config: NeuralNetConfig & { loss: 'meanSquaredError' }): NeuralRegressor;
+export function createNeuralNet(config: NeuralNetConfig & { loss: LossName }): NeuralNet;
+export function createNeuralNet(config: NeuralNetConfig): NeuralNet {
+  return build(normalizeConfig(config));
+}
+
+export function neuralNetFromState(state: LearnerState): NeuralNet {
+  if (state.kind !== NEURAL_NET_KIND) throw new CheckpointError(`expected a ${NEURAL_NET_KIND} state, got ${state.kind}`);
+  if (state.version !== STATE_VERSION) {
+    throw new CheckpointError(
+      `${NEURAL_NET_KIND} state version ${state.version} is not supported (expected ${STATE_VERSION})`,
+    );
+  }
+  let config: NormalizedConfig;
+  try {
+    config = normalizeConfig(state.config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new CheckpointError(`invalid ${NEURAL_NET_KIND} checkpoint: ${errorMessage(err)}`, { cause: err });
+  }
+  const net = build(config);
+  try {
+    net.load(state.arrays);
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
+  return net;
+}
+
+registerLearner(NEURAL_NET_KIND, neuralNetFromState);
