@@ -25,6 +25,8 @@ export interface MicroBatch<T> {
   topic: string;
   partition: number;
   records: DecodedRecord<T>[];
+  /** Records of this offset range that failed to decode and went to the dead-letter topic instead. */
+  deadLettered: number;
   firstOffset: string;
   lastOffset: string;
   /** High watermark minus the offset after this batch, when known. */

@@ -1,5 +1,5 @@
 import { CheckpointError, ConfigError, DecodeError } from '../errors';
-import type { Classifier, Estimator, FeatureVector, LearnerState, TypedArray } from '../learners/estimator';
+import type { Classifier, Estimator, FeatureVector, LearnReport, LearnerState, TypedArray } from '../learners/estimator';
 import { fromState, registerLearner } from '../learners/registry';
 import { describeValue } from './config';
 import { checkKind } from './restore';
@@ -118,11 +118,11 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       const vector = learnStages(x);
       if (vector !== null) model.learnOne(vector, y);
     },
-    learnMany(xs: readonly Row[], ys: ArrayLike<number>, batchLabel?: string): void {
+    learnMany(xs: readonly Row[], ys: ArrayLike<number>, batchLabel?: string): void | LearnReport {
       // The model sees only the records no stage dropped, so positions in its errors count those.
       const { vectors, kept } = transformMany(xs, learnStages);
       const keptLabels = Float64Array.from(kept, (i) => ys[i]);
-      model.learnMany(vectors, keptLabels, batchLabel);
+      return model.learnMany(vectors, keptLabels, batchLabel);
     },
     predictOne(x: Row): number {
       const vector = transformOne(x);

@@ -1,3 +1,5 @@
+import type { NonFiniteError } from '../errors';
+
 /**
  * The estimator contract every streamlearn learner implements: linear models, neural nets, recommenders.
  * It is deliberately small: learn and predict one example or a micro-batch, and export a state made of
@@ -51,6 +53,14 @@ export interface LearnerState {
  */
 export type BatchMode = 'sequential' | 'minibatch';
 
+/**
+ * What a learner that rolls itself back may return from `learnMany` instead of throwing: a step went
+ * non-finite and was undone (the neural nets do this). Learners that cannot roll back throw instead.
+ */
+export interface LearnReport {
+  error: NonFiniteError | null;
+}
+
 export interface Estimator<X = FeatureVector> {
   /** Registry key, e.g. `'LogisticRegression'`. */
   readonly kind: string;
@@ -59,7 +69,7 @@ export interface Estimator<X = FeatureVector> {
    * Learns from a micro-batch; see {@link BatchMode}. `batchLabel` (e.g. `topic/partition@offset`)
    * is named by any error, together with the example's position in the batch.
    */
-  learnMany(xs: readonly X[], ys: ArrayLike<number>, batchLabel?: string): void;
+  learnMany(xs: readonly X[], ys: ArrayLike<number>, batchLabel?: string): void | LearnReport;
   /** A regression value, or a class index for classifiers. */
   predictOne(x: X): number;
   predictMany(xs: readonly X[], out?: Float64Array): Float64Array;

@@ -24,6 +24,8 @@ export interface TopologyConfig {
   description?: string;
   modelId?: string;
   input: { topic: string; partitions?: number; codec: Codec<unknown> };
+  /** Runs once before any model is built or restored, e.g. `initTensorflow` for neural nets. */
+  setup?: () => Promise<void>;
   /** Builds a fresh model; called once, or once per partition with `modelScope: 'per-partition'`. */
   model: () => Pipeline;
   /** The event field holding the target: a class index or a regression value. */

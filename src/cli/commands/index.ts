@@ -1,5 +1,10 @@
 import type { Command } from '../command';
+import { consume } from './consume';
 import { kafkaStart, kafkaStatus, kafkaStop } from './kafka';
+import { models, subscribe } from './models';
+import { produce } from './produce';
+import { run } from './run';
+import { start } from './start';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Command[] = [kafkaStart, kafkaStatus, kafkaStop];
+export const commands: Command[] = [start, run, subscribe, models, produce, consume, kafkaStart, kafkaStatus, kafkaStop];

@@ -6,6 +6,8 @@ import {
   createSoftmaxRegression,
 } from '../../../src/learners';
 import type { LinearRegressionConfig, LinearSVMConfig } from '../../../src/learners';
+import type { NeuralNetConfig } from '../../../src/neural';
+import { createNeuralNet, initTensorflow } from '../../../src/neural';
 import { createRandom } from '../../../src/random';
 import type { ConformanceCase } from './conformance';
 import { runConformance } from './conformance';
@@ -66,6 +68,27 @@ const softmax = casesOf<Omit<LinearConfig, 'numFeatures'>>(
   1.5,
 );
 
+type NeuralCaseConfig = Omit<NeuralNetConfig, 'inputShape' | 'batchSize' | 'epochsPerBatch' | 'shuffle'>;
+
+/**
+ * A NeuralNet under the contract's batch modes: sequential is one example per step in order, minibatch
+ * one step per pass over the whole micro-batch; `maxIter` is Keras' epochs per micro-batch.
+ */
+function neuralNet({ numFeatures, batchMode = 'sequential', maxIter = 1, ...config }: NeuralCaseConfig & { numFeatures: number } & Overrides): Estimator {
+  return createNeuralNet({
+    ...config,
+    inputShape: [numFeatures],
+    batchSize: batchMode === 'minibatch' ? 2 ** 16 : 1,
+    epochsPerBatch: maxIter,
+    shuffle: false,
+  });
+}
+
+/** Its weights are per layer; the first layer's kernel stands for them. */
+const neuralStateOptions = { weightArray: 'layer0/kernel', invalidConfig: { batchSize: 0 } };
+const binaryNet = casesOf<NeuralCaseConfig>('NeuralNet', neuralNet, binary, -1);
+const softmaxNet = casesOf<NeuralCaseConfig>('NeuralNet', neuralNet, threeClasses, 1.5);
+
 /** Every learner, across optimizers, penalties, dense and sparse input, both dtypes. Add new learners here. */
 export const conformanceCases: ConformanceCase[] = [
   regression('squared, sgd, dense', false, {}),
@@ -90,6 +113,29 @@ export const conformanceCases: ConformanceCase[] = [
   softmax('adagrad, elastic net, sparse', true, { optimizer: { kind: 'adagrad' }, regParam: 0.01, elasticNetParam: 0.7 }),
   softmax('ftrl, sparse, float32', true, { optimizer: { kind: 'ftrl' }, dtype: 'float32' }),
   softmax('normalized, dense', false, { optimizer: { kind: 'normalized' } }, false),
+  {
+    ...binaryNet('sigmoid, adam, dense', false, {
+      layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1, activation: 'sigmoid' }],
+      loss: 'binaryCrossentropy',
+      optimizer: { type: 'adam', learningRate: 0.01 },
+      seed: 3,
+    }),
+    ...neuralStateOptions,
+  },
+  {
+    ...softmaxNet('softmax, rmsprop, global clipnorm, sparse', true, {
+      layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 3, activation: 'softmax' }],
+      loss: 'sparseCategoricalCrossentropy',
+      optimizer: { type: 'rmsprop', learningRate: 0.01, globalClipNorm: 1 },
+      seed: 4,
+    }),
+    ...neuralStateOptions,
+  },
 ];
+
+// NeuralNet needs a TensorFlow.js backend before it is built.
+beforeAll(async () => {
+  await initTensorflow();
+});
 
 runConformance(conformanceCases);

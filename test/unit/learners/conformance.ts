@@ -3,7 +3,7 @@
  * plugs in by adding a case (see conformance.test.ts).
  */
 import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
-import type { BatchMode, Classifier, Estimator, FeatureVector, LearnerState } from '../../../src/learners';
+import type { BatchMode, Classifier, Estimator, FeatureVector, JsonObject, LearnerState } from '../../../src/learners';
 import { fromState, isSparse } from '../../../src/learners';
 
 export interface ConformanceCase {
@@ -16,6 +16,10 @@ export interface ConformanceCase {
   invalidLabel?: number;
   /** False when the learner's settings are per-example only, so that minibatch mode must be refused. */
   supportsMinibatch: boolean;
+  /** The state array holding the learned weights; default `'weights'`. */
+  weightArray?: string;
+  /** Config fields that make a stored state invalid; default `{ stepSize: -1 }`. */
+  invalidConfig?: JsonObject;
 }
 
 function isClassifier(learner: Estimator): learner is Classifier {
@@ -27,6 +31,10 @@ function throughCheckpoint(state: LearnerState): LearnerState {
   const arrays: LearnerState['arrays'] = {};
   for (const [key, value] of Object.entries(state.arrays)) arrays[key] = value.slice();
   return { ...JSON.parse(JSON.stringify({ kind: state.kind, version: state.version, config: state.config })), arrays };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function expectSameState(a: Estimator, b: Estimator): void {
@@ -61,6 +69,7 @@ function errorOf(action: () => void): Error {
 
 export function runConformance(cases: readonly ConformanceCase[]): void {
   describe.each(cases.map((c) => [c.name, c] as const))('%s conforms', (_name, spec) => {
+    const weights = spec.weightArray ?? 'weights';
     const train = spec.data(1, 60);
     const holdout = spec.data(2, 25);
 
@@ -104,20 +113,21 @@ export function runConformance(cases: readonly ConformanceCase[]): void {
       expectSameState(learner, restored);
       expect(Array.from(restored.predictMany(holdout.xs))).toEqual(Array.from(learner.predictMany(holdout.xs)));
       // The exported arrays were copies: learning did not change them.
-      expect(Array.from(state.arrays.weights)).toEqual(Array.from(fromState(throughCheckpoint(state)).state().arrays.weights));
-      expect(Array.from(state.arrays.weights)).not.toEqual(Array.from(learner.state().arrays.weights));
+      expect(Array.from(state.arrays[weights])).toEqual(Array.from(fromState(throughCheckpoint(state)).state().arrays[weights]));
+      expect(Array.from(state.arrays[weights])).not.toEqual(Array.from(learner.state().arrays[weights]));
     });
 
     test('fromState rejects a state that does not fit', () => {
       const state = throughCheckpoint(spec.create().state());
       expect(() => fromState({ ...state, kind: 'NoSuchLearner' })).toThrow(CheckpointError);
       expect(() => fromState({ ...state, version: state.version + 1 })).toThrow(CheckpointError);
-      const truncated = { ...state, arrays: { ...state.arrays, weights: state.arrays.weights.slice(1) } };
-      expect(() => fromState(truncated)).toThrow(/weights/);
+      const truncated = { ...state, arrays: { ...state.arrays, [weights]: state.arrays[weights].slice(1) } };
+      expect(() => fromState(truncated)).toThrow(new RegExp(escapeRegExp(weights)));
       const missing = { ...state, arrays: { ...state.arrays } };
-      delete missing.arrays.weights;
+      delete missing.arrays[weights];
       expect(() => fromState(missing)).toThrow(CheckpointError);
-      expect(() => fromState({ ...state, config: { ...state.config, stepSize: -1 } })).toThrow(CheckpointError);
+      const invalidConfig = spec.invalidConfig ?? { stepSize: -1 };
+      expect(() => fromState({ ...state, config: { ...state.config, ...invalidConfig } })).toThrow(CheckpointError);
     });
 
     test("sequential learnMany is bit-identical to learnOne loops, maxIter passes in order", () => {
@@ -157,7 +167,7 @@ export function runConformance(cases: readonly ConformanceCase[]): void {
         const sequentialBackward = spec.create({ maxIter: 3 });
         sequentialForward.learnMany(train.xs, train.ys);
         sequentialBackward.learnMany([...train.xs].reverse(), [...train.ys].reverse());
-        expect(sequentialBackward.state().arrays.weights).not.toEqual(sequentialForward.state().arrays.weights);
+        expect(sequentialBackward.state().arrays[weights]).not.toEqual(sequentialForward.state().arrays[weights]);
       });
     } else {
       test('minibatch mode is refused at construction', () => {
@@ -200,7 +210,7 @@ export function runConformance(cases: readonly ConformanceCase[]): void {
       afterBatch.learnMany(train.xs.slice(0, 10), train.ys.slice(0, 10));
       afterBatch.learnMany([x, x], train.ys.slice(0, 2));
       expectSameState(learner, afterBatch);
-      expect(before.arrays.weights).not.toEqual(learner.state().arrays.weights);
+      expect(before.arrays[weights]).not.toEqual(learner.state().arrays[weights]);
     });
   });
 }

@@ -1,0 +1,138 @@
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { retry, type RetryOptions } from '../../src/retry';
+import type { DeadLetter } from '../dead-letter';
+import { nextOffset, type Codec, type DecodedRecord, type MicroBatch, type RecordPosition } from '../types';
+import { decodeMessages } from './decode-messages';
+import { rebalanceCause } from './kafka-errors';
+
+export interface BatchHandlerConfig<T> {
+  codec: Codec<T>;
+  deadLetter: DeadLetter;
+  deadLetterRetry: RetryOptions;
+  maxRecords: number;
+  /** Commit on ack; otherwise ack only releases the partition and commits are the caller's (`KafkaSource.commit`). */
+  commitOnAck: boolean;
+  /** How often to heartbeat while a batch waits for its ack; kafkajs throttles to its heartbeatInterval. */
+  heartbeatEveryMs: number;
+  emit(batch: MicroBatch<T>): void;
+  /** Resolves when the source is stopped or unsubscribed; a batch still waiting then is not committed. */
+  closed: Promise<void>;
+  isClosed(): boolean;
+  /** Commits `offset` (the next one to read) for the partition. */
+  commit(position: RecordPosition): Promise<void>;
+  /** Ends the stream with this error. */
+  fail(err: unknown): void;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Waits for the ack or the close, heartbeating meanwhile so a long-running batch keeps the member alive (kafkajs#130). */
+async function waitForAck(acked: Promise<void>, closed: Promise<void>, heartbeat: () => Promise<void>, everyMs: number): Promise<'acked' | 'closed'> {
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<'tick'>((resolve) => {
+      timer = setTimeout(() => resolve('tick'), everyMs);
+    });
+    const outcome = await Promise.race([acked.then(() => 'acked' as const), closed.then(() => 'closed' as const), tick]);
+    clearTimeout(timer);
+    if (outcome !== 'tick') return outcome;
+    await heartbeat();
+  }
+}
+
+function lag(highWatermark: string, next: string): number {
+  return Math.max(0, Number(BigInt(highWatermark) - BigInt(next)));
+}
+
+/**
+ * The kafkajs `eachBatch` callback. A fetched batch is cut into chunks of at most `maxRecords`; for each:
+ * undecodable records are dead-lettered (and acknowledged by the broker) first, then the chunk is emitted
+ * with only the good records but offsets covering all of them, and the callback waits for `ack()` before
+ * committing `lastOffset + 1` (unless commits are left to the caller) and moving on. Nothing else is
+ * fetched meanwhile (one partition at a time): that is the backpressure. Offsets are resolved only after
+ * an ack, so chunks left unprocessed by a stop or a seek are fetched again rather than skipped.
+ */
+export function createBatchHandler<T>(config: BatchHandlerConfig<T>): (payload: EachBatchPayload) => Promise<void> {
+  const { codec, deadLetter, deadLetterRetry, maxRecords, heartbeatEveryMs } = config;
+
+  async function deadLetterAll(undecodable: ReturnType<typeof decodeMessages>['undecodable']): Promise<void> {
+    await Promise.all(
+      undecodable.map(({ bytes, error, position, key, headers }) =>
+        retry(() => deadLetter.write(bytes, error, position, key, headers), deadLetterRetry),
+      ),
+    );
+  }
+
+  /** Emits one chunk and settles it; true when it was acknowledged (and committed, with `commitOnAck`). */
+  async function deliver(payload: EachBatchPayload, chunk: KafkaMessage[], records: DecodedRecord<T>[], live: () => boolean): Promise<boolean> {
+    const { topic, partition, highWatermark } = payload.batch;
+    const lastOffset = chunk[chunk.length - 1].offset;
+    const next = nextOffset(lastOffset);
+    const ackRequested = deferred<void>();
+    const settled = deferred<void>();
+    // The rejection reaches whoever awaits ack(); nobody may, and that must not crash the process.
+    settled.promise.catch(() => undefined);
+    config.emit({
+      topic,
+      partition,
+      records,
+      deadLettered: chunk.length - records.length,
+      firstOffset: chunk[0].offset,
+      lastOffset,
+      lag: lag(highWatermark, next),
+      nextOffset: next,
+      ack() {
+        ackRequested.resolve();
+        return settled.promise;
+      },
+    });
+    try {
+      const outcome = await waitForAck(ackRequested.promise, config.closed, payload.heartbeat, heartbeatEveryMs);
+      if (outcome === 'closed' || !live()) {
+        settled.resolve();
+        return false;
+      }
+      if (config.commitOnAck) await config.commit({ topic, partition, offset: next });
+      payload.resolveOffset(lastOffset);
+      settled.resolve();
+      return true;
+    } catch (err) {
+      // Revoked by a rebalance: another member (or this one, after re-joining) reads the chunk again.
+      if (rebalanceCause(err)) settled.resolve();
+      else settled.reject(err);
+      throw err;
+    }
+  }
+
+  return async (payload) => {
+    const { batch } = payload;
+    const live = () => !config.isClosed() && payload.isRunning() && !payload.isStale();
+    try {
+      for (let start = 0; start < batch.messages.length; start += maxRecords) {
+        if (!live()) return;
+        const chunk = batch.messages.slice(start, start + maxRecords);
+        const { records, undecodable } = decodeMessages(chunk, batch.topic, batch.partition, codec);
+        await deadLetterAll(undecodable);
+        if (!live() || !(await deliver(payload, chunk, records, live))) return;
+      }
+    } catch (err) {
+      const rebalance = rebalanceCause(err);
+      if (rebalance) throw rebalance;
+      config.fail(err);
+    }
+  };
+}

@@ -1,0 +1,148 @@
+import type { Admin } from 'kafkajs';
+import type { Subscriber } from 'rxjs';
+import { ConfigError, StreamlearnError } from '../../src/errors';
+import type { RetryOptions } from '../../src/retry';
+import type { DeadLetter } from '../dead-letter';
+import type { Codec, MicroBatch, RecordPosition } from '../types';
+import { createBatchHandler } from './batch-handler';
+import { createKafkaClient } from './client';
+import { brokerFailure } from './kafka-errors';
+import { resolveStartOffsets, type StartFrom } from './start-offsets';
+
+export interface ConsumerSessionConfig<T> {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  topics: string[];
+  codec: Codec<T>;
+  deadLetter: DeadLetter;
+  startFrom: StartFrom;
+  deadLetterRetry: RetryOptions;
+  maxRecords: number;
+  commitOnAck: boolean;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytesPerPartition: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  subscriber: Subscriber<MicroBatch<T>>;
+}
+
+export interface ConsumerSession {
+  isClosed(): boolean;
+  /** Releases a batch waiting for its ack (uncommitted), leaves the group and disconnects. */
+  close(): Promise<void>;
+  /** Completes the subscriber, then closes. */
+  complete(): Promise<void>;
+  /** Commits each position's offset as the next one to read, as a member of the group. */
+  commit(positions: RecordPosition[]): Promise<void>;
+}
+
+const partitionKey = ({ topic, partition }: { topic: string; partition: number }) => `${topic}/${partition}`;
+
+/** Auto-creation is off, and kafkajs would otherwise retry a missing topic for a long while before saying so. */
+async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) throw new ConfigError(`topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist; create it first (ensureTopics or \`streamlearn produce\`)`);
+}
+
+/** One subscription's kafkajs consumer, from joining the group to leaving it. */
+export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): ConsumerSession {
+  const { subscriber, groupId, topics } = config;
+  const kafka = createKafkaClient({ brokers: config.brokers, clientId: config.clientId });
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: config.heartbeatIntervalMs,
+    maxWaitTimeInMs: config.maxWaitMs,
+    minBytes: config.minBytes,
+    maxBytesPerPartition: config.maxBytesPerPartition,
+    allowAutoTopicCreation: false,
+    // Restarting is the caller's decision: a crash ends the stream.
+    retry: { restartOnFailure: async () => false },
+  });
+  /**
+   * Explicit start offsets not yet superseded by a commit. kafkajs forgets a seek when the group rebalances
+   * (its offset manager is rebuilt from committed offsets), so they are applied again on every join.
+   */
+  const pendingSeeks = new Map<string, RecordPosition>();
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let releaseWaiting!: () => void;
+  const closedSignal = new Promise<void>((resolve) => {
+    releaseWaiting = resolve;
+  });
+
+  const what = `the Kafka source of group "${groupId}" on ${topics.join(', ')}`;
+  function fail(err: unknown): void {
+    if (closed) return;
+    subscriber.error(err instanceof StreamlearnError ? err : brokerFailure(what, err));
+  }
+
+  consumer.on(consumer.events.CRASH, ({ payload }) => fail(brokerFailure(`${what} crashed`, payload.error)));
+  // Listeners run synchronously when kafkajs announces the join, before its first fetch for the new assignment.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    for (const position of pendingSeeks.values()) {
+      if (payload.memberAssignment[position.topic]?.includes(position.partition)) consumer.seek(position);
+    }
+  });
+
+  async function commit(positions: RecordPosition[]): Promise<void> {
+    await consumer.commitOffsets(positions);
+    for (const position of positions) pendingSeeks.delete(partitionKey(position));
+  }
+
+  const eachBatch = createBatchHandler<T>({
+    codec: config.codec,
+    deadLetter: config.deadLetter,
+    deadLetterRetry: config.deadLetterRetry,
+    maxRecords: config.maxRecords,
+    commitOnAck: config.commitOnAck,
+    heartbeatEveryMs: Math.max(100, Math.floor(config.heartbeatIntervalMs / 2)),
+    emit: (batch) => {
+      if (!closed) subscriber.next(batch);
+    },
+    closed: closedSignal,
+    isClosed: () => closed,
+    commit: (position) => commit([position]),
+    fail,
+  });
+
+  const started = (async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await requireTopics(admin, topics);
+      for (const position of await resolveStartOffsets(admin, topics, config.startFrom)) pendingSeeks.set(partitionKey(position), position);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (closed) return;
+    await consumer.connect();
+    if (closed) return;
+    await consumer.subscribe({ topics, fromBeginning: true });
+    if (closed) return;
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  })().catch((err: unknown) => fail(err instanceof StreamlearnError ? err : brokerFailure(`starting ${what}`, err)));
+
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      closed = true;
+      releaseWaiting();
+      await started;
+      await consumer.disconnect().catch(() => undefined);
+    })();
+    return closing;
+  }
+
+  return {
+    isClosed: () => closed,
+    close,
+    commit,
+    complete() {
+      if (!closed) subscriber.complete();
+      return close();
+    },
+  };
+}

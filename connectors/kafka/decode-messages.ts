@@ -1,0 +1,47 @@
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { DecodeError } from '../../src/errors';
+import type { Codec, DecodedRecord, Headers, RecordPosition } from '../types';
+
+/** A record the codec rejected, with everything the dead-letter topic keeps of it. */
+export interface UndecodableRecord {
+  bytes: Buffer | null;
+  error: unknown;
+  position: RecordPosition;
+  key: string | null;
+  headers: Headers;
+}
+
+/** Kafka headers may repeat a name; a `Headers` record holds one value per name, so the last one wins. */
+export function toHeaders(headers: IHeaders | undefined): Headers {
+  const result: Headers = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (last !== undefined) result[name] = last.toString();
+  }
+  return result;
+}
+
+/** Splits fetched messages into decoded records and the ones to dead-letter; decode failures never escape. */
+export function decodeMessages<T>(
+  messages: KafkaMessage[],
+  topic: string,
+  partition: number,
+  codec: Codec<T>,
+): { records: DecodedRecord<T>[]; undecodable: UndecodableRecord[] } {
+  const records: DecodedRecord<T>[] = [];
+  const undecodable: UndecodableRecord[] = [];
+  for (const message of messages) {
+    const position = { topic, partition, offset: message.offset };
+    const key = message.key === null ? null : message.key.toString();
+    const headers = toHeaders(message.headers);
+    try {
+      if (message.value === null) {
+        throw new DecodeError('MALFORMED', `${topic}/${partition}@${message.offset}: the record has no value (a tombstone)`);
+      }
+      records.push({ ...position, key, headers, timestamp: Number(message.timestamp), value: codec.decode(message.value, position) });
+    } catch (error) {
+      undecodable.push({ bytes: message.value, error, position, key, headers });
+    }
+  }
+  return { records, undecodable };
+}

@@ -1,0 +1,54 @@
+import { BrokerError, errorMessage } from '../../src/errors';
+
+/** What kafkajs puts on its errors; it wraps protocol errors, so the interesting one may be a `cause`. */
+interface KafkaJsErrorShape {
+  name?: string;
+  type?: string;
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+function* causeChain(err: unknown): Generator<KafkaJsErrorShape> {
+  for (let current = err, depth = 0; typeof current === 'object' && current !== null && depth < 10; depth++) {
+    yield current as KafkaJsErrorShape;
+    current = (current as KafkaJsErrorShape).cause;
+  }
+}
+
+const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/**
+ * The protocol error that means this member lost (or is about to lose) its partitions, if `err` is or wraps
+ * one. kafkajs only re-joins the group when such an error reaches it unwrapped, so callers rethrow this one.
+ */
+export function rebalanceCause(err: unknown): Error | undefined {
+  for (const link of causeChain(err)) {
+    if (link.type !== undefined && REBALANCE_TYPES.has(link.type)) return link as Error;
+  }
+  return undefined;
+}
+
+/**
+ * Errors after which an idempotent producer never recovers on its own (kafkajs#598): its producer id and
+ * sequence numbers no longer match the broker's, so every later send fails too. The cure is a new producer.
+ */
+const FATAL_PRODUCER_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+export function isFatalProducerError(err: unknown): boolean {
+  for (const link of causeChain(err)) {
+    if (link.type !== undefined && FATAL_PRODUCER_TYPES.has(link.type)) return true;
+  }
+  return false;
+}
+
+/** Mirrors kafkajs's own restart rule: retries ran out on a transient error, or the root cause is transient. */
+export function isKafkaRetriable(err: unknown): boolean {
+  const chain = [...causeChain(err)];
+  if (chain.some((link) => link.name === 'KafkaJSNumberOfRetriesExceeded')) return true;
+  return chain.at(-1)?.retriable === true;
+}
+
+/** Wraps a kafkajs failure in our error type, saying what was being done, keeping kafkajs's verdict on retrying. */
+export function brokerFailure(doing: string, err: unknown): BrokerError {
+  return new BrokerError(`${doing}: ${errorMessage(err)}`, { retriable: isKafkaRetriable(err), cause: err });
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Observable } from 'rxjs';
+import { StreamlearnError } from '../../src/errors';
+import type { Headers, RecordPosition } from '../types';
+import { toHeaders } from './decode-messages';
+import { createKafkaClient } from './client';
+import { brokerFailure, isKafkaRetriable } from './kafka-errors';
+import { retry } from '../../src/retry';
+
+/** A record as stored: key, raw value (null for a tombstone), no decoding. */
+export interface RawRecord extends RecordPosition {
+  key: string | null;
+  value: Buffer | null;
+  timestamp: number;
+  headers: Headers;
+}
+
+export type TopicReaderEvent = { type: 'record'; record: RawRecord } | { type: 'caught-up' };
+
+export interface TopicReaderConfig {
+  brokers: string[];
+  topic: string;
+  /** Keep reading after catching up; otherwise complete once every partition's end (at start) is reached. */
+  follow?: boolean;
+  maxWaitMs?: number;
+}
+
+/**
+ * Reads a whole topic from its first offset, as one group-less reader would: model topics are read by
+ * many processes at once, each of which needs every record, so each read uses a throwaway consumer group
+ * that commits nothing and is deleted afterwards. Emits `caught-up` once the end offsets seen at start
+ * are reached, then (with `follow`) keeps emitting new records.
+ */
+export function readTopic({ brokers, topic, follow = false, maxWaitMs = 100 }: TopicReaderConfig): Observable<TopicReaderEvent> {
+  return new Observable<TopicReaderEvent>((subscriber) => {
+    const kafka = createKafkaClient({ brokers, clientId: 'streamlearn-topic-reader' });
+    const groupId = `streamlearn-reader-${randomUUID()}`;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs, allowAutoTopicCreation: false, retry: { restartOnFailure: async () => false } });
+    const admin = kafka.admin();
+    let closed = false;
+    const fail = (err: unknown) => {
+      if (!closed) subscriber.error(err instanceof StreamlearnError ? err : brokerFailure(`reading topic "${topic}"`, err));
+    };
+    consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+
+    const started = (async () => {
+      await admin.connect();
+      const ends = new Map<number, bigint>();
+      // A topic created a moment ago may not have a leader everywhere yet (NOT_LEADER_OR_FOLLOWER).
+      const offsets = await retry(() => admin.fetchTopicOffsets(topic), { shouldRetry: isKafkaRetriable });
+      for (const { partition, high, low } of offsets) if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
+      const caughtUp = () => {
+        subscriber.next({ type: 'caught-up' });
+        if (!follow) subscriber.complete();
+      };
+      if (ends.size === 0) caughtUp();
+      if (closed || (ends.size === 0 && !follow)) return;
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          if (closed) return;
+          subscriber.next({
+            type: 'record',
+            record: {
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              value: message.value,
+              timestamp: Number(message.timestamp),
+              headers: toHeaders(message.headers),
+            },
+          });
+          const end = ends.get(partition);
+          if (end !== undefined && BigInt(message.offset) + 1n >= end) {
+            ends.delete(partition);
+            if (ends.size === 0) caughtUp();
+          }
+        },
+      });
+    })().catch(fail);
+
+    return () => {
+      closed = true;
+      void (async () => {
+        await started;
+        await consumer.disconnect().catch(() => undefined);
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
+      })();
+    };
+  });
+}

@@ -1,0 +1,68 @@
+import { ConfigError } from '../../src/errors';
+import { retry } from '../../src/retry';
+import { requirePositiveInteger } from '../codecs/validate';
+import { createKafkaClient } from './client';
+import { brokerFailure, isKafkaRetriable } from './kafka-errors';
+
+export interface TopicSpec {
+  topic: string;
+  /** Default 1 for a new topic; when absent, an existing topic's partition count is accepted as it is. */
+  partitions?: number;
+  /** Default 1: the development and CI broker is a single node. */
+  replicationFactor?: number;
+  /** `cleanup.policy=compact`, for model and checkpoint topics where only the latest value per key matters. */
+  compacted?: boolean;
+  /** The topic's `max.message.bytes`; the broker default (about 1 MiB) when absent. */
+  maxMessageBytes?: number;
+}
+
+/** Kafka's own rule for topic names. */
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function validated(spec: TopicSpec) {
+  const { topic, partitions, replicationFactor = 1, compacted = false, maxMessageBytes } = spec;
+  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+    throw new ConfigError(`ensureTopics: "${topic}" is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -)`);
+  }
+  const configEntries = [
+    ...(compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+    ...(maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(requirePositiveInteger('ensureTopics', `maxMessageBytes of "${topic}"`, maxMessageBytes)) }]),
+  ];
+  return {
+    topic,
+    numPartitions: requirePositiveInteger('ensureTopics', `partitions of "${topic}"`, partitions ?? 1),
+    partitionsRequired: partitions !== undefined,
+    replicationFactor: requirePositiveInteger('ensureTopics', `replicationFactor of "${topic}"`, replicationFactor),
+    configEntries,
+  };
+}
+
+/**
+ * Creates the topics that do not exist yet, with their config; topics that exist are left as they are but
+ * must have the partition count asked for (if one is), since keys would otherwise land on other partitions
+ * than the caller expects. The broker never creates topics on its own (auto-creation is off).
+ */
+export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promise<void> {
+  const topics = specs.map(validated);
+  const names = new Set(topics.map((t) => t.topic));
+  if (names.size !== topics.length) throw new ConfigError('ensureTopics: a topic is listed twice');
+  if (topics.length === 0) return;
+  const admin = createKafkaClient({ brokers, clientId: 'streamlearn-admin' }).admin();
+  try {
+    await admin.connect();
+    await admin.createTopics({ topics: topics.map(({ partitionsRequired, ...topic }) => topic), waitForLeaders: true });
+    // Metadata of a topic just created can lag behind its creation for a moment (UNKNOWN_TOPIC_OR_PARTITION).
+    const { topics: existing } = await retry(() => admin.fetchTopicMetadata({ topics: [...names] }), { shouldRetry: isKafkaRetriable });
+    for (const { topic, numPartitions, partitionsRequired } of topics) {
+      const found = existing.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (partitionsRequired && found !== numPartitions) {
+        throw new ConfigError(`topic "${topic}" already exists with ${found} partitions, but ${numPartitions} were asked for`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw brokerFailure(`ensureTopics(${[...names].join(', ')})`, err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import { loadTopology } from '../../topology/load-topology';
+import { runTopology } from '../../topology/run-topology';
+import { brokersFor } from '../brokers';
+import { brokerOption, integerOption, stringOption, UsageError, type Command } from '../command';
+import { createProgressPrinter, progressLine } from '../progress-line';
+
+export const run: Command = {
+  name: 'run',
+  usage: 'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N]',
+  summary: 'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints',
+  options: { ...brokerOption, 'from-beginning': { type: 'boolean' }, prefix: { type: 'string' }, 'checkpoint-every': { type: 'string' } },
+  async run(args) {
+    const name = args.positionals[0];
+    if (!name) throw new UsageError('name a topology, e.g. ctr-logistic');
+    const everyRecords = integerOption(args, 'checkpoint-every');
+    const topology = loadTopology(name, {
+      prefix: stringOption(args, 'prefix'),
+      ...(everyRecords === undefined ? {} : { checkpoint: { everyRecords, everyMs: Infinity } }),
+    });
+    const broker = await brokersFor(args);
+    const running = await runTopology(topology, { brokers: broker.brokers, fromBeginning: args.values['from-beginning'] === true });
+    for (const [id, version] of Object.entries(running.restored)) process.stderr.write(`restored ${id} v${version}\n`);
+    const printer = createProgressPrinter();
+    running.steps.subscribe((step) => printer.update(progressLine(step.progress)));
+
+    // SIGTERM/SIGINT: finish the batch in hand, checkpoint, commit, exit 0.
+    const stop = () => void running.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    try {
+      const progress = await running.done;
+      printer.update(progressLine(progress), true);
+      printer.done();
+      process.stderr.write(`stopped: ${Object.entries(progress.versions).map(([id, v]) => `${id} v${v}`).join(', ')} published\n`);
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      await broker.stop();
+    }
+  },
+};

@@ -1,0 +1,100 @@
+import { createKafkaSink } from '../../../connectors/kafka/sink';
+import { ensureTopics } from '../../../connectors/kafka/topics';
+import { subscribeModel, type ModelVersion } from '../../checkpoints/subscribe';
+import { ctrEventStream } from '../../datasets/ctr-events';
+import { runTopology } from '../../topology/run-topology';
+import { ctrLogistic } from '../../../topologies/ctr-logistic';
+import { brokersFor } from '../brokers';
+import { brokerOption, integerOption, type Command } from '../command';
+import { createProgressPrinter, progressLine } from '../progress-line';
+import { describeVersion } from './models';
+
+/** Events whose bytes or fields are wrong on purpose, to show that they are dead-lettered, not lost. */
+const MALFORMED = ['{"age": "age3", "label": ', '{"age":"age4","salary":"sal2"}', '{"age":"age2","label":"yes"}', 'not json at all'];
+
+async function produceEvents(brokers: string[], topic: string, count: number, driftAt: number, malformedEvery: number): Promise<number> {
+  const sink = createKafkaSink({ brokers, clientId: 'streamlearn-demo-producer' });
+  const events = ctrEventStream({ seed: 42, functionBefore: 0, functionAfter: 2, driftAt, labelNoise: 0.02 });
+  let malformed = 0;
+  try {
+    for (let sent = 0; sent < count; ) {
+      const chunk = [];
+      for (let i = 0; i < 5000 && sent < count; i++, sent++) {
+        const event = events.next().value!;
+        const bad = malformedEvery > 0 && sent % malformedEvery === malformedEvery - 1;
+        if (bad) malformed++;
+        chunk.push({ key: event.id, value: bad ? MALFORMED[malformed % MALFORMED.length] : JSON.stringify(event) });
+      }
+      await sink.send(topic, chunk);
+    }
+  } finally {
+    await sink.close();
+  }
+  return malformed;
+}
+
+export const start: Command = {
+  name: 'start',
+  usage: 'streamlearn start [--events N] [--follow] [--brokers B]',
+  summary: 'the main job: produce a drifting event stream, train ctr-logistic on it, subscribe to its model versions',
+  options: { ...brokerOption, events: { type: 'string' }, follow: { type: 'boolean' } },
+  async run(args) {
+    const count = integerOption(args, 'events', 100_000)!;
+    const follow = args.values.follow === true;
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const broker = await brokersFor(args);
+    const prefix = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}.`;
+    const topology = ctrLogistic({ prefix, checkpoint: { everyRecords: 10_000, everyMs: 1_000 } });
+    const { input, outputs } = { input: topology.config.input.topic, outputs: topology.config.outputs };
+    log(`broker ${broker.brokers.join(',')} (${broker.source}); topics ${input} → ${outputs.modelTopic}, ${outputs.metricsTopic}, ${outputs.deadLetterTopic}`);
+
+    await ensureTopics(broker.brokers, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
+    const driftAt = Math.floor(count / 2);
+    const produceStarted = Date.now();
+    const malformed = await produceEvents(broker.brokers, input, count, driftAt, 2000);
+    log(`produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`);
+
+    const versions: ModelVersion[] = [];
+    const subscription = subscribeModel({ brokers: broker.brokers, topic: outputs.modelTopic, modelId: topology.modelId }).subscribe((version) => {
+      versions.push(version);
+      log(`  subscriber ← ${describeVersion(version.manifest, version.receivedAt - Date.parse(version.manifest.createdAt))}`);
+    });
+
+    const running = await runTopology(topology, { brokers: broker.brokers, until: (p) => !follow && p.records >= count });
+    const printer = createProgressPrinter(process.stderr, 2000);
+    let beforeDrift: Record<string, number> = {};
+    running.steps.subscribe((step) => {
+      printer.update(progressLine(step.progress));
+      if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
+    });
+    const stop = () => void running.stop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const progress = await running.done;
+    printer.done();
+
+    // The final checkpoint is acknowledged; give the subscriber a moment to receive it.
+    const finalVersion = progress.versions[topology.modelId];
+    for (let waited = 0; versions.at(-1)?.manifest.version !== finalVersion && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    subscription.unsubscribe();
+
+    const seconds = (Date.now() - progress.startedAt) / 1000;
+    const latencies = versions.slice(1).map((v) => v.receivedAt - Date.parse(v.manifest.createdAt)).sort((a, b) => a - b);
+    const fmt = (m: Record<string, number>, name: string) => (Number.isFinite(m[name]) ? m[name].toFixed(4) : 'n/a');
+    process.stdout.write(
+      [
+        '',
+        'summary',
+        `  events learned       ${progress.learned} in ${seconds.toFixed(1)} s (${Math.round(progress.learned / seconds)}/s), dead-lettered ${progress.deadLettered} (see ${outputs.deadLetterTopic})`,
+        `  model                ${topology.modelId} v${finalVersion} on ${outputs.modelTopic}; subscriber saw ${versions.length} versions`,
+        `  before the drift     rolling accuracy ${fmt(beforeDrift, 'rollingAccuracy')}, rolling log loss ${fmt(beforeDrift, 'rollingLogLoss')}`,
+        `  at the end           rolling accuracy ${fmt(progress.metrics, 'rollingAccuracy')}, rolling log loss ${fmt(progress.metrics, 'rollingLogLoss')}, overall accuracy ${fmt(progress.metrics, 'accuracy')}`,
+        `  publish → subscriber ${latencies.length ? `p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms` : 'n/a'}`,
+        '',
+      ].join('\n'),
+    );
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await broker.stop();
+  },
+};

@@ -1,0 +1,116 @@
+import { concatMap, type OperatorFunction } from 'rxjs';
+import type { DeadLetter } from '../../../connectors/dead-letter';
+import type { Codec, DecodedRecord, MicroBatch } from '../../../connectors/types';
+import { DecodeError, NonFiniteError } from '../../errors';
+import type { Metric } from '../../evaluation/metric';
+import type { ClassifierPipeline, Pipeline } from '../../features/pipeline';
+import type { Row } from '../../features/stage';
+import { isSparse, type FeatureVector } from '../../learners/estimator';
+import type { ModelSlot } from '../model-slot';
+import { partitionKey } from '../model-slot';
+
+export interface LearnBatchConfig {
+  slotFor(batch: MicroBatch<unknown>): ModelSlot;
+  label: string;
+  codec: Codec<unknown>;
+  deadLetter: DeadLetter;
+  /** Called with each learned event's prediction (made before learning it), e.g. to publish it. */
+  onPredictions?(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot): Promise<void>;
+}
+
+export interface LearnedBatch {
+  batch: MicroBatch<unknown>;
+  slot: ModelSlot;
+  learned: number;
+  deadLettered: number;
+}
+
+function isClassifierPipeline(model: Pipeline): model is ClassifierPipeline {
+  return typeof (model as Partial<ClassifierPipeline>).predictProbaOne === 'function';
+}
+
+function firstNonFinite(vector: FeatureVector): number {
+  const values = isSparse(vector) ? vector.values : vector;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return isSparse(vector) ? vector.indices[i] : i;
+  return -1;
+}
+
+/** Why an event cannot be learned, or undefined when it can. Runs the stages without updating them. */
+function rejectReason(record: DecodedRecord<unknown>, label: string, model: Pipeline): Error | undefined {
+  const where = `${record.topic}/${record.partition}@${record.offset}`;
+  const value = record.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return new DecodeError('SCHEMA', `${where}: the event is not a JSON object`);
+  const y = (value as Row)[label];
+  if (typeof y !== 'number') return new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
+  if (!Number.isFinite(y)) return new NonFiniteError(`${where}: label field "${label}" is ${y}`);
+  if (isClassifierPipeline(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {
+    return new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y}, not a class index in 0..${model.numClasses - 1}`);
+  }
+  try {
+    const vector = model.transformOne(value as Row);
+    if (vector === null) return undefined;
+    const bad = firstNonFinite(vector);
+    if (bad >= 0) return new NonFiniteError(`${where}: feature ${bad} is not finite after the feature stages`);
+  } catch (err) {
+    return err instanceof Error ? err : new DecodeError('SCHEMA', `${where}: ${String(err)}`);
+  }
+  return undefined;
+}
+
+/** Scores each metric with the prediction kind it needs; every prediction precedes the learning of its event. */
+function score(model: Pipeline, metrics: Record<string, Metric>, rows: Row[], ys: Float64Array): Float64Array {
+  const labels = model.predictMany(rows);
+  let probabilities: Float64Array | undefined;
+  for (const metric of Object.values(metrics)) {
+    if (metric.needs === 'probability' && isClassifierPipeline(model)) {
+      probabilities ??= model.predictProbaMany(rows);
+      for (let i = 0; i < rows.length; i++) if (!Number.isNaN(probabilities[i * 2 + 1])) metric.update(ys[i], probabilities[i * 2 + 1]);
+    } else {
+      for (let i = 0; i < rows.length; i++) if (!Number.isNaN(labels[i])) metric.update(ys[i], labels[i]);
+    }
+  }
+  return labels;
+}
+
+/**
+ * Test-then-train on each micro-batch: events that cannot be learned are dead-lettered (and acknowledged
+ * by the broker) first; the rest are predicted with the model as it stood before the batch, scored, then
+ * learned in one `learnMany`. Predicting the whole batch before learning it is Spark streaming's
+ * `predictOn`/`trainOn` order; with micro-batches of one it is River's per-event order.
+ */
+export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatch<unknown>, LearnedBatch> {
+  const { label, codec, deadLetter } = config;
+  return concatMap(async (batch) => {
+    const slot = config.slotFor(batch);
+    const good: DecodedRecord<unknown>[] = [];
+    const rejected: Array<{ record: DecodedRecord<unknown>; error: Error }> = [];
+    for (const record of batch.records) {
+      const error = rejectReason(record, label, slot.model);
+      if (error) rejected.push({ record, error });
+      else good.push(record);
+    }
+    const deadLetterAll = (failures: Array<{ record: DecodedRecord<unknown>; error: Error }>) =>
+      Promise.all(failures.map(({ record, error }) => deadLetter.write(codec.encode(record.value), error, record, record.key, record.headers)));
+    await deadLetterAll(rejected);
+
+    let learned = good.length;
+    if (good.length > 0) {
+      const rows = good.map((record) => record.value as Row);
+      const ys = Float64Array.from(rows, (row) => row[label] as number);
+      const predictions = score(slot.model, slot.metrics, rows, ys);
+      const report = slot.model.learnMany(rows, ys, `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`);
+      if (report?.error) {
+        // The learner undid the step that went non-finite and skipped the rest: the batch is kept aside, not lost.
+        const error = report.error;
+        await deadLetterAll(good.map((record) => ({ record, error })));
+        learned = 0;
+      } else {
+        await config.onPredictions?.(batch, good, predictions, slot);
+      }
+    }
+    slot.offsets.set(partitionKey(batch), { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
+    slot.examplesSeen += learned;
+    slot.sinceCheckpoint += batch.records.length + batch.deadLettered;
+    return { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned };
+  });
+}

@@ -1,0 +1,36 @@
+import { loadLatestCheckpoints } from '../checkpoints/latest';
+import type { Checkpoint } from '../checkpoints/envelope';
+import '../features/pipeline';
+import type { Pipeline } from '../features/pipeline';
+import '../learners/index';
+import { fromState } from '../learners/registry';
+import type { ModelSlot } from './model-slot';
+import { partitionKey } from './model-slot';
+import type { Topology } from './topology';
+
+/** The model id a slot trains: the topology's, or one per partition. */
+export function slotModelId(topology: Topology, partition: number): string {
+  return topology.modelScope === 'shared' ? topology.modelId : `${topology.modelId}.p${partition}`;
+}
+
+export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkpoint, fresh = false): ModelSlot {
+  const restore = checkpoint !== undefined && !fresh;
+  return {
+    modelId,
+    model: restore ? (fromState(checkpoint.state) as unknown as Pipeline) : topology.config.model(),
+    metrics: topology.config.metrics(),
+    // A fresh start still numbers its versions after the latest on the topic: versions only go forward.
+    version: checkpoint?.manifest.version ?? 0,
+    offsets: new Map(restore ? checkpoint.manifest.offsets.map((o) => [partitionKey(o), o]) : []),
+    examplesSeen: restore ? checkpoint.manifest.examplesSeen : 0,
+    sinceCheckpoint: 0,
+    lastCheckpointAt: Date.now(),
+  };
+}
+
+/** This topology's checkpoints on its model topic, by model id. */
+export async function loadTopologyCheckpoints(topology: Topology, brokers: string[]): Promise<Map<string, Checkpoint>> {
+  const all = await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic);
+  const mine = (id: string) => id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`));
+  return new Map([...all].filter(([id]) => mine(id)));
+}

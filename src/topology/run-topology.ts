@@ -1,0 +1,189 @@
+import { Subject, lastValueFrom, share, takeUntil, tap, type Observable } from 'rxjs';
+import { createDeadLetterWriter } from '../../connectors/dead-letter';
+import { createKafkaSink } from '../../connectors/kafka/sink';
+import { createKafkaSource } from '../../connectors/kafka/source';
+import { ensureTopics } from '../../connectors/kafka/topics';
+import type { DecodedRecord, MicroBatch } from '../../connectors/types';
+import { createCheckpointPublisher } from '../checkpoints/publisher';
+import type { CheckpointManifest } from '../checkpoints/manifest';
+import type { Row } from '../features/stage';
+import { metricValues, type ModelSlot } from './model-slot';
+import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
+import { learnBatch } from './operators/learn-batch';
+import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
+import type { Topology } from './topology';
+
+export interface RunTopologyOptions {
+  brokers: string[];
+  /** Start a fresh model from the earliest offsets, ignoring checkpoints (versions still go forward). */
+  fromBeginning?: boolean;
+  /** Default: the model id. */
+  groupId?: string;
+  /** Stops the topology (gracefully) once this returns true after a step. */
+  until?(progress: TopologyProgress): boolean;
+}
+
+export interface TopologyProgress {
+  /** Records consumed: learned plus dead-lettered. */
+  records: number;
+  learned: number;
+  deadLettered: number;
+  /** Lag per `topic/partition` after the latest batch of that partition. */
+  lag: Record<string, number>;
+  /** The latest checkpoint published (or restored), per model id. */
+  versions: Record<string, number>;
+  metrics: Record<string, number>;
+  startedAt: number;
+}
+
+export interface RunningTopology {
+  /** Each learned micro-batch, with the checkpoint it triggered; hot and shared. */
+  steps: Observable<TopologyStep & { progress: TopologyProgress }>;
+  /** Finishes the batch in hand, publishes a final checkpoint, commits its offsets and disconnects. */
+  stop(): Promise<TopologyProgress>;
+  /** Resolves when the topology has stopped, by `stop()` or `until`. */
+  done: Promise<TopologyProgress>;
+  /** Models restored from checkpoints at start, by model id, with the version. */
+  restored: Record<string, number>;
+}
+
+/**
+ * Runs a topology against Kafka: restores its latest checkpoint(s) and seeks to their offsets, learns
+ * micro-batches test-then-train, publishes checkpoints when due, and commits offsets to the consumer group
+ * only once the checkpoint that covers them is acknowledged. A crash therefore loses nothing: a restart
+ * resumes from the checkpoint's own offsets, and what was learned after it is learned again, once.
+ */
+export async function runTopology(topology: Topology, options: RunTopologyOptions): Promise<RunningTopology> {
+  const { config } = topology;
+  const { brokers, fromBeginning = false } = options;
+  const { outputs, input } = config;
+  await ensureTopics(brokers, [
+    { topic: input.topic, partitions: input.partitions ?? 1 },
+    { topic: outputs.modelTopic, compacted: true },
+    { topic: outputs.deadLetterTopic },
+    ...(outputs.metricsTopic ? [{ topic: outputs.metricsTopic }] : []),
+    ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: input.partitions ?? 1 }] : []),
+  ]);
+
+  await config.setup?.();
+  const checkpoints = await loadTopologyCheckpoints(topology, brokers);
+  const slots = new Map<string, ModelSlot>();
+  for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning));
+  const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
+
+  const sink = createKafkaSink({ brokers, clientId: `${topology.modelId}-sink` });
+  const deadLetter = createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic });
+  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic });
+  const source = createKafkaSource<unknown>({
+    brokers,
+    groupId: options.groupId ?? topology.modelId,
+    topics: [input.topic],
+    codec: input.codec,
+    deadLetter,
+    commitOnAck: false,
+    startFrom: fromBeginning ? 'earliest' : restoredOffsets.length > 0 ? { offsets: restoredOffsets } : 'committed',
+    maxRecords: config.batch?.maxRecords ?? 1000,
+    maxWaitMs: config.batch?.maxWaitMs ?? 200,
+  });
+
+  const slotFor = (batch: MicroBatch<unknown>): ModelSlot => {
+    const modelId = slotModelId(topology, batch.partition);
+    let slot = slots.get(modelId);
+    if (!slot) {
+      slot = newSlot(topology, modelId);
+      slots.set(modelId, slot);
+    }
+    return slot;
+  };
+
+  /**
+   * Publishes a checkpoint of the slot, then commits the offsets it covers. Learning goes on meanwhile
+   * (the next batch is learned while this one is sent), so the state and offsets are captured together,
+   * synchronously, before the first await.
+   */
+  async function checkpoint(slot: ModelSlot): Promise<CheckpointManifest> {
+    const offsets = [...slot.offsets.values()];
+    const covered = slot.sinceCheckpoint;
+    const state = slot.model.state();
+    const fields = { modelId: slot.modelId, version: slot.version + 1, offsets, examplesSeen: slot.examplesSeen, metrics: metricValues(slot.metrics) };
+    const manifest = await publisher.publish(fields, state);
+    await source.commit(offsets);
+    slot.version = manifest.version;
+    slot.sinceCheckpoint -= covered;
+    slot.lastCheckpointAt = Date.now();
+    if (outputs.metricsTopic) {
+      const { modelId, version, examplesSeen, metrics, createdAt } = manifest;
+      await sink.send(outputs.metricsTopic, [{ key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, metrics, offsets, createdAt }) }]);
+    }
+    return manifest;
+  }
+
+  async function publishPredictions(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
+    if (!outputs.predictionsTopic) return;
+    await sink.send(
+      outputs.predictionsTopic,
+      records.map((record, i) => ({
+        key: record.key,
+        partition: batch.partition,
+        value: JSON.stringify({ offset: record.offset, prediction: predictions[i], modelVersion: slot.version }),
+      })),
+    );
+  }
+
+  const progress: TopologyProgress = {
+    records: 0,
+    learned: 0,
+    deadLettered: 0,
+    lag: {},
+    versions: Object.fromEntries([...slots].map(([id, slot]) => [id, slot.version])),
+    metrics: {},
+    startedAt: Date.now(),
+  };
+  const stopRequested = new Subject<void>();
+  const batches = source.batches() as Observable<MicroBatch<Row>>;
+  const steps = (config.transformBatches ? batches.pipe(config.transformBatches) : batches).pipe(
+    takeUntil(stopRequested),
+    learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: publishPredictions }),
+    tap(({ batch }) => void batch.ack()),
+    checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
+    tap((step) => {
+      progress.records += step.batch.records.length + step.batch.deadLettered;
+      progress.learned += step.learned;
+      progress.deadLettered += step.deadLettered;
+      progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
+      progress.versions[step.slot.modelId] = step.slot.version;
+      progress.metrics = metricValues(step.slot.metrics);
+      if (options.until?.(progress)) stopRequested.next();
+    }),
+    share(),
+  );
+
+  const withProgress = new Subject<TopologyStep & { progress: TopologyProgress }>();
+  const done = (async () => {
+    try {
+      await lastValueFrom(steps.pipe(tap((step) => withProgress.next({ ...step, progress }))), { defaultValue: undefined });
+      for (const slot of slots.values()) {
+        if (slot.sinceCheckpoint > 0) progress.versions[slot.modelId] = (await checkpoint(slot)).version;
+      }
+      withProgress.complete();
+      return progress;
+    } catch (err) {
+      withProgress.error(err);
+      throw err;
+    } finally {
+      await source.stop();
+      await sink.close();
+    }
+  })();
+  done.catch(() => undefined);
+
+  return {
+    steps: withProgress.asObservable(),
+    restored: Object.fromEntries([...checkpoints].filter(() => !fromBeginning).map(([id, cp]) => [id, cp.manifest.version])),
+    done,
+    async stop() {
+      stopRequested.next();
+      return done;
+    },
+  };
+}
