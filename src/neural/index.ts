@@ -2,7 +2,8 @@
 export { initTensorflow, BACKEND_ENV } from './tensorflow';
 export type { BackendName } from './tensorflow';
 export { createNeuralNet, neuralNetFromState } from './neural-net';
-export type { NeuralNet } from './neural-net';
+export type { NeuralNet, NeuralNetOptions } from './neural-net';
+export type { EngineChoice, EngineName } from './engine';
 export { NEURAL_NET_KIND } from './net-core';
 export type { NeuralRegressor, TrainReport } from './net-core';
 export type { NeuralClassifier } from './neural-classifier';

@@ -1,5 +1,6 @@
 /**
- * The machinery of a NeuralNet: building, the guarded training loop, predictions and state.
+ * The machinery of a NeuralNet: the guarded training loop, predictions and state, over an engine
+ * (./engine) that holds the weights: TensorFlow.js, or the dense SIMD kernels for plain MLPs.
  *
  * - Inputs are dense vectors of `product(inputShape)` features, reshaped to `inputShape`; sparse vectors
  *   are densified. A net starting with an embedding takes token ids (integers) as its features.
@@ -20,24 +21,19 @@
 
 import { DecodeError, NonFiniteError } from '../errors';
 import type { Estimator, FeatureVector, JsonObject, LearnerState, TypedArray } from '../learners/estimator';
-import { loadArray, loadScalars } from '../learners/state-arrays';
+import { loadScalars } from '../learners/state-arrays';
 import type { Random } from '../random';
 import { createRandom } from '../random';
 import type { NormalizedConfig } from './config';
 import { classCountOf } from './config';
+import { createDenseEngine, denseEngineFits } from './dense/dense-engine';
+import type { EngineChoice, EngineName, NetEngine } from './engine';
 import type { InputLayout } from './examples';
 import { checkLabel, toFeatures } from './examples';
-import { gradientKernels } from './layers';
-import type { BuiltModel } from './model';
-import { buildModel } from './model';
-import { encodeTargets, lossObjective, metricObjective } from './objectives';
-import { SlotOptimizer } from './optimizers';
 import type { Example, ReplayBuffer } from './replay';
 import { createReplayBuffer } from './replay';
-import type { BackendName } from './tensorflow';
-import { onBackend, tf, trainingBackend } from './tensorflow';
-import type { StepParts, StepResult } from './train-step';
-import { trainStep } from './train-step';
+import { BACKEND_ENV } from './tensorflow';
+import { TfjsEngine } from './tfjs-engine';
 
 export const NEURAL_NET_KIND = 'NeuralNet';
 export const STATE_VERSION = 1;
@@ -56,8 +52,11 @@ export interface TrainReport {
 }
 
 export interface NeuralRegressor extends Estimator {
-  /** The tfjs backend this net computes on (cpu when the default lacks one of its gradients). */
-  readonly backend: BackendName;
+  /**
+   * What this net computes on: `dense-simd` for a plain dense MLP (see ./engine), else the tfjs backend
+   * (cpu when the default lacks one of its gradients).
+   */
+  readonly backend: EngineName;
   /** Micro-batches (or learnOne calls) cut short by the finite guard so far. */
   readonly nonFiniteBatches: number;
   learnOne(x: FeatureVector, y: number): TrainReport;
@@ -86,47 +85,49 @@ function batchName(batchLabel: string | undefined): string {
   return batchLabel === undefined ? 'the batch' : `batch '${batchLabel}'`;
 }
 
+/** The engine for `config`: both start from the same seeded tfjs initialisation (see {@link EngineChoice}). */
+function createEngine(config: NormalizedConfig, nextSeed: () => number, choice: EngineChoice): NetEngine {
+  const tfjs = new TfjsEngine(config, nextSeed);
+  const backendRequested = (process.env[BACKEND_ENV] ?? '') !== '';
+  if (choice === 'tfjs' || backendRequested || !denseEngineFits(config)) return tfjs;
+  try {
+    return createDenseEngine(config, tfjs.read());
+  } finally {
+    tfjs.dispose();
+  }
+}
+
 /** A net and its training; as such a regressor, which `NeuralClassifierNet` extends. */
 export class NeuralNetCore implements NeuralRegressor {
   readonly kind = NEURAL_NET_KIND;
-  readonly backend: BackendName;
+  readonly backend: EngineName;
   protected readonly outputUnits: number;
-  private readonly built: BuiltModel;
-  private readonly optimizer: SlotOptimizer;
-  private readonly parts: StepParts;
+  private readonly engine: NetEngine;
   private readonly layout: InputLayout;
   private random: Random;
   private readonly replay: ReplayBuffer | null;
-  /** What a non-finite step rolls back: every weight and optimizer slot. */
-  private readonly guarded: tf.Variable[];
   private cutShort = 0;
 
   /** Null for a regressor. */
   protected readonly classCount: number | null;
 
-  constructor(private readonly config: NormalizedConfig) {
+  constructor(
+    private readonly config: NormalizedConfig,
+    engine: EngineChoice = 'auto',
+  ) {
     this.classCount = classCountOf(config);
-    this.backend = trainingBackend(gradientKernels(config.layers));
     this.random = createRandom(config.seed);
     const nextSeed = (): number => this.random.nextInt(2 ** 31);
-    this.built = onBackend(this.backend, () => buildModel(config, nextSeed));
-    this.outputUnits = this.built.outputUnits;
-    this.optimizer = onBackend(this.backend, () => new SlotOptimizer(config.optimizer, this.built.trainable));
-    this.parts = {
-      model: this.built.model,
-      optimizer: this.optimizer,
-      trainable: this.built.trainable.map((w) => w.variable),
-      weights: this.built.weights.map((w) => w.variable),
-      loss: lossObjective(config.loss),
-      metrics: config.metrics.map((metric) => metricObjective(metric, config.loss)),
-      globalClipNorm: config.optimizer.globalClipNorm,
-    };
+    this.engine = createEngine(config, nextSeed, engine);
+    this.backend = this.engine.name;
+    const last = config.layers[config.layers.length - 1];
+    // The config check made the output a dense layer.
+    this.outputUnits = last.type === 'dense' ? last.units : 1;
     const first = config.layers[0];
     this.layout = {
       width: config.inputShape.reduce((a, b) => a * b, 1),
       vocabulary: first.type === 'embedding' ? first.inputDim : null,
     };
-    this.guarded = [...this.parts.weights, ...this.optimizer.slots.map((slot) => slot.variable)];
     this.replay = config.replay === null ? null : createReplayBuffer(config.replay);
   }
 
@@ -158,58 +159,34 @@ export class NeuralNetCore implements NeuralRegressor {
   }
 
   state(): LearnerState {
-    const arrays: Record<string, TypedArray> = {};
-    onBackend(this.backend, () => {
-      for (const { name, variable } of [...this.built.weights, ...this.optimizerSlots()]) {
-        arrays[name] = Float32Array.from(variable.dataSync());
-      }
-    });
-    arrays[STEPS_KEY] = Float64Array.of(this.optimizer.steps);
+    const arrays: Record<string, TypedArray> = this.engine.read();
+    arrays[STEPS_KEY] = Float64Array.of(this.engine.steps);
     const config = structuredClone(this.config) as unknown as JsonObject;
     return { kind: this.kind, version: STATE_VERSION, config, arrays };
   }
 
   /** Overwrites weights and optimizer state with those of `arrays` (from `state()`). */
   load(arrays: Record<string, TypedArray>): void {
-    onBackend(this.backend, () => {
-      for (const { name, variable } of [...this.built.weights, ...this.optimizerSlots()]) {
-        const values = new Float32Array(variable.size);
-        loadArray(arrays, name, values);
-        tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
-      }
-    });
-    this.optimizer.steps = loadScalars(arrays, STEPS_KEY, 1)[0];
+    this.engine.write(arrays);
+    this.engine.steps = loadScalars(arrays, STEPS_KEY, 1)[0];
   }
 
   dispose(): void {
-    onBackend(this.backend, () => {
-      this.built.model.dispose();
-      this.optimizer.dispose();
-    });
+    this.engine.dispose();
   }
 
   /** The raw outputs, row-major `xs.length × outputUnits`. */
   protected outputs(xs: readonly FeatureVector[]): Float32Array {
     if (xs.length === 0) return new Float32Array(0);
-    const rows = xs.map((x, i) => toFeatures(x, this.layout, `input ${i} of the prediction`));
-    return onBackend(this.backend, () =>
-      tf.tidy(() => {
-        const input = tf.tensor(concatRows(rows), [rows.length, ...this.config.inputShape]);
-        return (this.built.model.apply(input, { training: false }) as tf.Tensor).dataSync() as Float32Array;
-      }),
-    );
-  }
-
-  private optimizerSlots(): { name: string; variable: tf.Variable }[] {
-    return this.optimizer.slots.map(({ name, variable }) => ({ name: `optimizer/${name}`, variable }));
+    return this.engine.outputs(xs.map((x, i) => toFeatures(x, this.layout, `input ${i} of the prediction`)));
   }
 
   private train(pending: Pending[], passes: number, stepSize: number, batch: string): TrainReport {
     // The call's randomness depends on the seed and the steps taken only; a checkpoint stores both, so a
     // restored net shuffles and drops out as the original would have.
-    this.random = createRandom((this.config.seed ^ Math.imul(this.optimizer.steps + 1, 0x9e3779b1)) >>> 0);
+    this.random = createRandom((this.config.seed ^ Math.imul(this.engine.steps + 1, 0x9e3779b1)) >>> 0);
     const replayed = this.replay?.draw(pending.length, this.random) ?? [];
-    const report = onBackend(this.backend, () => this.passes(pending, replayed, passes, stepSize, batch));
+    const report = this.passes(pending, replayed, passes, stepSize, batch);
     // A micro-batch cut short is dead-lettered by the runtime, so it is not replayed either.
     if (report.error === null) for (const example of pending) this.replay?.add(this.checked(example), this.random);
     return report;
@@ -236,7 +213,7 @@ export class NeuralNetCore implements NeuralRegressor {
       sums.metrics.fill(0);
       for (let start = 0; start < total; start += stepSize) {
         const examples = order.slice(start, start + stepSize).map(exampleAt);
-        const result = this.guardedStep(examples);
+        const result = this.engine.step(examples);
         if (result === null) {
           this.cutShort++;
           const error = new NonFiniteError(
@@ -254,31 +231,9 @@ export class NeuralNetCore implements NeuralRegressor {
     return this.report(steps, sums, null);
   }
 
-  /** One step, undone (weights, optimizer slots and step count) when it leaves the loss or a weight non-finite. */
-  private guardedStep(examples: Example[]): StepResult | null {
-    const steps = this.optimizer.steps;
-    // Tensors are immutable and `assign` swaps a variable's data, so clones are snapshots.
-    const snapshot = this.guarded.map((v) => tf.clone(v));
-    try {
-      const result = tf.tidy(() => trainStep(this.parts, ...this.tensors(examples)));
-      if (result.finite) return result;
-      this.guarded.forEach((v, i) => v.assign(snapshot[i]));
-      this.optimizer.steps = steps;
-      return null;
-    } finally {
-      tf.dispose(snapshot);
-    }
-  }
-
   private report(steps: number, sums: StepSums, error: NonFiniteError | null): TrainReport {
     const metrics = Object.fromEntries(this.config.metrics.map((name, k) => [name, sums.metrics[k] / sums.examples]));
     return { steps, loss: sums.loss / sums.examples, metrics, error };
-  }
-
-  private tensors(batch: readonly Example[]): [tf.Tensor, tf.Tensor] {
-    const x = tf.tensor(concatRows(batch.map((e) => e.x)), [batch.length, ...this.config.inputShape]);
-    const targets = encodeTargets(this.config.loss, batch.map((e) => e.y), this.outputUnits);
-    return [x, tf.tensor2d(targets, [batch.length, this.outputUnits])];
   }
 
   /** A seeded permutation of 0..n-1 (Fisher–Yates), as Keras shuffles each epoch. */
@@ -290,13 +245,6 @@ export class NeuralNetCore implements NeuralRegressor {
     }
     return order;
   }
-}
-
-function concatRows(rows: readonly Float32Array[]): Float32Array {
-  const width = rows.length === 0 ? 0 : rows[0].length;
-  const flat = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => flat.set(row, i * width));
-  return flat;
 }
 
 /** `out`, checked to have room for `length` values, or a new array. */

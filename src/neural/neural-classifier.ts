@@ -1,5 +1,6 @@
 import type { Classifier, FeatureVector } from '../learners/estimator';
 import type { NormalizedConfig } from './config';
+import type { EngineChoice } from './engine';
 import type { NeuralRegressor, TrainReport } from './net-core';
 import { NeuralNetCore, checkedOut } from './net-core';
 
@@ -12,8 +13,8 @@ export interface NeuralClassifier extends NeuralRegressor, Classifier {
 export class NeuralClassifierNet extends NeuralNetCore implements NeuralClassifier {
   readonly numClasses: number;
 
-  constructor(config: NormalizedConfig) {
-    super(config);
+  constructor(config: NormalizedConfig, engine?: EngineChoice) {
+    super(config, engine);
     this.numClasses = this.classCount as number;
   }
 

@@ -1,10 +1,14 @@
-/** `NeuralNet`: a Keras-Sequential-style network on TensorFlow.js behind the estimator contract (see ./net-core). */
+/**
+ * `NeuralNet`: a Keras-Sequential-style network behind the estimator contract (see ./net-core), on
+ * TensorFlow.js, or on the dense SIMD kernels when it is a plain MLP (see ./engine).
+ */
 
 import { CheckpointError, ConfigError, errorMessage } from '../errors';
 import type { LearnerState } from '../learners/estimator';
 import { registerLearner } from '../learners/registry';
 import type { NeuralNetConfig, NormalizedConfig } from './config';
 import { normalizeConfig } from './config';
+import type { EngineChoice } from './engine';
 import type { NeuralClassifier } from './neural-classifier';
 import { NeuralClassifierNet } from './neural-classifier';
 import type { NeuralRegressor } from './net-core';
@@ -14,19 +18,28 @@ import { isClassificationLoss } from './objectives';
 
 export type NeuralNet = NeuralRegressor | NeuralClassifier;
 
-function build(config: NormalizedConfig): NeuralNetCore {
-  return isClassificationLoss(config.loss) ? new NeuralClassifierNet(config) : new NeuralNetCore(config);
+/** How a net is built, as opposed to what it is (its config, which checkpoints store). */
+export interface NeuralNetOptions {
+  /** Default `'auto'`; see {@link EngineChoice}. */
+  engine?: EngineChoice;
+}
+
+function build(config: NormalizedConfig, { engine = 'auto' }: NeuralNetOptions = {}): NeuralNetCore {
+  if (engine !== 'auto' && engine !== 'tfjs') {
+    throw new ConfigError(`NeuralNet: engine must be 'auto' or 'tfjs', got ${JSON.stringify(engine)}`);
+  }
+  return isClassificationLoss(config.loss) ? new NeuralClassifierNet(config, engine) : new NeuralNetCore(config, engine);
 }
 
 /**
  * Builds a net; `initTensorflow()` must have resolved. The loss decides the kind of estimator:
  * a classifier (class-index targets) for the cross-entropies, a regressor for meanSquaredError.
  */
-export function createNeuralNet(config: NeuralNetConfig & { loss: ClassificationLossName }): NeuralClassifier;
-export function createNeuralNet(config: NeuralNetConfig & { loss: 'meanSquaredError' }): NeuralRegressor;
-export function createNeuralNet(config: NeuralNetConfig & { loss: LossName }): NeuralNet;
-export function createNeuralNet(config: NeuralNetConfig): NeuralNet {
-  return build(normalizeConfig(config));
+export function createNeuralNet(config: NeuralNetConfig & { loss: ClassificationLossName }, options?: NeuralNetOptions): NeuralClassifier;
+export function createNeuralNet(config: NeuralNetConfig & { loss: 'meanSquaredError' }, options?: NeuralNetOptions): NeuralRegressor;
+export function createNeuralNet(config: NeuralNetConfig & { loss: LossName }, options?: NeuralNetOptions): NeuralNet;
+export function createNeuralNet(config: NeuralNetConfig, options?: NeuralNetOptions): NeuralNet {
+  return build(normalizeConfig(config), options);
 }
 
 export function neuralNetFromState(state: LearnerState): NeuralNet {

@@ -1,4 +1,4 @@
-import { Subject, lastValueFrom, share, takeUntil, tap, type Observable } from 'rxjs';
+import { Subject, lastValueFrom, tap, type Observable } from 'rxjs';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
@@ -84,6 +84,9 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     startFrom: fromBeginning ? 'earliest' : restoredOffsets.length > 0 ? { offsets: restoredOffsets } : 'committed',
     maxRecords: config.batch?.maxRecords ?? 1000,
     maxWaitMs: config.batch?.maxWaitMs ?? 200,
+    // A trainer killed without leaving the group holds its partitions until its session expires: keep that short.
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
   });
 
   const slotFor = (batch: MicroBatch<unknown>): ModelSlot => {
@@ -139,10 +142,11 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     metrics: {},
     startedAt: Date.now(),
   };
-  const stopRequested = new Subject<void>();
-  const batches = source.batches() as Observable<MicroBatch<Row>>;
-  const steps = (config.transformBatches ? batches.pipe(config.transformBatches) : batches).pipe(
-    takeUntil(stopRequested),
+  // Batches pass through `admitted` until a stop is asked for. The source itself stays subscribed until the
+  // final checkpoint is committed, so that the commit is a group member's (a stopped member cannot commit).
+  const admitted = new Subject<MicroBatch<Row>>();
+  const stopAdmitting = () => admitted.complete();
+  const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
     learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: publishPredictions }),
     tap(({ batch }) => void batch.ack()),
     checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
@@ -153,15 +157,20 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
       progress.versions[step.slot.modelId] = step.slot.version;
       progress.metrics = metricValues(step.slot.metrics);
-      if (options.until?.(progress)) stopRequested.next();
+      if (options.until?.(progress)) stopAdmitting();
     }),
-    share(),
   );
 
   const withProgress = new Subject<TopologyStep & { progress: TopologyProgress }>();
+  const learning = lastValueFrom(steps.pipe(tap((step) => withProgress.next({ ...step, progress }))), { defaultValue: undefined });
+  const sourceSubscription = (source.batches() as Observable<MicroBatch<Row>>).subscribe({
+    next: (batch) => admitted.next(batch),
+    error: (err: unknown) => admitted.error(err),
+    complete: stopAdmitting,
+  });
   const done = (async () => {
     try {
-      await lastValueFrom(steps.pipe(tap((step) => withProgress.next({ ...step, progress }))), { defaultValue: undefined });
+      await learning;
       for (const slot of slots.values()) {
         if (slot.sinceCheckpoint > 0) progress.versions[slot.modelId] = (await checkpoint(slot)).version;
       }
@@ -171,6 +180,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       withProgress.error(err);
       throw err;
     } finally {
+      sourceSubscription.unsubscribe();
       await source.stop();
       await sink.close();
     }
@@ -182,7 +192,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     restored: Object.fromEntries([...checkpoints].filter(() => !fromBeginning).map(([id, cp]) => [id, cp.manifest.version])),
     done,
     async stop() {
-      stopRequested.next();
+      stopAdmitting();
       return done;
     },
   };

@@ -44,7 +44,10 @@ describe('a trainer killed with SIGKILL at random points', () => {
     const killedAtVersions: number[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
       const trainer = startTrainer(brokers, prefix);
-      await sleep(1500 + rng.next() * 2500);
+      // Kill at a random point once it is learning (a restart first waits for the killed member's session to expire).
+      const learning = new Promise<void>((resolve) => trainer.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes(' rec (') && resolve()));
+      await Promise.race([learning, sleep(20_000)]);
+      await sleep(rng.next() * 2000);
       trainer.kill('SIGKILL');
       await exited(trainer);
       const latest = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId);
