@@ -156,7 +156,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       progress.deadLettered += step.deadLettered;
       progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
       progress.versions[step.slot.modelId] = step.slot.version;
-      progress.metrics = metricValues(step.slot.metrics);
+      progress.metrics = step.metrics;
       if (options.until?.(progress)) stopAdmitting();
     }),
   );

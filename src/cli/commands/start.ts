@@ -12,23 +12,20 @@ import { describeVersion } from './models';
 /** Events whose bytes or fields are wrong on purpose, to show that they are dead-lettered, not lost. */
 const MALFORMED = ['{"age": "age3", "label": ', '{"age":"age4","salary":"sal2"}', '{"age":"age2","label":"yes"}', 'not json at all'];
 
-async function produceEvents(brokers: string[], topic: string, count: number, driftAt: number, malformedEvery: number): Promise<number> {
-  const sink = createKafkaSink({ brokers, clientId: 'streamlearn-demo-producer' });
-  const events = ctrEventStream({ seed: 42, functionBefore: 0, functionAfter: 2, driftAt, labelNoise: 0.02 });
+type EventSource = ReturnType<typeof ctrEventStream>;
+
+/** Sends `count` events; every `malformedEvery`-th is replaced by a malformed one. Returns how many were. */
+async function produceEvents(sink: ReturnType<typeof createKafkaSink>, topic: string, events: EventSource, count: number, malformedEvery: number): Promise<number> {
   let malformed = 0;
-  try {
-    for (let sent = 0; sent < count; ) {
-      const chunk = [];
-      for (let i = 0; i < 5000 && sent < count; i++, sent++) {
-        const event = events.next().value!;
-        const bad = malformedEvery > 0 && sent % malformedEvery === malformedEvery - 1;
-        if (bad) malformed++;
-        chunk.push({ key: event.id, value: bad ? MALFORMED[malformed % MALFORMED.length] : JSON.stringify(event) });
-      }
-      await sink.send(topic, chunk);
+  for (let sent = 0; sent < count; ) {
+    const chunk = [];
+    for (let i = 0; i < 5000 && sent < count; i++, sent++) {
+      const event = events.next().value!;
+      const bad = malformedEvery > 0 && sent % malformedEvery === malformedEvery - 1;
+      if (bad) malformed++;
+      chunk.push({ key: event.id, value: bad ? MALFORMED[malformed % MALFORMED.length] : JSON.stringify(event) });
     }
-  } finally {
-    await sink.close();
+    await sink.send(topic, chunk);
   }
   return malformed;
 }
@@ -51,7 +48,9 @@ export const start: Command = {
     await ensureTopics(broker.brokers, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
     const driftAt = Math.floor(count / 2);
     const produceStarted = Date.now();
-    const malformed = await produceEvents(broker.brokers, input, count, driftAt, 2000);
+    const sink = createKafkaSink({ brokers: broker.brokers, clientId: 'streamlearn-demo-producer' });
+    const events = ctrEventStream({ seed: 42, functionBefore: 0, functionAfter: 2, driftAt, labelNoise: 0.02 });
+    const malformed = await produceEvents(sink, input, events, count, 2000);
     log(`produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`);
 
     const versions: ModelVersion[] = [];
@@ -67,11 +66,17 @@ export const start: Command = {
       printer.update(progressLine(step.progress));
       if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
     });
-    const stop = () => void running.stop();
+    // --follow: the stream goes on, 1,000 events a second, until Ctrl-C.
+    const trickle = follow ? setInterval(() => void produceEvents(sink, input, events, 500, 2000), 500) : undefined;
+    const stop = () => {
+      clearInterval(trickle);
+      void running.stop();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const progress = await running.done;
     printer.done();
+    await sink.close();
 
     // The final checkpoint is acknowledged; give the subscriber a moment to receive it.
     const finalVersion = progress.versions[topology.modelId];

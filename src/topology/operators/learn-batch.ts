@@ -7,7 +7,7 @@ import type { ClassifierPipeline, Pipeline } from '../../features/pipeline';
 import type { Row } from '../../features/stage';
 import { isSparse, type FeatureVector } from '../../learners/estimator';
 import type { ModelSlot } from '../model-slot';
-import { partitionKey } from '../model-slot';
+import { metricValues, partitionKey } from '../model-slot';
 
 export interface LearnBatchConfig {
   slotFor(batch: MicroBatch<unknown>): ModelSlot;
@@ -23,6 +23,8 @@ export interface LearnedBatch {
   slot: ModelSlot;
   learned: number;
   deadLettered: number;
+  /** The slot's prequential metrics right after this batch (later stages may see the slot move on). */
+  metrics: Record<string, number>;
 }
 
 function isClassifierPipeline(model: Pipeline): model is ClassifierPipeline {
@@ -111,6 +113,6 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     slot.offsets.set(partitionKey(batch), { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
     slot.examplesSeen += learned;
     slot.sinceCheckpoint += batch.records.length + batch.deadLettered;
-    return { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned };
+    return { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned, metrics: metricValues(slot.metrics) };
   });
 }
