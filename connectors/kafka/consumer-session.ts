@@ -6,7 +6,7 @@ import type { DeadLetter } from '../dead-letter';
 import type { Codec, MicroBatch, RecordPosition } from '../types';
 import { createBatchHandler } from './batch-handler';
 import { createKafkaClient } from './client';
-import { brokerFailure } from './kafka-errors';
+import { brokerFailure, restartPolicy } from './kafka-errors';
 import { resolveStartOffsets, type StartFrom } from './start-offsets';
 
 export interface ConsumerSessionConfig<T> {
@@ -51,6 +51,7 @@ async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
 export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): ConsumerSession {
   const { subscriber, groupId, topics } = config;
   const kafka = createKafkaClient({ brokers: config.brokers, clientId: config.clientId });
+  const restarts = restartPolicy();
   const consumer = kafka.consumer({
     groupId,
     sessionTimeout: config.sessionTimeoutMs,
@@ -59,8 +60,8 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
     minBytes: config.minBytes,
     maxBytesPerPartition: config.maxBytesPerPartition,
     allowAutoTopicCreation: false,
-    // Restarting is the caller's decision: a crash ends the stream.
-    retry: { restartOnFailure: async () => false },
+    // Transient failures restart the consumer (uncommitted batches are fetched again); others end the stream.
+    retry: { restartOnFailure: restarts.restartOnFailure },
   });
   /**
    * Explicit start offsets not yet superseded by a commit. kafkajs forgets a seek when the group rebalances
@@ -80,9 +81,10 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
     subscriber.error(err instanceof StreamlearnError ? err : brokerFailure(what, err));
   }
 
-  consumer.on(consumer.events.CRASH, ({ payload }) => fail(brokerFailure(`${what} crashed`, payload.error)));
+  consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || fail(brokerFailure(`${what} crashed`, payload.error)));
   // Listeners run synchronously when kafkajs announces the join, before its first fetch for the new assignment.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    restarts.joined();
     for (const position of pendingSeeks.values()) {
       if (payload.memberAssignment[position.topic]?.includes(position.partition)) consumer.seek(position);
     }

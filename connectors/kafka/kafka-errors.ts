@@ -52,3 +52,18 @@ export function isKafkaRetriable(err: unknown): boolean {
 export function brokerFailure(doing: string, err: unknown): BrokerError {
   return new BrokerError(`${doing}: ${errorMessage(err)}`, { retriable: isKafkaRetriable(err), cause: err });
 }
+
+/**
+ * A kafkajs `restartOnFailure` that restarts the consumer after a retriable failure (a coordinator still
+ * loading, a leader moving), at most `maxRestarts` times in a row; `joined()` resets the count. Anything
+ * else, or one failure too many, crashes the consumer so that the stream ends with the error.
+ */
+export function restartPolicy(maxRestarts = 5): { restartOnFailure(err: Error): Promise<boolean>; joined(): void } {
+  let restarts = 0;
+  return {
+    restartOnFailure: async (err) => isKafkaRetriable(err) && restarts++ < maxRestarts,
+    joined: () => {
+      restarts = 0;
+    },
+  };
+}

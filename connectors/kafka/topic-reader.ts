@@ -4,7 +4,7 @@ import { StreamlearnError } from '../../src/errors';
 import type { Headers, RecordPosition } from '../types';
 import { toHeaders } from './decode-messages';
 import { createKafkaClient } from './client';
-import { brokerFailure, isKafkaRetriable } from './kafka-errors';
+import { brokerFailure, isKafkaRetriable, restartPolicy } from './kafka-errors';
 import { retry } from '../../src/retry';
 
 /** A record as stored: key, raw value (null for a tombstone), no decoding. */
@@ -35,13 +35,15 @@ export function readTopic({ brokers, topic, follow = false, maxWaitMs = 100 }: T
   return new Observable<TopicReaderEvent>((subscriber) => {
     const kafka = createKafkaClient({ brokers, clientId: 'streamlearn-topic-reader' });
     const groupId = `streamlearn-reader-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs, allowAutoTopicCreation: false, retry: { restartOnFailure: async () => false } });
+    const restarts = restartPolicy();
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs, allowAutoTopicCreation: false, retry: { restartOnFailure: restarts.restartOnFailure } });
+    consumer.on(consumer.events.GROUP_JOIN, restarts.joined);
     const admin = kafka.admin();
     let closed = false;
     const fail = (err: unknown) => {
       if (!closed) subscriber.error(err instanceof StreamlearnError ? err : brokerFailure(`reading topic "${topic}"`, err));
     };
-    consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+    consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || fail(payload.error));
 
     const started = (async () => {
       await admin.connect();
