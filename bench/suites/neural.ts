@@ -12,15 +12,17 @@ import { LEARNING_RATE, WARMUP_STEPS, WORKLOADS, writeManifest } from '../neural
 import { runPython } from '../python';
 import type { BenchResult } from '../report';
 
-const BACKENDS = ['wasm', 'cpu'] as const;
+/** `dense-simd`: NeuralNet's dense path; the others: NeuralNet and bare tfjs on that TensorFlow.js backend. */
+const ENGINES = ['dense-simd', 'wasm', 'cpu'] as const;
 /** Each peer with the thread counts it runs at; 0 is the framework's default (all cores). */
 const PEERS: Readonly<Record<string, readonly number[]>> = { torch: [1], keras: [1, 0] };
 
 /**
- * MLP training throughput on the same data and models, in one invocation: streamlearn's NeuralNet and
- * bare tfjs on each TensorFlow.js backend, against Keras `train_on_batch` and PyTorch (bench/python/
- * neural_peers.py, venv group `neural`). Options: `--samples n` examples per timed pass (default 8192),
- * `--repeats r` timed passes, the fastest counting (default 3), `--backends wasm,cpu`, `--peers torch,keras`, `--seed s`.
+ * MLP training throughput on the same data and models, in one invocation: streamlearn's NeuralNet on its
+ * dense path and on each TensorFlow.js backend (with bare tfjs beside it), against Keras `train_on_batch`
+ * and PyTorch (bench/python/neural_peers.py, venv group `neural`). Options: `--samples n` examples per
+ * timed pass (default 8192), `--repeats r` timed passes, the fastest counting (default 3),
+ * `--engines dense-simd,wasm,cpu`, `--peers torch,keras`, `--seed s`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -28,7 +30,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     options: {
       samples: { type: 'string', default: '8192' },
       repeats: { type: 'string', default: '3' },
-      backends: { type: 'string', default: BACKENDS.join(',') },
+      engines: { type: 'string', default: ENGINES.join(',') },
       peers: { type: 'string', default: Object.keys(PEERS).join(',') },
       seed: { type: 'string', default: '1' },
     },
@@ -41,20 +43,21 @@ export async function run(args: string[]): Promise<BenchResult> {
     throw new ConfigError(`--samples must be a multiple of 1024, got "${values.samples}"`);
   }
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
-  const backends = pick(values.backends, BACKENDS, '--backends');
+  const engines = pick(values.engines, ENGINES, '--engines');
   const peers = pick(values.peers, Object.keys(PEERS), '--peers');
 
   const runs: TrainingRun[] = [];
-  const versions: { [key: string]: JsonValue } = {};
+  /** Each side's versions and settings, by side: backends and thread counts differ between them. */
+  const sideVersions: { [key: string]: JsonValue } = {};
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'streamlearn-bench-neural-'));
   try {
     const manifest = writeManifest(dir, samples, seed, repeats, WORKLOADS);
     const sides: { who: string; output: () => Promise<unknown> }[] = [
-      ...backends.map((backend) => ({ who: `tfjs ${backend}`, output: () => runTfjsSide(backend, manifest) })),
+      ...engines.map((engine) => ({ who: `streamlearn ${engine}`, output: () => runStreamlearnSide(engine, manifest) })),
       ...peers.flatMap((peer) =>
         PEERS[peer].map((threads) => ({
-          who: `${peer} (${threads || 'default'} threads)`,
+          who: `${peer} (${threads === 0 ? 'default threads' : threads === 1 ? '1 thread' : `${threads} threads`})`,
           output: () => runPython('neural', 'neural_peers.py', [manifest, peer, String(threads)]),
         })),
       ),
@@ -69,7 +72,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         continue;
       }
       runs.push(...side.runs);
-      Object.assign(versions, side.versions);
+      sideVersions[who] = side.versions;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -84,12 +87,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       learningRate: LEARNING_RATE,
       warmupSteps: WARMUP_STEPS,
       workloads: WORKLOADS.map(({ name, inputs, hidden, batch }) => ({ name, inputs, hidden, batch })),
-      ...versions,
+      sides: sideVersions,
     },
     notes: [
       ...notes,
       'Same float32 data (x ~ N(0, I), 32 inputs, label from a fixed nonlinear rule), same MLP (relu, sigmoid output), Adam (lr 0.001), binary cross-entropy, no shuffling; each tool takes the warm-up steps, then timed passes over all the samples in a row, the fastest counting (the machine is shared).',
-      'streamlearn is NeuralNet fed micro-batches of 1,024 rows (Float32Array per row, as a topology feeds it), with its per-step finite guard; tfjs trainOnBatch is bare tfjs on tensors built before the clock. Keras and PyTorch also train on batches built before the clock, reading the loss back each step.',
+      'streamlearn is NeuralNet fed micro-batches of 1,024 rows (Float32Array per row, as a topology feeds it), with its per-step finite guard: on its dense path (dense-simd: WebAssembly SIMD kernels, one thread), or forced onto a TensorFlow.js backend. tfjs trainOnBatch is bare tfjs on tensors built before the clock. Keras and PyTorch also train on batches built before the clock, reading the loss back each step.',
       'tfjs-node (native libtensorflow) is not measured: its install downloads libtensorflow from outside the package registries, which this machine cannot reach.',
       'The PyPI torch wheel for Linux x86_64 is the CUDA build (its CUDA libraries make the venv about 7 GB); it runs on the CPU here. No CPU-only wheel index is reachable from this machine.',
     ],
@@ -104,10 +107,13 @@ function pick<T extends string>(raw: string, known: readonly T[], option: string
   });
 }
 
-/** The tfjs side in its own process: the backend is fixed once per process. */
-async function runTfjsSide(backend: string, manifest: string): Promise<unknown> {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'neural', 'tfjs-side.js'), manifest], {
-    env: { ...process.env, [BACKEND_ENV]: backend },
+/** A streamlearn side in its own process: the tfjs backend is fixed once per process. */
+async function runStreamlearnSide(engine: (typeof ENGINES)[number], manifest: string): Promise<unknown> {
+  const env = { ...process.env };
+  if (engine === 'dense-simd') delete env[BACKEND_ENV];
+  else env[BACKEND_ENV] = engine;
+  const child = spawn(process.execPath, [join(__dirname, '..', 'neural', 'streamlearn-side.js'), manifest], {
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const chunks: Buffer[] = [];
@@ -116,6 +122,6 @@ async function runTfjsSide(backend: string, manifest: string): Promise<unknown> 
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code !== 0) throw new Error(`the tfjs ${backend} process exited with ${code}`);
+  if (code !== 0) throw new Error(`the streamlearn ${engine} process exited with ${code}`);
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
 }

@@ -1,4 +1,4 @@
-/** Neural nets on TensorFlow.js; importing this module registers `NeuralNet` with `fromState`. */
+/** Neural nets on TensorFlow.js, plain MLPs on WebAssembly SIMD kernels; importing this module registers `NeuralNet` with `fromState`. */
 export { initTensorflow, BACKEND_ENV } from './tensorflow';
 export type { BackendName } from './tensorflow';
 export { createNeuralNet, neuralNetFromState } from './neural-net';

@@ -1,7 +1,7 @@
 /**
  * The dense path: a plain MLP (dense layers only, flat input) trained without TensorFlow.js, its matrix
- * products in the WebAssembly SIMD kernel of ./gemm-wasm and the rest in plain loops over the same
- * memory. It starts from the weights tfjs initialised and follows tfjs's arithmetic (see ./output-loss,
+ * products and Adam in the WebAssembly SIMD kernels of ./simd-kernels and the rest in plain loops over
+ * the same memory. It starts from the weights tfjs initialised and follows tfjs's arithmetic (see ./output-loss,
  * ./update), so it learns what the tfjs engine learns, to float32 rounding; it only computes faster.
  *
  * Layout, in floats: parameters (each layer's kernel, in × out row-major as Keras stores it, then its
@@ -17,8 +17,8 @@ import type { NetEngine } from '../engine';
 import type { Example } from '../replay';
 import type { StepResult } from '../train-step';
 import { activate, backThrough, DENSE_ACTIVATIONS, softmax, type Block, type DenseActivation } from './activations';
-import { createGemm, gemmAvailable, type Gemm } from './gemm-wasm';
 import { lossAndGradient, type OutputLayer } from './output-loss';
+import { createKernels, GemmStart, simdAvailable, type SimdKernels } from './simd-kernels';
 import { clipByGlobalNorm, createUpdate, type DenseUpdate, type ParameterRanges } from './update';
 
 const roundUp = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
@@ -45,7 +45,7 @@ export function denseEngineFits(config: NormalizedConfig): boolean {
     if (i === last && activation === 'softmax') return config.loss !== 'meanSquaredError';
     return isDenseActivation(activation);
   });
-  return fits && config.inputShape.length === 1 && gemmAvailable();
+  return fits && config.inputShape.length === 1 && simdAvailable();
 }
 
 function layersOf(config: NormalizedConfig): { layers: DenseLayer[]; size: number } {
@@ -71,19 +71,20 @@ function layersOf(config: NormalizedConfig): { layers: DenseLayer[]; size: numbe
 /** Where the row buffers lie for a capacity of `rows` (a multiple of 4), and the memory holding everything. */
 interface RowBuffers {
   rows: number;
-  memory: Float32Array;
-  gemm: Gemm;
+  kernels: SimdKernels;
   /** The input rows. */
   input: number;
   /** Per layer: its outputs (pre-activations, then activations in place) and the gradients at them. */
   outputs: number[];
   deltas: number[];
-  /** Scratch for a transposed layer input and a transposed kernel. */
-  inputT: number;
+  /** Scratch for a transposed kernel, and for the four identical rows of a bias gradient. */
   kernelT: number;
+  biasRows: number;
+  /** `rows` ones: the row vector that sums a gradient's rows into a bias gradient. */
+  ones: number;
 }
 
-export class DenseEngine implements NetEngine {
+class DenseEngine implements NetEngine {
   readonly name = 'dense-simd';
   steps = 0;
   private readonly layers: DenseLayer[];
@@ -110,7 +111,7 @@ export class DenseEngine implements NetEngine {
   step(examples: readonly Example[]): StepResult | null {
     const n = examples.length;
     if (roundUp(n, 4) > this.buffers.rows) this.grow(roundUp(n, 4));
-    const memory = this.buffers.memory;
+    const memory = this.buffers.kernels.memory;
     this.forward(examples.map((e) => e.x));
     const top = this.layers.length - 1;
     const outputs = this.block(this.buffers.outputs[top], top, n);
@@ -121,8 +122,8 @@ export class DenseEngine implements NetEngine {
     this.backward(roundUp(n, 4));
     if (this.config.optimizer.globalClipNorm !== null) clipByGlobalNorm(memory, this.ranges, this.config.optimizer.globalClipNorm);
     memory.copyWithin(this.snapshot, 0, this.stateSize);
-    this.update.apply(memory, this.ranges, this.steps + 1);
-    if (Number.isFinite(loss) && this.paramsFinite()) {
+    const finite = this.update.apply(this.buffers.kernels, this.ranges, this.steps + 1);
+    if (Number.isFinite(loss) && finite) {
       this.steps++;
       return { loss, metrics, finite: true };
     }
@@ -139,7 +140,7 @@ export class DenseEngine implements NetEngine {
       const out = this.buffers.outputs[this.layers.length - 1];
       for (let r = 0; r < chunk.length; r++) {
         const from = out + r * top.paddedUnits;
-        result.set(this.buffers.memory.subarray(from, from + top.units), (start + r) * top.units);
+        result.set(this.buffers.kernels.memory.subarray(from, from + top.units), (start + r) * top.units);
       }
     }
     return result;
@@ -174,7 +175,7 @@ export class DenseEngine implements NetEngine {
 
   /** A kernel or bias without its padding. */
   private gather(range: number, layer: DenseLayer, part: 'kernel' | 'bias'): Float32Array {
-    const memory = this.buffers.memory;
+    const memory = this.buffers.kernels.memory;
     const base = range * this.ranges.size;
     if (part === 'bias') return memory.slice(base + layer.bias, base + layer.bias + layer.units);
     const kernel = new Float32Array(layer.inputs * layer.units);
@@ -186,7 +187,7 @@ export class DenseEngine implements NetEngine {
   }
 
   private scatter(values: Float32Array, range: number, layer: DenseLayer, part: 'kernel' | 'bias'): void {
-    const memory = this.buffers.memory;
+    const memory = this.buffers.kernels.memory;
     const base = range * this.ranges.size;
     if (part === 'bias') {
       memory.set(values, base + layer.bias);
@@ -201,7 +202,8 @@ export class DenseEngine implements NetEngine {
 
   /** Every layer's outputs for `rows`, which fill the input buffer (padding rows zeroed). */
   private forward(rows: readonly Float32Array[]): void {
-    const { memory, gemm, input, outputs } = this.buffers;
+    const { kernels, input, outputs } = this.buffers;
+    const { memory, gemm } = kernels;
     const width = this.layers[0].paddedInputs;
     rows.forEach((row, r) => memory.set(row, input + r * width));
     const m = roundUp(rows.length, 4);
@@ -209,13 +211,12 @@ export class DenseEngine implements NetEngine {
     let from = input;
     this.layers.forEach((layer, l) => {
       const to = outputs[l];
-      if (layer.useBias) {
-        memory.copyWithin(to, layer.bias, layer.bias + layer.paddedUnits);
-        for (let r = 1; r < m; r++) memory.copyWithin(to + r * layer.paddedUnits, to, to + layer.paddedUnits);
-      }
-      gemm(4 * from, 4 * layer.kernel, 4 * to, m, layer.paddedInputs, layer.paddedUnits, layer.useBias ? 1 : 0);
+      const start = layer.useBias ? GemmStart.bias : GemmStart.zero;
+      gemm(4 * from, 4 * layer.kernel, 4 * to, m, layer.paddedInputs, layer.paddedUnits, start, 4 * layer.paddedInputs, 4, 4 * layer.bias);
       const block = this.block(to, l, m);
-      if (layer.activation === 'softmax') softmax(memory, block);
+      // Padding columns hold zeros, which relu keeps: the kernel runs over whole rows.
+      if (layer.activation === 'relu') kernels.relu(4 * to, m * layer.paddedUnits);
+      else if (layer.activation === 'softmax') softmax(memory, block);
       else activate(memory, block, layer.activation);
       from = to;
     });
@@ -223,32 +224,27 @@ export class DenseEngine implements NetEngine {
 
   /** Gradients of every parameter from the output gradients, over `m` rows (padding rows carry zeros). */
   private backward(m: number): void {
-    const { memory, gemm, input, outputs, deltas, inputT, kernelT } = this.buffers;
+    const { kernels, input, outputs, deltas, kernelT, biasRows, ones } = this.buffers;
+    const { memory, gemm } = kernels;
     const gradients = this.ranges.gradients;
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l];
       const layerInput = l === 0 ? input : outputs[l - 1];
-      // kernel gradient = inputᵀ · deltas
-      transpose(memory, layerInput, m, layer.paddedInputs, inputT);
-      gemm(4 * inputT, 4 * deltas[l], 4 * (gradients + layer.kernel), layer.paddedInputs, m, layer.paddedUnits, 0);
+      // kernel gradient = inputᵀ · deltas, the input read transposed in place
+      gemm(4 * layerInput, 4 * deltas[l], 4 * (gradients + layer.kernel), layer.paddedInputs, m, layer.paddedUnits, GemmStart.zero, 4, 4 * layer.paddedInputs, 0);
       if (layer.useBias) {
-        const bias = gradients + layer.bias;
-        memory.fill(0, bias, bias + layer.paddedUnits);
-        for (let r = 0; r < m; r++) for (let j = 0; j < layer.units; j++) memory[bias + j] += memory[deltas[l] + r * layer.paddedUnits + j];
+        // bias gradient = onesᵀ · deltas, computed four times over (the kernel's row multiple).
+        gemm(4 * ones, 4 * deltas[l], 4 * biasRows, 4, m, layer.paddedUnits, GemmStart.zero, 0, 4, 0);
+        memory.copyWithin(gradients + layer.bias, biasRows, biasRows + layer.paddedUnits);
       }
       if (l === 0) continue;
       // gradient at the layer's input = deltas · kernelᵀ, then through the previous layer's activation.
-      transpose(memory, layer.kernel, layer.paddedInputs, layer.paddedUnits, kernelT);
-      gemm(4 * deltas[l], 4 * kernelT, 4 * deltas[l - 1], m, layer.paddedUnits, layer.paddedInputs, 0);
-      const previous = this.layers[l - 1];
-      backThrough(memory, this.block(deltas[l - 1], l - 1, m), outputs[l - 1], previous.activation as DenseActivation);
+      kernels.transpose(4 * layer.kernel, layer.paddedInputs, layer.paddedUnits, 4 * kernelT);
+      gemm(4 * deltas[l], 4 * kernelT, 4 * deltas[l - 1], m, layer.paddedUnits, layer.paddedInputs, GemmStart.zero, 4 * layer.paddedUnits, 4, 0);
+      const previous = this.layers[l - 1].activation as DenseActivation;
+      if (previous === 'relu') kernels.reluBack(4 * deltas[l - 1], 4 * outputs[l - 1], m * layer.paddedInputs);
+      else backThrough(memory, this.block(deltas[l - 1], l - 1, m), outputs[l - 1], previous);
     }
-  }
-
-  private paramsFinite(): boolean {
-    const memory = this.buffers.memory;
-    for (let i = 0; i < this.ranges.size; i++) if (!Number.isFinite(memory[i])) return false;
-    return true;
   }
 
   private allocate(rows: number): RowBuffers {
@@ -262,30 +258,24 @@ export class DenseEngine implements NetEngine {
     const input = take(rows * this.layers[0].paddedInputs);
     const outputs = this.layers.map((layer) => take(rows * layer.paddedUnits));
     const deltas = this.layers.map((layer) => take(rows * layer.paddedUnits));
-    const inputT = take(rows * widest);
     const kernelT = take(widest * widest);
-    const { memory, gemm } = createGemm(4 * end);
-    return { rows, memory: new Float32Array(memory.buffer, 0, end), gemm, input, outputs, deltas, inputT, kernelT };
+    const biasRows = take(4 * widest);
+    const ones = take(rows);
+    const kernels = createKernels(end);
+    kernels.memory.fill(1, ones, ones + rows);
+    return { rows, kernels, input, outputs, deltas, kernelT, biasRows, ones };
   }
 
   /** Moves to a memory with room for `rows` rows, keeping parameters and slots. */
   private grow(rows: number): void {
     const grown = this.allocate(rows);
-    grown.memory.set(this.buffers.memory.subarray(0, this.stateSize));
+    grown.kernels.memory.set(this.buffers.kernels.memory.subarray(0, this.stateSize));
     this.buffers = grown;
   }
 }
 
-/** Writes the `rows × cols` matrix at `from` transposed (`cols × rows`) at `to`. */
-function transpose(memory: Float32Array, from: number, rows: number, cols: number, to: number): void {
-  for (let r = 0; r < rows; r++) {
-    const row = from + r * cols;
-    for (let c = 0; c < cols; c++) memory[to + c * rows + r] = memory[row + c];
-  }
-}
-
 /** A dense engine holding `initial` (weights and slots as `read()` names them, e.g. from the tfjs engine). */
-export function createDenseEngine(config: NormalizedConfig, initial: Record<string, TypedArray>): DenseEngine {
+export function createDenseEngine(config: NormalizedConfig, initial: Record<string, TypedArray>): NetEngine {
   const engine = new DenseEngine(config);
   engine.write(initial);
   return engine;

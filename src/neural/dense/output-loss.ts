@@ -20,7 +20,7 @@ export interface OutputLayer {
 }
 
 /** What `lossAndGradient` reads and writes: the outputs of `n` examples and their gradients, same layout. */
-export interface OutputBlocks {
+interface OutputBlocks {
   outputs: Block;
   /** Written for the block's rows; the caller zeroes any padding rows. */
   gradients: Block;

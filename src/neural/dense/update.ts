@@ -1,23 +1,31 @@
 /**
  * The optimizers of ../optimizers on the dense path: the same update rules (tfjs's) over one contiguous
  * range of parameters, each slot (Adam's m and v, RMSProp's mean square) a range of the same length
- * right after it, plus Keras' global-norm clipping of the gradients.
+ * right after it, plus Keras' global-norm clipping of the gradients. Adam, the common case, runs in the
+ * SIMD kernel; SGD and RMSProp in plain loops.
  */
 
 import type { NormalizedOptimizerSpec } from '../optimizers';
+import type { SimdKernels } from './simd-kernels';
 
-/** Where the ranges lie in memory: parameters at `params`, slot s at `params + (s + 1) × size`. */
+/** Where the ranges lie in memory, in floats: parameters at `params`, slot s at `params + (s + 1) × size`. */
 export interface ParameterRanges {
   params: number;
   gradients: number;
+  /** A multiple of 4. */
   size: number;
 }
 
 export interface DenseUpdate {
   /** Slot names, in the order of their ranges: the `m` of `optimizer/layer0/kernel/m`. */
   readonly slots: readonly string[];
-  /** Applies step `step` (1-based) of the rule. */
-  apply(memory: Float32Array, ranges: ParameterRanges, step: number): void;
+  /** Applies step `step` (1-based) of the rule; false when a parameter came out NaN or infinite. */
+  apply(kernels: SimdKernels, ranges: ParameterRanges, step: number): boolean;
+}
+
+function allFinite(memory: Float32Array, { params, size }: ParameterRanges): boolean {
+  for (let i = params; i < params + size; i++) if (!Number.isFinite(memory[i])) return false;
+  return true;
 }
 
 export function createUpdate(spec: NormalizedOptimizerSpec): DenseUpdate {
@@ -26,8 +34,10 @@ export function createUpdate(spec: NormalizedOptimizerSpec): DenseUpdate {
       const { learningRate } = spec;
       return {
         slots: [],
-        apply(memory, { params, gradients, size }) {
+        apply({ memory }, ranges) {
+          const { params, gradients, size } = ranges;
           for (let i = 0; i < size; i++) memory[params + i] -= learningRate * memory[gradients + i];
+          return allFinite(memory, ranges);
         },
       };
     }
@@ -35,19 +45,9 @@ export function createUpdate(spec: NormalizedOptimizerSpec): DenseUpdate {
       const { learningRate, beta1, beta2, epsilon } = spec;
       return {
         slots: ['m', 'v'],
-        apply(memory, { params, gradients, size }, step) {
-          const m = params + size;
-          const v = params + 2 * size;
-          const mCorrection = 1 - beta1 ** step;
-          const vCorrection = 1 - beta2 ** step;
-          for (let i = 0; i < size; i++) {
-            const g = memory[gradients + i];
-            memory[m + i] = memory[m + i] * beta1 + g * (1 - beta1);
-            memory[v + i] = memory[v + i] * beta2 + g * g * (1 - beta2);
-            const mHat = memory[m + i] / mCorrection;
-            const vHat = memory[v + i] / vCorrection;
-            memory[params + i] += (mHat / (Math.sqrt(vHat) + epsilon)) * -learningRate;
-          }
+        apply({ adam }, { params, gradients, size }, step) {
+          const finite = adam(4 * params, 4 * gradients, size, beta1, beta2, 1 - beta1 ** step, 1 - beta2 ** step, epsilon, learningRate);
+          return finite === 1;
         },
       };
     }
@@ -55,13 +55,15 @@ export function createUpdate(spec: NormalizedOptimizerSpec): DenseUpdate {
       const { learningRate, rho, epsilon } = spec;
       return {
         slots: ['rms'],
-        apply(memory, { params, gradients, size }) {
+        apply({ memory }, ranges) {
+          const { params, gradients, size } = ranges;
           const rms = params + size;
           for (let i = 0; i < size; i++) {
             const g = memory[gradients + i];
             memory[rms + i] = memory[rms + i] * rho + g * g * (1 - rho);
             memory[params + i] -= (g * learningRate) / Math.sqrt(memory[rms + i] + epsilon);
           }
+          return allFinite(memory, ranges);
         },
       };
     }

@@ -8,7 +8,7 @@ export const F32 = 0x7d;
 export const V128 = 0x7b;
 
 /** Unsigned LEB128. */
-export function uleb(value: number): number[] {
+function uleb(value: number): number[] {
   const bytes: number[] = [];
   let rest = value >>> 0;
   do {
@@ -35,7 +35,7 @@ function sleb(value: number): number[] {
   }
 }
 
-export const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 const name = (text: string): number[] => vector([...Buffer.from(text, 'utf8')].map((b) => [b]));
 
@@ -48,6 +48,7 @@ export const MUL = [0x6c];
 export const SHL = [0x74];
 export const GE_U = [0x4f];
 export const EQZ = [0x45];
+export const EQ = [0x46];
 export const BLOCK = [0x02, 0x40];
 export const LOOP = [0x03, 0x40];
 export const IF = [0x04, 0x40];
@@ -63,8 +64,15 @@ export const v128Store = (offset = 0): number[] => simd(0x0b, 4, ...uleb(offset)
 /** Loads one f32 into all four lanes. */
 export const LOAD32_SPLAT = simd(0x09, 2, 0);
 export const V128_ZERO = simd(0x0c, ...new Array<number>(16).fill(0));
+/** A v128 constant with `value` in all four f32 lanes. */
+export const f32x4Const = (value: number): number[] => simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [...new Uint8Array(Float32Array.of(value).buffer)]));
 export const F32X4_SPLAT = simd(0x13);
 export const F32X4_EQ = simd(0x41);
+export const F32X4_GT = simd(0x44);
+export const V128_AND = simd(0x4e);
+export const F32X4_MAX = simd(0xe9);
+/** Lanes picked by byte: 0–15 from the first operand, 16–31 from the second. */
+export const shuffle = (lanes: number[]): number[] => simd(0x0d, ...lanes);
 export const I32X4_ALL_TRUE = simd(0xa3);
 export const F32X4_SQRT = simd(0xe3);
 export const F32X4_ADD = simd(0xe4);

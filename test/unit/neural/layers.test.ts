@@ -63,7 +63,8 @@ describe('each layer trains', () => {
       optimizer: { type: 'adam', learningRate: 0.02 },
       loss: 'categoricalCrossentropy',
       batchSize: 16,
-    });
+    }, { engine: 'tfjs' });
+    expect(net.backend).toBe('wasm');
     const { xs, ys } = blobs(3, 96);
     const [first, last] = train(net, xs, ys, 4);
     expect(last).toBeLessThan(first);

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ctrEventStream } from '../../../src/datasets/ctr-events';
-import { digitsStream, loadDigits } from '../../../src/datasets/digits';
+import { DIGIT_COLUMNS, digitsStream, loadDigits } from '../../../src/datasets/digits';
+import { DecodeError } from '../../../src/errors';
 import { createAccuracy } from '../../../src/evaluation';
 import type { Metric } from '../../../src/evaluation';
 import type { Row } from '../../../src/features/stage';
@@ -28,6 +32,24 @@ function prequential(model: ReturnType<Topology['config']['model']>, label: stri
     model.learnMany(rows, ys);
   }
 }
+
+test('a digits file with a bad header or row is refused, naming the file, the row and the column', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamlearn-digits-'));
+  try {
+    const path = join(dir, 'digits.csv');
+    const row = (target: string, p5 = '3') => Array.from({ length: 64 }, (_, i) => (i === 5 ? p5 : '0')).concat(target).join(',');
+    writeFileSync(path, ['a,b,c', row('1')].join('\n'));
+    expect(() => loadDigits(path)).toThrow(/the header must be p0,…,p63,target/);
+    writeFileSync(path, [DIGIT_COLUMNS.join(','), row('1'), row('12')].join('\n'));
+    expect(() => loadDigits(path)).toThrow(new DecodeError('SCHEMA', `${path}/0@1: column "target" holds 12, not an integer in range`));
+    writeFileSync(path, [DIGIT_COLUMNS.join(','), row('1', 'x')].join('\n'));
+    expect(() => loadDigits(path)).toThrow(`${path}/0@0: csv: column "p5": "x" is not a finite number`);
+    writeFileSync(path, [DIGIT_COLUMNS.join(','), row('1'), '', row('2')].join('\r\n'));
+    expect(loadDigits(path).map((image) => [image.p5, image.target])).toEqual([[3, 1], [3, 2]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe('the neural topologies learn their streams', () => {
   it('digits-mlp reads the fixture through its codec and learns the digits prequentially', async () => {

@@ -1,11 +1,12 @@
 /**
- * The TensorFlow.js side of the `neural` suite, one process per backend (the backend is chosen once per
- * process, from STREAMLEARN_TF_BACKEND): `node tfjs-side.js <manifest.json>` prints a SideOutput.
- * Two tools per backend: streamlearn's NeuralNet fed micro-batches of rows, as a topology feeds it, and
- * bare tfjs `model.trainOnBatch` on tensors built before the clock, which shows what NeuralNet adds.
+ * The streamlearn side of the `neural` suite, one process per engine (the tfjs backend is chosen once per
+ * process, from STREAMLEARN_TF_BACKEND, which also keeps NeuralNet off its dense path):
+ * `node streamlearn-side.js <manifest.json>` prints a SideOutput. streamlearn's NeuralNet is fed micro-batches of
+ * rows, as a topology feeds it; on a tfjs backend, bare tfjs `model.trainOnBatch` on tensors built before
+ * the clock runs too, which shows what NeuralNet adds to tfjs.
  */
 import { readFileSync } from 'node:fs';
-import { createNeuralNet, initTensorflow } from '../../src/neural';
+import { BACKEND_ENV, createNeuralNet, initTensorflow } from '../../src/neural';
 import { tf } from '../../src/neural/tensorflow';
 import { fastestPass, type SideOutput, type TrainingRun } from './runs';
 import type { Manifest, MlpWorkload } from './workloads';
@@ -32,18 +33,14 @@ function load(manifest: Manifest): Data {
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 const lastQuarter = (values: readonly number[]): number[] => values.slice(Math.floor((values.length * 3) / 4));
 
-function layers(workload: MlpWorkload) {
-  return [
-    { type: 'dense' as const, units: workload.hidden, activation: 'relu' as const },
-    { type: 'dense' as const, units: workload.hidden, activation: 'relu' as const },
-    { type: 'dense' as const, units: 1, activation: 'sigmoid' as const },
-  ];
-}
-
-async function neuralNet(manifest: Manifest, data: Data, workload: MlpWorkload, tool: string): Promise<TrainingRun> {
+async function neuralNet(manifest: Manifest, data: Data, workload: MlpWorkload): Promise<TrainingRun> {
   const net = createNeuralNet({
     inputShape: [manifest.inputs],
-    layers: layers(workload),
+    layers: [
+      { type: 'dense', units: workload.hidden, activation: 'relu' },
+      { type: 'dense', units: workload.hidden, activation: 'relu' },
+      { type: 'dense', units: 1, activation: 'sigmoid' },
+    ],
     optimizer: { type: 'adam', learningRate: manifest.learningRate },
     loss: 'binaryCrossentropy',
     batchSize: workload.batch,
@@ -60,7 +57,7 @@ async function neuralNet(manifest: Manifest, data: Data, workload: MlpWorkload, 
     }
   });
   net.dispose();
-  return { tool, workload: workload.name, samples: manifest.n, ...time, loss: mean(lastQuarter(losses)) };
+  return { tool: `streamlearn ${net.backend}`, workload: workload.name, samples: manifest.n, ...time, loss: mean(lastQuarter(losses)) };
 }
 
 async function trainOnBatch(manifest: Manifest, data: Data, workload: MlpWorkload, tool: string): Promise<TrainingRun> {
@@ -89,19 +86,20 @@ async function trainOnBatch(manifest: Manifest, data: Data, workload: MlpWorkloa
 async function main(manifestPath: string): Promise<void> {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const backend = await initTensorflow();
+  const onTfjs = (process.env[BACKEND_ENV] ?? '') !== '';
   const data = load(manifest);
   const runs: TrainingRun[] = [];
   for (const workload of manifest.workloads) {
-    process.stderr.write(`tfjs ${backend}: ${workload.name}\n`);
-    runs.push(await neuralNet(manifest, data, workload, `streamlearn ${backend}`));
-    runs.push(await trainOnBatch(manifest, data, workload, `tfjs trainOnBatch ${backend}`));
+    process.stderr.write(`streamlearn ${onTfjs ? `tfjs ${backend}` : 'dense path'}: ${workload.name}\n`);
+    runs.push(await neuralNet(manifest, data, workload));
+    if (onTfjs) runs.push(await trainOnBatch(manifest, data, workload, `tfjs trainOnBatch ${backend}`));
   }
   const simd = backend === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : null;
-  const output: SideOutput = { versions: { tfjs: tf.version.tfjs, backend, wasmSimd: simd === null ? null : Boolean(simd) }, runs };
+  const output: SideOutput = { versions: { tfjs: tf.version.tfjs, tfjsBackend: backend, wasmSimd: simd === null ? null : Boolean(simd) }, runs };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 
 main(process.argv[2]).catch((err: unknown) => {
-  process.stderr.write(`tfjs side failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`streamlearn side failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });
