@@ -14,18 +14,24 @@ import { createInteractions } from '../src/features/interactions';
 import { pipeline } from '../src/features/pipeline';
 import { createVectorAssembler } from '../src/features/vector-assembler';
 import { createLogisticRegression } from '../src/learners';
-import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 export const CTR_FIELDS = ['age', 'salary', 'commission', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'];
 const BITS = 18;
 
+/** Click-stream metrics, overall and over the last 2,000 events. */
+export const ctrMetrics = () => ({
+  accuracy: createAccuracy(),
+  rollingAccuracy: createAccuracy({ window: 2000 }),
+  logLoss: createLogLoss(),
+  rollingLogLoss: createLogLoss({ window: 2000 }),
+  rollingRocAuc: createRocAuc({ window: 2000 }),
+});
+
 export function ctrLogistic(options: TopologyOptions = {}): Topology {
-  const name = 'ctr-logistic';
-  const topics = topicsFor(name, options.prefix);
-  return defineTopology({
-    name: `${options.prefix ?? ''}${name}`,
+  return readyMadeTopology('ctr-logistic', options, {
     description: 'hashed categorical events + quadratic crosses → FTRL logistic regression',
-    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createJsonCodec() },
+    codec: createJsonCodec(),
     label: 'label',
     model: () =>
       pipeline(
@@ -36,17 +42,7 @@ export function ctrLogistic(options: TopologyOptions = {}): Topology {
         createVectorAssembler({ inputCols: ['categories', 'crosses'], vectorSizes: { categories: 2 ** BITS, crosses: 2 ** BITS } }),
         createLogisticRegression({ numFeatures: 2 ** (BITS + 1), optimizer: { kind: 'ftrl' }, stepSize: 0.1, regParam: 1, elasticNetParam: 0.5, dtype: 'float32' }),
       ),
-    metrics: () => ({
-      accuracy: createAccuracy(),
-      rollingAccuracy: createAccuracy({ window: 2000 }),
-      logLoss: createLogLoss(),
-      rollingLogLoss: createLogLoss({ window: 2000 }),
-      rollingRocAuc: createRocAuc({ window: 2000 }),
-    }),
-    checkpoint: options.checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
-    batch: options.batch,
-    modelScope: options.modelScope,
-    outputs: topics,
+    metrics: ctrMetrics,
   });
 }
 

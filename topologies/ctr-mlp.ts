@@ -7,12 +7,11 @@
  * Input: the same JSON events as ctr-logistic (src/datasets/ctr-events.ts), on `<prefix>ctr-mlp.events`.
  */
 import { createJsonCodec } from '../connectors/codecs/json';
-import { createAccuracy, createLogLoss, createRocAuc } from '../src/evaluation';
 import { createFeatureHasher } from '../src/features/feature-hasher';
 import { pipeline } from '../src/features/pipeline';
 import { createNeuralNet, initTensorflow } from '../src/neural';
-import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
-import { CTR_FIELDS } from './ctr-logistic';
+import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { CTR_FIELDS, ctrMetrics } from './ctr-logistic';
 
 /** 2^10 inputs: few enough for a dense first layer, enough that the stream's ~85 categories rarely collide. */
 const BITS = 10;
@@ -25,16 +24,11 @@ export interface CtrMlpOptions extends TopologyOptions {
 }
 
 export function ctrMlp(options: CtrMlpOptions = {}): Topology {
-  const name = 'ctr-mlp';
-  const topics = topicsFor(name, options.prefix);
-  return defineTopology({
-    name: `${options.prefix ?? ''}${name}`,
+  return readyMadeTopology('ctr-mlp', options, {
     description: 'hashed categorical events (2^10, dense) → MLP 1024-32-1 (adam) on TensorFlow.js',
-    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createJsonCodec() },
+    codec: createJsonCodec(),
     label: 'label',
-    setup: async () => {
-      await initTensorflow();
-    },
+    setup: initTensorflow,
     model: () =>
       pipeline(
         createFeatureHasher({ inputCols: CTR_FIELDS, outputCol: 'features', bits: BITS }),
@@ -50,17 +44,7 @@ export function ctrMlp(options: CtrMlpOptions = {}): Topology {
           epochsPerBatch: options.epochsPerBatch ?? 1,
         }),
       ),
-    metrics: () => ({
-      accuracy: createAccuracy(),
-      rollingAccuracy: createAccuracy({ window: 2000 }),
-      logLoss: createLogLoss(),
-      rollingLogLoss: createLogLoss({ window: 2000 }),
-      rollingRocAuc: createRocAuc({ window: 2000 }),
-    }),
-    checkpoint: options.checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
-    batch: options.batch,
-    modelScope: options.modelScope,
-    outputs: topics,
+    metrics: ctrMetrics,
   });
 }
 

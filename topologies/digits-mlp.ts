@@ -12,7 +12,7 @@ import { pipeline } from '../src/features/pipeline';
 import { createStandardScaler } from '../src/features/standard-scaler';
 import { createVectorAssembler } from '../src/features/vector-assembler';
 import { createNeuralNet, initTensorflow } from '../src/neural';
-import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 export interface DigitsMlpOptions extends TopologyOptions {
   /** Examples per gradient step; default 16. */
@@ -22,16 +22,11 @@ export interface DigitsMlpOptions extends TopologyOptions {
 }
 
 export function digitsMlp(options: DigitsMlpOptions = {}): Topology {
-  const name = 'digits-mlp';
-  const topics = topicsFor(name, options.prefix);
-  return defineTopology({
-    name: `${options.prefix ?? ''}${name}`,
+  return readyMadeTopology('digits-mlp', options, {
     description: '8×8 digit pixels → online standard scaler → MLP 64-64-10 (adam) on TensorFlow.js',
-    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createDigitsCodec() },
+    codec: createDigitsCodec(),
     label: 'target',
-    setup: async () => {
-      await initTensorflow();
-    },
+    setup: initTensorflow,
     model: () =>
       pipeline(
         createVectorAssembler({ inputCols: [...DIGIT_PIXELS], outputCol: 'pixels' }),
@@ -50,10 +45,7 @@ export function digitsMlp(options: DigitsMlpOptions = {}): Topology {
         }),
       ),
     metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 500 }) }),
-    checkpoint: options.checkpoint ?? { everyRecords: 2_000, everyMs: 2_000 },
-    batch: options.batch,
-    modelScope: options.modelScope,
-    outputs: topics,
+    checkpoint: { everyRecords: 2_000, everyMs: 2_000 },
   });
 }
 

@@ -12,17 +12,14 @@ import { pipeline } from '../src/features/pipeline';
 import { createStandardScaler } from '../src/features/standard-scaler';
 import { createVectorAssembler } from '../src/features/vector-assembler';
 import { createLinearRegression } from '../src/learners';
-import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 export const REGRESSION_FIELDS = Array.from({ length: 10 }, (_, i) => `x${i}`);
 
 export function regressionSgd(options: TopologyOptions = {}): Topology {
-  const name = 'regression-sgd';
-  const topics = topicsFor(name, options.prefix);
-  return defineTopology({
-    name: `${options.prefix ?? ''}${name}`,
+  return readyMadeTopology('regression-sgd', options, {
     description: 'numeric fields → online standard scaler → SGD linear regression with elastic net',
-    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createJsonCodec() },
+    codec: createJsonCodec(),
     label: 'y',
     model: () =>
       pipeline(
@@ -31,10 +28,6 @@ export function regressionSgd(options: TopologyOptions = {}): Topology {
         createLinearRegression({ numFeatures: REGRESSION_FIELDS.length, stepSize: 0.01, regParam: 0.001, elasticNetParam: 0.5 }),
       ),
     metrics: () => ({ mae: createMae(), rmse: createRmse(), r2: createR2(), rollingRmse: createRmse({ window: 2000 }), rollingR2: createR2({ window: 2000 }) }),
-    checkpoint: options.checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
-    batch: options.batch,
-    modelScope: options.modelScope,
-    outputs: topics,
   });
 }
 

@@ -10,17 +10,14 @@ import { createHashingTokenizer } from '../src/features/hashing-tokenizer';
 import { pipeline } from '../src/features/pipeline';
 import { createSoftmaxRegression } from '../src/learners';
 import { TEXT_TOPICS } from '../src/datasets/topics-text';
-import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 const BITS = 18;
 
 export function textClassifier(options: TopologyOptions = {}): Topology {
-  const name = 'text-classifier';
-  const topics = topicsFor(name, options.prefix);
-  return defineTopology({
-    name: `${options.prefix ?? ''}${name}`,
+  return readyMadeTopology('text-classifier', options, {
     description: 'text → hashed unigrams and bigrams → softmax regression',
-    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createJsonCodec() },
+    codec: createJsonCodec(),
     label: 'label',
     model: () =>
       pipeline(
@@ -28,10 +25,6 @@ export function textClassifier(options: TopologyOptions = {}): Topology {
         createSoftmaxRegression({ numFeatures: 2 ** BITS, numClasses: TEXT_TOPICS.length, optimizer: { kind: 'adagrad' }, stepSize: 0.5, dtype: 'float32' }),
       ),
     metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 2000 }) }),
-    checkpoint: options.checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
-    batch: options.batch,
-    modelScope: options.modelScope,
-    outputs: topics,
   });
 }
 

@@ -25,7 +25,7 @@ export interface TopologyConfig {
   modelId?: string;
   input: { topic: string; partitions?: number; codec: Codec<unknown> };
   /** Runs once before any model is built or restored, e.g. `initTensorflow` for neural nets. */
-  setup?: () => Promise<void>;
+  setup?: () => Promise<unknown>;
   /** Builds a fresh model; called once, or once per partition with `modelScope: 'per-partition'`. */
   model: () => Pipeline;
   /** The event field holding the target: a class index or a regression value. */
@@ -81,4 +81,21 @@ export function topicsFor(name: string, prefix = ''): TopologyOutputs & { input:
     metricsTopic: `${base}.metrics`,
     deadLetterTopic: `${base}.dlq`,
   };
+}
+
+/** What differs between ready-made topologies; topics, partitions, batching and scope come from the options. */
+export type ReadyMadeSpec = Omit<TopologyConfig, 'name' | 'input' | 'outputs' | 'batch' | 'modelScope'> & { codec: Codec<unknown> };
+
+/** A topology named `name` on the conventional topics of {@link topicsFor}, shaped by the user's options. */
+export function readyMadeTopology(name: string, options: TopologyOptions, { codec, checkpoint, ...spec }: ReadyMadeSpec): Topology {
+  const topics = topicsFor(name, options.prefix);
+  return defineTopology({
+    ...spec,
+    name: `${options.prefix ?? ''}${name}`,
+    input: { topic: topics.input, partitions: options.partitions ?? 1, codec },
+    checkpoint: options.checkpoint ?? checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
+    batch: options.batch,
+    modelScope: options.modelScope,
+    outputs: topics,
+  });
 }
