@@ -1,6 +1,6 @@
 import type { PartitionOffset } from '../checkpoints/manifest';
 import type { Metric } from '../evaluation/metric';
-import type { Pipeline } from '../features/pipeline';
+import type { TopologyModel } from './topology';
 
 /**
  * One model being trained, with everything its next checkpoint records. A shared topology has one slot;
@@ -8,7 +8,7 @@ import type { Pipeline } from '../features/pipeline';
  */
 export interface ModelSlot {
   readonly modelId: string;
-  model: Pipeline;
+  model: TopologyModel;
   metrics: Record<string, Metric>;
   /** Version of the last checkpoint published (or restored); 0 before any. */
   version: number;

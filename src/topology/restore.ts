@@ -1,12 +1,12 @@
 import { loadLatestCheckpoints } from '../checkpoints/latest';
 import type { Checkpoint } from '../checkpoints/envelope';
 import '../features/pipeline';
-import type { Pipeline } from '../features/pipeline';
 import '../learners/index';
 import { fromState } from '../learners/registry';
 import type { ModelSlot } from './model-slot';
 import { partitionKey } from './model-slot';
-import type { Topology } from './topology';
+import type { Topology, TopologyModel } from './topology';
+import type { Row } from '../features/stage';
 
 /** The model id a slot trains: the topology's, or one per partition. */
 export function slotModelId(topology: Topology, partition: number): string {
@@ -17,7 +17,7 @@ export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkp
   const restore = checkpoint !== undefined && !fresh;
   return {
     modelId,
-    model: restore ? (fromState(checkpoint.state) as unknown as Pipeline) : topology.config.model(),
+    model: restore ? (fromState<Row>(checkpoint.state) as TopologyModel) : topology.config.model(),
     metrics: topology.config.metrics(),
     // A fresh start still numbers its versions after the latest on the topic: versions only go forward.
     version: checkpoint?.manifest.version ?? 0,

@@ -3,9 +3,17 @@ import type { Codec, MicroBatch } from '../../connectors/types';
 import { ConfigError } from '../errors';
 import type { Metric } from '../evaluation/metric';
 import type { Pipeline } from '../features/pipeline';
+import type { Estimator } from '../learners/estimator';
 import type { Row } from '../features/stage';
 
 export type ModelScope = 'shared' | 'per-partition';
+
+/**
+ * What the runtime needs of a model: the estimator contract over raw events, plus `transformOne`, a
+ * featurisation without side effects that vets an event before it is learned. Pipelines are such models;
+ * so are the recommenders, which featurise their own events.
+ */
+export type TopologyModel = Estimator<Row> & Pick<Pipeline, 'transformOne'>;
 
 export interface TopologyOutputs {
   /** Compacted topic of checkpoints, keyed by model id. */
@@ -27,7 +35,7 @@ export interface TopologyConfig {
   /** Runs once before any model is built or restored, e.g. `initTensorflow` for neural nets. */
   setup?: () => Promise<unknown>;
   /** Builds a fresh model; called once, or once per partition with `modelScope: 'per-partition'`. */
-  model: () => Pipeline;
+  model: () => TopologyModel;
   /** The event field holding the target: a class index or a regression value. */
   label: string;
   /** Named prequential metrics; each is fed the prediction kind it declares. */

@@ -3,9 +3,9 @@ import type { DeadLetter } from '../../../connectors/dead-letter';
 import type { Codec, DecodedRecord, MicroBatch } from '../../../connectors/types';
 import { DecodeError, NonFiniteError } from '../../errors';
 import type { Metric } from '../../evaluation/metric';
-import type { ClassifierPipeline, Pipeline } from '../../features/pipeline';
 import type { Row } from '../../features/stage';
-import { isSparse, type FeatureVector } from '../../learners/estimator';
+import { isSparse, type Classifier, type FeatureVector } from '../../learners/estimator';
+import type { TopologyModel } from '../topology';
 import type { ModelSlot } from '../model-slot';
 import { metricValues, partitionKey } from '../model-slot';
 
@@ -27,8 +27,8 @@ export interface LearnedBatch {
   metrics: Record<string, number>;
 }
 
-function isClassifierPipeline(model: Pipeline): model is ClassifierPipeline {
-  return typeof (model as Partial<ClassifierPipeline>).predictProbaOne === 'function';
+function isClassifier(model: TopologyModel): model is TopologyModel & Classifier<Row> {
+  return typeof (model as Partial<Classifier<Row>>).predictProbaOne === 'function';
 }
 
 function firstNonFinite(vector: FeatureVector): number {
@@ -38,14 +38,14 @@ function firstNonFinite(vector: FeatureVector): number {
 }
 
 /** Why an event cannot be learned, or undefined when it can. Runs the stages without updating them. */
-function rejectReason(record: DecodedRecord<unknown>, label: string, model: Pipeline): Error | undefined {
+function rejectReason(record: DecodedRecord<unknown>, label: string, model: TopologyModel): Error | undefined {
   const where = `${record.topic}/${record.partition}@${record.offset}`;
   const value = record.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return new DecodeError('SCHEMA', `${where}: the event is not a JSON object`);
   const y = (value as Row)[label];
   if (typeof y !== 'number') return new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
   if (!Number.isFinite(y)) return new NonFiniteError(`${where}: label field "${label}" is ${y}`);
-  if (isClassifierPipeline(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {
+  if (isClassifier(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {
     return new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y}, not a class index in 0..${model.numClasses - 1}`);
   }
   try {
@@ -60,11 +60,11 @@ function rejectReason(record: DecodedRecord<unknown>, label: string, model: Pipe
 }
 
 /** Scores each metric with the prediction kind it needs; every prediction precedes the learning of its event. */
-function score(model: Pipeline, metrics: Record<string, Metric>, rows: Row[], ys: Float64Array): Float64Array {
+function score(model: TopologyModel, metrics: Record<string, Metric>, rows: Row[], ys: Float64Array): Float64Array {
   const labels = model.predictMany(rows);
   let probabilities: Float64Array | undefined;
   for (const metric of Object.values(metrics)) {
-    if (metric.needs === 'probability' && isClassifierPipeline(model)) {
+    if (metric.needs === 'probability' && isClassifier(model)) {
       probabilities ??= model.predictProbaMany(rows);
       for (let i = 0; i < rows.length; i++) if (!Number.isNaN(probabilities[i * 2 + 1])) metric.update(ys[i], probabilities[i * 2 + 1]);
     } else {
