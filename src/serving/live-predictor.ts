@@ -38,6 +38,14 @@ function isClassifier<X>(model: unknown): model is Classifier<X> {
   return typeof (model as Partial<Classifier<X>>).predictProbaOne === 'function';
 }
 
+/** A prediction with one model version, saying which. */
+export function predictWith<X>({ model, manifest }: ModelVersion<X>, x: X): Prediction {
+  if (isClassifier<X>(model)) {
+    return { value: model.predictOne(x), probabilities: Array.from(model.predictProbaOne(x)), modelVersion: manifest.version };
+  }
+  return { value: model.predictOne(x), modelVersion: manifest.version };
+}
+
 /**
  * Serves with the newest model version: each version replaces the previous one in a single assignment,
  * so a prediction uses one whole model, and says which version it used.
@@ -60,14 +68,8 @@ export function createLivePredictor<X>({ versions, maxModelAgeMs, onStale, check
   }
   return {
     predict(x) {
-      const serving = current;
-      if (!serving) throw new StreamlearnError('NO_MODEL', 'no model version has arrived yet', { retriable: true });
-      const { model, manifest } = serving;
-      if (isClassifier<X>(model)) {
-        const probabilities = Array.from(model.predictProbaOne(x));
-        return { value: model.predictOne(x), probabilities, modelVersion: manifest.version };
-      }
-      return { value: model.predictOne(x), modelVersion: manifest.version };
+      if (!current) throw new StreamlearnError('NO_MODEL', 'no model version has arrived yet', { retriable: true });
+      return predictWith(current, x);
     },
     current: () => current,
     ready: () => (current ? Promise.resolve(current) : new Promise((resolve) => waiting.push(resolve))),

@@ -4,41 +4,65 @@ import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { ensureTopics } from '../../connectors/kafka/topics';
-import { subscribeModel } from '../checkpoints/subscribe';
+import type { DecodedRecord } from '../../connectors/types';
+import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
 import { DecodeError, errorMessage } from '../errors';
 import type { Row } from '../features/stage';
-import { createLivePredictor, type LivePredictorConfig } from './live-predictor';
+import { createLivePredictor, predictWith, type LivePredictorConfig } from './live-predictor';
 
-export interface ServingConfig {
+/** One answer: the record to write, keyed by the request id. */
+export interface Answer {
+  key: string;
+  value: object;
+}
+
+/** Turns a request into its answer with one model version; throws (naming `where`) to dead-letter the request. */
+export type AnswerFunction<X> = (request: unknown, serving: ModelVersion<X>, where: string, requestTimestamp: number) => Answer;
+
+export interface ServingConfig<X = Row> {
   brokers: string[];
   modelTopic: string;
   modelId: string;
-  /** JSON requests `{ requestId, ...features }`. */
+  /** JSON requests, `{ requestId, ...features }` for the default answer. */
   requestsTopic: string;
-  /** JSON answers keyed by request id: `{ requestId, prediction, probabilities?, modelVersion, latencyMs }`. */
+  /** JSON answers keyed by request id, `{ requestId, prediction, probabilities?, modelVersion, latencyMs }` by default. */
   predictionsTopic: string;
   deadLetterTopic: string;
   groupId?: string;
   maxModelAgeMs?: number;
-  onStale?: LivePredictorConfig<Row>['onStale'];
+  onStale?: LivePredictorConfig<X>['onStale'];
+  /** How a request is answered; default {@link predictionAnswer}. */
+  answer?: AnswerFunction<X>;
 }
 
 /** Returned once a first model has arrived, so requests are answered from then on. */
 export interface RunningServing {
   answered(): number;
+  /** The model version answering now. */
+  version(): number;
   stop(): Promise<void>;
 }
 
+/** The default answer: the model's prediction for the request's features. */
+export const predictionAnswer: AnswerFunction<Row> = (request, serving, where, requestTimestamp) => {
+  const requestId = typeof request === 'object' && request !== null ? (request as Row).requestId : undefined;
+  if (typeof requestId !== 'string') throw new DecodeError('SCHEMA', `${where}: requestId must be a string`);
+  const { value, probabilities, modelVersion } = predictWith(serving, request as Row);
+  if (Number.isNaN(value)) throw new DecodeError('SCHEMA', `${where}: the model's stages dropped the request`);
+  return { key: requestId, value: { requestId, prediction: value, probabilities, modelVersion, latencyMs: Date.now() - requestTimestamp } };
+};
+
 /**
  * A serving topology: answers each request with the newest model version, which hot-swaps as new
- * checkpoints arrive. Requests that cannot be scored go to the dead-letter topic with the reason.
- * Latency is measured from the request's Kafka timestamp to the answer.
+ * checkpoints arrive (one version per request, read once). Requests that cannot be answered go to the
+ * dead-letter topic with the reason. Latency is measured from the request's Kafka timestamp.
  */
-export async function runServing(config: ServingConfig): Promise<RunningServing> {
+export async function runServing<X = Row>(config: ServingConfig<X>): Promise<RunningServing> {
   const { brokers, requestsTopic, predictionsTopic, deadLetterTopic } = config;
+  const answer = config.answer ?? (predictionAnswer as unknown as AnswerFunction<X>);
   await ensureTopics(brokers, [{ topic: requestsTopic }, { topic: predictionsTopic }, { topic: deadLetterTopic }]);
-  const predictor = createLivePredictor<Row>({
-    versions: subscribeModel<Row>({ brokers, topic: config.modelTopic, modelId: config.modelId }),
+  const predictor = createLivePredictor<X>({
+    versions: subscribeModel<X>({ brokers, topic: config.modelTopic, modelId: config.modelId }),
     maxModelAgeMs: config.maxModelAgeMs,
     onStale: config.onStale,
   });
@@ -51,19 +75,16 @@ export async function runServing(config: ServingConfig): Promise<RunningServing>
   const stopRequested = new Subject<void>();
   let answered = 0;
 
+  const answerOne = (record: DecodedRecord<unknown>): Answer => answer(record.value, predictor.current()!, `${record.topic}/${record.partition}@${record.offset}`, record.timestamp);
   const done = lastValueFrom(
     source.batches().pipe(
       takeUntil(stopRequested),
       concatMap(async (batch) => {
         const answers = [];
         for (const record of batch.records) {
-          const request = record.value as Row | null;
-          const requestId = typeof request === 'object' && request !== null ? request.requestId : undefined;
           try {
-            if (typeof requestId !== 'string') throw new DecodeError('SCHEMA', `${record.topic}/${record.partition}@${record.offset}: requestId must be a string`);
-            const { value, probabilities, modelVersion } = predictor.predict(request as Row);
-            if (Number.isNaN(value)) throw new DecodeError('SCHEMA', `${record.topic}/${record.partition}@${record.offset}: the model's stages dropped the request`);
-            answers.push({ key: requestId, value: JSON.stringify({ requestId, prediction: value, probabilities, modelVersion, latencyMs: Date.now() - record.timestamp }) });
+            const { key, value } = answerOne(record);
+            answers.push({ key, value: JSON.stringify(value) });
           } catch (err) {
             await deadLetter.write(codec.encode(record.value as never), err instanceof Error ? err : new Error(errorMessage(err)), record, record.key, record.headers);
           }
@@ -78,6 +99,7 @@ export async function runServing(config: ServingConfig): Promise<RunningServing>
 
   return {
     answered: () => answered,
+    version: () => predictor.current()?.manifest.version ?? 0,
     async stop() {
       stopRequested.next();
       await done.catch(() => undefined);
