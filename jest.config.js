@@ -21,6 +21,7 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/after-each-file.ts'],
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   ],

@@ -86,12 +86,22 @@ export function readTopic({ brokers, topic, follow = false, maxWaitMs = 100 }: T
 
     return () => {
       closed = true;
-      void (async () => {
+      const closing = (async () => {
         await started;
         await consumer.disconnect().catch(() => undefined);
         await admin.deleteGroups([groupId]).catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
       })();
+      closingReaders.add(closing);
+      void closing.finally(() => closingReaders.delete(closing));
     };
   });
+}
+
+/** Readers still disconnecting after their subscriber left. */
+const closingReaders = new Set<Promise<void>>();
+
+/** Resolves once every unsubscribed reader has left its throwaway group and disconnected. */
+export async function readersClosed(): Promise<void> {
+  while (closingReaders.size > 0) await Promise.all([...closingReaders]);
 }

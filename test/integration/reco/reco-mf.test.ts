@@ -24,9 +24,6 @@ async function eventually<T>(read: () => Promise<T>, ready: (value: T) => boolea
 }
 
 describe('the reco-mf topology, end to end on Kafka', () => {
-  // Topic readers disconnect after their subscribers leave, without being awaited: let them finish.
-  afterAll(() => sleep(2000));
-
   it('trains from events, checkpoints, and serves top-K with the model version, hot-swapping new checkpoints', async () => {
     const brokers = testBrokers();
     const prefix = `${uniqueName('reco')}.`;
