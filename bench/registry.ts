@@ -15,5 +15,9 @@ export interface SuiteEntry {
 /** One line per suite. */
 export const SUITES: Readonly<Record<string, SuiteEntry>> = {
   learners: { summary: 'online linear learners vs River, Vowpal Wabbit, scikit-learn and a bare JS loop', load: () => import('./suites/learners.js') },
-  neural: { summary: 'MLP training on TensorFlow.js (wasm, cpu) vs Keras train_on_batch and PyTorch', load: () => import('./suites/neural.js') },
+  io: { summary: 'Kafka produce and consume + decode, JSON and Arrow IPC: streamlearn sink/source vs kafkajs and kcat', load: () => import('./suites/io.js') },
+  e2e: { summary: 'consume → decode → learn → checkpoint through Kafka: runTopology vs bare kafkajs, Arrow columnar path, checkpoint latency', load: () => import('./suites/e2e.js') },
+  importance: { summary: 'online feature importance: learner throughput with iPFI off and on, agreement with ixai IncrementalPFI', load: () => import('./suites/importance.js') },
+  neural: { summary: 'MLP training: NeuralNet on its dense SIMD path and on TensorFlow.js (wasm, cpu) vs Keras train_on_batch and PyTorch', load: () => import('./suites/neural.js') },
+  reco: { summary: 'recommenders (biased MF, BPR, popularity) vs River reco.BiasedMF and FunkMF; recommend() latency on 100k items', load: () => import('./suites/reco.js') },
 };

@@ -27,7 +27,8 @@ export function formatCell(value: Cell): string {
   if (value === null) return '–';
   if (typeof value !== 'number') return String(value);
   if (!Number.isFinite(value)) return String(value);
-  const size = Math.abs(value);
+  // Round first, so that 999,650 reads 1.00M rather than 1.00e+3k.
+  const size = Math.abs(Number(value.toPrecision(3)));
   if (size >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
   if (size >= 1e4) return `${(value / 1e3).toPrecision(3)}k`;
   if (Number.isInteger(value)) return String(value);

@@ -1,0 +1,76 @@
+import { percentile, perCpuSecond, perSecond, type Measurement } from '../io/measure';
+import type { LatencyRow, Target, ThroughputRow } from './tables';
+
+/** Issue #4. */
+export const TARGETS = { arrowPerCore: 1_000_000, jsonShareOfBare: 0.7, subscriberP99Ms: 50, checkpointCost: 0.05 };
+
+/** Which rows of the suite's tables each target is judged on. */
+export interface TargetRows {
+  bare: string;
+  jsonTopology: string;
+  columnar: string;
+  /** The checkpoint label of the runs with one checkpoint per second. */
+  everySecond: string;
+}
+
+const rate = (m: Measurement) => `${Math.round(perSecond(m)).toLocaleString('en-US')}/s`;
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+const verdict = (met: boolean) => (met ? 'yes' : 'no');
+
+/** How far apart a run's passes were: a wall-clock difference smaller than this is noise, not a result. */
+const spread = (row: ThroughputRow) => 1 - Math.min(...row.passRates) / Math.max(...row.passRates);
+
+export function judgeTargets(throughput: ThroughputRow[], latency: LatencyRow[], rows: TargetRows): Target[] {
+  const find = (path: string, checkpoints: string) => throughput.find((row) => row.path === path && row.checkpoints === checkpoints);
+  const result: Target[] = [];
+
+  const columnar = find(rows.columnar, rows.everySecond)?.measurement;
+  if (columnar) {
+    result.push({
+      target: `Arrow ≥ ${TARGETS.arrowPerCore.toLocaleString('en-US')} records/s per core end to end (columnar path, checkpoints ${rows.everySecond})`,
+      measured: `${Math.round(perCpuSecond(columnar)).toLocaleString('en-US')}/CPU-s (${rate(columnar)} wall)`,
+      met: verdict(perCpuSecond(columnar) >= TARGETS.arrowPerCore),
+    });
+  }
+
+  const bare = find(rows.bare, '–')?.measurement;
+  const json = find(rows.jsonTopology, rows.everySecond)?.measurement;
+  if (bare && json) {
+    const share = perSecond(json) / perSecond(bare);
+    result.push({
+      target: `JSON ≥ ${percent(TARGETS.jsonShareOfBare)} of bare kafkajs + JSON.parse (runTopology, checkpoints ${rows.everySecond})`,
+      measured: `${percent(share)} by wall clock (${rate(json)} of ${rate(bare)}), ${percent(perCpuSecond(json) / perCpuSecond(bare))} by CPU`,
+      met: verdict(share >= TARGETS.jsonShareOfBare),
+    });
+  }
+
+  for (const row of latency) {
+    if (row.receiveMs.length === 0) continue;
+    const p99 = percentile(row.receiveMs, 99);
+    result.push({
+      target: `publish → subscriber p99 < ${TARGETS.subscriberP99Ms} ms (${row.model}, ${row.condition})`,
+      measured: `${p99} ms over ${row.receiveMs.length} versions`,
+      met: verdict(p99 < TARGETS.subscriberP99Ms),
+    });
+  }
+
+  for (const path of [rows.jsonTopology, rows.columnar]) {
+    const none = find(path, 'none');
+    const checkpointed = find(path, rows.everySecond);
+    if (!none || !checkpointed) continue;
+    const wall = 1 - perSecond(checkpointed.measurement) / perSecond(none.measurement);
+    const cpu = 1 - perCpuSecond(checkpointed.measurement) / perCpuSecond(none.measurement);
+    const noise = Math.max(spread(none), spread(checkpointed));
+    const byCpu = cpu < TARGETS.checkpointCost;
+    let met: string;
+    if (!checkpointed.versions) met = 'undecided: no checkpoint fell in the timed pass';
+    else if (noise <= TARGETS.checkpointCost) met = verdict(byCpu && wall < TARGETS.checkpointCost);
+    else met = `${verdict(byCpu)} by CPU; by wall clock undecided, passes of one run differ by up to ${percent(noise)}`;
+    result.push({
+      target: `checkpointing ${rows.everySecond} costs < ${percent(TARGETS.checkpointCost)} of throughput (${path})`,
+      measured: `${percent(wall)} by wall clock, ${percent(cpu)} by CPU (${checkpointed.versions ?? 0} checkpoints in the timed pass)`,
+      met,
+    });
+  }
+  return result;
+}

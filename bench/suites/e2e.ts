@@ -1,0 +1,182 @@
+import { parseArgs } from 'node:util';
+import { createArrowCodec } from '../../connectors/codecs/arrow';
+import { ensureTopics } from '../../connectors/kafka/topics';
+import { resolveBroker } from '../../src/broker/resolve-broker';
+import { ConfigError } from '../../src/errors';
+import type { JsonValue } from '../../src/learners/estimator';
+import { defineTopology, type Topology } from '../../src/topology/topology';
+import { ctrLogistic } from '../../topologies/ctr-logistic';
+import { regressionSgd } from '../../topologies/regression-sgd';
+import { arrowRows } from '../e2e/arrow-rows';
+import { measureCheckpointLatency } from '../e2e/checkpoint-latency';
+import { trainColumnar } from '../e2e/columnar';
+import { friedmanArrow, friedmanJson, produceAll } from '../e2e/data';
+import { createPasses, type RunKey } from '../e2e/passes';
+import { latencyTable, targetTable, throughputTable, type LatencyRow } from '../e2e/tables';
+import { judgeTargets } from '../e2e/targets';
+import { measureTopology, seedModelTopic } from '../e2e/topology-run';
+import { consumeWithKafkaJs } from '../io/bare-kafkajs';
+import { loadAverage } from '../io/measure';
+import { ROWS_PER_ARROW_MESSAGE } from '../io/records';
+import { deleteTopics, messageCount } from '../io/topics';
+import type { BenchResult } from '../report';
+
+const CHECKPOINT_EVERY_MS = 1000;
+/** Versions a p99 is taken over. */
+const MIN_VERSIONS = 50;
+/** Runs checkpointing this often are added (at most MAX_FAST_RUNS) until the versions published under load are MIN_VERSIONS. */
+const FAST_CHECKPOINT_EVERY_MS = 100;
+const MAX_FAST_RUNS = 3;
+const LATENCY_INTERVAL_MS = 50;
+/** Rows turned into objects are slow: fewer of them suffice to measure it. */
+const ARROW_ROWS_THROUGH_TOPOLOGY = 200_000;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function topicsOf(topology: Topology): string[] {
+  const { input, outputs } = topology.config;
+  return [input.topic, outputs.modelTopic, outputs.deadLetterTopic, ...(outputs.metricsTopic ? [outputs.metricsTopic] : [])];
+}
+
+/**
+ * Consume → decode → learn → checkpoint through the broker, in one invocation: runTopology (regression-sgd)
+ * on JSON events with and without a checkpoint per second, a bare kafkajs + JSON.parse consumer on the same
+ * topic, Arrow input both through runTopology (rows materialised) and on the columnar path, and checkpoint
+ * publish and subscriber latency. Options: `--records n` JSON events (default 500,000), `--arrow-records n`
+ * Arrow rows (default 8,000,000), `--repeats r` passes of each throughput run, the fastest counting
+ * (default 2), `--versions v` checkpoints per latency run (default 100), `--seed s`.
+ */
+export async function run(args: string[]): Promise<BenchResult> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      records: { type: 'string', default: '500000' },
+      'arrow-records': { type: 'string', default: '8000000' },
+      repeats: { type: 'string', default: '2' },
+      versions: { type: 'string', default: '100' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const records = Number(values.records);
+  const arrowRecords = Number(values['arrow-records']);
+  const repeats = Number(values.repeats);
+  const versions = Number(values.versions);
+  const seed = Number(values.seed);
+  if (!(Number.isInteger(records) && records >= 10_000)) throw new ConfigError(`--records must be an integer of at least 10000, got "${values.records}"`);
+  if (!(Number.isInteger(arrowRecords) && arrowRecords >= 10_000 && arrowRecords % ROWS_PER_ARROW_MESSAGE === 0)) {
+    throw new ConfigError(`--arrow-records must be a multiple of ${ROWS_PER_ARROW_MESSAGE}, at least 10000, got "${values['arrow-records']}"`);
+  }
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new ConfigError(`--repeats must be a positive integer, got "${values.repeats}"`);
+  if (!(Number.isInteger(versions) && versions >= MIN_VERSIONS)) throw new ConfigError(`--versions must be an integer of at least ${MIN_VERSIONS}, got "${values.versions}"`);
+  if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
+
+  const loadAtStart = loadAverage();
+  const broker = await resolveBroker({ log });
+  const { brokers } = broker;
+  const stamp = `bench-e2e-${Date.now().toString(36)}`;
+  const jsonTopology = (everyMs: number) => regressionSgd({ prefix: `${stamp}-json-`, checkpoint: { everyRecords: Infinity, everyMs } });
+  const arrowConfig = regressionSgd({ prefix: `${stamp}-arrow-`, checkpoint: { everyRecords: Infinity, everyMs: CHECKPOINT_EVERY_MS } }).config;
+  const arrowTopology = defineTopology({ ...arrowConfig, input: { ...arrowConfig.input, codec: createArrowCodec() }, transformBatches: arrowRows() });
+  const jsonTopic = jsonTopology(CHECKPOINT_EVERY_MS).config.input.topic;
+  const arrowTopic = arrowTopology.config.input.topic;
+  const columnarModels = `${stamp}-columnar.models`;
+  const latencyTopic = `${stamp}-latency.models`;
+  const topics = [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), ...topicsOf(arrowTopology), columnarModels, latencyTopic];
+
+  const passes = createPasses(log);
+  const latency: LatencyRow[] = [];
+  const underLoad = { receiveMs: [] as number[], checkpointMs: [] as number[], versions: 0, loopDelayP99Ms: 0 };
+  const learnUnderLoad = async (topology: Topology, rows: number, key: RunKey) => {
+    const result = await measureTopology(topology, brokers, rows);
+    passes.add(key, result.measurement, result.versions);
+    if (key.input !== 'JSON' || result.versions === 0) return;
+    underLoad.receiveMs.push(...result.receiveMs);
+    underLoad.checkpointMs.push(...result.checkpointMs);
+    underLoad.versions += result.versions;
+    underLoad.loopDelayP99Ms = Math.max(underLoad.loopDelayP99Ms, result.loopDelayMs.p99);
+  };
+  try {
+    await ensureTopics(brokers, [{ topic: jsonTopic, partitions: 1 }, { topic: arrowTopic, partitions: 1 }]);
+    log(`producing ${records} JSON events and ${arrowRecords} Arrow rows`);
+    await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
+    await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
+    for (const [topic, messages] of [[jsonTopic, records], [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE]] as const) {
+      const stored = await messageCount(brokers, topic);
+      if (stored !== messages) throw new Error(`${topic} holds ${stored} messages, ${messages} were produced`);
+    }
+    await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
+    await seedModelTopic(brokers, arrowTopology);
+
+    // Round-robin, so that a burst of load from the machine's other users spreads over all the runs.
+    for (let pass = 0; pass < repeats; pass++) {
+      passes.add({ input: 'JSON', path: BARE, checkpoints: '–' }, await consumeWithKafkaJs({ brokers, topic: jsonTopic, messages: records, parseJson: true }), null);
+      for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
+        await learnUnderLoad(jsonTopology(everyMs), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(everyMs) });
+      }
+      for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
+        const result = await trainColumnar({ brokers, topic: arrowTopic, modelTopic: columnarModels, modelId: `${stamp}-columnar-${pass}`, records: arrowRecords, checkpointEveryMs: everyMs });
+        passes.add({ input: 'Arrow', path: COLUMNAR, checkpoints: checkpointLabel(everyMs) }, result.measurement, result.versions);
+      }
+    }
+    for (let run = 0; run < MAX_FAST_RUNS && underLoad.versions < MIN_VERSIONS; run++) {
+      await learnUnderLoad(jsonTopology(FAST_CHECKPOINT_EVERY_MS), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(FAST_CHECKPOINT_EVERY_MS) });
+    }
+    await learnUnderLoad(arrowTopology, Math.min(ARROW_ROWS_THROUGH_TOPOLOGY, arrowRecords), { input: 'Arrow', path: TOPOLOGY_ARROW, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
+
+    for (const [model, state] of [
+      [REGRESSION_MODEL, jsonTopology(CHECKPOINT_EVERY_MS).config.model().state()],
+      ['ctr-logistic (FTRL, 2^19 float32 weights)', ctrLogistic().config.model().state()],
+    ] as const) {
+      log(`checkpoint latency: ${model}`);
+      const result = await measureCheckpointLatency({ brokers, topic: latencyTopic, modelId: `${stamp}-${model.split(' ')[0]}`, state, versions, intervalMs: LATENCY_INTERVAL_MS });
+      latency.push({ model, condition: `idle, one publish per ${LATENCY_INTERVAL_MS} ms`, ...result });
+    }
+    latency.push({
+      model: REGRESSION_MODEL,
+      condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(CHECKPOINT_EVERY_MS)} and ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)})`,
+      payloadBytes: latency[0].payloadBytes,
+      publishMs: underLoad.checkpointMs,
+      receiveMs: underLoad.receiveMs,
+      missed: underLoad.versions - underLoad.receiveMs.length,
+      loopDelayP99Ms: underLoad.loopDelayP99Ms,
+    });
+  } finally {
+    await deleteTopics(brokers, topics).catch((err: unknown) => log(`could not delete the benchmark topics: ${String(err)}`));
+    await broker.stop();
+  }
+
+  const throughput = passes.rows();
+  const targets = judgeTargets(throughput, latency, { bare: BARE, jsonTopology: TOPOLOGY_JSON, columnar: COLUMNAR, everySecond: checkpointLabel(CHECKPOINT_EVERY_MS) });
+  return {
+    tables: [throughputTable(throughput), latencyTable(latency), targetTable(targets)],
+    context: {
+      records,
+      arrowRecords,
+      repeats,
+      versions,
+      seed,
+      broker: broker.source,
+      checkpointEveryMs: [CHECKPOINT_EVERY_MS, FAST_CHECKPOINT_EVERY_MS],
+      latencyIntervalMs: LATENCY_INTERVAL_MS,
+      loadAverage: { start: loadAtStart, end: loadAverage() } as { [key: string]: JsonValue },
+    },
+    notes: [
+      'One partition, one broker on this machine sharing its 2 cores with the client. Each throughput run reads its topic from the earliest offset under a fresh consumer group and is timed from its first micro-batch to its last record, counting only the records after that first batch ("startup s" is the time to get there); the fastest of the passes counts. "records/CPU-s" counts this process\'s CPU (all its threads); "busy cores" is the whole machine, broker and other users\' work included.',
+      `${TOPOLOGY_JSON}: the regression-sgd topology (10 numeric fields → standard scaler → SGD linear regression, test-then-train, prequential metrics), micro-batches of 1,000, checkpoints never, every ${CHECKPOINT_EVERY_MS} ms (the passes) or every ${FAST_CHECKPOINT_EVERY_MS} ms (runs added until ${MIN_VERSIONS} versions were published under load, for a p99), each followed by its offset commit and metrics record, a subscribeModel subscriber running in the same process.`,
+      `${BARE}: a plain kafkajs consumer (createKafkaClient, eachBatch, no commits) that JSON.parses each value and nothing else: the ceiling a JSON topology is measured against.`,
+      `${COLUMNAR}: what runTopology cannot do, its stages reading row objects. createKafkaSource with the Arrow codec, numericColumn views, per row predictOne then learnOne of regression-sgd's learner (no scaler stage) on one reused Float64Array; checkpoints through createCheckpointPublisher, then the offset commit, as runTopology does. Built from connectors and learners, not runTopology.`,
+      `${TOPOLOGY_ARROW}: Arrow does go through runTopology when a transformBatches operator turns every table row into a plain object: measured to show what that conversion costs.`,
+      `Latency: createdAt has millisecond resolution. "idle": a publisher and subscriber alone in this process, ${versions} versions. "${UNDER_LOAD}": every version the checkpointed JSON runs published while learning, received by the subscriber that shares their event loop; there the publish column is the whole checkpoint step (publish, offset commit, metrics record), from createdAt to the micro-batch step that carries it. "loop delay p99": the process's event-loop delay (perf_hooks), how long a ready socket may wait to be read.`,
+    ],
+  };
+}
+
+const BARE = 'kafkajs eachBatch + JSON.parse (bare)';
+const REGRESSION_MODEL = 'regression-sgd (10 features + scaler)';
+const UNDER_LOAD = 'while runTopology learns';
+const TOPOLOGY_JSON = 'runTopology regression-sgd';
+const TOPOLOGY_ARROW = 'runTopology regression-sgd, Arrow rows materialised';
+const COLUMNAR = 'columnar: source(arrow) → numericColumn → learnOne';
+
+const checkpointLabel = (everyMs: number) => (Number.isFinite(everyMs) ? `every ${everyMs / 1000} s` : 'none');
+
