@@ -14,6 +14,7 @@ import { createInteractions } from '../src/features/interactions';
 import { pipeline } from '../src/features/pipeline';
 import { createVectorAssembler } from '../src/features/vector-assembler';
 import { createLogisticRegression } from '../src/learners';
+import { pipelineImportance } from '../src/importance';
 import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 export const CTR_FIELDS = ['age', 'salary', 'commission', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'];
@@ -42,6 +43,7 @@ export function ctrLogistic(options: TopologyOptions = {}): Topology {
         createVectorAssembler({ inputCols: ['categories', 'crosses'], vectorSizes: { categories: 2 ** BITS, crosses: 2 ** BITS } }),
         createLogisticRegression({ numFeatures: 2 ** (BITS + 1), optimizer: { kind: 'ftrl' }, stepSize: 0.1, regParam: 1, elasticNetParam: 0.5, dtype: 'float32' }),
       ),
+    importance: (model, resume) => pipelineImportance(model, { features: CTR_FIELDS, resume }),
     metrics: ctrMetrics,
   });
 }

@@ -12,6 +12,7 @@ import { pipeline } from '../src/features/pipeline';
 import { createStandardScaler } from '../src/features/standard-scaler';
 import { createVectorAssembler } from '../src/features/vector-assembler';
 import { createLinearRegression } from '../src/learners';
+import { pipelineImportance } from '../src/importance';
 import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 export const REGRESSION_FIELDS = Array.from({ length: 10 }, (_, i) => `x${i}`);
@@ -27,6 +28,8 @@ export function regressionSgd(options: TopologyOptions = {}): Topology {
         createStandardScaler({ inputCol: 'raw', outputCol: 'features' }),
         createLinearRegression({ numFeatures: REGRESSION_FIELDS.length, stepSize: 0.01, regParam: 0.001, elasticNetParam: 0.5 }),
       ),
+    // iPFI over the raw fields, published with every checkpoint and on `.importance`.
+    importance: (model, resume) => pipelineImportance(model, { features: REGRESSION_FIELDS, resume }),
     metrics: () => ({ mae: createMae(), rmse: createRmse(), r2: createR2(), rollingRmse: createRmse({ window: 2000 }), rollingR2: createR2({ window: 2000 }) }),
   });
 }

@@ -15,11 +15,11 @@ import { pipeline, type ClassifierPipeline, type Pipeline } from '../src/feature
 import type { Row, Stage } from '../src/features/stage';
 import { createStandardScaler } from '../src/features/standard-scaler';
 import { createVectorAssembler } from '../src/features/vector-assembler';
-import { createImportanceSelector, IMPORTANCE_SELECTOR_KIND, type ImportanceSelector } from '../src/importance';
+import { createImportanceSelector, IMPORTANCE_SELECTOR_KIND, selectorImportance, type ImportanceSelector } from '../src/importance';
 import { createLogisticRegression, type Classifier, type FeatureVector } from '../src/learners';
 import { createNeuralNet, initTensorflow } from '../src/neural';
 import { createRandom } from '../src/random';
-import { defineTopology, topicsFor, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
 
 export const SELECTION_FEATURES = Array.from({ length: 50 }, (_, j) => `f${j}`);
 const RELEVANT = 5;
@@ -84,22 +84,15 @@ export function allFeaturesMlpModel(): ClassifierPipeline {
 }
 
 export function selectThenMlp(options: SelectThenMlpOptions = {}): Topology {
-  const name = 'select-then-mlp';
-  const topics = topicsFor(name, options.prefix);
-  return defineTopology({
-    name: `${options.prefix ?? ''}${name}`,
+  return readyMadeTopology('select-then-mlp', options, {
     description: '50 features → scaler → top-k by iPFI of a logistic ranker (hysteresis) → MLP 50-32-1 on TensorFlow.js',
-    input: { topic: topics.input, partitions: options.partitions ?? 1, codec: createJsonCodec() },
+    codec: createJsonCodec(),
     label: 'label',
-    setup: async () => {
-      await initTensorflow();
-    },
+    setup: initTensorflow,
     model: () => selectThenMlpModel(options),
+    importance: selectorImportance,
     metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 5000 }) }),
-    checkpoint: options.checkpoint ?? { everyRecords: 10_000, everyMs: 5_000 },
-    batch: options.batch,
-    modelScope: options.modelScope,
-    outputs: topics,
+    checkpoint: { everyRecords: 10_000, everyMs: 5_000 },
   });
 }
 

@@ -1,5 +1,6 @@
 import type { PartitionOffset } from '../checkpoints/manifest';
 import type { Metric } from '../evaluation/metric';
+import type { ModelImportance } from '../importance/model-importance';
 import type { TopologyModel } from './topology';
 
 /**
@@ -9,6 +10,7 @@ import type { TopologyModel } from './topology';
 export interface ModelSlot {
   readonly modelId: string;
   model: TopologyModel;
+  importance?: ModelImportance;
   metrics: Record<string, Metric>;
   /** Version of the last checkpoint published (or restored); 0 before any. */
   version: number;

@@ -1,6 +1,8 @@
 import { loadLatestCheckpoints } from '../checkpoints/latest';
 import type { Checkpoint } from '../checkpoints/envelope';
 import '../features/pipeline';
+import '../importance/importance-selector';
+import { readImportanceExtra } from '../importance/publish';
 import '../learners/index';
 import { fromState } from '../learners/registry';
 import type { ModelSlot } from './model-slot';
@@ -15,9 +17,11 @@ export function slotModelId(topology: Topology, partition: number): string {
 
 export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkpoint, fresh = false): ModelSlot {
   const restore = checkpoint !== undefined && !fresh;
+  const model = restore ? (fromState<Row>(checkpoint.state) as TopologyModel) : topology.config.model();
   return {
     modelId,
-    model: restore ? (fromState<Row>(checkpoint.state) as TopologyModel) : topology.config.model(),
+    model,
+    importance: topology.config.importance?.(model, restore ? readImportanceExtra(checkpoint.manifest) : null),
     metrics: topology.config.metrics(),
     // A fresh start still numbers its versions after the latest on the topic: versions only go forward.
     version: checkpoint?.manifest.version ?? 0,

@@ -5,6 +5,7 @@ import { createKafkaSource } from '../../connectors/kafka/source';
 import { ensureTopics } from '../../connectors/kafka/topics';
 import type { DecodedRecord, MicroBatch } from '../../connectors/types';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
+import { importanceExtra, importanceMessage } from '../importance/publish';
 import type { CheckpointManifest } from '../checkpoints/manifest';
 import type { Row } from '../features/stage';
 import { metricValues, type ModelSlot } from './model-slot';
@@ -63,6 +64,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     { topic: outputs.deadLetterTopic },
     ...(outputs.metricsTopic ? [{ topic: outputs.metricsTopic }] : []),
     ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: input.partitions ?? 1 }] : []),
+    ...(outputs.importanceTopic && config.importance ? [{ topic: outputs.importanceTopic }] : []),
   ]);
 
   await config.setup?.();
@@ -108,7 +110,15 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     const offsets = [...slot.offsets.values()];
     const covered = slot.sinceCheckpoint;
     const state = slot.model.state();
-    const fields = { modelId: slot.modelId, version: slot.version + 1, offsets, examplesSeen: slot.examplesSeen, metrics: metricValues(slot.metrics) };
+    const importance = slot.importance?.snapshot();
+    const fields = {
+      modelId: slot.modelId,
+      version: slot.version + 1,
+      offsets,
+      examplesSeen: slot.examplesSeen,
+      metrics: metricValues(slot.metrics),
+      ...(importance ? { extra: importanceExtra(importance) } : {}),
+    };
     const manifest = await publisher.publish(fields, state);
     await source.commit(offsets);
     slot.version = manifest.version;
@@ -118,6 +128,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       const { modelId, version, examplesSeen, metrics, createdAt } = manifest;
       await sink.send(outputs.metricsTopic, [{ key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, metrics, offsets, createdAt }) }]);
     }
+    if (outputs.importanceTopic && importance) await sink.send(outputs.importanceTopic, [importanceMessage(manifest, importance)]);
     return manifest;
   }
 

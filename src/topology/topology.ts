@@ -3,6 +3,8 @@ import type { Codec, MicroBatch } from '../../connectors/types';
 import { ConfigError } from '../errors';
 import type { Metric } from '../evaluation/metric';
 import type { Pipeline } from '../features/pipeline';
+import type { ModelImportance } from '../importance/model-importance';
+import type { ImportanceSnapshot } from '../importance/snapshot';
 import type { Estimator } from '../learners/estimator';
 import type { Row } from '../features/stage';
 
@@ -24,6 +26,8 @@ export interface TopologyOutputs {
   predictionsTopic?: string;
   /** Events that could not be learned, with the reason and source offset in headers. */
   deadLetterTopic: string;
+  /** One record per checkpoint with the feature importances, when the topology computes them. */
+  importanceTopic?: string;
 }
 
 export interface TopologyConfig {
@@ -45,6 +49,11 @@ export interface TopologyConfig {
   outputs: TopologyOutputs;
   modelScope?: ModelScope;
   batch?: { maxRecords?: number; maxWaitMs?: number };
+  /**
+   * Online feature importance of each model (src/importance), published with every checkpoint and on
+   * `outputs.importanceTopic`; `resume` is the snapshot of the checkpoint the model was restored from.
+   */
+  importance?: (model: TopologyModel, resume: ImportanceSnapshot | null) => ModelImportance;
   /** Extra RxJS operators on the micro-batches, applied before learning (filtering, sampling, tapping). */
   transformBatches?: MonoTypeOperatorFunction<MicroBatch<Row>>;
 }
@@ -88,6 +97,7 @@ export function topicsFor(name: string, prefix = ''): TopologyOutputs & { input:
     modelTopic: `${base}.models`,
     metricsTopic: `${base}.metrics`,
     deadLetterTopic: `${base}.dlq`,
+    importanceTopic: `${base}.importance`,
   };
 }
 

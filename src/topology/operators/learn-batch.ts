@@ -100,6 +100,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
       const rows = good.map((record) => record.value as Row);
       const ys = Float64Array.from(rows, (row) => row[label] as number);
       const predictions = score(slot.model, slot.metrics, rows, ys);
+      slot.importance?.beforeLearn(rows, ys);
       const report = slot.model.learnMany(rows, ys, `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`);
       if (report?.error) {
         // The learner undid the step that went non-finite and skipped the rest: the batch is kept aside, not lost.

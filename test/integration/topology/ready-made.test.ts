@@ -7,6 +7,7 @@ import { ctrEventStream } from '../../../src/datasets/ctr-events';
 import { friedmanStream } from '../../../src/datasets/friedman';
 import { topicTextStream } from '../../../src/datasets/topics-text';
 import type { Row } from '../../../src/features/stage';
+import { parseImportanceRecord, readImportanceExtra } from '../../../src/importance/publish';
 import { fromState } from '../../../src/learners/registry';
 import { runTopology } from '../../../src/topology/run-topology';
 import type { Topology, TopologyOptions } from '../../../src/topology/topology';
@@ -81,6 +82,21 @@ describe.each(Object.keys(cases))('the %s topology, end to end on Kafka', (name)
     expect(metricsRecords.length).toBe(latest.manifest.version);
     const lastMetrics = JSON.parse(metricsRecords.at(-1)!.value!.toString()) as { version: number; metrics: Record<string, number> };
     expect(lastMetrics.version).toBe(latest.manifest.version);
+
+    // Topologies with online importance publish it with every checkpoint and on their importance topic.
+    if (topology.config.importance) {
+      const snapshot = readImportanceExtra(latest.manifest)!;
+      expect(snapshot.method).toBe('ipfi');
+      expect(snapshot.samples).toBeGreaterThan(0);
+      expect(snapshot.features.map((f) => f.rank)).toEqual(snapshot.features.map((_, i) => i + 1));
+      const published = (await readAll(brokers, outputs.importanceTopic!)).map((r) => parseImportanceRecord(r.value!, 'importance'));
+      expect(published.map((r) => r.version)).toEqual(metricsRecords.map((r) => JSON.parse(r.value!.toString()).version));
+      if (name === 'regression-sgd') {
+        // A linear fit of Friedman #1 leans on x3 (10·x3) and x0, x1 (via sin), never on the noise x5..x9.
+        expect(snapshot.features[0].name).toBe('x3');
+        expect(snapshot.features.slice(0, 3).map((f) => f.name).sort()).toEqual(['x0', 'x1', 'x3']);
+      }
+    }
 
     // A subscriber in another "process" rebuilds the same model from the topic: same predictions.
     const version = await firstValueFrom(subscribeModel<Row>({ brokers, topic: outputs.modelTopic, modelId: topology.modelId }));

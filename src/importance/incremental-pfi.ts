@@ -1,0 +1,115 @@
+import { DecodeError, errorMessage } from '../errors';
+import { integerField } from '../features/config';
+import type { Estimator } from '../learners/estimator';
+import { createRandom } from '../random';
+import { reservoirFields, sampleRateField, seedField, smoothingField, type SmoothingConfig } from './config';
+import type { FeatureSpace } from './feature-space';
+import { pointwiseLosses, resolveLoss, type ImportanceLoss } from './losses';
+import { createReservoir, geometricGap, type ReservoirKind } from './reservoir';
+import { createSmoothedScores } from './smoothed-scores';
+import { rankScores, type FeatureImportance, type ScoresState } from './snapshot';
+
+const OWNER = 'IncrementalPFI';
+/**
+ * Model evaluations per observed example that the default sample rate spends: a sampled example costs
+ * 1 + features × innerSamples predictions, so the rate shrinks as features are added and the cost
+ * stays a small fraction of test-then-train (see the importance bench for what it comes to).
+ */
+const DEFAULT_EVALUATIONS_PER_EXAMPLE = 0.05;
+
+export interface IncrementalPfiConfig<X> extends SmoothingConfig {
+  /** Any estimator: a linear model, a NeuralNet, a pipeline of raw records. */
+  model: Estimator<X>;
+  /** The features (or groups) to rank and how to swap one of them between examples. */
+  features: FeatureSpace<X>;
+  /** Default: `log` for classifiers, `squared` for regressors. */
+  loss?: ImportanceLoss;
+  /** Where replacement values come from. Default geometric (recent examples), 100 examples, as ixai. */
+  reservoir?: { kind?: ReservoirKind; size?: number };
+  /** Replacements drawn per feature and sampled example, their losses averaged. Default 1. */
+  innerSamples?: number;
+  /** Scores to continue from, e.g. from a checkpoint. */
+  resume?: ScoresState;
+}
+
+export interface IncrementalPfi<X> extends FeatureImportance<X> {
+  readonly loss: ImportanceLoss;
+}
+
+/**
+ * Incremental permutation feature importance (iPFI; Fumagalli, Muschalik, Hüllermeier, Hammer,
+ * Machine Learning 2023), model-agnostic. Each example is sampled with probability `sampleRate`; for a
+ * sampled one, each feature in turn takes the value of a random reservoir example, and the increase of
+ * the loss over the unchanged example is that feature's sample. Samples are exponentially smoothed (mean
+ * and variance per feature). Every example then enters the reservoir. The model is only asked for
+ * predictions, all of a micro-batch's in one call.
+ */
+export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): IncrementalPfi<X> {
+  const { model, features } = config;
+  const loss = resolveLoss(OWNER, model, config.loss);
+  const smoothing = smoothingField(OWNER, config.smoothing);
+  const { kind, size } = reservoirFields(OWNER, config.reservoir);
+  const innerSamples = integerField(OWNER, 'innerSamples', config.innerSamples, 1, 1, 1000);
+  const groups = features.names.length;
+  const perExample = 1 + groups * innerSamples;
+  const sampleRate = sampleRateField(OWNER, config.sampleRate, Math.min(1, DEFAULT_EVALUATIONS_PER_EXAMPLE / perExample));
+  const random = createRandom(seedField(OWNER, config.seed) + (config.resume?.samples ?? 0));
+  const reservoir = createReservoir<X>(kind, size, random);
+  const scores = createSmoothedScores(groups, smoothing, config.resume);
+  const sample = new Float64Array(groups);
+  /** Examples to pass over before the next sampled one. */
+  let untilSample = geometricGap(random, sampleRate);
+
+  /** Appends the example and its `groups × innerSamples` replacements to the evaluation batch. */
+  function perturb(x: X, y: number, i: number, inputs: X[], labels: number[]): void {
+    inputs.push(x);
+    labels.push(y);
+    for (let g = 0; g < groups; g++) {
+      for (let s = 0; s < innerSamples; s++) {
+        try {
+          inputs.push(features.replace(x, reservoir.pick(), g));
+        } catch (err) {
+          throw new DecodeError('SCHEMA', `${OWNER}: example ${i} of the batch: ${errorMessage(err)}`, { cause: err });
+        }
+        labels.push(y);
+      }
+    }
+  }
+
+  function fold(losses: Float64Array, start: number): void {
+    const original = losses[start];
+    for (let g = 0; g < groups; g++) {
+      let sum = 0;
+      for (let s = 0; s < innerSamples; s++) sum += losses[start + 1 + g * innerSamples + s];
+      sample[g] = sum / innerSamples - original;
+    }
+    // A record a pipeline drops, or a label the model cannot score, says nothing about importance.
+    if (sample.every(Number.isFinite)) scores.update(sample);
+  }
+
+  return {
+    method: 'ipfi',
+    names: features.names,
+    loss,
+    sampleRate,
+    update(xs, ys) {
+      if (xs.length !== ys.length) throw new DecodeError('SCHEMA', `${OWNER}: ${xs.length} examples but ${ys.length} labels`);
+      const inputs: X[] = [];
+      const labels: number[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        if (untilSample > 0) {
+          untilSample--;
+        } else {
+          if (reservoir.length > 0) perturb(xs[i], ys[i], i, inputs, labels);
+          untilSample = geometricGap(random, sampleRate);
+        }
+        reservoir.add(xs[i]);
+      }
+      if (inputs.length === 0) return;
+      const losses = pointwiseLosses(model, loss, inputs, labels);
+      for (let start = 0; start < inputs.length; start += perExample) fold(losses, start);
+    },
+    scores: () => scores.state(),
+    snapshot: () => rankScores('ipfi', features.names, scores.state(), smoothing),
+  };
+}

@@ -1,0 +1,63 @@
+import { ConfigError } from '../errors';
+import type { Random } from '../random';
+
+/**
+ * - `uniform`: every example seen so far is equally likely to be kept (reservoir sampling, Li's
+ *   algorithm L, as ixai): the marginals of the whole stream, for a stationary one.
+ * - `geometric`: once full, each new example replaces a random slot with probability 1/size (ixai's
+ *   default), so a slot is replaced with probability 1/size² per example and the chance that an example
+ *   is still kept decays geometrically with its age, over about size² examples: the recent marginals,
+ *   for a stream that drifts.
+ */
+export type ReservoirKind = 'uniform' | 'geometric';
+
+export interface Reservoir<X> {
+  readonly length: number;
+  add(x: X): void;
+  /** A uniformly drawn kept example; the reservoir must not be empty. */
+  pick(): X;
+}
+
+/**
+ * Failures before the first success of a Bernoulli(p) process: drawing the gap to the next success once
+ * costs one random number per success instead of one per trial, which is most of the cost of a low rate.
+ */
+export function geometricGap(random: Random, p: number): number {
+  return p >= 1 ? 0 : Math.floor(Math.log(1 - random.next()) / Math.log(1 - p));
+}
+
+/** Keeps references: the examples must not be mutated after they are added. */
+export function createReservoir<X>(kind: ReservoirKind, size: number, random: Random): Reservoir<X> {
+  if (kind !== 'uniform' && kind !== 'geometric') throw new ConfigError(`reservoir kind must be 'uniform' or 'geometric', got ${JSON.stringify(kind)}`);
+  const kept: X[] = [];
+  // Algorithm L's running weight, for the uniform kind.
+  let weight = Math.exp(Math.log(random.next()) / size);
+  let untilReplacement = 0;
+
+  function schedule(): void {
+    if (kind === 'geometric') {
+      untilReplacement = geometricGap(random, 1 / size);
+      return;
+    }
+    untilReplacement = geometricGap(random, weight);
+    weight *= Math.exp(Math.log(random.next()) / size);
+  }
+
+  return {
+    get length() {
+      return kept.length;
+    },
+    add(x) {
+      if (kept.length < size) {
+        kept.push(x);
+        if (kept.length === size) schedule();
+      } else if (untilReplacement > 0) {
+        untilReplacement--;
+      } else {
+        kept[random.nextInt(size)] = x;
+        schedule();
+      }
+    },
+    pick: () => kept[random.nextInt(kept.length)],
+  };
+}
