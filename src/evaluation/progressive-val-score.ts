@@ -35,7 +35,10 @@ export interface ProgressiveResult {
  * Prequential (test-then-train) evaluation, River's `progressive_val_score`: for each example the model
  * predicts, the metric scores the prediction, then the model learns the example, so every example is
  * scored by a model that has not seen it. Which prediction is scored follows `metric.needs`; for
- * 'probability' the model must be a binary classifier and P(class 1) is scored.
+ * 'probability' the model must be a binary classifier and P(class 1) is scored. A model that offers the
+ * fused `predictThenLearnOne` (`predictProbaThenLearnOne`) is stepped with it, the same prediction and
+ * learning in one call; the example is then scored right after, so an example the model refuses to learn
+ * is not scored.
  */
 export async function progressiveValScore<X>(
   stream: ExampleStream<X>,
@@ -51,8 +54,12 @@ export async function progressiveValScore<X>(
     0,
     Number.MAX_SAFE_INTEGER,
   );
-  const predict = predictor(model, metric);
   const result: ProgressiveResult = { metric, steps: 0, unscored: 0, checkpoints: [] };
+  const score = (y: number, prediction: number): void => {
+    if (Number.isNaN(prediction)) result.unscored++;
+    else metric.update(y, prediction);
+  };
+  const testThenTrain = tester(model, metric, score);
 
   const step = (example: Example<X>): void => {
     if (!Array.isArray(example) || example.length !== 2) {
@@ -61,11 +68,7 @@ export async function progressiveValScore<X>(
         `progressiveValScore: example ${result.steps} must be [x, y], got ${describeValue(example)}`,
       );
     }
-    const [x, y] = example;
-    const prediction = predict(x);
-    if (Number.isNaN(prediction)) result.unscored++;
-    else metric.update(y, prediction);
-    model.learnOne(x, y);
+    testThenTrain(example[0], example[1]);
     result.steps++;
     if (every > 0 && result.steps % every === 0) {
       const checkpoint = { step: result.steps, value: metric.get() };
@@ -80,15 +83,32 @@ export async function progressiveValScore<X>(
   return result;
 }
 
-function predictor<X>(model: Estimator<X>, metric: Metric): (x: X) => number {
-  if (metric.needs !== 'probability') return (x) => model.predictOne(x);
+/** Predicts `x` as the metric needs, has `score` score it, and makes the model learn `(x, y)`. */
+function tester<X>(
+  model: Estimator<X>,
+  metric: Metric,
+  score: (y: number, prediction: number) => void,
+): (x: X, y: number) => void {
+  if (metric.needs !== 'probability') {
+    const fused = model.predictThenLearnOne;
+    if (fused !== undefined) return (x, y) => score(y, fused.call(model, x, y));
+    return (x, y) => {
+      score(y, model.predictOne(x));
+      model.learnOne(x, y);
+    };
+  }
   const classifier = model as Partial<Classifier<X>>;
-  if (typeof classifier.predictProbaOne !== 'function' || classifier.numClasses !== 2) {
+  const predictProba = classifier.predictProbaOne;
+  if (typeof predictProba !== 'function' || classifier.numClasses !== 2) {
     throw new ConfigError(
       `progressiveValScore: ${metric.kind} scores probabilities; ${model.kind} is not a binary classifier`,
     );
   }
   const probabilities = new Float64Array(2);
-  const predictProba = classifier.predictProbaOne.bind(model);
-  return (x) => predictProba(x, probabilities)[1];
+  const fused = classifier.predictProbaThenLearnOne;
+  if (fused !== undefined) return (x, y) => score(y, fused.call(model, x, y, probabilities)[1]);
+  return (x, y) => {
+    score(y, predictProba.call(model, x, probabilities)[1]);
+    model.learnOne(x, y);
+  };
 }

@@ -74,6 +74,12 @@ export interface Estimator<X = FeatureVector> {
   predictOne(x: X): number;
   predictMany(xs: readonly X[], out?: Float64Array): Float64Array;
   state(): LearnerState;
+  /**
+   * Optional, for test-then-train loops: `predictOne(x)` then `learnOne(x, y)` in one call, doing the work
+   * they share once (a linear model's margin). Returns the prediction; the model learns exactly what
+   * `learnOne` would. Throws what `predictOne(x)` would (learning nothing), else what `learnOne` would.
+   */
+  predictThenLearnOne?(x: X, y: number): number;
 }
 
 export interface Classifier<X = FeatureVector> extends Estimator<X> {
@@ -82,6 +88,8 @@ export interface Classifier<X = FeatureVector> extends Estimator<X> {
   predictProbaOne(x: X, out?: Float64Array): Float64Array;
   /** Row-major, `xs.length × numClasses`. */
   predictProbaMany(xs: readonly X[], out?: Float64Array): Float64Array;
+  /** Optional: `predictProbaOne(x, out)` then `learnOne(x, y)`, fused as {@link Estimator.predictThenLearnOne} is. */
+  predictProbaThenLearnOne?(x: X, y: number, out?: Float64Array): Float64Array;
 }
 
 export function isSparse(x: FeatureVector): x is SparseVector {

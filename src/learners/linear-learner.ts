@@ -1,12 +1,14 @@
 import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../errors';
 import type { Estimator, FeatureVector, JsonObject, LearnerState, TypedArray } from './estimator';
+import { isSparse } from './estimator';
 import { GradientBatch } from './gradient-batch';
 import { inputError } from './input-errors';
 import type { ResolvedLinearConfig } from './linear-config';
 import { LinearWeights } from './linear-weights';
 import { MinibatchAccumulator } from './minibatch';
 import { createOptimizer } from './optimizers/create';
-import type { Optimizer } from './optimizers/optimizer';
+import type { ExampleOptimizer, Optimizer } from './optimizers/optimizer';
+import { stepsExamples } from './optimizers/optimizer';
 import { loadArray } from './state-arrays';
 
 export const LINEAR_STATE_VERSION = 1;
@@ -45,8 +47,11 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
   /** Scratch: the margins of the example at hand. */
   protected readonly margins: Float64Array;
   protected readonly batch: GradientBatch;
-  private readonly derivatives: Float64Array;
+  /** Scratch: d loss / d margin_k of the example at hand. */
+  protected readonly derivatives: Float64Array;
   private readonly optimizer: Optimizer;
+  /** The optimizer, when a single example's step can skip the GradientBatch: one output, no clipping. */
+  private readonly exampleOptimizer: ExampleOptimizer | null;
   private readonly accumulator: MinibatchAccumulator | null;
   /** Where we are, for error messages. */
   private batchLabel: string | undefined = undefined;
@@ -64,6 +69,8 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
     this.derivatives = new Float64Array(numOutputs);
     this.batch = new GradientBatch(numOutputs, Math.min(numFeatures, 256));
     this.optimizer = createOptimizer(this.weights, config);
+    const unclipped = config.clipValue === null && config.clipNorm === null;
+    this.exampleOptimizer = numOutputs === 1 && unclipped && stepsExamples(this.optimizer) ? this.optimizer : null;
     this.accumulator = batchMode === 'minibatch' ? new MinibatchAccumulator(numFeatures, numOutputs) : null;
     if (arrays !== undefined) {
       loadArray(arrays, 'weights', this.weights.values);
@@ -73,8 +80,8 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
 
   /** Checks a label and returns what the loss expects (e.g. ±1); throws naming the example. */
   protected abstract labelOf(y: number): number;
-  /** Writes d loss / d margin_k into `dz` for the margins in `this.margins`. */
-  protected abstract lossDerivatives(label: number, dz: Float64Array): void;
+  /** Writes d loss / d margin_k into `this.derivatives` for the margins in `this.margins`. */
+  protected abstract lossDerivatives(label: number): void;
   protected abstract predictFromMargins(): number;
 
   learnOne(x: FeatureVector, y: number): void {
@@ -106,6 +113,13 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
   predictOne(x: FeatureVector): number {
     this.marginsOf(x);
     return this.predictFromMargins();
+  }
+
+  predictThenLearnOne(x: FeatureVector, y: number): number {
+    this.marginsOf(x);
+    const prediction = this.predictFromMargins();
+    this.learnFromMargins(x, this.labelOf(y));
+    return prediction;
   }
 
   predictMany(xs: readonly FeatureVector[], out = new Float64Array(xs.length)): Float64Array {
@@ -179,9 +193,26 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
   private learnExample(x: FeatureVector, y: number): void {
     const label = this.labelOf(y);
     this.computeMargins(x);
-    this.lossDerivatives(label, this.derivatives);
-    this.batch.fill(x, this.derivatives, this.config.fitIntercept);
-    this.takeStep();
+    this.learnFromMargins(x, label);
+  }
+
+  /** One step on `x`, whose margins are in `this.margins`. */
+  protected learnFromMargins(x: FeatureVector, label: number): void {
+    this.lossDerivatives(label);
+    this.stepOn(x);
+  }
+
+  /** One step on `x`, whose loss derivatives are in `this.derivatives`. */
+  protected stepOn(x: FeatureVector): void {
+    const derivatives = this.derivatives;
+    const exampleOptimizer = this.exampleOptimizer;
+    if (exampleOptimizer === null) {
+      this.batch.fill(x, derivatives, this.config.fitIntercept);
+      this.takeStep();
+    } else if (!exampleOptimizer.stepExample(x, derivatives)) {
+      if (isSparse(x)) this.checkWeights(x.indices, x.indices.length);
+      else this.checkWeights(null, x.length);
+    }
   }
 
   private learnPass(xs: readonly FeatureVector[], ys: ArrayLike<number>, accumulator: MinibatchAccumulator): void {
@@ -191,7 +222,7 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
         this.exampleIndex = i;
         const label = this.labelOf(ys[i]);
         this.computeMargins(xs[i]);
-        this.lossDerivatives(label, this.derivatives);
+        this.lossDerivatives(label);
         accumulator.add(xs[i], this.derivatives);
       }
     } finally {
@@ -206,13 +237,16 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
     const { clipValue, clipNorm } = this.config;
     if (clipValue !== null) this.batch.clipValues(clipValue);
     if (clipNorm !== null) this.batch.clipNorm(clipNorm);
-    this.optimizer.step(this.batch);
-    this.checkWeights();
+    const batch = this.batch;
+    if (!this.optimizer.step(batch)) this.checkWeights(batch.dense ? null : batch.features, batch.count);
   }
 
-  /** Only the weights a step touched (and the intercepts) can have gone bad. */
-  private checkWeights(): void {
-    const bad = this.firstNonFiniteWeight();
+  /**
+   * Throws naming the first non-finite weight among those of the step's `count` features (`features`,
+   * or the first `count` when null) and the intercepts: only those can have gone bad.
+   */
+  private checkWeights(features: ArrayLike<number> | null, count: number): void {
+    const bad = this.firstNonFiniteWeight(features, count);
     if (bad < 0) return;
     const outputs = this.weights.numOutputs;
     const feature = Math.floor(bad / outputs);
@@ -224,12 +258,11 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
     );
   }
 
-  private firstNonFiniteWeight(): number {
-    const batch = this.batch;
+  private firstNonFiniteWeight(features: ArrayLike<number> | null, count: number): number {
     const w = this.weights.values;
     const outputs = this.weights.numOutputs;
-    for (let s = 0; s < batch.count; s++) {
-      const base = (batch.dense ? s : batch.features[s]) * outputs;
+    for (let s = 0; s < count; s++) {
+      const base = (features === null ? s : features[s]) * outputs;
       for (let k = 0; k < outputs; k++) if (!Number.isFinite(w[base + k])) return base + k;
     }
     const bias = this.weights.biasOffset;

@@ -4,6 +4,9 @@ import { isSparse } from './estimator';
 export type WeightDtype = 'float64' | 'float32';
 export type WeightArray = Float64Array | Float32Array;
 
+/** The largest magnitude each dtype stores as a finite number. */
+const LARGEST_FINITE: Record<WeightDtype, number> = { float64: Number.MAX_VALUE, float32: 3.4028234663852886e38 };
+
 export function createWeightArray(dtype: WeightDtype, length: number): WeightArray {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
@@ -18,6 +21,8 @@ export class LinearWeights {
   readonly values: WeightArray;
   scale = 1;
   readonly biasOffset: number;
+  /** A weight computed (in float64) beyond ±this is not stored as a finite number. */
+  readonly largestFinite: number;
 
   constructor(
     readonly numFeatures: number,
@@ -25,6 +30,7 @@ export class LinearWeights {
     dtype: WeightDtype,
   ) {
     this.biasOffset = numFeatures * numOutputs;
+    this.largestFinite = LARGEST_FINITE[dtype];
     this.values = createWeightArray(dtype, (numFeatures + 1) * numOutputs);
   }
 

@@ -42,6 +42,16 @@ class LogisticRegressionLearner extends ScalarLinearLearner<ResolvedLinearConfig
     return out;
   }
 
+  predictProbaThenLearnOne(x: FeatureVector, y: number, out = new Float64Array(2)): Float64Array {
+    this.marginsOf(x);
+    writeSigmoidRow(this.margins, out, 0);
+    const label = this.labelOf(y);
+    // LogisticLoss.derivative at this margin, bit for bit, without its exp: -P(0) for label 1, P(1) for label -1.
+    this.setDerivative(label, label > 0 ? -out[0] : out[1]);
+    this.stepOn(x);
+    return out;
+  }
+
   predictProbaMany(xs: readonly FeatureVector[], out = new Float64Array(xs.length * 2)): Float64Array {
     return this.probabilityRows(xs, 2, out, writeSigmoidRow);
   }

@@ -103,7 +103,11 @@ class LogisticLoss implements ScalarLoss {
   }
   derivative(p: number, label: number): number {
     const m = label * p;
-    return m > 0 ? (-label * Math.exp(-m)) / (1 + Math.exp(-m)) : -label / (1 + Math.exp(m));
+    if (m > 0) {
+      const e = Math.exp(-m);
+      return (-label * e) / (1 + e);
+    }
+    return -label / (1 + Math.exp(m));
   }
   invariantDerivative(p: number, label: number, x: number): number {
     const m = label * p;

@@ -37,8 +37,8 @@ export class ElasticNetPenalty {
     this.owed += eta * this.l1;
   }
 
-  /** Clips weight `c` (not an intercept) after its gradient step; call only when `l1 > 0`. */
-  clip(c: number): void {
+  /** Clips weight `c` (not an intercept) after its gradient step and returns it; call only when `l1 > 0`. */
+  clip(c: number): number {
     const w = this.weights.values;
     const scale = this.weights.scale;
     const before = w[c];
@@ -48,7 +48,9 @@ export class ElasticNetPenalty {
     } else if (before < 0) {
       w[c] = Math.min(0, before + (this.owed - applied) / scale);
     }
-    this.applied[c] = applied + scale * (w[c] - before);
+    const after = w[c];
+    this.applied[c] = applied + scale * (after - before);
+    return after;
   }
 
   /** Ends a step. */

@@ -14,12 +14,15 @@ export abstract class ScalarLinearLearner<C extends ResolvedLinearConfig> extend
     this.batch.loss = loss;
   }
 
-  protected lossDerivatives(label: number, dz: Float64Array): void {
-    const p = this.margins[0];
-    const derivative = this.loss.derivative(p, label);
-    dz[0] = derivative;
+  protected lossDerivatives(label: number): void {
+    this.setDerivative(label, this.loss.derivative(this.margins[0], label));
+  }
+
+  /** Records `derivative`, the loss derivative at the margin in `this.margins`, for the step to come. */
+  protected setDerivative(label: number, derivative: number): void {
+    this.derivatives[0] = derivative;
     const batch = this.batch;
-    batch.prediction = p;
+    batch.prediction = this.margins[0];
     batch.label = label;
     batch.derivative = derivative;
   }

@@ -39,9 +39,9 @@ class SoftmaxRegressionLearner extends LinearLearner<ResolvedConfig> implements 
       : this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
   }
 
-  protected lossDerivatives(label: number, dz: Float64Array): void {
-    writeSoftmaxRow(this.margins, dz, 0);
-    dz[label] -= 1;
+  protected lossDerivatives(label: number): void {
+    writeSoftmaxRow(this.margins, this.derivatives, 0);
+    this.derivatives[label] -= 1;
   }
 
   protected predictFromMargins(): number {
@@ -54,6 +54,13 @@ class SoftmaxRegressionLearner extends LinearLearner<ResolvedConfig> implements 
   predictProbaOne(x: FeatureVector, out = new Float64Array(this.numClasses)): Float64Array {
     this.marginsOf(x);
     writeSoftmaxRow(this.margins, out, 0);
+    return out;
+  }
+
+  predictProbaThenLearnOne(x: FeatureVector, y: number, out = new Float64Array(this.numClasses)): Float64Array {
+    this.marginsOf(x);
+    writeSoftmaxRow(this.margins, out, 0);
+    this.learnFromMargins(x, this.labelOf(y));
     return out;
   }
 

@@ -19,17 +19,17 @@ export class AdagradOptimizer extends PenalizedOptimizer {
     return this.stepSize;
   }
 
-  protected direction(c: number, _feature: number, g: number): number {
+  protected override direction(c: number, _feature: number, g: number): number {
     const sum = this.sumSquares[c] + g * g;
     this.sumSquares[c] = sum;
     return g / (Math.sqrt(sum) + this.config.epsilon);
   }
 
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
+  protected override exportArrays(arrays: Record<string, TypedArray>): void {
     arrays['adagrad.sumSquares'] = this.sumSquares.slice();
   }
 
-  protected importArrays(arrays: Record<string, TypedArray>): void {
+  protected override importArrays(arrays: Record<string, TypedArray>): void {
     loadArray(arrays, 'adagrad.sumSquares', this.sumSquares);
   }
 }

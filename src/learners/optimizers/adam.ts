@@ -24,7 +24,7 @@ export class AdamOptimizer extends PenalizedOptimizer {
     return this.stepSize;
   }
 
-  protected direction(c: number, _feature: number, g: number): number {
+  protected override direction(c: number, _feature: number, g: number): number {
     const { beta1, beta2, epsilon } = this.config;
     const m = beta1 * this.firstMoment[c] + (1 - beta1) * g;
     const v = beta2 * this.secondMoment[c] + (1 - beta2) * g * g;
@@ -33,12 +33,12 @@ export class AdamOptimizer extends PenalizedOptimizer {
     return (m * this.firstCorrection) / (Math.sqrt(v * this.secondCorrection) + epsilon);
   }
 
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
+  protected override exportArrays(arrays: Record<string, TypedArray>): void {
     arrays['adam.firstMoment'] = this.firstMoment.slice();
     arrays['adam.secondMoment'] = this.secondMoment.slice();
   }
 
-  protected importArrays(arrays: Record<string, TypedArray>): void {
+  protected override importArrays(arrays: Record<string, TypedArray>): void {
     loadArray(arrays, 'adam.firstMoment', this.firstMoment);
     loadArray(arrays, 'adam.secondMoment', this.secondMoment);
   }

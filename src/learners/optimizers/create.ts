@@ -6,7 +6,8 @@ import type { ResolvedOptimizerConfig } from './config';
 import { FtrlOptimizer } from './ftrl';
 import { NormalizedOptimizer } from './normalized';
 import type { Optimizer } from './optimizer';
-import { SgdOptimizer } from './sgd';
+import { PassiveAggressiveOptimizer } from './passive-aggressive';
+import { ExampleSgdOptimizer, SgdOptimizer } from './sgd';
 
 export interface OptimizerSetting {
   optimizer: ResolvedOptimizerConfig;
@@ -28,7 +29,8 @@ export function createOptimizer(weights: LinearWeights, setting: OptimizerSettin
   const context = { weights, penalty: new ElasticNetPenalty(weights, l1, l2, dtype), fitIntercept, stepSize, dtype };
   switch (optimizer.kind) {
     case 'sgd':
-      return new SgdOptimizer(context, optimizer, regParam);
+      if (optimizer.schedule === 'pa1' || optimizer.schedule === 'pa2') return new PassiveAggressiveOptimizer(context, optimizer);
+      return l1 > 0 ? new SgdOptimizer(context, optimizer, regParam) : new ExampleSgdOptimizer(context, optimizer, regParam);
     case 'adagrad':
       return new AdagradOptimizer(context, optimizer);
     case 'adam':

@@ -28,19 +28,22 @@ export class FtrlOptimizer implements Optimizer {
     this.n = createWeightArray(dtype, weights.values.length);
   }
 
-  step(batch: GradientBatch): void {
+  step(batch: GradientBatch): boolean {
     const outputs = this.weights.numOutputs;
     const grads = batch.grads;
+    let finite = true;
     for (let s = 0; s < batch.count; s++) {
       const j = batch.dense ? s : batch.features[s];
-      for (let k = 0; k < outputs; k++) this.update(j * outputs + k, grads[s * outputs + k], this.l1, this.l2);
+      for (let k = 0; k < outputs; k++) finite = this.update(j * outputs + k, grads[s * outputs + k], this.l1, this.l2) && finite;
     }
     if (this.fitIntercept) {
-      for (let k = 0; k < outputs; k++) this.update(this.weights.biasOffset + k, batch.biasGrads[k], 0, 0);
+      for (let k = 0; k < outputs; k++) finite = this.update(this.weights.biasOffset + k, batch.biasGrads[k], 0, 0) && finite;
     }
+    return finite;
   }
 
-  private update(c: number, g: number, l1: number, l2: number): void {
+  /** Returns false when the weight may not have come out finite. */
+  private update(c: number, g: number, l1: number, l2: number): boolean {
     const w = this.weights.values;
     const alpha = this.alpha;
     const n = this.n[c];
@@ -49,7 +52,9 @@ export class FtrlOptimizer implements Optimizer {
     const z = this.z[c] + g - sigma * w[c];
     this.z[c] = z;
     this.n[c] = nextN;
-    w[c] = Math.abs(z) <= l1 ? 0 : -(z - Math.sign(z) * l1) / ((this.config.beta + Math.sqrt(nextN)) / alpha + l2);
+    const value = Math.abs(z) <= l1 ? 0 : -(z - Math.sign(z) * l1) / ((this.config.beta + Math.sqrt(nextN)) / alpha + l2);
+    w[c] = value;
+    return Math.abs(value) <= this.weights.largestFinite;
   }
 
   exportState(arrays: Record<string, TypedArray>): void {

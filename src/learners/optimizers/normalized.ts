@@ -81,18 +81,18 @@ export class NormalizedOptimizer extends PenalizedOptimizer {
     return this.stepSize;
   }
 
-  protected direction(c: number, feature: number, g: number): number {
+  protected override direction(c: number, feature: number, g: number): number {
     const sum = this.sumSquares[c];
     return sum > 0 ? (this.gain * g) / (Math.sqrt(sum) * this.featureScales[feature]) : 0;
   }
 
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
+  protected override exportArrays(arrays: Record<string, TypedArray>): void {
     arrays['normalized.sumSquares'] = this.sumSquares.slice();
     arrays['normalized.featureScales'] = this.featureScales.slice();
     arrays['normalized.scalars'] = Float64Array.of(this.normSum, this.updates);
   }
 
-  protected importArrays(arrays: Record<string, TypedArray>): void {
+  protected override importArrays(arrays: Record<string, TypedArray>): void {
     loadArray(arrays, 'normalized.sumSquares', this.sumSquares);
     loadArray(arrays, 'normalized.featureScales', this.featureScales);
     [this.normSum, this.updates] = loadScalars(arrays, 'normalized.scalars', 2);

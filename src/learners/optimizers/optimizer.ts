@@ -1,4 +1,4 @@
-import type { TypedArray } from '../estimator';
+import type { FeatureVector, TypedArray } from '../estimator';
 import type { GradientBatch } from '../gradient-batch';
 import type { LinearWeights, WeightArray, WeightDtype } from '../linear-weights';
 import { createWeightArray } from '../linear-weights';
@@ -7,10 +7,30 @@ import { loadScalars } from '../state-arrays';
 
 /** Moves a linear model's weights along one gradient. Owns its per-coordinate state. */
 export interface Optimizer {
-  step(batch: GradientBatch): void;
+  /**
+   * Returns true when every weight it wrote (touched weights, intercepts) came out finite; false when one
+   * may not have, and the learner then scans for it. Checked on each value as it is written (within
+   * `largestFinite`, which also catches float32 overflow), so that a step that did not diverge (nearly
+   * all of them) costs no second pass over the weights.
+   */
+  step(batch: GradientBatch): boolean;
+  /**
+   * Offered by optimizers whose step needs nothing of the example but its gradient: one step of a
+   * single-output model whose margin has loss derivative `dz[0]`, along `dz[0] · x` (intercept `dz[0]`)
+   * read straight from `x` instead of a copy in a GradientBatch. Bit-identical to `step` on that
+   * gradient; returns as `step` does. (`dz` is an array so that no number is boxed per call.)
+   */
+  stepExample?(x: FeatureVector, dz: Float64Array): boolean;
   exportState(arrays: Record<string, TypedArray>): void;
   /** Throws `CheckpointError` when an array is missing or does not fit. */
   importState(arrays: Record<string, TypedArray>): void;
+}
+
+/** An optimizer that offers `stepExample`. */
+export type ExampleOptimizer = Optimizer & Required<Pick<Optimizer, 'stepExample'>>;
+
+export function stepsExamples(optimizer: Optimizer): optimizer is ExampleOptimizer {
+  return typeof optimizer.stepExample === 'function';
 }
 
 /** What a penalised optimizer works on. */
@@ -24,7 +44,8 @@ export interface PenalizedContext {
 
 /**
  * The optimizers whose step is `w_c -= η_t · direction_c(g_c)` followed by the elastic-net penalty at
- * base rate η_t. Subclasses define the rate and the per-coordinate direction; the loop lives here once.
+ * base rate η_t. Subclasses define the rate and, unless it is the gradient itself, the per-coordinate
+ * direction and its state; the loop lives here once.
  */
 export abstract class PenalizedOptimizer implements Optimizer {
   /** Steps taken so far (t of the schedules and bias corrections). */
@@ -32,7 +53,7 @@ export abstract class PenalizedOptimizer implements Optimizer {
   protected readonly weights: LinearWeights;
   protected readonly fitIntercept: boolean;
   protected readonly stepSize: number;
-  private readonly penalty: ElasticNetPenalty;
+  protected readonly penalty: ElasticNetPenalty;
   private readonly dtype: WeightDtype;
 
   constructor(context: PenalizedContext) {
@@ -52,15 +73,18 @@ export abstract class PenalizedOptimizer implements Optimizer {
   protected abstract rate(batch: GradientBatch): number;
 
   /** The update direction of coordinate `c` (of `feature`, `numFeatures` for intercepts) for gradient g. */
-  protected abstract direction(c: number, feature: number, g: number): number;
+  protected direction(_c: number, _feature: number, g: number): number {
+    return g;
+  }
 
-  protected abstract exportArrays(arrays: Record<string, TypedArray>): void;
-  protected abstract importArrays(arrays: Record<string, TypedArray>): void;
+  /** Per-coordinate state, for optimizers that keep some. */
+  protected exportArrays(_arrays: Record<string, TypedArray>): void {}
+  protected importArrays(_arrays: Record<string, TypedArray>): void {}
 
-  step(batch: GradientBatch): void {
+  step(batch: GradientBatch): boolean {
     this.steps++;
     const eta = this.rate(batch);
-    if (eta === 0) return;
+    if (eta === 0) return true;
     const penalty = this.penalty;
     penalty.decay(eta);
     const weights = this.weights;
@@ -71,23 +95,30 @@ export abstract class PenalizedOptimizer implements Optimizer {
     const features = batch.features;
     const dense = batch.dense;
     const withL1 = penalty.l1 > 0;
+    const largest = weights.largestFinite;
+    let finite = true;
     for (let s = 0; s < batch.count; s++) {
       const j = dense ? s : features[s];
       const base = j * outputs;
       const slot = s * outputs;
       for (let k = 0; k < outputs; k++) {
         const c = base + k;
-        w[c] -= move * this.direction(c, j, grads[slot + k]);
-        if (withL1) penalty.clip(c);
+        let value = w[c] - move * this.direction(c, j, grads[slot + k]);
+        w[c] = value;
+        if (withL1) value = penalty.clip(c);
+        if (!(Math.abs(value) <= largest)) finite = false;
       }
     }
     if (this.fitIntercept) {
       const bias = weights.biasOffset;
       for (let k = 0; k < outputs; k++) {
-        w[bias + k] -= eta * this.direction(bias + k, weights.numFeatures, batch.biasGrads[k]);
+        const value = w[bias + k] - eta * this.direction(bias + k, weights.numFeatures, batch.biasGrads[k]);
+        w[bias + k] = value;
+        if (!(Math.abs(value) <= largest)) finite = false;
       }
     }
     penalty.settle();
+    return finite;
   }
 
   exportState(arrays: Record<string, TypedArray>): void {

@@ -1,6 +1,7 @@
-import type { GradientBatch } from '../gradient-batch';
+import type { FeatureVector } from '../estimator';
+import { isSparse } from '../estimator';
 import type { SgdConfig } from './config';
-import type { PenalizedContext } from './optimizer';
+import type { ExampleOptimizer, PenalizedContext } from './optimizer';
 import { PenalizedOptimizer } from './optimizer';
 
 /**
@@ -11,7 +12,10 @@ export function optimalInitialRate(regParam: number): number {
   return Math.sqrt(1 / Math.sqrt(regParam));
 }
 
-/** Plain SGD with the schedules of {@link SgdConfig}. */
+/**
+ * Plain SGD with the schedules of {@link SgdConfig} that depend on the step count only (`constant`,
+ * `invscaling`, `optimal`; the passive-aggressive ones are `PassiveAggressiveOptimizer`).
+ */
 export class SgdOptimizer extends PenalizedOptimizer {
   /** t0 of Bottou's schedule, chosen so that its first rate is {@link optimalInitialRate}. */
   private readonly optimalOffset: number;
@@ -25,30 +29,53 @@ export class SgdOptimizer extends PenalizedOptimizer {
     this.optimalOffset = 1 / (optimalInitialRate(regParam) * regParam);
   }
 
-  protected rate(batch: GradientBatch): number {
-    const { schedule, powerT, aggressiveness } = this.config;
-    switch (schedule) {
-      case 'constant':
-        return this.stepSize;
-      case 'invscaling':
-        return this.stepSize / Math.pow(this.steps, powerT);
-      case 'optimal':
-        return 1 / (this.regParam * (this.optimalOffset + this.steps - 1));
-      case 'pa1':
-      case 'pa2': {
-        const loss = batch.loss === null ? 0 : batch.loss.value(batch.prediction, batch.label);
-        if (loss === 0) return 0;
-        const norm = batch.squaredNorm(this.fitIntercept);
-        return schedule === 'pa1' ? Math.min(aggressiveness, loss / norm) : loss / (norm + 0.5 / aggressiveness);
+  protected rate(): number {
+    const { schedule, powerT } = this.config;
+    if (schedule === 'invscaling') return this.stepSize / Math.pow(this.steps, powerT);
+    if (schedule === 'optimal') return 1 / (this.regParam * (this.optimalOffset + this.steps - 1));
+    return this.stepSize;
+  }
+}
+
+/**
+ * {@link SgdOptimizer} without an L1 penalty (the L2 one costs O(1) through the weights' scale), so that
+ * only the gradient touches a coordinate and a single example's step is one call-free pass over it.
+ */
+export class ExampleSgdOptimizer extends SgdOptimizer implements ExampleOptimizer {
+  /** `step` written out for one example: the same operations, in the same order, on `x` itself. */
+  stepExample(x: FeatureVector, dz: Float64Array): boolean {
+    this.steps++;
+    const eta = this.rate();
+    if (eta === 0) return true;
+    const penalty = this.penalty;
+    penalty.decay(eta);
+    const weights = this.weights;
+    const w = weights.values;
+    const move = eta / weights.scale;
+    const derivative = dz[0];
+    const largest = weights.largestFinite;
+    let finite = true;
+    if (isSparse(x)) {
+      const { indices, values } = x;
+      for (let s = 0; s < values.length; s++) {
+        const j = indices[s];
+        const value = w[j] - move * (derivative * values[s]);
+        w[j] = value;
+        if (!(Math.abs(value) <= largest)) finite = false;
+      }
+    } else {
+      for (let j = 0; j < x.length; j++) {
+        const value = w[j] - move * (derivative * x[j]);
+        w[j] = value;
+        if (!(Math.abs(value) <= largest)) finite = false;
       }
     }
+    if (this.fitIntercept) {
+      const bias = w[weights.biasOffset] - eta * derivative;
+      w[weights.biasOffset] = bias;
+      if (!(Math.abs(bias) <= largest)) finite = false;
+    }
+    penalty.settle();
+    return finite;
   }
-
-  protected direction(_c: number, _feature: number, g: number): number {
-    return g;
-  }
-
-  protected exportArrays(): void {}
-
-  protected importArrays(): void {}
 }

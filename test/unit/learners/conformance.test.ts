@@ -58,14 +58,21 @@ function casesOf<C>(
   });
 }
 
-const regression = casesOf<Omit<LinearRegressionConfig, 'numFeatures'>>('LinearRegression', createLinearRegression, identity);
-const logistic = casesOf<Omit<LinearConfig, 'numFeatures'>>('LogisticRegression', createLogisticRegression, binary, -1);
-const svm = casesOf<Omit<LinearSVMConfig, 'numFeatures'>>('LinearSVM', createLinearSVM, signed, 2);
-const softmax = casesOf<Omit<LinearConfig, 'numFeatures'>>(
-  'SoftmaxRegression',
-  (config) => createSoftmaxRegression({ ...config, numClasses: 3 }),
-  threeClasses,
-  1.5,
+/** The linear learners also offer the fused predict-then-learn steps. */
+function linear<C>(make: CaseMaker<C>): CaseMaker<C> {
+  return (...args) => ({ ...make(...args), fusedSteps: true });
+}
+
+const regression = linear(casesOf<Omit<LinearRegressionConfig, 'numFeatures'>>('LinearRegression', createLinearRegression, identity));
+const logistic = linear(casesOf<Omit<LinearConfig, 'numFeatures'>>('LogisticRegression', createLogisticRegression, binary, -1));
+const svm = linear(casesOf<Omit<LinearSVMConfig, 'numFeatures'>>('LinearSVM', createLinearSVM, signed, 2));
+const softmax = linear(
+  casesOf<Omit<LinearConfig, 'numFeatures'>>(
+    'SoftmaxRegression',
+    (config) => createSoftmaxRegression({ ...config, numClasses: 3 }),
+    threeClasses,
+    1.5,
+  ),
 );
 
 type NeuralCaseConfig = Omit<NeuralNetConfig, 'inputShape' | 'batchSize' | 'epochsPerBatch' | 'shuffle'>;

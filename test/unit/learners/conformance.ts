@@ -20,6 +20,8 @@ export interface ConformanceCase {
   weightArray?: string;
   /** Config fields that make a stored state invalid; default `{ stepSize: -1 }`. */
   invalidConfig?: JsonObject;
+  /** The learner offers the fused `predictThenLearnOne` (and `predictProbaThenLearnOne` if a classifier). */
+  fusedSteps?: boolean;
 }
 
 function isClassifier(learner: Estimator): learner is Classifier {
@@ -38,8 +40,10 @@ function escapeRegExp(text: string): string {
 }
 
 function expectSameState(a: Estimator, b: Estimator): void {
-  const left = a.state();
-  const right = b.state();
+  expectSameArrays(a.state(), b.state());
+}
+
+function expectSameArrays(left: LearnerState, right: LearnerState): void {
   expect(Object.keys(right.arrays).sort()).toEqual(Object.keys(left.arrays).sort());
   for (const key of Object.keys(left.arrays)) {
     expect({ key, values: Array.from(right.arrays[key]) }).toEqual({ key, values: Array.from(left.arrays[key]) });
@@ -65,6 +69,23 @@ function errorOf(action: () => void): Error {
     return err as Error;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+function describeError(action: () => void): { type: string; message: string } {
+  const err = errorOf(action);
+  return { type: err.constructor.name, message: err.message };
+}
+
+/** The fused steps of a learner that must offer them. */
+function fusedSteps(learner: Estimator) {
+  const { predictThenLearnOne } = learner;
+  if (predictThenLearnOne === undefined) throw new Error(`${learner.kind} offers no predictThenLearnOne`);
+  const predictProbaThenLearnOne = isClassifier(learner) ? learner.predictProbaThenLearnOne : undefined;
+  if (isClassifier(learner) && predictProbaThenLearnOne === undefined) throw new Error(`${learner.kind} offers no predictProbaThenLearnOne`);
+  return {
+    predictThenLearn: (x: FeatureVector, y: number) => predictThenLearnOne.call(learner, x, y),
+    probaThenLearn: (x: FeatureVector, y: number, out?: Float64Array) => predictProbaThenLearnOne?.call(learner, x, y, out),
+  };
 }
 
 export function runConformance(cases: readonly ConformanceCase[]): void {
@@ -172,6 +193,55 @@ export function runConformance(cases: readonly ConformanceCase[]): void {
     } else {
       test('minibatch mode is refused at construction', () => {
         expect(() => spec.create({ batchMode: 'minibatch' })).toThrow(ConfigError);
+      });
+    }
+
+    if (spec.fusedSteps) {
+      test('predictThenLearnOne is predictOne then learnOne, bit for bit; predictProbaThenLearnOne likewise', () => {
+        const fused = spec.create();
+        const split = spec.create();
+        const { predictThenLearn, probaThenLearn } = fusedSteps(fused);
+        train.xs.forEach((x, i) => {
+          const expected = split.predictOne(x);
+          split.learnOne(x, train.ys[i]);
+          expect({ i, prediction: predictThenLearn(x, train.ys[i]) }).toEqual({ i, prediction: expected });
+        });
+        expectSameState(fused, split);
+        if (!isClassifier(split)) return;
+        const out = new Float64Array(split.numClasses);
+        holdout.xs.forEach((x, i) => {
+          const expected = Array.from(split.predictProbaOne(x));
+          split.learnOne(x, holdout.ys[i]);
+          expect(probaThenLearn(x, holdout.ys[i], out)).toBe(out);
+          expect({ i, probabilities: Array.from(out) }).toEqual({ i, probabilities: expected });
+        });
+        expect(Array.from(probaThenLearn(holdout.xs[0], holdout.ys[0]) ?? [])).toHaveLength(split.numClasses);
+        split.learnOne(holdout.xs[0], holdout.ys[0]);
+        expectSameState(fused, split);
+      });
+
+      test('the fused steps throw what predicting then learning throws, learning nothing', () => {
+        const learner = spec.create();
+        learner.learnMany(train.xs.slice(0, 10), train.ys.slice(0, 10));
+        const before = learner.state();
+        const { predictThenLearn, probaThenLearn } = fusedSteps(learner);
+        const x = train.xs[0];
+        const { x: badX } = corrupt(x, 0, Number.NaN);
+        const predictError = describeError(() => learner.predictOne(badX));
+        const labelError = describeError(() => learner.learnOne(x, Number.NaN));
+        expect(predictError.type).toBe('NonFiniteError');
+        expect(labelError.type).toBe('NonFiniteError');
+        expect(describeError(() => predictThenLearn(badX, train.ys[0]))).toEqual(predictError);
+        expect(describeError(() => predictThenLearn(x, Number.NaN))).toEqual(labelError);
+        if (isClassifier(learner)) {
+          expect(describeError(() => probaThenLearn(badX, train.ys[0]))).toEqual(predictError);
+          expect(describeError(() => probaThenLearn(x, Number.NaN))).toEqual(labelError);
+        }
+        if (spec.invalidLabel !== undefined) {
+          const invalid = spec.invalidLabel;
+          expect(describeError(() => predictThenLearn(x, invalid))).toEqual(describeError(() => learner.learnOne(x, invalid)));
+        }
+        expectSameArrays(before, learner.state());
       });
     }
 

@@ -1,5 +1,6 @@
 import type { ScalarLoss } from '../../../src/learners/losses';
 import { createClassificationLoss, createRegressionLoss } from '../../../src/learners/losses';
+import { writeSigmoidRow } from '../../../src/learners/probabilities';
 
 const losses: [string, ScalarLoss, number[]][] = [
   ['squared', createRegressionLoss('squared', 0), [-3, 0.5, 2]],
@@ -62,4 +63,14 @@ test('losses keep the conventions of scikit-learn', () => {
   expect(createClassificationLoss('logistic').value(-800, 1)).toBe(800);
   expect(createClassificationLoss('hinge').value(0.25, -1)).toBe(1.25);
   expect(createClassificationLoss('squaredHinge').value(0.5, 1)).toBe(0.25);
+});
+
+test('the logistic derivative is -P(0) for label 1 and P(1) for label -1, bit for bit (the fused step relies on it)', () => {
+  const logistic = createClassificationLoss('logistic');
+  const row = new Float64Array(2);
+  for (const p of [-0, 0, 5e-324, -1e-300, 1e-9, ...predictions, -35, 700, -800]) {
+    writeSigmoidRow(Float64Array.of(p), row, 0);
+    expect({ p, derivative: logistic.derivative(p, 1) }).toEqual({ p, derivative: -row[0] });
+    expect({ p, derivative: logistic.derivative(p, -1) }).toEqual({ p, derivative: row[1] });
+  }
 });
