@@ -32,6 +32,7 @@ describe('a trainer killed with SIGKILL at random points', () => {
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
   }, 300_000);
 
+  // Each restart after SIGKILL first waits for the killed member's session (10 s) to expire.
   it('ends with exactly the model of an uninterrupted run: nothing learned twice, nothing skipped', async () => {
     const brokers = testBrokers();
     const prefix = `${uniqueName('kill')}.`;
@@ -83,5 +84,5 @@ describe('a trainer killed with SIGKILL at random points', () => {
       const actual = final.state.arrays[name];
       expect(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(array.buffer, array.byteOffset, array.byteLength))).toBe(true);
     }
-  });
+  }, 420_000);
 });
