@@ -1,13 +1,17 @@
-/** The serialisable state every learner, feature stage and pipeline round-trips through. */
+/** The serialisable state every learner, feature stage, metric and pipeline round-trips through. */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
 
-export type StateArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
-/** JSON-safe config plus learned numbers as typed arrays: no functions, nothing to evaluate. */
+/**
+ * Everything needed to rebuild a model: JSON-safe config plus learned numbers as typed arrays; no
+ * functions, nothing to evaluate. `arrays` are copies, safe to keep while the model goes on learning.
+ */
 export interface ModelState {
   kind: string;
   version: number;
-  config: { [key: string]: JsonValue };
-  arrays: Record<string, StateArray>;
+  config: JsonObject;
+  arrays: Record<string, TypedArray>;
 }

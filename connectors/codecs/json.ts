@@ -2,8 +2,9 @@ import { errorMessage, type DecodeErrorCode } from '../../src/errors';
 import type { Codec } from '../types';
 import { FORBIDDEN_KEYS, decodeFailure, decodeUtf8, encodeFailure } from './decode-failure';
 import { requirePositiveInteger } from './validate';
+import type { JsonValue } from '../../src/state';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from '../../src/state';
 
 export interface JsonCodecOptions {
   /** Larger messages are rejected (OVERSIZE) before parsing. Default 1 MiB. */

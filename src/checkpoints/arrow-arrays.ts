@@ -1,10 +1,10 @@
 import { Field, Float32, Float64, Int16, Int32, Int8, List, Uint16, Uint32, Uint8, Utf8, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
 import { CheckpointError } from '../errors';
-import type { StateArray } from '../state';
+import type { TypedArray } from '../state';
 
 type DtypeName = 'float64' | 'float32' | 'int32' | 'uint32' | 'int16' | 'uint16' | 'int8' | 'uint8';
 
-const DTYPES: Record<DtypeName, { arrow: () => DataType; array: new (length: number) => StateArray }> = {
+const DTYPES: Record<DtypeName, { arrow: () => DataType; array: new (length: number) => TypedArray }> = {
   float64: { arrow: () => new Float64(), array: Float64Array },
   float32: { arrow: () => new Float32(), array: Float32Array },
   int32: { arrow: () => new Int32(), array: Int32Array },
@@ -15,7 +15,7 @@ const DTYPES: Record<DtypeName, { arrow: () => DataType; array: new (length: num
   uint8: { arrow: () => new Uint8(), array: Uint8Array },
 };
 
-function dtypeOf(array: StateArray): DtypeName {
+function dtypeOf(array: TypedArray): DtypeName {
   if (array instanceof Float64Array) return 'float64';
   if (array instanceof Float32Array) return 'float32';
   if (array instanceof Int32Array) return 'int32';
@@ -32,7 +32,7 @@ function dtypeOf(array: StateArray): DtypeName {
  * own column keeps values exact and lets pyarrow or Arrow Java read them without our code:
  * `row[row['dtype']]` is the array.
  */
-export function arraysToArrow(arrays: Record<string, StateArray>): Uint8Array {
+export function arraysToArrow(arrays: Record<string, TypedArray>): Uint8Array {
   const names = Object.keys(arrays).sort();
   const dtypes = names.map((name) => dtypeOf(arrays[name]));
   const columns: Record<string, ReturnType<typeof makeVector>> = {
@@ -58,19 +58,19 @@ export function arraysToArrow(arrays: Record<string, StateArray>): Uint8Array {
   return tableToIPC(new Table(columns), 'stream');
 }
 
-export function arraysFromArrow(bytes: Uint8Array): Record<string, StateArray> {
+export function arraysFromArrow(bytes: Uint8Array): Record<string, TypedArray> {
   const table = tableFromIPC(bytes);
   const names = table.getChild('name');
   const dtypes = table.getChild('dtype');
   if (!names || !dtypes) throw new CheckpointError('checkpoint payload has no "name"/"dtype" columns');
-  const arrays: Record<string, StateArray> = {};
+  const arrays: Record<string, TypedArray> = {};
   for (let row = 0; row < table.numRows; row++) {
     const name = String(names.get(row));
     const dtype = String(dtypes.get(row)) as DtypeName;
     const spec = DTYPES[dtype];
     const column = table.getChild(dtype);
     if (!spec || !column) throw new CheckpointError(`checkpoint payload: array "${name}" has unknown dtype "${dtype}"`);
-    const values = column.get(row) as { toArray(): StateArray } | null;
+    const values = column.get(row) as { toArray(): TypedArray } | null;
     const copy = new spec.array(values ? values.toArray().length : 0);
     if (values) (copy as Float64Array).set(values.toArray() as Float64Array);
     arrays[name] = copy;

@@ -1,4 +1,5 @@
 import type { NonFiniteError } from '../errors';
+import type { ModelState } from '../state';
 
 /**
  * The estimator contract every streamlearn learner implements: linear models, neural nets, recommenders.
@@ -16,29 +17,10 @@ export interface SparseVector {
 
 export type FeatureVector = DenseVector | SparseVector;
 
-export type TypedArray =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array;
+export type { JsonObject, JsonValue, TypedArray } from '../state';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-/**
- * Everything needed to rebuild a learner: no functions, nothing to evaluate. `config` survives
- * `JSON.stringify`; `arrays` are copies, safe to keep while the learner goes on learning.
- */
-export interface LearnerState {
-  kind: string;
-  version: number;
-  config: JsonObject;
-  arrays: Record<string, TypedArray>;
-}
+/** A learner's checkpointable state (src/state.ts): JSON-safe config plus typed arrays. */
+export type LearnerState = ModelState;
 
 /**
  * How `learnMany` treats a micro-batch; explicit because leaving it implicit bit River's users
