@@ -6,7 +6,7 @@ import { createIncrementalPfi, spearman, vectorFeatures } from '../../src/import
 import type { JsonValue } from '../../src/learners/estimator';
 import { createNeuralNet, type NeuralRegressor } from '../../src/neural';
 import { runPython } from '../python';
-import { friedmanTrueImportance } from './friedman-truth';
+import { friedmanTrueImportance } from '../../src/datasets/friedman';
 
 export const FRIEDMAN = Array.from({ length: 10 }, (_, j) => `x${j}`);
 const HIDDEN = 64;

@@ -3,7 +3,7 @@ import type { Row } from '../../../src/features/stage';
 import type { ImportanceSnapshot } from '../../../src/importance';
 import type { Estimator } from '../../../src/learners';
 
-export { friedmanTrueImportance } from '../../../bench/importance/friedman-truth';
+export { friedmanTrueImportance } from '../../../src/datasets/friedman';
 
 export const FRIEDMAN_FEATURES = Array.from({ length: 10 }, (_, j) => `x${j}`);
 
