@@ -5,6 +5,7 @@ import { DecodeError, NonFiniteError } from '../../errors';
 import type { Metric } from '../../evaluation/metric';
 import type { Row } from '../../features/stage';
 import { isSparse, type Classifier, type FeatureVector } from '../../learners/estimator';
+import type { Pipeline } from '../../features/pipeline';
 import type { TopologyModel } from '../topology';
 import type { ModelSlot } from '../model-slot';
 import { metricValues, partitionKey } from '../model-slot';
@@ -37,35 +38,60 @@ function firstNonFinite(vector: FeatureVector): number {
   return -1;
 }
 
-/** Why an event cannot be learned, or undefined when it can. Runs the stages without updating them. */
-function rejectReason(record: DecodedRecord<unknown>, label: string, model: TopologyModel): Error | undefined {
+/**
+ * Why an event cannot be learned, or the features the stages make of it (null when a stage drops it).
+ * Runs the stages without updating them.
+ */
+function vet(record: DecodedRecord<unknown>, label: string, model: TopologyModel): { error: Error } | { vector: FeatureVector | null } {
+  const error = (e: Error) => ({ error: e });
   const where = `${record.topic}/${record.partition}@${record.offset}`;
   const value = record.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return new DecodeError('SCHEMA', `${where}: the event is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return error(new DecodeError('SCHEMA', `${where}: the event is not a JSON object`));
   const y = (value as Row)[label];
-  if (typeof y !== 'number') return new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
-  if (!Number.isFinite(y)) return new NonFiniteError(`${where}: label field "${label}" is ${y}`);
+  if (typeof y !== 'number') return error(new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`));
+  if (!Number.isFinite(y)) return error(new NonFiniteError(`${where}: label field "${label}" is ${y}`));
   if (isClassifier(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {
-    return new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y}, not a class index in 0..${model.numClasses - 1}`);
+    return error(new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y}, not a class index in 0..${model.numClasses - 1}`));
   }
   try {
     const vector = model.transformOne(value as Row);
-    if (vector === null) return undefined;
-    const bad = firstNonFinite(vector);
-    if (bad >= 0) return new NonFiniteError(`${where}: feature ${bad} is not finite after the feature stages`);
+    const bad = vector === null ? -1 : firstNonFinite(vector);
+    if (bad >= 0) return error(new NonFiniteError(`${where}: feature ${bad} is not finite after the feature stages`));
+    return { vector };
   } catch (err) {
-    return err instanceof Error ? err : new DecodeError('SCHEMA', `${where}: ${String(err)}`);
+    return error(err instanceof Error ? err : new DecodeError('SCHEMA', `${where}: ${String(err)}`));
   }
-  return undefined;
+}
+
+/**
+ * Predictions for vetted events. A pipeline's final estimator is asked directly with the features vetting
+ * already computed (the same statistics, since nothing has learned since), which spares the stages a pass
+ * per prediction kind; other models predict from the events.
+ */
+function predictions(model: TopologyModel, rows: Row[], vectors: (FeatureVector | null)[], kind: 'labels' | 'probabilities'): Float64Array {
+  const inner = (model as Partial<Pipeline>).model;
+  const probabilities = kind === 'probabilities';
+  if (inner === undefined || !Array.isArray((model as Partial<Pipeline>).stages)) {
+    return probabilities ? (model as TopologyModel & Classifier<Row>).predictProbaMany(rows) : model.predictMany(rows);
+  }
+  const width = probabilities ? (inner as Classifier).numClasses : 1;
+  const kept = vectors.flatMap((vector) => (vector === null ? [] : [vector]));
+  const computed = probabilities ? (inner as Classifier).predictProbaMany(kept) : inner.predictMany(kept);
+  const out = new Float64Array(rows.length * width).fill(NaN);
+  let k = 0;
+  vectors.forEach((vector, i) => {
+    if (vector !== null) out.set(computed.subarray(k * width, ++k * width), i * width);
+  });
+  return out;
 }
 
 /** Scores each metric with the prediction kind it needs; every prediction precedes the learning of its event. */
-function score(model: TopologyModel, metrics: Record<string, Metric>, rows: Row[], ys: Float64Array): Float64Array {
-  const labels = model.predictMany(rows);
+function score(model: TopologyModel, metrics: Record<string, Metric>, rows: Row[], vectors: (FeatureVector | null)[], ys: Float64Array): Float64Array {
+  const labels = predictions(model, rows, vectors, 'labels');
   let probabilities: Float64Array | undefined;
   for (const metric of Object.values(metrics)) {
     if (metric.needs === 'probability' && isClassifier(model)) {
-      probabilities ??= model.predictProbaMany(rows);
+      probabilities ??= predictions(model, rows, vectors, 'probabilities');
       for (let i = 0; i < rows.length; i++) if (!Number.isNaN(probabilities[i * 2 + 1])) metric.update(ys[i], probabilities[i * 2 + 1]);
     } else {
       for (let i = 0; i < rows.length; i++) if (!Number.isNaN(labels[i])) metric.update(ys[i], labels[i]);
@@ -85,11 +111,15 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
   return concatMap(async (batch) => {
     const slot = config.slotFor(batch);
     const good: DecodedRecord<unknown>[] = [];
+    const vectors: (FeatureVector | null)[] = [];
     const rejected: Array<{ record: DecodedRecord<unknown>; error: Error }> = [];
     for (const record of batch.records) {
-      const error = rejectReason(record, label, slot.model);
-      if (error) rejected.push({ record, error });
-      else good.push(record);
+      const verdict = vet(record, label, slot.model);
+      if ('error' in verdict) rejected.push({ record, error: verdict.error });
+      else {
+        good.push(record);
+        vectors.push(verdict.vector);
+      }
     }
     const deadLetterAll = (failures: Array<{ record: DecodedRecord<unknown>; error: Error }>) =>
       Promise.all(failures.map(({ record, error }) => deadLetter.write(codec.encode(record.value), error, record, record.key, record.headers)));
@@ -99,7 +129,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     if (good.length > 0) {
       const rows = good.map((record) => record.value as Row);
       const ys = Float64Array.from(rows, (row) => row[label] as number);
-      const predictions = score(slot.model, slot.metrics, rows, ys);
+      const predicted = score(slot.model, slot.metrics, rows, vectors, ys);
       slot.importance?.beforeLearn(rows, ys);
       const report = slot.model.learnMany(rows, ys, `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`);
       if (report?.error) {
@@ -108,7 +138,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
         await deadLetterAll(good.map((record) => ({ record, error })));
         learned = 0;
       } else {
-        await config.onPredictions?.(batch, good, predictions, slot);
+        await config.onPredictions?.(batch, good, predicted, slot);
       }
     }
     slot.offsets.set(partitionKey(batch), { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
