@@ -200,7 +200,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   return {
     steps: withProgress.asObservable(),
-    restored: Object.fromEntries([...checkpoints].filter(() => !fromBeginning).map(([id, cp]) => [id, cp.manifest.version])),
+    restored: fromBeginning ? {} : Object.fromEntries([...checkpoints].map(([id, cp]) => [id, cp.manifest.version])),
     done,
     async stop() {
       stopAdmitting();
