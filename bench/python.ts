@@ -16,11 +16,12 @@ export async function runPython(group: string, script: string, args: string[]): 
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const child = spawn(python, [join(root, 'bench', 'python', script), ...args], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  return runJsonProcess(python, [join(root, 'bench', 'python', script), ...args], env, `${script} (venv ${group})`);
+}
+
+/** Runs a process whose stdout is one JSON document (stderr passes through) and returns it parsed. */
+export async function runJsonProcess(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<unknown> {
+  const child = spawn(command, args, { cwd: projectRoot(), env, stdio: ['ignore', 'pipe', 'inherit'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -28,10 +29,10 @@ export async function runPython(group: string, script: string, args: string[]): 
     child.on('close', resolve);
   });
   const stdout = Buffer.concat(chunks).toString('utf8');
-  if (code !== 0) throw new Error(`${script} (venv ${group}) exited with ${code}`);
+  if (code !== 0) throw new Error(`${what} exited with ${code}`);
   try {
     return JSON.parse(stdout) as unknown;
   } catch {
-    throw new Error(`${script} (venv ${group}) printed no JSON: ${stdout.slice(0, 200)}`);
+    throw new Error(`${what} printed no JSON: ${stdout.slice(0, 200)}`);
   }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { BACKEND_ENV } from '../../src/neural';
 import { ratioTable, targetTable, throughputTable } from '../neural/compare';
 import { readSideOutput, type SideOutput, type TrainingRun } from '../neural/runs';
 import { LEARNING_RATE, WARMUP_STEPS, WORKLOADS, writeManifest } from '../neural/workloads';
-import { runPython } from '../python';
+import { runJsonProcess, runPython } from '../python';
 import type { BenchResult } from '../report';
 
 /** `dense-simd`: NeuralNet's dense path; the others: NeuralNet and bare tfjs on that TensorFlow.js backend. */
@@ -112,16 +111,5 @@ async function runStreamlearnSide(engine: (typeof ENGINES)[number], manifest: st
   const env = { ...process.env };
   if (engine === 'dense-simd') delete env[BACKEND_ENV];
   else env[BACKEND_ENV] = engine;
-  const child = spawn(process.execPath, [join(__dirname, '..', 'neural', 'streamlearn-side.js'), manifest], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new Error(`the streamlearn ${engine} process exited with ${code}`);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  return runJsonProcess(process.execPath, [join(__dirname, '..', 'neural', 'streamlearn-side.js'), manifest], env, `the streamlearn ${engine} process`);
 }

@@ -1,19 +1,11 @@
 import { Float16, Float64, Table, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { createArrowCodec, numericColumn, tableFromColumns } from '../../../connectors/codecs/arrow';
-import { ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
+import { ConfigError, NonFiniteError } from '../../../src/errors';
 import { createRandom } from '../../../src/random';
+import { decodeError } from './decode-error';
 
 const context = { topic: 'batches', partition: 1, offset: '9000' };
 
-function decodeError(decode: () => unknown): DecodeError {
-  try {
-    decode();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return err as DecodeError;
-  }
-  throw new Error('expected a DecodeError');
-}
 
 function bytesOf(array: ArrayBufferView): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength);

@@ -1,17 +1,9 @@
 import { createCsvCodec, splitCsvLine } from '../../../connectors/codecs/csv';
-import { ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
+import { ConfigError, NonFiniteError } from '../../../src/errors';
+import { decodeError } from './decode-error';
 
 const context = { topic: 'rows', partition: 0, offset: '17' };
 
-function decodeError(decode: () => unknown): DecodeError {
-  try {
-    decode();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return err as DecodeError;
-  }
-  throw new Error('expected a DecodeError');
-}
 
 describe('createCsvCodec', () => {
   const codec = createCsvCodec({ columns: ['id', 'x', 'label'], types: { x: 'number' } });

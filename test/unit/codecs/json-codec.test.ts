@@ -1,18 +1,10 @@
 import { createJsonCodec, type JsonValue } from '../../../connectors/codecs/json';
-import { ConfigError, DecodeError, NonFiniteError, StreamlearnError } from '../../../src/errors';
+import { ConfigError, NonFiniteError, StreamlearnError } from '../../../src/errors';
 import { createRandom } from '../../../src/random';
+import { decodeError } from './decode-error';
 
 const context = { topic: 'events', partition: 3, offset: '42' };
 
-function decodeError(decode: () => unknown): DecodeError {
-  try {
-    decode();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return err as DecodeError;
-  }
-  throw new Error('expected a DecodeError');
-}
 
 function randomValue(random: ReturnType<typeof createRandom>, depth: number): JsonValue {
   const kind = random.nextInt(depth > 3 ? 4 : 6);
