@@ -2,6 +2,7 @@ import { readTopic } from '../../../connectors/kafka/topic-reader';
 import { errorMessage } from '../../errors';
 import { formatRanking, parseImportanceRecord, type ImportanceRecord } from '../../importance/publish';
 import { brokersFor } from '../brokers';
+import { follow } from '../follow';
 import { brokerOption, integerOption, requiredOption, stringOption, type Command } from '../command';
 
 export const importance: Command = {
@@ -19,47 +20,31 @@ export const importance: Command = {
     const topic = requiredOption(args, 'topic');
     const modelId = stringOption(args, 'model');
     const top = integerOption(args, 'top', 20);
-    const follow = args.values.once !== true;
+    const following = args.values.once !== true;
     const broker = await brokersFor(args);
     const latest = new Map<string, ImportanceRecord>();
     let caughtUp = false;
     const print = (record: ImportanceRecord) => process.stdout.write(`${formatRanking(record, top)}\n\n`);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const subscription = readTopic({ brokers: broker.brokers, topic, follow }).subscribe({
-          next: (event) => {
-            if (event.type === 'caught-up') {
-              caughtUp = true;
-              if (latest.size === 0) process.stderr.write(`no importances on ${topic}${modelId ? ` for ${modelId}` : ''} yet${follow ? '; waiting' : ''}\n`);
-              latest.forEach(print);
-              return;
-            }
-            const { record } = event;
-            if (record.value === null) return;
-            let parsed: ImportanceRecord;
-            try {
-              parsed = parseImportanceRecord(record.value, `${record.topic}/${record.partition}@${record.offset}`);
-            } catch (err) {
-              process.stderr.write(`skipped ${errorMessage(err)}\n`);
-              return;
-            }
-            if (modelId !== undefined && parsed.modelId !== modelId) return;
-            latest.set(parsed.modelId, parsed);
-            if (caughtUp) print(parsed);
-          },
-          error: reject,
-          complete: resolve,
-        });
-        const stop = () => {
-          subscription.unsubscribe();
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        subscription.add(() => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-        });
+      await follow(readTopic({ brokers: broker.brokers, topic, follow: following }), (event) => {
+        if (event.type === 'caught-up') {
+          caughtUp = true;
+          if (latest.size === 0) process.stderr.write(`no importances on ${topic}${modelId ? ` for ${modelId}` : ''} yet${following ? '; waiting' : ''}\n`);
+          latest.forEach(print);
+          return;
+        }
+        const { record } = event;
+        if (record.value === null) return;
+        let parsed: ImportanceRecord;
+        try {
+          parsed = parseImportanceRecord(record.value, `${record.topic}/${record.partition}@${record.offset}`);
+        } catch (err) {
+          process.stderr.write(`skipped ${errorMessage(err)}\n`);
+          return;
+        }
+        if (modelId !== undefined && parsed.modelId !== modelId) return;
+        latest.set(parsed.modelId, parsed);
+        if (caughtUp) print(parsed);
       });
     } finally {
       await broker.stop();

@@ -2,6 +2,7 @@ import { loadLatestCheckpoints } from '../../checkpoints/latest';
 import { subscribeModel } from '../../checkpoints/subscribe';
 import type { CheckpointManifest } from '../../checkpoints/manifest';
 import { brokersFor } from '../brokers';
+import { follow } from '../follow';
 import { brokerOption, requiredOption, stringOption, type Command } from '../command';
 
 /** One line per version: what it learned up to, and how well it was doing. */
@@ -26,20 +27,12 @@ export const subscribe: Command = {
       modelId = [...latest.keys()][0];
       if (!modelId) throw new Error(`no checkpoint on "${topic}" yet; name the model with --model to wait for one`);
     }
-    await new Promise<void>((resolve, reject) => {
-      const subscription = subscribeModel({ brokers: broker.brokers, topic, modelId: modelId!, onRejected: (reason) => process.stderr.write(`rejected: ${reason}\n`) }).subscribe({
-        next: ({ manifest, receivedAt }) => process.stdout.write(`${describeVersion(manifest, receivedAt - Date.parse(manifest.createdAt))}\n`),
-        error: reject,
-        complete: resolve,
-      });
-      const stop = () => {
-        subscription.unsubscribe();
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await broker.stop();
+    const versions = subscribeModel({ brokers: broker.brokers, topic, modelId, onRejected: (reason) => process.stderr.write(`rejected: ${reason}\n`) });
+    try {
+      await follow(versions, ({ manifest, receivedAt }) => process.stdout.write(`${describeVersion(manifest, receivedAt - Date.parse(manifest.createdAt))}\n`));
+    } finally {
+      await broker.stop();
+    }
   },
 };
 
