@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or reuses) a project-local Python venv for one group of peer libraries, used only by
-# benchmarks and dataset export, never by the product: .cache/venv/<group>, from bench/python/requirements-<group>.txt.
+# benchmarks, dataset export and the Python reader tests (group `reader`: only the three light packages
+# clients/python needs), never by the product: .cache/venv/<group>, from bench/python/requirements-<group>.txt.
 # Usage: scripts/venv.sh <group>   → prints the venv's python path on stdout.
 set -euo pipefail
 group=${1:?usage: scripts/venv.sh <group> (one of: $(ls "$(dirname "$0")/../bench/python" | sed -n 's/^requirements-\(.*\)\.txt$/\1/p' | tr '\n' ' '))}
