@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * untimed, makes sure the subscriber is live before the clock starts.
  */
 export async function measureCheckpointLatency({ brokers, topic, modelId, state, versions, intervalMs }: LatencyRun): Promise<LatencyResult> {
-  await ensureTopics(brokers, [{ topic, compacted: true }]);
+  await ensureTopics({ brokers }, [{ topic, compacted: true }]);
   const sink = createKafkaSink({ brokers, clientId: 'bench-e2e-publisher' });
   const publisher = createCheckpointPublisher({ sink, topic });
   const fields = (version: number) => ({ modelId, version, offsets: [], examplesSeen: 0, metrics: {} });

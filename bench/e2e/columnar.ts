@@ -41,7 +41,7 @@ export interface ColumnarResult {
  * waits meanwhile. Timed like `measureTopology`.
  */
 export async function trainColumnar({ brokers, topic, modelTopic, modelId, records, checkpointEveryMs }: ColumnarRun): Promise<ColumnarResult> {
-  await ensureTopics(brokers, [{ topic: modelTopic, compacted: true }]);
+  await ensureTopics({ brokers }, [{ topic: modelTopic, compacted: true }]);
   const sink = createKafkaSink({ brokers, clientId: 'bench-e2e-columnar' });
   const publisher = createCheckpointPublisher({ sink, topic: modelTopic });
   const source = createKafkaSource<Table>({

@@ -26,7 +26,7 @@ export interface TopologyRun {
  */
 export async function seedModelTopic(brokers: string[], topology: Topology): Promise<void> {
   const topic = topology.config.outputs.modelTopic;
-  await ensureTopics(brokers, [{ topic, compacted: true }]);
+  await ensureTopics({ brokers }, [{ topic, compacted: true }]);
   const sink = createKafkaSink({ brokers, clientId: 'bench-e2e-seed' });
   try {
     const fields = { modelId: topology.modelId, version: 1, offsets: [], examplesSeen: 0, metrics: {} };

@@ -96,7 +96,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     underLoad.loopDelayP99Ms = Math.max(underLoad.loopDelayP99Ms, result.loopDelayMs.p99);
   };
   try {
-    await ensureTopics(brokers, [{ topic: jsonTopic, partitions: 1 }, { topic: arrowTopic, partitions: 1 }]);
+    await ensureTopics({ brokers }, [{ topic: jsonTopic, partitions: 1 }, { topic: arrowTopic, partitions: 1 }]);
     log(`producing ${records} JSON events and ${arrowRecords} Arrow rows`);
     await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
     await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));

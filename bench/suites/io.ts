@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(`${format} ${direction} ${tool}: ${Math.round(measurement.records / measurement.span.seconds)} records/s`);
   };
   try {
-    await ensureTopics(brokers, Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+    await ensureTopics({ brokers }, Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
 
     add('JSON', 'produce', SINK, await produceWithSink(brokers, topics.json, data.json, 1));
     add('Arrow', 'produce', SINK, await produceWithSink(brokers, topics.arrow, data.arrow, ROWS_PER_ARROW_MESSAGE));

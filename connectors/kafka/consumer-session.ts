@@ -6,11 +6,11 @@ import type { DeadLetter } from '../dead-letter';
 import type { Codec, MicroBatch, RecordPosition } from '../types';
 import { createBatchHandler } from './batch-handler';
 import { createKafkaClient } from './client';
+import { connectionOf, type KafkaConnection } from './connection';
 import { brokerFailure, restartPolicy } from './kafka-errors';
 import { resolveStartOffsets, type StartFrom } from './start-offsets';
 
-export interface ConsumerSessionConfig<T> {
-  brokers: string[];
+export interface ConsumerSessionConfig<T> extends KafkaConnection {
   clientId: string;
   groupId: string;
   topics: string[];
@@ -50,7 +50,7 @@ async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
 /** One subscription's kafkajs consumer, from joining the group to leaving it. */
 export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): ConsumerSession {
   const { subscriber, groupId, topics } = config;
-  const kafka = createKafkaClient({ brokers: config.brokers, clientId: config.clientId });
+  const kafka = createKafkaClient({ ...connectionOf(config), clientId: config.clientId });
   const restarts = restartPolicy();
   const consumer = kafka.consumer({
     groupId,

@@ -4,6 +4,7 @@ import { retry, type RetryOptions } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
 import type { Headers } from '../types';
 import { createKafkaClient } from './client';
+import { connectionOf, validateConnection, type KafkaConnection } from './connection';
 import { brokerFailure, isFatalProducerError } from './kafka-errors';
 
 export interface OutgoingMessage {
@@ -16,8 +17,7 @@ export interface OutgoingMessage {
   timestamp?: number;
 }
 
-export interface KafkaSinkConfig {
-  brokers: string[];
+export interface KafkaSinkConfig extends KafkaConnection {
   clientId?: string;
   /** Most messages in one produce request. Default 5000. */
   maxBatchMessages?: number;
@@ -84,12 +84,11 @@ function toKafkaMessage(message: OutgoingMessage): { message: Message; bytes: nu
  * retried; messages of a request that partly succeeded may then be written twice.
  */
 export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
-  const { brokers, clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {} } = config;
+  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {} } = config;
   const maxBatchMessages = requirePositiveInteger('createKafkaSink', 'maxBatchMessages', config.maxBatchMessages ?? 5000);
   const maxBatchBytes = requirePositiveInteger('createKafkaSink', 'maxBatchBytes', config.maxBatchBytes ?? 900_000);
   if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new ConfigError(`createKafkaSink: lingerMs must be >= 0, got ${lingerMs}`);
-  if (brokers.length === 0) throw new ConfigError('createKafkaSink: brokers must name at least one host:port');
-  const kafka = createKafkaClient({ brokers, clientId });
+  const kafka = createKafkaClient({ ...validateConnection('createKafkaSink', connectionOf(config)), clientId });
 
   const queue: Part[] = [];
   let producer: Promise<Producer> | undefined;

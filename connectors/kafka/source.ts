@@ -5,11 +5,11 @@ import type { DeadLetter } from '../dead-letter';
 import { requirePositiveInteger } from '../codecs/validate';
 import type { Codec, MicroBatch, RecordPosition } from '../types';
 import { commitAsAdmin } from './commit-offsets';
+import { connectionOf, validateConnection, type KafkaConnection } from './connection';
 import { startConsumerSession, type ConsumerSession } from './consumer-session';
 import { validateStartFrom, type StartFrom } from './start-offsets';
 
-export interface KafkaSourceConfig<T> {
-  brokers: string[];
+export interface KafkaSourceConfig<T> extends KafkaConnection {
   clientId?: string;
   groupId: string;
   topics: string[];
@@ -64,8 +64,8 @@ const OWNER = 'createKafkaSource';
 
 /** A consumer-group source of micro-batches; see `KafkaSource.batches` for the delivery contract. */
 export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<T> {
-  const { brokers, clientId = 'streamlearn-source', groupId, topics, codec, deadLetter, startFrom = 'committed', deadLetterRetry = {}, commitOnAck = true } = config;
-  if (brokers.length === 0) throw new ConfigError('createKafkaSource: brokers must name at least one host:port');
+  const connection = validateConnection(OWNER, connectionOf(config));
+  const { clientId = 'streamlearn-source', groupId, topics, codec, deadLetter, startFrom = 'committed', deadLetterRetry = {}, commitOnAck = true } = config;
   if (groupId.length === 0) throw new ConfigError('createKafkaSource: groupId must be non-empty');
   if (topics.length === 0 || topics.some((topic) => topic.length === 0)) throw new ConfigError('createKafkaSource: topics must list at least one topic name');
   const maxRecords = requirePositiveInteger(OWNER, 'maxRecords', config.maxRecords ?? 1000);
@@ -90,7 +90,7 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
           return undefined;
         }
         const session = startConsumerSession({
-          brokers, clientId, groupId, topics, codec, deadLetter, startFrom, deadLetterRetry, maxRecords, commitOnAck, maxWaitMs, minBytes,
+          ...connection, clientId, groupId, topics, codec, deadLetter, startFrom, deadLetterRetry, maxRecords, commitOnAck, maxWaitMs, minBytes,
           maxBytesPerPartition, sessionTimeoutMs, heartbeatIntervalMs, subscriber,
         });
         latest = session;
@@ -104,7 +104,7 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
       if (positions.length === 0) return;
       if (latest && !latest.isClosed()) return latest.commit(positions);
       await latest?.close();
-      await commitAsAdmin(brokers, clientId, groupId, positions);
+      await commitAsAdmin(connection, clientId, groupId, positions);
     },
   };
 }

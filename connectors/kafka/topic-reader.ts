@@ -4,6 +4,7 @@ import { StreamlearnError } from '../../src/errors';
 import type { Headers, RecordPosition } from '../types';
 import { toHeaders } from './decode-messages';
 import { createKafkaClient } from './client';
+import { connectionOf, type KafkaConnection } from './connection';
 import { brokerFailure, isKafkaRetriable, restartPolicy } from './kafka-errors';
 import { retry } from '../../src/retry';
 
@@ -17,8 +18,7 @@ export interface RawRecord extends RecordPosition {
 
 export type TopicReaderEvent = { type: 'record'; record: RawRecord } | { type: 'caught-up' };
 
-export interface TopicReaderConfig {
-  brokers: string[];
+export interface TopicReaderConfig extends KafkaConnection {
   topic: string;
   /** Keep reading after catching up; otherwise complete once every partition's end (at start) is reached. */
   follow?: boolean;
@@ -31,9 +31,10 @@ export interface TopicReaderConfig {
  * that commits nothing and is deleted afterwards. Emits `caught-up` once the end offsets seen at start
  * are reached, then (with `follow`) keeps emitting new records.
  */
-export function readTopic({ brokers, topic, follow = false, maxWaitMs = 100 }: TopicReaderConfig): Observable<TopicReaderEvent> {
+export function readTopic(config: TopicReaderConfig): Observable<TopicReaderEvent> {
+  const { topic, follow = false, maxWaitMs = 100 } = config;
   return new Observable<TopicReaderEvent>((subscriber) => {
-    const kafka = createKafkaClient({ brokers, clientId: 'streamlearn-topic-reader' });
+    const kafka = createKafkaClient({ ...connectionOf(config), clientId: 'streamlearn-topic-reader' });
     const groupId = `streamlearn-reader-${randomUUID()}`;
     const restarts = restartPolicy();
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs, allowAutoTopicCreation: false, retry: { restartOnFailure: restarts.restartOnFailure } });

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../src/errors';
 import { retry } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
-import { createKafkaClient } from './client';
+import { createKafkaClient, type KafkaConnection } from './client';
 import { brokerFailure, isKafkaRetriable } from './kafka-errors';
 
 export interface TopicSpec {
@@ -42,12 +42,12 @@ function validated(spec: TopicSpec) {
  * must have the partition count asked for (if one is), since keys would otherwise land on other partitions
  * than the caller expects. The broker never creates topics on its own (auto-creation is off).
  */
-export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promise<void> {
+export async function ensureTopics(connection: KafkaConnection, specs: TopicSpec[]): Promise<void> {
   const topics = specs.map(validated);
   const names = new Set(topics.map((t) => t.topic));
   if (names.size !== topics.length) throw new ConfigError('ensureTopics: a topic is listed twice');
   if (topics.length === 0) return;
-  const admin = createKafkaClient({ brokers, clientId: 'streamlearn-admin' }).admin();
+  const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-admin' }).admin();
   try {
     await admin.connect();
     await admin.createTopics({ topics: topics.map(({ partitionsRequired, ...topic }) => topic), waitForLeaders: true });

@@ -47,6 +47,6 @@ export async function startContainerKafka(): Promise<{ brokers: string[]; stop()
     .withStartupTimeout(180_000)
     .start();
   const brokers = [`${host}:${port}`];
-  await waitForBroker(brokers);
+  await waitForBroker({ brokers });
   return { brokers, stop: async () => void (await container.stop()) };
 }

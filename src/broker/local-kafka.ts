@@ -126,7 +126,7 @@ export async function startLocalKafka({ port = 0, detached = false, startupTimeo
     rmSync(runDir, { recursive: true, force: true });
   };
   try {
-    await waitForBroker(brokers, startupTimeoutMs, () => isRunning(pid) && child.exitCode === null);
+    await waitForBroker({ brokers }, startupTimeoutMs, () => isRunning(pid) && child.exitCode === null);
   } catch (err) {
     const log = tail(logFile);
     await stop();

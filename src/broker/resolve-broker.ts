@@ -1,3 +1,4 @@
+import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { dockerAnswers, startContainerKafka } from './container-kafka';
 import { startLocalKafka } from './local-kafka';
 import { waitForBroker } from './wait-for-broker';
@@ -6,6 +7,8 @@ export type BrokerSource = 'env' | 'container' | 'jvm';
 
 export interface ResolvedBroker {
   brokers: string[];
+  /** How every client of the command reaches these brokers (security settings included). */
+  connection: KafkaConnection;
   source: BrokerSource;
   /** Stops what this call started; a broker named by KAFKA_BROKERS is left alone. */
   stop(): Promise<void>;
@@ -24,15 +27,16 @@ export async function resolveBroker(options: { port?: number; log?: (line: strin
   const log = options.log ?? (() => undefined);
   const fromEnv = brokersFromEnv();
   if (fromEnv) {
-    await waitForBroker(fromEnv);
+    await waitForBroker({ brokers: fromEnv });
     log(`using KAFKA_BROKERS=${fromEnv.join(',')}`);
-    return { brokers: fromEnv, source: 'env', stop: async () => undefined };
+    return { brokers: fromEnv, connection: { brokers: fromEnv }, source: 'env', stop: async () => undefined };
   }
   if (await dockerAnswers()) {
     log('starting Kafka in a container (testcontainers)');
-    return { ...(await startContainerKafka()), source: 'container' };
+    const container = await startContainerKafka();
+    return { ...container, connection: { brokers: container.brokers }, source: 'container' };
   }
   log('no KAFKA_BROKERS and no Docker engine: starting a local Kafka 3.9.1 (KRaft) JVM');
   const local = await startLocalKafka({ port: options.port ?? 0 });
-  return { brokers: local.brokers, source: 'jvm', stop: local.stop };
+  return { brokers: local.brokers, connection: { brokers: local.brokers }, source: 'jvm', stop: local.stop };
 }

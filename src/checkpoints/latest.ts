@@ -1,4 +1,5 @@
 import { filter, lastValueFrom, map, reduce } from 'rxjs';
+import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { readTopic } from '../../connectors/kafka/topic-reader';
 import type { Checkpoint } from './envelope';
 import { createCheckpointAssembler } from './records';
@@ -7,10 +8,10 @@ import { createCheckpointAssembler } from './records';
  * The latest checkpoint of every model on a model topic (or of one model), read to the end of the topic.
  * Versions only move forward: an older version found later (a replayed publish) does not replace a newer one.
  */
-export async function loadLatestCheckpoints(brokers: string[], topic: string, modelId?: string): Promise<Map<string, Checkpoint>> {
+export async function loadLatestCheckpoints(connection: KafkaConnection, topic: string, modelId?: string): Promise<Map<string, Checkpoint>> {
   const assembler = createCheckpointAssembler(modelId);
   return lastValueFrom(
-    readTopic({ brokers, topic }).pipe(
+    readTopic({ ...connection, topic }).pipe(
       filter((event) => event.type === 'record'),
       map((event) => {
         const { record } = event as Extract<typeof event, { type: 'record' }>;

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { connectionOf, type KafkaConnection } from '../../connectors/kafka/connection';
 import { readTopic } from '../../connectors/kafka/topic-reader';
 import { errorMessage } from '../errors';
 import '../features/pipeline';
@@ -17,8 +18,7 @@ export interface ModelVersion<X = unknown> {
   receivedAt: number;
 }
 
-export interface SubscribeModelConfig {
-  brokers: string[];
+export interface SubscribeModelConfig extends KafkaConnection {
   topic: string;
   modelId: string;
   /** Called for a checkpoint that fails verification; it is skipped and the stream goes on. */
@@ -30,7 +30,8 @@ export interface SubscribeModelConfig {
  * subscribe, the topic is read from its start and only the latest version at that time is emitted;
  * after that each newer version is emitted as it arrives. Versions never go backwards.
  */
-export function subscribeModel<X = unknown>({ brokers, topic, modelId, onRejected }: SubscribeModelConfig): Observable<ModelVersion<X>> {
+export function subscribeModel<X = unknown>(config: SubscribeModelConfig): Observable<ModelVersion<X>> {
+  const { topic, modelId, onRejected } = config;
   return new Observable<ModelVersion<X>>((subscriber) => {
     const assembler = createCheckpointAssembler(modelId);
     let newest: Checkpoint | undefined;
@@ -41,7 +42,7 @@ export function subscribeModel<X = unknown>({ brokers, topic, modelId, onRejecte
       emitted = checkpoint.manifest.version;
       subscriber.next({ manifest: checkpoint.manifest, model: fromState<X>(checkpoint.state), receivedAt: Date.now() });
     };
-    const subscription = readTopic({ brokers, topic, follow: true }).subscribe({
+    const subscription = readTopic({ ...connectionOf(config), topic, follow: true }).subscribe({
       next(event) {
         if (event.type === 'caught-up') {
           live = true;

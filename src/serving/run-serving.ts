@@ -1,6 +1,7 @@
 import { concatMap, lastValueFrom, takeUntil, Subject } from 'rxjs';
 import { createJsonCodec } from '../../connectors/codecs/json';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
+import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { ensureTopics } from '../../connectors/kafka/topics';
@@ -19,8 +20,7 @@ export interface Answer {
 /** Turns a request into its answer with one model version; throws (naming `where`) to dead-letter the request. */
 export type AnswerFunction<X> = (request: unknown, serving: ModelVersion<X>, where: string, requestTimestamp: number) => Answer;
 
-export interface ServingConfig<X = Row> {
-  brokers: string[];
+export interface ServingConfig<X = Row> extends KafkaConnection {
   modelTopic: string;
   modelId: string;
   /** JSON requests, `{ requestId, ...features }` for the default answer. */
@@ -58,20 +58,21 @@ export const predictionAnswer: AnswerFunction<Row> = (request, serving, where, r
  * dead-letter topic with the reason. Latency is measured from the request's Kafka timestamp.
  */
 export async function runServing<X = Row>(config: ServingConfig<X>): Promise<RunningServing> {
-  const { brokers, requestsTopic, predictionsTopic, deadLetterTopic } = config;
+  const connection = validateConnection('runServing', connectionOf(config));
+  const { requestsTopic, predictionsTopic, deadLetterTopic } = config;
   const answer = config.answer ?? (predictionAnswer as unknown as AnswerFunction<X>);
-  await ensureTopics(brokers, [{ topic: requestsTopic }, { topic: predictionsTopic }, { topic: deadLetterTopic }]);
+  await ensureTopics(connection, [{ topic: requestsTopic }, { topic: predictionsTopic }, { topic: deadLetterTopic }]);
   const predictor = createLivePredictor<X>({
-    versions: subscribeModel<X>({ brokers, topic: config.modelTopic, modelId: config.modelId }),
+    versions: subscribeModel<X>({ ...connection, topic: config.modelTopic, modelId: config.modelId }),
     maxModelAgeMs: config.maxModelAgeMs,
     onStale: config.onStale,
   });
   await predictor.ready();
 
-  const sink = createKafkaSink({ brokers, clientId: `${config.modelId}-serving` });
+  const sink = createKafkaSink({ ...connection, clientId: `${config.modelId}-serving` });
   const deadLetter = createDeadLetterWriter({ sink, topic: deadLetterTopic });
   const codec = createJsonCodec();
-  const source = createKafkaSource({ brokers, groupId: config.groupId ?? `${config.modelId}-serving`, topics: [requestsTopic], codec, deadLetter, maxWaitMs: 20 });
+  const source = createKafkaSource({ ...connection, groupId: config.groupId ?? `${config.modelId}-serving`, topics: [requestsTopic], codec, deadLetter, maxWaitMs: 20 });
   const stopRequested = new Subject<void>();
   let answered = 0;
 

@@ -1,3 +1,4 @@
+import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { loadLatestCheckpoints } from '../checkpoints/latest';
 import type { Checkpoint } from '../checkpoints/envelope';
 import '../features/pipeline';
@@ -33,8 +34,8 @@ export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkp
 }
 
 /** This topology's checkpoints on its model topic, by model id. */
-export async function loadTopologyCheckpoints(topology: Topology, brokers: string[]): Promise<Map<string, Checkpoint>> {
-  const all = await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic);
+export async function loadTopologyCheckpoints(topology: Topology, connection: KafkaConnection): Promise<Map<string, Checkpoint>> {
+  const all = await loadLatestCheckpoints(connection, topology.config.outputs.modelTopic);
   const mine = (id: string) => id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`));
   return new Map([...all].filter(([id]) => mine(id)));
 }

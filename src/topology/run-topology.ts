@@ -1,5 +1,6 @@
 import { Subject, lastValueFrom, tap, type Observable } from 'rxjs';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
+import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { ensureTopics } from '../../connectors/kafka/topics';
@@ -14,8 +15,7 @@ import { learnBatch } from './operators/learn-batch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
 import type { Topology } from './topology';
 
-export interface RunTopologyOptions {
-  brokers: string[];
+export interface RunTopologyOptions extends KafkaConnection {
   /** Start a fresh model from the earliest offsets, ignoring checkpoints (versions still go forward). */
   fromBeginning?: boolean;
   /** Default: the model id. */
@@ -56,9 +56,10 @@ export interface RunningTopology {
  */
 export async function runTopology(topology: Topology, options: RunTopologyOptions): Promise<RunningTopology> {
   const { config } = topology;
-  const { brokers, fromBeginning = false } = options;
+  const connection = validateConnection('runTopology', connectionOf(options));
+  const { fromBeginning = false } = options;
   const { outputs, input } = config;
-  await ensureTopics(brokers, [
+  await ensureTopics(connection, [
     { topic: input.topic, partitions: input.partitions ?? 1 },
     { topic: outputs.modelTopic, compacted: true },
     { topic: outputs.deadLetterTopic },
@@ -68,16 +69,16 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   ]);
 
   await config.setup?.();
-  const checkpoints = await loadTopologyCheckpoints(topology, brokers);
+  const checkpoints = await loadTopologyCheckpoints(topology, connection);
   const slots = new Map<string, ModelSlot>();
   for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning));
   const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
 
-  const sink = createKafkaSink({ brokers, clientId: `${topology.modelId}-sink` });
+  const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
   const deadLetter = createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic });
   const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic });
   const source = createKafkaSource<unknown>({
-    brokers,
+    ...connection,
     groupId: options.groupId ?? topology.modelId,
     topics: [input.topic],
     codec: input.codec,

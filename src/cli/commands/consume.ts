@@ -60,7 +60,7 @@ export const consume: Command = {
     try {
       // A group of its own that commits nothing: reading here never moves anyone else's position.
       const source = createKafkaSource<unknown>({
-        brokers: broker.brokers,
+        ...broker.connection,
         clientId: 'streamlearn-consume',
         groupId: `streamlearn-consume-${randomUUID()}`,
         topics: [topic],

@@ -26,7 +26,7 @@ export const importance: Command = {
     let caughtUp = false;
     const print = (record: ImportanceRecord) => process.stdout.write(`${formatRanking(record, top)}\n\n`);
     try {
-      await follow(readTopic({ brokers: broker.brokers, topic, follow: following }), (event) => {
+      await follow(readTopic({ ...broker.connection, topic, follow: following }), (event) => {
         if (event.type === 'caught-up') {
           caughtUp = true;
           if (latest.size === 0) process.stderr.write(`no importances on ${topic}${modelId ? ` for ${modelId}` : ''} yet${following ? '; waiting' : ''}\n`);

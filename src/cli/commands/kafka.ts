@@ -34,7 +34,7 @@ export const kafkaStatus: Command = {
       process.exitCode = 1;
       return;
     }
-    await waitForBroker(record.brokers, 10_000);
+    await waitForBroker({ brokers: record.brokers }, 10_000);
     const admin = createKafkaClient({ brokers: record.brokers }).admin();
     await admin.connect();
     try {

@@ -23,11 +23,11 @@ export const subscribe: Command = {
     const broker = await brokersFor(args);
     let modelId = stringOption(args, 'model');
     if (!modelId) {
-      const latest = await loadLatestCheckpoints(broker.brokers, topic);
+      const latest = await loadLatestCheckpoints(broker.connection, topic);
       modelId = [...latest.keys()][0];
       if (!modelId) throw new Error(`no checkpoint on "${topic}" yet; name the model with --model to wait for one`);
     }
-    const versions = subscribeModel({ brokers: broker.brokers, topic, modelId, onRejected: (reason) => process.stderr.write(`rejected: ${reason}\n`) });
+    const versions = subscribeModel({ ...broker.connection, topic, modelId, onRejected: (reason) => process.stderr.write(`rejected: ${reason}\n`) });
     try {
       await follow(versions, ({ manifest, receivedAt }) => process.stdout.write(`${describeVersion(manifest, receivedAt - Date.parse(manifest.createdAt))}\n`));
     } finally {
@@ -45,7 +45,7 @@ export const models: Command = {
     const topic = requiredOption(args, 'topic');
     const broker = await brokersFor(args);
     try {
-      const latest = await loadLatestCheckpoints(broker.brokers, topic);
+      const latest = await loadLatestCheckpoints(broker.connection, topic);
       if (latest.size === 0) process.stdout.write(`no models on ${topic}\n`);
       for (const { manifest } of latest.values()) process.stdout.write(`${describeVersion(manifest)}\n`);
     } finally {

@@ -77,8 +77,8 @@ export const produce: Command = {
     let skipped = 0;
     const clock = { started: Date.now(), sent: 0 };
     try {
-      await ensureTopics(broker.brokers, [{ topic }]);
-      const sink = createKafkaSink({ brokers: broker.brokers, clientId: 'streamlearn-produce' });
+      await ensureTopics(broker.connection, [{ topic }]);
+      const sink = createKafkaSink({ ...broker.connection, clientId: 'streamlearn-produce' });
       try {
         const onSkip = (error: unknown) => {
           skipped++;

@@ -18,7 +18,7 @@ export const run: Command = {
       ...(everyRecords === undefined ? {} : { checkpoint: { everyRecords, everyMs: Infinity } }),
     });
     const broker = await brokersFor(args);
-    const running = await runTopology(topology, { brokers: broker.brokers, fromBeginning: args.values['from-beginning'] === true });
+    const running = await runTopology(topology, { ...broker.connection, fromBeginning: args.values['from-beginning'] === true });
     for (const [id, version] of Object.entries(running.restored)) process.stderr.write(`restored ${id} v${version}\n`);
     const printer = createProgressPrinter();
     running.steps.subscribe((step) => printer.update(progressLine(step.progress)));

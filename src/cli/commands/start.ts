@@ -45,21 +45,21 @@ export const start: Command = {
     const { input, outputs } = { input: topology.config.input.topic, outputs: topology.config.outputs };
     log(`broker ${broker.brokers.join(',')} (${broker.source}); topics ${input} → ${outputs.modelTopic}, ${outputs.metricsTopic}, ${outputs.deadLetterTopic}`);
 
-    await ensureTopics(broker.brokers, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
+    await ensureTopics(broker.connection, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
     const driftAt = Math.floor(count / 2);
     const produceStarted = Date.now();
-    const sink = createKafkaSink({ brokers: broker.brokers, clientId: 'streamlearn-demo-producer' });
+    const sink = createKafkaSink({ ...broker.connection, clientId: 'streamlearn-demo-producer' });
     const events = ctrEventStream({ seed: 42, functionBefore: 0, functionAfter: 2, driftAt, labelNoise: 0.02 });
     const malformed = await produceEvents(sink, input, events, count, 2000);
     log(`produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`);
 
     const versions: ModelVersion[] = [];
-    const subscription = subscribeModel({ brokers: broker.brokers, topic: outputs.modelTopic, modelId: topology.modelId }).subscribe((version) => {
+    const subscription = subscribeModel({ ...broker.connection, topic: outputs.modelTopic, modelId: topology.modelId }).subscribe((version) => {
       versions.push(version);
       log(`  subscriber ← ${describeVersion(version.manifest, version.receivedAt - Date.parse(version.manifest.createdAt))}`);
     });
 
-    const running = await runTopology(topology, { brokers: broker.brokers, until: (p) => !follow && p.records >= count });
+    const running = await runTopology(topology, { ...broker.connection, until: (p) => !follow && p.records >= count });
     const printer = createProgressPrinter(process.stderr, 2000);
     let beforeDrift: Record<string, number> = {};
     running.steps.subscribe((step) => {

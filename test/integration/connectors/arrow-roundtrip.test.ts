@@ -15,7 +15,7 @@ describe('Arrow IPC through a topic', () => {
   it('carries a 10,000-row record batch bit for bit', async () => {
     const brokers = testBrokers();
     const topic = uniqueName('arrow');
-    await ensureTopics(brokers, [{ topic }, { topic: `${topic}.dlq` }]);
+    await ensureTopics({ brokers }, [{ topic }, { topic: `${topic}.dlq` }]);
     const rows = 10_000;
     const random = createRandom(7);
     const x = Float64Array.from({ length: rows }, () => random.gaussian() * 1e3);

@@ -28,7 +28,7 @@ describe('dead-lettering in the Kafka source', () => {
     const topic = uniqueName('mixed');
     const dlq = `${topic}.dlq`;
     const partitions = 2;
-    await ensureTopics(brokers, [{ topic, partitions }, { topic: dlq, partitions: 3 }]);
+    await ensureTopics({ brokers }, [{ topic, partitions }, { topic: dlq, partitions: 3 }]);
 
     // Message i lands on partition i % 2 at offset floor(i / 2); every 11th (from the 6th) is bad.
     const total = 11_000;
@@ -93,7 +93,7 @@ describe('dead-lettering in the Kafka source', () => {
     const topic = uniqueName('undeliverable');
     const dlq = `${topic}.dlq`;
     // A dead-letter topic that refuses every record: its size limit is below any record with the x- headers.
-    await ensureTopics(brokers, [{ topic }, { topic: dlq, maxMessageBytes: 64 }]);
+    await ensureTopics({ brokers }, [{ topic }, { topic: dlq, maxMessageBytes: 64 }]);
     await sink.send(topic, Array.from({ length: 100 }, (_, i) => ({ value: i === 50 ? 'oops' : JSON.stringify({ id: i }) })));
 
     const groupId = uniqueName('group');
@@ -124,7 +124,7 @@ describe('createDeadLetterWriter', () => {
   it('keeps the original bytes, key and headers, and names the error and the source position', async () => {
     const brokers = testBrokers();
     const dlq = uniqueName('dlq');
-    await ensureTopics(brokers, [{ topic: dlq }]);
+    await ensureTopics({ brokers }, [{ topic: dlq }]);
     const writer = createDeadLetterWriter({ sink, topic: dlq });
     const bytes = Buffer.from([0, 1, 2, 250, 251]);
     await writer.write(bytes, new Error('plain failure'), { topic: 'events', partition: 7, offset: '123456789012' }, 'user-1', { trace: 'abc' });

@@ -10,7 +10,7 @@ describe('the Kafka sink', () => {
   it('keeps keys, headers, partitions and the order of concurrent sends split over many requests', async () => {
     const brokers = testBrokers();
     const topic = uniqueName('sink');
-    await ensureTopics(brokers, [{ topic, partitions: 2 }]);
+    await ensureTopics({ brokers }, [{ topic, partitions: 2 }]);
     // Small requests, so the 10,000 messages of 20 concurrent sends take many of them.
     const sink = createKafkaSink({ brokers, maxBatchBytes: 20_000, maxBatchMessages: 300 });
     const sends = 20;

@@ -26,7 +26,7 @@ afterAll(() => sink.close());
 /** Record `id` goes to partition `id % partitions`, so it lands at offset `floor(id / partitions)` of a fresh topic. */
 async function topicWithRows(count: number, partitions: number): Promise<string> {
   const topic = uniqueName('rows');
-  await ensureTopics(testBrokers(), [{ topic, partitions }, { topic: `${topic}.dlq` }]);
+  await ensureTopics({ brokers: testBrokers() }, [{ topic, partitions }, { topic: `${topic}.dlq` }]);
   const messages = Array.from({ length: count }, (_, id) => ({ key: `k${id}`, value: JSON.stringify({ id }), partition: id % partitions }));
   await sink.send(topic, messages);
   return topic;

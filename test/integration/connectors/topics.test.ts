@@ -24,7 +24,7 @@ describe('ensureTopics', () => {
   it('creates topics with their partitions, compaction and max.message.bytes', async () => {
     const model = uniqueName('models');
     const data = uniqueName('data');
-    await ensureTopics(testBrokers(), [
+    await ensureTopics({ brokers: testBrokers() }, [
       { topic: model, compacted: true, maxMessageBytes: 4_000_000 },
       { topic: data, partitions: 3 },
     ]);
@@ -38,21 +38,21 @@ describe('ensureTopics', () => {
   it('is idempotent for existing topics, creates the missing ones next to them, and rejects a partition mismatch', async () => {
     const existing = uniqueName('existing');
     const fresh = uniqueName('fresh');
-    await ensureTopics(testBrokers(), [{ topic: existing, partitions: 2 }]);
-    await ensureTopics(testBrokers(), [{ topic: existing, partitions: 2 }, { topic: fresh, partitions: 4 }]);
+    await ensureTopics({ brokers: testBrokers() }, [{ topic: existing, partitions: 2 }]);
+    await ensureTopics({ brokers: testBrokers() }, [{ topic: existing, partitions: 2 }, { topic: fresh, partitions: 4 }]);
     // Without a partition count, an existing topic is accepted as it is.
-    await ensureTopics(testBrokers(), [{ topic: existing }]);
+    await ensureTopics({ brokers: testBrokers() }, [{ topic: existing }]);
     expect((await topicLayout(existing)).partitions).toBe(2);
     expect((await topicLayout(fresh)).partitions).toBe(4);
-    const mismatch = ensureTopics(testBrokers(), [{ topic: existing, partitions: 5 }]);
+    const mismatch = ensureTopics({ brokers: testBrokers() }, [{ topic: existing, partitions: 5 }]);
     await expect(mismatch).rejects.toBeInstanceOf(ConfigError);
     await expect(mismatch).rejects.toThrow(`topic "${existing}" already exists with 2 partitions, but 5 were asked for`);
   });
 
   it('rejects invalid specs before talking to the broker', async () => {
-    await expect(ensureTopics(testBrokers(), [{ topic: 'has space' }])).rejects.toThrow(ConfigError);
-    await expect(ensureTopics(testBrokers(), [{ topic: uniqueName('t'), partitions: 0 }])).rejects.toThrow(/partitions .* must be a positive integer/);
+    await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: 'has space' }])).rejects.toThrow(ConfigError);
+    await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: uniqueName('t'), partitions: 0 }])).rejects.toThrow(/partitions .* must be a positive integer/);
     const twice = uniqueName('twice');
-    await expect(ensureTopics(testBrokers(), [{ topic: twice }, { topic: twice }])).rejects.toThrow(/listed twice/);
+    await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: twice }, { topic: twice }])).rejects.toThrow(/listed twice/);
   });
 });

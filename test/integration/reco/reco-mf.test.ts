@@ -34,7 +34,7 @@ describe('the reco-mf topology, end to end on Kafka', () => {
     const first = take(events, 8000);
     // Bad events at known offsets: not JSON, and no itemId (refused by the model's transformOne).
     const values: Array<object | string> = [...first.slice(0, 100), '{"truncated": ', ...first.slice(100, 5000), { userId: 'u1', rating: 3 }, ...first.slice(5000)];
-    await ensureTopics(brokers, [{ topic: input.topic }]);
+    await ensureTopics({ brokers }, [{ topic: input.topic }]);
     await produce(brokers, input.topic, values);
 
     const trained = await (await runTopology(topology, { brokers, until: (p) => p.records >= values.length })).done;
@@ -45,7 +45,7 @@ describe('the reco-mf topology, end to end on Kafka', () => {
     expect(dead.map((r) => Number(r.headers[DEAD_LETTER_HEADERS.offset]))).toEqual([100, 5001]);
     expect(dead[1].headers[DEAD_LETTER_HEADERS.message]).toContain('itemId is missing');
 
-    const latest = (await loadLatestCheckpoints(brokers, outputs.modelTopic)).get(topology.modelId)!;
+    const latest = (await loadLatestCheckpoints({ brokers }, outputs.modelTopic)).get(topology.modelId)!;
     expect(latest.manifest.model.kind).toBe('BiasedMF');
     expect(latest.state.arrays['items/factors']).toHaveLength(120 * 16);
     const running = await runRecoServing({ brokers, modelTopic: outputs.modelTopic, modelId: topology.modelId, ...serving });
@@ -69,7 +69,7 @@ describe('the reco-mf topology, end to end on Kafka', () => {
       // More events: the trainer resumes from its checkpoint and publishes a newer version, which serving picks up.
       await produce(brokers, input.topic, take(events, 4000));
       const resumed = await (await runTopology(topology, { brokers, until: (p) => p.records >= 4000 })).done;
-      const newer = (await loadLatestCheckpoints(brokers, outputs.modelTopic)).get(topology.modelId)!;
+      const newer = (await loadLatestCheckpoints({ brokers }, outputs.modelTopic)).get(topology.modelId)!;
       expect(newer.manifest.version).toBe(resumed.versions[topology.modelId]);
       expect(newer.manifest.examplesSeen).toBe(first.length + 4000);
       await eventually(async () => running.version(), (version) => version === newer.manifest.version);

@@ -11,7 +11,7 @@ describe('streamlearn models', () => {
     const brokers = testBrokers();
     const topology = regressionSgd({ prefix: `${uniqueName('cli')}.`, checkpoint: { everyRecords: 1000, everyMs: 60_000 } });
     const { input, outputs } = topology.config;
-    await ensureTopics(brokers, [{ topic: input.topic }]);
+    await ensureTopics({ brokers }, [{ topic: input.topic }]);
     await produce(brokers, input.topic, take(friedmanStream(), 3000));
     const progress = await (await runTopology(topology, { brokers, until: (p) => p.records >= 3000 })).done;
 

@@ -38,7 +38,7 @@ describe('a trainer killed with SIGKILL at random points', () => {
     const prefix = `${uniqueName('kill')}.`;
     const topology = regressionSgd({ prefix });
     const events = take(friedmanStream({ seed: 99 }), EVENTS) as unknown as Row[];
-    await ensureTopics(brokers, [{ topic: topology.config.input.topic }]);
+    await ensureTopics({ brokers }, [{ topic: topology.config.input.topic }]);
     await produce(brokers, topology.config.input.topic, events);
 
     const rng = createRandom(2024);
@@ -51,7 +51,7 @@ describe('a trainer killed with SIGKILL at random points', () => {
       await sleep(rng.next() * 2000);
       trainer.kill('SIGKILL');
       await exited(trainer);
-      const latest = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId);
+      const latest = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId);
       killedAtVersions.push(latest?.manifest.version ?? 0);
     }
     // Checkpoints were published between kills, so restarts really did resume mid-stream.
@@ -61,7 +61,7 @@ describe('a trainer killed with SIGKILL at random points', () => {
     let stderr = '';
     last.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     for (let waited = 0; waited < 120_000; waited += 250) {
-      const latest = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId);
+      const latest = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId);
       if (latest?.manifest.offsets[0]?.offset === String(EVENTS)) break;
       await sleep(250);
     }
@@ -71,7 +71,7 @@ describe('a trainer killed with SIGKILL at random points', () => {
     expect(Date.now() - stopAsked).toBeLessThan(10_000);
     expect(stderr).toContain('stopped:');
 
-    const final = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId)!;
+    const final = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)!;
     expect(final.manifest.offsets).toEqual([{ topic: topology.config.input.topic, partition: 0, offset: String(EVENTS) }]);
     expect(final.manifest.examplesSeen).toBe(EVENTS);
 

@@ -14,7 +14,7 @@ describe("modelScope: 'per-partition'", () => {
     const topology = regressionSgd({ prefix: `${uniqueName('pp')}.`, partitions: 2, modelScope: 'per-partition' });
     const topic = topology.config.input.topic;
     const perPartition = [take(friedmanStream({ seed: 1 }), 3000), take(friedmanStream({ seed: 2, noise: 0.1 }), 5000)] as unknown as Row[][];
-    await ensureTopics(brokers, [{ topic, partitions: 2 }]);
+    await ensureTopics({ brokers }, [{ topic, partitions: 2 }]);
     const sink = createKafkaSink({ brokers });
     for (const [partition, events] of perPartition.entries()) {
       await sink.send(topic, events.map((event) => ({ partition, value: JSON.stringify(event) })));
@@ -24,7 +24,7 @@ describe("modelScope: 'per-partition'", () => {
     const running = await runTopology(topology, { brokers, until: (p) => p.records >= 8000 });
     await running.done;
 
-    const checkpoints = await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic);
+    const checkpoints = await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic);
     expect([...checkpoints.keys()].sort()).toEqual([`${topology.modelId}.p0`, `${topology.modelId}.p1`]);
     for (const [partition, events] of perPartition.entries()) {
       const { manifest, state } = checkpoints.get(`${topology.modelId}.p${partition}`)!;

@@ -54,7 +54,7 @@ describe.each(Object.keys(cases))('the %s topology, end to end on Kafka', (name)
     const values: Array<object | string> = [];
     for (let next = 0; values.length < good.length + bad.size; ) values.push(bad.get(values.length) ?? good[next++]);
     const total = values.length;
-    await ensureTopics(brokers, [{ topic: input.topic }]);
+    await ensureTopics({ brokers }, [{ topic: input.topic }]);
     await produce(brokers, input.topic, values);
 
     const running = await runTopology(topology, { brokers, until: (p) => p.records >= total });
@@ -64,7 +64,7 @@ describe.each(Object.keys(cases))('the %s topology, end to end on Kafka', (name)
     expect(progress.deadLettered).toBe(badOffsets.length);
     expect(better(progress.metrics[metric])).toBe(true);
 
-    const latest = (await loadLatestCheckpoints(brokers, outputs.modelTopic)).get(topology.modelId)!;
+    const latest = (await loadLatestCheckpoints({ brokers }, outputs.modelTopic)).get(topology.modelId)!;
     expect(latest.manifest.offsets).toEqual([{ topic: input.topic, partition: 0, offset: String(total) }]);
     expect(latest.manifest.examplesSeen).toBe(EVENTS);
     expect(latest.manifest.version).toBe(progress.versions[topology.modelId]);

@@ -20,7 +20,7 @@ describe('subscribers and serving', () => {
     const topology = regressionSgd({ prefix: `${uniqueName('swap')}.`, checkpoint: { everyRecords: 2000, everyMs: 60_000 } });
     const { input, outputs } = topology.config;
     const events = take(friedmanStream(), 30_000);
-    await ensureTopics(brokers, [{ topic: input.topic }, { topic: outputs.modelTopic, compacted: true }]);
+    await ensureTopics({ brokers }, [{ topic: input.topic }, { topic: outputs.modelTopic, compacted: true }]);
 
     const alerts: StaleModelAlert[] = [];
     const predictor = createLivePredictor<Row>({
@@ -63,7 +63,7 @@ describe('subscribers and serving', () => {
     const brokers = testBrokers();
     const topology = ctrLogistic({ prefix: `${uniqueName('serve')}.` });
     const { input, outputs } = topology.config;
-    await ensureTopics(brokers, [{ topic: input.topic }]);
+    await ensureTopics({ brokers }, [{ topic: input.topic }]);
     await produce(brokers, input.topic, take(ctrEventStream({ functionBefore: 2 }), 5000));
     const trained = await (await runTopology(topology, { brokers, until: (p) => p.records >= 5000 })).done;
 
