@@ -1,4 +1,4 @@
-import { Field, Float32, Float64, Int16, Int32, Int8, List, Uint16, Uint32, Uint8, Utf8, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
+import { Bool, Field, Float32, Float64, Int16, Int32, Int8, List, Uint16, Uint32, Uint8, Utf8, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import { CheckpointError } from '../errors';
 import type { TypedArray } from '../state';
 
@@ -15,6 +15,23 @@ const DTYPES: Record<DtypeName, { arrow: () => DataType; array: new (length: num
   uint8: { arrow: () => new Uint8(), array: Uint8Array },
 };
 
+/** What a reader in another language needs to use one array without our source: its shape and role. */
+export interface ArrayLayout {
+  /** Row-major; the product is the array's length. */
+  shape: number[];
+  /** A short name of what the array holds, e.g. `weights`, `intercept`, `scaler.mean` (docs/checkpoint-format.md). */
+  role: string;
+}
+
+/** The arrays of a payload: the model state, the readers' materialized values, and the layout of both. */
+export interface PayloadArrays {
+  /** The state itself: what restore reads. */
+  arrays: Record<string, TypedArray>;
+  /** Values computed from the state for readers (e.g. effective weights); never read back by restore. */
+  derived: Record<string, TypedArray>;
+  layout: Record<string, ArrayLayout>;
+}
+
 function dtypeOf(array: TypedArray): DtypeName {
   if (array instanceof Float64Array) return 'float64';
   if (array instanceof Float32Array) return 'float32';
@@ -26,44 +43,55 @@ function dtypeOf(array: TypedArray): DtypeName {
   return 'uint8';
 }
 
+/** One list column: row i holds `lists[i]` (or nothing) in a single child buffer, as Arrow lays lists out. */
+function listColumn<T extends TypedArray>(itemType: DataType, make: new (length: number) => T, lists: Array<ArrayLike<number> | null>): Vector {
+  const offsets = new Int32Array(lists.length + 1);
+  lists.forEach((list, i) => (offsets[i + 1] = offsets[i] + (list?.length ?? 0)));
+  const values = new make(offsets[lists.length]);
+  lists.forEach((list, i) => list && (values as Float64Array).set(list as Float64Array, offsets[i]));
+  const child = makeData({ type: itemType, length: values.length, data: values } as Parameters<typeof makeData>[0]);
+  return makeVector(makeData({ type: new List(new Field('item', itemType, false)), length: lists.length, nullCount: 0, valueOffsets: offsets, child }));
+}
+
 /**
- * Named typed arrays as one Arrow IPC stream: a row per array with `name`, `dtype` and its values in the
- * list column named after the dtype (the other list columns hold an empty list). Keeping each dtype in its
- * own column keeps values exact and lets pyarrow or Arrow Java read them without our code:
- * `row[row['dtype']]` is the array.
+ * Named typed arrays as one Arrow IPC stream: a row per array with `name`, `dtype`, `shape`, `role`,
+ * `derived`, and its values in the list column named after the dtype (the other list columns hold an
+ * empty list). Keeping each dtype in its own column keeps values exact and lets pyarrow or Arrow Java read
+ * them without our code: `row[row['dtype']]` is the array, `row['shape']` its shape.
  */
-export function arraysToArrow(arrays: Record<string, TypedArray>): Uint8Array {
-  const names = Object.keys(arrays).sort();
-  const dtypes = names.map((name) => dtypeOf(arrays[name]));
-  const columns: Record<string, ReturnType<typeof makeVector>> = {
+export function arraysToArrow(arrays: Record<string, TypedArray>, layout: Record<string, ArrayLayout> = {}, derived: Record<string, TypedArray> = {}): Uint8Array {
+  const all = { ...arrays, ...derived };
+  const names = Object.keys(all).sort();
+  const dtypes = names.map((name) => dtypeOf(all[name]));
+  const shapes = names.map((name) => layout[name]?.shape ?? [all[name].length]);
+  names.forEach((name, i) => {
+    if (shapes[i].reduce((a, b) => a * b, 1) !== all[name].length) {
+      throw new CheckpointError(`checkpoint payload: array "${name}" has ${all[name].length} values, its shape [${shapes[i].join(', ')}] says otherwise`);
+    }
+  });
+  const columns: Record<string, Vector> = {
     name: vectorFromArray(names, new Utf8()),
     dtype: vectorFromArray(dtypes, new Utf8()),
+    shape: listColumn(new Int32(), Int32Array, shapes),
+    role: vectorFromArray(names.map((name) => layout[name]?.role ?? name.slice(name.lastIndexOf('/') + 1)), new Utf8()),
+    derived: vectorFromArray(names.map((name) => name in derived), new Bool()),
   };
   for (const dtype of Object.keys(DTYPES) as DtypeName[]) {
-    const offsets = new Int32Array(names.length + 1);
-    let total = 0;
-    names.forEach((name, i) => {
-      if (dtypes[i] === dtype) total += arrays[name].length;
-      offsets[i + 1] = total;
-    });
-    const values = new DTYPES[dtype].array(total);
-    names.forEach((name, i) => {
-      if (dtypes[i] === dtype) (values as Float64Array).set(arrays[name] as Float64Array, offsets[i]);
-    });
-    const itemType = DTYPES[dtype].arrow();
-    const child = makeData({ type: itemType, length: total, data: values } as Parameters<typeof makeData>[0]);
-    const list = makeData({ type: new List(new Field('item', itemType, false)), length: names.length, nullCount: 0, valueOffsets: offsets, child });
-    columns[dtype] = makeVector(list);
+    columns[dtype] = listColumn(DTYPES[dtype].arrow(), DTYPES[dtype].array, names.map((name, i) => (dtypes[i] === dtype ? all[name] : null)));
   }
   return tableToIPC(new Table(columns), 'stream');
 }
 
-export function arraysFromArrow(bytes: Uint8Array): Record<string, TypedArray> {
+/** Every array of a payload, v2 (with layout) or v1 (flat arrays only: shape [length], role = last name part). */
+export function readPayload(bytes: Uint8Array): PayloadArrays {
   const table = tableFromIPC(bytes);
   const names = table.getChild('name');
   const dtypes = table.getChild('dtype');
   if (!names || !dtypes) throw new CheckpointError('checkpoint payload has no "name"/"dtype" columns');
-  const arrays: Record<string, TypedArray> = {};
+  const shapes = table.getChild('shape');
+  const roles = table.getChild('role');
+  const flags = table.getChild('derived');
+  const payload: PayloadArrays = { arrays: {}, derived: {}, layout: {} };
   for (let row = 0; row < table.numRows; row++) {
     const name = String(names.get(row));
     const dtype = String(dtypes.get(row)) as DtypeName;
@@ -73,7 +101,15 @@ export function arraysFromArrow(bytes: Uint8Array): Record<string, TypedArray> {
     const values = column.get(row) as { toArray(): TypedArray } | null;
     const copy = new spec.array(values ? values.toArray().length : 0);
     if (values) (copy as Float64Array).set(values.toArray() as Float64Array);
-    arrays[name] = copy;
+    const shape = shapes?.get(row) as { toArray(): Int32Array } | null | undefined;
+    payload.layout[name] = { shape: shape ? Array.from(shape.toArray()) : [copy.length], role: roles ? String(roles.get(row)) : name.slice(name.lastIndexOf('/') + 1) };
+    if (flags?.get(row) === true) payload.derived[name] = copy;
+    else payload.arrays[name] = copy;
   }
-  return arrays;
+  return payload;
+}
+
+/** The state arrays of a payload, without the readers' derived arrays. */
+export function arraysFromArrow(bytes: Uint8Array): Record<string, TypedArray> {
+  return readPayload(bytes).arrays;
 }

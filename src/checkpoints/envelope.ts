@@ -3,7 +3,9 @@ import { libraryVersion } from '../paths';
 import { CheckpointError } from '../errors';
 import type { ModelState } from '../state';
 import { arraysFromArrow, arraysToArrow } from './arrow-arrays';
-import { CHECKPOINT_FORMAT, type CheckpointManifest } from './manifest';
+import { describeState } from './layout';
+import './layouts';
+import { CHECKPOINT_FORMAT, READABLE_FORMATS, type CheckpointManifest } from './manifest';
 
 /** "SLCK", then a format byte, then a big-endian u32 manifest length, the manifest JSON and the payload. */
 const MAGIC = Buffer.from('SLCK', 'ascii');
@@ -22,7 +24,8 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
 
 
 export function buildCheckpoint(fields: ManifestFields, state: ModelState): { manifest: CheckpointManifest; payload: Uint8Array } {
-  const payload = arraysToArrow(state.arrays);
+  const { layout, derived } = describeState(state);
+  const payload = arraysToArrow(state.arrays, layout, derived);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     createdAt: new Date().toISOString(),
@@ -58,7 +61,9 @@ export function decodeEnvelope(bytes: Buffer, where: string): { manifest: Checkp
   } catch (err) {
     throw new CheckpointError(`${where}: manifest is not valid JSON`, { cause: err });
   }
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where}: format "${String(manifest.format)}" is not ${CHECKPOINT_FORMAT}`);
+  if (!READABLE_FORMATS.includes(manifest.format)) {
+    throw new CheckpointError(`${where}: format "${String(manifest.format)}" is not one of ${READABLE_FORMATS.join(', ')}`);
+  }
   return { manifest, inlinePayload: bytes.subarray(HEADER_BYTES + length) };
 }
 

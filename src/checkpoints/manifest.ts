@@ -1,6 +1,9 @@
 import type { JsonValue } from '../state';
 
-export const CHECKPOINT_FORMAT = 'streamlearn.checkpoint/v1';
+/** v2 adds each array's `shape`, `role` and the readers' `derived` arrays to the payload (docs/checkpoint-format.md). */
+export const CHECKPOINT_FORMAT = 'streamlearn.checkpoint/v2';
+/** Formats this version reads: v1 payloads are flat arrays without layout, restored the same way. */
+export const READABLE_FORMATS: readonly string[] = ['streamlearn.checkpoint/v1', CHECKPOINT_FORMAT];
 
 /** The next offset to read for one topic-partition: everything before it is in the model. */
 export interface PartitionOffset {
@@ -18,7 +21,8 @@ export interface ChunkRef {
 
 /** Everything about a checkpoint except its weights; travels as JSON, readable by any language. */
 export interface CheckpointManifest {
-  format: typeof CHECKPOINT_FORMAT;
+  /** `CHECKPOINT_FORMAT` when written; any of `READABLE_FORMATS` when read. */
+  format: string;
   modelId: string;
   /** Strictly increasing per model id. */
   version: number;
