@@ -1,0 +1,65 @@
+"""Command line: `python -m streamlearn_reader show|predict --brokers B --topic T --model-id M [--input F]`.
+
+`show` prints the manifest and each array's dtype, shape and role as JSON. `predict` reads JSON from
+--input (or stdin): `{"rows": [...]}` gives `predictions` (and `probabilities` for classifiers);
+`{"recommend": [{"userId": u, "k": 10, "exclude": [...]}]}` gives `recommendations` (recommenders).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from .checkpoint import CheckpointError
+from .models import load_model
+from .topic import read_checkpoint
+
+
+def _number(x: float):
+    return None if math.isnan(x) else x
+
+
+def _predict(model, request: dict) -> dict:
+    out: dict = {}
+    rows = request.get("rows")
+    if rows is not None:
+        out["predictions"] = [_number(model.predict_one(row)) for row in rows]
+        if hasattr(model, "predict_proba_one") and request.get("probabilities"):
+            out["probabilities"] = [[float(p) for p in model.predict_proba_one(row)] for row in rows]
+    for ask in request.get("recommend", []):
+        found = model.recommend(ask["userId"], ask["k"], ask.get("exclude", ()))
+        out.setdefault("recommendations", []).append([{"itemId": item, "score": score} for item, score in found])
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="streamlearn-reader", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["show", "predict"])
+    parser.add_argument("--brokers", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--model-id", required=True)
+    parser.add_argument("--input", help="JSON request file (predict); stdin when absent")
+    parser.add_argument("--timeout", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    try:
+        rejected: list[str] = []
+        checkpoint = read_checkpoint(args.brokers, args.topic, args.model_id, timeout=args.timeout, on_rejected=rejected.append)
+        result: dict = {"manifest": checkpoint.manifest, "rejected": rejected}
+        if args.command == "show":
+            result["arrays"] = {name: {"dtype": info.dtype, "shape": list(info.shape), "role": info.role, "derived": info.derived}
+                                for name, info in checkpoint.layout.items()}
+        else:
+            with (open(args.input, encoding="utf-8") if args.input else sys.stdin) as source:
+                request = json.load(source)
+            result.update(_predict(load_model(checkpoint), request))
+        json.dump(result, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    except (CheckpointError, ValueError, KeyError) as err:
+        print(f"streamlearn-reader: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
