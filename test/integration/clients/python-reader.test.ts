@@ -1,0 +1,172 @@
+/**
+ * The Python reference reader (clients/python) against real checkpoints: each ready-made topology trains
+ * briefly on the test broker, then the reader, in the project's `reader` venv (confluent-kafka, pyarrow,
+ * numpy only), reads the model topic and predicts on the same inputs as streamlearn's own restored model.
+ * Without Python or the venv the suite fails, naming why: it never passes silently.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ensureTopics } from '../../../connectors/kafka/topics';
+import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
+import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
+import { ctrEventStream } from '../../../src/datasets/ctr-events';
+import { DIGIT_COLUMNS, digitsStream } from '../../../src/datasets/digits';
+import { friedmanStream } from '../../../src/datasets/friedman';
+import { createRecoWorld } from '../../../src/datasets/reco-events';
+import { topicTextStream } from '../../../src/datasets/topics-text';
+import type { Row } from '../../../src/features/stage';
+import type { Classifier, Estimator } from '../../../src/learners/estimator';
+import { fromState } from '../../../src/learners/registry';
+import { projectRoot } from '../../../src/paths';
+import type { Recommender } from '../../../src/reco';
+import { runTopology } from '../../../src/topology/run-topology';
+import type { Topology, TopologyOptions } from '../../../src/topology/topology';
+import { ctrLogistic } from '../../../topologies/ctr-logistic';
+import { ctrMlp } from '../../../topologies/ctr-mlp';
+import { digitsMlp } from '../../../topologies/digits-mlp';
+import { recoMf } from '../../../topologies/reco-mf';
+import { regressionSgd } from '../../../topologies/regression-sgd';
+import { textClassifier } from '../../../topologies/text-classifier';
+import { testBrokers, uniqueName } from '../../support/kafka';
+import { produce, take } from '../topology/support';
+
+const run = promisify(execFile);
+const ROOT = projectRoot();
+const EVENTS = 3000;
+const PROBES = 200;
+
+interface ReaderAnswer {
+  manifest: CheckpointManifest;
+  rejected: string[];
+  predictions?: Array<number | null>;
+  probabilities?: number[][];
+  recommendations?: Array<Array<{ itemId: string; score: number }>>;
+}
+
+let python = '';
+let workDir = '';
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'py-reader-'));
+  try {
+    // Creates the venv on first use (~20 s from PyPI), then reuses it.
+    const { stdout } = await run(join(ROOT, 'scripts', 'venv.sh'), ['reader'], { timeout: 600_000 });
+    python = stdout.trim();
+  } catch (err) {
+    throw new Error(`the Python reader test needs python3 and the 'reader' venv (scripts/venv.sh reader), which failed: ${String(err)}`);
+  }
+}, 660_000);
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** Runs the reader's CLI on the model topic with a JSON request; returns its JSON answer. */
+async function reader(topology: Topology, request: object): Promise<ReaderAnswer> {
+  const input = join(workDir, `${uniqueName('request')}.json`);
+  writeFileSync(input, JSON.stringify(request));
+  const args = ['-m', 'streamlearn_reader', 'predict', '--brokers', testBrokers().join(','), '--topic', topology.config.outputs.modelTopic, '--model-id', topology.modelId, '--input', input];
+  const { stdout } = await run(python, args, { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') }, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  return JSON.parse(stdout) as ReaderAnswer;
+}
+
+/** Trains the topology on `values` (objects as JSON, strings as they are) and returns its newest checkpoint. */
+async function train(topology: Topology, values: Array<object | string>) {
+  const brokers = testBrokers();
+  await ensureTopics(brokers, [{ topic: topology.config.input.topic }]);
+  await produce(brokers, topology.config.input.topic, values);
+  const progress = await (await runTopology(topology, { brokers, until: (p) => p.records >= values.length })).done;
+  expect(progress.learned).toBe(values.length);
+  const latest = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId)!;
+  // Several versions were published: the reader must pick the newest, not the first or the last read.
+  expect(latest.manifest.version).toBeGreaterThanOrEqual(2);
+  return latest;
+}
+
+const options = (): TopologyOptions => ({ prefix: `${uniqueName('py')}.`, checkpoint: { everyRecords: 1000, everyMs: 600_000 } });
+
+interface PipelineCase {
+  make(options: TopologyOptions): Topology;
+  events(): Iterator<Row>;
+  /** How events go on the wire (default JSON). */
+  encode?(event: Row): string;
+  /** Regression: predictions agree within 1e-9. Classification: identical classes. */
+  regression: boolean;
+  /** Probabilities also agree within this, for classifiers. */
+  probabilityTolerance?: number;
+  chunked?: boolean;
+}
+
+const digitsCsv = (event: Row) => DIGIT_COLUMNS.map((column) => String(event[column])).join(',');
+
+const pipelines: Record<string, PipelineCase> = {
+  'regression-sgd': { make: regressionSgd, events: () => friedmanStream() as Iterator<Row>, regression: true },
+  'ctr-logistic': { make: ctrLogistic, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-9 },
+  'text-classifier': { make: textClassifier, events: () => topicTextStream() as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true },
+  'digits-mlp': { make: digitsMlp, events: () => digitsStream() as Iterator<Row>, encode: digitsCsv, regression: false, probabilityTolerance: 1e-4 },
+  'ctr-mlp': { make: ctrMlp, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-4 },
+};
+
+describe.each(Object.keys(pipelines))('the Python reader on a %s checkpoint', (name) => {
+  it('reads the newest verified version and predicts as streamlearn does', async () => {
+    const { make, events, encode, regression, probabilityTolerance, chunked } = pipelines[name];
+    const topology = make(options());
+    const stream = events();
+    const trainingEvents = take(stream, EVENTS);
+    const latest = await train(topology, encode ? trainingEvents.map(encode) : trainingEvents);
+    expect(Boolean(latest.manifest.chunks)).toBe(Boolean(chunked));
+    const model = fromState<Row>(latest.state);
+    const probe = take(stream, PROBES);
+
+    const answer = await reader(topology, { rows: probe, probabilities: probabilityTolerance !== undefined });
+    expect(answer.rejected).toEqual([]);
+    expect(answer.manifest.version).toBe(latest.manifest.version);
+    expect(answer.manifest.payloadSha256).toBe(latest.manifest.payloadSha256);
+    const expected = Array.from(model.predictMany(probe));
+    const got = answer.predictions!.map((p) => p ?? NaN);
+    if (regression) {
+      got.forEach((p, i) => expect(Math.abs(p - expected[i])).toBeLessThanOrEqual(1e-9));
+    } else {
+      expect(got).toEqual(expected);
+      // Not all one class: the comparison would prove little if the model answered a constant.
+      expect(new Set(expected).size).toBeGreaterThan(1);
+    }
+    if (probabilityTolerance !== undefined) {
+      const classifier = model as unknown as Classifier<Row>;
+      const probabilities = classifier.predictProbaMany(probe);
+      answer.probabilities!.forEach((row, i) =>
+        row.forEach((p, c) => expect(Math.abs(p - probabilities[i * classifier.numClasses + c])).toBeLessThanOrEqual(probabilityTolerance)),
+      );
+    }
+  });
+});
+
+describe.each(['explicit', 'implicit'] as const)('the Python reader on a reco-mf (%s) checkpoint', (feedback) => {
+  it('scores pairs and returns the same top-K lists as streamlearn', async () => {
+    const topology = recoMf({ ...options(), feedback });
+    const world = createRecoWorld({ users: 60, items: 90, seed: 17 });
+    const stream = world.events();
+    const values = take(stream, EVENTS).map((e) => (feedback === 'explicit' ? e : { ...e, rating: undefined }));
+    const latest = await train(topology, values);
+    expect(latest.manifest.model.kind).toBe(feedback === 'explicit' ? 'BiasedMF' : 'BprMF');
+    const model = fromState(latest.state) as unknown as Recommender & Estimator<object>;
+    const probe: object[] = [...take(stream, PROBES), { userId: 'nobody-yet', itemId: 'i3' }, { userId: 'u1', itemId: 'no-such-item' }];
+    const asks: Array<{ userId: string; k: number; exclude?: string[] }> = [
+      ...['u0', 'u1', 'u7', 'u33'].map((userId) => ({ userId, k: 10 })),
+      { userId: 'u2', k: 5, exclude: ['i0', 'i1', 'i2'] },
+      { userId: 'nobody-yet', k: 10 },
+    ];
+
+    const answer = await reader(topology, { rows: probe, recommend: asks });
+    expect(answer.manifest.version).toBe(latest.manifest.version);
+    const expected = Array.from(model.predictMany(probe));
+    answer.predictions!.forEach((p, i) => expect(Math.abs(p! - expected[i])).toBeLessThanOrEqual(1e-9));
+    asks.forEach((ask, a) => {
+      const mine = model.recommend(ask.userId, ask.k, { exclude: ask.exclude });
+      expect(answer.recommendations![a].map((r) => r.itemId)).toEqual(mine.map((r) => r.itemId));
+      expect(mine.length).toBe(ask.k);
+      answer.recommendations![a].forEach((r, i) => expect(Math.abs(r.score - mine[i].score)).toBeLessThanOrEqual(1e-9));
+    });
+  });
+});
