@@ -102,7 +102,7 @@ const digitsCsv = (event: Row) => DIGIT_COLUMNS.map((column) => String(event[col
 
 const pipelines: Record<string, PipelineCase> = {
   'regression-sgd': { make: regressionSgd, events: () => friedmanStream() as Iterator<Row>, regression: true },
-  'ctr-logistic': { make: ctrLogistic, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-9 },
+  'ctr-logistic': { make: ctrLogistic, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true },
   'text-classifier': { make: textClassifier, events: () => topicTextStream() as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true },
   'digits-mlp': { make: digitsMlp, events: () => digitsStream() as Iterator<Row>, encode: digitsCsv, regression: false, probabilityTolerance: 1e-4 },
   'ctr-mlp': { make: ctrMlp, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-4 },
