@@ -86,6 +86,10 @@ function selectorLayout(state: ModelState): StateLayout {
   const out = empty();
   const ranker = header(state.config.ranker);
   if (ranker) mergeLayout(out, 'ranker/', describeState(subState(state, 'ranker/', ranker)));
+  const width = state.arrays['selection/mask']?.length ?? 0;
+  put(out, state, 'selection/mask', [width], 'selector.mask');
+  put(out, state, 'importance/means', [width], 'selector.importance.mean');
+  put(out, state, 'importance/variances', [width], 'selector.importance.variance');
   put(out, state, 'counters', [4], 'selector.counters');
   return out;
 }

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .checkpoint import Checkpoint, CheckpointError
+from .reco import MatrixFactorization, Popularity
 from .stages import STAGES, Skip
 from .vectors import Sparse
 
@@ -160,8 +161,9 @@ def build(kind: str, config: dict, arrays: dict):
     if kind == "NeuralNet":
         return NeuralNet(config, arrays)
     if kind in ("BiasedMF", "BprMF"):
-        from .reco import MatrixFactorization
         return MatrixFactorization(kind, config, arrays)
+    if kind == "Popularity":
+        return Popularity(config, arrays)
     raise CheckpointError(f"this reader cannot predict with a {kind}; it reads its arrays only (checkpoint.arrays)")
 
 

@@ -75,3 +75,21 @@ class MatrixFactorization:
         rows = np.arange(len(scores))
         order = [r for r in np.lexsort((rows, -scores)) if scores[r] != -np.inf][:k]
         return [(self.item_keys[r], float(scores[r])) for r in order]
+
+
+class Popularity:
+    """Scores are counts of events per item (`items/count`); an unknown item scores 0."""
+
+    def __init__(self, config: dict, arrays: dict):
+        self.items = _ids(arrays, "items")
+        self.item_keys = list(self.items)
+        self.counts = np.asarray(arrays.get("items/count", np.zeros(0)), dtype=np.float64).reshape(len(self.items))
+
+    def predict_one(self, event: dict) -> float:
+        i = self.items.get(id_key(event["itemId"]), -1)
+        return 0.0 if i < 0 else float(self.counts[i])
+
+    def scores(self, user) -> np.ndarray:
+        return self.counts.copy()
+
+    recommend = MatrixFactorization.recommend

@@ -289,6 +289,19 @@ class Imputer:
             row[out] = self._fill(c) if missing else value
 
 
+class ImportanceSelector:
+    """Keeps the slots its ranker ranks selected (`selection/mask` = 1) and zeroes the others."""
+
+    def __init__(self, config, arrays):
+        self.inp, self.out = config["inputCol"], config.get("outputCol", "selected")
+        self.mask = arrays.get("selection/mask")
+
+    def transform(self, row):
+        x = np.asarray(row[self.inp], dtype=np.float64)
+        mask = self.mask if self.mask is not None else np.zeros(len(x))
+        row[self.out] = np.where(mask == 1, x, 0.0)
+
+
 STAGES = {
     "VectorAssembler": VectorAssembler,
     "StandardScaler": StandardScaler,
@@ -297,4 +310,5 @@ STAGES = {
     "Interactions": Interactions,
     "OneHotEncoder": OneHotEncoder,
     "Imputer": Imputer,
+    "ImportanceSelector": ImportanceSelector,
 }

@@ -9,7 +9,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createKafkaSink } from '../../../connectors/kafka/sink';
 import { ensureTopics } from '../../../connectors/kafka/topics';
+import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
+import { createCheckpointPublisher } from '../../../src/checkpoints/publisher';
+import { createImputer } from '../../../src/features/imputer';
+import { createOneHotEncoder } from '../../../src/features/one-hot-encoder';
+import { pipeline } from '../../../src/features/pipeline';
+import { createVectorAssembler } from '../../../src/features/vector-assembler';
+import { createLinearSVM } from '../../../src/learners';
+import { createPopularity } from '../../../src/reco';
+import { createRandom } from '../../../src/random';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
 import { ctrEventStream } from '../../../src/datasets/ctr-events';
@@ -29,6 +39,7 @@ import { ctrMlp } from '../../../topologies/ctr-mlp';
 import { digitsMlp } from '../../../topologies/digits-mlp';
 import { recoMf } from '../../../topologies/reco-mf';
 import { regressionSgd } from '../../../topologies/regression-sgd';
+import { selectionEvents, selectThenMlp } from '../../../topologies/select-then-mlp';
 import { textClassifier } from '../../../topologies/text-classifier';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { produce, take } from '../topology/support';
@@ -63,10 +74,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 /** Runs the reader's CLI on the model topic with a JSON request; returns its JSON answer. */
-async function reader(topology: Topology, request: object): Promise<ReaderAnswer> {
+async function reader(topology: Topology | { topic: string; modelId: string }, request: object): Promise<ReaderAnswer> {
   const input = join(workDir, `${uniqueName('request')}.json`);
   writeFileSync(input, JSON.stringify(request));
-  const args = ['-m', 'streamlearn_reader', 'predict', '--brokers', testBrokers().join(','), '--topic', topology.config.outputs.modelTopic, '--model-id', topology.modelId, '--input', input];
+  const { topic, modelId } = 'config' in topology ? { topic: topology.config.outputs.modelTopic, modelId: topology.modelId } : topology;
+  const args = ['-m', 'streamlearn_reader', 'predict', '--brokers', testBrokers().join(','), '--topic', topic, '--model-id', modelId, '--input', input];
   const { stdout } = await run(python, args, { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') }, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
   return JSON.parse(stdout) as ReaderAnswer;
 }
@@ -105,6 +117,7 @@ const pipelines: Record<string, PipelineCase> = {
   'ctr-logistic': { make: ctrLogistic, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true },
   'text-classifier': { make: textClassifier, events: () => topicTextStream() as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true },
   'digits-mlp': { make: digitsMlp, events: () => digitsStream() as Iterator<Row>, encode: digitsCsv, regression: false, probabilityTolerance: 1e-4 },
+  'select-then-mlp': { make: selectThenMlp, events: () => selectionEvents() as Iterator<Row>, regression: false, probabilityTolerance: 1e-4 },
   'ctr-mlp': { make: ctrMlp, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-4 },
 };
 
@@ -168,5 +181,83 @@ describe.each(['explicit', 'implicit'] as const)('the Python reader on a reco-mf
       expect(mine.length).toBe(ask.k);
       answer.recommendations![a].forEach((r, i) => expect(Math.abs(r.score - mine[i].score)).toBeLessThanOrEqual(1e-9));
     });
+  });
+});
+
+/** Publishes `versions` checkpoints of a model as the runtime does, in small chunks so tombstones happen. */
+async function publishVersions(modelId: string, versions: number, learn: (version: number) => Estimator<never>) {
+  const brokers = testBrokers();
+  const topic = `${uniqueName('py-kinds')}.models`;
+  await ensureTopics(brokers, [{ topic, compacted: true }]);
+  const sink = createKafkaSink({ brokers });
+  try {
+    const publisher = createCheckpointPublisher({ sink, topic, maxMessageBytes: 4096 });
+    let last: CheckpointManifest | undefined;
+    for (let version = 1; version <= versions; version++) {
+      last = await publisher.publish({ modelId, version, offsets: [{ topic: 'in', partition: 0, offset: String(version * 100) }], examplesSeen: version * 100, metrics: {} }, learn(version).state());
+    }
+    return { topic, last: last!, sink };
+  } catch (err) {
+    await sink.close();
+    throw err;
+  }
+}
+
+describe('the Python reader on kinds no ready-made topology uses', () => {
+  it('predicts a pipeline of Imputer (median), OneHotEncoder and VectorAssembler into a LinearSVM; skips a tampered newer version', async () => {
+    const random = createRandom(3);
+    const colors = ['red', 'green', 'blue', 'teal'];
+    const row = (): Row => {
+      const a = random.gaussian();
+      const color = colors[Math.floor(random.next() * colors.length)];
+      return { a: random.next() < 0.2 ? null : a, b: random.gaussian(), color, flag: random.next() < 0.5 };
+    };
+    const label = (r: Row) => (((r.a as number | null) ?? 0) + (r.color === 'red' ? 1 : -0.3) + (r.flag ? 0.5 : 0) > 0 ? 1 : 0);
+    const model = pipeline(
+      createImputer({ inputCols: ['a', 'b'], outputCols: ['ai', 'bi'], strategy: 'median' }),
+      createOneHotEncoder({ inputCols: ['color'], outputCol: 'colors', maxCategories: 3 }),
+      createVectorAssembler({ inputCols: ['ai', 'bi', 'flag', 'colors'], vectorSizes: { colors: 4 } }),
+      createLinearSVM({ numFeatures: 7, stepSize: 0.05, regParam: 0.01, optimizer: { kind: 'adam' } }),
+    );
+    const { topic, last, sink } = await publishVersions('kinds-svm', 4, () => {
+      for (let i = 0; i < 300; i++) {
+        const r = row();
+        model.learnOne(r, label(r));
+      }
+      return model as unknown as Estimator<never>;
+    });
+    try {
+      expect(last.chunks!.count).toBeGreaterThan(1);
+      // A newer manifest whose payload does not match its hash: the reader must skip it, with a reason.
+      const { manifest, payload } = buildCheckpoint({ modelId: 'kinds-svm', version: 99, offsets: [], examplesSeen: 0, metrics: {} }, model.state());
+      const tampered = Buffer.from(payload);
+      tampered[tampered.length - 9] ^= 1;
+      await sink.send(topic, [{ key: 'kinds-svm', value: encodeEnvelope({ ...manifest, chunks: undefined }, tampered) }]);
+      const probe = Array.from({ length: PROBES }, row);
+      const answer = await reader({ topic, modelId: 'kinds-svm' }, { rows: probe });
+      expect(answer.manifest.version).toBe(last.version);
+      expect(answer.rejected).toHaveLength(1);
+      expect(answer.rejected[0]).toMatch(/SHA-256/);
+      const expected = Array.from(model.predictMany(probe));
+      expect(answer.predictions).toEqual(expected);
+      expect(new Set(expected).size).toBe(2);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('recommends with a Popularity model as streamlearn does', async () => {
+    const model = createPopularity();
+    const events = take(createRecoWorld({ users: 30, items: 50, seed: 9 }).events(), 2000);
+    const { topic, last, sink } = await publishVersions('kinds-popularity', 2, (version) => {
+      events.slice((version - 1) * 1000, version * 1000).forEach((e) => model.learnOne(e, 1));
+      return model as unknown as Estimator<never>;
+    });
+    await sink.close();
+    const asks = [{ userId: 'u1', k: 10 }, { userId: 'u2', k: 7, exclude: ['i0', 'i5'] }];
+    const answer = await reader({ topic, modelId: 'kinds-popularity' }, { rows: events.slice(0, 50), recommend: asks });
+    expect(answer.manifest.version).toBe(last.version);
+    expect(answer.predictions).toEqual(Array.from(model.predictMany(events.slice(0, 50))));
+    asks.forEach((ask, a) => expect(answer.recommendations![a]).toEqual(model.recommend(ask.userId, ask.k, { exclude: ask.exclude })));
   });
 });
