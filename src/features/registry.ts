@@ -28,6 +28,11 @@ export function registerStage(kind: string, fromState: StageFromState): void {
   stageKinds.set(kind, fromState);
 }
 
+/** Every kind `stageFromState` can rebuild: the built-in ones, then those registered. */
+export function registeredStageKinds(): string[] {
+  return [...stageKinds.keys()];
+}
+
 export function stageFromState(state: StageState): Stage {
   const fromState = stageKinds.get(state.kind);
   if (fromState === undefined) throw new CheckpointError(`no stage of kind '${String(state.kind)}' is registered`);

@@ -12,6 +12,11 @@ export function registerLearner(kind: string, factory: LearnerFactory): void {
   factories.set(kind, factory);
 }
 
+/** Every kind `fromState` can rebuild, in registration order. */
+export function registeredLearnerKinds(): string[] {
+  return [...factories.keys()];
+}
+
 /**
  * Rebuilds any registered learner from `state()` output (typically after a JSON round trip of its
  * config). `X` is the input type the caller expects the learner to take; it is not checked.

@@ -60,8 +60,10 @@ class LinearModel:
             e = np.exp(m - m.max())
             return e / e.sum()
         if self.kind == "LogisticRegression":
-            p = 1 / (1 + math.exp(-m[0]))
-            return np.array([1 - p, p])
+            # The numerically stable form streamlearn uses: exp of a non-positive number only.
+            e = math.exp(-abs(m[0]))
+            small, large = e / (1 + e), 1 / (1 + e)
+            return np.array([small, large] if m[0] > 0 else [large, small])
         raise CheckpointError(f"{self.kind} gives no probabilities")
 
 
