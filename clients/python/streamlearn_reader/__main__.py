@@ -1,4 +1,5 @@
-"""Command line: `python -m streamlearn_reader show|predict --brokers B --topic T --model-id M [--input F]`.
+"""Command line: `python -m streamlearn_reader show|predict --brokers B --topic T --model-id M [--input F]`,
+or `--file R` instead of the topic: one unchunked checkpoint record's value, saved to a file.
 
 `show` prints the manifest and each array's dtype, shape and role as JSON. `predict` reads JSON from
 --input (or stdin): `{"rows": [...]}` gives `predictions` (and `probabilities` for classifiers);
@@ -11,7 +12,7 @@ import json
 import math
 import sys
 
-from .checkpoint import CheckpointError
+from .checkpoint import CheckpointError, decode_envelope, open_checkpoint
 from .models import load_model
 from .topic import read_checkpoint
 
@@ -36,15 +37,23 @@ def _predict(model, request: dict) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="streamlearn-reader", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["show", "predict"])
-    parser.add_argument("--brokers", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--model-id", required=True)
+    parser.add_argument("--brokers")
+    parser.add_argument("--topic")
+    parser.add_argument("--model-id")
+    parser.add_argument("--file", help="a checkpoint record's value (unchunked), instead of reading a topic")
     parser.add_argument("--input", help="JSON request file (predict); stdin when absent")
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args(argv)
     try:
         rejected: list[str] = []
-        checkpoint = read_checkpoint(args.brokers, args.topic, args.model_id, timeout=args.timeout, on_rejected=rejected.append)
+        if args.file:
+            with open(args.file, "rb") as record:
+                manifest, payload = decode_envelope(record.read(), args.file)
+            checkpoint = open_checkpoint(manifest, payload)
+        elif args.brokers and args.topic and args.model_id:
+            checkpoint = read_checkpoint(args.brokers, args.topic, args.model_id, timeout=args.timeout, on_rejected=rejected.append)
+        else:
+            parser.error("give --brokers, --topic and --model-id, or --file")
         result: dict = {"manifest": checkpoint.manifest, "rejected": rejected}
         if args.command == "show":
             result["arrays"] = {name: {"dtype": info.dtype, "shape": list(info.shape), "role": info.role, "derived": info.derived}

@@ -5,7 +5,7 @@
  * Without Python or the venv the suite fails, naming why: it never passes silently.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,6 +82,20 @@ async function reader(topology: Topology | { topic: string; modelId: string }, r
   const { stdout } = await run(python, args, { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') }, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
   return JSON.parse(stdout) as ReaderAnswer;
 }
+
+describe('the Python reader on a v1 checkpoint', () => {
+  it('reads a record written by the v1 writer (no layout columns) and predicts as streamlearn did', async () => {
+    const fixtures = join(ROOT, 'test', 'fixtures', 'checkpoints');
+    const { probe, predictions } = JSON.parse(readFileSync(join(fixtures, 'v1-linear-pipeline.json'), 'utf8')) as { probe: Row[]; predictions: number[] };
+    const input = join(workDir, 'v1-request.json');
+    writeFileSync(input, JSON.stringify({ rows: probe }));
+    const args = ['-m', 'streamlearn_reader', 'predict', '--file', join(fixtures, 'v1-linear-pipeline.slck'), '--input', input];
+    const { stdout } = await run(python, args, { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') } });
+    const answer = JSON.parse(stdout) as ReaderAnswer;
+    expect(answer.manifest.format).toBe('streamlearn.checkpoint/v1');
+    answer.predictions!.forEach((p, i) => expect(Math.abs(p! - predictions[i])).toBeLessThanOrEqual(1e-9));
+  });
+});
 
 /** Trains the topology on `values` (objects as JSON, strings as they are) and returns its newest checkpoint. */
 async function train(topology: Topology, values: Array<object | string>) {
