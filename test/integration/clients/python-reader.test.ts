@@ -9,10 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createKafkaSink } from '../../../connectors/kafka/sink';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
-import { createCheckpointPublisher } from '../../../src/checkpoints/publisher';
 import { createImputer } from '../../../src/features/imputer';
 import { createOneHotEncoder } from '../../../src/features/one-hot-encoder';
 import { pipeline } from '../../../src/features/pipeline';
@@ -43,6 +41,7 @@ import { selectionEvents, selectThenMlp } from '../../../topologies/select-then-
 import { textClassifier } from '../../../topologies/text-classifier';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { produce, take } from '../topology/support';
+import { publishVersions } from './support';
 
 const run = promisify(execFile);
 const ROOT = projectRoot();
@@ -198,25 +197,6 @@ describe.each(['explicit', 'implicit'] as const)('the Python reader on a reco-mf
   });
 });
 
-/** Publishes `versions` checkpoints of a model as the runtime does, in small chunks so tombstones happen. */
-async function publishVersions(modelId: string, versions: number, learn: (version: number) => Estimator<never>) {
-  const brokers = testBrokers();
-  const topic = `${uniqueName('py-kinds')}.models`;
-  await ensureTopics(brokers, [{ topic, compacted: true }]);
-  const sink = createKafkaSink({ brokers });
-  try {
-    const publisher = createCheckpointPublisher({ sink, topic, maxMessageBytes: 4096 });
-    let last: CheckpointManifest | undefined;
-    for (let version = 1; version <= versions; version++) {
-      last = await publisher.publish({ modelId, version, offsets: [{ topic: 'in', partition: 0, offset: String(version * 100) }], examplesSeen: version * 100, metrics: {} }, learn(version).state());
-    }
-    return { topic, last: last!, sink };
-  } catch (err) {
-    await sink.close();
-    throw err;
-  }
-}
-
 describe('the Python reader on kinds no ready-made topology uses', () => {
   it('predicts a pipeline of Imputer (median), OneHotEncoder and VectorAssembler into a LinearSVM; skips a tampered newer version', async () => {
     const random = createRandom(3);
@@ -233,7 +213,7 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
       createVectorAssembler({ inputCols: ['ai', 'bi', 'flag', 'colors'], vectorSizes: { colors: 4 } }),
       createLinearSVM({ numFeatures: 7, stepSize: 0.05, regParam: 0.01, optimizer: { kind: 'adam' } }),
     );
-    const { topic, last, sink } = await publishVersions('kinds-svm', 4, () => {
+    const { topic, last, sink } = await publishVersions('py-kinds', 'kinds-svm', 4, () => {
       for (let i = 0; i < 300; i++) {
         const r = row();
         model.learnOne(r, label(r));
@@ -263,7 +243,7 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
   it('recommends with a Popularity model as streamlearn does', async () => {
     const model = createPopularity();
     const events = take(createRecoWorld({ users: 30, items: 50, seed: 9 }).events(), 2000);
-    const { topic, last, sink } = await publishVersions('kinds-popularity', 2, (version) => {
+    const { topic, last, sink } = await publishVersions('py-kinds', 'kinds-popularity', 2, (version) => {
       events.slice((version - 1) * 1000, version * 1000).forEach((e) => model.learnOne(e, 1));
       return model as unknown as Estimator<never>;
     });

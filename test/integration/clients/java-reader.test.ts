@@ -1,0 +1,83 @@
+/**
+ * The compiled Java example (clients/java: Kafka Java client + Apache Arrow Java) against real checkpoints.
+ * It needs Maven and downloads ~50 MB of jars on first use, so it runs only with STREAMLEARN_JAVA_READER=1
+ * (`STREAMLEARN_JAVA_READER=1 npx jest test/integration/clients/java-reader.test.ts`); otherwise it is
+ * reported skipped.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readPayload } from '../../../src/checkpoints/arrow-arrays';
+import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
+import { pipeline } from '../../../src/features/pipeline';
+import { createStandardScaler } from '../../../src/features/standard-scaler';
+import { createVectorAssembler } from '../../../src/features/vector-assembler';
+import { createSoftmaxRegression } from '../../../src/learners';
+import { projectRoot } from '../../../src/paths';
+import { createRandom } from '../../../src/random';
+import { testBrokers } from '../../support/kafka';
+import { publishVersions } from './support';
+
+const run = promisify(execFile);
+const JAVA_DIR = join(projectRoot(), 'clients', 'java');
+const enabled = process.env.STREAMLEARN_JAVA_READER === '1';
+
+interface JavaAnswer {
+  manifest: { version: number; payloadSha256: string };
+  rejected: string[];
+  arrays: Record<string, { dtype: string; shape: number[]; role: string; derived: boolean; sum: number }>;
+}
+
+(enabled ? describe : describe.skip)('the Java example reader (STREAMLEARN_JAVA_READER=1)', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar'))) {
+      await run('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(projectRoot(), '.cache', 'm2-java')}`, 'package'], { cwd: JAVA_DIR, timeout: 600_000 });
+    }
+  }, 660_000);
+
+  it('reads the newest verified version of a chunked checkpoint, with every array’s dtype, shape and role', async () => {
+    const random = createRandom(5);
+    const model = pipeline(
+      createVectorAssembler({ inputCols: ['a', 'b', 'c'], outputCol: 'raw' }),
+      createStandardScaler({ inputCol: 'raw', outputCol: 'features' }),
+      createSoftmaxRegression({ numFeatures: 3, numClasses: 4, regParam: 0.01, dtype: 'float32' }),
+    );
+    const { topic, last, sink } = await publishVersions('java', 'java-softmax', 3, () => {
+      for (let i = 0; i < 200; i++) {
+        const row = { a: random.gaussian(), b: random.gaussian(), c: random.gaussian() };
+        model.learnOne(row, Math.floor(random.next() * 4));
+      }
+      return model;
+    });
+    try {
+      const { manifest, payload } = buildCheckpoint({ modelId: 'java-softmax', version: 50, offsets: [], examplesSeen: 0, metrics: {} }, model.state());
+      const tampered = Buffer.from(payload);
+      tampered[tampered.length - 9] ^= 1;
+      await sink.send(topic, [{ key: 'java-softmax', value: encodeEnvelope(manifest, tampered) }]);
+    } finally {
+      await sink.close();
+    }
+    const classpath = [join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar'), join(JAVA_DIR, 'target', 'lib', '*')].join(':');
+    const { stdout } = await run('java', ['--add-opens=java.base/java.nio=ALL-UNNAMED', '-cp', classpath, 'dev.streamlearn.reader.CheckpointReader', testBrokers().join(','), topic, 'java-softmax'], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const answer = JSON.parse(stdout) as JavaAnswer;
+    expect(last.chunks!.count).toBeGreaterThan(1);
+    expect(answer.manifest.version).toBe(last.version);
+    expect(answer.rejected).toEqual([expect.stringMatching(/SHA-256/)]);
+
+    // The same arrays, read here from the same payload: layout equal, values summing the same.
+    const { payload } = buildCheckpoint({ modelId: 'x', version: 1, offsets: [], examplesSeen: 0, metrics: {} }, model.state());
+    const mine = readPayload(payload);
+    const names = [...Object.keys(mine.arrays), ...Object.keys(mine.derived)].sort();
+    expect(Object.keys(answer.arrays).sort()).toEqual(names);
+    expect(answer.arrays['model/weights']).toMatchObject({ dtype: 'float32', shape: [4, 4], role: 'weights', derived: false });
+    expect(answer.arrays['model/scale']).toMatchObject({ dtype: 'float64', shape: [1], role: 'scale', derived: true });
+    for (const name of names) {
+      const values = mine.arrays[name] ?? mine.derived[name];
+      expect(answer.arrays[name].shape).toEqual(mine.layout[name].shape);
+      expect(answer.arrays[name].role).toBe(mine.layout[name].role);
+      const sum = Array.from(values as ArrayLike<number>).reduce((a, b) => a + b, 0);
+      expect(Math.abs(answer.arrays[name].sum - sum)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(sum)));
+    }
+  });
+});
