@@ -60,6 +60,8 @@ function listColumn<T extends TypedArray>(itemType: DataType, make: new (length:
  * them without our code: `row[row['dtype']]` is the array, `row['shape']` its shape.
  */
 export function arraysToArrow(arrays: Record<string, TypedArray>, layout: Record<string, ArrayLayout> = {}, derived: Record<string, TypedArray> = {}): Uint8Array {
+  const clash = Object.keys(derived).find((name) => name in arrays);
+  if (clash !== undefined) throw new CheckpointError(`checkpoint payload: derived array "${clash}" has the name of a state array`);
   const all = { ...arrays, ...derived };
   const names = Object.keys(all).sort();
   const dtypes = names.map((name) => dtypeOf(all[name]));
