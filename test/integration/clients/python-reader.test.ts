@@ -99,11 +99,11 @@ describe('the Python reader on a v1 checkpoint', () => {
 /** Trains the topology on `values` (objects as JSON, strings as they are) and returns its newest checkpoint. */
 async function train(topology: Topology, values: Array<object | string>) {
   const brokers = testBrokers();
-  await ensureTopics(brokers, [{ topic: topology.config.input.topic }]);
+  await ensureTopics({ brokers }, [{ topic: topology.config.input.topic }]);
   await produce(brokers, topology.config.input.topic, values);
   const progress = await (await runTopology(topology, { brokers, until: (p) => p.records >= values.length })).done;
   expect(progress.learned).toBe(values.length);
-  const latest = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId)!;
+  const latest = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)!;
   // Several versions were published: the reader must pick the newest, not the first or the last read.
   expect(latest.manifest.version).toBeGreaterThanOrEqual(2);
   return latest;

@@ -18,7 +18,7 @@ export async function publishVersions(
 ): Promise<{ topic: string; last: CheckpointManifest; sink: KafkaSink }> {
   const brokers = testBrokers();
   const topic = `${uniqueName(prefix)}.models`;
-  await ensureTopics(brokers, [{ topic, compacted: true }]);
+  await ensureTopics({ brokers }, [{ topic, compacted: true }]);
   const sink = createKafkaSink({ brokers });
   try {
     const publisher = createCheckpointPublisher({ sink, topic, maxMessageBytes: 4096 });
