@@ -29,7 +29,7 @@ def _predict(model, request: dict) -> dict:
         if hasattr(model, "predict_proba_one") and request.get("probabilities"):
             out["probabilities"] = [[float(p) for p in model.predict_proba_one(row)] for row in rows]
     for ask in request.get("recommend", []):
-        found = model.recommend(ask["userId"], ask["k"], ask.get("exclude", ()))
+        found = model.recommend(ask["userId"], ask["k"], ask.get("exclude", ()), ask.get("context"))
         out.setdefault("recommendations", []).append([{"itemId": item, "score": score} for item, score in found])
     return out
 
@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     parser.add_argument("--file", help="a checkpoint record's value (unchunked), instead of reading a topic")
     parser.add_argument("--input", help="JSON request file (predict); stdin when absent")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("-X", dest="properties", action="append", default=[], metavar="KEY=VALUE",
+                        help="a librdkafka setting for the consumer (security.protocol, sasl.*, ssl.*); repeatable")
     args = parser.parse_args(argv)
     try:
         rejected: list[str] = []
@@ -51,7 +53,10 @@ def main(argv=None) -> int:
                 manifest, payload = decode_envelope(record.read(), args.file)
             checkpoint = open_checkpoint(manifest, payload)
         elif args.brokers and args.topic and args.model_id:
-            checkpoint = read_checkpoint(args.brokers, args.topic, args.model_id, timeout=args.timeout, on_rejected=rejected.append)
+            config = dict(p.split("=", 1) for p in args.properties if "=" in p)
+            if len(config) != len(args.properties):
+                parser.error("-X takes KEY=VALUE")
+            checkpoint = read_checkpoint(args.brokers, args.topic, args.model_id, timeout=args.timeout, config=config, on_rejected=rejected.append)
         else:
             parser.error("give --brokers, --topic and --model-id, or --file")
         result: dict = {"manifest": checkpoint.manifest, "rejected": rejected}

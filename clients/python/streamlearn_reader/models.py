@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .checkpoint import Checkpoint, CheckpointError
-from .reco import MatrixFactorization, Popularity
+from .reco import FactorizationMachine, MatrixFactorization, Popularity
 from .stages import STAGES, Skip
 from .vectors import Sparse
 
@@ -166,6 +166,8 @@ def build(kind: str, config: dict, arrays: dict):
         return MatrixFactorization(kind, config, arrays)
     if kind == "Popularity":
         return Popularity(config, arrays)
+    if kind == "FactorizationMachine":
+        return FactorizationMachine(config, arrays)
     raise CheckpointError(f"this reader cannot predict with a {kind}; it reads its arrays only (checkpoint.arrays)")
 
 

@@ -16,7 +16,7 @@ import { createOneHotEncoder } from '../../../src/features/one-hot-encoder';
 import { pipeline } from '../../../src/features/pipeline';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
 import { createLinearSVM } from '../../../src/learners';
-import { createPopularity } from '../../../src/reco';
+import { createFactorizationMachine, createPopularity } from '../../../src/reco';
 import { createRandom } from '../../../src/random';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
@@ -253,5 +253,26 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
     expect(answer.manifest.version).toBe(last.version);
     expect(answer.predictions).toEqual(Array.from(model.predictMany(events.slice(0, 50))));
     asks.forEach((ask, a) => expect(answer.recommendations![a]).toEqual(model.recommend(ask.userId, ask.k, { exclude: ask.exclude })));
+  });
+
+  it('scores and recommends with a FactorizationMachine (hashed ids and context fields) as streamlearn does', async () => {
+    const model = createFactorizationMachine({ bits: 12, factors: 4, userFields: ['device'], itemFields: ['category'] });
+    const events = take(createRecoWorld({ users: 40, items: 60, seed: 21 }).events(), 3000);
+    const { topic, last, sink } = await publishVersions('py-kinds', 'kinds-fm', 3, (version) => {
+      events.slice((version - 1) * 1000, version * 1000).forEach((e) => model.learnOne(e, e.rating));
+      return model;
+    });
+    await sink.close();
+    const asks = [{ userId: 'u1', k: 10, context: { device: events[0].device } }, { userId: 'u3', k: 5, exclude: ['i1'], context: { device: 'tablet' } }, { userId: 'someone', k: 8 }];
+    const probe = [...events.slice(0, 100), { userId: 'someone', itemId: 'i2', device: 'web', category: 'c1' }];
+    const answer = await reader({ topic, modelId: 'kinds-fm' }, { rows: probe, recommend: asks });
+    expect(answer.manifest.version).toBe(last.version);
+    const expected = Array.from(model.predictMany(probe));
+    answer.predictions!.forEach((p, i) => expect(Math.abs(p! - expected[i])).toBeLessThanOrEqual(1e-9));
+    asks.forEach((ask, a) => {
+      const mine = model.recommend(ask.userId, ask.k, { exclude: ask.exclude, context: ask.context });
+      expect(answer.recommendations![a].map((r) => r.itemId)).toEqual(mine.map((r) => r.itemId));
+      answer.recommendations![a].forEach((r, i) => expect(Math.abs(r.score - mine[i].score)).toBeLessThanOrEqual(1e-9));
+    });
   });
 });
