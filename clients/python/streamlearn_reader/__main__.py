@@ -12,6 +12,8 @@ import json
 import math
 import sys
 
+from confluent_kafka import KafkaException
+
 from .checkpoint import CheckpointError, decode_envelope, open_checkpoint
 from .models import load_model
 from .topic import read_checkpoint
@@ -70,7 +72,7 @@ def main(argv=None) -> int:
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    except (CheckpointError, ValueError, KeyError) as err:
+    except (CheckpointError, KafkaException, ValueError, KeyError) as err:
         print(f"streamlearn-reader: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
