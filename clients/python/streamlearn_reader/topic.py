@@ -1,6 +1,7 @@
 """Reading a model topic: chunks held until their manifest, tombstones, the newest version per model id."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
@@ -8,26 +9,52 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from .checkpoint import Checkpoint, CheckpointError, decode_envelope, open_checkpoint
 
 
+VERSION_KEY = re.compile(r"^(.*)@v([1-9][0-9]*)$")
+
+
+def parse_manifest_key(key: str) -> tuple[str, int | None]:
+    """The model id a manifest record's key names, and the version for a versioned key `<modelId>@v<n>`."""
+    match = VERSION_KEY.match(key)
+    return (match.group(1), int(match.group(2))) if match else (key, None)
+
+
 class Assembler:
-    """Feeds model-topic records in offset order; returns a checkpoint whenever a manifest completes one."""
+    """Feeds model-topic records in offset order; returns a checkpoint whenever a manifest completes one.
+
+    A manifest lives under its model id, and (when the publisher keeps versions) under `<modelId>@v<n>`
+    too. One that names another model or version than its key is refused; a version at or below the
+    newest accepted one of its model is passed over unopened (a second copy, a replay).
+    """
 
     def __init__(self, model_id: str | None = None):
         self.model_id = model_id
         self.chunks: dict[str, bytes] = {}
+        self.newest: dict[str, int] = {}
 
     def push(self, key: str | None, value: bytes | None, where: str) -> Checkpoint | None:
         if key is None:
             return None
-        if value is None:  # a tombstone: that key's chunk is gone
+        if value is None:  # a tombstone: that key's chunk (or old version) is gone
             self.chunks.pop(key, None)
             return None
         if "/chunk/" in key:
             if self.model_id is None or key.startswith(self.model_id + "/"):
                 self.chunks[key] = value
             return None
-        if self.model_id is not None and key != self.model_id:
+        key_model, key_version = parse_manifest_key(key)
+        if self.model_id is not None and key_model != self.model_id:
             return None
         manifest, inline = decode_envelope(value, where)
+        if manifest.get("modelId") != key_model or (key_version is not None and manifest.get("version") != key_version):
+            raise CheckpointError(f"{where}: key {key!r} names another model or version than its manifest "
+                                  f"({manifest.get('modelId')} v{manifest.get('version')})")
+        if manifest["version"] <= self.newest.get(key_model, 0):
+            return None
+        checkpoint = self._open(manifest, inline, where)
+        self.newest[key_model] = checkpoint.version
+        return checkpoint
+
+    def _open(self, manifest: dict, inline: bytes, where: str) -> Checkpoint:
         chunks = manifest.get("chunks")
         if not chunks:
             return open_checkpoint(manifest, inline)

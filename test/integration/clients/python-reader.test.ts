@@ -224,7 +224,7 @@ describe.each(['explicit', 'implicit'] as const)('the Python reader on a reco-mf
 });
 
 describe('the Python reader on kinds no ready-made topology uses', () => {
-  it('predicts a pipeline of Imputer (median), OneHotEncoder and VectorAssembler into a LinearSVM; skips a tampered newer version', async () => {
+  it('predicts a pipeline of Imputer (median), OneHotEncoder and VectorAssembler into a LinearSVM; skips a tampered version, reads a versioned key', async () => {
     const random = createRandom(3);
     const colors = ['red', 'green', 'blue', 'teal'];
     const row = (): Row => {
@@ -252,12 +252,20 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
       const { manifest, payload } = buildCheckpoint({ modelId: 'kinds-svm', version: 99, offsets: [], examplesSeen: 0, metrics: {} }, model.state());
       const tampered = Buffer.from(payload);
       tampered[tampered.length - 9] ^= 1;
-      await sink.send(topic, [{ key: 'kinds-svm', value: encodeEnvelope({ ...manifest, chunks: undefined }, tampered) }]);
+      // A good version under its version key only (as a publisher keeping versions writes it), and one whose
+      // key names another version than its manifest: the first is read, the second refused.
+      const good = buildCheckpoint({ modelId: 'kinds-svm', version: last.version + 1, offsets: [], examplesSeen: 0, metrics: {} }, model.state());
+      await sink.send(topic, [
+        { key: 'kinds-svm', value: encodeEnvelope({ ...manifest, chunks: undefined }, tampered) },
+        { key: `kinds-svm@v${last.version + 1}`, value: encodeEnvelope(good.manifest, good.payload) },
+        { key: 'kinds-svm@v77', value: encodeEnvelope({ ...good.manifest, version: 78 }, good.payload) },
+      ]);
       const probe = Array.from({ length: PROBES }, row);
       const answer = await reader({ topic, modelId: 'kinds-svm' }, { rows: probe });
-      expect(answer.manifest.version).toBe(last.version);
-      expect(answer.rejected).toHaveLength(1);
+      expect(answer.manifest.version).toBe(last.version + 1);
+      expect(answer.rejected).toHaveLength(2);
       expect(answer.rejected[0]).toMatch(/SHA-256/);
+      expect(answer.rejected[1]).toMatch(/names another model or version/);
       const expected = Array.from(model.predictMany(probe));
       expect(answer.predictions).toEqual(expected);
       expect(new Set(expected).size).toBe(2);

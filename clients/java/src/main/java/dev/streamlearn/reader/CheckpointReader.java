@@ -65,7 +65,10 @@ public final class CheckpointReader {
           if (r.key() == null) continue;
           if (r.value() == null) { chunks.remove(r.key()); continue; } // a tombstone
           if (r.key().contains("/chunk/")) { chunks.put(r.key(), r.value()); continue; }
-          if (!r.key().equals(modelId)) continue;
+          // The manifest is under the model id, and under `<modelId>@v<version>` when the publisher keeps versions.
+          java.util.regex.Matcher versioned = java.util.regex.Pattern.compile("^(.*)@v([1-9][0-9]*)$").matcher(r.key());
+          String keyModel = versioned.matches() ? versioned.group(1) : r.key();
+          if (!keyModel.equals(modelId)) continue;
           String where = topic + "/0@" + r.offset();
           try {
             ByteBuffer b = ByteBuffer.wrap(r.value()); // big-endian
@@ -74,6 +77,9 @@ public final class CheckpointReader {
             if (!Arrays.equals(magic, "SLCK".getBytes(StandardCharsets.US_ASCII)) || b.get() != 1) throw new IOException(where + ": not a streamlearn checkpoint");
             int n = b.getInt();
             JsonNode manifest = JSON.readTree(Arrays.copyOfRange(r.value(), 9, 9 + n));
+            if (!manifest.path("modelId").asText().equals(modelId) || (versioned.matches() && manifest.path("version").asLong() != Long.parseLong(versioned.group(2)))) {
+              throw new IOException(where + ": key " + r.key() + " names another model or version than its manifest");
+            }
             byte[] payload = Arrays.copyOfRange(r.value(), 9 + n, r.value().length);
             if (manifest.has("chunks")) {
               ByteArrayOutputStream joined = new ByteArrayOutputStream();
