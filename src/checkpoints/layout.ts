@@ -29,12 +29,18 @@ export function hasLayout(kind: string): boolean {
   return describers.has(kind);
 }
 
-/** The layout of `state`; arrays its kind's describer leaves out keep the fallback. */
+const fits = (shape: number[], length: number): boolean => shape.reduce((a, b) => a * b, 1) === length;
+
+/**
+ * The layout of `state`. Arrays its kind's describer leaves out, or gives a shape that does not fit
+ * (a state its describer did not foresee), keep the fallback: a layout never stops a checkpoint.
+ */
 export function describeState(state: ModelState): StateLayout {
   const described = describers.get(state.kind)?.(state) ?? { layout: {}, derived: {} };
   const layout: Record<string, ArrayLayout> = {};
   for (const [name, array] of Object.entries({ ...state.arrays, ...described.derived })) {
-    layout[name] = described.layout[name] ?? { shape: [array.length], role: name.slice(name.lastIndexOf('/') + 1) };
+    const given = described.layout[name];
+    layout[name] = given && fits(given.shape, array.length) ? given : { shape: [array.length], role: given?.role ?? name.slice(name.lastIndexOf('/') + 1) };
   }
   return { layout, derived: described.derived };
 }

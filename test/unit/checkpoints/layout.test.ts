@@ -97,4 +97,12 @@ describe('checkpoint layout (format v2)', () => {
     const restored = fromState<Row>(openCheckpoint(manifest, inlinePayload).state);
     expect(Array.from(restored.predictMany(probe))).toEqual(predictions);
   });
+
+  it('falls back to a flat shape when a describer does not fit the state, rather than refusing the checkpoint', () => {
+    const softmax = createSoftmaxRegression({ numFeatures: 5, numClasses: 3 });
+    const state = softmax.state();
+    // A config that no longer matches the arrays (numClasses says 4): the weights cannot be [6, 4].
+    const { layout } = readPayload(buildCheckpoint(fields, { ...state, config: { ...state.config, numClasses: 4 } }).payload);
+    expect(layout.weights).toEqual({ shape: [18], role: 'weights' });
+  });
 });
