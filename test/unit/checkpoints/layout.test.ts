@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPayload } from '../../../src/checkpoints/arrow-arrays';
 import { buildCheckpoint, decodeEnvelope, openCheckpoint } from '../../../src/checkpoints/envelope';
+import { registerLayout } from '../../../src/checkpoints/layout';
 import { CHECKPOINT_FORMAT } from '../../../src/checkpoints/manifest';
 import { pipeline } from '../../../src/features/pipeline';
 import { createStandardScaler } from '../../../src/features/standard-scaler';
@@ -99,10 +100,10 @@ describe('checkpoint layout (format v2)', () => {
   });
 
   it('falls back to a flat shape when a describer does not fit the state, rather than refusing the checkpoint', () => {
-    const softmax = createSoftmaxRegression({ numFeatures: 5, numClasses: 3 });
-    const state = softmax.state();
-    // A config that no longer matches the arrays (numClasses says 4): the weights cannot be [6, 4].
-    const { layout } = readPayload(buildCheckpoint(fields, { ...state, config: { ...state.config, numClasses: 4 } }).payload);
-    expect(layout.weights).toEqual({ shape: [18], role: 'weights' });
+    registerLayout('TestMisfit', () => ({ layout: { a: { shape: [3, 3], role: 'grid' } }, derived: {} }));
+    const state = { kind: 'TestMisfit', version: 1, config: {}, arrays: { a: new Float64Array(4), b: new Int32Array(2) } };
+    const { layout } = readPayload(buildCheckpoint(fields, state).payload);
+    expect(layout.a).toEqual({ shape: [4], role: 'grid' });
+    expect(layout.b).toEqual({ shape: [2], role: 'b' });
   });
 });
