@@ -67,7 +67,7 @@ beforeAll(async () => {
     const { stdout } = await run(join(ROOT, 'scripts', 'venv.sh'), ['reader'], { timeout: 600_000 });
     python = stdout.trim();
   } catch (err) {
-    throw new Error(`the Python reader test needs python3 and the 'reader' venv (scripts/venv.sh reader), which failed: ${String(err)}`);
+    throw new Error(`the Python reader test needs python3 and the 'reader' venv (scripts/venv.sh reader), which failed: ${String(err)}`, { cause: err });
   }
 }, 660_000);
 
