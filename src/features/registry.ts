@@ -12,7 +12,7 @@ import { vectorAssemblerFromState } from './vector-assembler';
 
 export type StageFromState = (state: StageState) => Stage;
 
-const stageKinds = new Map<string, StageFromState>([
+const stageKindMap = new Map<string, StageFromState>([
   ['VectorAssembler', vectorAssemblerFromState],
   ['StandardScaler', standardScalerFromState],
   ['OneHotEncoder', oneHotEncoderFromState],
@@ -24,17 +24,17 @@ const stageKinds = new Map<string, StageFromState>([
 
 /** Makes `stageFromState` able to rebuild a custom stage kind; built-in kinds cannot be replaced. */
 export function registerStage(kind: string, fromState: StageFromState): void {
-  if (stageKinds.has(kind)) throw new CheckpointError(`stage kind '${kind}' is registered twice`);
-  stageKinds.set(kind, fromState);
+  if (stageKindMap.has(kind)) throw new CheckpointError(`stage kind '${kind}' is registered twice`);
+  stageKindMap.set(kind, fromState);
 }
 
 /** Every kind `stageFromState` can rebuild: the built-in ones, then those registered. */
-export function registeredStageKinds(): string[] {
-  return [...stageKinds.keys()];
+export function stageKinds(): string[] {
+  return [...stageKindMap.keys()];
 }
 
 export function stageFromState(state: StageState): Stage {
-  const fromState = stageKinds.get(state.kind);
+  const fromState = stageKindMap.get(state.kind);
   if (fromState === undefined) throw new CheckpointError(`no stage of kind '${String(state.kind)}' is registered`);
   return fromState(state);
 }

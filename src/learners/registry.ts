@@ -12,8 +12,8 @@ export function registerLearner(kind: string, factory: LearnerFactory): void {
   factories.set(kind, factory);
 }
 
-/** Every kind `fromState` can rebuild, in registration order. */
-export function registeredLearnerKinds(): string[] {
+/** The registered learner kinds, in registration order (the same name as the coming single registry's). */
+export function learnerKinds(): string[] {
   return [...factories.keys()];
 }
 
