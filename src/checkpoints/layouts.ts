@@ -82,6 +82,14 @@ function pipelineLayout(state: ModelState): StateLayout {
   return out;
 }
 
+/** A classifier taking the labels a stream carries: its model's arrays under `model/`, the labels in its config. */
+function labelIndexedLayout(state: ModelState): StateLayout {
+  const out = empty();
+  const model = header(state.config.model);
+  if (model) mergeLayout(out, 'model/', describeState(subState(state, 'model/', model)));
+  return out;
+}
+
 function selectorLayout(state: ModelState): StateLayout {
   const out = empty();
   const ranker = header(state.config.ranker);
@@ -162,6 +170,7 @@ registerLayout('StandardScaler', standardScalerLayout);
 registerLayout('OneHotEncoder', oneHotLayout);
 registerLayout('Imputer', imputerLayout);
 registerLayout('Pipeline', pipelineLayout);
+registerLayout('LabelIndexed', labelIndexedLayout);
 registerLayout('ImportanceSelector', selectorLayout);
 registerLayout('NeuralNet', neuralNetLayout);
 for (const kind of ['BiasedMF', 'BprMF', 'Popularity']) registerLayout(kind, recoLayout);

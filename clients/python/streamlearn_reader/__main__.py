@@ -28,6 +28,8 @@ def _predict(model, request: dict) -> dict:
     rows = request.get("rows")
     if rows is not None:
         out["predictions"] = [_number(model.predict_one(row)) for row in rows]
+        if hasattr(model, "predict_label_one"):
+            out["labels"] = [model.predict_label_one(row) for row in rows]
         if hasattr(model, "predict_proba_one") and request.get("probabilities"):
             out["probabilities"] = [[float(p) for p in model.predict_proba_one(row)] for row in rows]
     for ask in request.get("recommend", []):

@@ -155,11 +155,32 @@ class Pipeline:
         return self.model.predict_proba_one(x)
 
 
+class LabelIndexed:
+    """A classifier whose class i is `labels[i]`: the wrapped model's arrays are under `model/`."""
+
+    def __init__(self, config: dict, arrays: dict):
+        self.labels = list(config["labels"])
+        self.model = build(config["model"]["kind"], config["model"]["config"], _sub_arrays(arrays, "model/"))
+
+    def predict_one(self, x) -> float:
+        return self.model.predict_one(x)
+
+    def predict_label_one(self, x):
+        """The label itself (a string, boolean or number), or None for a class with no label yet."""
+        c = self.model.predict_one(x)
+        return self.labels[int(c)] if not math.isnan(c) and int(c) < len(self.labels) else None
+
+    def predict_proba_one(self, x) -> np.ndarray:
+        return self.model.predict_proba_one(x)
+
+
 def build(kind: str, config: dict, arrays: dict):
     if kind in ("LinearRegression", "LogisticRegression", "SoftmaxRegression", "LinearSVM"):
         return LinearModel(kind, config, arrays)
     if kind == "Pipeline":
         return Pipeline(config, arrays)
+    if kind == "LabelIndexed":
+        return LabelIndexed(config, arrays)
     if kind == "NeuralNet":
         return NeuralNet(config, arrays)
     if kind in ("BiasedMF", "BprMF"):

@@ -15,7 +15,7 @@ import { createImputer } from '../../../src/features/imputer';
 import { createOneHotEncoder } from '../../../src/features/one-hot-encoder';
 import { pipeline } from '../../../src/features/pipeline';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
-import { createLinearSVM } from '../../../src/learners';
+import { createLinearSVM, createSoftmaxRegression } from '../../../src/learners';
 import { createFactorizationMachine, createPopularity } from '../../../src/reco';
 import { createRandom } from '../../../src/random';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
@@ -54,6 +54,7 @@ interface ReaderAnswer {
   predictions?: Array<number | null>;
   probabilities?: number[][];
   recommendations?: Array<Array<{ itemId: string; score: number }>>;
+  labels?: Array<string | boolean | number | null>;
   arrays?: Record<string, { dtype: string; shape: number[]; role: string; derived: boolean }>;
 }
 
@@ -308,5 +309,26 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
       expect(answer.recommendations![a].map((r) => r.itemId)).toEqual(mine.map((r) => r.itemId));
       answer.recommendations![a].forEach((r, i) => expect(Math.abs(r.score - mine[i].score)).toBeLessThanOrEqual(1e-9));
     });
+  });
+
+  it('maps classes to labels for a LabelIndexed classifier (its state written here, as the wrapper writes it)', async () => {
+    const random = createRandom(8);
+    const rows = Array.from({ length: 400 }, () => ({ a: random.gaussian(), b: random.gaussian(), c: random.gaussian() }));
+    const inner = pipeline(createVectorAssembler({ inputCols: ['a', 'b', 'c'] }), createSoftmaxRegression({ numFeatures: 3, numClasses: 3 }));
+    rows.forEach((r) => inner.learnOne(r, r.a > 0.5 ? 2 : r.b > 0 ? 0 : 1));
+    const { kind, version, config, arrays } = inner.state();
+    const labels = ['cat', 'dog', 'bird'];
+    const state = { kind: 'LabelIndexed', version: 1, config: { labels, model: { kind, version, config } }, arrays: Object.fromEntries(Object.entries(arrays).map(([name, a]) => [`model/${name}`, a])) };
+    const { manifest, payload } = buildCheckpoint({ modelId: 'labels', version: 1, offsets: [], examplesSeen: 400, metrics: {} }, state);
+    const file = join(workDir, 'label-indexed.slck');
+    writeFileSync(file, encodeEnvelope(manifest, payload));
+    const input = join(workDir, 'label-indexed.json');
+    writeFileSync(input, JSON.stringify({ rows: rows.slice(0, 100), probabilities: true }));
+    const { stdout } = await run(python, ['-m', 'streamlearn_reader', 'predict', '--file', file, '--input', input], { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') } });
+    const answer = JSON.parse(stdout) as ReaderAnswer;
+    const classes = Array.from(inner.predictMany(rows.slice(0, 100)));
+    expect(answer.predictions).toEqual(classes);
+    expect(answer.labels).toEqual(classes.map((c) => labels[c]));
+    expect(new Set(answer.labels).size).toBe(3);
   });
 });
