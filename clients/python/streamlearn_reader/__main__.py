@@ -31,7 +31,7 @@ def _predict(model, request: dict) -> dict:
         if hasattr(model, "predict_label_one"):
             out["labels"] = [model.predict_label_one(row) for row in rows]
         if hasattr(model, "predict_proba_one") and request.get("probabilities"):
-            out["probabilities"] = [[float(p) for p in model.predict_proba_one(row)] for row in rows]
+            out["probabilities"] = [[_number(float(p)) for p in model.predict_proba_one(row)] for row in rows]
     for ask in request.get("recommend", []):
         found = model.recommend(ask["userId"], ask["k"], ask.get("exclude", ()), ask.get("context"))
         out.setdefault("recommendations", []).append([{"itemId": item, "score": score} for item, score in found])

@@ -152,6 +152,9 @@ class Pipeline:
 
     def predict_proba_one(self, row: dict) -> np.ndarray:
         x = self.transform_one(row)
+        if x is None:  # a stage dropped the record: NaN for every class, as streamlearn answers
+            classes = getattr(self.model, "num_classes", None) or getattr(self.model, "classes", None) or 2
+            return np.full(classes, np.nan)
         return self.model.predict_proba_one(x)
 
 
