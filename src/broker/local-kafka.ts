@@ -1,24 +1,43 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BrokerError, ConfigError } from '../errors';
+import { BrokerError, ConfigError, errorMessage } from '../errors';
 import { cacheDir } from '../paths';
 import { freePort } from './free-port';
 import { ensureKafkaJars, requireTool } from './kafka-jars';
+import { isRunning, stopProcess } from './process';
+import { listenerProperties, scramFormatArgs, type ListenerPorts, type SecuredBrokerConfig } from './secured-listeners';
 import { waitForBroker } from './wait-for-broker';
 
+export { stopProcess } from './process';
+
 export interface LocalKafkaConfig {
-  /** Client port on 127.0.0.1; 0 picks a free one. */
+  /** Client port on 127.0.0.1; 0 picks a free one. A port already in use is refused before anything starts. */
   port?: number;
   /** Keep the JVM running after this process exits (the CLI's `kafka start`). */
   detached?: boolean;
   startupTimeoutMs?: number;
+  /**
+   * A folder kept across starts (the CLI's `kafka start`): its data dir is formatted on first use only, so
+   * topics and data survive a stop and a start. Default: a fresh folder that `stop()` deletes.
+   */
+  home?: string;
+  /** With `home`: delete its data and format a new cluster. */
+  fresh?: boolean;
+  /** Serve clients on SASL_SSL (and mutual TLS) instead of PLAINTEXT. */
+  secured?: SecuredBrokerConfig;
 }
 
 export interface LocalKafka {
+  /** The client listener: PLAINTEXT, or SASL_SSL when secured. */
   brokers: string[];
+  /** Every client listener by protocol; a secured broker also has a PLAINTEXT one for its own use and for probes. */
+  listeners: { PLAINTEXT?: string; SASL_SSL?: string; SSL?: string };
+  clusterId: string;
   pid: number;
+  home: string;
   dataDir: string;
   logFile: string;
   stop(): Promise<void>;
@@ -36,16 +55,13 @@ log4j.logger.org.apache.kafka=WARN
  * A single-node KRaft config. Every replication factor is 1: left at the default of 3, a lone broker
  * never elects a group coordinator (kafkajs#1752). Topics are created explicitly, so auto-creation is off.
  */
-function serverProperties(port: number, controllerPort: number, logDir: string): string {
+function serverProperties(ports: ListenerPorts, logDir: string, secured?: SecuredBrokerConfig): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'inter.broker.listener.name=PLAINTEXT',
+    `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
+    ...listenerProperties(ports, secured),
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${logDir}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
@@ -58,22 +74,34 @@ function serverProperties(port: number, controllerPort: number, logDir: string):
   ].join('\n');
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+/**
+ * A Kafka cluster id: 16 random bytes, base64url, 22 characters. One in 64 would begin with `-`, which the
+ * storage tool reads as an option and fails on, so such ids are drawn again (Kafka's own Uuid does the same).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
 
-/** Sends SIGTERM (Kafka shuts down cleanly on it), then SIGKILL if it lingers. */
-export async function stopProcess(pid: number, graceMs = 20_000): Promise<void> {
-  if (!isRunning(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+/** The cluster id a formatted data dir belongs to, or undefined if it was never formatted. */
+function formattedClusterId(dataDir: string): string | undefined {
+  const meta = join(dataDir, 'meta.properties');
+  if (!existsSync(meta)) return undefined;
+  return /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'))?.[1]?.trim();
+}
+
+/** Fails at once, naming the port, when something already listens on it: the broker would die with a BindException. */
+export function requirePortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new BrokerError(`port ${port} on 127.0.0.1 is already in use${err.code === 'EADDRINUSE' ? '' : ` (${err.code ?? errorMessage(err)})`}; stop what runs there or choose another port (--port)`)),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
 }
 
 function tail(file: string, chars = 3000): string {
@@ -84,86 +112,75 @@ function tail(file: string, chars = 3000): string {
   }
 }
 
+async function choosePorts(port: number, secured?: SecuredBrokerConfig): Promise<ListenerPorts> {
+  if (port !== 0) await requirePortFree(port);
+  return {
+    client: port === 0 ? await freePort() : port,
+    controller: await freePort(),
+    ...(secured ? { internal: await freePort() } : {}),
+    ...(secured?.clientCaPem ? { mtls: await freePort() } : {}),
+  };
+}
+
+function format(classpath: string[], properties: string, dataDir: string, secured?: SecuredBrokerConfig): string {
+  const existing = formattedClusterId(dataDir);
+  if (existing) return existing;
+  const clusterId = newClusterId();
+  const args = [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...scramFormatArgs(secured)];
+  const result = spawnSync('java', args, { encoding: 'utf8' });
+  // The tool's output can echo its arguments, which hold SCRAM passwords: only say that it failed, and where to look.
+  if (result.status !== 0) throw new BrokerError(`formatting ${dataDir} failed (exit ${result.status}); rerun \`kafka.tools.StorageTool format\` by hand to see why`);
+  return clusterId;
+}
+
 /**
- * Runs Apache Kafka in KRaft mode as a JVM process from jars resolved from Maven Central, on a freshly
- * formatted data dir, and resolves once a kafkajs admin call succeeds.
+ * Runs Apache Kafka in KRaft mode as a JVM process from jars resolved from Maven Central, and resolves
+ * once the broker answering on its port is the one just started (same cluster id, process alive).
  */
-export async function startLocalKafka({ port = 0, detached = false, startupTimeoutMs = 90_000 }: LocalKafkaConfig = {}): Promise<LocalKafka> {
+export async function startLocalKafka({ port = 0, detached = false, startupTimeoutMs = 90_000, home, fresh = false, secured }: LocalKafkaConfig = {}): Promise<LocalKafka> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer in 0..65535, got ${port}`);
   requireTool('java', '-version', 'a Java 17+ runtime (e.g. `apt-get install openjdk-17-jre-headless`)');
   const lib = ensureKafkaJars();
+  const ports = await choosePorts(port, secured);
 
-  const clientPort = port === 0 ? await freePort() : port;
-  const controllerPort = await freePort();
-  const runDir = cacheDir('kafka', 'run', `${clientPort}-${Date.now()}`);
+  const runDir = home ?? cacheDir('kafka', 'run', `${ports.client}-${Date.now()}`);
   const dataDir = join(runDir, 'data');
+  if (fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const properties = join(runDir, 'server.properties');
   const log4j = join(runDir, 'log4j.properties');
   const logFile = join(runDir, 'broker.log');
-  writeFileSync(properties, serverProperties(clientPort, controllerPort, dataDir));
+  writeFileSync(properties, serverProperties(ports, dataDir, secured), { mode: 0o600 });
   writeFileSync(log4j, LOG4J);
 
   const classpath = ['-cp', join(lib, '*'), `-Dlog4j.configuration=file:${log4j}`];
-  const clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync('java', [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
-  if (format.status !== 0) throw new BrokerError(`formatting ${dataDir} failed: ${(format.stderr || format.stdout).slice(-2000)}`);
+  const clusterId = format(classpath, properties, dataDir, secured);
 
   const out = openSync(logFile, 'a');
-  const child = spawn(
-    'java',
-    ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...classpath, 'kafka.Kafka', properties],
-    { detached, stdio: ['ignore', out, out] },
-  );
+  const child = spawn('java', ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...classpath, 'kafka.Kafka', properties], {
+    detached,
+    stdio: ['ignore', out, out],
+  });
   closeSync(out);
   if (detached) child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new BrokerError('the Kafka JVM could not be spawned');
 
-  const brokers = [`127.0.0.1:${clientPort}`];
+  const address = (p: number) => `127.0.0.1:${p}`;
+  const listeners = secured
+    ? { SASL_SSL: address(ports.client), PLAINTEXT: address(ports.internal!), ...(ports.mtls ? { SSL: address(ports.mtls) } : {}) }
+    : { PLAINTEXT: address(ports.client) };
   const stop = async (): Promise<void> => {
     await stopProcess(pid);
-    rmSync(runDir, { recursive: true, force: true });
+    if (!home) rmSync(runDir, { recursive: true, force: true });
   };
   try {
-    await waitForBroker({ brokers }, startupTimeoutMs, () => isRunning(pid) && child.exitCode === null);
+    const answering = await waitForBroker({ brokers: [listeners.PLAINTEXT] }, startupTimeoutMs, () => isRunning(pid) && child.exitCode === null);
+    if (answering !== clusterId) throw new BrokerError(`the broker answering on ${listeners.PLAINTEXT} belongs to cluster ${answering}, not to the one just started (${clusterId})`);
   } catch (err) {
     const log = tail(logFile);
     await stop();
-    throw new BrokerError(`${(err as Error).message}\n--- broker log (tail) ---\n${log}`, { cause: err });
+    throw new BrokerError(`${errorMessage(err)}\n--- broker log (tail) ---\n${log}`, { cause: err });
   }
-  return { brokers, pid, dataDir, logFile, stop };
-}
-
-/** What `streamlearn kafka start` leaves behind so that `status` and `stop` can find the broker. */
-export interface BrokerRecord {
-  brokers: string[];
-  pid: number;
-  dataDir: string;
-  logFile: string;
-  startedAt: string;
-}
-
-const recordFile = (): string => cacheDir('kafka', 'broker.json');
-
-export function saveBrokerRecord(record: BrokerRecord): void {
-  writeFileSync(recordFile(), JSON.stringify(record, null, 2));
-}
-
-export function loadBrokerRecord(): (BrokerRecord & { alive: boolean }) | undefined {
-  try {
-    const record = JSON.parse(readFileSync(recordFile(), 'utf8')) as BrokerRecord;
-    return { ...record, alive: isRunning(record.pid) };
-  } catch {
-    return undefined;
-  }
-}
-
-export async function stopRecordedBroker(): Promise<BrokerRecord | undefined> {
-  const record = loadBrokerRecord();
-  if (!record) return undefined;
-  await stopProcess(record.pid);
-  rmSync(join(record.dataDir, '..'), { recursive: true, force: true });
-  rmSync(recordFile(), { force: true });
-  return record;
+  return { brokers: [address(ports.client)], listeners, clusterId, pid, home: runDir, dataDir, logFile, stop };
 }
