@@ -20,6 +20,8 @@ export interface Command {
 /** Shared by every command that talks to Kafka. */
 export const brokerOption: OptionSpecs = {
   brokers: { type: 'string', short: 'b' },
+  'command-config': { type: 'string' },
+  'connection-timeout': { type: 'string' },
 };
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

@@ -11,7 +11,9 @@ function help(): string {
     'Commands:',
     ...commands.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`),
     '',
-    'Brokers come from --brokers, then KAFKA_BROKERS; with neither, a local broker is started.',
+    'Commands that talk to Kafka take --brokers host:port[,…], --command-config client.properties and --connection-timeout MS.',
+    'Brokers come from --brokers, then KAFKA_BROKERS, then bootstrap.servers in --command-config, then the broker `streamlearn kafka start` runs.',
+    'Security (SASL PLAIN/SCRAM over TLS, mutual TLS): --command-config or KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, … (docs/security.md).',
   ].join('\n');
 }
 

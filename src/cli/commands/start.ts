@@ -39,7 +39,7 @@ export const start: Command = {
     const count = integerOption(args, 'events', 100_000)!;
     const follow = args.values.follow === true;
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const broker = await brokersFor(args);
+    const broker = await brokersFor(args, { throwaway: true });
     const prefix = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}.`;
     const topology = ctrLogistic({ prefix, checkpoint: { everyRecords: 10_000, everyMs: 1_000 } });
     const { input, outputs } = { input: topology.config.input.topic, outputs: topology.config.outputs };
