@@ -1,6 +1,5 @@
-import type { Admin } from 'kafkajs';
 import type { Subscriber } from 'rxjs';
-import { ConfigError, StreamlearnError } from '../../src/errors';
+import { StreamlearnError } from '../../src/errors';
 import type { RetryOptions } from '../../src/retry';
 import type { DeadLetter } from '../dead-letter';
 import type { Codec, MicroBatch, RecordPosition } from '../types';
@@ -9,6 +8,7 @@ import { createKafkaClient } from './client';
 import { connectionOf, type KafkaConnection } from './connection';
 import { brokerFailure, restartPolicy } from './kafka-errors';
 import { resolveStartOffsets, type StartFrom } from './start-offsets';
+import { requireTopics } from './topics';
 
 export interface ConsumerSessionConfig<T> extends KafkaConnection {
   clientId: string;
@@ -39,13 +39,6 @@ export interface ConsumerSession {
 }
 
 const partitionKey = ({ topic, partition }: { topic: string; partition: number }) => `${topic}/${partition}`;
-
-/** Auto-creation is off, and kafkajs would otherwise retry a missing topic for a long while before saying so. */
-async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((topic) => !existing.has(topic));
-  if (missing.length > 0) throw new ConfigError(`topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist; create it first (ensureTopics or \`streamlearn produce\`)`);
-}
 
 /** One subscription's kafkajs consumer, from joining the group to leaving it. */
 export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): ConsumerSession {

@@ -28,7 +28,7 @@ export async function probeBrokers(connection: KafkaConnection, options: ProbeOp
   while (Date.now() < deadline) {
     if (options.isAlive && !options.isAlive()) throw new BrokerError(`${options.what ?? 'the broker process'} at ${where} exited before it was ready`);
     const attemptMs = Math.max(500, Math.min(5000, deadline - Date.now()));
-    const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-probe', kafkaJs: { retry: { retries: 0 }, connectionTimeout: attemptMs, authenticationTimeout: attemptMs } }).admin();
+    const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-probe', kafkaJs: { retry: { retries: 0 }, connectionTimeout: attemptMs, authenticationTimeout: attemptMs, requestTimeout: attemptMs } }).admin();
     try {
       await admin.connect();
       return (await admin.describeCluster()).clusterId;

@@ -7,6 +7,7 @@ import { createKafkaClient } from './client';
 import { connectionOf, type KafkaConnection } from './connection';
 import { brokerFailure, isKafkaRetriable, restartPolicy } from './kafka-errors';
 import { retry } from '../../src/retry';
+import { requireTopics } from './topics';
 
 /** A record as stored: key, raw value (null for a tombstone), no decoding. */
 export interface RawRecord extends RecordPosition {
@@ -48,6 +49,7 @@ export function readTopic(config: TopicReaderConfig): Observable<TopicReaderEven
 
     const started = (async () => {
       await admin.connect();
+      await requireTopics(admin, [topic], 'it is created by whoever writes to it first (a model topic by its trainer, `streamlearn run`)');
       const ends = new Map<number, bigint>();
       // A topic created a moment ago may not have a leader everywhere yet (NOT_LEADER_OR_FOLLOWER).
       const offsets = await retry(() => admin.fetchTopicOffsets(topic), { shouldRetry: isKafkaRetriable });

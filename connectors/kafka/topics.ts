@@ -1,6 +1,7 @@
 import { ConfigError } from '../../src/errors';
 import { retry } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
+import type { Admin } from 'kafkajs';
 import { createKafkaClient, type KafkaConnection } from './client';
 import { brokerFailure, isKafkaRetriable } from './kafka-errors';
 
@@ -14,6 +15,16 @@ export interface TopicSpec {
   compacted?: boolean;
   /** The topic's `max.message.bytes`; the broker default (about 1 MiB) when absent. */
   maxMessageBytes?: number;
+}
+
+/**
+ * Fails at once, naming every missing topic: auto-creation is off, and kafkajs would otherwise retry an
+ * unknown topic for most of a minute before saying so, in its protocol's words.
+ */
+export async function requireTopics(admin: Admin, topics: string[], hint = 'create it first (ensureTopics or `streamlearn produce`)'): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) throw new ConfigError(`topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist; ${hint}`);
 }
 
 /** Kafka's own rule for topic names. */

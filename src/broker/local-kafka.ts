@@ -104,9 +104,11 @@ export function requirePortFree(port: number): Promise<void> {
   });
 }
 
-function tail(file: string, chars = 3000): string {
+/** The broker log's last ERROR line, if any, to say in one line why the broker did not come up. */
+function lastLogError(file: string): string {
   try {
-    return readFileSync(file, 'utf8').slice(-chars);
+    const line = readFileSync(file, 'utf8').split('\n').reverse().find((l) => / (ERROR|FATAL) /.test(l));
+    return line ? ` (last error: ${line.replace(/^\[[^\]]*\] /, '').slice(0, 300)})` : '';
   } catch {
     return '';
   }
@@ -178,9 +180,9 @@ export async function startLocalKafka({ port = 0, detached = false, startupTimeo
     const answering = await waitForBroker({ brokers: [listeners.PLAINTEXT] }, startupTimeoutMs, () => isRunning(pid) && child.exitCode === null);
     if (answering !== clusterId) throw new BrokerError(`the broker answering on ${listeners.PLAINTEXT} belongs to cluster ${answering}, not to the one just started (${clusterId})`);
   } catch (err) {
-    const log = tail(logFile);
-    await stop();
-    throw new BrokerError(`${errorMessage(err)}\n--- broker log (tail) ---\n${log}`, { cause: err });
+    // The folder stays, for its log: that is where the broker says why it did not come up.
+    await stopProcess(pid);
+    throw new BrokerError(`${errorMessage(err)}; the broker's log: ${logFile}${lastLogError(logFile)}`, { cause: err });
   }
   return { brokers: [address(ports.client)], listeners, clusterId, pid, home: runDir, dataDir, logFile, stop };
 }

@@ -27,7 +27,21 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
   return undefined;
 }
 
+/**
+ * Anything that escapes a command (a rejected promise nobody awaited, an error thrown in a callback) is
+ * still one line and exit 1, never a stack trace printed next to the command's own error line.
+ */
+function exitOnStrayErrors(): void {
+  const fatal = (err: unknown) => {
+    process.stderr.write(`streamlearn: ${errorMessage(err)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitOnStrayErrors();
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${help()}\n`);
     return;

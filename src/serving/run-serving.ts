@@ -4,6 +4,7 @@ import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
+import { probeBrokers } from '../../connectors/kafka/probe';
 import { ensureTopics } from '../../connectors/kafka/topics';
 import type { DecodedRecord } from '../../connectors/types';
 import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
@@ -61,6 +62,7 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
   const connection = validateConnection('runServing', connectionOf(config));
   const { requestsTopic, predictionsTopic, deadLetterTopic } = config;
   const answer = config.answer ?? (predictionAnswer as unknown as AnswerFunction<X>);
+  await probeBrokers(connection);
   await ensureTopics(connection, [{ topic: requestsTopic }, { topic: predictionsTopic }, { topic: deadLetterTopic }]);
   const predictor = createLivePredictor<X>({
     versions: subscribeModel<X>({ ...connection, topic: config.modelTopic, modelId: config.modelId }),

@@ -3,6 +3,7 @@ import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
+import { probeBrokers } from '../../connectors/kafka/probe';
 import { ensureTopics } from '../../connectors/kafka/topics';
 import type { DecodedRecord, MicroBatch } from '../../connectors/types';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
@@ -59,6 +60,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const connection = validateConnection('runTopology', connectionOf(options));
   const { fromBeginning = false } = options;
   const { outputs, input } = config;
+  // Unreachable brokers, a wrong password or an untrusted certificate: one clear error by connectionTimeoutMs.
+  await probeBrokers(connection);
   await ensureTopics(connection, [
     { topic: input.topic, partitions: input.partitions ?? 1 },
     { topic: outputs.modelTopic, compacted: true },

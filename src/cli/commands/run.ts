@@ -1,5 +1,6 @@
+import { watchBrokers } from '../../../connectors/kafka/broker-watch';
 import { loadTopology } from '../../topology/load-topology';
-import { runTopology } from '../../topology/run-topology';
+import { runTopology, type TopologyProgress } from '../../topology/run-topology';
 import { brokersFor } from '../brokers';
 import { brokerOption, integerOption, stringOption, UsageError, type Command } from '../command';
 import { createProgressPrinter, progressLine } from '../progress-line';
@@ -21,7 +22,23 @@ export const run: Command = {
     const running = await runTopology(topology, { ...broker.connection, fromBeginning: args.values['from-beginning'] === true });
     for (const [id, version] of Object.entries(running.restored)) process.stderr.write(`restored ${id} v${version}\n`);
     const printer = createProgressPrinter();
-    running.steps.subscribe((step) => printer.update(progressLine(step.progress)));
+    let latest: TopologyProgress | undefined;
+    const show = (force = false) => latest && printer.update(progressLine(latest, Date.now(), watch.unreachableSince()), force);
+    // While the broker is down no step arrives: the watch says so once per interval, and the progress line too.
+    const watch = watchBrokers(broker.connection, {
+      log: (line) => {
+        printer.log(`[kafka] ${line}`);
+        show(true);
+      },
+    });
+    // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
+    running.steps.subscribe({
+      next: (step) => {
+        latest = step.progress;
+        show();
+      },
+      error: () => undefined,
+    });
 
     // SIGTERM/SIGINT: finish the batch in hand, checkpoint, commit, exit 0.
     const stop = () => void running.stop();
@@ -33,6 +50,7 @@ export const run: Command = {
       printer.done();
       process.stderr.write(`stopped: ${Object.entries(progress.versions).map(([id, v]) => `${id} v${v}`).join(', ')} published\n`);
     } finally {
+      watch.stop();
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
       await broker.stop();

@@ -2,6 +2,7 @@ import { createKafkaSink } from '../../../connectors/kafka/sink';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { subscribeModel, type ModelVersion } from '../../checkpoints/subscribe';
 import { ctrEventStream } from '../../datasets/ctr-events';
+import { errorMessage } from '../../errors';
 import { runTopology } from '../../topology/run-topology';
 import { ctrLogistic } from '../../../topologies/ctr-logistic';
 import { brokersFor } from '../brokers';
@@ -54,17 +55,24 @@ export const start: Command = {
     log(`produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`);
 
     const versions: ModelVersion[] = [];
-    const subscription = subscribeModel({ ...broker.connection, topic: outputs.modelTopic, modelId: topology.modelId }).subscribe((version) => {
-      versions.push(version);
-      log(`  subscriber ← ${describeVersion(version.manifest, version.receivedAt - Date.parse(version.manifest.createdAt))}`);
+    const subscription = subscribeModel({ ...broker.connection, topic: outputs.modelTopic, modelId: topology.modelId }).subscribe({
+      next: (version) => {
+        versions.push(version);
+        log(`  subscriber ← ${describeVersion(version.manifest, version.receivedAt - Date.parse(version.manifest.createdAt))}`);
+      },
+      error: (err: unknown) => log(`  subscriber stopped: ${errorMessage(err)}`),
     });
 
     const running = await runTopology(topology, { ...broker.connection, until: (p) => !follow && p.records >= count });
     const printer = createProgressPrinter(process.stderr, 2000);
     let beforeDrift: Record<string, number> = {};
-    running.steps.subscribe((step) => {
-      printer.update(progressLine(step.progress));
-      if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
+    // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
+    running.steps.subscribe({
+      next: (step) => {
+        printer.update(progressLine(step.progress));
+        if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
+      },
+      error: () => undefined,
     });
     // --follow: the stream goes on, 1,000 events a second, until Ctrl-C.
     const trickle = follow ? setInterval(() => void produceEvents(sink, input, events, 500, 2000), 500) : undefined;
