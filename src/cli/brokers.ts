@@ -41,7 +41,7 @@ export async function brokersFor(args: ParsedArgs, options: { throwaway?: boolea
   const flag = stringOption(args, 'brokers')?.split(',').map((b) => b.trim()).filter(Boolean);
   const env = brokersFromEnv();
   const named = flag?.length ? { brokers: flag, source: 'flag' as const } : env ? { brokers: env, source: 'env' as const } : settings.brokers ? { brokers: settings.brokers, source: 'command-config' as const } : undefined;
-  if (named) return reached(validateConnection('streamlearn', { brokers: named.brokers, ...settings.security }), named.source);
+  if (named) return reached(validateConnection('connection settings', { brokers: named.brokers, ...settings.security }), named.source);
   if (hasSecurity(settings)) throw new UsageError('security settings are given but no brokers: pass --brokers, set KAFKA_BROKERS, or put bootstrap.servers in --command-config');
 
   const local = runningLocalBroker();
