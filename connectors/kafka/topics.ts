@@ -9,6 +9,8 @@ export interface TopicSpec {
   topic: string;
   /** Default 1 for a new topic; when absent, an existing topic's partition count is accepted as it is. */
   partitions?: number;
+  /** True: `partitions` is only the count for creating the topic; an existing one is used with the count it has. */
+  acceptExistingPartitions?: boolean;
   /** Default 1: the development and CI broker is a single node. */
   replicationFactor?: number;
   /** `cleanup.policy=compact`, for model and checkpoint topics where only the latest value per key matters. */
@@ -31,7 +33,7 @@ export async function requireTopics(admin: Admin, topics: string[], hint = 'crea
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function validated(spec: TopicSpec) {
-  const { topic, partitions, replicationFactor = 1, compacted = false, maxMessageBytes } = spec;
+  const { topic, partitions, replicationFactor = 1, compacted = false, maxMessageBytes, acceptExistingPartitions = false } = spec;
   if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
     throw new ConfigError(`ensureTopics: "${topic}" is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -)`);
   }
@@ -42,7 +44,7 @@ function validated(spec: TopicSpec) {
   return {
     topic,
     numPartitions: requirePositiveInteger('ensureTopics', `partitions of "${topic}"`, partitions ?? 1),
-    partitionsRequired: partitions !== undefined,
+    partitionsRequired: partitions !== undefined && !acceptExistingPartitions,
     replicationFactor: requirePositiveInteger('ensureTopics', `replicationFactor of "${topic}"`, replicationFactor),
     configEntries,
   };

@@ -63,11 +63,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   // Unreachable brokers, a wrong password or an untrusted certificate: one clear error by connectionTimeoutMs.
   await probeBrokers(connection);
   await ensureTopics(connection, [
-    { topic: input.topic, partitions: input.partitions ?? 1 },
+    // An input topic that exists is used as it is; `partitions` only says how to create a missing one.
+    { topic: input.topic, partitions: input.partitions ?? 1, acceptExistingPartitions: true },
     { topic: outputs.modelTopic, compacted: true },
     { topic: outputs.deadLetterTopic },
     ...(outputs.metricsTopic ? [{ topic: outputs.metricsTopic }] : []),
-    ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: input.partitions ?? 1 }] : []),
+    ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: input.partitions ?? 1, acceptExistingPartitions: true }] : []),
     ...(outputs.importanceTopic && config.importance ? [{ topic: outputs.importanceTopic }] : []),
   ]);
 

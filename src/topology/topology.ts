@@ -83,6 +83,7 @@ export function defineTopology(config: TopologyConfig): Topology {
 export interface TopologyOptions {
   /** Prepended to every topic name (and to the model id), so that several copies can share a broker. */
   prefix?: string;
+  /** Partitions of the input topic if it has to be created (default 1); an existing topic is used as it is. */
   partitions?: number;
   checkpoint?: TopologyConfig['checkpoint'];
   batch?: TopologyConfig['batch'];

@@ -7,15 +7,19 @@ import { createProgressPrinter, progressLine } from '../progress-line';
 
 export const run: Command = {
   name: 'run',
-  usage: 'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N]',
+  usage: 'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--partitions N]',
   summary: 'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints',
-  options: { ...brokerOption, 'from-beginning': { type: 'boolean' }, prefix: { type: 'string' }, 'checkpoint-every': { type: 'string' } },
+  options: { ...brokerOption, 'from-beginning': { type: 'boolean' }, prefix: { type: 'string' }, 'checkpoint-every': { type: 'string' }, partitions: { type: 'string' } },
   async run(args) {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name a topology, e.g. ctr-logistic');
     const everyRecords = integerOption(args, 'checkpoint-every');
+    // Only for creating a missing input topic: an existing one is used with the partitions it has.
+    const partitions = integerOption(args, 'partitions');
+    if (partitions === 0) throw new UsageError('--partitions must be at least 1');
     const topology = loadTopology(name, {
       prefix: stringOption(args, 'prefix'),
+      ...(partitions === undefined ? {} : { partitions }),
       ...(everyRecords === undefined ? {} : { checkpoint: { everyRecords, everyMs: Infinity } }),
     });
     const broker = await brokersFor(args);
