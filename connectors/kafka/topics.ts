@@ -29,6 +29,22 @@ export async function requireTopics(admin: Admin, topics: string[], hint = 'crea
   if (missing.length > 0) throw new ConfigError(`topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist; ${hint}`);
 }
 
+/** How many partitions a topic has now. */
+export async function partitionCount(connection: KafkaConnection, topic: string): Promise<number> {
+  const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-admin' }).admin();
+  try {
+    await admin.connect();
+    await requireTopics(admin, [topic]);
+    const { topics } = await retry(() => admin.fetchTopicMetadata({ topics: [topic] }), { shouldRetry: isKafkaRetriable });
+    return topics[0].partitions.length;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw brokerFailure(`reading the partitions of "${topic}"`, err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 /** Kafka's own rule for topic names. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 

@@ -4,7 +4,6 @@ import { connectionOf, validateConnection, type KafkaConnection } from '../../co
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
-import { ensureTopics } from '../../connectors/kafka/topics';
 import type { DecodedRecord, MicroBatch } from '../../connectors/types';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
 import { importanceExtra, importanceMessage } from '../importance/publish';
@@ -14,6 +13,7 @@ import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { learnBatch } from './operators/learn-batch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
+import { ensureTopologyTopics } from './topic-setup';
 import type { Topology } from './topology';
 
 export interface RunTopologyOptions extends KafkaConnection {
@@ -62,15 +62,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const { outputs, input } = config;
   // Unreachable brokers, a wrong password or an untrusted certificate: one clear error by connectionTimeoutMs.
   await probeBrokers(connection);
-  await ensureTopics(connection, [
-    // An input topic that exists is used as it is; `partitions` only says how to create a missing one.
-    { topic: input.topic, partitions: input.partitions ?? 1, acceptExistingPartitions: true },
-    { topic: outputs.modelTopic, compacted: true },
-    { topic: outputs.deadLetterTopic },
-    ...(outputs.metricsTopic ? [{ topic: outputs.metricsTopic }] : []),
-    ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: input.partitions ?? 1, acceptExistingPartitions: true }] : []),
-    ...(outputs.importanceTopic && config.importance ? [{ topic: outputs.importanceTopic }] : []),
-  ]);
+  await ensureTopologyTopics(config, connection);
 
   await config.setup?.();
   const checkpoints = await loadTopologyCheckpoints(topology, connection);

@@ -5,10 +5,11 @@ import { ensureTopics } from '../../../connectors/kafka/topics';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import { friedmanStream } from '../../../src/datasets/friedman';
 import { runTopology } from '../../../src/topology/run-topology';
+import { defineTopology } from '../../../src/topology/topology';
 import { regressionSgd } from '../../../topologies/regression-sgd';
 import { buildCli, ROOT } from '../../support/cli';
 import { testBrokers, uniqueName } from '../../support/kafka';
-import { produce, take } from './support';
+import { produce, readAll, take } from './support';
 
 async function partitionCount(topic: string): Promise<number> {
   const admin = createKafkaClient({ brokers: testBrokers() }).admin();
@@ -22,9 +23,10 @@ async function partitionCount(topic: string): Promise<number> {
 }
 
 describe('a ready-made topology on an input topic that already exists', () => {
-  it('is trained on the topic as it is, with all of its partitions', async () => {
+  it('is trained on the topic as it is, with all of its partitions, and predictions go to the same partitions', async () => {
     const brokers = testBrokers();
-    const topology = regressionSgd({ prefix: `${uniqueName('parts')}.`, checkpoint: { everyRecords: 300, everyMs: 60_000 } });
+    const readyMade = regressionSgd({ prefix: `${uniqueName('parts')}.`, checkpoint: { everyRecords: 300, everyMs: 60_000 } });
+    const topology = defineTopology({ ...readyMade.config, outputs: { ...readyMade.config.outputs, predictionsTopic: `${readyMade.config.input.topic}.predictions` } });
     const { input, outputs } = topology.config;
     await ensureTopics({ brokers }, [{ topic: input.topic, partitions: 3 }]);
     await produce(brokers, input.topic, take(friedmanStream(), 900));
@@ -36,6 +38,10 @@ describe('a ready-made topology on an input topic that already exists', () => {
     const latest = (await loadLatestCheckpoints({ brokers }, outputs.modelTopic)).get(topology.modelId)!;
     expect(latest.manifest.offsets.map((o) => o.partition).sort()).toEqual([0, 1, 2]);
     expect(latest.manifest.offsets.reduce((sum, o) => sum + Number(o.offset), 0)).toBe(900);
+    expect(await partitionCount(outputs.predictionsTopic!)).toBe(3);
+    const predictions = await readAll(brokers, outputs.predictionsTopic!);
+    expect(predictions).toHaveLength(900);
+    expect(new Set(predictions.map((r) => r.partition))).toEqual(new Set([0, 1, 2]));
   });
 
   it('ensureTopics with acceptExistingPartitions keeps an existing count and creates a missing topic with the one given', async () => {
