@@ -13,7 +13,7 @@ import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { learnBatch } from './operators/learn-batch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
-import { ensureTopologyTopics } from './topic-setup';
+import { setUpTopics } from './topic-setup';
 import type { Topology } from './topology';
 
 export interface RunTopologyOptions extends KafkaConnection {
@@ -62,7 +62,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const { outputs, input } = config;
   // Unreachable brokers, a wrong password or an untrusted certificate: one clear error by connectionTimeoutMs.
   await probeBrokers(connection);
-  await ensureTopologyTopics(config, connection);
+  await setUpTopics(connection, topology);
 
   await config.setup?.();
   const checkpoints = await loadTopologyCheckpoints(topology, connection);
