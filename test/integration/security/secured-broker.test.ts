@@ -1,14 +1,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaConnection } from '../../../connectors/kafka/connection';
 import { probeBrokers } from '../../../connectors/kafka/probe';
 import { createKafkaSink } from '../../../connectors/kafka/sink';
+import { readTopic } from '../../../connectors/kafka/topic-reader';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { startLocalKafka, type LocalKafka } from '../../../src/broker/local-kafka';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
+import { subscribeModel } from '../../../src/checkpoints/subscribe';
 import { friedmanStream } from '../../../src/datasets/friedman';
 import { BrokerError } from '../../../src/errors';
+import type { Row } from '../../../src/features/stage';
+import { runServing } from '../../../src/serving/run-serving';
 import { runTopology } from '../../../src/topology/run-topology';
 import { regressionSgd } from '../../../topologies/regression-sgd';
 import { makeTestCertificates, type TestCertificates } from '../../support/certificates';
@@ -70,9 +75,10 @@ describe('a secured broker (SASL_SSL with SCRAM users made at format time, and a
     expect(await probeBrokers({ brokers: saslSsl, ssl: { ca }, sasl: { mechanism: 'plain', ...BOB } })).toBe(broker.clusterId);
   });
 
+  const topology = regressionSgd({ prefix: `${uniqueName('sec')}.`, checkpoint: { everyRecords: 1000, everyMs: 60_000 } });
+
   it('trains a topology and publishes checkpoints over SASL_SSL', async () => {
     const connection = scram256();
-    const topology = regressionSgd({ prefix: `${uniqueName('sec')}.`, checkpoint: { everyRecords: 1000, everyMs: 60_000 } });
     const { input, outputs } = topology.config;
     const events = take(friedmanStream(), 3000);
     await ensureTopics(connection, [{ topic: input.topic }]);
@@ -88,6 +94,26 @@ describe('a secured broker (SASL_SSL with SCRAM users made at format time, and a
     expect(latest.manifest.offsets).toEqual([{ topic: input.topic, partition: 0, offset: String(events.length) }]);
     expect(latest.manifest.examplesSeen).toBe(events.length);
     expect(JSON.stringify(latest.manifest)).not.toContain(ALICE.password);
+  });
+
+  it('serves requests and feeds subscribers over SASL_SSL, from the model trained there', async () => {
+    const connection = scram256();
+    const { modelTopic } = topology.config.outputs;
+    const version = await firstValueFrom(subscribeModel<Row>({ ...connection, topic: modelTopic, modelId: topology.modelId }));
+    expect(version.manifest.examplesSeen).toBe(3000);
+    const requestsTopic = `${modelTopic}.requests`;
+    const predictionsTopic = `${modelTopic}.predictions`;
+    const serving = await runServing({ ...connection, modelTopic, modelId: topology.modelId, requestsTopic, predictionsTopic, deadLetterTopic: `${requestsTopic}-dlq` });
+    const requests = take(friedmanStream({ seed: 7 }), 20).map((event, i) => ({ ...(event as object), requestId: `r${i}` }) as unknown as Row);
+    const sink = createKafkaSink({ ...connection, clientId: 'secured-requests' });
+    await sink.send(requestsTopic, requests.map((request) => ({ key: String(request.requestId), value: JSON.stringify(request) })));
+    await sink.close();
+    for (let waited = 0; serving.answered() < requests.length && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await serving.stop();
+    const answers = await lastValueFrom(readTopic({ ...connection, topic: predictionsTopic }).pipe(toArray()));
+    const predictions = answers.flatMap((event) => (event.type === 'record' ? [JSON.parse(event.record.value!.toString()) as { requestId: string; prediction: number }] : []));
+    expect(predictions.map((p) => p.requestId)).toEqual(requests.map((r) => r.requestId));
+    predictions.forEach((p, i) => expect(p.prediction).toBe(version.model.predictOne(requests[i])));
   });
 
   it('refuses a wrong password at once, in one line naming the user and the broker, without the password', async () => {
