@@ -1,20 +1,7 @@
 import { errorMessage } from '../../src/errors';
 import { securityProtocol, type KafkaConnection } from './connection';
+import { causeChain } from './kafka-errors';
 
-interface ErrorShape {
-  name?: string;
-  code?: string;
-  type?: string;
-  cause?: unknown;
-  message?: string;
-}
-
-function* chain(err: unknown): Generator<ErrorShape> {
-  for (let current = err, depth = 0; typeof current === 'object' && current !== null && depth < 10; depth++) {
-    yield current as ErrorShape;
-    current = (current as ErrorShape).cause;
-  }
-}
 
 /** Node's codes for a broker certificate this client does not accept (openssl's X509_V_ERR_* names and Node's own). */
 const UNTRUSTED_CERTIFICATE = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_(GET|VERIFY)_\w+|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
@@ -25,7 +12,7 @@ export type ConnectionFailure = 'authentication' | 'untrusted-certificate' | 'cl
 
 /** What kind of connection failure `err` is, judged from kafkajs's error and the socket error under it. */
 export function connectionFailure(err: unknown): ConnectionFailure {
-  const links = [...chain(err)];
+  const links = [...causeChain(err)];
   if (links.some((l) => l.name === 'KafkaJSSASLAuthenticationError' || l.type === 'SASL_AUTHENTICATION_FAILED')) return 'authentication';
   const code = links.find((l) => typeof l.code === 'string')?.code ?? '';
   if (UNTRUSTED_CERTIFICATE.test(code)) return 'untrusted-certificate';

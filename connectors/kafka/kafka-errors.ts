@@ -1,14 +1,17 @@
 import { BrokerError, errorMessage } from '../../src/errors';
 
 /** What kafkajs puts on its errors; it wraps protocol errors, so the interesting one may be a `cause`. */
-interface KafkaJsErrorShape {
+export interface KafkaJsErrorShape {
   name?: string;
   type?: string;
+  /** The socket's error code on connection errors, e.g. ECONNREFUSED or SELF_SIGNED_CERT_IN_CHAIN. */
+  code?: string;
+  message?: string;
   retriable?: boolean;
   cause?: unknown;
 }
 
-function* causeChain(err: unknown): Generator<KafkaJsErrorShape> {
+export function* causeChain(err: unknown): Generator<KafkaJsErrorShape> {
   for (let current = err, depth = 0; typeof current === 'object' && current !== null && depth < 10; depth++) {
     yield current as KafkaJsErrorShape;
     current = (current as KafkaJsErrorShape).cause;
