@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigError, errorMessage } from '../../src/errors';
-import type { KafkaConnection, SaslCredentials, SaslMechanism } from './connection';
+import { validateConnection, type KafkaConnection, type SaslCredentials, type SaslMechanism } from './connection';
 import { parseProperties, type Property } from './properties-format';
 
 /** The security part of a connection, and the brokers if `bootstrap.servers` named them. */
@@ -184,4 +184,21 @@ export function propertiesFromEnv(env: NodeJS.ProcessEnv = process.env): Propert
     if (value !== undefined && value !== '') properties.set(name, { value, origin: variable });
   }
   return properties;
+}
+
+function connectionFrom(where: string, settings: ClientSettings, brokers: string[] | undefined): KafkaConnection {
+  if (!brokers || brokers.length === 0) throw new ConfigError(`${where}: no brokers (bootstrap.servers, or KAFKA_BROKERS)`);
+  return validateConnection(where, { brokers, ...settings.security });
+}
+
+/** For API users who keep their Kafka settings in a `client.properties` file: a connection from it (bootstrap.servers required). */
+export function connectionFromPropertiesFile(path: string): KafkaConnection {
+  const settings = settingsFromProperties(readClientProperties(path));
+  return connectionFrom(path, settings, settings.brokers);
+}
+
+/** For containers: KAFKA_BROKERS plus the KAFKA_* security variables, as the CLI reads them. */
+export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaConnection {
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((broker) => broker.trim()).filter(Boolean);
+  return connectionFrom('environment', settingsFromProperties(propertiesFromEnv(env)), brokers);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { propertiesFromEnv, settingsFromProperties } from '../../../connectors/kafka/client-properties';
+import { connectionFromEnv, connectionFromPropertiesFile, propertiesFromEnv, settingsFromProperties } from '../../../connectors/kafka/client-properties';
 import { parseProperties } from '../../../connectors/kafka/properties-format';
 import { ConfigError } from '../../../src/errors';
 
@@ -95,5 +95,20 @@ describe('propertiesFromEnv', () => {
     expect([...props.keys()].sort()).toEqual(['sasl.mechanism', 'sasl.password', 'sasl.username', 'security.protocol']);
     expect(props.get('sasl.mechanism')?.origin).toBe('KAFKA_SASL_MECHANISM');
     expect(settingsFromProperties(props).security.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'u', password: SECRET });
+  });
+});
+
+describe('connections for API users', () => {
+  it('come from a client.properties file, which must name the brokers', () => {
+    const path = file('api.properties', 'bootstrap.servers=k1:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.username=u\nsasl.password=p\n');
+    expect(connectionFromPropertiesFile(path)).toEqual({ brokers: ['k1:9093'], ssl: true, sasl: { mechanism: 'plain', username: 'u', password: 'p' } });
+    expect(() => connectionFromPropertiesFile(file('none.properties', 'security.protocol=SSL\n'))).toThrow(/none.properties: no brokers \(bootstrap.servers, or KAFKA_BROKERS\)/);
+  });
+
+  it('come from the environment, and are validated like any other', () => {
+    expect(connectionFromEnv({ KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_SECURITY_PROTOCOL: 'SSL' })).toEqual({ brokers: ['k1:9092', 'k2:9092'], ssl: true });
+    const plaintextPlain = { KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET };
+    expect(() => connectionFromEnv(plaintextPlain)).toThrow(/^environment: SASL PLAIN without TLS/);
+    expect(connectionFromEnv({ ...plaintextPlain, KAFKA_ALLOW_PLAINTEXT_SASL: 'true' }).allowPlaintextSasl).toBe(true);
   });
 });
