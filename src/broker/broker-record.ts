@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheDir } from '../paths';
 import { commandLine, isRunning, stopProcess } from './process';
 
@@ -31,7 +31,8 @@ export function saveBrokerRecord(record: BrokerRecord): void {
 function isOurBroker(record: BrokerRecord): boolean {
   if (!isRunning(record.pid)) return false;
   const command = commandLine(record.pid);
-  return command === undefined || command.includes(join(record.home, 'server.properties'));
+  // dirname(dataDir), not home: records written before `home` existed have the same layout.
+  return command === undefined || command.includes(join(dirname(record.dataDir), 'server.properties'));
 }
 
 export function loadBrokerRecord(): (BrokerRecord & { alive: boolean }) | undefined {
