@@ -32,8 +32,10 @@ export function watchBrokers(connection: KafkaConnection, { intervalMs = 5000, l
     const started = Date.now();
     try {
       await probeBrokers(connection, { timeoutMs: intervalMs });
-      if (since !== undefined && !stopped) log(`broker ${where} reachable again after ${Math.round((Date.now() - since) / 1000)} s`);
+      const down = since;
+      // Cleared before logging, so that what the log line triggers (a progress line) sees the broker back.
       since = undefined;
+      if (down !== undefined && !stopped) log(`broker ${where} reachable again after ${Math.round((Date.now() - down) / 1000)} s`);
     } catch (err) {
       since ??= started;
       if (!stopped) log(`broker unreachable since ${clock(since)} (${Math.round((Date.now() - since) / 1000)} s): ${errorMessage(err)}`);
