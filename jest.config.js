@@ -3,6 +3,8 @@
  * started in the integration project's global setup (Jest runs it only when such a test is selected).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+// Topologies import the package by name, as users do; in tests that name is the source (dist/ resolves it through package.json exports).
+const moduleNameMapper = { '^streamlearn$': '<rootDir>/src/index.ts', '^streamlearn/neural$': '<rootDir>/src/neural/index.ts' };
 
 module.exports = {
   testTimeout: 180000,
@@ -13,12 +15,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      moduleNameMapper,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      moduleNameMapper,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/after-each-file.ts'],

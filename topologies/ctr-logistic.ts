@@ -7,15 +7,7 @@
  * car, zipcode, hvalue, hyears, loan and a 0/1 `label` (see src/datasets/ctr-events.ts for the stream the
  * main job produces). Output: checkpoints on `.models`, metrics on `.metrics`, rejects on `.dlq`.
  */
-import { createJsonCodec } from '../connectors/codecs/json';
-import { createAccuracy, createLogLoss, createRocAuc } from '../src/evaluation';
-import { createFeatureHasher } from '../src/features/feature-hasher';
-import { createInteractions } from '../src/features/interactions';
-import { pipeline } from '../src/features/pipeline';
-import { createVectorAssembler } from '../src/features/vector-assembler';
-import { createLogisticRegression } from '../src/learners';
-import { pipelineImportance } from '../src/importance';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createAccuracy, createFeatureHasher, createInteractions, createJsonCodec, createLogisticRegression, createLogLoss, createRocAuc, createVectorAssembler, pipeline, pipelineImportance, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
 
 export const CTR_FIELDS = ['age', 'salary', 'commission', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'];
 const BITS = 18;

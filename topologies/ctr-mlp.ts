@@ -6,11 +6,8 @@
  *
  * Input: the same JSON events as ctr-logistic (src/datasets/ctr-events.ts), on `<prefix>ctr-mlp.events`.
  */
-import { createJsonCodec } from '../connectors/codecs/json';
-import { createFeatureHasher } from '../src/features/feature-hasher';
-import { pipeline } from '../src/features/pipeline';
-import { createNeuralNet, initTensorflow } from '../src/neural';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createFeatureHasher, createJsonCodec, pipeline, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+import { createNeuralNet, initTensorflow } from 'streamlearn/neural';
 import { CTR_FIELDS, ctrMetrics } from './ctr-logistic';
 
 /** 2^10 inputs: few enough for a dense first layer, enough that the stream's ~85 categories rarely collide. */

@@ -6,13 +6,12 @@
  * Input: CSV lines `p0,…,p63,target` on `<prefix>digits-mlp.events` (pixels 0..16, target 0..9; see
  * src/datasets/digits.ts for the fixture and a shuffled stream of it).
  */
-import { createAccuracy } from '../src/evaluation';
-import { createDigitsCodec, DIGIT_PIXELS } from '../src/datasets/digits';
-import { pipeline } from '../src/features/pipeline';
-import { createStandardScaler } from '../src/features/standard-scaler';
-import { createVectorAssembler } from '../src/features/vector-assembler';
-import { createNeuralNet, initTensorflow } from '../src/neural';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createAccuracy, createCsvCodec, createStandardScaler, createVectorAssembler, pipeline, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+import { createNeuralNet, initTensorflow } from 'streamlearn/neural';
+
+/** The 64 pixel columns, then the class: the layout of src/datasets/digits.ts (a test checks they agree). */
+export const DIGIT_PIXELS: readonly string[] = Array.from({ length: 64 }, (_, i) => `p${i}`);
+const DIGIT_COLUMNS = [...DIGIT_PIXELS, 'target'];
 
 export interface DigitsMlpOptions extends TopologyOptions {
   /** Examples per gradient step; default 16. */
@@ -24,7 +23,7 @@ export interface DigitsMlpOptions extends TopologyOptions {
 export function digitsMlp(options: DigitsMlpOptions = {}): Topology {
   return readyMadeTopology('digits-mlp', options, {
     description: '8×8 digit pixels → online standard scaler → MLP 64-64-10 (adam) on TensorFlow.js',
-    codec: createDigitsCodec(),
+    codec: createCsvCodec({ columns: DIGIT_COLUMNS, types: Object.fromEntries(DIGIT_COLUMNS.map((column) => [column, 'number' as const])) }),
     label: 'target',
     setup: initTensorflow,
     model: () =>

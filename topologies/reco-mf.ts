@@ -6,11 +6,7 @@
  * on `.requests` with the top-K on `.recommendations`, hot-swapping each new checkpoint.
  * See src/datasets/reco-events.ts for a stream to try it with, and docs/recommendations.md.
  */
-import { createJsonCodec } from '../connectors/codecs/json';
-import { createMae, createRmse, type Metric } from '../src/evaluation';
-import { createBiasedMF, createBprMF, type BiasedMFConfig, type BprMFConfig, type Recommender } from '../src/reco';
-import { withEventStrength } from '../src/reco/with-event-strength';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createBiasedMF, createBprMF, createJsonCodec, createMae, createRmse, readyMadeTopology, withEventStrength, type BiasedMFConfig, type BprMFConfig, type Metric, type Recommender, type Topology, type TopologyOptions } from 'streamlearn';
 
 export interface RecoMfOptions extends TopologyOptions {
   feedback?: 'explicit' | 'implicit';

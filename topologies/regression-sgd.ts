@@ -6,14 +6,7 @@
  * Input: JSON events with numeric fields x0..x9 and a numeric target `y` (src/datasets/friedman.ts
  * produces Friedman #1, where only x0..x4 matter).
  */
-import { createJsonCodec } from '../connectors/codecs/json';
-import { createMae, createR2, createRmse } from '../src/evaluation';
-import { pipeline } from '../src/features/pipeline';
-import { createStandardScaler } from '../src/features/standard-scaler';
-import { createVectorAssembler } from '../src/features/vector-assembler';
-import { createLinearRegression } from '../src/learners';
-import { pipelineImportance } from '../src/importance';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createJsonCodec, createLinearRegression, createMae, createR2, createRmse, createStandardScaler, createVectorAssembler, pipeline, pipelineImportance, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
 
 export const REGRESSION_FIELDS = Array.from({ length: 10 }, (_, i) => `x${i}`);
 

@@ -9,17 +9,8 @@
  * (`selectionEvents` generates them). Output: checkpoints on `.models`, metrics on `.metrics`. The ranking
  * is what `selectorImportance(model)` (src/importance) publishes.
  */
-import { createJsonCodec } from '../connectors/codecs/json';
-import { createAccuracy, type Metric } from '../src/evaluation';
-import { pipeline, type ClassifierPipeline, type Pipeline } from '../src/features/pipeline';
-import type { Row, Stage } from '../src/features/stage';
-import { createStandardScaler } from '../src/features/standard-scaler';
-import { createVectorAssembler } from '../src/features/vector-assembler';
-import { createImportanceSelector, IMPORTANCE_SELECTOR_KIND, selectorImportance, type ImportanceSelector } from '../src/importance';
-import { createLogisticRegression, type Classifier, type FeatureVector } from '../src/learners';
-import { createNeuralNet, initTensorflow } from '../src/neural';
-import { createRandom } from '../src/random';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createAccuracy, createImportanceSelector, createJsonCodec, createLogisticRegression, createRandom, createStandardScaler, createVectorAssembler, IMPORTANCE_SELECTOR_KIND, pipeline, readyMadeTopology, selectorImportance, type Classifier, type ClassifierPipeline, type FeatureVector, type ImportanceSelector, type Metric, type Pipeline, type Row, type Stage, type Topology, type TopologyOptions } from 'streamlearn';
+import { createNeuralNet, initTensorflow } from 'streamlearn/neural';
 
 export const SELECTION_FEATURES = Array.from({ length: 50 }, (_, j) => `f${j}`);
 const RELEVANT = 5;

@@ -4,13 +4,10 @@
  *
  * Input: JSON events `{ text, label }` with a class index in 0..3 (src/datasets/topics-text.ts).
  */
-import { createJsonCodec } from '../connectors/codecs/json';
-import { createAccuracy } from '../src/evaluation';
-import { createHashingTokenizer } from '../src/features/hashing-tokenizer';
-import { pipeline } from '../src/features/pipeline';
-import { createSoftmaxRegression } from '../src/learners';
-import { TEXT_TOPICS } from '../src/datasets/topics-text';
-import { readyMadeTopology, type Topology, type TopologyOptions } from '../src/topology/topology';
+import { createAccuracy, createHashingTokenizer, createJsonCodec, createSoftmaxRegression, pipeline, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+
+/** The classes, by index: the topics of src/datasets/topics-text.ts (a test checks they agree). */
+export const TEXT_TOPICS = ['sports', 'technology', 'finance', 'health'] as const;
 
 const BITS = 18;
 

@@ -2,10 +2,9 @@ import { Observable } from 'rxjs';
 import { connectionOf, type KafkaConnection } from '../../connectors/kafka/connection';
 import { readTopic } from '../../connectors/kafka/topic-reader';
 import { errorMessage } from '../errors';
-import '../features/pipeline';
+import '../builtins';
 import type { Estimator } from '../learners/estimator';
-import '../learners/index';
-import { fromState } from '../learners/registry';
+import { fromState, prepareKinds } from '../learners/registry';
 import type { Checkpoint } from './envelope';
 import type { CheckpointManifest } from './manifest';
 import { createCheckpointAssembler } from './records';
@@ -37,10 +36,15 @@ export function subscribeModel<X = unknown>(config: SubscribeModelConfig): Obser
     let newest: Checkpoint | undefined;
     let live = false;
     let emitted = 0;
+    // Emissions are chained: a kind's setup (NeuralNet's backend) is awaited, and versions stay in order.
+    let emitting = Promise.resolve();
     const emit = (checkpoint: Checkpoint) => {
       if (checkpoint.manifest.version <= emitted) return;
       emitted = checkpoint.manifest.version;
-      subscriber.next({ manifest: checkpoint.manifest, model: fromState<X>(checkpoint.state), receivedAt: Date.now() });
+      emitting = emitting
+        .then(() => prepareKinds(checkpoint.state))
+        .then(() => subscriber.next({ manifest: checkpoint.manifest, model: fromState<X>(checkpoint.state), receivedAt: Date.now() }))
+        .catch((err: unknown) => onRejected?.(`${modelId} v${checkpoint.manifest.version}: ${errorMessage(err)}`));
     };
     const subscription = readTopic({ ...connectionOf(config), topic, follow: true }).subscribe({
       next(event) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import '../builtins';
 import { errorMessage } from '../errors';
 import { UsageError, type Command } from './command';
 import { commands } from './commands';

@@ -1,32 +1,22 @@
 /** Rebuilds metrics from stored states by kind. */
 
-import { CheckpointError } from '../errors';
-import { additiveMetricFromState, type AdditiveSpec } from './additive-metric';
-import { ACCURACY, F1, LOG_LOSS } from './classification-metrics';
+import { createRegistry } from '../registry';
 import type { Metric, MetricState } from './metric';
-import { MAE, R2, RMSE } from './regression-metrics';
-import { rocAucFromState } from './roc-auc';
 
-type MetricFromState = (state: MetricState) => Metric;
+export type MetricFromState = (state: MetricState) => Metric;
 
-const additive = (spec: AdditiveSpec): [string, MetricFromState] => [
-  spec.kind,
-  (state) => additiveMetricFromState(spec, state),
-];
+const metrics = createRegistry<MetricFromState>('metric');
 
-const metricKinds = new Map<string, MetricFromState>([
-  additive(ACCURACY),
-  additive(LOG_LOSS),
-  additive(F1),
-  additive(MAE),
-  additive(RMSE),
-  additive(R2),
-  ['ROCAUC', rocAucFromState],
-]);
+/** Makes `metricFromState` able to rebuild a metric kind; built-in kinds are registered by src/builtins.ts. */
+export function registerMetric(kind: string, fromState: MetricFromState): void {
+  metrics.register(kind, fromState);
+}
+
+export function metricKinds(): string[] {
+  return metrics.kinds();
+}
 
 /** Rebuilds the metric a `state()` came from. */
 export function metricFromState(state: MetricState): Metric {
-  const fromState = metricKinds.get(state.kind);
-  if (fromState === undefined) throw new CheckpointError(`no metric of kind '${String(state.kind)}' is registered`);
-  return fromState(state);
+  return metrics.get(state.kind)(state);
 }

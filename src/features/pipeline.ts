@@ -1,6 +1,6 @@
 import { CheckpointError, ConfigError, DecodeError } from '../errors';
 import type { Classifier, Estimator, FeatureVector, LearnReport, LearnerState, TypedArray } from '../learners/estimator';
-import { fromState, registerLearner } from '../learners/registry';
+import { fromState } from '../learners/registry';
 import { describeValue } from './config';
 import { checkKind } from './restore';
 import { stageFromState } from './registry';
@@ -200,4 +200,3 @@ export function pipelineFromState(state: LearnerState): Pipeline {
   return pipeline(...rebuilt, estimator);
 }
 
-registerLearner(KIND, pipelineFromState);

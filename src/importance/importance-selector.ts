@@ -1,6 +1,5 @@
 import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../errors';
 import { columnName, describeValue, distinctOutputs, integerField } from '../features/config';
-import { registerStage } from '../features/registry';
 import { checkKind, restoreArray } from '../features/restore';
 import type { Row, Stage, StageState } from '../features/stage';
 import { isDenseVector } from '../features/vector';
@@ -175,4 +174,3 @@ export function importanceSelectorFromState(state: StageState): ImportanceSelect
   }
 }
 
-registerStage(KIND, importanceSelectorFromState);

@@ -6,7 +6,7 @@ import type { LinearModel } from './linear-learner';
 import { checkpointConfig } from './linear-learner';
 import type { RegressionLossName } from './losses';
 import { createRegressionLoss } from './losses';
-import { registerLearner } from './registry';
+import type { LearnerFactory } from './registry';
 import { ScalarLinearLearner } from './scalar-linear-learner';
 
 export interface LinearRegressionConfig extends LinearConfig {
@@ -53,4 +53,5 @@ export function createLinearRegression(config: LinearRegressionConfig): LinearRe
   return new LinearRegressionLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new LinearRegressionLearner(checkpointConfig(state, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const linearRegressionFromState: LearnerFactory = (state) => new LinearRegressionLearner(checkpointConfig(state, resolve), state.arrays);

@@ -5,7 +5,7 @@ import { resolveLinearConfig } from './linear-config';
 import type { LinearModel } from './linear-learner';
 import { checkpointConfig } from './linear-learner';
 import { createClassificationLoss } from './losses';
-import { registerLearner } from './registry';
+import type { LearnerFactory } from './registry';
 import { ScalarLinearLearner } from './scalar-linear-learner';
 
 type SvmLoss = 'hinge' | 'squaredHinge';
@@ -63,4 +63,5 @@ export function createLinearSVM(config: LinearSVMConfig): LinearSVM {
   return new LinearSVMLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new LinearSVMLearner(checkpointConfig(state, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const linearSVMFromState: LearnerFactory = (state) => new LinearSVMLearner(checkpointConfig(state, resolve), state.arrays);

@@ -5,7 +5,7 @@ import type { LinearModel } from './linear-learner';
 import { checkpointConfig } from './linear-learner';
 import { createClassificationLoss } from './losses';
 import { writeSigmoidRow } from './probabilities';
-import { registerLearner } from './registry';
+import type { LearnerFactory } from './registry';
 import { ScalarLinearLearner } from './scalar-linear-learner';
 
 /** Binary logistic regression: labels 0 and 1; predicts class 1 when P(1) > ½. */
@@ -61,4 +61,5 @@ export function createLogisticRegression(config: LogisticRegressionConfig): Logi
   return new LogisticRegressionLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new LogisticRegressionLearner(checkpointConfig(state, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const logisticRegressionFromState: LearnerFactory = (state) => new LogisticRegressionLearner(checkpointConfig(state, resolve), state.arrays);

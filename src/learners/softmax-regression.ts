@@ -5,7 +5,7 @@ import { resolveLinearConfig } from './linear-config';
 import type { LinearModel } from './linear-learner';
 import { checkpointConfig, LinearLearner } from './linear-learner';
 import { writeSoftmaxRow } from './probabilities';
-import { registerLearner } from './registry';
+import type { LearnerFactory } from './registry';
 
 /** Multinomial logistic regression (cross-entropy on softmax); labels are class indices 0 … numClasses-1. */
 export interface SoftmaxRegressionConfig extends LinearConfig {
@@ -73,4 +73,5 @@ export function createSoftmaxRegression(config: SoftmaxRegressionConfig): Softma
   return new SoftmaxRegressionLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new SoftmaxRegressionLearner(checkpointConfig(state, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const softmaxRegressionFromState: LearnerFactory = (state) => new SoftmaxRegressionLearner(checkpointConfig(state, resolve), state.arrays);

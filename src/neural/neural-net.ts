@@ -5,7 +5,6 @@
 
 import { CheckpointError, ConfigError, errorMessage } from '../errors';
 import type { LearnerState } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
 import type { NeuralNetConfig, NormalizedConfig } from './config';
 import { normalizeConfig } from './config';
 import type { EngineChoice } from './engine';
@@ -66,4 +65,3 @@ export function neuralNetFromState(state: LearnerState): NeuralNet {
   return net;
 }
 
-registerLearner(NEURAL_NET_KIND, neuralNetFromState);

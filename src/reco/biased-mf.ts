@@ -1,5 +1,5 @@
 import type { JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import { loadArray } from '../learners/state-arrays';
 import type { RecoEvent } from './event';
 import { accumulator, createFactorRows, rowDot, scoreItemRows, userVector } from './factor-rows';
@@ -117,4 +117,5 @@ export function createBiasedMF(config: BiasedMFConfig = {}): Recommender {
   return new BiasedMFLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new BiasedMFLearner(checkpointConfig(state, KIND, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const biasedMFFromState: LearnerFactory = (state) => new BiasedMFLearner(checkpointConfig(state, KIND, resolve), state.arrays);

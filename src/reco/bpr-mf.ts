@@ -1,6 +1,6 @@
 import { integerField } from '../features/config';
 import type { JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import { loadArray } from '../learners/state-arrays';
 import type { RecoEvent } from './event';
 import { accumulator, createFactorRows, rowDot, scoreItemRows, userVector } from './factor-rows';
@@ -136,4 +136,5 @@ export function createBprMF(config: BprMFConfig = {}): Recommender {
   return new BprMFLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new BprMFLearner(checkpointConfig(state, KIND, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const bprMFFromState: LearnerFactory = (state) => new BprMFLearner(checkpointConfig(state, KIND, resolve), state.arrays);

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors';
 import { columnName, integerField } from '../features/config';
 import { choiceField } from '../learners/config-checks';
 import type { JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import { loadArray } from '../learners/state-arrays';
 import { createRandom } from '../random';
 import type { RecoEvent } from './event';
@@ -310,4 +310,5 @@ export function createFactorizationMachine(config: FactorizationMachineConfig = 
   return new FactorizationMachineLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new FactorizationMachineLearner(checkpointConfig(state, KIND, resolve), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const factorizationMachineFromState: LearnerFactory = (state) => new FactorizationMachineLearner(checkpointConfig(state, KIND, resolve), state.arrays);

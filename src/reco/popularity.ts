@@ -1,5 +1,5 @@
 import type { JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import type { RecoEvent } from './event';
 import { IdTable } from './id-table';
 import { checkpointConfig, resolveCommon, type RecoCommonConfig, type ResolvedCommon } from './reco-config';
@@ -52,4 +52,5 @@ export function createPopularity(config: PopularityConfig = {}): Recommender {
   return new PopularityLearner(resolveCommon(KIND, config));
 }
 
-registerLearner(KIND, (state) => new PopularityLearner(checkpointConfig(state, KIND, (config: PopularityConfig) => resolveCommon(KIND, config)), state.arrays));
+/** Rebuilds one from `state()`; registered by src/builtins.ts. */
+export const popularityFromState: LearnerFactory = (state) => new PopularityLearner(checkpointConfig(state, KIND, (config: PopularityConfig) => resolveCommon(KIND, config)), state.arrays);

@@ -2,7 +2,6 @@ import { StreamlearnError } from '../errors';
 import { integerField } from '../features/config';
 import { runServing, type RunningServing, type ServingConfig } from '../serving/run-serving';
 import type { RecoEvent } from './event';
-import './index';
 import { answerRequest, readRecommendRequest } from './recommend-request';
 import { isRecommender } from './recommender';
 

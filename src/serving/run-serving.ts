@@ -7,6 +7,7 @@ import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
 import { ensureTopics } from '../../connectors/kafka/topics';
 import type { DecodedRecord } from '../../connectors/types';
+import '../builtins';
 import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
 import { DecodeError, errorMessage } from '../errors';
 import type { Row } from '../features/stage';

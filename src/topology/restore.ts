@@ -1,11 +1,9 @@
 import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { loadLatestCheckpoints } from '../checkpoints/latest';
 import type { Checkpoint } from '../checkpoints/envelope';
-import '../features/pipeline';
-import '../importance/importance-selector';
+import '../builtins';
 import { readImportanceExtra } from '../importance/publish';
-import '../learners/index';
-import { fromState } from '../learners/registry';
+import { fromState, prepareKinds } from '../learners/registry';
 import type { ModelSlot } from './model-slot';
 import { partitionKey } from './model-slot';
 import type { Topology, TopologyModel } from './topology';
@@ -37,5 +35,8 @@ export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkp
 export async function loadTopologyCheckpoints(topology: Topology, connection: KafkaConnection): Promise<Map<string, Checkpoint>> {
   const all = await loadLatestCheckpoints(connection, topology.config.outputs.modelTopic);
   const mine = (id: string) => id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`));
-  return new Map([...all].filter(([id]) => mine(id)));
+  const checkpoints = new Map([...all].filter(([id]) => mine(id)));
+  // Kinds with asynchronous setup (NeuralNet's backend) are made ready here, so that newSlot stays synchronous.
+  await Promise.all([...checkpoints.values()].map((checkpoint) => prepareKinds(checkpoint.state)));
+  return checkpoints;
 }

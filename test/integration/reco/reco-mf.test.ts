@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { DEAD_LETTER_HEADERS } from '../../../connectors/dead-letter';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';

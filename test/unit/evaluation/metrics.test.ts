@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { DecodeError, NonFiniteError, ConfigError } from '../../../src/errors';
 import { createAccuracy, createF1, createLogLoss } from '../../../src/evaluation/classification-metrics';
 import type { Metric } from '../../../src/evaluation/metric';

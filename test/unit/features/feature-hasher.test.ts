@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
 import { createFeatureHasher } from '../../../src/features/feature-hasher';
 import { murmur3String } from '../../../src/features/murmur3';

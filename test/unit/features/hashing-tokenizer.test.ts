@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { DecodeError } from '../../../src/errors';
 import { createHashingTokenizer, type HashingTokenizerConfig } from '../../../src/features/hashing-tokenizer';
 import { murmur3Pair, murmur3String } from '../../../src/features/murmur3';

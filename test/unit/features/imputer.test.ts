@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
 import { createImputer } from '../../../src/features/imputer';
 import { stageFromState } from '../../../src/features/registry';

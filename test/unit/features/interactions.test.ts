@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { ConfigError, DecodeError } from '../../../src/errors';
 import { createInteractions } from '../../../src/features/interactions';
 import { stageFromState } from '../../../src/features/registry';

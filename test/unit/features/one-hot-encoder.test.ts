@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { CheckpointError, DecodeError, NonFiniteError } from '../../../src/errors';
 import { createOneHotEncoder } from '../../../src/features/one-hot-encoder';
 import { stageFromState } from '../../../src/features/registry';

@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { CheckpointError, ConfigError, DecodeError } from '../../../src/errors';
 import {
   createFeatureHasher,

@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { DecodeError } from '../../../src/errors';
 import { stageFromState } from '../../../src/features/registry';
 import { createStandardScaler } from '../../../src/features/standard-scaler';

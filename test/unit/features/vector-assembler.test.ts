@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
 import { stageFromState } from '../../../src/features/registry';
 import type { Row } from '../../../src/features/stage';

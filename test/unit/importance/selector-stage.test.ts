@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { pipeline, pipelineFromState } from '../../../src/features/pipeline';
 import type { Row } from '../../../src/features/stage';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';

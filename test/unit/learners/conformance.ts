@@ -2,6 +2,7 @@
  * The conformance suite every learner passes: `runConformance(cases)` inside a test file. A new learner
  * plugs in by adding a case (see conformance.test.ts).
  */
+import '../../../src/builtins';
 import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
 import type { BatchMode, Classifier, Estimator, FeatureVector, JsonObject, LearnerState } from '../../../src/learners';
 import { fromState, isSparse } from '../../../src/learners';

@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { CheckpointError, DecodeError, NonFiniteError } from '../../../src/errors';
 import type { Classifier, FeatureVector } from '../../../src/learners';
 import { fromState } from '../../../src/learners';

@@ -1,4 +1,5 @@
 /** The contract every recommender keeps, run over each kind (the reco counterpart of the learners' conformance suite). */
+import '../../../src/builtins';
 import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../../../src/errors';
 import { fromState, isSparse, type LearnerState } from '../../../src/learners';
 import type { RecoEvent, Recommender } from '../../../src/reco';

@@ -1,0 +1,68 @@
+/**
+ * Every built-in kind, registered in one place: learners, feature stages and metrics. Loaded by the
+ * entry point (src/index.ts), restore, subscribe, serving and the CLI, so that any checkpoint a
+ * topology publishes can be rebuilt anywhere. A new built-in kind is one line here; the conformance
+ * suite (test/unit/learners/conformance.test.ts) then checks it, and fails until it has an example.
+ *
+ * NeuralNet is registered lazily: its module (and TensorFlow.js, ~10 MB of JavaScript) is loaded only
+ * when a NeuralNet state is restored, so a linear consumer never loads it. Its `setup` chooses the
+ * TensorFlow.js backend, which is asynchronous: `restoreModel`, `subscribeModel`, serving and the
+ * runtime await it; a direct `fromState` of a NeuralNet needs `await initTensorflow()` first.
+ */
+import { additiveMetricFromState, type AdditiveSpec } from './evaluation/additive-metric';
+import { ACCURACY, F1, LOG_LOSS } from './evaluation/classification-metrics';
+import { registerMetric } from './evaluation/registry';
+import { MAE, R2, RMSE } from './evaluation/regression-metrics';
+import { rocAucFromState } from './evaluation/roc-auc';
+import { featureHasherFromState } from './features/feature-hasher';
+import { hashingTokenizerFromState } from './features/hashing-tokenizer';
+import { imputerFromState } from './features/imputer';
+import { interactionsFromState } from './features/interactions';
+import { oneHotEncoderFromState } from './features/one-hot-encoder';
+import { pipelineFromState } from './features/pipeline';
+import { registerStage } from './features/registry';
+import { standardScalerFromState } from './features/standard-scaler';
+import { vectorAssemblerFromState } from './features/vector-assembler';
+import { IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState } from './importance/importance-selector';
+import { linearRegressionFromState } from './learners/linear-regression';
+import { linearSVMFromState } from './learners/linear-svm';
+import { logisticRegressionFromState } from './learners/logistic-regression';
+import { registerLearner } from './learners/registry';
+import { softmaxRegressionFromState } from './learners/softmax-regression';
+import { biasedMFFromState } from './reco/biased-mf';
+import { bprMFFromState } from './reco/bpr-mf';
+import { factorizationMachineFromState } from './reco/factorization-machine';
+import { popularityFromState } from './reco/popularity';
+
+/** The kind NeuralNet states carry; equal to `NEURAL_NET_KIND` (checked by a test), spelled out to avoid loading the module. */
+export const NEURAL_NET = 'NeuralNet';
+
+type NeuralModule = typeof import('./neural/neural-net');
+type TensorflowModule = typeof import('./neural/tensorflow');
+
+registerLearner('LinearRegression', linearRegressionFromState);
+registerLearner('LogisticRegression', logisticRegressionFromState);
+registerLearner('SoftmaxRegression', softmaxRegressionFromState);
+registerLearner('LinearSVM', linearSVMFromState);
+registerLearner('Pipeline', pipelineFromState);
+registerLearner('BiasedMF', biasedMFFromState);
+registerLearner('BprMF', bprMFFromState);
+registerLearner('FactorizationMachine', factorizationMachineFromState);
+registerLearner('Popularity', popularityFromState);
+// require, not import(): fromState is synchronous, and this file compiles to CommonJS.
+registerLearner(NEURAL_NET, (state) => (require('./neural/neural-net') as NeuralModule).neuralNetFromState(state), {
+  setup: () => (require('./neural/tensorflow') as TensorflowModule).initTensorflow(),
+});
+
+registerStage('VectorAssembler', vectorAssemblerFromState);
+registerStage('StandardScaler', standardScalerFromState);
+registerStage('OneHotEncoder', oneHotEncoderFromState);
+registerStage('FeatureHasher', featureHasherFromState);
+registerStage('HashingTokenizer', hashingTokenizerFromState);
+registerStage('Imputer', imputerFromState);
+registerStage('Interactions', interactionsFromState);
+registerStage(IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState);
+
+const additive = (spec: AdditiveSpec) => registerMetric(spec.kind, (state) => additiveMetricFromState(spec, state));
+[ACCURACY, LOG_LOSS, F1, MAE, RMSE, R2].forEach(additive);
+registerMetric('ROCAUC', rocAucFromState);
