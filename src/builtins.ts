@@ -11,6 +11,7 @@
  */
 import { additiveMetricFromState, type AdditiveSpec } from './evaluation/additive-metric';
 import { ACCURACY, F1, LOG_LOSS } from './evaluation/classification-metrics';
+import { ConfigError, errorMessage } from './errors';
 import { registerMetric } from './evaluation/registry';
 import { MAE, R2, RMSE } from './evaluation/regression-metrics';
 import { rocAucFromState } from './evaluation/roc-auc';
@@ -40,6 +41,16 @@ export const NEURAL_NET = 'NeuralNet';
 type NeuralModule = typeof import('./neural/neural-net');
 type TensorflowModule = typeof import('./neural/tensorflow');
 
+/** Loads a neural module on first use; TensorFlow.js is an optional peer dependency, so say what to install. */
+function neural<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND' || !errorMessage(err).includes('@tensorflow/')) throw err;
+    throw new ConfigError(`${NEURAL_NET} needs TensorFlow.js: npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm (${errorMessage(err).split('\n')[0]})`, { cause: err });
+  }
+}
+
 registerLearner('LinearRegression', linearRegressionFromState);
 registerLearner('LogisticRegression', logisticRegressionFromState);
 registerLearner('SoftmaxRegression', softmaxRegressionFromState);
@@ -50,8 +61,8 @@ registerLearner('BprMF', bprMFFromState);
 registerLearner('FactorizationMachine', factorizationMachineFromState);
 registerLearner('Popularity', popularityFromState);
 // require, not import(): fromState is synchronous, and this file compiles to CommonJS.
-registerLearner(NEURAL_NET, (state) => (require('./neural/neural-net') as NeuralModule).neuralNetFromState(state), {
-  setup: () => (require('./neural/tensorflow') as TensorflowModule).initTensorflow(),
+registerLearner(NEURAL_NET, (state) => neural(() => require('./neural/neural-net') as NeuralModule).neuralNetFromState(state), {
+  setup: () => neural(() => require('./neural/tensorflow') as TensorflowModule).initTensorflow(),
 });
 
 registerStage('VectorAssembler', vectorAssemblerFromState);

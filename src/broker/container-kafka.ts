@@ -1,15 +1,25 @@
 import { existsSync } from 'node:fs';
+import { BrokerError } from '../errors';
 import { freePort } from './free-port';
 import { waitForBroker } from './wait-for-broker';
 
 export const KAFKA_IMAGE = 'apache/kafka:3.9.1';
+
+/** testcontainers is an optional dependency (the developer kit's broker launcher): a library user need not install it. */
+async function loadTestcontainers(): Promise<typeof import('testcontainers')> {
+  try {
+    return await import('testcontainers');
+  } catch (err) {
+    throw new BrokerError('starting Kafka in a container needs the optional dependency testcontainers: npm install testcontainers', { cause: err });
+  }
+}
 
 /** Cheap check first: without DOCKER_HOST or a socket, testcontainers would spend seconds probing. */
 export async function dockerAnswers(): Promise<boolean> {
   const socket = ['/var/run/docker.sock', `${process.env.HOME ?? ''}/.docker/run/docker.sock`].some((path) => existsSync(path));
   if (!process.env.DOCKER_HOST && !socket) return false;
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     await getContainerRuntimeClient();
     return true;
   } catch {
@@ -23,7 +33,7 @@ export async function dockerAnswers(): Promise<boolean> {
  * port is fixed before start because the broker must advertise the address clients will dial.
  */
 export async function startContainerKafka(): Promise<{ brokers: string[]; stop(): Promise<void> }> {
-  const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
+  const { GenericContainer, Wait, getContainerRuntimeClient } = await loadTestcontainers();
   const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
   const port = await freePort();
   const container = await new GenericContainer(KAFKA_IMAGE)

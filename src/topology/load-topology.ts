@@ -15,8 +15,9 @@ function isTopology(value: unknown): value is Topology {
 }
 
 /**
- * A topology by built-in name (`ctr-logistic`) or by path to a module whose default export is a
- * `defineTopology(...)` result, or a function of `TopologyOptions` returning one (then `options` apply).
+ * A topology by built-in name (`ctr-logistic`) or by path to a module whose default export (or, in
+ * CommonJS, `module.exports`) is a `defineTopology(...)` result, or a function of `TopologyOptions`
+ * returning one (then `options` apply).
  * Modules are loaded with `require`: code, never evaluated strings.
  */
 export function loadTopology(nameOrPath: string, options: TopologyOptions = {}): Topology {
@@ -28,7 +29,9 @@ export function loadTopology(nameOrPath: string, options: TopologyOptions = {}):
   } catch (err) {
     throw new ConfigError(`topology "${nameOrPath}" could not be loaded (built-in: ${builtInTopologies().join(', ') || 'none'}): ${(err as Error).message}`);
   }
-  const exported = typeof loaded.default === 'function' ? (loaded.default as (options: TopologyOptions) => unknown)(options) : loaded.default;
-  if (!isTopology(exported)) throw new ConfigError(`${path} has no default export made by defineTopology() (or a function returning one)`);
+  // An ES module (or TypeScript) has a default export; a CommonJS module may instead assign module.exports.
+  const value = loaded.default ?? loaded;
+  const exported = typeof value === 'function' ? (value as (options: TopologyOptions) => unknown)(options) : value;
+  if (!isTopology(exported)) throw new ConfigError(`${path} has no default export (nor module.exports) made by defineTopology() (or a function returning one)`);
   return exported;
 }

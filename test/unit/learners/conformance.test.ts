@@ -11,6 +11,9 @@ import { createNeuralNet, initTensorflow } from '../../../src/neural';
 import { createRandom } from '../../../src/random';
 import type { ConformanceCase } from './conformance';
 import { runConformance } from './conformance';
+import { kindExamples } from './kind-examples';
+import '../../../src/builtins';
+import { fromState, learnerKinds } from '../../../src/learners/registry';
 import { sparseVectors } from './fixtures';
 
 const DENSE_D = 6;
@@ -146,3 +149,34 @@ beforeAll(async () => {
 });
 
 runConformance(conformanceCases);
+
+/**
+ * Driven from the registry: every registered kind (src/builtins.ts) has a conformance case above or an
+ * example in ./kind-examples, so a kind is checked the moment it is registered, and fails until it is.
+ */
+describe('every registered learner kind is checked', () => {
+  const covered = new Map<string, string>();
+  for (const spec of conformanceCases) covered.set(spec.create().kind, spec.name);
+  for (const example of kindExamples) covered.set(example.kind, example.name);
+
+  test.each(learnerKinds())('%s has a conformance case or an example', (kind) => {
+    if (!covered.has(kind)) throw new Error(`learner kind '${kind}' is registered but has no conformance case (conformance.test.ts) nor example (kind-examples.ts)`);
+  });
+
+  test.each(kindExamples.map((e) => [e.name, e] as const))('%s: the example is of its kind and survives a checkpoint round trip', (_name, example) => {
+    const model = example.create();
+    expect(model.kind).toBe(example.kind);
+    const train = example.data(1, 80);
+    const holdout = example.data(2, 20);
+    model.learnMany(train.xs, train.ys);
+    const state = model.state();
+    const stored = { ...JSON.parse(JSON.stringify({ kind: state.kind, version: state.version, config: state.config })), arrays: state.arrays };
+    const restored = fromState<(typeof holdout.xs)[number]>(stored);
+    expect(restored.kind).toBe(example.kind);
+    expect(Array.from(restored.predictMany(holdout.xs))).toEqual(Array.from(model.predictMany(holdout.xs)));
+    const more = example.data(3, 30);
+    model.learnMany(more.xs, more.ys);
+    restored.learnMany(more.xs, more.ys);
+    expect(Array.from(restored.predictMany(holdout.xs))).toEqual(Array.from(model.predictMany(holdout.xs)));
+  });
+});
