@@ -47,7 +47,10 @@ function neural<T>(load: () => T): T {
     return load();
   } catch (err) {
     if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND' || !errorMessage(err).includes('@tensorflow/')) throw err;
-    throw new ConfigError(`${NEURAL_NET} needs TensorFlow.js: npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm (${errorMessage(err).split('\n')[0]})`, { cause: err });
+    throw new ConfigError(
+      `${NEURAL_NET} needs TensorFlow.js: npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm (${errorMessage(err).split('\n')[0]})`,
+      { cause: err },
+    );
   }
 }
 

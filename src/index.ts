@@ -34,8 +34,8 @@ export type { MetricFromState } from './evaluation/registry';
 
 // Recommenders and their serving.
 export * from './reco/index';
-export { withEventStrength } from './reco/with-event-strength';
-export type { WithEventStrengthConfig } from './reco/with-event-strength';
+export { withEventStrength } from './topology/operators/with-event-strength';
+export type { WithEventStrengthConfig } from './topology/operators/with-event-strength';
 export { runRecoServing } from './reco/run-reco-serving';
 export type { RecoServingConfig } from './reco/run-reco-serving';
 

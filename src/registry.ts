@@ -29,7 +29,9 @@ export function createRegistry<T>(what: string): Registry<T> {
       const entry = entries.get(kind);
       if (entry === undefined) {
         const known = [...entries.keys()].join(', ') || 'none';
-        throw new CheckpointError(`no ${what} of kind '${String(kind)}' is registered (registered: ${known}); register it, or import 'streamlearn' so that the built-in kinds are`);
+        throw new CheckpointError(
+          `no ${what} of kind '${String(kind)}' is registered (registered: ${known}); register it, or import 'streamlearn' so that the built-in kinds are`,
+        );
       }
       return entry;
     },

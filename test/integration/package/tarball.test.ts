@@ -4,9 +4,10 @@
  * JavaScript one, each importing only 'streamlearn', run with the installed `streamlearn run` against the
  * test broker until they checkpoint, then followed with `subscribeModel` from a second script.
  *
- * The install is `npm install --offline`: dependencies come from npm's cache, which the repository's own
- * `npm install` filled, so the test needs no network. `--omit=optional` and no TensorFlow.js (an optional
- * peer) prove that neither testcontainers nor TensorFlow.js is needed by a linear consumer.
+ * The install is `npm install --prefer-offline`: dependencies come from npm's cache when there (the
+ * repository's own install filled it), else from the registry, as for any user; measured 20 s for the 14
+ * packages on a cold cache, 4 s warm. `--omit=optional` and no TensorFlow.js (an optional peer) prove that
+ * neither testcontainers nor TensorFlow.js is needed by a linear consumer.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ beforeAll(() => {
   // `npm pack` runs `prepare`, i.e. the build, as a publish would.
   const tarball = sh('npm', ['pack', '--silent', '--pack-destination', project], ROOT, 'npm pack').trim().split('\n').pop() as string;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-streamlearn-service', version: '1.0.0', private: true }));
-  sh('npm', ['install', '--offline', '--omit=optional', '--no-audit', '--no-fund', join(project, tarball)], project, 'npm install of the tarball');
+  sh('npm', ['install', '--prefer-offline', '--omit=optional', '--no-audit', '--no-fund', join(project, tarball)], project, 'npm install of the tarball');
   for (const file of readdirSync(SCRATCH_FILES)) copyFileSync(join(SCRATCH_FILES, file), join(project, file));
 }, 600_000);
 
@@ -68,7 +69,10 @@ test('the TypeScript topology type-checks against the shipped declarations, and 
   expect(existsSync(join(project, 'my-ts-topology.js'))).toBe(true);
   // The check has teeth: a wrong config field fails against the same .d.ts.
   writeFileSync(join(project, 'wrong.ts'), "import { createLinearRegression } from 'streamlearn';\ncreateLinearRegression({ numFeatures: 'three' });\n");
-  const wrong = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--types', 'node', 'wrong.ts'], { cwd: project, encoding: 'utf8' });
+  const wrong = spawnSync(process.execPath, [tsc, '--ignoreConfig', '--noEmit', '--strict', '--module', 'node16', '--types', 'node', 'wrong.ts'], {
+    cwd: project,
+    encoding: 'utf8',
+  });
   expect(wrong.status).not.toBe(0);
   expect(wrong.stdout).toContain("Type 'string' is not assignable to type 'number'");
 });
@@ -81,18 +85,31 @@ interface Subscribed {
   prediction: number;
 }
 
-/** Runs `streamlearn run <module>` until the model topic holds a checkpoint, subscribes from a second script, then stops the run. */
-async function runAndSubscribe(module: string, topologyName: string, events: object[], probe: object): Promise<{ subscribed: Subscribed; stderr: string }> {
+interface Prepared {
+  module: string;
+  prefix: string;
+  modelId: string;
+  modelTopic: string;
+}
+
+/** The topology's input topic, filled with its events; done one topology at a time. */
+async function prepare(module: string, topologyName: string, events: object[]): Promise<Prepared> {
   const brokers = testBrokers();
   const prefix = `${uniqueName('pkg')}.`;
   const modelId = `${prefix}${topologyName}`;
-  const input = `${modelId}.events`;
-  const modelTopic = `${modelId}.models`;
-  await ensureTopics(brokers, [{ topic: input }]);
-  await produce(brokers, input, events);
+  await ensureTopics(brokers, [{ topic: `${modelId}.events` }]);
+  await produce(brokers, `${modelId}.events`, events);
+  return { module, prefix, modelId, modelTopic: `${modelId}.models` };
+}
 
+/** Runs `streamlearn run <module>` until the model topic holds a checkpoint, subscribes from a second script, then stops the run. */
+async function runAndSubscribe({ module, prefix, modelId, modelTopic }: Prepared, probe: object): Promise<{ subscribed: Subscribed; stderr: string }> {
+  const brokers = testBrokers();
   const bin = join(project, 'node_modules', '.bin', 'streamlearn');
-  const run = spawn(bin, ['run', `./${module}`, '--brokers', brokers.join(','), '--prefix', prefix, '--from-beginning'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawn(bin, ['run', `./${module}`, '--brokers', brokers.join(','), '--prefix', prefix, '--from-beginning'], {
+    cwd: project,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)));
@@ -102,7 +119,11 @@ async function runAndSubscribe(module: string, topologyName: string, events: obj
       if (waited > 150_000) throw new Error(`no checkpoint on ${modelTopic} after 150 s:\n${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    const subscriber = spawnSync(process.execPath, ['subscribe.js', brokers.join(','), modelTopic, modelId, JSON.stringify(probe)], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    const subscriber = spawnSync(process.execPath, ['subscribe.js', brokers.join(','), modelTopic, modelId, JSON.stringify(probe)], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const subscribed = JSON.parse(check(subscriber, 'subscribe.js').trim().split('\n').pop() as string) as Subscribed;
     run.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -121,10 +142,9 @@ test('both topologies run with the installed `streamlearn run`, checkpoint, and 
     const [a, b] = [Math.sin(i * 1.3), Math.cos(i * 0.3)];
     return { a, b, clicked: a + b > 0 ? 1 : 0 };
   });
-  const [ts, js] = await Promise.all([
-    runAndSubscribe('my-ts-topology.js', 'my-ts-topology', regression, { x0: 0.5, x1: 0.5, x2: 5 }),
-    runAndSubscribe('my-topology.js', 'my-js-topology', clicks, { a: 1, b: 1 }),
-  ]);
+  const tsPrepared = await prepare('my-ts-topology.js', 'my-ts-topology', regression);
+  const jsPrepared = await prepare('my-topology.js', 'my-js-topology', clicks);
+  const [ts, js] = await Promise.all([runAndSubscribe(tsPrepared, { x0: 0.5, x1: 0.5, x2: 5 }), runAndSubscribe(jsPrepared, { a: 1, b: 1 })]);
   expect(ts.subscribed).toMatchObject({ kind: 'Pipeline', version: expect.any(Number) });
   expect(ts.subscribed.examplesSeen).toBeGreaterThan(0);
   // Learned, not a fresh model: y = 1.5 - 1 + 2.5 + 1 = 4 at the probe, and a fresh model predicts 0.

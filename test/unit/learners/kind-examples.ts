@@ -36,7 +36,8 @@ export const kindExamples: KindExample[] = [
   {
     kind: 'Pipeline',
     name: 'Pipeline (assembler, scaler, logistic regression)',
-    create: () => pipeline(createVectorAssembler({ inputCols: ['a', 'b'] }), createStandardScaler({ inputCol: 'features' }), createLogisticRegression({ numFeatures: 2 })),
+    create: () =>
+      pipeline(createVectorAssembler({ inputCols: ['a', 'b'] }), createStandardScaler({ inputCol: 'features' }), createLogisticRegression({ numFeatures: 2 })),
     data: rows,
   },
   ...recoExamples,

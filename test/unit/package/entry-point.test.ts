@@ -41,10 +41,30 @@ test("importing 'streamlearn/neural' does load it (the check above can fail)", (
 test('the entry point registers every built-in learner, stage and metric kind', () => {
   const streamlearn = require('streamlearn') as typeof import('streamlearn');
   expect(streamlearn.learnerKinds()).toEqual(
-    expect.arrayContaining(['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM', 'Pipeline', 'NeuralNet', 'BiasedMF', 'BprMF', 'FactorizationMachine', 'Popularity']),
+    expect.arrayContaining([
+      'LinearRegression',
+      'LogisticRegression',
+      'SoftmaxRegression',
+      'LinearSVM',
+      'Pipeline',
+      'NeuralNet',
+      'BiasedMF',
+      'BprMF',
+      'FactorizationMachine',
+      'Popularity',
+    ]),
   );
   expect(streamlearn.stageKinds()).toEqual(
-    expect.arrayContaining(['VectorAssembler', 'StandardScaler', 'OneHotEncoder', 'FeatureHasher', 'HashingTokenizer', 'Imputer', 'Interactions', 'ImportanceSelector']),
+    expect.arrayContaining([
+      'VectorAssembler',
+      'StandardScaler',
+      'OneHotEncoder',
+      'FeatureHasher',
+      'HashingTokenizer',
+      'Imputer',
+      'Interactions',
+      'ImportanceSelector',
+    ]),
   );
   expect(streamlearn.metricKinds()).toEqual(expect.arrayContaining(['Accuracy', 'LogLoss', 'F1', 'MAE', 'RMSE', 'R2', 'ROCAUC']));
 });

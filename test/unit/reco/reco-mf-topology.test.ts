@@ -6,7 +6,7 @@ import { createRmse } from '../../../src/evaluation';
 import type { Row } from '../../../src/features/stage';
 import { createBiasedMF, EVENT_STRENGTH, isRecommender } from '../../../src/reco';
 import { answerRequest, readRecommendRequest } from '../../../src/reco/recommend-request';
-import { withEventStrength } from '../../../src/reco/with-event-strength';
+import { withEventStrength } from '../../../src/topology/operators/with-event-strength';
 import { loadTopology } from '../../../src/topology/load-topology';
 import { recoMf, recoServingTopics } from '../../../topologies/reco-mf';
 import { take } from './support';

@@ -3,7 +3,18 @@
  * standardised online and learned by linear regression. The tarball test type-checks it against the
  * shipped .d.ts files, compiles it, and runs it with `streamlearn run ./my-ts-topology.js`.
  */
-import { createJsonCodec, createLinearRegression, createMae, createStandardScaler, createVectorAssembler, defineTopology, pipeline, topicsFor, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createJsonCodec,
+  createLinearRegression,
+  createMae,
+  createStandardScaler,
+  createVectorAssembler,
+  defineTopology,
+  pipeline,
+  topicsFor,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 
 const FIELDS = ['x0', 'x1', 'x2'];
 

@@ -1,7 +1,7 @@
 import { map, type MonoTypeOperatorFunction } from 'rxjs';
-import type { MicroBatch } from '../../connectors/types';
-import type { Row } from '../features/stage';
-import { EVENT_STRENGTH, type RecoEventKind } from './event';
+import type { MicroBatch } from '../../../connectors/types';
+import type { Row } from '../../features/stage';
+import { EVENT_STRENGTH, type RecoEventKind } from '../../reco/event';
 
 export interface WithEventStrengthConfig {
   /** The field written. Default `'strength'`. */
