@@ -33,7 +33,7 @@ export interface LinearConfig {
   elasticNetParam?: number;
   /** Default true. */
   fitIntercept?: boolean;
-  /** Base learning rate; default depends on the optimizer (sgd and adam 0.01, adagrad and ftrl 0.1, normalized 0.5). */
+  /** Base learning rate; default depends on the optimizer (sgd and adam 0.01, adagrad and ftrl 0.1, normalized 0.5; 0.02 for LinearRegression's squared loss with sgd, see there). */
   stepSize?: number;
   /** Passes over each micro-batch in `learnMany`. Default 1. */
   maxIter?: number;

@@ -157,3 +157,22 @@ describe('LinearRegression', () => {
     expect(() => createLinearRegression({ numFeatures: 5, regParam: -1 })).toThrow('LinearRegression: regParam must be a finite number ≥ 0, got -1');
   });
 });
+
+describe('LinearRegression defaults', () => {
+  test("one default step is River's default step: SGD 0.01 on the loss r² (gradient 2r), intercept included", () => {
+    const model = createLinearRegression({ numFeatures: 2 });
+    const x = Float64Array.of(1.5, -2);
+    const y = 3;
+    model.learnOne(x, y);
+    // River: w ← w − 0.01 · 2(p − y) · x with p = 0 at the start; the intercept likewise with x = 1.
+    const riverStep = -0.01 * 2 * (0 - y);
+    expect(model.predictOne(x)).toBeCloseTo(riverStep * (1.5 * 1.5 + 2 * 2 + 1), 12);
+    expect(model.state().config.stepSize).toBe(0.02);
+  });
+
+  test('the doubled default applies only to squared-loss SGD; explicit rates and other optimizers keep theirs', () => {
+    expect(createLinearRegression({ numFeatures: 1, stepSize: 0.01 }).state().config.stepSize).toBe(0.01);
+    expect(createLinearRegression({ numFeatures: 1, loss: 'huber' }).state().config.stepSize).toBe(0.01);
+    expect(createLinearRegression({ numFeatures: 1, optimizer: { kind: 'adam' } }).state().config.stepSize).toBe(0.01);
+  });
+});
