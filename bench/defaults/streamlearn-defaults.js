@@ -7,7 +7,7 @@ const sl = require('streamlearn');
 const manifest = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
 const LEARNERS = {
-  LinearRegression: (d) => sl.createLinearRegression({ numFeatures: d }),
+  LinearRegression: (d) => sl.createLinearRegression({ numFeatures: d, ...(process.env.LINEAR_REGRESSION_STEP ? { stepSize: Number(process.env.LINEAR_REGRESSION_STEP) } : {}) }),
   LogisticRegression: (d) => sl.createLogisticRegression({ numFeatures: d }),
   LinearSVM: (d) => sl.createLinearSVM({ numFeatures: d }),
   SoftmaxRegression: (d, k) => sl.createSoftmaxRegression({ numFeatures: d, numClasses: k }),
@@ -19,18 +19,15 @@ async function main() {
   const results = [];
   for (const run of manifest.runs) {
     const rows = readFileSync(run.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    // SVM labels are -1/1 in streamlearn's LinearSVM; the Python side wrote 0/1.
-    const label = run.learner === 'LinearSVM' ? (y) => (y === 1 ? 1 : -1) : (y) => y;
     const scores = {};
     for (const name of run.metrics) {
       const metric = METRICS[name]();
-      const fresh = sl.pipeline(
-        sl.createVectorAssembler({ inputCols: run.features, outputCol: 'raw' }),
-        sl.createStandardScaler({ inputCol: 'raw', outputCol: 'features' }),
-        LEARNERS[run.learner](run.features.length, run.classes),
-      );
-      // SVM accuracy compares labels in streamlearn's -1/1 encoding.
-      await sl.progressiveValScore(rows.map((row) => [row, label(row[run.label])]), fresh, metric);
+      // `scaled` rows were standardised by River's scaler already: the learners alone are compared.
+      const stages = run.scaled
+        ? [sl.createVectorAssembler({ inputCols: run.features, outputCol: 'features' })]
+        : [sl.createVectorAssembler({ inputCols: run.features, outputCol: 'raw' }), sl.createStandardScaler({ inputCol: 'raw', outputCol: 'features' })];
+      const fresh = sl.pipeline(...stages, LEARNERS[run.learner](run.features.length, run.classes));
+      await sl.progressiveValScore(rows.map((row) => [row, row[run.label]]), fresh, metric);
       scores[name] = metric.get();
     }
     results.push({ dataset: run.dataset, learner: run.learner, scores });

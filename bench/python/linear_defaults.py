@@ -2,6 +2,8 @@
 standard scaler, against River's same model with River's defaults, on River's bundled public datasets
 and a synthetic Friedman #1 stream. Prequential (test-then-train) scores over the whole stream.
 
+Each pair runs twice: with each library's own StandardScaler in front (their conventions differ: see
+the README), and "learner only", where both learners get the same rows, standardised by River's scaler.
 Usage: "$(scripts/venv.sh learners)" bench/python/linear_defaults.py   (after `npm run build`)
 River runs here; streamlearn runs in bench/defaults/streamlearn-defaults.js on the same rows, written to
 a temporary directory as JSONL. Accuracy, not speed: speed is the `learners` bench suite.
@@ -23,7 +25,7 @@ def rows_of(dataset, n=None):
     for i, (x, y) in enumerate(dataset):
         if n is not None and i >= n:
             break
-        rows.append(({k: float(v) for k, v in x.items()}, y))
+        rows.append(({str(k): float(v) for k, v in x.items()}, y))
     return rows
 
 
@@ -58,8 +60,17 @@ RIVER = {
 RIVER_METRICS = {"mae": metrics.MAE, "accuracy": metrics.Accuracy, "logLoss": metrics.LogLoss}
 
 
-def river_score(learner, rows, metric):
-    model = preprocessing.StandardScaler() | RIVER[learner]()
+def river_scaled(rows):
+    """River's own online standardisation (learn the row, then transform it), applied once, for the learner-only runs."""
+    scaler, out = preprocessing.StandardScaler(), []
+    for x, y in rows:
+        scaler.learn_one(x)
+        out.append((scaler.transform_one(x), y))
+    return out
+
+
+def river_score(learner, rows, metric, scaled):
+    model = RIVER[learner]() if scaled else preprocessing.StandardScaler() | RIVER[learner]()
     m = RIVER_METRICS[metric]()
     for x, y in rows:
         if metric == "logLoss":
@@ -76,23 +87,27 @@ def main():
     runs = []
 
     def add(name, rows, learner, metric_names, classes=None):
+        for scaled in (False, True):
+            add_run(name, river_scaled(rows) if scaled else rows, learner, metric_names, classes, scaled)
+
+    def add_run(name, rows, learner, metric_names, classes, scaled):
         path = os.path.join(workdir, f"{len(runs)}.jsonl")
         features = sorted(rows[0][0].keys())
         with open(path, "w") as f:
             for x, y in rows:
                 f.write(json.dumps({**{k: x.get(k, 0.0) for k in features}, "__label": y}) + "\n")
-        runs.append({"dataset": name, "learner": learner, "file": path, "features": features, "label": "__label", "metrics": metric_names, "classes": classes})
-        return rows
+        runs.append({"dataset": name, "learner": learner, "file": path, "features": features, "label": "__label", "metrics": metric_names, "classes": classes, "scaled": scaled})
+        data.append(rows)
 
-    data = {}
+    data = []
     for name, rows in regression_sets().items():
-        data[len(runs)] = add(name, rows, "LinearRegression", ["mae"])
+        add(name, rows, "LinearRegression", ["mae"])
     for name, rows in binary_sets().items():
-        data[len(runs)] = add(name, rows, "LogisticRegression", ["accuracy", "logLoss"])
-        data[len(runs)] = add(name, rows, "LinearSVM", ["accuracy"])
+        add(name, rows, "LogisticRegression", ["accuracy", "logLoss"])
+        add(name, rows, "LinearSVM", ["accuracy"])
     sets, k = multiclass_sets()
     for name, rows in sets.items():
-        data[len(runs)] = add(name, rows, "SoftmaxRegression", ["accuracy"], classes=k)
+        add(name, rows, "SoftmaxRegression", ["accuracy"], classes=k)
 
     manifest = os.path.join(workdir, "manifest.json")
     with open(manifest, "w") as f:
@@ -101,14 +116,15 @@ def main():
     ours = json.loads(out.stdout)
 
     print(f"river {__import__('river').__version__}; prequential scores, default settings, StandardScaler in front")
-    print(f"{'dataset':<18} {'learner':<19} {'metric':<9} {'streamlearn':>12} {'River':>10}  better?")
+    print("scaler: each library's own StandardScaler in front; learner only: both learners on River's standardised rows")
+    print(f"{'dataset':<18} {'learner':<19} {'scaler':<13} {'metric':<9} {'streamlearn':>12} {'River':>10}  no worse?")
     for i, (run, result) in enumerate(zip(runs, ours)):
         for metric in run["metrics"]:
-            river_value = river_score(run["learner"], data[i], metric)
+            river_value = river_score(run["learner"], data[i], metric, run["scaled"])
             value = result["scores"][metric]
             lower_better = metric in ("mae", "logLoss")
             ok = value <= river_value * 1.0001 if lower_better else value >= river_value * 0.9999
-            print(f"{run['dataset']:<18} {run['learner']:<19} {metric:<9} {value:>12.4f} {river_value:>10.4f}  {'yes' if ok else 'NO'}")
+            print(f"{run['dataset']:<18} {run['learner']:<19} {'learner only' if run['scaled'] else 'own scaler':<13} {metric:<9} {value:>12.4f} {river_value:>10.4f}  {'yes' if ok else 'NO'}")
 
 
 if __name__ == "__main__":
