@@ -10,7 +10,7 @@
  * runtime await it; a direct `fromState` of a NeuralNet needs `await initTensorflow()` first.
  */
 import { additiveMetricFromState, type AdditiveSpec } from './evaluation/additive-metric';
-import { ACCURACY, F1, LOG_LOSS } from './evaluation/classification-metrics';
+import { ACCURACY, CROSS_ENTROPY, F1, LOG_LOSS } from './evaluation/classification-metrics';
 import { ConfigError, errorMessage } from './errors';
 import { registerMetric } from './evaluation/registry';
 import { MAE, R2, RMSE } from './evaluation/regression-metrics';
@@ -78,5 +78,5 @@ registerStage('Interactions', interactionsFromState);
 registerStage(IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState);
 
 const additive = (spec: AdditiveSpec) => registerMetric(spec.kind, (state) => additiveMetricFromState(spec, state));
-[ACCURACY, LOG_LOSS, F1, MAE, RMSE, R2].forEach(additive);
+[ACCURACY, LOG_LOSS, CROSS_ENTROPY, F1, MAE, RMSE, R2].forEach(additive);
 registerMetric('ROCAUC', rocAucFromState);

@@ -31,6 +31,22 @@ export const LOG_LOSS: AdditiveSpec = {
   result: (sums, count) => sums[0] / count,
 };
 
+/**
+ * Multiclass log loss (cross-entropy): −log of the probability given to the true class, clipped as
+ * LogLoss is. It is fed that probability (`needs: 'trueClassProbability'`), so it works for any number
+ * of classes; on two classes it equals LogLoss.
+ */
+export const CROSS_ENTROPY: AdditiveSpec = {
+  kind: 'CrossEntropy',
+  needs: 'trueClassProbability',
+  width: 1,
+  contribute(_yTrue, yPred, out) {
+    const p = Math.min(Math.max(probability('CrossEntropy', 'yPred', yPred), LOG_LOSS_EPSILON), 1);
+    out[0] = -Math.log(p);
+  },
+  result: (sums, count) => sums[0] / count,
+};
+
 /** F1 of class 1: sums are true positives, false positives, false negatives. */
 export const F1: AdditiveSpec = {
   kind: 'F1',
@@ -55,6 +71,10 @@ export function createAccuracy(config: MetricConfig = {}): Metric {
 
 export function createLogLoss(config: MetricConfig = {}): Metric {
   return createAdditiveMetric(LOG_LOSS, config);
+}
+
+export function createCrossEntropy(config: MetricConfig = {}): Metric {
+  return createAdditiveMetric(CROSS_ENTROPY, config);
 }
 
 export function createF1(config: MetricConfig = {}): Metric {

@@ -1,6 +1,6 @@
 /** Prequential evaluation: metrics, overall or over a window, and `progressiveValScore`. */
 export type { Metric, MetricConfig, MetricState, PredictionKind } from './metric';
-export { createAccuracy, createF1, createLogLoss } from './classification-metrics';
+export { createAccuracy, createCrossEntropy, createF1, createLogLoss } from './classification-metrics';
 export { createMae, createR2, createRmse } from './regression-metrics';
 export { createRocAuc } from './roc-auc';
 export type { RocAucConfig } from './roc-auc';
@@ -10,6 +10,7 @@ export type {
   Example,
   ExampleStream,
   MetricCheckpoint,
+  MetricsArgument,
   ProgressiveOptions,
   ProgressiveResult,
 } from './progressive-val-score';

@@ -5,9 +5,10 @@ import type { LearnerState } from '../learners/estimator';
 /**
  * Which prediction a metric scores, so an evaluator knows which method to call: 'label' and 'value' take
  * `predictOne` (a class index or a regression value), 'probability' takes P(class 1) from a binary
- * classifier's `predictProbaOne`.
+ * classifier's `predictProbaOne`, 'trueClassProbability' the probability a classifier of any number of
+ * classes gave the true class (cross-entropy needs only that).
  */
-export type PredictionKind = 'label' | 'probability' | 'value';
+export type PredictionKind = 'label' | 'probability' | 'trueClassProbability' | 'value';
 
 /** The estimator contract's state shape. */
 export type MetricState = LearnerState;

@@ -9,10 +9,13 @@ export type Example<X> = readonly [X, number];
 
 export type ExampleStream<X> = Iterable<Example<X>> | AsyncIterable<Example<X>> | Observable<Example<X>>;
 
-/** The metric's value after `step` examples; a snapshot of the score, not a model checkpoint. */
+/** The metrics' values after `step` examples; a snapshot of the scores, not a model checkpoint. */
 export interface MetricCheckpoint {
   step: number;
+  /** The first metric's value. */
   value: number;
+  /** Every metric's value, by name. */
+  values: Record<string, number>;
 }
 
 export interface ProgressiveOptions {
@@ -22,8 +25,14 @@ export interface ProgressiveOptions {
   onCheckpoint?: (checkpoint: MetricCheckpoint) => void;
 }
 
+/** One metric, several (named by their kinds, which must then differ), or several by name. */
+export type MetricsArgument = Metric | readonly Metric[] | Readonly<Record<string, Metric>>;
+
 export interface ProgressiveResult {
+  /** The first metric. */
   metric: Metric;
+  /** Every metric, by name (its kind unless named). */
+  metrics: Record<string, Metric>;
   /** Examples seen; each was predicted, then learnt. */
   steps: number;
   /** Examples whose prediction was NaN (e.g. dropped by a pipeline stage), so not scored. */
@@ -31,47 +40,54 @@ export interface ProgressiveResult {
   checkpoints: MetricCheckpoint[];
 }
 
+function isMetric(value: unknown): value is Metric {
+  return typeof (value as Partial<Metric>).update === 'function' && typeof (value as Partial<Metric>).get === 'function';
+}
+
+function namedMetrics(argument: MetricsArgument): Record<string, Metric> {
+  if (isMetric(argument)) return { [argument.kind]: argument };
+  const entries: [string, Metric][] = Array.isArray(argument) ? argument.map((m: Metric) => [m.kind, m]) : Object.entries(argument);
+  const named: Record<string, Metric> = {};
+  for (const [name, metric] of entries) {
+    if (!isMetric(metric)) throw new ConfigError(`progressiveValScore: metric "${name}" is not a metric, got ${describeValue(metric)}`);
+    if (name in named) throw new ConfigError(`progressiveValScore: two metrics are named "${name}"; pass them as { name: metric }`);
+    named[name] = metric;
+  }
+  if (Object.keys(named).length === 0) throw new ConfigError('progressiveValScore: give at least one metric');
+  return named;
+}
+
 /**
  * Prequential (test-then-train) evaluation, River's `progressive_val_score`: for each example the model
- * predicts, the metric scores the prediction, then the model learns the example, so every example is
- * scored by a model that has not seen it. Which prediction is scored follows `metric.needs`; for
- * 'probability' the model must be a binary classifier and P(class 1) is scored. A model that offers the
- * fused `predictThenLearnOne` (`predictProbaThenLearnOne`) is stepped with it, the same prediction and
- * learning in one call; the example is then scored right after, so an example the model refuses to learn
- * is not scored.
+ * predicts, every metric scores the prediction it needs, then the model learns the example, so every
+ * example is scored by a model that has not seen it. Which prediction a metric scores follows its
+ * `needs`: 'probability' asks a binary classifier for P(class 1), 'trueClassProbability' any classifier
+ * for the probability of the true class. When the metrics need one kind of prediction and the model
+ * offers the fused `predictThenLearnOne` (`predictProbaThenLearnOne`), it is stepped with it, the same
+ * prediction and learning in one call; the example is then scored right after, so an example the model
+ * refuses to learn is not scored.
  */
 export async function progressiveValScore<X>(
   stream: ExampleStream<X>,
   model: Estimator<X>,
-  metric: Metric,
+  metrics: MetricsArgument,
   options: ProgressiveOptions = {},
 ): Promise<ProgressiveResult> {
-  const every = integerField(
-    'progressiveValScore',
-    'checkpointEvery',
-    options.checkpointEvery,
-    0,
-    0,
-    Number.MAX_SAFE_INTEGER,
-  );
-  const result: ProgressiveResult = { metric, steps: 0, unscored: 0, checkpoints: [] };
-  const score = (y: number, prediction: number): void => {
-    if (Number.isNaN(prediction)) result.unscored++;
-    else metric.update(y, prediction);
-  };
-  const testThenTrain = tester(model, metric, score);
+  const every = integerField('progressiveValScore', 'checkpointEvery', options.checkpointEvery, 0, 0, Number.MAX_SAFE_INTEGER);
+  const named = namedMetrics(metrics);
+  const list = Object.values(named);
+  const result: ProgressiveResult = { metric: list[0], metrics: named, steps: 0, unscored: 0, checkpoints: [] };
+  const testThenTrain = tester(model, list, () => result.unscored++);
 
   const step = (example: Example<X>): void => {
     if (!Array.isArray(example) || example.length !== 2) {
-      throw new DecodeError(
-        'SCHEMA',
-        `progressiveValScore: example ${result.steps} must be [x, y], got ${describeValue(example)}`,
-      );
+      throw new DecodeError('SCHEMA', `progressiveValScore: example ${result.steps} must be [x, y], got ${describeValue(example)}`);
     }
     testThenTrain(example[0], example[1]);
     result.steps++;
     if (every > 0 && result.steps % every === 0) {
-      const checkpoint = { step: result.steps, value: metric.get() };
+      const values = Object.fromEntries(Object.entries(named).map(([name, metric]) => [name, metric.get()]));
+      const checkpoint = { step: result.steps, value: list[0].get(), values };
       result.checkpoints.push(checkpoint);
       options.onCheckpoint?.(checkpoint);
     }
@@ -83,32 +99,49 @@ export async function progressiveValScore<X>(
   return result;
 }
 
-/** Predicts `x` as the metric needs, has `score` score it, and makes the model learn `(x, y)`. */
-function tester<X>(
-  model: Estimator<X>,
-  metric: Metric,
-  score: (y: number, prediction: number) => void,
-): (x: X, y: number) => void {
-  if (metric.needs !== 'probability') {
-    const fused = model.predictThenLearnOne;
-    if (fused !== undefined) return (x, y) => score(y, fused.call(model, x, y));
-    return (x, y) => {
-      score(y, model.predictOne(x));
-      model.learnOne(x, y);
-    };
-  }
+type Needs = Metric['needs'];
+
+/** The prediction a metric of `needs` scores, from a label prediction or class probabilities. */
+function pick(needs: Needs, label: number, probabilities: Float64Array | undefined, y: number): number {
+  if (needs === 'label' || needs === 'value') return label;
+  if (probabilities === undefined) return NaN;
+  if (needs === 'probability') return probabilities[1];
+  return Number.isInteger(y) && y >= 0 && y < probabilities.length ? probabilities[y] : NaN;
+}
+
+/** Predicts `x` as the metrics need, scores each, and makes the model learn `(x, y)`; `unscored` counts NaN predictions. */
+function tester<X>(model: Estimator<X>, metrics: readonly Metric[], unscored: () => void): (x: X, y: number) => void {
+  const needsProba = metrics.some((m) => m.needs === 'probability' || m.needs === 'trueClassProbability');
+  const needsLabel = metrics.some((m) => m.needs === 'label' || m.needs === 'value');
   const classifier = model as Partial<Classifier<X>>;
-  const predictProba = classifier.predictProbaOne;
-  if (typeof predictProba !== 'function' || classifier.numClasses !== 2) {
-    throw new ConfigError(
-      `progressiveValScore: ${metric.kind} scores probabilities; ${model.kind} is not a binary classifier`,
-    );
+  for (const metric of metrics) {
+    if (metric.needs === 'probability' && (typeof classifier.predictProbaOne !== 'function' || classifier.numClasses !== 2)) {
+      throw new ConfigError(`progressiveValScore: ${metric.kind} scores probabilities; ${model.kind} is not a binary classifier`);
+    }
+    if (metric.needs === 'trueClassProbability' && typeof classifier.predictProbaOne !== 'function') {
+      throw new ConfigError(`progressiveValScore: ${metric.kind} scores class probabilities; ${model.kind} is not a classifier`);
+    }
   }
-  const probabilities = new Float64Array(2);
-  const fused = classifier.predictProbaThenLearnOne;
-  if (fused !== undefined) return (x, y) => score(y, fused.call(model, x, y, probabilities)[1]);
+  const score = (y: number, label: number, probabilities?: Float64Array): void => {
+    let counted = false;
+    for (const metric of metrics) {
+      const prediction = pick(metric.needs, label, probabilities, y);
+      if (Number.isNaN(prediction)) counted = true;
+      else metric.update(y, prediction);
+    }
+    if (counted) unscored();
+  };
+  const probabilities = needsProba ? new Float64Array(classifier.numClasses ?? 2) : undefined;
+  const fusedLabel = model.predictThenLearnOne;
+  if (!needsProba && fusedLabel !== undefined) return (x, y) => score(y, fusedLabel.call(model, x, y));
+  const fusedProba = classifier.predictProbaThenLearnOne;
+  if (!needsLabel && probabilities !== undefined && fusedProba !== undefined) {
+    return (x, y) => score(y, NaN, fusedProba.call(model, x, y, probabilities));
+  }
   return (x, y) => {
-    score(y, predictProba.call(model, x, probabilities)[1]);
+    const label = needsLabel ? model.predictOne(x) : NaN;
+    const p = probabilities !== undefined ? (classifier.predictProbaOne as Classifier<X>['predictProbaOne']).call(model, x, probabilities) : undefined;
+    score(y, label, p);
     model.learnOne(x, y);
   };
 }

@@ -90,9 +90,15 @@ function score(model: TopologyModel, metrics: Record<string, Metric>, rows: Row[
   const labels = predictions(model, rows, vectors, 'labels');
   let probabilities: Float64Array | undefined;
   for (const metric of Object.values(metrics)) {
-    if (metric.needs === 'probability' && isClassifier(model)) {
+    if ((metric.needs === 'probability' || metric.needs === 'trueClassProbability') && isClassifier(model)) {
       probabilities ??= predictions(model, rows, vectors, 'probabilities');
-      for (let i = 0; i < rows.length; i++) if (!Number.isNaN(probabilities[i * 2 + 1])) metric.update(ys[i], probabilities[i * 2 + 1]);
+      const k = model.numClasses;
+      for (let i = 0; i < rows.length; i++) {
+        // P(class 1) for binary metrics; the true class's probability for cross-entropy (NaN when y is no class).
+        const column = metric.needs === 'probability' ? 1 : Number.isInteger(ys[i]) && ys[i] >= 0 && ys[i] < k ? ys[i] : -1;
+        const p = column < 0 ? NaN : probabilities[i * k + column];
+        if (!Number.isNaN(p)) metric.update(ys[i], p);
+      }
     } else {
       for (let i = 0; i < rows.length; i++) if (!Number.isNaN(labels[i])) metric.update(ys[i], labels[i]);
     }

@@ -2,6 +2,7 @@ import { from, Observable } from 'rxjs';
 import { ConfigError, DecodeError } from '../../../src/errors';
 import {
   createAccuracy,
+  createCrossEntropy,
   createLogLoss,
   createMae,
   createRocAuc,
@@ -11,7 +12,7 @@ import {
 } from '../../../src/evaluation';
 import { createVectorAssembler, pipeline, type Row } from '../../../src/features';
 import type { Estimator, LearnerState } from '../../../src/learners/estimator';
-import { createLinearRegression, createLogisticRegression } from '../../../src/learners';
+import { createLinearRegression, createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import { createRandom } from '../../../src/random';
 
 /** Predicts the label it last learnt for x, or 0: perfect on anything it has already seen. */
@@ -76,8 +77,8 @@ describe('progressiveValScore', () => {
     const stream = linearStream(500, 1);
     const run = async (source: ExampleStream<Float64Array>) => {
       const model = createLinearRegression({ numFeatures: 2, stepSize: 0.05 });
-      const { metric, ...rest } = await progressiveValScore(source, model, createMae(), { checkpointEvery: 100 });
-      return { ...rest, metric: metric.state(), model: model.state() };
+      const { metric, metrics, ...rest } = await progressiveValScore(source, model, createMae(), { checkpointEvery: 100 });
+      return { ...rest, metric: metric.state(), metrics: Object.keys(metrics), model: model.state() };
     };
     const fromArray = await run(stream);
     const fromAsync = await run(asAsync(stream));
@@ -124,6 +125,50 @@ describe('progressiveValScore', () => {
     await expect(
       progressiveValScore(stream, createLinearRegression({ numFeatures: 2 }), createLogLoss()),
     ).rejects.toThrow(ConfigError);
+  });
+
+  it('scores several metrics in one pass, each equal to its own run, with every value in the checkpoints', async () => {
+    const random = createRandom(5);
+    const stream = Array.from({ length: 900 }, (): Example<Float64Array> => {
+      const x = Float64Array.from([random.gaussian(), random.gaussian()]);
+      return [x, Number(x[0] - x[1] + 0.3 * random.gaussian() > 0)];
+    });
+    const create = () => createLogisticRegression({ numFeatures: 2, stepSize: 0.1 });
+    const together = await progressiveValScore(stream, create(), [createAccuracy(), createLogLoss(), createRocAuc()], { checkpointEvery: 300 });
+    expect(Object.keys(together.metrics)).toEqual(['Accuracy', 'LogLoss', 'ROCAUC']);
+    for (const [name, make] of [['Accuracy', createAccuracy], ['LogLoss', createLogLoss], ['ROCAUC', createRocAuc]] as const) {
+      const alone = await progressiveValScore(stream, create(), make());
+      expect({ name, value: together.metrics[name].get() }).toEqual({ name, value: alone.metric.get() });
+    }
+    expect(together.checkpoints.map((c) => Object.keys(c.values))).toEqual([0, 1, 2].map(() => ['Accuracy', 'LogLoss', 'ROCAUC']));
+    expect(together.checkpoints[2].values.LogLoss).toBe(together.metrics.LogLoss.get());
+    const named = await progressiveValScore(stream, create(), { acc: createAccuracy(), rollingAcc: createAccuracy({ window: 100 }) });
+    expect(Object.keys(named.metrics)).toEqual(['acc', 'rollingAcc']);
+    await expect(progressiveValScore(stream, create(), [createAccuracy(), createAccuracy()])).rejects.toThrow('two metrics are named "Accuracy"');
+  });
+
+  it('scores multiclass cross-entropy from the true class probability; on two classes it is log loss', async () => {
+    const random = createRandom(6);
+    const three = Array.from({ length: 1500 }, (): Example<Float64Array> => {
+      const x = Float64Array.from([random.gaussian(), random.gaussian()]);
+      return [x, x[0] > 0.5 ? 2 : x[0] < -0.5 ? 0 : 1];
+    });
+    const softmax = () => createSoftmaxRegression({ numFeatures: 2, numClasses: 3, stepSize: 0.1 });
+    const { metrics } = await progressiveValScore(three, softmax(), [createCrossEntropy(), createAccuracy()]);
+    // Well below ln 3 ≈ 1.0986, the cross-entropy of uniform guessing.
+    expect(metrics.CrossEntropy.get()).toBeLessThan(0.6);
+    // Written out: the mean of −log P(true class) over predictions made before learning each example.
+    const model = softmax();
+    let sum = 0;
+    for (const [x, y] of three) {
+      sum += -Math.log(model.predictProbaOne(x)[y]);
+      model.learnOne(x, y);
+    }
+    expect(metrics.CrossEntropy.get()).toBeCloseTo(sum / three.length, 12);
+    const binary = three.map(([x, y]): Example<Float64Array> => [x, y === 2 ? 1 : 0]);
+    const both = await progressiveValScore(binary, createLogisticRegression({ numFeatures: 2 }), [createCrossEntropy(), createLogLoss()]);
+    expect(both.metrics.CrossEntropy.get()).toBeCloseTo(both.metrics.LogLoss.get(), 12);
+    await expect(progressiveValScore(binary, createLinearRegression({ numFeatures: 2 }), createCrossEntropy())).rejects.toThrow('not a classifier');
   });
 
   it('counts NaN predictions as unscored but still learns them', async () => {

@@ -66,7 +66,7 @@ test('the entry point registers every built-in learner, stage and metric kind', 
       'ImportanceSelector',
     ]),
   );
-  expect(streamlearn.metricKinds()).toEqual(expect.arrayContaining(['Accuracy', 'LogLoss', 'F1', 'MAE', 'RMSE', 'R2', 'ROCAUC']));
+  expect(streamlearn.metricKinds()).toEqual(expect.arrayContaining(['Accuracy', 'LogLoss', 'CrossEntropy', 'F1', 'MAE', 'RMSE', 'R2', 'ROCAUC']));
 });
 
 test('the lazily registered NeuralNet kind is the one neural states carry', () => {
