@@ -23,3 +23,5 @@ export { createSoftmaxRegression } from './softmax-regression';
 export type { SoftmaxRegression, SoftmaxRegressionConfig } from './softmax-regression';
 export { createLinearSVM } from './linear-svm';
 export type { LinearSVM, LinearSVMConfig } from './linear-svm';
+export { indexLabels, labelIndexedFromState, LABEL_INDEXED_KIND } from './label-indexer';
+export type { Label, LabelIndexed, LabelIndexerConfig } from './label-indexer';

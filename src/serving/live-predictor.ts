@@ -2,9 +2,12 @@ import type { Observable, Subscription } from 'rxjs';
 import type { ModelVersion } from '../checkpoints/subscribe';
 import { StreamlearnError } from '../errors';
 import type { Classifier } from '../learners/estimator';
+import type { Label, LabelIndexed } from '../learners/label-indexer';
 
 export interface Prediction {
   value: number;
+  /** The original label, for a classifier that indexes labels (`indexLabels`). */
+  label?: Label;
   /** Class probabilities, for classifiers. */
   probabilities?: number[];
   modelVersion: number;
@@ -41,7 +44,9 @@ function isClassifier<X>(model: unknown): model is Classifier<X> {
 /** A prediction with one model version, saying which. */
 export function predictWith<X>({ model, manifest }: ModelVersion<X>, x: X): Prediction {
   if (isClassifier<X>(model)) {
-    return { value: model.predictOne(x), probabilities: Array.from(model.predictProbaOne(x)), modelVersion: manifest.version };
+    const value = model.predictOne(x);
+    const label = (model as Partial<LabelIndexed<X>>).labelOf?.(value);
+    return { value, ...(label === undefined ? {} : { label }), probabilities: Array.from(model.predictProbaOne(x)), modelVersion: manifest.version };
   }
   return { value: model.predictOne(x), modelVersion: manifest.version };
 }

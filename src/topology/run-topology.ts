@@ -9,6 +9,7 @@ import { createCheckpointPublisher } from '../checkpoints/publisher';
 import { importanceExtra, importanceMessage } from '../importance/publish';
 import type { CheckpointManifest } from '../checkpoints/manifest';
 import type { Row } from '../features/stage';
+import type { Label, LabelIndexed } from '../learners/label-indexer';
 import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { learnBatch } from './operators/learn-batch';
@@ -129,6 +130,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     return manifest;
   }
 
+  /** `{ label }`, the original label of a prediction, when the model indexes labels (`indexLabels`). */
+  function labelOf(slot: ModelSlot, prediction: number): { label?: Label } {
+    const label = (slot.model as Partial<LabelIndexed<Row>>).labelOf?.(prediction);
+    return label === undefined ? {} : { label };
+  }
+
   async function publishPredictions(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
     if (!outputs.predictionsTopic) return;
     await sink.send(
@@ -136,7 +143,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       records.map((record, i) => ({
         key: record.key,
         partition: batch.partition,
-        value: JSON.stringify({ offset: record.offset, prediction: predictions[i], modelVersion: slot.version }),
+        value: JSON.stringify({ offset: record.offset, prediction: predictions[i], ...labelOf(slot, predictions[i]), modelVersion: slot.version }),
       })),
     );
   }

@@ -5,6 +5,7 @@ import { DecodeError, NonFiniteError } from '../../errors';
 import type { Metric } from '../../evaluation/metric';
 import type { Row } from '../../features/stage';
 import { isSparse, type Classifier, type FeatureVector } from '../../learners/estimator';
+import type { LabelIndexed } from '../../learners/label-indexer';
 import type { Pipeline } from '../../features/pipeline';
 import type { TopologyModel } from '../topology';
 import type { ModelSlot } from '../model-slot';
@@ -38,6 +39,12 @@ function firstNonFinite(vector: FeatureVector): number {
   return -1;
 }
 
+/** The class index (or regression target) of a vetted label: mapped by the model when it indexes labels (src/learners/label-indexer). */
+function labelIndex(model: TopologyModel, y: unknown): number {
+  const indexer = model as Partial<LabelIndexed<Row>>;
+  return typeof indexer.indexLabel === 'function' ? indexer.indexLabel(y) : (y as number);
+}
+
 /**
  * Why an event cannot be learned, or the features the stages make of it (null when a stage drops it).
  * Runs the stages without updating them.
@@ -47,7 +54,15 @@ function vet(record: DecodedRecord<unknown>, label: string, model: TopologyModel
   const where = `${record.topic}/${record.partition}@${record.offset}`;
   const value = record.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return error(new DecodeError('SCHEMA', `${where}: the event is not a JSON object`));
-  const y = (value as Row)[label];
+  let y = (value as Row)[label];
+  const indexer = model as Partial<LabelIndexed<Row>>;
+  if (typeof indexer.indexLabel === 'function') {
+    try {
+      y = indexer.indexLabel(y);
+    } catch (err) {
+      return error(new DecodeError('SCHEMA', `${where}: label field "${label}": ${(err as Error).message}`));
+    }
+  }
   if (typeof y !== 'number') return error(new DecodeError('SCHEMA', `${where}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`));
   if (!Number.isFinite(y)) return error(new NonFiniteError(`${where}: label field "${label}" is ${y}`));
   if (isClassifier(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {
@@ -134,7 +149,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     let learned = good.length;
     if (good.length > 0) {
       const rows = good.map((record) => record.value as Row);
-      const ys = Float64Array.from(rows, (row) => row[label] as number);
+      const ys = Float64Array.from(rows, (row) => labelIndex(slot.model, row[label]));
       const predicted = score(slot.model, slot.metrics, rows, vectors, ys);
       slot.importance?.beforeLearn(rows, ys);
       const report = slot.model.learnMany(rows, ys, `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`);

@@ -82,7 +82,7 @@ interface Subscribed {
   version: number;
   kind: string;
   examplesSeen: number;
-  prediction: number;
+  prediction: number | string;
 }
 
 interface Prepared {
@@ -140,7 +140,7 @@ test('both topologies run with the installed `streamlearn run`, checkpoint, and 
   });
   const clicks = Array.from({ length: EVENTS }, (_, i) => {
     const [a, b] = [Math.sin(i * 1.3), Math.cos(i * 0.3)];
-    return { a, b, clicked: a + b > 0 ? 1 : 0 };
+    return { a, b, clicked: a + b > 0 ? 'yes' : 'no' };
   });
   const tsPrepared = await prepare('my-ts-topology.js', 'my-ts-topology', regression);
   const jsPrepared = await prepare('my-topology.js', 'my-js-topology', clicks);
@@ -148,8 +148,9 @@ test('both topologies run with the installed `streamlearn run`, checkpoint, and 
   expect(ts.subscribed).toMatchObject({ kind: 'Pipeline', version: expect.any(Number) });
   expect(ts.subscribed.examplesSeen).toBeGreaterThan(0);
   // Learned, not a fresh model: y = 1.5 - 1 + 2.5 + 1 = 4 at the probe, and a fresh model predicts 0.
-  expect(Math.abs(ts.subscribed.prediction - 4)).toBeLessThan(1.5);
-  expect(js.subscribed).toMatchObject({ kind: 'Pipeline', prediction: 1 });
+  expect(Math.abs((ts.subscribed.prediction as number) - 4)).toBeLessThan(1.5);
+  // String labels in, string labels out: the JS topology indexes 'yes'/'no' and answers with them.
+  expect(js.subscribed).toMatchObject({ kind: 'LabelIndexed', prediction: 'yes' });
   expect(js.subscribed.examplesSeen).toBeGreaterThan(0);
   for (const { stderr } of [ts, js]) {
     expect(stderr).toMatch(/stopped: .* v\d+ published/);

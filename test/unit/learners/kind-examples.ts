@@ -4,7 +4,7 @@
  * with neither a conformance case nor an example here fails `every registered kind is checked`.
  */
 import type { Estimator } from '../../../src/learners';
-import { createLogisticRegression } from '../../../src/learners';
+import { createLogisticRegression, indexLabels } from '../../../src/learners';
 import { createStandardScaler, createVectorAssembler, pipeline } from '../../../src/features';
 import type { Row } from '../../../src/features';
 import { CASES, worldEvents } from '../reco/support';
@@ -38,6 +38,12 @@ export const kindExamples: KindExample[] = [
     name: 'Pipeline (assembler, scaler, logistic regression)',
     create: () =>
       pipeline(createVectorAssembler({ inputCols: ['a', 'b'] }), createStandardScaler({ inputCol: 'features' }), createLogisticRegression({ numFeatures: 2 })),
+    data: rows,
+  },
+  {
+    kind: 'LabelIndexed',
+    name: 'LabelIndexed (pipeline with logistic regression)',
+    create: () => indexLabels(pipeline(createVectorAssembler({ inputCols: ['a', 'b'] }), createLogisticRegression({ numFeatures: 2 }))),
     data: rows,
   },
   ...recoExamples,

@@ -5,7 +5,9 @@ const { subscribeModel } = require('streamlearn');
 const [brokers, topic, modelId, event] = process.argv.slice(2);
 const subscription = subscribeModel({ brokers: brokers.split(','), topic, modelId, onRejected: (reason) => console.error(`rejected: ${reason}`) }).subscribe({
   next({ manifest, model }) {
-    const prediction = model.predictOne(JSON.parse(event));
+    // A model that indexes labels (indexLabels) answers with the original label.
+    const x = JSON.parse(event);
+    const prediction = typeof model.predictLabelOne === 'function' ? model.predictLabelOne(x) : model.predictOne(x);
     console.log(JSON.stringify({ modelId: manifest.modelId, version: manifest.version, kind: model.kind, examplesSeen: manifest.examplesSeen, prediction }));
     subscription.unsubscribe();
     process.exit(0);
