@@ -112,7 +112,8 @@ async function runAndSubscribe({ module, prefix, modelId, modelTopic }: Prepared
   });
   let stderr = '';
   run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes after the child's stderr has been read to its end.
+  const exited = new Promise<number | null>((resolve) => run.on('close', (code) => resolve(code)));
   try {
     for (let waited = 0; !(await loadLatestCheckpoints(brokers, modelTopic, modelId).catch(() => new Map())).has(modelId); waited += 1000) {
       if (run.exitCode !== null) throw new Error(`streamlearn run exited (${run.exitCode}) before a checkpoint:\n${stderr}`);
