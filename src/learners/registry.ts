@@ -29,11 +29,6 @@ export function learnerKinds(): string[] {
   return learners.kinds();
 }
 
-/** The registered learner kinds, in registration order (the same name as the coming single registry's). */
-export function learnerKinds(): string[] {
-  return [...factories.keys()];
-}
-
 /**
  * Rebuilds any registered learner from `state()` output (typically after a JSON round trip of its
  * config). `X` is the input type the caller expects the learner to take; it is not checked. A kind with

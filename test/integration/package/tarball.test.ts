@@ -97,7 +97,7 @@ async function prepare(module: string, topologyName: string, events: object[]): 
   const brokers = testBrokers();
   const prefix = `${uniqueName('pkg')}.`;
   const modelId = `${prefix}${topologyName}`;
-  await ensureTopics(brokers, [{ topic: `${modelId}.events` }]);
+  await ensureTopics({ brokers }, [{ topic: `${modelId}.events` }]);
   await produce(brokers, `${modelId}.events`, events);
   return { module, prefix, modelId, modelTopic: `${modelId}.models` };
 }
@@ -115,7 +115,7 @@ async function runAndSubscribe({ module, prefix, modelId, modelTopic }: Prepared
   // 'close', not 'exit': it comes after the child's stderr has been read to its end.
   const exited = new Promise<number | null>((resolve) => run.on('close', (code) => resolve(code)));
   try {
-    for (let waited = 0; !(await loadLatestCheckpoints(brokers, modelTopic, modelId).catch(() => new Map())).has(modelId); waited += 1000) {
+    for (let waited = 0; !(await loadLatestCheckpoints({ brokers }, modelTopic, modelId).catch(() => new Map())).has(modelId); waited += 1000) {
       if (run.exitCode !== null) throw new Error(`streamlearn run exited (${run.exitCode}) before a checkpoint:\n${stderr}`);
       if (waited > 150_000) throw new Error(`no checkpoint on ${modelTopic} after 150 s:\n${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -5,16 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/features/pipeline';
+import '../../../src/builtins';
 import { stageKinds } from '../../../src/features/registry';
-import '../../../src/importance';
-import '../../../src/learners';
 import { learnerKinds } from '../../../src/learners/registry';
-import '../../../src/neural';
-import '../../../src/reco';
 
-// Every kind a checkpoint can hold. Once src/builtins.ts registers the built-in kinds, import it instead of
-// the modules above; the first test fails loudly if the registries come up empty.
+// Every kind a checkpoint can hold, as src/builtins.ts registers them; the first test fails loudly if the
+// registries come up empty.
 const registeredKinds = (): string[] => [...learnerKinds(), ...stageKinds()];
 
 const DOC = join(__dirname, '../../../docs/checkpoint-format.md');
