@@ -54,7 +54,8 @@ export type { LivePredictor, LivePredictorConfig, Prediction, StaleModelAlert } 
 export { predictionAnswer, runServing } from './serving/run-serving';
 export type { Answer, AnswerFunction, RunningServing, ServingConfig } from './serving/run-serving';
 
-// Connectors: codecs, sources and sinks.
+// Connectors: how to reach the cluster (brokers, TLS, SASL), codecs, sources and sinks.
+export type { KafkaConnection, SaslCredentials, SaslMechanism } from '../connectors/kafka/connection';
 export type { Codec, DecodeContext, DecodedRecord, Headers, MicroBatch, RecordPosition } from '../connectors/types';
 export { createJsonCodec } from '../connectors/codecs/json';
 export type { JsonCodecOptions, JsonValue } from '../connectors/codecs/json';
