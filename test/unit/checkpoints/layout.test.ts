@@ -1,3 +1,4 @@
+import '../../../src/builtins';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPayload } from '../../../src/checkpoints/arrow-arrays';
