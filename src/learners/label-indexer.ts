@@ -57,12 +57,16 @@ type Featurising<X> = { transformOne(x: X): FeatureVector | null };
 export function indexLabels<X>(model: Classifier<X> & Featurising<X>, config?: LabelIndexerConfig): LabelIndexed<X> & Featurising<X>;
 export function indexLabels<X>(model: Classifier<X>, config?: LabelIndexerConfig): LabelIndexed<X>;
 export function indexLabels<X>(model: Classifier<X>, config: LabelIndexerConfig = {}): LabelIndexed<X> {
-  if (!isClassifier<X>(model)) throw new DecodeError('SCHEMA', `indexLabels: the model must be a classifier, got ${(model as { kind?: string })?.kind ?? typeof model}`);
+  if (!isClassifier<X>(model))
+    throw new DecodeError('SCHEMA', `indexLabels: the model must be a classifier, got ${(model as { kind?: string })?.kind ?? typeof model}`);
   const known: Label[] = [];
   const index = new Map<string, number>();
   const add = (label: Label): number => {
     if (known.length >= model.numClasses) {
-      throw new DecodeError('SCHEMA', `label ${JSON.stringify(label)} would be class ${known.length + 1}, but the classifier has ${model.numClasses} classes (${known.map((l) => JSON.stringify(l)).join(', ')})`);
+      throw new DecodeError(
+        'SCHEMA',
+        `label ${JSON.stringify(label)} would be class ${known.length + 1}, but the classifier has ${model.numClasses} classes (${known.map((l) => JSON.stringify(l)).join(', ')})`,
+      );
     }
     index.set(key(label), known.length);
     known.push(label);
@@ -70,12 +74,14 @@ export function indexLabels<X>(model: Classifier<X>, config: LabelIndexerConfig 
   };
   const labels = config.labels ?? [];
   for (const label of labels) {
-    if (!isLabel(label) || index.has(key(label))) throw new DecodeError('SCHEMA', `indexLabels: labels must be distinct strings, booleans or finite numbers, got ${JSON.stringify(label)}`);
+    if (!isLabel(label) || index.has(key(label)))
+      throw new DecodeError('SCHEMA', `indexLabels: labels must be distinct strings, booleans or finite numbers, got ${JSON.stringify(label)}`);
     add(label);
   }
 
   const indexLabel = (label: unknown): number => {
-    if (!isLabel(label)) throw new DecodeError('SCHEMA', `label ${label === undefined ? 'is missing' : `${JSON.stringify(label)} is not a string, boolean or finite number`}`);
+    if (!isLabel(label))
+      throw new DecodeError('SCHEMA', `label ${label === undefined ? 'is missing' : `${JSON.stringify(label)} is not a string, boolean or finite number`}`);
     const found = index.get(key(label));
     if (found !== undefined) return found;
     // The first label a stream shows is a boolean: false and true take classes 0 and 1, in that order.
@@ -102,7 +108,12 @@ export function indexLabels<X>(model: Classifier<X>, config: LabelIndexerConfig 
       const inner = model.state();
       const arrays: Record<string, TypedArray> = {};
       for (const [name, array] of Object.entries(inner.arrays)) arrays[`${MODEL_PREFIX}${name}`] = array;
-      return { kind: LABEL_INDEXED_KIND, version: VERSION, config: { labels: known.slice(), model: { kind: inner.kind, version: inner.version, config: inner.config } }, arrays };
+      return {
+        kind: LABEL_INDEXED_KIND,
+        version: VERSION,
+        config: { labels: known.slice(), model: { kind: inner.kind, version: inner.version, config: inner.config } },
+        arrays,
+      };
     },
   };
   const transformOne = (model as Partial<Featurising<X>>).transformOne;
@@ -113,7 +124,8 @@ export function indexLabels<X>(model: Classifier<X>, config: LabelIndexerConfig 
 /** Rebuilds an indexed classifier from `state()`, its wrapped model through the registry. */
 export function labelIndexedFromState(state: LearnerState): LabelIndexed<unknown> {
   if (state.kind !== LABEL_INDEXED_KIND) throw new CheckpointError(`expected a '${LABEL_INDEXED_KIND}' state, got '${String(state.kind)}'`);
-  if (state.version !== VERSION) throw new CheckpointError(`${LABEL_INDEXED_KIND}: state version ${String(state.version)} is not supported (expected ${VERSION})`);
+  if (state.version !== VERSION)
+    throw new CheckpointError(`${LABEL_INDEXED_KIND}: state version ${String(state.version)} is not supported (expected ${VERSION})`);
   const { labels, model } = state.config as { labels?: JsonValue; model?: { kind?: unknown; version?: unknown; config?: unknown } };
   if (!Array.isArray(labels) || !labels.every(isLabel)) throw new CheckpointError(`${LABEL_INDEXED_KIND}: config.labels must be an array of labels`);
   if (typeof model?.kind !== 'string' || typeof model.version !== 'number' || typeof model.config !== 'object' || model.config === null) {

@@ -16,11 +16,17 @@ function fruit(n: number): Array<[Row, string]> {
 
 describe('indexLabels', () => {
   test('indexes string labels as they appear, learns through them, and predicts the original labels', () => {
-    const model = indexLabels(pipeline(createVectorAssembler({ inputCols: ['a', 'b'] }), createSoftmaxRegression({ numFeatures: 2, numClasses: 3, stepSize: 0.5 })));
+    const model = indexLabels(
+      pipeline(createVectorAssembler({ inputCols: ['a', 'b'] }), createSoftmaxRegression({ numFeatures: 2, numClasses: 3, stepSize: 0.5 })),
+    );
     const stream = fruit(3000);
     for (const [x, label] of stream) model.learnLabelOne(x, label);
     expect(model.labels()).toEqual(['cherry', 'apple', 'banana']);
-    expect([model.predictLabelOne(point(-1.2, 0)), model.predictLabelOne(point(0, 0)), model.predictLabelOne(point(1.2, 0))]).toEqual(['apple', 'banana', 'cherry']);
+    expect([model.predictLabelOne(point(-1.2, 0)), model.predictLabelOne(point(0, 0)), model.predictLabelOne(point(1.2, 0))]).toEqual([
+      'apple',
+      'banana',
+      'cherry',
+    ]);
     expect(model.predictOne(point(-1.2, 0))).toBe(model.indexLabel('apple'));
   });
 
@@ -34,7 +40,9 @@ describe('indexLabels', () => {
   test('labels given up front fix the order; a label past numClasses, or of another type, is refused naming it', () => {
     const model = indexLabels(createLogisticRegression({ numFeatures: 1 }), { labels: ['ham', 'spam'] });
     expect(model.indexLabel('spam')).toBe(1);
-    expect(() => model.indexLabel('eggs')).toThrow(new DecodeError('SCHEMA', 'label "eggs" would be class 3, but the classifier has 2 classes ("ham", "spam")'));
+    expect(() => model.indexLabel('eggs')).toThrow(
+      new DecodeError('SCHEMA', 'label "eggs" would be class 3, but the classifier has 2 classes ("ham", "spam")'),
+    );
     expect(() => model.indexLabel({ nested: 1 })).toThrow('label {"nested":1} is not a string, boolean or finite number');
     expect(() => model.indexLabel(undefined)).toThrow('label is missing');
     expect(() => model.indexLabel(NaN)).toThrow(DecodeError);
@@ -46,7 +54,10 @@ describe('indexLabels', () => {
     const stream = fruit(600);
     for (const [x, label] of stream.slice(0, 300)) model.learnLabelOne(x, label);
     const state = model.state();
-    const restored = fromState<Row>({ ...JSON.parse(JSON.stringify({ kind: state.kind, version: state.version, config: state.config })), arrays: state.arrays }) as LabelIndexed<Row>;
+    const restored = fromState<Row>({
+      ...JSON.parse(JSON.stringify({ kind: state.kind, version: state.version, config: state.config })),
+      arrays: state.arrays,
+    }) as LabelIndexed<Row>;
     expect(restored.kind).toBe('LabelIndexed');
     expect(restored.labels()).toEqual(model.labels());
     for (const [x, label] of stream.slice(300)) {
