@@ -4,7 +4,7 @@
  * scale, the scaler's standard deviation). One describer per kind; a kind without one gets the fallback
  * (shape `[length]`, role = the last part of the name), so new kinds still publish valid checkpoints.
  */
-import { CheckpointError } from '../errors';
+import { createRegistry } from '../registry';
 import type { ModelState, TypedArray } from '../state';
 import type { ArrayLayout } from './arrow-arrays';
 
@@ -17,12 +17,11 @@ export interface StateLayout {
 /** Describes the arrays of one kind's state (names without any pipeline prefix). */
 export type LayoutDescriber = (state: ModelState) => StateLayout;
 
-const describers = new Map<string, LayoutDescriber>();
+const describers = createRegistry<LayoutDescriber>('layout');
 
 /** Makes checkpoints of `kind` carry shapes and roles; one describer per kind. */
 export function registerLayout(kind: string, describe: LayoutDescriber): void {
-  if (describers.has(kind)) throw new CheckpointError(`layout of kind '${kind}' is registered twice`);
-  describers.set(kind, describe);
+  describers.register(kind, describe);
 }
 
 export function hasLayout(kind: string): boolean {
@@ -36,7 +35,7 @@ const fits = (shape: number[], length: number): boolean => shape.reduce((a, b) =
  * (a state its describer did not foresee), keep the fallback: a layout never stops a checkpoint.
  */
 export function describeState(state: ModelState): StateLayout {
-  const described = describers.get(state.kind)?.(state) ?? { layout: {}, derived: {} };
+  const described = describers.has(state.kind) ? describers.get(state.kind)(state) : { layout: {}, derived: {} };
   const layout: Record<string, ArrayLayout> = {};
   for (const [name, array] of Object.entries({ ...state.arrays, ...described.derived })) {
     const given = described.layout[name];
