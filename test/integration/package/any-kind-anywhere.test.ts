@@ -13,15 +13,13 @@ import { runTopology } from '../../../src/topology/run-topology';
 import type { Topology } from '../../../src/topology/topology';
 import { digitsMlp } from '../../../topologies/digits-mlp';
 import { recoMf } from '../../../topologies/reco-mf';
+import { buildDist } from '../../support/build';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { produce, take } from '../topology/support';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-beforeAll(() => {
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-}, 600_000);
+beforeAll(buildDist, 900_000);
 
 async function train(topology: Topology, events: object[]): Promise<void> {
   const brokers = testBrokers();

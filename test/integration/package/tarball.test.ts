@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import { ensureTopics } from '../../../connectors/kafka/topics';
+import { buildDist } from '../../support/build';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { produce } from '../topology/support';
 
@@ -33,10 +34,11 @@ function sh(command: string, args: string[], cwd: string, what: string): string 
 
 let project: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'streamlearn-user-'));
-  // `npm pack` runs `prepare`, i.e. the build, as a publish would.
-  const tarball = sh('npm', ['pack', '--silent', '--pack-destination', project], ROOT, 'npm pack').trim().split('\n').pop() as string;
+  // The build `npm pack` would run (`prepare`), under the build lock that other tests of the compiled CLI share.
+  await buildDist();
+  const tarball = sh('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', project], ROOT, 'npm pack').trim().split('\n').pop() as string;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-streamlearn-service', version: '1.0.0', private: true }));
   sh('npm', ['install', '--prefer-offline', '--omit=optional', '--no-audit', '--no-fund', join(project, tarball)], project, 'npm install of the tarball');
   for (const file of readdirSync(SCRATCH_FILES)) copyFileSync(join(SCRATCH_FILES, file), join(project, file));
