@@ -56,6 +56,8 @@ export type { Answer, AnswerFunction, RunningServing, ServingConfig } from './se
 
 // Connectors: how to reach the cluster (brokers, TLS, SASL), codecs, sources and sinks.
 export type { KafkaConnection, SaslCredentials, SaslMechanism } from '../connectors/kafka/connection';
+export { validateConnection } from '../connectors/kafka/connection';
+export { connectionFromEnv, connectionFromPropertiesFile } from '../connectors/kafka/client-properties';
 export type { Codec, DecodeContext, DecodedRecord, Headers, MicroBatch, RecordPosition } from '../connectors/types';
 export { createJsonCodec } from '../connectors/codecs/json';
 export type { JsonCodecOptions, JsonValue } from '../connectors/codecs/json';
