@@ -12,17 +12,23 @@ export interface Random {
   gaussian(): number;
 }
 
+/**
+ * One Mulberry32 step on a state kept in `state[slot]`: for learners whose random state is part of their
+ * checkpoint (the trees), so a restored model draws exactly what the original would have drawn.
+ */
+export function nextUniform(state: Uint32Array, slot = 0): number {
+  state[slot] = (state[slot] + 0x6d2b79f5) >>> 0;
+  let t = state[slot];
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
+  const state = Uint32Array.of(seed >>> 0);
   let spareGaussian = Number.NaN;
 
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = (): number => nextUniform(state);
 
   // Marsaglia's polar method yields normals in pairs; the second is kept for the next call.
   const gaussian = (): number => {
