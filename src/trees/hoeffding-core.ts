@@ -73,13 +73,18 @@ export class HoeffdingCore {
 
   /** Learns `row` with target `y` (a class index, or a value) and weight `w`; returns the leaf it reached. */
   learn(row: Float64Array, y: number, w: number, from = this.root): number {
-    if (this.k === 0) this.models.observeMoments(row, y, w);
     const leaf = this.leafOf(row, from);
-    this.learnAtLeaf(leaf, row, y, w);
+    this.learnFrom(leaf, row, y, w);
     return leaf;
   }
 
-  learnAtLeaf(leaf: number, row: Float64Array, y: number, w: number): void {
+  /** Learns `row` at `leaf`, which must be `leafOf(row)` (callers that predicted first already know it). */
+  learnFrom(leaf: number, row: Float64Array, y: number, w: number): void {
+    if (this.k === 0) this.models.observeMoments(row, y, w);
+    this.learnAtLeaf(leaf, row, y, w);
+  }
+
+  private learnAtLeaf(leaf: number, row: Float64Array, y: number, w: number): void {
     const nodes = this.nodes;
     this.models.learnAt(leaf, row, y, w);
     const so = leaf * this.statWidth;
