@@ -10,25 +10,27 @@ export interface Random {
   nextInt(bound: number): number;
   /** Standard normal N(0, 1). */
   gaussian(): number;
+  /**
+   * Where the generator stands, for checkpoints: `createRandom(seed, position)` continues exactly from here
+   * (the same numbers, bit for bit), whatever `seed` is.
+   */
+  position(): RandomPosition;
 }
 
-/**
- * One Mulberry32 step on a state kept in `state[slot]`: for learners whose random state is part of their
- * checkpoint (the trees), so a restored model draws exactly what the original would have drawn.
- */
-export function nextUniform(state: Uint32Array, slot = 0): number {
-  state[slot] = (state[slot] + 0x6d2b79f5) >>> 0;
-  let t = state[slot];
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** The generator's 32-bit state and the pending second normal of a pair (NaN when none). */
+export type RandomPosition = readonly [state: number, spareGaussian: number];
 
-export function createRandom(seed: number): Random {
-  const state = Uint32Array.of(seed >>> 0);
-  let spareGaussian = Number.NaN;
+export function createRandom(seed: number, from?: RandomPosition): Random {
+  let state = (from === undefined ? seed : from[0]) >>> 0;
+  let spareGaussian = from === undefined ? Number.NaN : from[1];
 
-  const next = (): number => nextUniform(state);
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 
   // Marsaglia's polar method yields normals in pairs; the second is kept for the next call.
   const gaussian = (): number => {
@@ -50,5 +52,10 @@ export function createRandom(seed: number): Random {
     return u * factor;
   };
 
-  return { next, nextInt: (bound) => Math.floor(next() * bound), gaussian };
+  return {
+    next,
+    nextInt: (bound) => Math.floor(next() * bound),
+    gaussian,
+    position: () => [state, spareGaussian],
+  };
 }

@@ -1,7 +1,9 @@
 import { Adwin } from '../drift/adwin';
 import { CheckpointError } from '../errors';
 import { loadArray } from '../learners/state-arrays';
-import { nextUniform } from '../random';
+import type { Random } from '../random';
+import { createRandom } from '../random';
+import { restoreRandom } from './random-state';
 import type { TypedArray } from '../state';
 import type { TreeSpec } from './config';
 import { exportDetector, importDetector } from './detectors';
@@ -37,14 +39,14 @@ export class ForestCore {
   warnings: Adwin[] = [];
   drifts: Adwin[] = [];
   readonly stats: Float64Array;
-  readonly rng: Uint32Array;
+  private rng: Random;
   private readonly k: number;
   private readonly proba: Float64Array;
   private readonly values: Float64Array;
 
   constructor(private readonly spec: TreeSpec, private readonly forest: ForestSpec) {
     this.k = spec.numClasses;
-    this.rng = Uint32Array.of(spec.seed >>> 0);
+    this.rng = createRandom(spec.seed);
     this.stats = new Float64Array(forest.numModels * STATS);
     this.proba = new Float64Array(Math.max(this.k, 1));
     this.values = new Float64Array(forest.numModels);
@@ -57,17 +59,17 @@ export class ForestCore {
   }
 
   private newTree(): HoeffdingCore {
-    return new HoeffdingCore(this.spec, Math.floor(nextUniform(this.rng) * 4294967296));
+    return new HoeffdingCore(this.spec, Math.floor(this.rng.next() * 4294967296));
   }
 
   /** Knuth's Poisson sampler: λ = 6 takes about seven uniform draws. */
   private poisson(): number {
     const limit = Math.exp(-this.forest.lambda);
     let k = 0;
-    let p = nextUniform(this.rng);
+    let p = this.rng.next();
     while (p > limit) {
       k++;
-      p *= nextUniform(this.rng);
+      p *= this.rng.next();
     }
     return k;
   }
@@ -169,7 +171,7 @@ export class ForestCore {
   }
 
   exportTo(arrays: Record<string, TypedArray>): void {
-    arrays['forest.rng'] = this.rng.slice();
+    arrays['forest.rng'] = Float64Array.from(this.rng.position());
     arrays['forest.members'] = this.stats.slice();
     arrays['forest.background'] = Uint8Array.from(this.backgrounds, (b) => (b === null ? 0 : 1));
     this.trees.forEach((tree, i) => {
@@ -181,7 +183,7 @@ export class ForestCore {
   }
 
   importFrom(arrays: Record<string, TypedArray>): void {
-    loadArray(arrays, 'forest.rng', this.rng);
+    this.rng = restoreRandom(arrays, 'forest.rng');
     loadArray(arrays, 'forest.members', this.stats);
     const flags = new Uint8Array(this.forest.numModels);
     loadArray(arrays, 'forest.background', flags);

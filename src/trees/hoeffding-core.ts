@@ -1,12 +1,14 @@
 import { CheckpointError } from '../errors';
 import { loadArray } from '../learners/state-arrays';
-import { nextUniform } from '../random';
+import type { Random } from '../random';
+import { createRandom } from '../random';
 import type { TypedArray } from '../state';
 import type { TreeSpec } from './config';
 import { addMoment, classMeritRange, hoeffdingBound } from './criteria';
 import { LeafModels } from './leaf-models';
 import { LEAF, NodeStore, NOMINAL_SPLIT, NUMERIC_SPLIT } from './node-store';
 import { Observers } from './observers';
+import { restoreRandom } from './random-state';
 
 /** Examples buffered to fix the histogram ranges, at most. */
 const MAX_WARMUP = 1000;
@@ -23,8 +25,8 @@ export class HoeffdingCore {
   root: number;
   readonly observers: Observers;
   readonly models: LeafModels;
-  /** Mulberry32 state: random subspaces draw from it, so a restored tree draws the same. */
-  readonly rng: Uint32Array;
+  /** Random subspaces draw from it; its position is checkpointed, so a restored tree draws the same. */
+  private rng: Random;
   private readonly k: number;
   private readonly statWidth: number;
   private readonly maxActive: number;
@@ -46,7 +48,7 @@ export class HoeffdingCore {
     this.nodes = new NodeStore(this.statWidth, modelWidth, spec.subspaceSize, spec.subspaceSize * this.observers.blockSize);
     this.models = new LeafModels(spec, this.observers, this.nodes);
     this.maxActive = Math.max(1, Math.floor(spec.memoryLimitBytes / (8 * this.nodes.slotWidth + 4 * spec.subspaceSize)));
-    this.rng = Uint32Array.of(seed >>> 0);
+    this.rng = createRandom(seed);
     const needsRanges = this.k === 0 || spec.observer === 'histogram';
     const warm = needsRanges ? Math.min(MAX_WARMUP, Math.ceil(spec.gracePeriod)) : 0;
     this.warmSize = warm;
@@ -178,7 +180,7 @@ export class HoeffdingCore {
     const perm = this.perm;
     for (let i = 0; i < d; i++) perm[i] = i;
     for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(nextUniform(this.rng) * (d - i));
+      const j = i + Math.floor(this.rng.next() * (d - i));
       const t = perm[i];
       perm[i] = perm[j];
       perm[j] = t;
@@ -296,7 +298,7 @@ export class HoeffdingCore {
   exportTo(arrays: Record<string, TypedArray>, prefix: string): void {
     this.nodes.exportTo(arrays, prefix);
     arrays[`${prefix}tree.scalars`] = Float64Array.of(this.root, this.warmCount);
-    arrays[`${prefix}tree.rng`] = this.rng.slice();
+    arrays[`${prefix}tree.rng`] = Float64Array.from(this.rng.position());
     arrays[`${prefix}tree.binLow`] = this.observers.binLow.slice();
     arrays[`${prefix}tree.binWidth`] = this.observers.binWidth.slice();
     arrays[`${prefix}tree.warmup`] = this.warmup.slice();
@@ -313,7 +315,7 @@ export class HoeffdingCore {
     if (!(this.root >= 0 && this.root < this.nodes.count) || !(this.warmCount >= -1)) {
       throw new CheckpointError(`state array '${prefix}tree.scalars' holds an invalid root ${this.root} or warm-up count ${this.warmCount}`);
     }
-    loadArray(arrays, `${prefix}tree.rng`, this.rng);
+    this.rng = restoreRandom(arrays, `${prefix}tree.rng`);
     loadArray(arrays, `${prefix}tree.binLow`, this.observers.binLow);
     loadArray(arrays, `${prefix}tree.binWidth`, this.observers.binWidth);
     loadArray(arrays, `${prefix}tree.warmup`, this.warmup);
