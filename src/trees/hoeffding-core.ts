@@ -248,7 +248,7 @@ export class HoeffdingCore {
     const nodes = this.nodes;
     const leaves: number[] = [];
     for (let id = 0; id < nodes.count; id++) {
-      if (nodes.kind[id] === LEAF && nodes.depth[id] < this.spec.maxDepth && this.isInTree(id)) leaves.push(id);
+      if (nodes.kind[id] === LEAF && nodes.depth[id] < this.spec.maxDepth) leaves.push(id);
     }
     const promise = leaves.map((id) => this.promise(id));
     const order = leaves.map((_, i) => i).sort((a, b) => promise[b] - promise[a] || leaves[a] - leaves[b]);
@@ -259,13 +259,6 @@ export class HoeffdingCore {
     order.slice(0, this.maxActive).forEach((i) => {
       if (nodes.slot[leaves[i]] < 0) this.activate(leaves[i]);
     });
-  }
-
-  /** True when `id` hangs from this tree's root (not from an alternate subtree being grown). */
-  protected isInTree(id: number): boolean {
-    let node = id;
-    while (this.nodes.parent[node] >= 0) node = this.nodes.parent[node];
-    return node === this.root;
   }
 
   private promise(id: number): number {

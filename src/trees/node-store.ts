@@ -29,6 +29,10 @@ export class NodeStore {
   right = new Int32Array(8);
   parent = new Int32Array(8);
   depth = new Int32Array(8);
+  /** Root of the node's alternate subtree (Hoeffding adaptive tree), else −1. */
+  alternate = new Int32Array(8);
+  /** Called with each node id `freeSubtree` frees (the adaptive tree drops the node's detector). */
+  onFree: ((id: number) => void) | null = null;
   /** The node's observer slot while it is an active leaf, else −1. */
   slot = new Int32Array(8);
   /** Leaf statistics: class weights, or (n, mean, M2) of the target; kept by inner nodes as they were at the split. */
@@ -76,6 +80,7 @@ export class NodeStore {
     this.parent[id] = parent;
     this.depth[id] = depth;
     this.slot[id] = -1;
+    this.alternate[id] = -1;
     this.lastEval[id] = 0;
     this.gain[id] = 0;
     this.stats.fill(0, id * this.statWidth, (id + 1) * this.statWidth);
@@ -84,12 +89,15 @@ export class NodeStore {
     return id;
   }
 
-  /** Frees a node and, recursively, its subtree. */
+  /** Frees a node and, recursively, its subtree and alternate subtrees. */
   freeSubtree(id: number): void {
     if (this.kind[id] !== LEAF && this.kind[id] !== FREE) {
       this.freeSubtree(this.left[id]);
       this.freeSubtree(this.right[id]);
     }
+    if (this.alternate[id] >= 0) this.freeSubtree(this.alternate[id]);
+    this.alternate[id] = -1;
+    this.onFree?.(id);
     if (this.slot[id] >= 0) this.releaseSlot(id);
     this.kind[id] = FREE;
     this.freeNodes = grown(this.freeNodes, this.freeNodeCount + 1);
@@ -133,6 +141,7 @@ export class NodeStore {
     this.parent = grown(this.parent, cap);
     this.depth = grown(this.depth, cap);
     this.slot = grown(this.slot, cap);
+    this.alternate = grown(this.alternate, cap);
     this.lastEval = grown(this.lastEval, cap);
     this.gain = grown(this.gain, cap);
     this.stats = grown(this.stats, cap * this.statWidth);
@@ -153,6 +162,7 @@ export class NodeStore {
     arrays[`${prefix}nodes.parent`] = this.parent.slice(0, n);
     arrays[`${prefix}nodes.depth`] = this.depth.slice(0, n);
     arrays[`${prefix}nodes.slot`] = this.slot.slice(0, n);
+    arrays[`${prefix}nodes.alternate`] = this.alternate.slice(0, n);
     arrays[`${prefix}nodes.stats`] = this.stats.slice(0, n * this.statWidth);
     arrays[`${prefix}nodes.lastEval`] = this.lastEval.slice(0, n);
     arrays[`${prefix}nodes.gain`] = this.gain.slice(0, n);
@@ -178,7 +188,7 @@ export class NodeStore {
     const columns: Array<[string, TypedArray, number]> = [
       ['nodes.kind', this.kind, n], ['nodes.feature', this.feature, n], ['nodes.threshold', this.threshold, n],
       ['nodes.left', this.left, n], ['nodes.right', this.right, n], ['nodes.parent', this.parent, n],
-      ['nodes.depth', this.depth, n], ['nodes.slot', this.slot, n], ['nodes.stats', this.stats, n * this.statWidth],
+      ['nodes.depth', this.depth, n], ['nodes.slot', this.slot, n], ['nodes.alternate', this.alternate, n], ['nodes.stats', this.stats, n * this.statWidth],
       ['nodes.lastEval', this.lastEval, n], ['nodes.gain', this.gain, n], ['nodes.extra', this.extra, n * 2],
       ['nodes.model', this.model, n * this.modelWidth],
     ];
