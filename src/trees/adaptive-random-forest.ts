@@ -121,6 +121,10 @@ class ARFClassifierLearner extends TreeClassifierEstimator implements ARFClassif
     this.core.predictProba(row, out);
   }
 
+  protected override probaThenLearnRow(row: Float64Array, y: number, out: Float64Array): void {
+    this.core.probaThenLearn(row, y, out);
+  }
+
   featureImportances(): Float64Array {
     return this.core.featureImportances();
   }

@@ -75,21 +75,51 @@ export class ForestCore {
   }
 
   learn(row: Float64Array, y: number): void {
+    this.step(row, y, null);
+  }
+
+  /**
+   * Votes class probabilities for `row` into `out`, then learns it: each tree's prediction serves both the
+   * vote and its own error, so the step sorts the row down each tree once for both. Exactly
+   * `predictProba` then `learn`: a tree's learning cannot change another tree's vote.
+   */
+  probaThenLearn(row: Float64Array, y: number, out: Float64Array): void {
+    out.fill(0, 0, this.k);
+    this.step(row, y, out);
+    normalise(out, this.k);
+  }
+
+  private step(row: Float64Array, y: number, votes: Float64Array | null): void {
     for (let i = 0; i < this.trees.length; i++) {
       const tree = this.trees[i];
       const leaf = tree.leafOf(row);
-      const error = this.k > 0 ? this.classError(i, tree, leaf, row, y) : this.regressionError(i, tree, leaf, row, y);
+      let error: number;
+      if (this.k > 0) {
+        tree.models.predictProba(leaf, row, this.proba);
+        if (votes !== null) this.vote(i, votes);
+        error = this.classError(i, y);
+      } else {
+        error = this.regressionError(i, tree, leaf, row, y);
+      }
       const replaced = this.watch(i, error);
       const w = this.poisson();
       if (w === 0) continue;
       this.backgrounds[i]?.learn(row, y, w);
       if (replaced) this.trees[i].learn(row, y, w);
-      else tree.learnFrom(leaf, row, y, w);
+      else tree.learnFrom(leaf, row, y, w, true);
     }
   }
 
-  private classError(i: number, tree: HoeffdingCore, leaf: number, row: Float64Array, y: number): number {
-    tree.models.predictProba(leaf, row, this.proba);
+  /** Adds tree i's probabilities (in `proba`) to `votes`, weighted by its accuracy so far. */
+  private vote(i: number, votes: Float64Array): void {
+    const seen = this.stats[i * STATS + 1];
+    const accuracy = seen > 0 ? this.stats[i * STATS] / seen : 0;
+    const weight = this.forest.weightedVote ? accuracy : 1;
+    if (weight > 0) for (let c = 0; c < this.k; c++) votes[c] += weight * this.proba[c];
+  }
+
+  /** Scores tree i's prediction (its probabilities in `proba`) against `y`; returns the 0/1 error. */
+  private classError(i: number, y: number): number {
     const right = argmax(this.proba, 0, this.k) === y;
     this.stats[i * STATS] += right ? 1 : 0;
     this.stats[i * STATS + 1] += 1;
@@ -131,14 +161,9 @@ export class ForestCore {
     for (let i = 0; i < this.trees.length; i++) {
       const tree = this.trees[i];
       tree.models.predictProba(tree.leafOf(row), row, this.proba);
-      const seen = this.stats[i * STATS + 1];
-      const accuracy = seen > 0 ? this.stats[i * STATS] / seen : 0;
-      const weight = this.forest.weightedVote ? accuracy : 1;
-      if (weight > 0) for (let c = 0; c < this.k; c++) out[c] += weight * this.proba[c];
+      this.vote(i, out);
     }
-    let total = 0;
-    for (let c = 0; c < this.k; c++) total += out[c];
-    for (let c = 0; c < this.k; c++) out[c] = total > 0 ? out[c] / total : 1 / this.k;
+    normalise(out, this.k);
   }
 
   predictValue(row: Float64Array): number {
@@ -201,4 +226,11 @@ export class ForestCore {
     tree.importFrom(arrays, prefix);
     return tree;
   }
+}
+
+/** Scales the first `k` entries to sum 1; uniform when they are all zero. */
+function normalise(out: Float64Array, k: number): void {
+  let total = 0;
+  for (let c = 0; c < k; c++) total += out[c];
+  for (let c = 0; c < k; c++) out[c] = total > 0 ? out[c] / total : 1 / k;
 }

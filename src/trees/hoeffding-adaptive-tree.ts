@@ -76,7 +76,8 @@ export class AdaptiveCore extends HoeffdingCore {
       node = next;
     }
     this.detector(leaf).update(error);
-    this.learnFrom(leaf, row, y, 1);
+    // The path's detectors made no model call, so the leaf's prediction above can be reused.
+    this.learnFrom(leaf, row, y, 1, true);
   }
 
   private detector(node: number): Adwin {

@@ -80,15 +80,25 @@ export class HoeffdingCore {
     return leaf;
   }
 
-  /** Learns `row` at `leaf`, which must be `leafOf(row)` (callers that predicted first already know it). */
-  learnFrom(leaf: number, row: Float64Array, y: number, w: number): void {
+  /**
+   * Learns `row` at `leaf`, which must be `leafOf(row)` (callers that predicted first already know it);
+   * `predicted`: the last model call was `models.predictProba(leaf, row)`, whose work can be reused.
+   */
+  learnFrom(leaf: number, row: Float64Array, y: number, w: number, predicted = false): void {
     if (this.k === 0) this.models.observeMoments(row, y, w);
-    this.learnAtLeaf(leaf, row, y, w);
+    this.learnAtLeaf(leaf, row, y, w, predicted);
   }
 
-  private learnAtLeaf(leaf: number, row: Float64Array, y: number, w: number): void {
+  /** Predicts class probabilities of `row` into `out`, then learns it: the test-then-train step. */
+  probaThenLearn(row: Float64Array, y: number, out: Float64Array): void {
+    const leaf = this.leafOf(row);
+    this.models.predictProba(leaf, row, out);
+    this.learnFrom(leaf, row, y, 1, true);
+  }
+
+  private learnAtLeaf(leaf: number, row: Float64Array, y: number, w: number, predicted: boolean): void {
     const nodes = this.nodes;
-    this.models.learnAt(leaf, row, y, w);
+    this.models.learnAt(leaf, row, y, w, predicted);
     const so = leaf * this.statWidth;
     if (this.k > 0) nodes.stats[so + y] += w;
     else addMoment(nodes.stats, so, y, w);

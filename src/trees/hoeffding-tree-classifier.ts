@@ -76,6 +76,10 @@ class HoeffdingTreeClassifierLearner extends TreeClassifierEstimator implements 
     this.tree.models.predictProba(this.tree.leafOf(row), row, out);
   }
 
+  protected override probaThenLearnRow(row: Float64Array, y: number, out: Float64Array): void {
+    this.tree.probaThenLearn(row, y, out);
+  }
+
   featureImportances(): Float64Array {
     return this.tree.featureImportances();
   }

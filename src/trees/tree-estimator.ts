@@ -161,6 +161,18 @@ export abstract class TreeClassifierEstimator extends TreeEstimator implements C
   /** Class probabilities of `row` into `out` (summing to 1). */
   protected abstract probaRow(row: Float64Array, out: Float64Array): void;
 
+  /** `probaRow` then `learnRow`; a tree overrides it to sort the row to its leaf once. */
+  protected probaThenLearnRow(row: Float64Array, y: number, out: Float64Array): void {
+    this.probaRow(row, out);
+    this.learnRow(row, y);
+  }
+
+  override predictThenLearnOne(x: FeatureVector, y: number): number {
+    const row = this.read(x);
+    this.probaThenLearnRow(row, this.labelOf(y), this.proba);
+    return argmax(this.proba, 0, this.numClasses);
+  }
+
   protected labelOf(y: number): number {
     return Number.isInteger(y) && y >= 0 && y < this.numClasses ? y : this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
   }
@@ -186,8 +198,7 @@ export abstract class TreeClassifierEstimator extends TreeEstimator implements C
 
   predictProbaThenLearnOne(x: FeatureVector, y: number, out = new Float64Array(this.numClasses)): Float64Array {
     const row = this.read(x);
-    this.probaRow(row, out);
-    this.learnRow(row, this.labelOf(y));
+    this.probaThenLearnRow(row, this.labelOf(y), out);
     return out;
   }
 }
