@@ -29,8 +29,10 @@ function gini(counts: Float64Array, offset: number, k: number, total: number): n
 }
 
 /**
- * Merit of splitting `pre` (k class weights) into `left` and `pre − left`; `right` is scratch. Splits that
- * leave under 1% of the weight on a side score −∞ (MOA's and River's minimum branch fraction).
+ * Merit of splitting a leaf whose class weights are `pre` into the post-split weights `left` and `right`
+ * (both from the observer, as MOA and River compute them: a leaf's statistics may hold weight its
+ * observers never saw, inherited at its creation). Splits that leave under 1% of the observed weight on a
+ * side score −∞ (MOA's and River's minimum branch fraction).
  */
 export function classMerit(
   criterion: 'infoGain' | 'gini',
@@ -42,17 +44,17 @@ export function classMerit(
 ): number {
   let total = 0;
   let totalLeft = 0;
+  let totalRight = 0;
   for (let c = 0; c < k; c++) {
-    const p = pre[preOffset + c];
-    total += p;
+    total += pre[preOffset + c];
     totalLeft += left[c];
-    right[c] = Math.max(0, p - left[c]);
+    totalRight += right[c];
   }
-  const totalRight = Math.max(0, total - totalLeft);
-  if (totalLeft < 0.01 * total || totalRight < 0.01 * total) return Number.NEGATIVE_INFINITY;
+  const observed = totalLeft + totalRight;
+  if (totalLeft < 0.01 * observed || totalRight < 0.01 * observed) return Number.NEGATIVE_INFINITY;
   const impurity = criterion === 'gini' ? gini : entropy;
   const before = impurity(pre, preOffset, k, total);
-  const after = (totalLeft * impurity(left, 0, k, totalLeft) + totalRight * impurity(right, 0, k, totalRight)) / total;
+  const after = (totalLeft * impurity(left, 0, k, totalLeft) + totalRight * impurity(right, 0, k, totalRight)) / observed;
   return before - after;
 }
 
@@ -83,19 +85,31 @@ export function mergeMoments(into: Float64Array, io: number, from: Float64Array,
 }
 
 /**
- * Variance reduction of splitting moments `pre` into `left` and the rest: (M2_pre − M2_left − M2_right) / n,
- * the drop in weighted variance; −∞ when a side holds under 1% of the weight.
+ * Variance reduction of splitting moments `pre` into the observed `left` and `right` moments:
+ * var(pre) − (n_l var(left) + n_r var(right)) / (n_l + n_r); −∞ when a side holds under 1% of the weight.
  */
-export function varianceReduction(pre: Float64Array, po: number, left: Float64Array): number {
-  const n = pre[po];
+export function varianceReduction(pre: Float64Array, po: number, left: Float64Array, right: Float64Array): number {
   const nl = left[0];
+  const nr = right[0];
+  const n = nl + nr;
+  if (nl < 0.01 * n || nr < 0.01 * n || nr <= 0 || pre[po] <= 0) return Number.NEGATIVE_INFINITY;
+  return pre[po + 2] / pre[po] - (left[2] + right[2]) / n;
+}
+
+/** Writes into `out` the moments of `total` without those of `part` (Chan's merge, inverted). */
+export function subtractMoments(total: Float64Array, part: Float64Array, out: Float64Array): void {
+  const n = total[0];
+  const nl = part[0];
   const nr = n - nl;
-  if (nl < 0.01 * n || nr < 0.01 * n || nr <= 0) return Number.NEGATIVE_INFINITY;
-  // The right side's moments follow from pre − left (Chan's formula, inverted).
-  const meanRight = (n * pre[po + 1] - nl * left[1]) / nr;
-  const delta = meanRight - left[1];
-  const m2Right = pre[po + 2] - left[2] - (delta * delta * nl * nr) / n;
-  return (pre[po + 2] - left[2] - Math.max(0, m2Right)) / n;
+  if (!(nr > 0)) {
+    out.fill(0, 0, 3);
+    return;
+  }
+  const mean = (n * total[1] - nl * part[1]) / nr;
+  const delta = mean - part[1];
+  out[0] = nr;
+  out[1] = mean;
+  out[2] = Math.max(0, total[2] - part[2] - (delta * delta * nl * nr) / n);
 }
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */

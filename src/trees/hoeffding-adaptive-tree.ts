@@ -96,14 +96,15 @@ export class AdaptiveCore extends HoeffdingCore {
     const before = detector.estimate;
     const rose = detector.update(error) === 'drift' && detector.estimate > before;
     const alternate = nodes.alternate[node];
-    if (alternate < 0) {
-      if (rose) {
-        const fresh = nodes.newNode(node, nodes.depth[node]);
-        nodes.alternate[node] = fresh;
-        this.activate(fresh);
-      }
+    if (rose) {
+      // A new rise restarts the alternate (River's rule): one grown since an earlier rise has learned a stale concept too.
+      if (alternate >= 0) nodes.freeSubtree(alternate);
+      const fresh = nodes.newNode(node, nodes.depth[node]);
+      nodes.alternate[node] = fresh;
+      this.activate(fresh);
       return -1;
     }
+    if (alternate < 0) return -1;
     const altDetector = this.detector(alternate);
     const { windowThreshold, significance } = this.adaptive;
     if (detector.width <= windowThreshold || altDetector.width <= windowThreshold) return -1;

@@ -18,6 +18,7 @@ export class LeafModels {
   /** Standardisation for model leaves: (n, mean, M2) per feature, then of the target. */
   readonly moments: Float64Array;
   private readonly scratch: Float64Array;
+  private readonly scratch2: Float64Array;
   private readonly scores: Float64Array;
   /**
    * The leaf whose naive Bayes posteriors for the row at hand `predictProba` left in `bayes`, or −1: a
@@ -36,6 +37,7 @@ export class LeafModels {
     this.d = spec.numFeatures;
     this.moments = new Float64Array(this.k === 0 ? (this.d + 1) * 3 : 0);
     this.scratch = new Float64Array(Math.max(this.k, 3));
+    this.scratch2 = new Float64Array(Math.max(this.k, 3));
     this.scores = new Float64Array(Math.max(this.k, 1));
     this.bayes = new Float64Array(Math.max(this.k, 1));
   }
@@ -169,31 +171,18 @@ export class LeafModels {
     wts[o + this.d] += step;
   }
 
-  /** Seeds the children of a split: the statistics the split sends each way, and the parent's model. */
+  /** Seeds the children of a split: the statistics the split sends each way (as observed), and the parent's model. */
   childStats(leaf: number, slot: number, feature: number, threshold: number, left: number, right: number): void {
     const nodes = this.nodes;
     const sub = this.spec.subspaceSize;
     let i = 0;
     while (nodes.slotFeatures[slot * sub + i] !== feature) i++;
-    const out = this.scratch;
-    this.observers.leftStats(nodes.observers, slot * nodes.slotWidth + i * this.observers.blockSize, feature, threshold, out);
-    const stats = nodes.stats;
-    if (this.k > 0) {
-      for (let c = 0; c < this.k; c++) {
-        stats[left * this.k + c] = out[c];
-        stats[right * this.k + c] = Math.max(0, stats[leaf * this.k + c] - out[c]);
-      }
-    } else {
-      const n = stats[leaf * 3];
-      const nl = Math.min(out[0], n);
-      const nr = n - nl;
-      stats.set(out.subarray(0, 3), left * 3);
-      const meanRight = nr > 0 ? (n * stats[leaf * 3 + 1] - nl * out[1]) / nr : 0;
-      const delta = meanRight - out[1];
-      stats[right * 3] = nr;
-      stats[right * 3 + 1] = meanRight;
-      stats[right * 3 + 2] = nr > 0 ? Math.max(0, stats[leaf * 3 + 2] - out[2] - (delta * delta * nl * nr) / n) : 0;
-    }
+    const w = this.nodes.statWidth;
+    const toLeft = this.scratch;
+    const toRight = this.scratch2;
+    this.observers.splitStats(nodes.observers, slot * nodes.slotWidth + i * this.observers.blockSize, feature, threshold, toLeft, toRight);
+    nodes.stats.set(toLeft.subarray(0, w), left * w);
+    nodes.stats.set(toRight.subarray(0, w), right * w);
     const width = nodes.modelWidth;
     if (width > 0) {
       nodes.model.copyWithin(left * width, leaf * width, (leaf + 1) * width);

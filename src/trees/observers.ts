@@ -1,5 +1,5 @@
 import type { TreeSpec } from './config';
-import { addMoment, classMerit, mergeMoments, normalCdf, varianceReduction } from './criteria';
+import { addMoment, classMerit, mergeMoments, normalCdf, subtractMoments, varianceReduction } from './criteria';
 
 /**
  * The attribute observers of an active leaf: per feature, a fixed-size block of a Float64Array, so a
@@ -20,6 +20,8 @@ export class Observers {
   private readonly stride: number;
   private readonly left: Float64Array;
   private readonly right: Float64Array;
+  /** What the block being searched observed in all: class weights or target moments. */
+  private readonly total: Float64Array;
 
   constructor(
     private readonly spec: TreeSpec,
@@ -36,6 +38,7 @@ export class Observers {
     this.blockSize = Math.max(numeric, maxCardinality * this.stride);
     this.left = new Float64Array(Math.max(this.stride, 3));
     this.right = new Float64Array(Math.max(this.stride, 3));
+    this.total = new Float64Array(Math.max(this.stride, 3));
   }
 
   private gaussian(feature: number): boolean {
@@ -65,13 +68,35 @@ export class Observers {
   bestSplit(block: Float64Array, o: number, feature: number, pre: Float64Array, po: number): void {
     this.merit = Number.NEGATIVE_INFINITY;
     const cardinality = this.spec.cardinality[feature];
+    this.totalOf(block, o, feature);
     if (this.gaussian(feature)) this.bestGaussian(block, o, pre, po);
     else if (cardinality > 0) this.bestNominal(block, o, cardinality, pre, po);
     else this.bestHistogram(block, o, feature, pre, po);
   }
 
+  /** Sums the block's cells (or the classes' Gaussians) into `total`. */
+  private totalOf(block: Float64Array, o: number, feature: number): void {
+    const s = this.stride;
+    const total = this.total;
+    total.fill(0);
+    if (this.gaussian(feature)) {
+      for (let c = 0; c < this.k; c++) total[c] = block[o + c * 5];
+      return;
+    }
+    const cells = this.spec.cardinality[feature] > 0 ? this.spec.cardinality[feature] : this.spec.numBins;
+    for (let b = 0; b < cells; b++) {
+      if (this.regression) mergeMoments(total, 0, block, o + b * 3);
+      else for (let c = 0; c < s; c++) total[c] += block[o + b * s + c];
+    }
+  }
+
+  /** The merit of sending `left` one way and the rest of `total` the other. */
   private score(pre: Float64Array, po: number): number {
-    if (this.regression) return varianceReduction(pre, po, this.left);
+    if (this.regression) {
+      subtractMoments(this.total, this.left, this.right);
+      return varianceReduction(pre, po, this.left, this.right);
+    }
+    for (let c = 0; c < this.k; c++) this.right[c] = Math.max(0, this.total[c] - this.left[c]);
     return classMerit(this.spec.criterion as 'infoGain' | 'gini', pre, po, this.left, this.right, this.k);
   }
 
@@ -120,8 +145,18 @@ export class Observers {
     }
   }
 
-  /** Writes into `out` the statistics of the examples `bestSplit`'s `threshold` sends left: class weights, or target moments. */
-  leftStats(block: Float64Array, o: number, feature: number, threshold: number, out: Float64Array): void {
+  /**
+   * Writes into `left` and `right` the statistics of the examples `threshold` sends each way, as the
+   * observer saw them: class weights, or target moments.
+   */
+  splitStats(block: Float64Array, o: number, feature: number, threshold: number, left: Float64Array, right: Float64Array): void {
+    this.totalOf(block, o, feature);
+    this.leftStats(block, o, feature, threshold, left);
+    if (this.regression) subtractMoments(this.total, left, right);
+    else for (let c = 0; c < this.k; c++) right[c] = Math.max(0, this.total[c] - left[c]);
+  }
+
+  private leftStats(block: Float64Array, o: number, feature: number, threshold: number, out: Float64Array): void {
     const s = this.stride;
     out.fill(0, 0, s);
     if (this.gaussian(feature)) {
@@ -148,7 +183,8 @@ export class Observers {
       const b = o + c * 5;
       const w = block[b];
       if (w <= 0) return LOG_FLOOR;
-      const variance = block[b + 2] / w;
+      // Sample variance, as MOA's GaussianEstimator and River's Var (ddof = 1).
+      const variance = w > 1 ? block[b + 2] / (w - 1) : 0;
       const diff = x - block[b + 1];
       if (!(variance > 1e-12)) return Math.abs(diff) < 1e-9 ? 0 : LOG_FLOOR;
       return Math.max(LOG_FLOOR, -0.5 * Math.log(2 * Math.PI * variance) - (diff * diff) / (2 * variance));
@@ -168,7 +204,7 @@ function gaussianWeightBelow(block: Float64Array, b: number, t: number): number 
   const w = block[b];
   if (w <= 0 || t < block[b + 3]) return 0;
   if (t >= block[b + 4]) return w;
-  const sd = Math.sqrt(block[b + 2] / w);
+  const sd = w > 1 ? Math.sqrt(block[b + 2] / (w - 1)) : 0;
   if (!(sd > 0)) return t >= block[b + 1] ? w : 0;
   return w * normalCdf((t - block[b + 1]) / sd);
 }

@@ -31,9 +31,10 @@ describe('Hoeffding tree classifier on stationary streams', () => {
     expect(importances[2]).toBeGreaterThan(0.5);
   });
 
-  it('Agrawal function 2 with nominal elevel, car and zipcode: above 0.88', () => {
+  it('Agrawal function 2 with nominal elevel, car and zipcode: above 0.95 once 20k events are in', () => {
+    // One-category-versus-rest splits on elevel take a few more levels than numeric thresholds would.
     const tree = createHoeffdingTreeClassifier({ numFeatures: 9, numClasses: 2, nominal: { 3: 5, 4: 20, 5: 9 } });
-    expect(prequentialAccuracy(tree, agrawalRows({ seed: 2, functionBefore: 2 }, N))).toBeGreaterThan(0.88);
+    expect(prequentialAccuracy(tree, agrawalRows({ seed: 2, functionBefore: 2 }, 30_000), 20_000)).toBeGreaterThan(0.95);
     const { arrays } = tree.state();
     const nominalSplits = Array.from(arrays['nodes.kind']).filter((kind) => kind === 2).length;
     expect(nominalSplits).toBeGreaterThan(0);
