@@ -2,6 +2,7 @@ import { Adwin } from '../drift/adwin';
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { Classifier, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
 import { registerLearner } from '../learners/registry';
+import { loadArray } from '../learners/state-arrays';
 import type { TreeSpec } from './config';
 import { exportDetector, importDetector } from './detectors';
 import { HoeffdingCore } from './hoeffding-core';
@@ -37,14 +38,18 @@ interface AdaptiveSpec {
 const KIND = 'HoeffdingAdaptiveTreeClassifier';
 
 /**
- * Every node watches, with its own ADWIN, whether the predictions made through it are wrong. When a split
- * node's error rises significantly it starts growing an alternate subtree beside itself, trained on the
- * same examples; once both have seen `windowThreshold` examples, the alternate replaces the node's subtree
- * if its error is lower by more than a Hoeffding-style bound, and is dropped if it is higher by more (MOA's
- * HoeffdingAdaptiveTree). Predictions ignore alternates.
+ * Every node watches, with its own ADWIN, whether the predictions made through it are wrong, and keeps the
+ * mean of those errors since its last change. When a split node's error rises significantly it restarts
+ * that mean and grows a fresh alternate subtree beside itself, trained on the same examples; once both
+ * means cover `windowThreshold` examples, the alternate replaces the node's subtree if its error is lower by
+ * more than a Hoeffding-style bound, and is dropped if it is higher by more. A fall in error restarts the
+ * mean too. This is River's HoeffdingAdaptiveTreeClassifier (0.26), itself MOA's with the error means
+ * restarted at changes; predictions ignore alternates.
  */
 export class AdaptiveCore extends HoeffdingCore {
   detectors: Array<Adwin | null> = [];
+  /** Per node: errors counted and their mean since the node's last change. */
+  errors = new Float64Array(16);
   switches = 0;
   private readonly proba: Float64Array;
 
@@ -53,6 +58,8 @@ export class AdaptiveCore extends HoeffdingCore {
     this.proba = new Float64Array(spec.numClasses);
     this.nodes.onFree = (id) => {
       this.detectors[id] = null;
+      this.errors[2 * id] = 0;
+      this.errors[2 * id + 1] = 0;
     };
   }
 
@@ -75,7 +82,7 @@ export class AdaptiveCore extends HoeffdingCore {
       if (nodes.alternate[node] >= 0) this.learnAdaptive(row, y, nodes.alternate[node]);
       node = next;
     }
-    this.detector(leaf).update(error);
+    this.track(leaf, error);
     // The path's detectors made no model call, so the leaf's prediction above can be reused.
     this.learnFrom(leaf, row, y, 1, true);
   }
@@ -89,14 +96,30 @@ export class AdaptiveCore extends HoeffdingCore {
     return detector;
   }
 
-  /** Feeds a split node's error to its ADWIN; returns the alternate it promoted in its place, or −1. */
+  /** Feeds `error` to the node's ADWIN and error mean; true when the error rose significantly. A fall restarts the mean. */
+  private track(node: number, error: number): boolean {
+    if (2 * node + 2 > this.errors.length) {
+      const grown = new Float64Array(Math.max(2 * node + 2, this.errors.length * 2));
+      grown.set(this.errors);
+      this.errors = grown;
+    }
+    const e = this.errors;
+    const before = e[2 * node + 1];
+    const drift = this.detector(node).update(error) === 'drift';
+    e[2 * node] += 1;
+    e[2 * node + 1] += (error - before) / e[2 * node];
+    if (!drift) return false;
+    const fell = before > e[2 * node + 1];
+    e[2 * node] = 0;
+    e[2 * node + 1] = 0;
+    return !fell;
+  }
+
+  /** Tracks a split node's error; returns the alternate it promoted in its place, or −1. */
   private monitor(node: number, error: number): number {
     const nodes = this.nodes;
-    const detector = this.detector(node);
-    const before = detector.estimate;
-    const rose = detector.update(error) === 'drift' && detector.estimate > before;
     const alternate = nodes.alternate[node];
-    if (rose) {
+    if (this.track(node, error)) {
       // A new rise restarts the alternate (River's rule): one grown since an earlier rise has learned a stale concept too.
       if (alternate >= 0) nodes.freeSubtree(alternate);
       const fresh = nodes.newNode(node, nodes.depth[node]);
@@ -105,13 +128,14 @@ export class AdaptiveCore extends HoeffdingCore {
       return -1;
     }
     if (alternate < 0) return -1;
-    const altDetector = this.detector(alternate);
+    const e = this.errors;
+    const n = e[2 * node];
+    const altN = 2 * alternate + 1 < e.length ? e[2 * alternate] : 0;
     const { windowThreshold, significance } = this.adaptive;
-    if (detector.width <= windowThreshold || altDetector.width <= windowThreshold) return -1;
-    const own = detector.estimate;
-    const alt = altDetector.estimate;
-    const n = 1 / altDetector.width + 1 / detector.width;
-    const bound = Math.sqrt(2 * own * (1 - own) * Math.log(2 / significance) * n);
+    if (n <= windowThreshold || altN <= windowThreshold) return -1;
+    const own = e[2 * node + 1];
+    const alt = e[2 * alternate + 1];
+    const bound = Math.sqrt(2 * own * (1 - own) * Math.log(2 / significance) * (1 / altN + 1 / n));
     if (bound < own - alt) return this.promote(node, alternate);
     if (bound < alt - own) {
       nodes.alternate[node] = -1;
@@ -136,8 +160,9 @@ export class AdaptiveCore extends HoeffdingCore {
 
   override exportTo(arrays: Record<string, TypedArray>, prefix: string): void {
     super.exportTo(arrays, prefix);
-    const has = new Uint8Array(this.nodes.count);
-    for (let id = 0; id < this.nodes.count; id++) {
+    const count = this.nodes.count;
+    const has = new Uint8Array(count);
+    for (let id = 0; id < count; id++) {
       const detector = this.detectors[id];
       if (detector) {
         has[id] = 1;
@@ -145,16 +170,22 @@ export class AdaptiveCore extends HoeffdingCore {
       }
     }
     arrays[`${prefix}nodes.hasDetector`] = has;
+    const errors = new Float64Array(2 * count);
+    errors.set(this.errors.subarray(0, Math.min(2 * count, this.errors.length)));
+    arrays[`${prefix}nodes.error`] = errors;
     arrays[`${prefix}tree.switches`] = Float64Array.of(this.switches);
   }
 
   override importFrom(arrays: Record<string, TypedArray>, prefix: string): void {
     super.importFrom(arrays, prefix);
+    const count = this.nodes.count;
     const has = arrays[`${prefix}nodes.hasDetector`];
     this.detectors = [];
-    for (let id = 0; id < this.nodes.count; id++) {
+    for (let id = 0; id < count; id++) {
       this.detectors.push(has !== undefined && has[id] === 1 ? importDetector(arrays, `${prefix}adwin${id}/`, { delta: this.adaptive.driftDelta }) : null);
     }
+    this.errors = new Float64Array(Math.max(16, 2 * count));
+    loadArray(arrays, `${prefix}nodes.error`, this.errors.subarray(0, 2 * count));
     this.switches = arrays[`${prefix}tree.switches`]?.[0] ?? 0;
   }
 }
