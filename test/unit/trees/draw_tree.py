@@ -16,13 +16,15 @@ def read_record(path):
     arrays = {}
     for i, name in enumerate(table.column("name").to_pylist()):
         dtype = table.column("dtype")[i].as_py()
-        arrays[name] = table.column(dtype)[i].values.to_numpy(zero_copy_only=False)
+        # Payload v2 records each array's row-major shape: the leaf statistics come out [nodes, width].
+        arrays[name] = table.column(dtype)[i].values.to_numpy(zero_copy_only=False).reshape(table.column("shape")[i].as_py())
     return manifest, arrays
 
 
-def node_table(arrays, prefix, width):
+def node_table(arrays, prefix):
     """The node table of one tree: one row per node id, leaf statistics as a list column."""
-    stats = arrays[prefix + "nodes.stats"].reshape(-1, width)
+    stats = arrays[prefix + "nodes.stats"]
+    assert stats.ndim == 2 and stats.shape[0] == len(arrays[prefix + "nodes.id"]), stats.shape
     columns = {name: arrays[prefix + "nodes." + name] for name in ("id", "parent", "kind", "feature", "threshold", "left", "right", "depth")}
     columns["stats"] = pa.array([row.tolist() for row in stats], type=pa.list_(pa.float64()))
     return pa.table(columns)
@@ -53,12 +55,11 @@ def draw(table, root, names):
 def main():
     manifest, arrays = read_record(sys.argv[1])
     config = manifest["model"]["config"]
-    width = config.get("numClasses", 0) or 3
     names = manifest.get("extra", {}).get("featureNames")
     prefixes = [""] if "nodes.kind" in arrays else [f"tree{i}/" for i in range(config["numModels"])]
     trees = []
     for prefix in prefixes:
-        table = node_table(arrays, prefix, width)
+        table = node_table(arrays, prefix)
         root = int(arrays[prefix + "tree.scalars"][0])
         walk, text = draw(table, root, names)
         trees.append({"prefix": prefix, "columns": table.column_names, "walk": walk, "text": text})
