@@ -129,7 +129,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     tables: [resultTable(all), targetTable(all)],
     context: { seed, scale, params: TREE_PARAMS, workloads: workloads.map((w) => `${w.name}: ${w.describe}`), versions },
     notes: [
-      'Prequential: every model predicts each event before learning it; accuracy for classification, MAE for regression. One pass per model on a fresh model (streamlearn after a throwaway warm-up pass over the first 20k events, for the JIT), single-threaded.',
+      'Prequential: every model predicts each event before learning it; accuracy for classification, MAE for regression. Single-threaded; each timed pass on a fresh model (streamlearn after a throwaway warm-up pass over the first 20k events, for the JIT).',
       'Same parameters on every side: trees grace 200, δ 1e-7, τ 0.05, info gain, adaptive naive Bayes leaves (adaptive mean/model leaves for regression); ARF 10 trees, round(√d) features per split, λ 6, grace 50, δ 0.01, ADWIN warning 0.01 / drift 0.001. River HAT without bootstrap sampling.',
       'Memory: the bytes of the model state (streamlearn: its state arrays; River: `_raw_memory_usage`). MOA runs in the JVM inside the Python process (CapyMOA, JPype) with its own Java loop (optimise=True); its CPU-s is the process CPU time, JIT and GC threads included.',
       'Targets are judged on events per CPU-second: on a machine shared with other jobs, wall time measures the neighbours too. streamlearn makes 3 timed passes (fresh model each) and the fastest counts; each peer makes one (River ARF takes minutes per pass).',
