@@ -10,11 +10,19 @@ export interface Random {
   nextInt(bound: number): number;
   /** Standard normal N(0, 1). */
   gaussian(): number;
+  /**
+   * Where the generator stands, for checkpoints: `createRandom(seed, position)` continues exactly from here
+   * (the same numbers, bit for bit), whatever `seed` is.
+   */
+  position(): RandomPosition;
 }
 
-export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  let spareGaussian = Number.NaN;
+/** The generator's 32-bit state and the pending second normal of a pair (NaN when none). */
+export type RandomPosition = readonly [state: number, spareGaussian: number];
+
+export function createRandom(seed: number, from?: RandomPosition): Random {
+  let state = (from === undefined ? seed : from[0]) >>> 0;
+  let spareGaussian = from === undefined ? Number.NaN : from[1];
 
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -44,5 +52,10 @@ export function createRandom(seed: number): Random {
     return u * factor;
   };
 
-  return { next, nextInt: (bound) => Math.floor(next() * bound), gaussian };
+  return {
+    next,
+    nextInt: (bound) => Math.floor(next() * bound),
+    gaussian,
+    position: () => [state, spareGaussian],
+  };
 }

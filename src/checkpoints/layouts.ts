@@ -165,7 +165,34 @@ function factorizationMachineLayout(state: ModelState): StateLayout {
   return out;
 }
 
+/** Node-table columns with several numbers per node or slot (docs/checkpoint-format.md, Tree kinds). */
+const NODE_WIDE = ['nodes.stats', 'nodes.extra', 'nodes.model', 'nodes.error'];
+const SLOT_WIDE = ['slots.features', 'slots.observers'];
+
+/**
+ * Trees and forests: one node table per tree (`tree<i>/`, `background<i>/` prefixes in a forest); the wide
+ * columns are [nodes, width] or [slots, width], the width following from the node or slot count.
+ */
+function treeLayout(state: ModelState): StateLayout {
+  const out = empty();
+  for (const [name, array] of Object.entries(state.arrays)) {
+    const cut = name.lastIndexOf('/') + 1;
+    const prefix = name.slice(0, cut);
+    const column = name.slice(cut);
+    const rows = NODE_WIDE.includes(column)
+      ? state.arrays[`${prefix}nodes.kind`]?.length
+      : SLOT_WIDE.includes(column)
+        ? state.arrays[`${prefix}slots.node`]?.length
+        : undefined;
+    if (name === 'forest.members') out.layout[name] = { shape: [array.length / 5, 5], role: 'forest.members' };
+    else if (rows !== undefined && rows > 0) out.layout[name] = { shape: [rows, array.length / rows], role: column };
+    else out.layout[name] = { shape: [array.length], role: column };
+  }
+  return out;
+}
+
 for (const kind of ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM']) registerLayout(kind, linearLayout);
+for (const kind of ['HoeffdingTreeClassifier', 'HoeffdingTreeRegressor', 'HoeffdingAdaptiveTreeClassifier', 'ARFClassifier', 'ARFRegressor']) registerLayout(kind, treeLayout);
 registerLayout('StandardScaler', standardScalerLayout);
 registerLayout('OneHotEncoder', oneHotLayout);
 registerLayout('Imputer', imputerLayout);

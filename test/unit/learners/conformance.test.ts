@@ -9,6 +9,14 @@ import type { LinearRegressionConfig, LinearSVMConfig } from '../../../src/learn
 import type { NeuralNetConfig } from '../../../src/neural';
 import { createNeuralNet, initTensorflow } from '../../../src/neural';
 import { createRandom } from '../../../src/random';
+import {
+  createARFClassifier,
+  createARFRegressor,
+  createHoeffdingAdaptiveTreeClassifier,
+  createHoeffdingTreeClassifier,
+  createHoeffdingTreeRegressor,
+} from '../../../src/trees';
+import type { TreeConfig } from '../../../src/trees';
 import type { ConformanceCase } from './conformance';
 import { runConformance } from './conformance';
 import { kindExamples } from './kind-examples';
@@ -99,6 +107,29 @@ const neuralStateOptions = { weightArray: 'layer0/kernel', invalidConfig: { batc
 const binaryNet = casesOf<NeuralCaseConfig>('NeuralNet', neuralNet, binary, -1);
 const softmaxNet = casesOf<NeuralCaseConfig>('NeuralNet', neuralNet, threeClasses, 1.5);
 
+type TreeCaseConfig = Omit<TreeConfig, 'numFeatures'> & Record<string, unknown>;
+
+/**
+ * Trees and forests: sequential only, with the fused steps. Their node statistics stand for the weights;
+ * a short grace period and a loose δ make them split within the suite's 60 examples.
+ */
+function tree(learner: string, create: (config: TreeCaseConfig & { numFeatures: number } & Overrides) => Estimator, label: (score: number) => number, invalidLabel?: number, prefix = '') {
+  const make = casesOf<TreeCaseConfig>(learner, create, label, invalidLabel);
+  return (name: string, sparse: boolean, config: TreeCaseConfig): ConformanceCase => ({
+    ...make(name, sparse, { gracePeriod: 10, splitConfidence: 0.01, tieThreshold: 0.5, ...config }, false),
+    fusedSteps: true,
+    weightArray: `${prefix}nodes.stats`,
+    invalidConfig: { gracePeriod: -1 },
+  });
+}
+
+const hoeffdingBinary = tree('HoeffdingTreeClassifier', (c) => createHoeffdingTreeClassifier({ ...c, numClasses: 2 }), binary, 2);
+const hoeffdingThree = tree('HoeffdingTreeClassifier', (c) => createHoeffdingTreeClassifier({ ...c, numClasses: 3 }), threeClasses, 1.5);
+const hoeffdingRegressor = tree('HoeffdingTreeRegressor', createHoeffdingTreeRegressor, identity);
+const adaptiveTree = tree('HoeffdingAdaptiveTreeClassifier', (c) => createHoeffdingAdaptiveTreeClassifier({ ...c, numClasses: 2 }), binary, -1);
+const forest = tree('ARFClassifier', (c) => createARFClassifier({ ...c, numClasses: 3, numModels: 3 }), threeClasses, 3, 'tree0/');
+const forestRegressor = tree('ARFRegressor', (c) => createARFRegressor({ ...c, numModels: 3 }), identity, undefined, 'tree1/');
+
 /** Every learner, across optimizers, penalties, dense and sparse input, both dtypes. Add new learners here. */
 export const conformanceCases: ConformanceCase[] = [
   regression('squared, sgd, dense', false, {}),
@@ -123,6 +154,14 @@ export const conformanceCases: ConformanceCase[] = [
   softmax('adagrad, elastic net, sparse', true, { optimizer: { kind: 'adagrad' }, regParam: 0.01, elasticNetParam: 0.7 }),
   softmax('ftrl, sparse, float32', true, { optimizer: { kind: 'ftrl' }, dtype: 'float32' }),
   softmax('normalized, dense', false, { optimizer: { kind: 'normalized' } }, false),
+  hoeffdingBinary('info gain, Gaussian observers, adaptive naive Bayes, dense', false, {}),
+  hoeffdingThree('gini, histogram observers, naive Bayes, sparse', true, { splitCriterion: 'gini', numericObserver: 'histogram', leafPrediction: 'naiveBayes' }),
+  hoeffdingThree('majority class, depth 2, dense', false, { leafPrediction: 'majorityClass', maxDepth: 2 }),
+  hoeffdingRegressor('adaptive leaves, dense', false, {}),
+  hoeffdingRegressor('model leaves, sparse', true, { leafPrediction: 'model' }),
+  adaptiveTree('dense', false, {}),
+  forest('3 trees, dense', false, { seed: 5 }),
+  forestRegressor('3 trees, mean, sparse', true, { seed: 6, aggregation: 'mean' }),
   {
     ...binaryNet('sigmoid, adam, dense', false, {
       layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1, activation: 'sigmoid' }],

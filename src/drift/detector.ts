@@ -1,0 +1,74 @@
+import { CheckpointError, NonFiniteError } from '../errors';
+import type { ModelState, TypedArray } from '../state';
+
+/**
+ * The drift-detector contract. A detector watches one number per event — a prequential error (0/1) or
+ * a real-valued loss — and says whether its distribution has changed. Detectors are pure (no I/O), take
+ * O(1) amortised time per update and allocate nothing per update, so a forest can run two per tree and
+ * a Hoeffding adaptive tree one per node.
+ *
+ * Rules every detector keeps:
+ * - `update(v)` returns the status after `v`; `'drift'` is reported on exactly the update that detected
+ *   it, and the detector has already adapted (shrunk its window or restarted its statistics), so the next
+ *   update starts a new concept without a `reset()`.
+ * - `statistic` and `threshold` are the test's own numbers after the last update: a drift was signalled
+ *   when `statistic > threshold` (each detector documents its units). They are what `<topology>.drift`
+ *   publishes.
+ * - `state()` is a `ModelState` (src/state.ts); `driftDetectorFromState` (./registry) rebuilds a detector
+ *   that continues exactly as the original would, bit for bit.
+ * - A non-finite value throws `NonFiniteError` naming the detector, and changes nothing.
+ */
+export type DriftStatus = 'stable' | 'warning' | 'drift';
+
+export interface DriftDetector {
+  /** Registry key: `'ADWIN'`, `'PageHinkley'`, `'DDM'`, `'KSWIN'`. */
+  readonly kind: string;
+  update(value: number): DriftStatus;
+  /** The status returned by the last update (`'stable'` before any). */
+  readonly status: DriftStatus;
+  readonly statistic: number;
+  readonly threshold: number;
+  /** Updates seen since construction or the last `reset()`. */
+  readonly count: number;
+  /** Drifts detected since construction or the last `reset()`. */
+  readonly detections: number;
+  /** Forgets everything learned; the configuration stays. */
+  reset(): void;
+  state(): ModelState;
+}
+
+export function checkFinite(kind: string, value: number): void {
+  if (!Number.isFinite(value)) {
+    throw new NonFiniteError(`${kind}: drift detector input must be a finite number, got ${String(value)}`);
+  }
+}
+
+const STATUSES: readonly DriftStatus[] = ['stable', 'warning', 'drift'];
+
+/** Status as stored in a state's scalars. */
+export function statusCode(status: DriftStatus): number {
+  return STATUSES.indexOf(status);
+}
+
+export function statusFromCode(kind: string, code: number): DriftStatus {
+  const status = STATUSES[code];
+  if (status === undefined) throw new CheckpointError(`${kind}: state has an unknown status code ${code}`);
+  return status;
+}
+
+/** Reads a state array of an exact type, with at least `minLength` entries. */
+export function stateArray<T extends TypedArray>(
+  state: ModelState,
+  key: string,
+  type: new (length: number) => T,
+  minLength: number,
+): T {
+  const value = state.arrays[key];
+  if (value === undefined || !(value instanceof type) || value.length < minLength) {
+    const got = value === undefined ? 'nothing' : `a ${value.constructor.name} of ${value.length}`;
+    throw new CheckpointError(
+      `${state.kind}: state array '${key}' must be a ${type.name} of at least ${minLength}, got ${got}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,12 @@
+export type { DriftDetector, DriftStatus } from './detector';
+export { Adwin, type AdwinConfig, type ResolvedAdwinConfig } from './adwin';
+export { PageHinkley, type PageHinkleyConfig, type PageHinkleyMode } from './page-hinkley';
+export { Ddm, type DdmConfig } from './ddm';
+export { Kswin, type KswinConfig } from './kswin';
+export {
+  createDriftDetector,
+  driftDetectorFromState,
+  DRIFT_DETECTOR_KINDS,
+  type DriftDetectorKind,
+  type DriftDetectorSpec,
+} from './registry';

@@ -1,0 +1,236 @@
+import { Adwin } from '../drift/adwin';
+import { CheckpointError } from '../errors';
+import { loadArray } from '../learners/state-arrays';
+import type { Random } from '../random';
+import { createRandom } from '../random';
+import { restoreRandom } from './random-state';
+import type { TypedArray } from '../state';
+import type { TreeSpec } from './config';
+import { exportDetector, importDetector } from './detectors';
+import { HoeffdingCore } from './hoeffding-core';
+import { argmax } from './leaf-models';
+
+/** What the forest itself adds to the trees' spec. */
+export interface ForestSpec {
+  numModels: number;
+  /** λ of the Poisson weights of online bagging. */
+  lambda: number;
+  warningDelta: number;
+  driftDelta: number;
+  /** Classification: weight each tree's vote by its accuracy since it was (re)started. */
+  weightedVote: boolean;
+  /** Regression: combine the trees' predictions by their median or mean. */
+  aggregation: 'median' | 'mean';
+}
+
+/** Per tree: correct, seen, then (n, mean, M2) of its regression errors, for normalising them. */
+const STATS = 5;
+
+/**
+ * Adaptive random forest (Gomes et al., Machine Learning 106, 2017): `numModels` Hoeffding trees, each
+ * splitting on a fresh random subspace of features at every leaf, trained with Poisson(λ) weights (online
+ * bagging), each watched by two ADWINs on its own errors: a warning starts a background tree, a drift
+ * replaces the tree by it (or by a fresh tree). Every random draw comes from state kept in typed arrays,
+ * so a forest and its restored copy stay bit-identical.
+ */
+export class ForestCore {
+  trees: HoeffdingCore[] = [];
+  backgrounds: Array<HoeffdingCore | null> = [];
+  warnings: Adwin[] = [];
+  drifts: Adwin[] = [];
+  readonly stats: Float64Array;
+  private rng: Random;
+  private readonly k: number;
+  private readonly proba: Float64Array;
+  private readonly values: Float64Array;
+
+  constructor(private readonly spec: TreeSpec, private readonly forest: ForestSpec) {
+    this.k = spec.numClasses;
+    this.rng = createRandom(spec.seed);
+    this.stats = new Float64Array(forest.numModels * STATS);
+    this.proba = new Float64Array(Math.max(this.k, 1));
+    this.values = new Float64Array(forest.numModels);
+    for (let i = 0; i < forest.numModels; i++) {
+      this.trees.push(this.newTree());
+      this.backgrounds.push(null);
+      this.warnings.push(new Adwin({ delta: forest.warningDelta }));
+      this.drifts.push(new Adwin({ delta: forest.driftDelta }));
+    }
+  }
+
+  private newTree(): HoeffdingCore {
+    return new HoeffdingCore(this.spec, Math.floor(this.rng.next() * 4294967296));
+  }
+
+  /** Knuth's Poisson sampler: λ = 6 takes about seven uniform draws. */
+  private poisson(): number {
+    const limit = Math.exp(-this.forest.lambda);
+    let k = 0;
+    let p = this.rng.next();
+    while (p > limit) {
+      k++;
+      p *= this.rng.next();
+    }
+    return k;
+  }
+
+  learn(row: Float64Array, y: number): void {
+    this.step(row, y, null);
+  }
+
+  /**
+   * Votes class probabilities for `row` into `out`, then learns it: each tree's prediction serves both the
+   * vote and its own error, so the step sorts the row down each tree once for both. Exactly
+   * `predictProba` then `learn`: a tree's learning cannot change another tree's vote.
+   */
+  probaThenLearn(row: Float64Array, y: number, out: Float64Array): void {
+    out.fill(0, 0, this.k);
+    this.step(row, y, out);
+    normalise(out, this.k);
+  }
+
+  private step(row: Float64Array, y: number, votes: Float64Array | null): void {
+    for (let i = 0; i < this.trees.length; i++) {
+      const tree = this.trees[i];
+      const leaf = tree.leafOf(row);
+      let error: number;
+      if (this.k > 0) {
+        tree.models.predictProba(leaf, row, this.proba);
+        if (votes !== null) this.vote(i, votes);
+        error = this.classError(i, y);
+      } else {
+        error = this.regressionError(i, tree, leaf, row, y);
+      }
+      const replaced = this.watch(i, error);
+      const w = this.poisson();
+      if (w === 0) continue;
+      this.backgrounds[i]?.learn(row, y, w);
+      if (replaced) this.trees[i].learn(row, y, w);
+      else tree.learnFrom(leaf, row, y, w, true);
+    }
+  }
+
+  /** Adds tree i's probabilities (in `proba`) to `votes`, weighted by its accuracy so far. */
+  private vote(i: number, votes: Float64Array): void {
+    const seen = this.stats[i * STATS + 1];
+    const accuracy = seen > 0 ? this.stats[i * STATS] / seen : 0;
+    const weight = this.forest.weightedVote ? accuracy : 1;
+    if (weight > 0) for (let c = 0; c < this.k; c++) votes[c] += weight * this.proba[c];
+  }
+
+  /** Scores tree i's prediction (its probabilities in `proba`) against `y`; returns the 0/1 error. */
+  private classError(i: number, y: number): number {
+    const right = argmax(this.proba, 0, this.k) === y;
+    this.stats[i * STATS] += right ? 1 : 0;
+    this.stats[i * STATS + 1] += 1;
+    return right ? 0 : 1;
+  }
+
+  /** River's normalisation: the error mapped to [0, 1] by mean ± 3 standard deviations of the tree's errors so far. */
+  private regressionError(i: number, tree: HoeffdingCore, leaf: number, row: Float64Array, y: number): number {
+    const error = y - tree.models.predictValue(leaf, row);
+    const o = i * STATS + 2;
+    const s = this.stats;
+    const n = s[o] + 1;
+    const delta = error - s[o + 1];
+    s[o] = n;
+    s[o + 1] += delta / n;
+    s[o + 2] += delta * (error - s[o + 1]);
+    if (n === 1) return 0.5;
+    const sd = Math.sqrt(s[o + 2] / (n - 1));
+    return sd > 0 ? Math.min(1, Math.max(0, (error + 3 * sd) / (6 * sd))) : 0.5;
+  }
+
+  /** Feeds the tree's error to its detectors; returns true when the tree was replaced. */
+  private watch(i: number, error: number): boolean {
+    if (this.warnings[i].update(error) === 'drift') {
+      this.backgrounds[i] = this.newTree();
+      this.warnings[i] = new Adwin({ delta: this.forest.warningDelta });
+    }
+    if (this.drifts[i].update(error) !== 'drift') return false;
+    this.trees[i] = this.backgrounds[i] ?? this.newTree();
+    this.backgrounds[i] = null;
+    this.warnings[i] = new Adwin({ delta: this.forest.warningDelta });
+    this.drifts[i] = new Adwin({ delta: this.forest.driftDelta });
+    this.stats.fill(0, i * STATS, (i + 1) * STATS);
+    return true;
+  }
+
+  predictProba(row: Float64Array, out: Float64Array): void {
+    out.fill(0, 0, this.k);
+    for (let i = 0; i < this.trees.length; i++) {
+      const tree = this.trees[i];
+      tree.models.predictProba(tree.leafOf(row), row, this.proba);
+      this.vote(i, out);
+    }
+    normalise(out, this.k);
+  }
+
+  predictValue(row: Float64Array): number {
+    const values = this.values;
+    for (let i = 0; i < this.trees.length; i++) values[i] = this.trees[i].models.predictValue(this.trees[i].leafOf(row), row);
+    if (this.forest.aggregation === 'mean') {
+      let sum = 0;
+      for (let i = 0; i < values.length; i++) sum += values[i];
+      return sum / values.length;
+    }
+    values.sort();
+    const mid = values.length >> 1;
+    return values.length % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  }
+
+  /** The trees' importances averaged: each tree's sums to 1, so does the forest's (once any tree split). */
+  featureImportances(): Float64Array {
+    const out = new Float64Array(this.spec.numFeatures);
+    const one = new Float64Array(this.spec.numFeatures);
+    let counted = 0;
+    for (const tree of this.trees) {
+      tree.featureImportances(one);
+      if (one.some((v) => v > 0)) {
+        counted++;
+        for (let f = 0; f < out.length; f++) out[f] += one[f];
+      }
+    }
+    if (counted > 0) for (let f = 0; f < out.length; f++) out[f] /= counted;
+    return out;
+  }
+
+  exportTo(arrays: Record<string, TypedArray>): void {
+    arrays['forest.rng'] = Float64Array.from(this.rng.position());
+    arrays['forest.members'] = this.stats.slice();
+    arrays['forest.background'] = Uint8Array.from(this.backgrounds, (b) => (b === null ? 0 : 1));
+    this.trees.forEach((tree, i) => {
+      tree.exportTo(arrays, `tree${i}/`);
+      this.backgrounds[i]?.exportTo(arrays, `background${i}/`);
+      exportDetector(arrays, `warning${i}/`, this.warnings[i]);
+      exportDetector(arrays, `drift${i}/`, this.drifts[i]);
+    });
+  }
+
+  importFrom(arrays: Record<string, TypedArray>): void {
+    this.rng = restoreRandom(arrays, 'forest.rng');
+    loadArray(arrays, 'forest.members', this.stats);
+    const flags = new Uint8Array(this.forest.numModels);
+    loadArray(arrays, 'forest.background', flags);
+    for (let i = 0; i < this.forest.numModels; i++) {
+      this.trees[i].importFrom(arrays, `tree${i}/`);
+      if (flags[i] > 1) throw new CheckpointError(`state array 'forest.background' holds ${flags[i]} at ${i}, expected 0 or 1`);
+      this.backgrounds[i] = flags[i] === 1 ? this.restoredTree(arrays, `background${i}/`) : null;
+      this.warnings[i] = importDetector(arrays, `warning${i}/`, { delta: this.forest.warningDelta });
+      this.drifts[i] = importDetector(arrays, `drift${i}/`, { delta: this.forest.driftDelta });
+    }
+  }
+
+  private restoredTree(arrays: Record<string, TypedArray>, prefix: string): HoeffdingCore {
+    const tree = new HoeffdingCore(this.spec, 0);
+    tree.importFrom(arrays, prefix);
+    return tree;
+  }
+}
+
+/** Scales the first `k` entries to sum 1; uniform when they are all zero. */
+function normalise(out: Float64Array, k: number): void {
+  let total = 0;
+  for (let c = 0; c < k; c++) total += out[c];
+  for (let c = 0; c < k; c++) out[c] = total > 0 ? out[c] / total : 1 / k;
+}

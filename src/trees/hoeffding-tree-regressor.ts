@@ -1,0 +1,81 @@
+import { choiceField, isPositive, numberField } from '../learners/config-checks';
+import type { Estimator, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
+import { registerLearner } from '../learners/registry';
+import type { RegressionLeafPrediction, TreeConfig, TreeSpec } from './config';
+import { commonJson, resolveCommon } from './config';
+import { HoeffdingCore } from './hoeffding-core';
+import { TreeRegressorEstimator, treeCheckpointConfig } from './tree-estimator';
+
+/** A Hoeffding tree regressor (FIMT-style): variance-reduction splits, histogram observers. */
+export interface HoeffdingTreeRegressorConfig extends TreeConfig {
+  /** Default `'adaptive'` (River's default): the mean or the leaf's linear model, whichever erred less. */
+  leafPrediction?: RegressionLeafPrediction;
+  /** SGD step size of the model leaves, on standardised features and target; default 0.01. */
+  learningRate?: number;
+}
+
+export interface HoeffdingTreeRegressor extends Estimator<FeatureVector> {
+  featureImportances(): Float64Array;
+  readonly nodeCount: number;
+}
+
+const KIND = 'HoeffdingTreeRegressor';
+
+export function resolveRegressorSpec(owner: string, config: HoeffdingTreeRegressorConfig): TreeSpec {
+  const common = resolveCommon(owner, config);
+  const c = config ?? ({} as HoeffdingTreeRegressorConfig);
+  return {
+    ...common,
+    numClasses: 0,
+    criterion: 'varianceReduction',
+    observer: 'histogram',
+    leafPrediction: choiceField<RegressionLeafPrediction>(owner, 'leafPrediction', c.leafPrediction, 'adaptive', ['mean', 'model', 'adaptive']),
+    learningRate: numberField(owner, 'learningRate', c.learningRate, 0.01, isPositive, 'a positive number'),
+    subspaceSize: common.numFeatures,
+  };
+}
+
+export function regressorJson(spec: TreeSpec): JsonObject {
+  return { ...commonJson(spec), leafPrediction: spec.leafPrediction, learningRate: spec.learningRate };
+}
+
+class HoeffdingTreeRegressorLearner extends TreeRegressorEstimator implements HoeffdingTreeRegressor {
+  readonly kind = KIND;
+  private readonly tree: HoeffdingCore;
+
+  constructor(spec: TreeSpec, arrays?: Record<string, TypedArray>) {
+    super(spec);
+    this.tree = new HoeffdingCore(spec, spec.seed);
+    if (arrays !== undefined) this.tree.importFrom(arrays, '');
+  }
+
+  get nodeCount(): number {
+    return this.tree.nodes.count;
+  }
+
+  protected learnRow(row: Float64Array, y: number): void {
+    this.tree.learn(row, y, 1);
+  }
+
+  protected predictRow(row: Float64Array): number {
+    return this.tree.models.predictValue(this.tree.leafOf(row), row);
+  }
+
+  featureImportances(): Float64Array {
+    return this.tree.featureImportances();
+  }
+
+  protected configJson(): JsonObject {
+    return regressorJson(this.spec);
+  }
+
+  protected exportArrays(arrays: Record<string, TypedArray>): void {
+    this.tree.exportTo(arrays, '');
+  }
+}
+
+export function createHoeffdingTreeRegressor(config: HoeffdingTreeRegressorConfig): HoeffdingTreeRegressor {
+  return new HoeffdingTreeRegressorLearner(resolveRegressorSpec(KIND, config));
+}
+
+registerLearner(KIND, (state) => new HoeffdingTreeRegressorLearner(treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c)), state.arrays));
