@@ -35,6 +35,10 @@ import { biasedMFFromState } from './reco/biased-mf';
 import { bprMFFromState } from './reco/bpr-mf';
 import { factorizationMachineFromState } from './reco/factorization-machine';
 import { popularityFromState } from './reco/popularity';
+import { arfClassifierFromState, arfRegressorFromState } from './trees/adaptive-random-forest';
+import { hoeffdingAdaptiveTreeFromState } from './trees/hoeffding-adaptive-tree';
+import { hoeffdingTreeClassifierFromState } from './trees/hoeffding-tree-classifier';
+import { hoeffdingTreeRegressorFromState } from './trees/hoeffding-tree-regressor';
 
 /** The kind NeuralNet states carry; equal to `NEURAL_NET_KIND` (checked by a test), spelled out to avoid loading the module. */
 export const NEURAL_NET = 'NeuralNet';
@@ -65,6 +69,11 @@ registerLearner('BiasedMF', biasedMFFromState);
 registerLearner('BprMF', bprMFFromState);
 registerLearner('FactorizationMachine', factorizationMachineFromState);
 registerLearner('Popularity', popularityFromState);
+registerLearner('HoeffdingTreeClassifier', hoeffdingTreeClassifierFromState);
+registerLearner('HoeffdingTreeRegressor', hoeffdingTreeRegressorFromState);
+registerLearner('HoeffdingAdaptiveTreeClassifier', hoeffdingAdaptiveTreeFromState);
+registerLearner('ARFClassifier', arfClassifierFromState);
+registerLearner('ARFRegressor', arfRegressorFromState);
 // require, not import(): fromState is synchronous, and this file compiles to CommonJS.
 registerLearner(NEURAL_NET, (state) => neural(() => require('./neural/neural-net') as NeuralModule).neuralNetFromState(state), {
   setup: () => neural(() => require('./neural/tensorflow') as TensorflowModule).initTensorflow(),

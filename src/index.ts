@@ -32,6 +32,9 @@ export * from './evaluation/index';
 export { metricKinds, registerMetric } from './evaluation/registry';
 export type { MetricFromState } from './evaluation/registry';
 
+// Trees and forests.
+export * from './trees/index';
+
 // Recommenders and their serving.
 export * from './reco/index';
 export { withEventStrength } from './topology/operators/with-event-strength';

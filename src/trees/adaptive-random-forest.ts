@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors';
 import { booleanField, choiceField, isOpenFraction, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { Classifier, Estimator, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import type { TreeSpec } from './config';
 import type { ForestSpec } from './forest';
 import { ForestCore } from './forest';
@@ -181,5 +181,5 @@ export function createARFRegressor(config: ARFRegressorConfig): ARFRegressor {
   return new ARFRegressorLearner(resolveRegressor(config));
 }
 
-registerLearner(CLASSIFIER, (state) => new ARFClassifierLearner(treeCheckpointConfig(state, resolveClassifier), state.arrays));
-registerLearner(REGRESSOR, (state) => new ARFRegressorLearner(treeCheckpointConfig(state, resolveRegressor), state.arrays));
+export const arfClassifierFromState: LearnerFactory = (state) => new ARFClassifierLearner(treeCheckpointConfig(state, resolveClassifier), state.arrays);
+export const arfRegressorFromState: LearnerFactory = (state) => new ARFRegressorLearner(treeCheckpointConfig(state, resolveRegressor), state.arrays);

@@ -1,7 +1,7 @@
 import { Adwin } from '../drift/adwin';
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { Classifier, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import { loadArray } from '../learners/state-arrays';
 import type { TreeSpec } from './config';
 import { exportDetector, importDetector } from './detectors';
@@ -246,4 +246,4 @@ export function createHoeffdingAdaptiveTreeClassifier(config: HoeffdingAdaptiveT
   return new HoeffdingAdaptiveTreeLearner(resolve(config));
 }
 
-registerLearner(KIND, (state) => new HoeffdingAdaptiveTreeLearner(treeCheckpointConfig(state, resolve), state.arrays));
+export const hoeffdingAdaptiveTreeFromState: LearnerFactory = (state) => new HoeffdingAdaptiveTreeLearner(treeCheckpointConfig(state, resolve), state.arrays);

@@ -1,6 +1,6 @@
 import { isPositiveInteger, numberField, choiceField } from '../learners/config-checks';
 import type { Classifier, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import type { ClassLeafPrediction, ClassSplitCriterion, TreeConfig, TreeSpec } from './config';
 import { commonJson, resolveCommon, resolveObserver } from './config';
 import { HoeffdingCore } from './hoeffding-core';
@@ -97,4 +97,4 @@ export function createHoeffdingTreeClassifier(config: HoeffdingTreeClassifierCon
   return new HoeffdingTreeClassifierLearner(resolveClassifierSpec(KIND, config));
 }
 
-registerLearner(KIND, (state) => new HoeffdingTreeClassifierLearner(treeCheckpointConfig(state, (c: HoeffdingTreeClassifierConfig) => resolveClassifierSpec(KIND, c)), state.arrays));
+export const hoeffdingTreeClassifierFromState: LearnerFactory = (state) => new HoeffdingTreeClassifierLearner(treeCheckpointConfig(state, (c: HoeffdingTreeClassifierConfig) => resolveClassifierSpec(KIND, c)), state.arrays);

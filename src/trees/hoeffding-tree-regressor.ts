@@ -1,6 +1,6 @@
 import { choiceField, isPositive, numberField } from '../learners/config-checks';
 import type { Estimator, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
-import { registerLearner } from '../learners/registry';
+import type { LearnerFactory } from '../learners/registry';
 import type { RegressionLeafPrediction, TreeConfig, TreeSpec } from './config';
 import { commonJson, resolveCommon } from './config';
 import { HoeffdingCore } from './hoeffding-core';
@@ -78,4 +78,4 @@ export function createHoeffdingTreeRegressor(config: HoeffdingTreeRegressorConfi
   return new HoeffdingTreeRegressorLearner(resolveRegressorSpec(KIND, config));
 }
 
-registerLearner(KIND, (state) => new HoeffdingTreeRegressorLearner(treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c)), state.arrays));
+export const hoeffdingTreeRegressorFromState: LearnerFactory = (state) => new HoeffdingTreeRegressorLearner(treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c)), state.arrays);

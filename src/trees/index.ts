@@ -1,7 +1,6 @@
 /**
- * Hoeffding trees and forests. Importing this module registers every tree kind with `fromState`
- * (src/learners/registry.ts): HoeffdingTreeClassifier, HoeffdingTreeRegressor,
- * HoeffdingAdaptiveTreeClassifier, ARFClassifier, ARFRegressor.
+ * Hoeffding trees and forests: HoeffdingTreeClassifier, HoeffdingTreeRegressor,
+ * HoeffdingAdaptiveTreeClassifier, ARFClassifier, ARFRegressor. src/builtins.ts registers their kinds.
  */
 export { createHoeffdingTreeClassifier } from './hoeffding-tree-classifier';
 export type { HoeffdingTreeClassifier, HoeffdingTreeClassifierConfig } from './hoeffding-tree-classifier';

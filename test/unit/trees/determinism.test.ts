@@ -11,6 +11,7 @@ import type { Estimator, LearnerState } from '../../../src/learners';
 import { fromState } from '../../../src/learners';
 import { createARFClassifier, createARFRegressor, createHoeffdingAdaptiveTreeClassifier } from '../../../src/trees';
 import { agrawalRows, friedmanRows } from './streams';
+import '../../../src/builtins';
 
 function throughArrow(state: LearnerState): LearnerState {
   const config = JSON.parse(JSON.stringify(state.config));
