@@ -1,6 +1,15 @@
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus } from './detector';
+import {
+  checkFinite,
+  directionFromCode,
+  stateArray,
+  statusCode,
+  statusFromCode,
+  type DriftDetector,
+  type DriftDirection,
+  type DriftStatus,
+} from './detector';
 
 export interface AdwinConfig {
   /** Confidence δ of the cut test: smaller means fewer false alarms and later detections. Default 0.002. */
@@ -30,7 +39,7 @@ export function resolveAdwinConfig(config: AdwinConfig = {}): ResolvedAdwinConfi
 }
 
 /** Scalars kept in a state, in this order. */
-const SCALARS = ['width', 'total', 'variance', 'count', 'detections', 'status', 'statistic'] as const;
+const SCALARS = ['width', 'total', 'variance', 'count', 'detections', 'status', 'statistic', 'direction'] as const;
 
 /**
  * ADWIN (Bifet & Gavaldà, "Learning from time-changing data with adaptive windowing", SDM 2007): keeps
@@ -66,6 +75,7 @@ export class Adwin implements DriftDetector {
   private drifts = 0;
   private lastStatus: DriftStatus = 'stable';
   private lastStatistic = 0;
+  private lastDirection: DriftDirection = 0;
 
   constructor(config: AdwinConfig = {}) {
     this.config = resolveAdwinConfig(config);
@@ -81,6 +91,9 @@ export class Adwin implements DriftDetector {
   }
   get statistic(): number {
     return this.lastStatistic;
+  }
+  get direction(): DriftDirection {
+    return this.lastDirection;
   }
   get count(): number {
     return this.updates;
@@ -122,6 +135,7 @@ export class Adwin implements DriftDetector {
     this.drifts = 0;
     this.lastStatus = 'stable';
     this.lastStatistic = 0;
+    this.lastDirection = 0;
   }
 
   state(): ModelState {
@@ -135,6 +149,7 @@ export class Adwin implements DriftDetector {
       this.drifts,
       statusCode(this.lastStatus),
       this.lastStatistic,
+      this.lastDirection,
     ]);
     return {
       kind: KIND,
@@ -164,6 +179,7 @@ export class Adwin implements DriftDetector {
     [adwin.windowWidth, adwin.windowTotal, adwin.windowVariance, adwin.updates, adwin.drifts] = scalars;
     adwin.lastStatus = statusFromCode(KIND, scalars[5] ?? 0);
     adwin.lastStatistic = scalars[6] ?? 0;
+    adwin.lastDirection = directionFromCode(KIND, scalars[7] ?? 0);
     return adwin;
   }
 
@@ -232,15 +248,18 @@ export class Adwin implements DriftDetector {
   private shrinkWhileCut(): boolean {
     let drift = false;
     this.lastStatistic = 0;
-    while (this.windowWidth > 0 && this.scanCuts()) {
+    while (this.windowWidth > 0 && this.scanCuts(drift)) {
       drift = true;
       this.removeOldestBucket();
     }
     return drift;
   }
 
-  /** Tests every cut, oldest first; true at the first cut whose means differ by more than ε. */
-  private scanCuts(): boolean {
+  /**
+   * Tests every cut, oldest first; true at the first cut whose means differ by more than ε. The first
+   * failing cut of an update sets `direction` (later ones, after buckets were dropped, only confirm it).
+   */
+  private scanCuts(confirming: boolean): boolean {
     const { minWindowLength, delta } = this.config;
     const width = this.windowWidth;
     const deltaPrime = Math.log((2 * Math.log(width)) / delta);
@@ -259,9 +278,13 @@ export class Adwin implements DriftDetector {
         if (n0 < minWindowLength || n1 < minWindowLength) continue;
         const m = 1 / (n0 - minWindowLength + 1) + 1 / (n1 - minWindowLength + 1);
         const epsilon = Math.sqrt(2 * m * windowVariance * deltaPrime) + (2 / 3) * deltaPrime * m;
-        const ratio = Math.abs(u0 / n0 - (this.windowTotal - u0) / n1) / epsilon;
+        const rise = (this.windowTotal - u0) / n1 - u0 / n0;
+        const ratio = Math.abs(rise) / epsilon;
         if (ratio > this.lastStatistic) this.lastStatistic = ratio;
-        if (ratio > 1) return true;
+        if (ratio > 1) {
+          if (!confirming) this.lastDirection = rise > 0 ? 1 : -1;
+          return true;
+        }
       }
     }
     return false;

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors';
 import { isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus } from './detector';
+import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
 
 export interface DdmConfig {
   /** No warning or drift before this many values. Default 30. */
@@ -63,6 +63,10 @@ export class Ddm implements DriftDetector {
   }
   get threshold(): number {
     return Number.isFinite(this.pMin) ? this.pMin + this.config.driftThreshold * this.sMin : Number.POSITIVE_INFINITY;
+  }
+  /** DDM only detects rises of the error rate. */
+  get direction(): DriftDirection {
+    return this.drifts > 0 ? 1 : 0;
   }
   get count(): number {
     return this.updates;

@@ -19,6 +19,12 @@ import type { ModelState, TypedArray } from '../state';
  * - A non-finite value throws `NonFiniteError` naming the detector, and changes nothing.
  */
 export type DriftStatus = 'stable' | 'warning' | 'drift';
+export type DriftDirection = -1 | 0 | 1;
+
+export function directionFromCode(kind: string, code: number): DriftDirection {
+  if (code !== -1 && code !== 0 && code !== 1) throw new CheckpointError(`${kind}: state has an unknown direction ${code}`);
+  return code;
+}
 
 export interface DriftDetector {
   /** Registry key: `'ADWIN'`, `'PageHinkley'`, `'DDM'`, `'KSWIN'`. */
@@ -28,6 +34,11 @@ export interface DriftDetector {
   readonly status: DriftStatus;
   readonly statistic: number;
   readonly threshold: number;
+  /**
+   * Which way the watched value moved at the last drift: +1 up (an error rose), −1 down, 0 before any
+   * drift. Runtime actions act only on +1: a model whose error falls needs no reset.
+   */
+  readonly direction: DriftDirection;
   /** Updates seen since construction or the last `reset()`. */
   readonly count: number;
   /** Drifts detected since construction or the last `reset()`. */

@@ -1,4 +1,4 @@
-export type { DriftDetector, DriftStatus } from './detector';
+export type { DriftDetector, DriftDirection, DriftStatus } from './detector';
 export { Adwin, type AdwinConfig, type ResolvedAdwinConfig } from './adwin';
 export { PageHinkley, type PageHinkleyConfig, type PageHinkleyMode } from './page-hinkley';
 export { Ddm, type DdmConfig } from './ddm';

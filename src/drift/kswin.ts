@@ -2,7 +2,16 @@ import { ConfigError } from '../errors';
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import { createRandom, type Random } from '../random';
 import type { ModelState } from '../state';
-import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus } from './detector';
+import {
+  checkFinite,
+  directionFromCode,
+  stateArray,
+  statusCode,
+  statusFromCode,
+  type DriftDetector,
+  type DriftDirection,
+  type DriftStatus,
+} from './detector';
 
 export interface KswinConfig {
   /** Significance of the Kolmogorov–Smirnov test; keep it below 0.01. Default 0.005. */
@@ -18,7 +27,7 @@ export interface KswinConfig {
 export type ResolvedKswinConfig = Required<KswinConfig>;
 
 const KIND = 'KSWIN';
-const SCALARS = 6;
+const SCALARS = 7;
 
 export function resolveKswinConfig(config: KswinConfig = {}): ResolvedKswinConfig {
   const resolved = {
@@ -60,6 +69,7 @@ export class Kswin implements DriftDetector {
   private drifts = 0;
   private lastStatus: DriftStatus = 'stable';
   private lastStatistic = 0;
+  private lastDirection: DriftDirection = 0;
 
   constructor(config: KswinConfig = {}) {
     this.config = resolveKswinConfig(config);
@@ -77,6 +87,10 @@ export class Kswin implements DriftDetector {
   }
   get statistic(): number {
     return this.lastStatistic;
+  }
+  /** The sign of mean(R) − mean(W) at the last drift. */
+  get direction(): DriftDirection {
+    return this.lastDirection;
   }
   get count(): number {
     return this.updates;
@@ -96,6 +110,7 @@ export class Kswin implements DriftDetector {
     }
     if (drift) {
       this.drifts += 1;
+      this.lastDirection = sum(this.recent) >= sum(this.sample) ? 1 : -1;
       this.keepRecent();
     }
     this.lastStatus = drift ? 'drift' : 'stable';
@@ -111,11 +126,12 @@ export class Kswin implements DriftDetector {
     this.drifts = 0;
     this.lastStatus = 'stable';
     this.lastStatistic = 0;
+    this.lastDirection = 0;
   }
 
   state(): ModelState {
     const [rngState, rngSpare] = this.random.position();
-    const scalars = new Float64Array([this.start, this.length, this.updates, this.drifts, this.lastStatistic, rngSpare]);
+    const scalars = new Float64Array([this.start, this.length, this.updates, this.drifts, this.lastStatistic, rngSpare, this.lastDirection]);
     const rng = new Uint32Array([rngState]);
     const status = new Int8Array([statusCode(this.lastStatus)]);
     const arrays = { window: this.window.slice(), older: this.older.slice(), scalars, rng, status };
@@ -129,6 +145,7 @@ export class Kswin implements DriftDetector {
     detector.older.set(stateArray(state, 'older', Int32Array, windowSize - statSize).subarray(0, windowSize - statSize));
     const s = stateArray(state, 'scalars', Float64Array, SCALARS);
     [detector.start, detector.length, detector.updates, detector.drifts, detector.lastStatistic] = s;
+    detector.lastDirection = directionFromCode(KIND, s[6]!);
     const rngState = stateArray(state, 'rng', Uint32Array, 1)[0]!;
     detector.random = createRandom(detector.config.seed, [rngState, s[5]!]);
     detector.lastStatus = statusFromCode(KIND, stateArray(state, 'status', Int8Array, 1)[0]!);
@@ -193,6 +210,12 @@ function insertionSort(values: Float64Array): void {
     }
     values[j + 1] = v;
   }
+}
+
+function sum(values: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
 }
 
 /** sup |F_a − F_b| of two sorted samples of equal length. */

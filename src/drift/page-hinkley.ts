@@ -1,6 +1,15 @@
 import { choiceField, isNonNegative, isOpenFraction, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus } from './detector';
+import {
+  checkFinite,
+  directionFromCode,
+  stateArray,
+  statusCode,
+  statusFromCode,
+  type DriftDetector,
+  type DriftDirection,
+  type DriftStatus,
+} from './detector';
 
 export type PageHinkleyMode = 'up' | 'down' | 'both';
 
@@ -32,7 +41,7 @@ export function resolvePageHinkleyConfig(config: PageHinkleyConfig = {}): Resolv
   };
 }
 
-const SCALARS = 9;
+const SCALARS = 10;
 
 /**
  * The Page-Hinkley test (Page 1954), as in River and MOA: with x̄ the running mean,
@@ -54,6 +63,7 @@ export class PageHinkley implements DriftDetector {
   private drifts = 0;
   private lastStatus: DriftStatus = 'stable';
   private lastStatistic = 0;
+  private lastDirection: DriftDirection = 0;
 
   constructor(config: PageHinkleyConfig = {}) {
     this.config = resolvePageHinkleyConfig(config);
@@ -67,6 +77,9 @@ export class PageHinkley implements DriftDetector {
   }
   get threshold(): number {
     return this.config.threshold;
+  }
+  get direction(): DriftDirection {
+    return this.lastDirection;
   }
   get count(): number {
     return this.updates;
@@ -92,6 +105,7 @@ export class PageHinkley implements DriftDetector {
     const drift = this.n >= minInstances && this.lastStatistic > threshold;
     if (drift) {
       this.drifts += 1;
+      this.lastDirection = up >= down ? 1 : -1;
       this.restart();
     }
     this.lastStatus = drift ? 'drift' : 'stable';
@@ -104,12 +118,14 @@ export class PageHinkley implements DriftDetector {
     this.drifts = 0;
     this.lastStatus = 'stable';
     this.lastStatistic = 0;
+    this.lastDirection = 0;
   }
 
   state(): ModelState {
     const scalars = new Float64Array(SCALARS);
     scalars.set([this.n, this.mean, this.sumUp, this.minUp, this.sumDown, this.maxDown, this.updates, this.drifts]);
     scalars[8] = this.lastStatistic;
+    scalars[9] = this.lastDirection;
     const status = new Int8Array([statusCode(this.lastStatus)]);
     return { kind: KIND, version: 1, config: { ...this.config }, arrays: { scalars, status } };
   }
@@ -119,6 +135,7 @@ export class PageHinkley implements DriftDetector {
     const s = stateArray(state, 'scalars', Float64Array, SCALARS);
     [detector.n, detector.mean, detector.sumUp, detector.minUp, detector.sumDown, detector.maxDown] = s;
     [, , , , , , detector.updates, detector.drifts, detector.lastStatistic] = s;
+    detector.lastDirection = directionFromCode(KIND, s[9]!);
     detector.lastStatus = statusFromCode(KIND, stateArray(state, 'status', Int8Array, 1)[0]!);
     return detector;
   }

@@ -31,12 +31,25 @@ function trace(detector: DriftDetector, values: Float64Array): string[] {
   return Array.from(values, (v) => `${detector.update(v)} ${detector.statistic} ${detector.threshold}`);
 }
 
+/** Index of the first drift at or after `from` (false alarms before it are this file's concern elsewhere). */
+function firstDriftFrom(detector: DriftDetector, values: Float64Array, from: number): number {
+  for (let i = 0; i < values.length; i++) if (detector.update(values[i]!) === 'drift' && i >= from) return i;
+  return values.length;
+}
+
 describe.each(specs)('$kind', (spec) => {
   it('detects at least one drift on the test stream', () => {
     const detector = createDriftDetector(spec);
     trace(detector, stream);
     expect(detector.detections).toBeGreaterThan(0);
     expect(detector.count).toBe(stream.length);
+  });
+
+  it('reports the direction of the first drift: the error rose', () => {
+    const detector = createDriftDetector(spec);
+    expect(detector.direction).toBe(0);
+    expect(firstDriftFrom(detector, stream, 1500)).toBeLessThan(3000);
+    expect(detector.direction).toBe(1);
   });
 
   it('continues bit for bit after a state round trip, whatever the point of the checkpoint', () => {
@@ -71,6 +84,16 @@ describe.each(specs)('$kind', (spec) => {
     expect(JSON.stringify(throughCheckpoint(detector.state()).config) + detector.count).toBe(before);
   });
 });
+
+test.each([{ kind: 'ADWIN' }, { kind: 'PageHinkley' }, { kind: 'KSWIN' }] as DriftDetectorSpec[])(
+  '$kind reports a fall of the watched value as direction −1',
+  (spec) => {
+    const detector = createDriftDetector(spec);
+    const falling = abruptStream(3000, 1500, 4, normal(3, 1), normal(0, 1));
+    expect(firstDriftFrom(detector, falling, 1500)).toBeLessThan(3000);
+    expect(detector.direction).toBe(-1);
+  },
+);
 
 describe('configuration and restore errors', () => {
   it.each([
