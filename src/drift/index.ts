@@ -10,3 +10,4 @@ export {
   type DriftDetectorKind,
   type DriftDetectorSpec,
 } from './registry';
+export { stateToJson, stateFromJson } from './state-json';

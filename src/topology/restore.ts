@@ -34,7 +34,9 @@ export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkp
 /** This topology's checkpoints on its model topic, by model id. */
 export async function loadTopologyCheckpoints(topology: Topology, connection: KafkaConnection): Promise<Map<string, Checkpoint>> {
   const all = await loadLatestCheckpoints(connection, topology.config.outputs.modelTopic);
-  const mine = (id: string) => id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`));
+  // Archived models (`<id>@drift-v<n>`, kept by drift actions) are not models to resume.
+  const mine = (id: string) =>
+    id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`) && !id.includes('@'));
   const checkpoints = new Map([...all].filter(([id]) => mine(id)));
   // Kinds with asynchronous setup (NeuralNet's backend) are made ready here, so that newSlot stays synchronous.
   await Promise.all([...checkpoints.values()].map((checkpoint) => prepareKinds(checkpoint.state)));

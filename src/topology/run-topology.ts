@@ -1,4 +1,4 @@
-import { Subject, lastValueFrom, tap, type Observable } from 'rxjs';
+import { Subject, identity, lastValueFrom, tap, type Observable } from 'rxjs';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
@@ -13,6 +13,8 @@ import type { Label, LabelIndexed } from '../learners/label-indexer';
 import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { learnBatch } from './operators/learn-batch';
+import { actOnDrift } from './drift-actions';
+import { DriftWatch, readDriftExtra, resolveDriftWatch } from './drift-watch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
 import { setUpTopics } from './topic-setup';
 import type { Topology } from './topology';
@@ -89,6 +91,20 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     heartbeatIntervalMs: 1_000,
   });
 
+  const driftConfig = config.drift ? resolveDriftWatch(config.name, config.drift) : undefined;
+  const watches = new Map<string, DriftWatch>();
+  /** A slot's drift watch, resumed from the checkpoint the slot was restored from. */
+  const watchFor = (slot: ModelSlot): DriftWatch | undefined => {
+    if (!driftConfig) return undefined;
+    let watch = watches.get(slot.modelId);
+    if (!watch) {
+      const restoredFrom = fromBeginning ? undefined : checkpoints.get(slot.modelId);
+      watch = new DriftWatch(driftConfig, restoredFrom ? readDriftExtra(restoredFrom.manifest) : null);
+      watches.set(slot.modelId, watch);
+    }
+    return watch;
+  };
+
   const slotFor = (batch: MicroBatch<unknown>): ModelSlot => {
     const modelId = slotModelId(topology, batch.partition);
     let slot = slots.get(modelId);
@@ -109,15 +125,19 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     const covered = slot.sinceCheckpoint;
     const state = slot.model.state();
     const importance = slot.importance?.snapshot();
+    const watch = watchFor(slot);
+    const rollingError = watch?.rollingError ?? NaN;
+    const extra = { ...(importance ? importanceExtra(importance) : {}), ...(watch ? watch.extra() : {}) };
     const fields = {
       modelId: slot.modelId,
       version: slot.version + 1,
       offsets,
       examplesSeen: slot.examplesSeen,
       metrics: metricValues(slot.metrics),
-      ...(importance ? { extra: importanceExtra(importance) } : {}),
+      ...(Object.keys(extra).length > 0 ? { extra } : {}),
     };
     const manifest = await publisher.publish(fields, state);
+    watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state, importance: importance ?? null });
     await source.commit(offsets);
     slot.version = manifest.version;
     slot.sinceCheckpoint -= covered;
@@ -148,6 +168,15 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     );
   }
 
+  async function observeAndPublish(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
+    const watch = watchFor(slot);
+    if (watch) {
+      const ys = Float64Array.from(records, (record) => (record.value as Row)[config.label] as number);
+      watch.observe(batch.topic, batch.partition, records.map((record) => record.offset), predictions, ys);
+    }
+    await publishPredictions(batch, records, predictions, slot);
+  }
+
   const progress: TopologyProgress = {
     records: 0,
     learned: 0,
@@ -162,8 +191,9 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const admitted = new Subject<MicroBatch<Row>>();
   const stopAdmitting = () => admitted.complete();
   const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
-    learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: publishPredictions }),
+    learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: observeAndPublish }),
     tap(({ batch }) => void batch.ack()),
+    driftConfig && outputs.driftTopic ? actOnDrift({ topology, sink, driftTopic: outputs.driftTopic, watchFor, checkpoint }) : identity,
     checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
     tap((step) => {
       progress.records += step.batch.records.length + step.batch.deadLettered;

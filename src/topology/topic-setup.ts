@@ -17,5 +17,6 @@ export async function setUpTopics(connection: KafkaConnection, { config }: Topol
     ...(outputs.metricsTopic ? [{ topic: outputs.metricsTopic }] : []),
     ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: inputPartitions }] : []),
     ...(outputs.importanceTopic && config.importance ? [{ topic: outputs.importanceTopic }] : []),
+    ...(outputs.driftTopic && config.drift ? [{ topic: outputs.driftTopic }] : []),
   ]);
 }

@@ -7,6 +7,7 @@ import type { ModelImportance } from '../importance/model-importance';
 import type { ImportanceSnapshot } from '../importance/snapshot';
 import type { Estimator } from '../learners/estimator';
 import type { Row } from '../features/stage';
+import { resolveDriftWatch, type DriftWatchConfig } from './drift-watch';
 
 export type ModelScope = 'shared' | 'per-partition';
 
@@ -28,6 +29,8 @@ export interface TopologyOutputs {
   deadLetterTopic: string;
   /** One record per checkpoint with the feature importances, when the topology computes them. */
   importanceTopic?: string;
+  /** One record per drift detection, when the topology watches drift. */
+  driftTopic?: string;
 }
 
 export interface TopologyConfig {
@@ -54,6 +57,12 @@ export interface TopologyConfig {
    * `outputs.importanceTopic`; `resume` is the snapshot of the checkpoint the model was restored from.
    */
   importance?: (model: TopologyModel, resume: ImportanceSnapshot | null) => ModelImportance;
+  /**
+   * Watch each model's prequential error with a drift detector (src/drift), publish detections on
+   * `outputs.driftTopic`, and act on them: `{ detector: { kind: 'ADWIN' }, on: 'error', action: 'reset' }`.
+   * See src/topology/drift-watch.ts and docs/drift.md.
+   */
+  drift?: DriftWatchConfig;
   /** Extra RxJS operators on the micro-batches, applied before learning (filtering, sampling, tapping). */
   transformBatches?: MonoTypeOperatorFunction<MicroBatch<Row>>;
 }
@@ -71,6 +80,10 @@ export function defineTopology(config: TopologyConfig): Topology {
   if (!label) throw new ConfigError(`topology ${name}: label must name the event field holding the target`);
   if (!outputs.modelTopic || !outputs.deadLetterTopic) throw new ConfigError(`topology ${name}: outputs.modelTopic and outputs.deadLetterTopic are required`);
   if (modelScope !== 'shared' && modelScope !== 'per-partition') throw new ConfigError(`topology ${name}: modelScope must be 'shared' or 'per-partition'`);
+  if (config.drift) {
+    resolveDriftWatch(name, config.drift);
+    if (!outputs.driftTopic) throw new ConfigError(`topology ${name}: drift needs outputs.driftTopic (topicsFor names it <topology>.drift)`);
+  }
   const everyRecords = checkpoint.everyRecords ?? 10_000;
   const everyMs = checkpoint.everyMs ?? 5_000;
   for (const [field, value] of [['checkpoint.everyRecords', everyRecords], ['checkpoint.everyMs', everyMs]] as const) {
@@ -99,6 +112,7 @@ export function topicsFor(name: string, prefix = ''): TopologyOutputs & { input:
     metricsTopic: `${base}.metrics`,
     deadLetterTopic: `${base}.dlq`,
     importanceTopic: `${base}.importance`,
+    driftTopic: `${base}.drift`,
   };
 }
 

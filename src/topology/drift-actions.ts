@@ -1,0 +1,132 @@
+import { concatMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { OutgoingMessage } from '../../connectors/kafka/sink';
+import { buildCheckpoint } from '../checkpoints/envelope';
+import type { CheckpointManifest } from '../checkpoints/manifest';
+import { checkpointRecords } from '../checkpoints/records';
+import { fromState } from '../learners/registry';
+import type { Row } from '../features/stage';
+import { metricValues, type ModelSlot } from './model-slot';
+import type { LearnedBatch } from './operators/learn-batch';
+import type { Detection, DriftAction, DriftWatch, RollbackPoint } from './drift-watch';
+import type { Topology, TopologyModel } from './topology';
+
+/** One record of `<topology>.drift` (JSON, keyed by model id), as `streamlearn drift` prints it. */
+export interface DriftRecord {
+  topology: string;
+  modelId: string;
+  detector: string;
+  on: string;
+  statistic: number;
+  threshold: number;
+  direction: 'up' | 'down';
+  topic: string;
+  partition: number;
+  /** Offset of the event whose error tripped the detector. */
+  offset: string;
+  /** Events the detector had watched since it (re)started. */
+  watched: number;
+  rollingError: number | null;
+  /** Latest checkpoint version of the model that made the prediction. */
+  modelVersion: number;
+  /** What was done: the topology's action, or `'none'` for a fall of the error or a second detection in a batch. */
+  action: DriftAction | 'none';
+  /** Set when the action replaced the model: the version now serving, and where the replaced one is kept. */
+  newVersion?: number;
+  archivedAs?: string;
+  /** Set on rollback: the checkpoint version returned to. */
+  rolledBackTo?: number;
+  /** Why a configured action was not carried out. */
+  note?: string;
+  detectedAt: string;
+}
+
+export interface DriftActionsConfig {
+  topology: Topology;
+  sink: { send(topic: string, messages: OutgoingMessage[]): Promise<unknown> };
+  driftTopic: string;
+  watchFor(slot: ModelSlot): DriftWatch | undefined;
+  /** The runtime's checkpoint: publishes the slot's state as the next version and commits its offsets. */
+  checkpoint(slot: ModelSlot): Promise<CheckpointManifest>;
+}
+
+/** The key an archived model version is kept under on the model topic; '@' never occurs in a model id. */
+export const archiveKey = (modelId: string, version: number): string => `${modelId}@v${version}`;
+
+/**
+ * After each learned batch, publishes the drift detections of its model and carries out the topology's
+ * action on the first upward one. Actions happen at the batch boundary (the detection names its exact
+ * offset): the replaced model has learned the whole batch, and the next version starts at the batch's
+ * next offset, checkpointed and committed before the next batch — so nothing is learned twice, and a
+ * restart resumes the new model where it began.
+ */
+export function actOnDrift(config: DriftActionsConfig): MonoTypeOperatorFunction<LearnedBatch> {
+  return concatMap(async (step) => {
+    const watch = config.watchFor(step.slot);
+    const detections = watch?.takeDetections() ?? [];
+    if (watch === undefined || detections.length === 0) return step;
+    const records: DriftRecord[] = [];
+    let acted = false;
+    for (const detection of detections) {
+      const record = describe(config.topology, step.slot, watch, detection);
+      if (detection.direction > 0 && !acted) {
+        acted = true;
+        Object.assign(record, await carryOut(config, step.slot, watch));
+      }
+      records.push(record);
+    }
+    await config.sink.send(config.driftTopic, records.map((r) => ({ key: r.modelId, value: JSON.stringify(r) })));
+    return step;
+  });
+}
+
+function describe(topology: Topology, slot: ModelSlot, watch: DriftWatch, d: Detection): DriftRecord {
+  return {
+    topology: topology.config.name,
+    modelId: slot.modelId,
+    detector: d.detector,
+    on: watch.config.on,
+    statistic: d.statistic,
+    threshold: d.threshold,
+    direction: d.direction > 0 ? 'up' : 'down',
+    ...d.at,
+    watched: d.count,
+    rollingError: Number.isFinite(d.rollingError) ? d.rollingError : null,
+    modelVersion: slot.version,
+    action: 'none',
+    detectedAt: new Date().toISOString(),
+  };
+}
+
+type Outcome = Pick<DriftRecord, 'action' | 'newVersion' | 'archivedAs' | 'rolledBackTo' | 'note'>;
+
+async function carryOut(config: DriftActionsConfig, slot: ModelSlot, watch: DriftWatch): Promise<Outcome> {
+  const { action } = watch.config;
+  if (action === 'alert') return { action };
+  const target = action === 'rollback' ? watch.rollbackTarget() : undefined;
+  if (action === 'rollback' && target === undefined) {
+    return { action: 'none', note: 'rollback: no checkpoint in memory had a lower rolling error; the model is kept' };
+  }
+  const archivedAs = await archive(config, slot);
+  replaceModel(config.topology, slot, target);
+  watch.restartDetector();
+  const manifest = await config.checkpoint(slot);
+  return { action, newVersion: manifest.version, archivedAs, ...(target ? { rolledBackTo: target.version } : {}) };
+}
+
+/** Publishes the model as it stands under an archive key (never compacted away by the live model's key). */
+async function archive(config: DriftActionsConfig, slot: ModelSlot): Promise<string> {
+  const version = slot.version + 1;
+  const key = archiveKey(slot.modelId, version);
+  const fields = { modelId: key, version, offsets: [...slot.offsets.values()], examplesSeen: slot.examplesSeen, metrics: metricValues(slot.metrics) };
+  const built = buildCheckpoint(fields, slot.model.state());
+  await config.sink.send(config.topology.config.outputs.modelTopic, checkpointRecords(built.manifest, built.payload).records);
+  slot.version = version;
+  return key;
+}
+
+function replaceModel(topology: Topology, slot: ModelSlot, target: RollbackPoint | undefined): void {
+  const model = target ? (fromState<Row>(target.state) as TopologyModel) : topology.config.model();
+  slot.model = model;
+  slot.importance = topology.config.importance?.(model, target?.importance ?? null);
+  slot.examplesSeen = target?.examplesSeen ?? 0;
+}
