@@ -1,4 +1,3 @@
-import { concatMap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { OutgoingMessage } from '../../connectors/kafka/sink';
 import { buildCheckpoint } from '../checkpoints/envelope';
 import type { CheckpointManifest } from '../checkpoints/manifest';
@@ -45,25 +44,27 @@ export interface DriftActionsConfig {
   sink: { send(topic: string, messages: OutgoingMessage[]): Promise<unknown> };
   driftTopic: string;
   watchFor(slot: ModelSlot): DriftWatch | undefined;
-  /** The runtime's checkpoint: publishes the slot's state as the next version and commits its offsets. */
-  checkpoint(slot: ModelSlot): Promise<CheckpointManifest>;
+  /** Runs a task while no checkpoint is being published: archive, replace and checkpoint must not interleave with one. */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** The runtime's checkpoint, called inside `exclusive`: publishes the slot's state as the next version and commits its offsets. */
+  checkpointNow(slot: ModelSlot): Promise<CheckpointManifest>;
 }
 
 /** The key an archived model version is kept under on the model topic; '@' never occurs in a model id. */
 export const archiveKey = (modelId: string, version: number): string => `${modelId}@v${version}`;
 
 /**
- * After each learned batch, publishes the drift detections of its model and carries out the topology's
- * action on the first upward one. Actions happen at the batch boundary (the detection names its exact
- * offset): the replaced model has learned the whole batch, and the next version starts at the batch's
- * next offset, checkpointed and committed before the next batch — so nothing is learned twice, and a
- * restart resumes the new model where it began.
+ * Returns what to do after each learned batch (learning waits for it): publish the drift detections of
+ * its model and carry out the topology's action on the first upward one. Actions happen at the batch
+ * boundary (the detection names its exact offset): the replaced model has learned the whole batch, and
+ * the next version starts at the batch's next offset, checkpointed and committed before the next batch is
+ * learned — so every event is learned by exactly one of them, and a restart resumes the new model.
  */
-export function actOnDrift(config: DriftActionsConfig): MonoTypeOperatorFunction<LearnedBatch> {
-  return concatMap(async (step) => {
+export function driftResponder(config: DriftActionsConfig): (step: LearnedBatch) => Promise<void> {
+  return async (step) => {
     const watch = config.watchFor(step.slot);
     const detections = watch?.takeDetections() ?? [];
-    if (watch === undefined || detections.length === 0) return step;
+    if (watch === undefined || detections.length === 0) return;
     const records: DriftRecord[] = [];
     let acted = false;
     for (const detection of detections) {
@@ -75,8 +76,7 @@ export function actOnDrift(config: DriftActionsConfig): MonoTypeOperatorFunction
       records.push(record);
     }
     await config.sink.send(config.driftTopic, records.map((r) => ({ key: r.modelId, value: JSON.stringify(r) })));
-    return step;
-  });
+  };
 }
 
 function describe(topology: Topology, slot: ModelSlot, watch: DriftWatch, d: Detection): DriftRecord {
@@ -106,11 +106,13 @@ async function carryOut(config: DriftActionsConfig, slot: ModelSlot, watch: Drif
   if (action === 'rollback' && target === undefined) {
     return { action: 'none', note: 'rollback: no checkpoint in memory had a lower rolling error; the model is kept' };
   }
-  const archivedAs = await archive(config, slot);
-  replaceModel(config.topology, slot, target);
-  watch.restartDetector();
-  const manifest = await config.checkpoint(slot);
-  return { action, newVersion: manifest.version, archivedAs, ...(target ? { rolledBackTo: target.version } : {}) };
+  return config.exclusive(async () => {
+    const archivedAs = await archive(config, slot);
+    replaceModel(config.topology, slot, target);
+    watch.restartDetector();
+    const manifest = await config.checkpointNow(slot);
+    return { action, newVersion: manifest.version, archivedAs, ...(target ? { rolledBackTo: target.version } : {}) };
+  });
 }
 
 /** Publishes the model as it stands under an archive key (never compacted away by the live model's key). */

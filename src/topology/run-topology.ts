@@ -1,4 +1,4 @@
-import { Subject, identity, lastValueFrom, tap, type Observable } from 'rxjs';
+import { Subject, lastValueFrom, tap, type Observable } from 'rxjs';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
@@ -13,7 +13,7 @@ import type { Label, LabelIndexed } from '../learners/label-indexer';
 import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { learnBatch } from './operators/learn-batch';
-import { actOnDrift } from './drift-actions';
+import { driftResponder } from './drift-actions';
 import { DriftWatch, readDriftExtra, resolveDriftWatch } from './drift-watch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
 import { setUpTopics } from './topic-setup';
@@ -120,7 +120,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
    * (the next batch is learned while this one is sent), so the state and offsets are captured together,
    * synchronously, before the first await.
    */
-  async function checkpoint(slot: ModelSlot): Promise<CheckpointManifest> {
+  async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest> {
     const offsets = [...slot.offsets.values()];
     const covered = slot.sinceCheckpoint;
     const state = slot.model.state();
@@ -149,6 +149,18 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     if (outputs.importanceTopic && importance) await sink.send(outputs.importanceTopic, [importanceMessage(manifest, importance)]);
     return manifest;
   }
+
+  // Checkpoints run one at a time: a drift action (archive, replace, checkpoint) must not interleave with one.
+  let publishing: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = publishing.then(task, task);
+    publishing = run.catch(() => undefined);
+    return run;
+  }
+  const checkpoint = (slot: ModelSlot) => exclusive(() => checkpointNow(slot));
+  const afterBatch = driftConfig && outputs.driftTopic
+    ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow })
+    : undefined;
 
   /** `{ label }`, the original label of a prediction, when the model indexes labels (`indexLabels`). */
   function labelOf(slot: ModelSlot, prediction: number): { label?: Label } {
@@ -191,9 +203,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const admitted = new Subject<MicroBatch<Row>>();
   const stopAdmitting = () => admitted.complete();
   const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
-    learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: observeAndPublish }),
+    learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
-    driftConfig && outputs.driftTopic ? actOnDrift({ topology, sink, driftTopic: outputs.driftTopic, watchFor, checkpoint }) : identity,
     checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
     tap((step) => {
       progress.records += step.batch.records.length + step.batch.deadLettered;

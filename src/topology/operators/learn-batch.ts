@@ -18,6 +18,8 @@ export interface LearnBatchConfig {
   deadLetter: DeadLetter;
   /** Called with each learned event's prediction (made before learning it), e.g. to publish it. */
   onPredictions?(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot): Promise<void>;
+  /** Called once the batch is learned and the slot's offsets include it; the next batch waits for it (drift actions). */
+  afterBatch?(learned: LearnedBatch): Promise<void>;
 }
 
 export interface LearnedBatch {
@@ -165,6 +167,8 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     slot.offsets.set(partitionKey(batch), { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
     slot.examplesSeen += learned;
     slot.sinceCheckpoint += batch.records.length + batch.deadLettered;
-    return { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned, metrics: metricValues(slot.metrics) };
+    const result = { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned, metrics: metricValues(slot.metrics) };
+    await config.afterBatch?.(result);
+    return result;
   });
 }
