@@ -6,38 +6,9 @@ import { fromState } from '../learners/registry';
 import type { Row } from '../features/stage';
 import { metricValues, type ModelSlot } from './model-slot';
 import type { LearnedBatch } from './operators/learn-batch';
-import type { Detection, DriftAction, DriftWatch, RollbackPoint } from './drift-watch';
+import type { DriftRecord } from './drift-record';
+import type { Detection, DriftWatch, RollbackPoint } from './drift-watch';
 import type { Topology, TopologyModel } from './topology';
-
-/** One record of `<topology>.drift` (JSON, keyed by model id), as `streamlearn drift` prints it. */
-export interface DriftRecord {
-  topology: string;
-  modelId: string;
-  detector: string;
-  on: string;
-  statistic: number;
-  threshold: number;
-  direction: 'up' | 'down';
-  topic: string;
-  partition: number;
-  /** Offset of the event whose error tripped the detector. */
-  offset: string;
-  /** Events the detector had watched since it (re)started. */
-  watched: number;
-  rollingError: number | null;
-  /** Latest checkpoint version of the model that made the prediction. */
-  modelVersion: number;
-  /** What was done: the topology's action, or `'none'` for a fall of the error or a second detection in a batch. */
-  action: DriftAction | 'none';
-  /** Set when the action replaced the model: the version now serving, and where the replaced one is kept. */
-  newVersion?: number;
-  archivedAs?: string;
-  /** Set on rollback: the checkpoint version returned to. */
-  rolledBackTo?: number;
-  /** Why a configured action was not carried out. */
-  note?: string;
-  detectedAt: string;
-}
 
 export interface DriftActionsConfig {
   topology: Topology;

@@ -5,13 +5,14 @@
  */
 import { createJsonCodec } from '../../../connectors/codecs/json';
 import { ensureTopics } from '../../../connectors/kafka/topics';
+import { drift as driftCommand } from '../../../src/cli/commands/drift';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import { createAccuracy } from '../../../src/evaluation';
 import { pipeline } from '../../../src/features/pipeline';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
 import { createLogisticRegression } from '../../../src/learners';
 import { createRandom } from '../../../src/random';
-import type { DriftRecord } from '../../../src/topology/drift-actions';
+import type { DriftRecord } from '../../../src/topology/drift-record';
 import type { DriftAction } from '../../../src/topology/drift-watch';
 import { runTopology } from '../../../src/topology/run-topology';
 import { readyMadeTopology } from '../../../src/topology/topology';
@@ -75,6 +76,18 @@ describe('drift actions on a real broker', () => {
     expect([...checkpoints.keys()]).toEqual([topology.modelId]);
     expect(checkpoints.get(topology.modelId)!.manifest.examplesSeen).toBe(TOTAL);
     expect(checkpoints.get(topology.modelId)!.manifest.extra?.drift).toBeDefined();
+
+    // `streamlearn drift --once` prints the same detections, one line each.
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+    try {
+      await driftCommand.run({ values: { topic: topology.config.outputs.driftTopic!, brokers: testBrokers().join(','), once: true }, positionals: [] });
+    } finally {
+      write.mockRestore();
+    }
+    expect(printed).toHaveLength(drift.length);
+    expect(printed).toContainEqual(expect.stringContaining(`ADWIN up at ${topology.config.input.topic}/0@${first.offset} statistic=`));
+    expect(printed.find((line) => line.includes(`@${first.offset} `))).toMatch(/→ alert\n$/);
   });
 
   it('reset: archives the old model under <id>@v<n>, starts a fresh one as the next version, and learns every event exactly once between them', async () => {
