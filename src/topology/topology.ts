@@ -101,6 +101,8 @@ export interface TopologyOptions {
   checkpoint?: TopologyConfig['checkpoint'];
   batch?: TopologyConfig['batch'];
   modelScope?: ModelScope;
+  /** Watch drift (see {@link TopologyConfig.drift}); replaces the topology's own setting. */
+  drift?: DriftWatchConfig;
 }
 
 /** The conventional topic names of a topology called `name`. */
@@ -129,6 +131,7 @@ export function readyMadeTopology(name: string, options: TopologyOptions, { code
     checkpoint: options.checkpoint ?? checkpoint ?? { everyRecords: 20_000, everyMs: 2_000 },
     batch: options.batch,
     modelScope: options.modelScope,
+    drift: options.drift ?? spec.drift,
     outputs: topics,
   });
 }

@@ -1,8 +1,10 @@
 import { createKafkaSink } from '../../../connectors/kafka/sink';
+import { readTopic } from '../../../connectors/kafka/topic-reader';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { subscribeModel, type ModelVersion } from '../../checkpoints/subscribe';
 import { ctrEventStream } from '../../datasets/ctr-events';
 import { errorMessage } from '../../errors';
+import { parseDriftRecord, type DriftRecord } from '../../topology/drift-record';
 import { runTopology } from '../../topology/run-topology';
 import { ctrLogistic } from '../../../topologies/ctr-logistic';
 import { brokersFor } from '../brokers';
@@ -31,6 +33,13 @@ async function produceEvents(sink: ReturnType<typeof createKafkaSink>, topic: st
   return malformed;
 }
 
+/** The offset a detection names, and its delay after the drift the demo injected (events, by offset). */
+function describeDetection(record: DriftRecord, driftAt: number): string {
+  const delay = Number(record.offset) - driftAt;
+  const when = delay >= 0 ? `${delay} events after the injected drift` : `${-delay} events before the injected drift (a false alarm)`;
+  return `${record.detector} detected a rise of the error at offset ${record.offset}, ${when}; statistic ${record.statistic.toFixed(3)} > ${record.threshold}`;
+}
+
 export const start: Command = {
   name: 'start',
   usage: 'streamlearn start [--events N] [--follow] [--brokers B]',
@@ -42,7 +51,9 @@ export const start: Command = {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const broker = await brokersFor(args, { throwaway: true });
     const prefix = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}.`;
-    const topology = ctrLogistic({ prefix, checkpoint: { everyRecords: 10_000, everyMs: 1_000 } });
+    // ADWIN watches the prequential 0/1 error; detections go to `.drift` (alert only: the demo keeps its model).
+    const drift = { detector: { kind: 'ADWIN' as const }, on: 'error' as const, action: 'alert' as const };
+    const topology = ctrLogistic({ prefix, checkpoint: { everyRecords: 10_000, everyMs: 1_000 }, drift });
     const { input, outputs } = { input: topology.config.input.topic, outputs: topology.config.outputs };
     log(`broker ${broker.brokers.join(',')} (${broker.source}); topics ${input} → ${outputs.modelTopic}, ${outputs.metricsTopic}, ${outputs.deadLetterTopic}`);
 
@@ -64,6 +75,19 @@ export const start: Command = {
     });
 
     const running = await runTopology(topology, { ...broker.connection, until: (p) => !follow && p.records >= count });
+    const detections: DriftRecord[] = [];
+    const driftWatch = readTopic({ ...broker.connection, topic: outputs.driftTopic!, follow: true }).subscribe((event) => {
+      if (event.type !== 'record' || event.record.value === null) return;
+      let record: DriftRecord;
+      try {
+        record = parseDriftRecord(event.record.value, `${outputs.driftTopic}@${event.record.offset}`);
+      } catch (err) {
+        return log(`  drift ← skipped ${errorMessage(err)}`);
+      }
+      if (record.direction !== 'up') return;
+      detections.push(record);
+      log(`  drift ← ${describeDetection(record, driftAt)}`);
+    });
     const printer = createProgressPrinter(process.stderr, 2000);
     let beforeDrift: Record<string, number> = {};
     // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
@@ -90,6 +114,10 @@ export const start: Command = {
     const finalVersion = progress.versions[topology.modelId];
     for (let waited = 0; versions.at(-1)?.manifest.version !== finalVersion && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     subscription.unsubscribe();
+    // Detections are published before the checkpoint of their batch; give the reader the same moment.
+    for (let waited = 0; !detections.some((d) => Number(d.offset) >= driftAt) && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    driftWatch.unsubscribe();
+    const detected = detections.find((d) => Number(d.offset) >= driftAt);
 
     const seconds = (Date.now() - progress.startedAt) / 1000;
     const latencies = versions.slice(1).map((v) => v.receivedAt - Date.parse(v.manifest.createdAt)).sort((a, b) => a - b);
@@ -102,6 +130,7 @@ export const start: Command = {
         `  model                ${topology.modelId} v${finalVersion} on ${outputs.modelTopic}; subscriber saw ${versions.length} versions`,
         `  before the drift     rolling accuracy ${fmt(beforeDrift, 'rollingAccuracy')}, rolling log loss ${fmt(beforeDrift, 'rollingLogLoss')}`,
         `  at the end           rolling accuracy ${fmt(progress.metrics, 'rollingAccuracy')}, rolling log loss ${fmt(progress.metrics, 'rollingLogLoss')}, overall accuracy ${fmt(progress.metrics, 'accuracy')}`,
+        `  drift                injected at event ${driftAt}; ${detected ? describeDetection(detected, driftAt) : 'not detected'} (see ${outputs.driftTopic})`,
         `  publish → subscriber ${latencies.length ? `p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms` : 'n/a'}`,
         '',
       ].join('\n'),
