@@ -37,11 +37,11 @@ export interface SelectThenMlpOptions extends TopologyOptions {
   sampleRate?: number;
 }
 
-function standardised(): Stage[] {
+export function standardised(): Stage[] {
   return [createVectorAssembler({ inputCols: SELECTION_FEATURES, outputCol: 'raw' }), createStandardScaler({ inputCol: 'raw', outputCol: 'features' })];
 }
 
-function mlp(): Classifier {
+export function mlp(): Classifier {
   return createNeuralNet({
     inputShape: [SELECTION_FEATURES.length],
     layers: [

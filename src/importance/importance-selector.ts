@@ -10,6 +10,7 @@ import { createCoefficientImportance } from './coefficient-importance';
 import type { SmoothingConfig } from './config';
 import { vectorFeatures } from './feature-space';
 import { createIncrementalPfi } from './incremental-pfi';
+import { createSplitGainImportance, type SplitGainModel } from './split-gain-importance';
 import type { ImportanceLoss } from './losses';
 import type { ReservoirKind } from './reservoir';
 import { createSelection, resolveSelectionConfig, type Selection, type SelectionConfig, type SelectionState } from './selection';
@@ -19,7 +20,7 @@ export const IMPORTANCE_SELECTOR_KIND = 'ImportanceSelector';
 const KIND = IMPORTANCE_SELECTOR_KIND;
 const RANKER_PREFIX = 'ranker/';
 
-/** How the ranker's importances are estimated: iPFI (any ranker) or standardized coefficients (linear rankers). */
+/** How the ranker's importances are estimated: iPFI (any ranker), standardized coefficients (linear rankers) or split gains (trees and forests). */
 export interface RankerImportanceConfig extends SmoothingConfig {
   /** Default `ipfi`. */
   method?: ImportanceMethod;
@@ -148,7 +149,8 @@ function createRankerImportance(ranker: Estimator, names: string[], config: Rank
   const shared = { smoothing, sampleRate, seed, resume };
   if (method === 'ipfi') return createIncrementalPfi<DenseVector>({ model: ranker, features: vectorFeatures(names), loss, reservoir, innerSamples, ...shared });
   if (method === 'coefficients') return createCoefficientImportance<DenseVector>({ model: ranker as unknown as LinearModel, names, ...shared });
-  throw new ConfigError(`${KIND}: importance.method must be 'ipfi' or 'coefficients', got ${describeValue(method)}`);
+  if (method === 'split-gain') return createSplitGainImportance<DenseVector>({ model: ranker as unknown as SplitGainModel, names, ...shared });
+  throw new ConfigError(`${KIND}: importance.method must be 'ipfi', 'coefficients' or 'split-gain', got ${describeValue(method)}`);
 }
 
 export function importanceSelectorFromState(state: StageState): ImportanceSelector {

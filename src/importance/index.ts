@@ -11,6 +11,8 @@ export { createIncrementalPfi } from './incremental-pfi';
 export type { IncrementalPfi, IncrementalPfiConfig } from './incremental-pfi';
 export { createCoefficientImportance } from './coefficient-importance';
 export type { CoefficientImportanceConfig } from './coefficient-importance';
+export { createSplitGainImportance, isSplitGainModel } from './split-gain-importance';
+export type { SplitGainImportanceConfig, SplitGainModel } from './split-gain-importance';
 export { createSelection } from './selection';
 export type { Selection, SelectionConfig, SelectionState } from './selection';
 export { createImportanceSelector, IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState } from './importance-selector';
@@ -26,5 +28,5 @@ export {
   scoresFromSnapshot,
 } from './publish';
 export type { ImportanceRecord } from './publish';
-export { pipelineImportance, selectorImportance } from './model-importance';
+export { pipelineImportance, selectorImportance, splitGainImportance } from './model-importance';
 export type { ModelImportance, PipelineImportanceConfig } from './model-importance';

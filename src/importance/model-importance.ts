@@ -6,6 +6,8 @@ import { rowFeatures, type FeatureList } from './feature-space';
 import { IMPORTANCE_SELECTOR_KIND, type ImportanceSelector } from './importance-selector';
 import { createIncrementalPfi, type IncrementalPfiConfig } from './incremental-pfi';
 import { scoresFromSnapshot } from './publish';
+import { createSplitGainImportance, isSplitGainModel } from './split-gain-importance';
+import type { SmoothingConfig } from './config';
 import type { ImportanceSnapshot } from './snapshot';
 
 /**
@@ -42,4 +44,16 @@ export function selectorImportance(model: Estimator<Row>): ModelImportance {
   const selector = stages.find((stage): stage is ImportanceSelector => stage.kind === IMPORTANCE_SELECTOR_KIND);
   if (selector === undefined) throw new ConfigError(`selectorImportance: the pipeline has no ImportanceSelector stage (stages: ${stages.map((stage) => stage.kind).join(', ')})`);
   return { beforeLearn: () => undefined, snapshot: () => selector.importance.snapshot() };
+}
+
+/**
+ * Split-gain (MDI) importance of a pipeline whose final estimator is a tree or forest, over the names of
+ * that estimator's inputs (e.g. the assembled columns), published like iPFI with each checkpoint.
+ */
+export function splitGainImportance(model: Estimator<Row>, config: SmoothingConfig & { features: readonly string[]; resume?: ImportanceSnapshot | null }): ModelImportance {
+  const inner = (model as Partial<Pipeline>).model ?? model;
+  if (!isSplitGainModel(inner)) throw new ConfigError(`splitGainImportance: the model is a ${inner.kind}, not a tree or forest (no featureImportances())`);
+  const { resume, features, ...rest } = config;
+  const importance = createSplitGainImportance<Row>({ ...rest, model: inner, names: features, ...(resume ? { resume: scoresFromSnapshot(features, resume) } : {}) });
+  return { beforeLearn: (rows, ys) => importance.update(rows, ys), snapshot: () => importance.snapshot() };
 }

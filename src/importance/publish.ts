@@ -52,13 +52,13 @@ function field<T>(where: string, object: Record<string, unknown>, name: string, 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isScore = (v: unknown): v is number | null => v === null || isNumber(v);
-const isMethod = (v: unknown): v is ImportanceMethod => v === 'ipfi' || v === 'coefficients';
+const isMethod = (v: unknown): v is ImportanceMethod => v === 'ipfi' || v === 'coefficients' || v === 'split-gain';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function readSnapshot(where: string, object: Record<string, unknown>): ImportanceSnapshot {
   const features = field(where, object, 'features', Array.isArray, 'an array');
   return {
-    method: field(where, object, 'method', isMethod, "'ipfi' or 'coefficients'"),
+    method: field(where, object, 'method', isMethod, "'ipfi', 'coefficients' or 'split-gain'"),
     samples: field(where, object, 'samples', isNumber, 'a number'),
     smoothing: field(where, object, 'smoothing', isNumber, 'a number'),
     features: features.map((entry: unknown, i): FeatureScore => {

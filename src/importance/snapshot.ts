@@ -1,6 +1,6 @@
 /** What every importance estimator reports, and the ranking derived from it. */
 
-export type ImportanceMethod = 'ipfi' | 'coefficients';
+export type ImportanceMethod = 'ipfi' | 'coefficients' | 'split-gain';
 
 /** One feature (or feature group): its smoothed importance, the spread of the values behind it, its rank. */
 export interface FeatureScore {
