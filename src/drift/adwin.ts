@@ -226,8 +226,11 @@ export class Adwin implements DriftDetector {
   private dropOldest(row: number, n: number): void {
     const base = row * this.slots;
     const remaining = this.counts[row]! - n;
-    this.totals.copyWithin(base, base + n, base + n + remaining);
-    this.variances.copyWithin(base, base + n, base + n + remaining);
+    // A plain loop: rows hold at most M + 1 buckets, too few for copyWithin's call to pay off.
+    for (let k = 0; k < remaining; k++) {
+      this.totals[base + k] = this.totals[base + k + n]!;
+      this.variances[base + k] = this.variances[base + k + n]!;
+    }
     this.counts[row] = remaining;
   }
 
