@@ -21,8 +21,12 @@ export interface DriftActionsConfig {
   checkpointNow(slot: ModelSlot): Promise<CheckpointManifest>;
 }
 
-/** The key an archived model version is kept under on the model topic; '@' never occurs in a model id. */
-export const archiveKey = (modelId: string, version: number): string => `${modelId}@v${version}`;
+/**
+ * The key (and model id) an archived model is kept under on the model topic. '@' never occurs in a model
+ * id, and `@drift-v` is not a version key (`<modelId>@v<n>`, which publishers may retire by number): an
+ * archive stays until someone deletes it.
+ */
+export const archiveKey = (modelId: string, version: number): string => `${modelId}@drift-v${version}`;
 
 /**
  * Returns what to do after each learned batch (learning waits for it): publish the drift detections of

@@ -8,7 +8,7 @@ import type { JsonObject, ModelState } from '../state';
 /**
  * What a topology does when the watched error of a model drifts upwards:
  * - `alert`: only publish the detection on `<topology>.drift`;
- * - `reset`: archive the model on the model topic (key `<modelId>@v<version>`), start a fresh one and
+ * - `reset`: archive the model on the model topic (key `<modelId>@drift-v<version>`), start a fresh one and
  *   publish it as the next version;
  * - `rollback`: archive the model likewise, return to the latest checkpoint (kept in memory) whose rolling
  *   error was lower than the current one, and publish that state as the next version.

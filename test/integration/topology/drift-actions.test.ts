@@ -55,8 +55,8 @@ async function run(action: DriftAction, flipped: (i: number) => boolean) {
 
 /** The replaced model is archived as the next version (a checkpoint may have landed since the detection), the new one follows it. */
 function expectArchivedThenReplaced(modelId: string, record: DriftRecord): void {
-  const archived = /@v(\d+)$/.exec(record.archivedAs ?? '');
-  expect(record.archivedAs?.startsWith(`${modelId}@v`)).toBe(true);
+  const archived = /@drift-v(\d+)$/.exec(record.archivedAs ?? '');
+  expect(record.archivedAs?.startsWith(`${modelId}@drift-v`)).toBe(true);
   expect(Number(archived?.[1])).toBeGreaterThan(record.modelVersion);
   expect(record.newVersion).toBe(Number(archived?.[1]) + 1);
 }
@@ -90,7 +90,7 @@ describe('drift actions on a real broker', () => {
     expect(printed.find((line) => line.includes(`@${first.offset} `))).toMatch(/→ alert\n$/);
   });
 
-  it('reset: archives the old model under <id>@v<n>, starts a fresh one as the next version, and learns every event exactly once between them', async () => {
+  it('reset: archives the old model under <id>@drift-v<n>, starts a fresh one as the next version, and learns every event exactly once between them', async () => {
     const { topology, drift, checkpoints } = await run('reset', (i) => i >= 3000);
     const resets = drift.filter((d) => d.action === 'reset');
     expect(resets.length).toBeGreaterThanOrEqual(1);

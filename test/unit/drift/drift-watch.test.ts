@@ -91,13 +91,13 @@ describe('drift settings are checked when the topology is defined', () => {
 describe('drift records', () => {
   const record: DriftRecord = {
     topology: 't', modelId: 't', detector: 'ADWIN', on: 'error', statistic: 1.25, threshold: 1, direction: 'up', topic: 't.events', partition: 0,
-    offset: '3039', watched: 3040, rollingError: 0.0676, modelVersion: 4, action: 'reset', newVersion: 6, archivedAs: 't@v5', detectedAt: '2026-12-06T16:00:00.000Z',
+    offset: '3039', watched: 3040, rollingError: 0.0676, modelVersion: 4, action: 'reset', newVersion: 6, archivedAs: 't@drift-v5', detectedAt: '2026-12-06T16:00:00.000Z',
   };
   it('round-trip through JSON and print as one line naming offset, detector, statistic, version and action', () => {
     const parsed = parseDriftRecord(JSON.stringify(record), 'w');
     expect(parsed).toEqual(record);
     expect(formatDrift(parsed)).toBe(
-      '2026-12-06T16:00:00.000Z t v4 ADWIN up at t.events/0@3039 statistic=1.250 threshold=1.000 watched=3040 rolling error=0.0676 → reset: fresh model as v6, old one kept as t@v5',
+      '2026-12-06T16:00:00.000Z t v4 ADWIN up at t.events/0@3039 statistic=1.250 threshold=1.000 watched=3040 rolling error=0.0676 → reset: fresh model as v6, old one kept as t@drift-v5',
     );
   });
   it('a malformed record is refused, naming where and which field', () => {
