@@ -22,7 +22,7 @@ export const drift: Command = {
     const broker = await brokersFor(args);
     let seen = 0;
     try {
-      await follow(readTopic({ brokers: broker.brokers, topic, follow: following }), (event) => {
+      await follow(readTopic({ ...broker.connection, topic, follow: following }), (event) => {
         if (event.type === 'caught-up') {
           if (seen === 0) process.stderr.write(`no drift detected on ${topic}${modelId ? ` for ${modelId}` : ''} yet${following ? '; waiting' : ''}\n`);
           return;

@@ -44,12 +44,12 @@ function driftTopology(action: DriftAction) {
 async function run(action: DriftAction, flipped: (i: number) => boolean) {
   const brokers = testBrokers();
   const topology = driftTopology(action);
-  await ensureTopics(brokers, [{ topic: topology.config.input.topic, partitions: 1 }]);
+  await ensureTopics({ brokers }, [{ topic: topology.config.input.topic, partitions: 1 }]);
   await produce(brokers, topology.config.input.topic, events(flipped));
   const running = await runTopology(topology, { brokers, until: (p) => p.records >= TOTAL });
   await running.done;
   const drift = (await readAll(brokers, topology.config.outputs.driftTopic!)).map((r) => JSON.parse(r.value!.toString()) as DriftRecord);
-  const checkpoints = await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic);
+  const checkpoints = await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic);
   return { topology, drift, checkpoints };
 }
 
@@ -132,12 +132,12 @@ describe('drift actions on a real broker', () => {
   it('a restart resumes each model’s drift watch from its checkpoint: the detector goes on counting, and still finds the change', async () => {
     const brokers = testBrokers();
     const topology = driftTopology('alert');
-    await ensureTopics(brokers, [{ topic: topology.config.input.topic, partitions: 1 }]);
+    await ensureTopics({ brokers }, [{ topic: topology.config.input.topic, partitions: 1 }]);
     const stream = events((i) => i >= 3000);
     await produce(brokers, topology.config.input.topic, stream.slice(0, 2000));
     await (await runTopology(topology, { brokers, until: (p) => p.records >= 2000 })).done;
     await produce(brokers, topology.config.input.topic, stream.slice(2000));
-    const stopped = (await loadLatestCheckpoints(brokers, topology.config.outputs.modelTopic)).get(topology.modelId)!;
+    const stopped = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)!;
     const resumedAt = Number(stopped.manifest.offsets[0]!.offset);
     expect(resumedAt).toBe(2000);
 
