@@ -1,6 +1,8 @@
+import type { Checkpoint } from '../checkpoints/envelope';
 import type { CheckpointManifest, PartitionOffset } from '../checkpoints/manifest';
 import { createDriftDetector, driftDetectorFromState, stateFromJson, stateToJson, type DriftDetector, type DriftDetectorSpec } from '../drift';
 import { CheckpointError, ConfigError } from '../errors';
+import { readImportanceExtra } from '../importance/publish';
 import type { ImportanceSnapshot } from '../importance/snapshot';
 import { choiceField, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { JsonObject, ModelState } from '../state';
@@ -182,4 +184,18 @@ export function readDriftExtra(manifest: Pick<CheckpointManifest, 'modelId' | 'v
   const { rollingSum, rollingWeight } = carried;
   if (typeof rollingSum !== 'number' || typeof rollingWeight !== 'number') throw new CheckpointError(`${where}: rollingSum and rollingWeight must be numbers`);
   return { detector: stateFromJson(carried.detector, `${where}.detector`), rollingSum, rollingWeight };
+}
+
+/**
+ * A model's watch, resumed from the checkpoint it was restored from (if any), which is also its first
+ * rollback target: a restart keeps the detector's state and one checkpoint to return to.
+ */
+export function watchFromCheckpoint(config: ResolvedDriftWatchConfig, restoredFrom: Checkpoint | undefined): DriftWatch {
+  if (restoredFrom === undefined) return new DriftWatch(config);
+  const resume = readDriftExtra(restoredFrom.manifest);
+  const watch = new DriftWatch(config, resume);
+  const { version, examplesSeen } = restoredFrom.manifest;
+  const rollingError = resume && resume.rollingWeight > 0 ? resume.rollingSum / resume.rollingWeight : Number.NaN;
+  watch.remember({ version, rollingError, examplesSeen, state: restoredFrom.state, importance: readImportanceExtra(restoredFrom.manifest) });
+  return watch;
 }

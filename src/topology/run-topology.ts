@@ -14,7 +14,7 @@ import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { learnBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
-import { DriftWatch, readDriftExtra, resolveDriftWatch } from './drift-watch';
+import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
 import { setUpTopics } from './topic-setup';
 import type { Topology } from './topology';
@@ -98,8 +98,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     if (!driftConfig) return undefined;
     let watch = watches.get(slot.modelId);
     if (!watch) {
-      const restoredFrom = fromBeginning ? undefined : checkpoints.get(slot.modelId);
-      watch = new DriftWatch(driftConfig, restoredFrom ? readDriftExtra(restoredFrom.manifest) : null);
+      watch = watchFromCheckpoint(driftConfig, fromBeginning ? undefined : checkpoints.get(slot.modelId));
       watches.set(slot.modelId, watch);
     }
     return watch;

@@ -1,7 +1,7 @@
 /** The runtime's drift watch, without a broker: what it feeds its detector, what it reports, what it restores. */
 import { ConfigError } from '../../../src/errors';
 import { formatDrift, parseDriftRecord, type DriftRecord } from '../../../src/topology/drift-record';
-import { DriftWatch, readDriftExtra, resolveDriftWatch } from '../../../src/topology/drift-watch';
+import { DriftWatch, readDriftExtra, resolveDriftWatch, watchFromCheckpoint } from '../../../src/topology/drift-watch';
 import { defineTopology, topicsFor } from '../../../src/topology/topology';
 import { createJsonCodec } from '../../../connectors/codecs/json';
 import { createRandom } from '../../../src/random';
@@ -57,6 +57,19 @@ describe('DriftWatch', () => {
     const detected = original.takeDetections();
     expect(detected.length).toBeGreaterThan(0);
     expect(resumed.takeDetections()).toEqual(detected);
+  });
+
+  it('resumed from a checkpoint, takes that checkpoint as its first rollback target', () => {
+    const config = resolveDriftWatch('t', { detector: { kind: 'ADWIN' } });
+    const before = new DriftWatch(config);
+    before.observe('e', 0, ['0', '1', '2', '3'], Float64Array.of(0, 0, 0, 1), Float64Array.of(0, 0, 0, 0)); // rolling ≈ 0.25
+    const state = { kind: 'x', version: 1, config: {}, arrays: { w: Float64Array.of(1) } };
+    const manifest = { modelId: 'm', version: 7, examplesSeen: 4, extra: JSON.parse(JSON.stringify(before.extra())) };
+    const watch = watchFromCheckpoint(config, { manifest, state } as never);
+    expect(watch.rollingError).toBeCloseTo(before.rollingError, 12);
+    expect(watch.rollbackTarget()).toBeUndefined(); // not better than itself
+    watch.observe('e', 0, ['4', '5', '6', '7'], Float64Array.of(1, 1, 1, 1), Float64Array.of(0, 0, 0, 0));
+    expect(watch.rollbackTarget()).toMatchObject({ version: 7, examplesSeen: 4, state });
   });
 
   it('picks as rollback target the latest checkpoint with a lower rolling error, among those it keeps', () => {
