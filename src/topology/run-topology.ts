@@ -12,7 +12,7 @@ import type { Row } from '../features/stage';
 import type { Label, LabelIndexed } from '../learners/label-indexer';
 import { metricValues, type ModelSlot } from './model-slot';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
-import { learnBatch } from './operators/learn-batch';
+import { labelIndex, learnBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
 import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
@@ -182,7 +182,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   async function observeAndPublish(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
     const watch = watchFor(slot);
     if (watch) {
-      const ys = Float64Array.from(records, (record) => (record.value as Row)[config.label] as number);
+      const ys = Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
       watch.observe(batch.topic, batch.partition, records.map((record) => record.offset), predictions, ys);
     }
     await publishPredictions(batch, records, predictions, slot);

@@ -42,7 +42,7 @@ function firstNonFinite(vector: FeatureVector): number {
 }
 
 /** The class index (or regression target) of a vetted label: mapped by the model when it indexes labels (src/learners/label-indexer). */
-function labelIndex(model: TopologyModel, y: unknown): number {
+export function labelIndex(model: TopologyModel, y: unknown): number {
   const indexer = model as Partial<LabelIndexed<Row>>;
   return typeof indexer.indexLabel === 'function' ? indexer.indexLabel(y) : (y as number);
 }
