@@ -45,6 +45,12 @@ export type { RecoServingConfig } from './reco/run-reco-serving';
 // Feature importance and selection.
 export * from './importance/index';
 
+// Drift detectors, and drift as a stream (docs/drift.md).
+export * from './drift/index';
+export type { Detection, DriftAction, DriftInput, DriftWatchConfig } from './topology/drift-watch';
+export { formatDrift, parseDriftRecord } from './topology/drift-record';
+export type { DriftRecord } from './topology/drift-record';
+
 // Checkpoints, subscribers and serving.
 export { subscribeModel } from './checkpoints/subscribe';
 export type { ModelVersion, SubscribeModelConfig } from './checkpoints/subscribe';

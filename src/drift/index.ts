@@ -6,7 +6,9 @@ export { Kswin, type KswinConfig } from './kswin';
 export {
   createDriftDetector,
   driftDetectorFromState,
-  DRIFT_DETECTOR_KINDS,
+  driftDetectorKinds,
+  registerDriftDetector,
+  type DriftDetectorKindEntry,
   type DriftDetectorKind,
   type DriftDetectorSpec,
 } from './registry';

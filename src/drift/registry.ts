@@ -1,4 +1,5 @@
 import { CheckpointError, ConfigError } from '../errors';
+import { createRegistry } from '../registry';
 import type { ModelState } from '../state';
 import { Adwin, type AdwinConfig } from './adwin';
 import { Ddm, type DdmConfig } from './ddm';
@@ -15,30 +16,37 @@ export type DriftDetectorSpec =
 
 export type DriftDetectorKind = DriftDetectorSpec['kind'];
 
-interface DetectorKind {
+/** How a detector kind is built from its settings and rebuilt from its state. */
+export interface DriftDetectorKindEntry {
   create(config: object): DriftDetector;
   fromState(state: ModelState): DriftDetector;
 }
 
-const KINDS: Record<DriftDetectorKind, DetectorKind> = {
-  ADWIN: { create: (c) => new Adwin(c), fromState: (s) => Adwin.fromState(s) },
-  PageHinkley: { create: (c) => new PageHinkley(c), fromState: (s) => PageHinkley.fromState(s) },
-  DDM: { create: (c) => new Ddm(c), fromState: (s) => Ddm.fromState(s) },
-  KSWIN: { create: (c) => new Kswin(c), fromState: (s) => Kswin.fromState(s) },
-};
+const detectors = createRegistry<DriftDetectorKindEntry>('drift detector');
+detectors.register('ADWIN', { create: (c) => new Adwin(c), fromState: (s) => Adwin.fromState(s) });
+detectors.register('PageHinkley', { create: (c) => new PageHinkley(c), fromState: (s) => PageHinkley.fromState(s) });
+detectors.register('DDM', { create: (c) => new Ddm(c), fromState: (s) => Ddm.fromState(s) });
+detectors.register('KSWIN', { create: (c) => new Kswin(c), fromState: (s) => Kswin.fromState(s) });
 
-export const DRIFT_DETECTOR_KINDS = Object.keys(KINDS) as DriftDetectorKind[];
+/** Adds a detector kind (a user's own), which topologies can then name in `drift.detector.kind`. */
+export function registerDriftDetector(kind: string, entry: DriftDetectorKindEntry): void {
+  detectors.register(kind, entry);
+}
 
-function lookup(kind: unknown, fail: (message: string) => Error): DetectorKind {
-  const entry = typeof kind === 'string' ? KINDS[kind as DriftDetectorKind] : undefined;
-  if (entry === undefined) {
-    throw fail(`unknown drift detector kind ${JSON.stringify(kind)} (known: ${DRIFT_DETECTOR_KINDS.join(', ')})`);
+/** Registered detector kinds, built-ins first. */
+export function driftDetectorKinds(): string[] {
+  return detectors.kinds();
+}
+
+function lookup(kind: unknown, fail: (message: string) => Error): DriftDetectorKindEntry {
+  if (typeof kind !== 'string' || !detectors.has(kind)) {
+    throw fail(`unknown drift detector kind ${JSON.stringify(kind)} (known: ${detectors.kinds().join(', ')})`);
   }
-  return entry;
+  return detectors.get(kind);
 }
 
 /** Builds a detector from its spec; throws `ConfigError` naming the field that is wrong. */
-export function createDriftDetector(spec: DriftDetectorSpec): DriftDetector {
+export function createDriftDetector(spec: DriftDetectorSpec | ({ kind: string } & object)): DriftDetector {
   const { kind, ...config } = spec;
   return lookup(kind, (m) => new ConfigError(m)).create(config);
 }
