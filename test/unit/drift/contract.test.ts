@@ -1,7 +1,10 @@
 /** Every detector keeps the contract of src/drift/detector.ts. */
 import {
+  Adwin,
   createDriftDetector,
   driftDetectorFromState,
+  driftDetectorKinds,
+  registerDriftDetector,
   type DriftDetector,
   type DriftDetectorSpec,
 } from '../../../src/drift';
@@ -120,4 +123,12 @@ describe('configuration and restore errors', () => {
     expect(() => driftDetectorFromState({ ...state, arrays: {} })).toThrow(/ADWIN: state array 'counts' must be a Int32Array/);
     expect(() => driftDetectorFromState({ ...state, kind: 'Nope' })).toThrow(CheckpointError);
   });
+});
+
+test('a user registers a detector kind once; specs can then name it', () => {
+  registerDriftDetector('TightADWIN', { create: () => new Adwin({ delta: 0.5 }), fromState: (state) => Adwin.fromState(state) });
+  expect(driftDetectorKinds()).toEqual(['ADWIN', 'PageHinkley', 'DDM', 'KSWIN', 'TightADWIN']);
+  const detector = createDriftDetector({ kind: 'TightADWIN' } as never);
+  expect((detector as Adwin).config.delta).toBe(0.5);
+  expect(() => registerDriftDetector('ADWIN', { create: () => new Adwin(), fromState: Adwin.fromState })).toThrow(/drift detector kind 'ADWIN' is registered twice/);
 });
