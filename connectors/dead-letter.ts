@@ -29,7 +29,7 @@ export interface DeadLetterWriterConfig {
 }
 
 /** The `x-error-code` of an error: its stable code when streamlearn raised it. */
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   return error instanceof StreamlearnError ? error.code : 'UNEXPECTED';
 }
 

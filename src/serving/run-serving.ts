@@ -11,6 +11,7 @@ import '../builtins';
 import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
 import { DecodeError, errorMessage } from '../errors';
 import type { Row } from '../features/stage';
+import { observeDeadLetters } from '../topology/observer';
 import { createLivePredictor, predictWith, type LivePredictorConfig } from './live-predictor';
 
 /** One answer: the record to write, keyed by the request id. */
@@ -35,6 +36,16 @@ export interface ServingConfig<X = Row> extends KafkaConnection {
   onStale?: LivePredictorConfig<X>['onStale'];
   /** How a request is answered; default {@link predictionAnswer}. */
   answer?: AnswerFunction<X>;
+  /** Told of each batch of answers and each dead-lettered request, e.g. by the Prometheus exporter. */
+  observer?: ServingObserver;
+}
+
+/** What serving reports as it runs; callbacks are synchronous and must not throw. */
+export interface ServingObserver {
+  /** After a batch of answers is acknowledged: each one's latency from its request's Kafka timestamp. */
+  answered?(latenciesMs: number[], modelVersion: number): void;
+  /** After a request (unanswerable, or undecodable) is on the dead-letter topic, with its `x-error-code`. */
+  deadLettered?(code: string): void;
 }
 
 /** Returned once a first model has arrived, so requests are answered from then on. */
@@ -64,6 +75,7 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
   const { requestsTopic, predictionsTopic, deadLetterTopic } = config;
   const answer = config.answer ?? (predictionAnswer as unknown as AnswerFunction<X>);
   await probeBrokers(connection);
+  const { observer } = config;
   await ensureTopics(connection, [{ topic: requestsTopic }, { topic: predictionsTopic }, { topic: deadLetterTopic }]);
   const predictor = createLivePredictor<X>({
     versions: subscribeModel<X>({ ...connection, topic: config.modelTopic, modelId: config.modelId }),
@@ -73,7 +85,7 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
   await predictor.ready();
 
   const sink = createKafkaSink({ ...connection, clientId: `${config.modelId}-serving` });
-  const deadLetter = createDeadLetterWriter({ sink, topic: deadLetterTopic });
+  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: deadLetterTopic }), observer);
   const codec = createJsonCodec();
   const source = createKafkaSource({ ...connection, groupId: config.groupId ?? `${config.modelId}-serving`, topics: [requestsTopic], codec, deadLetter, maxWaitMs: 20 });
   const stopRequested = new Subject<void>();
@@ -85,16 +97,20 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
       takeUntil(stopRequested),
       concatMap(async (batch) => {
         const answers = [];
+        const requestedAt: number[] = [];
         for (const record of batch.records) {
           try {
             const { key, value } = answerOne(record);
             answers.push({ key, value: JSON.stringify(value) });
+            requestedAt.push(record.timestamp);
           } catch (err) {
             await deadLetter.write(codec.encode(record.value as never), err instanceof Error ? err : new Error(errorMessage(err)), record, record.key, record.headers);
           }
         }
         if (answers.length > 0) await sink.send(predictionsTopic, answers);
         answered += answers.length;
+        const sentAt = Date.now();
+        if (answers.length > 0) observer?.answered?.(requestedAt.map((at) => sentAt - at), predictor.current()?.manifest.version ?? 0);
         await batch.ack();
       }),
     ),

@@ -15,6 +15,7 @@ import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-whe
 import { labelIndex, learnBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
 import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
+import { observeDeadLetters, type TopologyObserver } from './observer';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
 import { setUpTopics } from './topic-setup';
 import type { Topology } from './topology';
@@ -26,6 +27,8 @@ export interface RunTopologyOptions extends KafkaConnection {
   groupId?: string;
   /** Stops the topology (gracefully) once this returns true after a step. */
   until?(progress: TopologyProgress): boolean;
+  /** Told of each batch, dead letter and checkpoint, e.g. by the Prometheus exporter (src/observability). */
+  observer?: TopologyObserver;
 }
 
 export interface TopologyProgress {
@@ -74,7 +77,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
-  const deadLetter = createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic });
+  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic }), options.observer);
   const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic });
   const source = createKafkaSource<unknown>({
     ...connection,
@@ -135,9 +138,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       metrics: metricValues(slot.metrics),
       ...(Object.keys(extra).length > 0 ? { extra } : {}),
     };
+    const publishStarted = performance.now();
     const manifest = await publisher.publish(fields, state);
+    const publishMs = performance.now() - publishStarted;
     watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state, importance: importance ?? null });
     await source.commit(offsets);
+    options.observer?.checkpointPublished?.(manifest, publishMs);
     slot.version = manifest.version;
     slot.sinceCheckpoint -= covered;
     slot.lastCheckpointAt = Date.now();
@@ -212,6 +218,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
       progress.versions[step.slot.modelId] = step.slot.version;
       progress.metrics = step.metrics;
+      options.observer?.batchLearned?.(step);
       if (options.until?.(progress)) stopAdmitting();
     }),
   );

@@ -29,6 +29,8 @@ export interface LearnedBatch {
   deadLettered: number;
   /** The slot's prequential metrics right after this batch (later stages may see the slot move on). */
   metrics: Record<string, number>;
+  /** Wall time of this step: vetting, dead-lettering, test-then-train and publishing predictions. */
+  learnMs: number;
 }
 
 function isClassifier(model: TopologyModel): model is TopologyModel & Classifier<Row> {
@@ -132,6 +134,7 @@ function score(model: TopologyModel, metrics: Record<string, Metric>, rows: Row[
 export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatch<unknown>, LearnedBatch> {
   const { label, codec, deadLetter } = config;
   return concatMap(async (batch) => {
+    const started = performance.now();
     const slot = config.slotFor(batch);
     const good: DecodedRecord<unknown>[] = [];
     const vectors: (FeatureVector | null)[] = [];
@@ -167,7 +170,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     slot.offsets.set(partitionKey(batch), { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
     slot.examplesSeen += learned;
     slot.sinceCheckpoint += batch.records.length + batch.deadLettered;
-    const result = { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned, metrics: metricValues(slot.metrics) };
+    const result = { batch, slot, learned, deadLettered: batch.deadLettered + batch.records.length - learned, metrics: metricValues(slot.metrics), learnMs: performance.now() - started };
     await config.afterBatch?.(result);
     return result;
   });
