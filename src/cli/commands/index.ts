@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { consume } from './consume';
+import { dashboard } from './dashboard';
 import { drift } from './drift';
 import { importance } from './importance';
 import { kafkaStart, kafkaStatus, kafkaStop } from './kafka';
@@ -9,4 +10,4 @@ import { run } from './run';
 import { start } from './start';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Command[] = [start, run, subscribe, models, importance, drift, produce, consume, kafkaStart, kafkaStatus, kafkaStop];
+export const commands: Command[] = [start, run, subscribe, models, importance, drift, dashboard, produce, consume, kafkaStart, kafkaStatus, kafkaStop];

@@ -3,13 +3,15 @@ import { loadTopology } from '../../topology/load-topology';
 import { runTopology, type TopologyProgress } from '../../topology/run-topology';
 import { brokersFor } from '../brokers';
 import { brokerOption, integerOption, stringOption, UsageError, type Command } from '../command';
+import { createTopologyMetrics } from '../../observability/topology-metrics';
+import { metricsOptions, metricsServerFor } from '../metrics-option';
 import { createProgressPrinter, progressLine } from '../progress-line';
 
 export const run: Command = {
   name: 'run',
-  usage: 'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--partitions N]',
+  usage: 'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--partitions N] [--metrics-port N [--metrics-host H]]',
   summary: 'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints',
-  options: { ...brokerOption, 'from-beginning': { type: 'boolean' }, prefix: { type: 'string' }, 'checkpoint-every': { type: 'string' }, partitions: { type: 'string' } },
+  options: { ...brokerOption, 'from-beginning': { type: 'boolean' }, prefix: { type: 'string' }, 'checkpoint-every': { type: 'string' }, partitions: { type: 'string' }, ...metricsOptions },
   async run(args) {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name a topology, e.g. ctr-logistic');
@@ -23,7 +25,12 @@ export const run: Command = {
       ...(everyRecords === undefined ? {} : { checkpoint: { everyRecords, everyMs: Infinity } }),
     });
     const broker = await brokersFor(args);
-    const running = await runTopology(topology, { ...broker.connection, fromBeginning: args.values['from-beginning'] === true });
+    const metrics = await metricsServerFor(args, (line) => process.stderr.write(`${line}\n`));
+    const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });
+    const running = await runTopology(topology, { ...broker.connection, fromBeginning: args.values['from-beginning'] === true, observer }).catch(async (err: unknown) => {
+      await metrics?.close();
+      throw err;
+    });
     for (const [id, version] of Object.entries(running.restored)) process.stderr.write(`restored ${id} v${version}\n`);
     const printer = createProgressPrinter();
     let latest: TopologyProgress | undefined;
@@ -57,6 +64,7 @@ export const run: Command = {
       watch.stop();
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      await metrics?.close();
       await broker.stop();
     }
   },

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { projectRoot } from '../../paths';
+import { listen } from '../metrics-server';
+import { startBrokerFeed } from './broker-feed';
+import { createDashboardState, DEFAULT_LIMITS, type DashboardLimits } from './state';
+
+export interface DashboardConfig {
+  brokers: string[];
+  /** 0 picks a free port. Default 8080. */
+  port?: number;
+  /** Default 127.0.0.1. Any other address exposes the topologies' data to that network: only when asked. */
+  host?: string;
+  /** Only topologies whose name starts with this. */
+  prefix?: string;
+  /** How often changes are pushed to the pages. */
+  pushEveryMs?: number;
+  pollEveryMs?: number;
+  limits?: Partial<DashboardLimits>;
+  log?(line: string): void;
+}
+
+export interface Dashboard {
+  url: string;
+  port: number;
+  /** Resolves once the broker has been looked at once. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The page's files, served as they are from the package: no build step. */
+function assets(): Map<string, { path: string; type: string }> {
+  const page = join(projectRoot(), 'src', 'observability', 'dashboard', 'static');
+  // uPlot's own files, wherever npm put the package.
+  const uplot = (file: string) => require.resolve(`uplot/dist/${file}`);
+  return new Map([
+    ['/', { path: join(page, 'index.html'), type: 'text/html; charset=utf-8' }],
+    ['/app.js', { path: join(page, 'app.js'), type: 'text/javascript; charset=utf-8' }],
+    ['/app.css', { path: join(page, 'app.css'), type: 'text/css; charset=utf-8' }],
+    ['/vendor/uPlot.iife.min.js', { path: uplot('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' }],
+    ['/vendor/uPlot.min.css', { path: uplot('uPlot.min.css'), type: 'text/css; charset=utf-8' }],
+  ]);
+}
+
+/**
+ * Scripts only from this origin, no inline script, no plugins, no framing: even if a hostile record's
+ * text were ever put into the page as markup, the browser would refuse to run it. uPlot sets inline
+ * styles, hence `style-src 'unsafe-inline'` (styles cannot run script).
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * On loopback, the `Host` names a request may carry: a page of another site that rebinds its DNS name to
+ * 127.0.0.1 sends its own name, and is refused. With an explicit `--host` the user chose who may connect.
+ */
+function allowedHosts(host: string, port: number): Set<string> | undefined {
+  return LOOPBACK.has(host) ? new Set(['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${port}`)) : undefined;
+}
+
+/**
+ * `streamlearn dashboard`: one page showing every topology on the broker (models, versions and lag,
+ * learning curves with drift marks, importance ranking, dead letters, records/s and checkpoint latency),
+ * updated by server-sent events. It reads the broker it was pointed at and nothing else.
+ */
+export async function startDashboard(config: DashboardConfig): Promise<Dashboard> {
+  const { brokers, port = 8080, host = '127.0.0.1', prefix = '', pushEveryMs = 250, log = () => undefined } = config;
+  const state = createDashboardState({ ...DEFAULT_LIMITS, ...config.limits });
+  const files = assets();
+  const clients = new Set<ServerResponse>();
+  let hosts: Set<string> | undefined = new Set<string>();
+
+  const send = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const events = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    send(res, 'hello', { prefix, brokers: brokers.length, limits: { ...DEFAULT_LIMITS, ...config.limits } });
+    for (const name of state.names()) send(res, 'topology', state.view(name));
+    clients.add(res);
+    req.on('close', () => clients.delete(res));
+  };
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (hosts && !hosts.has(req.headers.host ?? '')) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end(`this dashboard answers to ${[...hosts].join(', ')} only\n`);
+      return;
+    }
+    if (req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' }).end('read-only: GET only\n');
+      return;
+    }
+    if (path === '/events') return events(req, res);
+    const file = files.get(path);
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': file.type }).end(readFileSync(file.path));
+  });
+
+  const bound = await listen(server, port, host, 'the dashboard');
+  hosts = allowedHosts(host, bound);
+  const feed = startBrokerFeed({ brokers, prefix, state, pollEveryMs: config.pollEveryMs, log });
+  const push = setInterval(() => {
+    for (const name of state.takeChanged()) {
+      const view = state.view(name);
+      for (const client of clients) send(client, 'topology', view);
+    }
+  }, pushEveryMs);
+  const heartbeat = setInterval(() => clients.forEach((client) => client.write(': keep-alive\n\n')), 15_000);
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${bound}/`,
+    port: bound,
+    ready: feed.ready,
+    async close() {
+      clearInterval(push);
+      clearInterval(heartbeat);
+      for (const client of clients) client.end();
+      await feed.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
