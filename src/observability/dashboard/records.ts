@@ -42,11 +42,16 @@ export interface DeadLetterPoint {
 export interface DriftPoint {
   recordedAt: number;
   modelId: string;
-  version: number;
+  /** The latest checkpoint version of the model that made the prediction that tripped the detector. */
+  modelVersion: number;
   detector: string;
   statistic: number;
+  /** Where the event that tripped it was read. */
+  topic: string;
+  partition: number;
   offset: string;
-  examplesSeen?: number;
+  /** What the runtime did: alert only, reset, rollback (or none). */
+  action: string;
 }
 
 const PREVIEW_CHARS = 300;
@@ -85,7 +90,8 @@ function offsetsOf(value: unknown): PartitionOffset[] {
 
 /** A model-topic record: a manifest (payload chunks and tombstones give undefined). */
 export function parseModelRecord(record: RawRecord): CheckpointPoint | undefined {
-  if (record.key === null || record.value === null || record.key.includes('/chunk/')) return undefined;
+  // Chunks, tombstones, and archived versions (`<modelId>@v<n>`, kept by drift resets) are not the latest.
+  if (record.key === null || record.value === null || record.key.includes('/chunk/') || record.key.includes('@')) return undefined;
   const { manifest } = decodeEnvelope(record.value, where(record));
   return {
     modelId: manifest.modelId,
@@ -140,21 +146,23 @@ export function parseDeadLetter(record: RawRecord): DeadLetterPoint {
 }
 
 /**
- * A drift detection: `{ modelId, version, offset, detector, statistic }` (plus `examplesSeen` when the
- * runtime says it). Field names beyond those are ignored.
+ * A drift detection, as the runtime writes it on `<topology>.drift` (src/topology/drift-actions.ts,
+ * `DriftRecord`): `{ modelId, modelVersion, detector, statistic, topic, partition, offset, action, … }`.
+ * Other fields are ignored.
  */
 export function parseDrift(record: RawRecord): DriftPoint {
   const object = json(record);
   const offset = object.offset;
-  if (!(isString(offset) || isFiniteNumber(offset))) throw new DecodeError('SCHEMA', `${where(record)}: field "offset" must be an offset`);
-  const detector = object.detector;
+  if (!(isString(offset) || isFiniteNumber(offset)) || !/^\d+$/.test(String(offset))) throw new DecodeError('SCHEMA', `${where(record)}: field "offset" must be an offset`);
   return {
     recordedAt: record.timestamp,
-    modelId: isString(object.modelId) ? (object.modelId as string) : (record.key ?? ''),
-    version: need(record, object, 'version', isFiniteNumber, 'a number'),
-    detector: isString(detector) ? (detector as string) : isObject(detector) && isString(detector.kind) ? (detector.kind as string) : 'detector',
+    modelId: need(record, object, 'modelId', isString, 'a string'),
+    modelVersion: need(record, object, 'modelVersion', isFiniteNumber, 'a number'),
+    detector: need(record, object, 'detector', isString, 'a string'),
     statistic: isFiniteNumber(object.statistic) ? (object.statistic as number) : NaN,
+    topic: need(record, object, 'topic', isString, 'a string'),
+    partition: need(record, object, 'partition', isFiniteNumber, 'a number'),
     offset: String(offset),
-    ...(isFiniteNumber(object.examplesSeen) ? { examplesSeen: object.examplesSeen as number } : {}),
+    action: isString(object.action) ? (object.action as string) : 'alert',
   };
 }

@@ -36,6 +36,8 @@ export interface CurvePoint {
   version: number;
   examplesSeen: number;
   metrics: Record<string, number>;
+  /** Next offset per `topic/partition`: places drift detections (which name an offset) on the curve. */
+  offsets: Record<string, number>;
 }
 
 export interface ThroughputPoint {
@@ -181,7 +183,8 @@ export function createDashboardState(limits: DashboardLimits = DEFAULT_LIMITS): 
       }
       if (point.kind !== undefined && point.version >= model.version) model.kind = point.kind;
       if (point.payloadBytes !== undefined && point.version >= model.version) model.payloadBytes = point.payloadBytes;
-      insertSorted(model.curve, { version: point.version, examplesSeen: point.examplesSeen, metrics: point.metrics }, (p) => p.version, limits.curvePoints);
+      const offsets = Object.fromEntries(point.offsets.map((o) => [`${o.topic}/${o.partition}`, Number(o.offset)]));
+      insertSorted(model.curve, { version: point.version, examplesSeen: point.examplesSeen, metrics: point.metrics, offsets }, (p) => p.version, limits.curvePoints);
       throughput(model, point);
     },
     importance(topologyName, record) {

@@ -125,6 +125,15 @@ if (missing) {
       expect(await page.evaluate('document.querySelectorAll("img").length')).toBe(0);
       await expect(section.locator('.totals').textContent()).resolves.toContain('SCHEMA');
 
+      // A drift detection, in the record shape the runtime's drift watch writes on <topology>.drift, is
+      // listed and marked on the learning curve (the topic appears after the page opened: found by polling).
+      const driftTopic = `${name}.drift`;
+      await ensureTopics(brokers, [{ topic: driftTopic }]);
+      const detection = { topology: name, modelId: topology.modelId, detector: 'ADWIN', on: 'error', statistic: 0.0123, threshold: 0.01, direction: 'up', topic: input.topic, partition: 0, offset: '4500', watched: 4500, rollingError: 0.2, modelVersion: 3, action: 'alert', detectedAt: new Date().toISOString() };
+      await sink.send(driftTopic, [{ key: topology.modelId, value: JSON.stringify(detection) }]);
+      await section.locator('[data-testid=drift]', { hasText: 'ADWIN' }).waitFor({ timeout: 10_000 });
+      await waitFor(`Number(document.querySelector('[data-testid=curve]')?.getAttribute('data-marks')) === 1`, 5000);
+
       await page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
       await sink.close();
       expect(problems).toEqual([]);

@@ -96,6 +96,26 @@
     return segments;
   }
 
+  /**
+   * Where a detection goes on the examples-seen axis: between the checkpoints before and after its offset,
+   * by offset; past the last one (or across a reset, where examples seen starts again) by records since.
+   */
+  function driftX(curve, detection) {
+    const key = `${detection.topic}/${detection.partition}`;
+    const at = Number(detection.offset);
+    let before;
+    let after;
+    for (const point of curve) {
+      const offset = point.offsets[key];
+      if (offset === undefined) continue;
+      if (offset <= at && (!before || offset > before.offset)) before = { offset, x: point.examplesSeen };
+      if (offset > at && (!after || offset < after.offset)) after = { offset, x: point.examplesSeen };
+    }
+    if (!before) return after ? after.x : undefined;
+    if (after && after.x >= before.x) return before.x + ((after.x - before.x) * (at - before.offset)) / (after.offset - before.offset);
+    return before.x + (at - before.offset);
+  }
+
   function curveChart(model, metric, drift) {
     const segments = lines(model.curve);
     const xs = model.curve.map((p) => p.examplesSeen);
@@ -109,7 +129,7 @@
       const last = segment[segment.length - 1].version;
       series.push({ label: first === last ? `v${first}` : `v${first}–v${last}`, stroke: COLORS[s % COLORS.length], width: 2, points: { size: 5 } });
     });
-    const marks = drift.filter((d) => d.modelId === model.modelId).map((d) => d.examplesSeen ?? model.curve.find((p) => p.version >= d.version)?.examplesSeen).filter((x) => x !== undefined);
+    const marks = drift.filter((d) => d.modelId === model.modelId).map((d) => driftX(model.curve, d)).filter((x) => x !== undefined);
     return { data, series, marks, time: false, hooks: { draw: [markHook(marks)] }, axes: [{ label: 'examples seen' }, { label: metric }] };
   }
 
@@ -195,8 +215,20 @@
 
   function driftTable(drift) {
     if (drift.length === 0) return el('p', { class: 'muted' }, 'No drift detected (or no drift topic).');
-    const head = el('tr', {}, ...['time', 'model', 'version', 'offset', 'detector', 'statistic'].map((h) => el('th', {}, h)));
-    const rows = [...drift].reverse().map((d) => el('tr', { 'data-testid': 'drift' }, el('td', {}, new Date(d.recordedAt).toLocaleTimeString()), el('td', {}, d.modelId), el('td', {}, `v${d.version}`), el('td', {}, d.offset), el('td', {}, d.detector), el('td', { class: 'num' }, format(d.statistic))));
+    const head = el('tr', {}, ...['time', 'model', 'version', 'at', 'detector', 'statistic', 'action'].map((h) => el('th', {}, h)));
+    const rows = [...drift].reverse().map((d) =>
+      el(
+        'tr',
+        { 'data-testid': 'drift' },
+        el('td', {}, new Date(d.recordedAt).toLocaleTimeString()),
+        el('td', {}, d.modelId),
+        el('td', {}, `v${d.modelVersion}`),
+        el('td', {}, `${d.topic}/${d.partition}@${d.offset}`),
+        el('td', {}, d.detector),
+        el('td', { class: 'num' }, format(d.statistic)),
+        el('td', {}, d.action),
+      ),
+    );
     return el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows));
   }
 
@@ -213,7 +245,8 @@
     const deadLetterChartBox = el('div', { class: 'chart', 'data-testid': 'dead-letter-chart' });
     const deadLetterRows = el('div', {});
     deadLetters.body.append(deadLetterChartBox, deadLetterRows);
-    const drift = card('Drift detections', 'drift-card');
+    const drift = card('Drift detections (dashed lines on the learning curve)', 'drift-card');
+    drift.node.classList.add('wide');
     grid.append(deadLetters.node, drift.node);
     const node = el('section', { class: 'topology', 'data-topology': name }, heading, topics, models, perModel, grid);
     return { node, parts: { topics, models, perModel, deadLetterChartBox, deadLetterRows, drift: drift.body }, charts: new Map(), metricChoice: new Map(), modelBoxes: new Map() };
