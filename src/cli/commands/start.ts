@@ -9,6 +9,9 @@ import { runTopology } from '../../topology/run-topology';
 import { ctrLogistic } from '../../../topologies/ctr-logistic';
 import { brokersFor } from '../brokers';
 import { brokerOption, integerOption, type Command } from '../command';
+import { createTopologyMetrics } from '../../observability/topology-metrics';
+import { metricsOptions, metricsServerFor } from '../metrics-option';
+import { startDemoDashboard } from '../dashboard-option';
 import { createProgressPrinter, progressLine } from '../progress-line';
 import { describeVersion } from './models';
 
@@ -40,11 +43,30 @@ function describeDetection(record: DriftRecord, driftAt: number): string {
   return `${record.detector} detected a rise of the error at offset ${record.offset}, ${when}; statistic ${record.statistic.toFixed(3)} > ${record.threshold}`;
 }
 
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
 export const start: Command = {
   name: 'start',
-  usage: 'streamlearn start [--events N] [--follow] [--brokers B]',
+  usage: 'streamlearn start [--events N] [--follow] [--dashboard] [--dashboard-port N] [--metrics-port N] [--brokers B]',
   summary: 'the main job: produce a drifting event stream, train ctr-logistic on it, subscribe to its model versions',
-  options: { ...brokerOption, events: { type: 'string' }, follow: { type: 'boolean' } },
+  options: {
+    ...brokerOption,
+    events: { type: 'string' },
+    follow: { type: 'boolean' },
+    dashboard: { type: 'boolean' },
+    'dashboard-port': { type: 'string' },
+    ...metricsOptions,
+  },
   async run(args) {
     const count = integerOption(args, 'events', 100_000)!;
     const follow = args.values.follow === true;
@@ -58,6 +80,9 @@ export const start: Command = {
     log(`broker ${broker.brokers.join(',')} (${broker.source}); topics ${input} → ${outputs.modelTopic}, ${outputs.metricsTopic}, ${outputs.deadLetterTopic}`);
 
     await ensureTopics(broker.connection, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
+    // The dashboard runs while the job does; --dashboard keeps it open after a job without --follow ends.
+    const dashboard = await startDemoDashboard(broker.brokers, prefix, integerOption(args, 'dashboard-port'), log);
+    const metrics = await metricsServerFor(args, log);
     const driftAt = Math.floor(count / 2);
     const produceStarted = Date.now();
     const sink = createKafkaSink({ ...broker.connection, clientId: 'streamlearn-demo-producer' });
@@ -74,7 +99,8 @@ export const start: Command = {
       error: (err: unknown) => log(`  subscriber stopped: ${errorMessage(err)}`),
     });
 
-    const running = await runTopology(topology, { ...broker.connection, until: (p) => !follow && p.records >= count });
+    const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });
+    const running = await runTopology(topology, { ...broker.connection, observer, until: (p) => !follow && p.records >= count });
     const detections: DriftRecord[] = [];
     const driftWatch = readTopic({ ...broker.connection, topic: outputs.driftTopic!, follow: true }).subscribe((event) => {
       if (event.type !== 'record' || event.record.value === null) return;
@@ -132,11 +158,18 @@ export const start: Command = {
         `  at the end           rolling accuracy ${fmt(progress.metrics, 'rollingAccuracy')}, rolling log loss ${fmt(progress.metrics, 'rollingLogLoss')}, overall accuracy ${fmt(progress.metrics, 'accuracy')}`,
         `  drift                injected at event ${driftAt}; ${detected ? describeDetection(detected, driftAt) : 'not detected'} (see ${outputs.driftTopic})`,
         `  publish → subscriber ${latencies.length ? `p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms` : 'n/a'}`,
+        ...(dashboard ? [`  dashboard            ${dashboard.url}${args.values.dashboard === true && !follow ? ' (open until Ctrl-C)' : ' (closing)'}`] : []),
         '',
       ].join('\n'),
     );
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await metrics?.close();
+    if (dashboard && args.values.dashboard === true && !follow) {
+      log(`the job is done; the dashboard stays at ${dashboard.url} until Ctrl-C`);
+      await untilSignal();
+    }
+    await dashboard?.close();
     await broker.stop();
   },
 };
