@@ -14,7 +14,7 @@ export const dashboard: Command = {
     const broker = await brokersFor(args);
     const log = (line: string) => process.stderr.write(`${line}\n`);
     try {
-      const running = await startDashboard({ brokers: broker.brokers, port, host, prefix: stringOption(args, 'prefix'), log });
+      const running = await startDashboard({ ...broker.connection, port, host, prefix: stringOption(args, 'prefix'), log });
       if (host !== undefined && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
         log(`warning: listening on ${host}: anyone who can reach it sees these topologies' models, offsets and dead-letter records`);
       }

@@ -81,7 +81,7 @@ export const start: Command = {
 
     await ensureTopics(broker.connection, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
     // The dashboard runs while the job does; --dashboard keeps it open after a job without --follow ends.
-    const dashboard = await startDemoDashboard(broker.brokers, prefix, integerOption(args, 'dashboard-port'), log);
+    const dashboard = await startDemoDashboard(broker.connection, prefix, integerOption(args, 'dashboard-port'), log);
     const metrics = await metricsServerFor(args, log);
     const driftAt = Math.floor(count / 2);
     const produceStarted = Date.now();

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { createKafkaClient } from '../../../connectors/kafka/client';
+import { createKafkaClient, type KafkaConnection } from '../../../connectors/kafka/client';
 import { readTopic, type RawRecord } from '../../../connectors/kafka/topic-reader';
 import { errorMessage } from '../../errors';
 import type { DashboardState } from './state';
@@ -19,7 +19,7 @@ const READERS: Record<string, (state: DashboardState, topology: string, record: 
 const SHOWN = [...Object.keys(READERS), 'events'];
 
 export interface BrokerFeedConfig {
-  brokers: string[];
+  connection: KafkaConnection;
   /** Only topologies whose name starts with this. */
   prefix?: string;
   state: DashboardState;
@@ -45,15 +45,15 @@ export function splitTopic(topic: string): { topology: string; suffix: string } 
  * their topics from the first offset into the dashboard state, each with a group-less reader that commits
  * nothing. Looks again for new topologies, and fetches the input topics' high watermarks, every poll.
  */
-export function startBrokerFeed({ brokers, prefix = '', state, pollEveryMs = 2000, log = () => undefined }: BrokerFeedConfig): BrokerFeed {
-  const admin = createKafkaClient({ brokers, clientId: 'streamlearn-dashboard' }).admin();
+export function startBrokerFeed({ connection, prefix = '', state, pollEveryMs = 2000, log = () => undefined }: BrokerFeedConfig): BrokerFeed {
+  const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-dashboard' }).admin();
   const readers = new Map<string, Subscription>();
   let stopped = false;
   let connected = false;
   let lastFailure = '';
 
   const follow = (topic: string, topology: string, read: (typeof READERS)[string]) => {
-    const subscription = readTopic({ brokers, topic, follow: true }).subscribe({
+    const subscription = readTopic({ ...connection, topic, follow: true }).subscribe({
       next(event) {
         if (event.type !== 'record') return;
         try {
@@ -104,7 +104,7 @@ export function startBrokerFeed({ brokers, prefix = '', state, pollEveryMs = 200
       lastFailure = '';
     } catch (err) {
       // One line per distinct failure, not one per poll, while the broker is away.
-      const line = `dashboard: the broker did not answer (${brokers.join(',')}): ${errorMessage(err)}`;
+      const line = `dashboard: the broker did not answer (${connection.brokers.join(',')}): ${errorMessage(err)}`;
       if (line !== lastFailure) log(line);
       lastFailure = line;
     }

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { connectionOf, type KafkaConnection } from '../../../connectors/kafka/connection';
 import { projectRoot } from '../../paths';
 import { listen } from '../metrics-server';
 import { startBrokerFeed } from './broker-feed';
 import { createDashboardState, DEFAULT_LIMITS, type DashboardLimits } from './state';
 
-export interface DashboardConfig {
-  brokers: string[];
+/** Where the topologies are (brokers, TLS, SASL), and how the page is served. */
+export interface DashboardConfig extends KafkaConnection {
   /** 0 picks a free port. Default 8080. */
   port?: number;
   /** Default 127.0.0.1. Any other address exposes the topologies' data to that network: only when asked. */
@@ -71,7 +72,7 @@ function allowedHosts(host: string, port: number): Set<string> | undefined {
  * updated by server-sent events. It reads the broker it was pointed at and nothing else.
  */
 export async function startDashboard(config: DashboardConfig): Promise<Dashboard> {
-  const { brokers, port = 8080, host = '127.0.0.1', prefix = '', pushEveryMs = 250, log = () => undefined } = config;
+  const { port = 8080, host = '127.0.0.1', prefix = '', pushEveryMs = 250, log = () => undefined } = config;
   const state = createDashboardState({ ...DEFAULT_LIMITS, ...config.limits });
   const files = assets();
   const clients = new Set<ServerResponse>();
@@ -80,7 +81,7 @@ export async function startDashboard(config: DashboardConfig): Promise<Dashboard
   const send = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   const events = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-    send(res, 'hello', { prefix, brokers: brokers.length, limits: { ...DEFAULT_LIMITS, ...config.limits } });
+    send(res, 'hello', { prefix, limits: { ...DEFAULT_LIMITS, ...config.limits } });
     for (const name of state.names()) send(res, 'topology', state.view(name));
     clients.add(res);
     req.on('close', () => clients.delete(res));
@@ -106,7 +107,7 @@ export async function startDashboard(config: DashboardConfig): Promise<Dashboard
 
   const bound = await listen(server, port, host, 'the dashboard');
   hosts = allowedHosts(host, bound);
-  const feed = startBrokerFeed({ brokers, prefix, state, pollEveryMs: config.pollEveryMs, log });
+  const feed = startBrokerFeed({ connection: connectionOf(config), prefix, state, pollEveryMs: config.pollEveryMs, log });
   const push = setInterval(() => {
     for (const name of state.takeChanged()) {
       const view = state.view(name);

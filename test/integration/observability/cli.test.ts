@@ -85,7 +85,7 @@ describe('CLI: --metrics-port, the dashboard command and the main job’s dashbo
     const brokers = testBrokers();
     const prefix = `${uniqueName('cli-prom')}.`;
     const input = `${prefix}regression-sgd.events`;
-    await ensureTopics(brokers, [{ topic: input }]);
+    await ensureTopics({ brokers }, [{ topic: input }]);
     await produce(brokers, input, [...take(friedmanStream(), 2000), 'not json', ...take(friedmanStream({ seed: 9 }), 999)]);
     const run = cli(['run', 'regression-sgd', '--brokers', brokers.join(','), '--prefix', prefix, '--metrics-port', '0']);
     const [, url] = await waitForLine(run.output, /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/);

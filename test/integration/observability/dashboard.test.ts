@@ -128,7 +128,7 @@ if (missing) {
       // A drift detection, in the record shape the runtime's drift watch writes on <topology>.drift, is
       // listed and marked on the learning curve (the topic appears after the page opened: found by polling).
       const driftTopic = `${name}.drift`;
-      await ensureTopics(brokers, [{ topic: driftTopic }]);
+      await ensureTopics({ brokers }, [{ topic: driftTopic }]);
       const detection = { topology: name, modelId: topology.modelId, detector: 'ADWIN', on: 'error', statistic: 0.0123, threshold: 0.01, direction: 'up', topic: input.topic, partition: 0, offset: '4500', watched: 4500, rollingError: 0.2, modelVersion: 3, action: 'alert', detectedAt: new Date().toISOString() };
       await sink.send(driftTopic, [{ key: topology.modelId, value: JSON.stringify(detection) }]);
       await section.locator('[data-testid=drift]', { hasText: 'ADWIN' }).waitFor({ timeout: 10_000 });
