@@ -25,7 +25,9 @@ const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 function parseValue(text: string, where: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus reads values with Go's strconv.ParseFloat, which takes NaN in any case; prom-client writes
+  // "Nan" (its event-loop delay gauges are NaN when two scrapes come within the monitor's resolution).
+  if (text.toLowerCase() === 'nan') return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`${where}: "${text}" is not a sample value`);
   return Number(text);
 }
