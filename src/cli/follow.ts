@@ -19,3 +19,16 @@ export function follow<T>(source: Observable<T>, next: (value: T) => void): Prom
     });
   });
 }
+
+/** Resolves at the user's stop (SIGINT/SIGTERM), leaving no signal handler behind. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,5 +1,6 @@
 import { startDashboard } from '../../observability/dashboard/server';
 import { brokersFor } from '../brokers';
+import { untilSignal } from '../follow';
 import { brokerOption, integerOption, stringOption, UsageError, type Command } from '../command';
 
 export const dashboard: Command = {
@@ -19,10 +20,7 @@ export const dashboard: Command = {
         log(`warning: listening on ${host}: anyone who can reach it sees these topologies' models, offsets and dead-letter records`);
       }
       process.stdout.write(`dashboard at ${running.url} (Ctrl-C to stop)\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       await running.close();
     } finally {
       await broker.stop();

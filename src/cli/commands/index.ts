@@ -7,7 +7,8 @@ import { kafkaStart, kafkaStatus, kafkaStop } from './kafka';
 import { models, subscribe } from './models';
 import { produce } from './produce';
 import { run } from './run';
+import { serve } from './serve';
 import { start } from './start';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Command[] = [start, run, subscribe, models, importance, drift, dashboard, produce, consume, kafkaStart, kafkaStatus, kafkaStop];
+export const commands: Command[] = [start, run, serve, subscribe, models, importance, drift, dashboard, produce, consume, kafkaStart, kafkaStatus, kafkaStop];

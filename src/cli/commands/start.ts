@@ -8,6 +8,7 @@ import { parseDriftRecord, type DriftRecord } from '../../topology/drift-record'
 import { runTopology } from '../../topology/run-topology';
 import { ctrLogistic } from '../../../topologies/ctr-logistic';
 import { brokersFor } from '../brokers';
+import { untilSignal } from '../follow';
 import { brokerOption, integerOption, type Command } from '../command';
 import { createTopologyMetrics } from '../../observability/topology-metrics';
 import { metricsOptions, metricsServerFor } from '../metrics-option';
@@ -41,18 +42,6 @@ function describeDetection(record: DriftRecord, driftAt: number): string {
   const delay = Number(record.offset) - driftAt;
   const when = delay >= 0 ? `${delay} events after the injected drift` : `${-delay} events before the injected drift (a false alarm)`;
   return `${record.detector} detected a rise of the error at offset ${record.offset}, ${when}; statistic ${record.statistic.toFixed(3)} > ${record.threshold}`;
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
 }
 
 export const start: Command = {

@@ -3,6 +3,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { friedmanStream } from '../../../src/datasets/friedman';
+import { runTopology } from '../../../src/topology/run-topology';
+import { regressionSgd } from '../../../topologies/regression-sgd';
 import { projectRoot } from '../../../src/paths';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { parsePrometheusText, sumOf } from '../../support/prometheus-text';
@@ -97,6 +99,30 @@ describe('CLI: --metrics-port, the dashboard command and the main job’s dashbo
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     await expect(fetch(url)).rejects.toThrow(); // the endpoint went away with the process
+  });
+
+  it('streamlearn serve --metrics-port counts requests by outcome, answer latency and the version served', async () => {
+    const brokers = testBrokers();
+    const prefix = `${uniqueName('cli-serve')}.`;
+    const topology = regressionSgd({ prefix });
+    await ensureTopics({ brokers }, [{ topic: topology.config.input.topic }]);
+    await produce(brokers, topology.config.input.topic, take(friedmanStream(), 2000));
+    const trained = await (await runTopology(topology, { brokers, until: (p) => p.records >= 2000 })).done;
+
+    const serve = cli(['serve', 'regression-sgd', '--brokers', brokers.join(','), '--prefix', prefix, '--metrics-port', '0']);
+    const [, url] = await waitForLine(serve.output, /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/);
+    await waitForLine(serve.output, /serving .* v\d+/);
+    const requests = take(friedmanStream({ seed: 4 }), 50).map((event, i) => ({ ...event, requestId: `q${i}` }));
+    await produce(brokers, `${prefix}regression-sgd.requests`, [...requests, { x1: 1 }]);
+    const model = { model: topology.modelId };
+    const families = await scrapeUntil(url, (f) => sumOf(f, 'streamlearn_serving_requests_total', model) >= 51);
+    expect(sumOf(families, 'streamlearn_serving_requests_total', { ...model, outcome: 'answered' })).toBe(50);
+    expect(sumOf(families, 'streamlearn_serving_requests_total', { ...model, outcome: 'dead_lettered' })).toBe(1);
+    expect(sumOf(families, 'streamlearn_serving_answer_latency_seconds_count', model)).toBe(50);
+    expect(sumOf(families, 'streamlearn_serving_model_version', model)).toBe(trained.versions[topology.modelId]);
+    serve.child.kill('SIGINT');
+    expect(await serve.exited).toBe(0);
+    expect(serve.output()).toContain('stopped after 50 answers');
   });
 
   it('streamlearn dashboard binds loopback, serves the page and uPlot from the package, and refuses other Host names', async () => {
