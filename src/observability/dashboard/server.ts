@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { connectionOf, type KafkaConnection } from '../../../connectors/kafka/connection';
+import { ConfigError } from '../../errors';
 import { projectRoot } from '../../paths';
 import { listen } from '../metrics-server';
 import { startBrokerFeed } from './broker-feed';
@@ -30,18 +31,25 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** The page's files, served as they are from the package: no build step. */
+/**
+ * The page's files, served as they are from the package: no build step. They live next to this module's
+ * source (`src/observability/dashboard/static/`, which the package must ship); the compiled module finds
+ * them there from `dist/`. A missing file fails the start, naming it, rather than the first page view.
+ */
 function assets(): Map<string, { path: string; type: string }> {
-  const page = join(projectRoot(), 'src', 'observability', 'dashboard', 'static');
+  const beside = join(__dirname, 'static');
+  const page = existsSync(beside) ? beside : join(projectRoot(), 'src', 'observability', 'dashboard', 'static');
   // uPlot's own files, wherever npm put the package.
   const uplot = (file: string) => require.resolve(`uplot/dist/${file}`);
-  return new Map([
+  const files = new Map([
     ['/', { path: join(page, 'index.html'), type: 'text/html; charset=utf-8' }],
     ['/app.js', { path: join(page, 'app.js'), type: 'text/javascript; charset=utf-8' }],
     ['/app.css', { path: join(page, 'app.css'), type: 'text/css; charset=utf-8' }],
     ['/vendor/uPlot.iife.min.js', { path: uplot('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' }],
     ['/vendor/uPlot.min.css', { path: uplot('uPlot.min.css'), type: 'text/css; charset=utf-8' }],
   ]);
+  for (const { path } of files.values()) if (!existsSync(path)) throw new ConfigError(`the dashboard's page file ${path} is missing: the package must ship src/observability/dashboard/static/`);
+  return files;
 }
 
 /**
