@@ -11,7 +11,7 @@ import '../builtins';
 import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
 import { DecodeError, errorMessage } from '../errors';
 import type { Row } from '../features/stage';
-import { observeDeadLetters } from '../topology/observer';
+import { guardObserver, observeDeadLetters } from '../topology/observer';
 import { createLivePredictor, predictWith, type LivePredictorConfig } from './live-predictor';
 
 /** One answer: the record to write, keyed by the request id. */
@@ -40,7 +40,7 @@ export interface ServingConfig<X = Row> extends KafkaConnection {
   observer?: ServingObserver;
 }
 
-/** What serving reports as it runs; callbacks are synchronous and must not throw. */
+/** What serving reports as it runs; callbacks are synchronous, and one that throws is reported, not fatal. */
 export interface ServingObserver {
   /** After a batch of answers is acknowledged: each one's latency from its request's Kafka timestamp. */
   answered?(latenciesMs: number[], modelVersion: number): void;
@@ -75,7 +75,7 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
   const { requestsTopic, predictionsTopic, deadLetterTopic } = config;
   const answer = config.answer ?? (predictionAnswer as unknown as AnswerFunction<X>);
   await probeBrokers(connection);
-  const { observer } = config;
+  const observer = guardObserver(config.observer);
   await ensureTopics(connection, [{ topic: requestsTopic }, { topic: predictionsTopic }, { topic: deadLetterTopic }]);
   const predictor = createLivePredictor<X>({
     versions: subscribeModel<X>({ ...connection, topic: config.modelTopic, modelId: config.modelId }),

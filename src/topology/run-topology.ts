@@ -15,7 +15,7 @@ import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-whe
 import { labelIndex, learnBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
 import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
-import { observeDeadLetters, type TopologyObserver } from './observer';
+import { guardObserver, observeDeadLetters, type TopologyObserver } from './observer';
 import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
 import { setUpTopics } from './topic-setup';
 import type { Topology } from './topology';
@@ -77,7 +77,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
-  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic }), options.observer);
+  const observer = guardObserver(options.observer);
+  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic }), observer);
   const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic });
   const source = createKafkaSource<unknown>({
     ...connection,
@@ -143,7 +144,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     const publishMs = performance.now() - publishStarted;
     watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state, importance: importance ?? null });
     await source.commit(offsets);
-    options.observer?.checkpointPublished?.(manifest, publishMs);
+    observer?.checkpointPublished?.(manifest, publishMs);
     slot.version = manifest.version;
     slot.sinceCheckpoint -= covered;
     slot.lastCheckpointAt = Date.now();
@@ -218,7 +219,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
       progress.versions[step.slot.modelId] = step.slot.version;
       progress.metrics = step.metrics;
-      options.observer?.batchLearned?.(step);
+      observer?.batchLearned?.(step);
       if (options.until?.(progress)) stopAdmitting();
     }),
   );
