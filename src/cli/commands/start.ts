@@ -108,7 +108,8 @@ export const start: Command = {
     // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
     running.steps.subscribe({
       next: (step) => {
-        printer.update(progressLine(step.progress));
+        // The URL rides on the progress line, so it is on screen for as long as the job runs.
+        printer.update(`${progressLine(step.progress)}${dashboard ? ` | dashboard ${dashboard.url}` : ''}`);
         if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
       },
       error: () => undefined,
