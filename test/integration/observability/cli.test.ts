@@ -13,9 +13,14 @@ import { produce, take } from '../topology/support';
 const ROOT = projectRoot();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The compiled CLI as users run it, with its stderr collected. */
+/** Children still running, killed after each test so that a failed one leaves no process behind. */
+const children = new Set<ChildProcess>();
+
+/** The compiled CLI as users run it, with its stdout and stderr collected. */
 function cli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -78,6 +83,9 @@ async function firstTopologyEvent(url: string, accept: (view: { name: string; mo
 }
 
 describe('CLI: --metrics-port, the dashboard command and the main job’s dashboard', () => {
+  afterEach(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
   beforeAll(() => {
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);

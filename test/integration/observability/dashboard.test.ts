@@ -28,6 +28,7 @@ if (missing) {
     let page: Page;
     let dashboard: Dashboard;
     let running: RunningTopology | undefined;
+    let sink: ReturnType<typeof createKafkaSink> | undefined;
     const problems: string[] = [];
 
     beforeAll(async () => {
@@ -37,6 +38,7 @@ if (missing) {
       await browser?.close();
     });
     afterEach(async () => {
+      await sink?.close();
       await running?.stop().catch(() => undefined);
       await dashboard?.close();
     });
@@ -62,7 +64,7 @@ if (missing) {
       const events = ctrEventStream({ seed: 11, functionBefore: 1 });
 
       // Phase 1: events with one hostile record among them; the topology learns them before the page opens.
-      const sink = createKafkaSink({ brokers, clientId: 'dashboard-test' });
+      sink = createKafkaSink({ brokers, clientId: 'dashboard-test' });
       await produce(brokers, input.topic, take(events, 1500));
       await sink.send(input.topic, [
         { key: HOSTILE_HEADER, value: JSON.stringify({ [HOSTILE_FIELD]: 1, label: 'yes' }), headers: { [HOSTILE_FIELD]: HOSTILE_HEADER, source: HOSTILE_HEADER } },
@@ -136,7 +138,6 @@ if (missing) {
       await waitFor(`Number(document.querySelector('[data-testid=curve]')?.getAttribute('data-marks')) === 1`, 5000);
 
       await page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
-      await sink.close();
       expect(problems).toEqual([]);
     });
   });
