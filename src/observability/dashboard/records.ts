@@ -88,10 +88,10 @@ function offsetsOf(value: unknown): PartitionOffset[] {
   return value.filter((o): o is PartitionOffset => isObject(o) && isString(o.topic) && isFiniteNumber(o.partition) && isString(o.offset) && /^\d+$/.test(o.offset as string));
 }
 
-/** A model-topic record: a manifest (payload chunks and tombstones give undefined). */
+/** A model-topic record: a manifest, under any key (payload chunks and tombstones give undefined). */
 export function parseModelRecord(record: RawRecord): CheckpointPoint | undefined {
-  // Chunks, tombstones, and archived versions (`<modelId>@v<n>`, kept by drift resets) are not the latest.
-  if (record.key === null || record.value === null || record.key.includes('/chunk/') || record.key.includes('@')) return undefined;
+  // Manifests are keyed `<modelId>` or `<modelId>@v<n>` (kept versions); both are points of the curve.
+  if (record.key === null || record.value === null || record.key.includes('/chunk/')) return undefined;
   const { manifest } = decodeEnvelope(record.value, where(record));
   return {
     modelId: manifest.modelId,

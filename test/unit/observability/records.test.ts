@@ -21,7 +21,7 @@ describe('dashboard record parsing', () => {
     expect(() => parseDrift(raw(JSON.stringify({ modelId: 'm', modelVersion: 1, detector: 'ADWIN', topic: 'in', partition: 0, offset: '-1' })))).toThrow('field "offset" must be an offset');
   });
 
-  it('reads manifests from the model topic and skips chunks, tombstones and archived versions', () => {
+  it('reads manifests from the model topic, under the model id or a versioned key, and skips chunks and tombstones', () => {
     const model = createLinearRegression({ numFeatures: 3 });
     const built = buildCheckpoint({ modelId: 'm', version: 4, offsets: [{ topic: 'in', partition: 0, offset: '9' }], examplesSeen: 9, metrics: { rmse: 1.5 } }, model.state());
     const { records } = checkpointRecords(built.manifest, built.payload);
@@ -29,7 +29,7 @@ describe('dashboard record parsing', () => {
     expect(point).toMatchObject({ modelId: 'm', version: 4, examplesSeen: 9, kind: 'LinearRegression', payloadBytes: built.payload.byteLength, fromMetricsTopic: false });
     expect(parseModelRecord(raw(Buffer.from('x'), { key: 'm/v4/chunk/0' }))).toBeUndefined();
     expect(parseModelRecord(raw(null))).toBeUndefined();
-    expect(parseModelRecord(raw(records[0].value, { key: 'm@v4' }))).toBeUndefined();
+    expect(parseModelRecord(raw(records[0].value, { key: 'm@v4' }))).toMatchObject({ modelId: 'm', version: 4 });
   });
 
   it('keeps a dead letter’s code, source, headers and the start of its bytes, markup and all', () => {
