@@ -77,4 +77,9 @@ module.exports = tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-empty-function': 'off' },
   },
+  {
+    // The dashboard's page runs in the browser (a classic script, after uPlot's).
+    files: ['src/observability/dashboard/static/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', Node: 'readonly', EventSource: 'readonly', uPlot: 'readonly' } },
+  },
 );

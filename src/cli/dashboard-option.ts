@@ -9,7 +9,12 @@ export const DEMO_DASHBOARD_PORT = 8080;
  * The main job's dashboard, on loopback, showing only this run's topology. A taken port 8080 (another
  * dashboard, a test) falls back to a free one rather than failing the job; a port given explicitly must be free.
  */
-export async function startDemoDashboard(connection: KafkaConnection, prefix: string, port: number | undefined, log: (line: string) => void): Promise<Dashboard | undefined> {
+export async function startDemoDashboard(
+  connection: KafkaConnection,
+  prefix: string,
+  port: number | undefined,
+  log: (line: string) => void,
+): Promise<Dashboard | undefined> {
   const tryPort = (p: number) => startDashboard({ ...connection, prefix, port: p, log });
   let dashboard: Dashboard;
   try {

@@ -16,8 +16,18 @@ export interface ServingMetricsConfig {
 export function createServingMetrics({ registry, model, rateWindowMs = 10_000 }: ServingMetricsConfig): ServingObserver {
   const registers = [registry];
   const rate = createRateWindow(rateWindowMs);
-  const requests = new Counter({ name: 'streamlearn_serving_requests_total', help: 'Requests by outcome: answered, or dead_lettered.', labelNames: ['model', 'outcome'], registers });
-  const deadLetters = new Counter({ name: 'streamlearn_serving_dead_letters_total', help: 'Requests written to the dead-letter topic, by x-error-code.', labelNames: ['model', 'code'], registers });
+  const requests = new Counter({
+    name: 'streamlearn_serving_requests_total',
+    help: 'Requests by outcome: answered, or dead_lettered.',
+    labelNames: ['model', 'outcome'],
+    registers,
+  });
+  const deadLetters = new Counter({
+    name: 'streamlearn_serving_dead_letters_total',
+    help: 'Requests written to the dead-letter topic, by x-error-code.',
+    labelNames: ['model', 'code'],
+    registers,
+  });
   new Gauge({
     name: 'streamlearn_serving_requests_per_second',
     help: `Requests handled per second over the last ${rateWindowMs / 1000} s.`,
@@ -27,8 +37,19 @@ export function createServingMetrics({ registry, model, rateWindowMs = 10_000 }:
       this.set({ model }, rate.perSecond());
     },
   });
-  const latency = new Histogram({ name: 'streamlearn_serving_answer_latency_seconds', help: "From the request's Kafka timestamp to its answer being acknowledged.", labelNames: ['model'], buckets: LATENCY_BUCKETS, registers });
-  const version = new Gauge({ name: 'streamlearn_serving_model_version', help: 'Version of the model that answered the latest requests.', labelNames: ['model'], registers });
+  const latency = new Histogram({
+    name: 'streamlearn_serving_answer_latency_seconds',
+    help: "From the request's Kafka timestamp to its answer being acknowledged.",
+    labelNames: ['model'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const version = new Gauge({
+    name: 'streamlearn_serving_model_version',
+    help: 'Version of the model that answered the latest requests.',
+    labelNames: ['model'],
+    registers,
+  });
   return {
     answered(latenciesMs, modelVersion) {
       requests.inc({ model, outcome: 'answered' }, latenciesMs.length);

@@ -24,9 +24,24 @@ export interface TopologyMetricsConfig {
 export function createTopologyMetrics({ registry, topology, rateWindowMs = 10_000 }: TopologyMetricsConfig): TopologyObserver {
   const registers = [registry];
   const rate = createRateWindow(rateWindowMs);
-  const consumed = new Counter({ name: 'streamlearn_records_consumed_total', help: 'Records read from the input topic (learned plus dead-lettered).', labelNames: ['topology', 'partition'], registers });
-  const records = new Counter({ name: 'streamlearn_records_total', help: 'Records by outcome: learned, or dead_lettered.', labelNames: ['topology', 'partition', 'outcome'], registers });
-  const deadLetters = new Counter({ name: 'streamlearn_dead_letters_total', help: 'Records written to the dead-letter topic, by x-error-code.', labelNames: ['topology', 'code'], registers });
+  const consumed = new Counter({
+    name: 'streamlearn_records_consumed_total',
+    help: 'Records read from the input topic (learned plus dead-lettered).',
+    labelNames: ['topology', 'partition'],
+    registers,
+  });
+  const records = new Counter({
+    name: 'streamlearn_records_total',
+    help: 'Records by outcome: learned, or dead_lettered.',
+    labelNames: ['topology', 'partition', 'outcome'],
+    registers,
+  });
+  const deadLetters = new Counter({
+    name: 'streamlearn_dead_letters_total',
+    help: 'Records written to the dead-letter topic, by x-error-code.',
+    labelNames: ['topology', 'code'],
+    registers,
+  });
   new Gauge({
     name: 'streamlearn_records_per_second',
     help: `Records consumed per second over the last ${rateWindowMs / 1000} s.`,
@@ -36,15 +51,58 @@ export function createTopologyMetrics({ registry, topology, rateWindowMs = 10_00
       this.set({ topology }, rate.perSecond());
     },
   });
-  const lag = new Gauge({ name: 'streamlearn_consumer_lag', help: 'Records behind the high watermark after the latest batch of the partition.', labelNames: ['topology', 'topic', 'partition'], registers });
-  const batchRecords = new Histogram({ name: 'streamlearn_batch_records', help: 'Records per micro-batch.', labelNames: ['topology'], buckets: BATCH_RECORD_BUCKETS, registers });
-  const learnSeconds = new Histogram({ name: 'streamlearn_batch_learn_seconds', help: 'Time to vet, test-then-train and publish the predictions of one micro-batch.', labelNames: ['topology'], buckets: SECONDS_BUCKETS, registers });
-  const publishSeconds = new Histogram({ name: 'streamlearn_checkpoint_publish_seconds', help: 'Time to publish a checkpoint until every record is acknowledged.', labelNames: ['topology'], buckets: SECONDS_BUCKETS, registers });
-  const checkpointBytes = new Gauge({ name: 'streamlearn_checkpoint_size_bytes', help: 'Payload size of the latest checkpoint.', labelNames: ['topology', 'model'], registers });
+  const lag = new Gauge({
+    name: 'streamlearn_consumer_lag',
+    help: 'Records behind the high watermark after the latest batch of the partition.',
+    labelNames: ['topology', 'topic', 'partition'],
+    registers,
+  });
+  const batchRecords = new Histogram({
+    name: 'streamlearn_batch_records',
+    help: 'Records per micro-batch.',
+    labelNames: ['topology'],
+    buckets: BATCH_RECORD_BUCKETS,
+    registers,
+  });
+  const learnSeconds = new Histogram({
+    name: 'streamlearn_batch_learn_seconds',
+    help: 'Time to vet, test-then-train and publish the predictions of one micro-batch.',
+    labelNames: ['topology'],
+    buckets: SECONDS_BUCKETS,
+    registers,
+  });
+  const publishSeconds = new Histogram({
+    name: 'streamlearn_checkpoint_publish_seconds',
+    help: 'Time to publish a checkpoint until every record is acknowledged.',
+    labelNames: ['topology'],
+    buckets: SECONDS_BUCKETS,
+    registers,
+  });
+  const checkpointBytes = new Gauge({
+    name: 'streamlearn_checkpoint_size_bytes',
+    help: 'Payload size of the latest checkpoint.',
+    labelNames: ['topology', 'model'],
+    registers,
+  });
   const checkpoints = new Counter({ name: 'streamlearn_checkpoints_total', help: 'Checkpoints published.', labelNames: ['topology', 'model'], registers });
-  const version = new Gauge({ name: 'streamlearn_model_version', help: 'Version of the latest checkpoint published (or restored) of the model.', labelNames: ['topology', 'model'], registers });
-  const examples = new Gauge({ name: 'streamlearn_model_examples_seen', help: 'Examples the model has learned.', labelNames: ['topology', 'model'], registers });
-  const metric = new Gauge({ name: 'streamlearn_model_metric', help: 'Prequential (test-then-train) metric of the model, by metric name.', labelNames: ['topology', 'model', 'metric'], registers });
+  const version = new Gauge({
+    name: 'streamlearn_model_version',
+    help: 'Version of the latest checkpoint published (or restored) of the model.',
+    labelNames: ['topology', 'model'],
+    registers,
+  });
+  const examples = new Gauge({
+    name: 'streamlearn_model_examples_seen',
+    help: 'Examples the model has learned.',
+    labelNames: ['topology', 'model'],
+    registers,
+  });
+  const metric = new Gauge({
+    name: 'streamlearn_model_metric',
+    help: 'Prequential (test-then-train) metric of the model, by metric name.',
+    labelNames: ['topology', 'model', 'metric'],
+    registers,
+  });
 
   return {
     batchLearned({ batch, slot, learned, deadLettered, metrics, learnMs }) {

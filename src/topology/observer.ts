@@ -34,7 +34,10 @@ export function observeDeadLetters(writer: DeadLetter, observer: Pick<TopologyOb
  * The observer as the runtime calls it: a callback that throws is reported on stderr (once per callback)
  * and otherwise ignored. Watching must never stop learning, nor make it learn anything twice.
  */
-export function guardObserver<T extends object>(observer: T | undefined, report: (line: string) => void = (line) => void process.stderr.write(`${line}\n`)): T | undefined {
+export function guardObserver<T extends object>(
+  observer: T | undefined,
+  report: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): T | undefined {
   if (!observer) return undefined;
   const reported = new Set<string>();
   return new Proxy(observer, {

@@ -82,7 +82,8 @@ function checkHistograms(family: MetricFamily): void {
   }
   for (const [key, buckets] of series) {
     for (let i = 1; i < buckets.length; i++) {
-      if (parseValue(buckets[i].labels.le, family.name) <= parseValue(buckets[i - 1].labels.le, family.name)) throw new Error(`${family.name}${key}: le not increasing`);
+      if (parseValue(buckets[i].labels.le, family.name) <= parseValue(buckets[i - 1].labels.le, family.name))
+        throw new Error(`${family.name}${key}: le not increasing`);
       if (buckets[i].value < buckets[i - 1].value) throw new Error(`${family.name}${key}: buckets not cumulative`);
     }
     const inf = buckets.at(-1)!;

@@ -85,7 +85,9 @@ function metricsOf(value: unknown): Record<string, number> {
 
 function offsetsOf(value: unknown): PartitionOffset[] {
   if (!Array.isArray(value)) return [];
-  return value.filter((o): o is PartitionOffset => isObject(o) && isString(o.topic) && isFiniteNumber(o.partition) && isString(o.offset) && /^\d+$/.test(o.offset as string));
+  return value.filter(
+    (o): o is PartitionOffset => isObject(o) && isString(o.topic) && isFiniteNumber(o.partition) && isString(o.offset) && /^\d+$/.test(o.offset as string),
+  );
 }
 
 /** A model-topic record: a manifest, under any key (payload chunks and tombstones give undefined). */
@@ -141,7 +143,11 @@ export function parseDeadLetter(record: RawRecord): DeadLetterPoint {
     key: record.key,
     headers,
     bytes: record.value?.length ?? 0,
-    preview: record.value?.subarray(0, PREVIEW_CHARS * 4).toString('utf8').slice(0, PREVIEW_CHARS) ?? '',
+    preview:
+      record.value
+        ?.subarray(0, PREVIEW_CHARS * 4)
+        .toString('utf8')
+        .slice(0, PREVIEW_CHARS) ?? '',
   };
 }
 
@@ -153,7 +159,8 @@ export function parseDeadLetter(record: RawRecord): DeadLetterPoint {
 export function parseDrift(record: RawRecord): DriftPoint {
   const object = json(record);
   const offset = object.offset;
-  if (!(isString(offset) || isFiniteNumber(offset)) || !/^\d+$/.test(String(offset))) throw new DecodeError('SCHEMA', `${where(record)}: field "offset" must be an offset`);
+  if (!(isString(offset) || isFiniteNumber(offset)) || !/^\d+$/.test(String(offset)))
+    throw new DecodeError('SCHEMA', `${where(record)}: field "offset" must be an offset`);
   return {
     recordedAt: record.timestamp,
     modelId: need(record, object, 'modelId', isString, 'a string'),

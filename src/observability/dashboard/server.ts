@@ -48,7 +48,8 @@ function assets(): Map<string, { path: string; type: string }> {
     ['/vendor/uPlot.iife.min.js', { path: uplot('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' }],
     ['/vendor/uPlot.min.css', { path: uplot('uPlot.min.css'), type: 'text/css; charset=utf-8' }],
   ]);
-  for (const { path } of files.values()) if (!existsSync(path)) throw new ConfigError(`the dashboard's page file ${path} is missing: the package must ship src/observability/dashboard/static/`);
+  for (const { path } of files.values())
+    if (!existsSync(path)) throw new ConfigError(`the dashboard's page file ${path} is missing: the package must ship src/observability/dashboard/static/`);
   return files;
 }
 
@@ -58,7 +59,8 @@ function assets(): Map<string, { path: string; type: string }> {
  * styles, hence `style-src 'unsafe-inline'` (styles cannot run script).
  */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',

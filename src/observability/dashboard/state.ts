@@ -140,7 +140,14 @@ export function createDashboardState(limits: DashboardLimits = DEFAULT_LIMITS): 
   const topologyOf = (name: string): TopologyState => {
     let state = topologies.get(name);
     if (!state) {
-      state = { name, topics: {}, models: new Map(), deadLetters: { total: 0, byCode: {}, buckets: [], latest: [] }, drift: [], unreadable: { count: 0, latest: null } };
+      state = {
+        name,
+        topics: {},
+        models: new Map(),
+        deadLetters: { total: 0, byCode: {}, buckets: [], latest: [] },
+        drift: [],
+        unreadable: { count: 0, latest: null },
+      };
       topologies.set(name, state);
     }
     changed.add(name);
@@ -161,7 +168,11 @@ export function createDashboardState(limits: DashboardLimits = DEFAULT_LIMITS): 
     if (point.fromMetricsTopic && (!last || point.version > last.version)) {
       if (last && point.createdAt > last.at) {
         const recordsPerSecond = ((consumed - last.consumed) * 1000) / (point.createdAt - last.at);
-        const item = { at: point.createdAt, recordsPerSecond: Math.max(0, recordsPerSecond), checkpointLatencyMs: Math.max(0, point.recordedAt - point.createdAt) };
+        const item = {
+          at: point.createdAt,
+          recordsPerSecond: Math.max(0, recordsPerSecond),
+          checkpointLatencyMs: Math.max(0, point.recordedAt - point.createdAt),
+        };
         insertSorted(model.throughput, item, (t) => t.at, limits.throughputPoints);
       }
       model.lastPosition = { at: point.createdAt, consumed, version: point.version };
@@ -184,7 +195,12 @@ export function createDashboardState(limits: DashboardLimits = DEFAULT_LIMITS): 
       if (point.kind !== undefined && point.version >= model.version) model.kind = point.kind;
       if (point.payloadBytes !== undefined && point.version >= model.version) model.payloadBytes = point.payloadBytes;
       const offsets = Object.fromEntries(point.offsets.map((o) => [`${o.topic}/${o.partition}`, Number(o.offset)]));
-      insertSorted(model.curve, { version: point.version, examplesSeen: point.examplesSeen, metrics: point.metrics, offsets }, (p) => p.version, limits.curvePoints);
+      insertSorted(
+        model.curve,
+        { version: point.version, examplesSeen: point.examplesSeen, metrics: point.metrics, offsets },
+        (p) => p.version,
+        limits.curvePoints,
+      );
       throughput(model, point);
     },
     importance(topologyName, record) {
@@ -196,7 +212,12 @@ export function createDashboardState(limits: DashboardLimits = DEFAULT_LIMITS): 
         version: record.version,
         method: record.method,
         createdAt: record.createdAt,
-        features: ranked.map(({ name, mean, rank }) => ({ name, mean: Number.isFinite(mean) ? mean : 0, rank, previousRank: model.importance ? (before.get(name) ?? null) : rank })),
+        features: ranked.map(({ name, mean, rank }) => ({
+          name,
+          mean: Number.isFinite(mean) ? mean : 0,
+          rank,
+          previousRank: model.importance ? (before.get(name) ?? null) : rank,
+        })),
       };
     },
     deadLetter(topologyName, point) {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { ensureTopics } from '../../../connectors/kafka/topics';
@@ -6,6 +6,7 @@ import { friedmanStream } from '../../../src/datasets/friedman';
 import { runTopology } from '../../../src/topology/run-topology';
 import { regressionSgd } from '../../../topologies/regression-sgd';
 import { projectRoot } from '../../../src/paths';
+import { buildDist } from '../../support/build';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { parsePrometheusText, sumOf } from '../../support/prometheus-text';
 import { produce, take } from '../topology/support';
@@ -86,10 +87,7 @@ describe('CLI: --metrics-port, the dashboard command and the main job’s dashbo
   afterEach(() => {
     for (const child of children) child.kill('SIGKILL');
   });
-  beforeAll(() => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
-  });
+  beforeAll(() => buildDist());
 
   it('streamlearn run --metrics-port serves counters that add up to what was produced, and stops cleanly', async () => {
     const brokers = testBrokers();

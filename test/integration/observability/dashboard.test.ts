@@ -50,7 +50,10 @@ if (missing) {
         await page.waitForFunction(condition, undefined, { timeout, polling: 20 });
       } catch (err) {
         await page.screenshot({ path: screenshotPath('dashboard-failed.png'), fullPage: true }).catch(() => undefined);
-        throw new Error(`${condition} was not true within ${timeout} ms (screenshot: test-screenshots/dashboard-failed.png; page problems: ${problems.join(' | ') || 'none'}): ${String(err)}`);
+        throw new Error(
+          `${condition} was not true within ${timeout} ms (screenshot: test-screenshots/dashboard-failed.png; page problems: ${problems.join(' | ') || 'none'}): ${String(err)}`,
+          { cause: err },
+        );
       }
     };
 
@@ -67,7 +70,11 @@ if (missing) {
       sink = createKafkaSink({ brokers, clientId: 'dashboard-test' });
       await produce(brokers, input.topic, take(events, 1500));
       await sink.send(input.topic, [
-        { key: HOSTILE_HEADER, value: JSON.stringify({ [HOSTILE_FIELD]: 1, label: 'yes' }), headers: { [HOSTILE_FIELD]: HOSTILE_HEADER, source: HOSTILE_HEADER } },
+        {
+          key: HOSTILE_HEADER,
+          value: JSON.stringify({ [HOSTILE_FIELD]: 1, label: 'yes' }),
+          headers: { [HOSTILE_FIELD]: HOSTILE_HEADER, source: HOSTILE_HEADER },
+        },
       ]);
       await produce(brokers, input.topic, take(events, 1500));
       running = await runTopology(topology, { brokers });
@@ -132,7 +139,23 @@ if (missing) {
       // listed and marked on the learning curve (the topic appears after the page opened: found by polling).
       const driftTopic = `${name}.drift`;
       await ensureTopics({ brokers }, [{ topic: driftTopic }]);
-      const detection = { topology: name, modelId: topology.modelId, detector: 'ADWIN', on: 'error', statistic: 0.0123, threshold: 0.01, direction: 'up', topic: input.topic, partition: 0, offset: '4500', watched: 4500, rollingError: 0.2, modelVersion: 3, action: 'alert', detectedAt: new Date().toISOString() };
+      const detection = {
+        topology: name,
+        modelId: topology.modelId,
+        detector: 'ADWIN',
+        on: 'error',
+        statistic: 0.0123,
+        threshold: 0.01,
+        direction: 'up',
+        topic: input.topic,
+        partition: 0,
+        offset: '4500',
+        watched: 4500,
+        rollingError: 0.2,
+        modelVersion: 3,
+        action: 'alert',
+        detectedAt: new Date().toISOString(),
+      };
       await sink.send(driftTopic, [{ key: topology.modelId, value: JSON.stringify(detection) }]);
       await section.locator('[data-testid=drift]', { hasText: 'ADWIN' }).waitFor({ timeout: 10_000 });
       await waitFor(`Number(document.querySelector('[data-testid=curve]')?.getAttribute('data-marks')) === 1`, 5000);

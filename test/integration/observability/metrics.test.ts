@@ -45,7 +45,12 @@ describe('Prometheus metrics', () => {
 
   it('of a topology learning on the broker add up: learned + dead-lettered = produced, by partition and by error code', async () => {
     const brokers = testBrokers();
-    const topology = ctrLogistic({ prefix: `${uniqueName('prom')}.`, partitions: 2, checkpoint: { everyRecords: 3000, everyMs: 60_000 }, batch: { maxRecords: 500 } });
+    const topology = ctrLogistic({
+      prefix: `${uniqueName('prom')}.`,
+      partitions: 2,
+      checkpoint: { everyRecords: 3000, everyMs: 60_000 },
+      batch: { maxRecords: 500 },
+    });
     const { input, outputs } = topology.config;
     await ensureTopics({ brokers }, [{ topic: input.topic, partitions: 2 }]);
     const { values, malformed, schema } = eventsWithPoison(12_000, 250);

@@ -18,7 +18,16 @@ function point(version: number, fields: Partial<CheckpointPoint> = {}): Checkpoi
   };
 }
 
-const deadLetter = (at: number, code: string): DeadLetterPoint => ({ recordedAt: at, code, message: 'm', source: 'in/0@1', key: null, headers: {}, bytes: 3, preview: 'abc' });
+const deadLetter = (at: number, code: string): DeadLetterPoint => ({
+  recordedAt: at,
+  code,
+  message: 'm',
+  source: 'in/0@1',
+  key: null,
+  headers: {},
+  bytes: 3,
+  preview: 'abc',
+});
 
 describe('dashboard state', () => {
   it('keeps one curve point per version, in version order, whichever topic told it first', () => {
@@ -61,7 +70,13 @@ describe('dashboard state', () => {
   it('ranks importance in the latest snapshot order and says how each rank moved', () => {
     const state = createDashboardState();
     const snapshot = (version: number, order: string[]): ImportanceRecord => ({
-      modelId: 'm', version, examplesSeen: 0, createdAt: '', method: 'ipfi', samples: 1, smoothing: 0.1,
+      modelId: 'm',
+      version,
+      examplesSeen: 0,
+      createdAt: '',
+      method: 'ipfi',
+      samples: 1,
+      smoothing: 0.1,
       features: order.map((name, i) => ({ name, mean: 10 - i, variance: 0, rank: i + 1 })).reverse(),
     });
     state.importance('t', snapshot(1, ['a', 'b', 'c']));
@@ -69,7 +84,11 @@ describe('dashboard state', () => {
     state.importance('t', snapshot(1, ['b', 'c', 'a'])); // late and older: ignored
     const importance = state.view('t')!.models[0].importance!;
     expect(importance.version).toBe(2);
-    expect(importance.features.map((f) => [f.name, f.rank, f.previousRank])).toEqual([['c', 1, 3], ['a', 2, 1], ['d', 3, null]]);
+    expect(importance.features.map((f) => [f.name, f.rank, f.previousRank])).toEqual([
+      ['c', 1, 3],
+      ['a', 2, 1],
+      ['d', 3, null],
+    ]);
   });
 
   it('counts dead letters per code in time buckets and keeps only the latest few', () => {
@@ -80,7 +99,9 @@ describe('dashboard state', () => {
     expect(view.byCode).toEqual({ MALFORMED: 7, SCHEMA: 13 });
     expect(view.buckets.map((b) => b.at)).toEqual([T0, T0 + 10_000]);
     expect(view.buckets[0].counts).toEqual({ MALFORMED: 4, SCHEMA: 6 });
-    expect(view.latest.map((d) => d.recordedAt)).toEqual(Array.from({ length: DEFAULT_LIMITS.latestDeadLetters }, (_, i) => T0 + (20 - DEFAULT_LIMITS.latestDeadLetters + i) * 1000));
+    expect(view.latest.map((d) => d.recordedAt)).toEqual(
+      Array.from({ length: DEFAULT_LIMITS.latestDeadLetters }, (_, i) => T0 + (20 - DEFAULT_LIMITS.latestDeadLetters + i) * 1000),
+    );
   });
 
   it('stays bounded over a long run', () => {
@@ -89,7 +110,17 @@ describe('dashboard state', () => {
     for (let v = 1; v <= 5000; v++) {
       state.checkpoint('t', point(v));
       state.deadLetter('t', deadLetter(T0 + v * 10_000, `C${v % 4}`));
-      state.drift('t', { recordedAt: v, modelId: 'm', modelVersion: v, detector: 'ADWIN', statistic: 0, topic: 'in', partition: 0, offset: String(v), action: 'alert' });
+      state.drift('t', {
+        recordedAt: v,
+        modelId: 'm',
+        modelVersion: v,
+        detector: 'ADWIN',
+        statistic: 0,
+        topic: 'in',
+        partition: 0,
+        offset: String(v),
+        action: 'alert',
+      });
     }
     const view = state.view('t')!;
     expect(view.models[0].curve).toHaveLength(50);

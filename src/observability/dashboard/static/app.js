@@ -20,8 +20,10 @@
     return node;
   }
 
-  const format = (value, digits = 4) => (Number.isFinite(value) ? (Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en') : Number(value.toPrecision(digits)).toString()) : '–');
-  const bytes = (n) => (n === null || n === undefined ? '–' : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+  const format = (value, digits = 4) =>
+    Number.isFinite(value) ? (Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en') : Number(value.toPrecision(digits)).toString()) : '–';
+  const bytes = (n) =>
+    n === null || n === undefined ? '–' : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
   function age(createdAt) {
     const seconds = Math.max(0, Math.round((Date.now() - createdAt) / 1000));
     return seconds < 120 ? `${seconds} s ago` : seconds < 7200 ? `${Math.round(seconds / 60)} min ago` : `${Math.round(seconds / 3600)} h ago`;
@@ -129,7 +131,10 @@
       const last = segment[segment.length - 1].version;
       series.push({ label: first === last ? `v${first}` : `v${first}–v${last}`, stroke: COLORS[s % COLORS.length], width: 2, points: { size: 5 } });
     });
-    const marks = drift.filter((d) => d.modelId === model.modelId).map((d) => driftX(model.curve, d)).filter((x) => x !== undefined);
+    const marks = drift
+      .filter((d) => d.modelId === model.modelId)
+      .map((d) => driftX(model.curve, d))
+      .filter((x) => x !== undefined);
     return { data, series, marks, time: false, hooks: { draw: [markHook(marks)] }, axes: [{ label: 'examples seen' }, { label: metric }] };
   }
 
@@ -137,7 +142,11 @@
     const points = model.throughput;
     return {
       data: [points.map((p) => p.at / 1000), points.map((p) => p.recordsPerSecond), points.map((p) => p.checkpointLatencyMs)],
-      series: [{}, { label: 'records/s', stroke: COLORS[0], width: 2, scale: 'rate' }, { label: 'checkpoint latency (ms)', stroke: COLORS[1], width: 2, scale: 'ms' }],
+      series: [
+        {},
+        { label: 'records/s', stroke: COLORS[0], width: 2, scale: 'rate' },
+        { label: 'checkpoint latency (ms)', stroke: COLORS[1], width: 2, scale: 'ms' },
+      ],
       scales: { x: { time: true }, rate: {}, ms: {} },
       axes: [{}, { scale: 'rate', label: 'records/s' }, { scale: 'ms', side: 1, label: 'ms', grid: { show: false } }],
       marks: [],
@@ -181,10 +190,24 @@
     const top = Math.max(1e-12, ...importance.features.map((f) => Math.abs(f.mean)));
     const rows = importance.features.map((feature) => {
       const moved = feature.previousRank === null ? 'new' : feature.previousRank - feature.rank;
-      const change = moved === 'new' ? el('span', { class: 'change new' }, 'new') : moved > 0 ? el('span', { class: 'change up' }, `▲${moved}`) : moved < 0 ? el('span', { class: 'change down' }, `▼${-moved}`) : el('span', { class: 'change' }, '·');
+      const change =
+        moved === 'new'
+          ? el('span', { class: 'change new' }, 'new')
+          : moved > 0
+            ? el('span', { class: 'change up' }, `▲${moved}`)
+            : moved < 0
+              ? el('span', { class: 'change down' }, `▼${-moved}`)
+              : el('span', { class: 'change' }, '·');
       const fill = el('span', { class: 'fill' });
       fill.style.width = `${((100 * Math.abs(feature.mean)) / top).toFixed(1)}%`;
-      const row = el('li', { class: 'importance-row', 'data-feature': feature.name, title: `${feature.name}: ${feature.mean}` }, el('span', { class: 'num muted' }, `#${feature.rank}`), el('span', { class: 'name' }, feature.name), el('span', { class: 'bar' }, fill), change);
+      const row = el(
+        'li',
+        { class: 'importance-row', 'data-feature': feature.name, title: `${feature.name}: ${feature.mean}` },
+        el('span', { class: 'num muted' }, `#${feature.rank}`),
+        el('span', { class: 'name' }, feature.name),
+        el('span', { class: 'bar' }, fill),
+        change,
+      );
       return row;
     });
     const caption = el('p', { class: 'muted' }, `${importance.method}, v${importance.version}; change in rank since the snapshot before`);
@@ -196,39 +219,48 @@
   }
 
   function deadLetterTable(deadLetters) {
-    const totals = el('div', { class: 'totals' }, el('span', {}, `total ${deadLetters.total}`), ...Object.entries(deadLetters.byCode).map(([code, n]) => el('span', {}, el('span', { class: 'code' }, code), ` ${n}`)));
-    const head = el('tr', {}, ...['time', 'code', 'source', 'message', 'headers', 'value'].map((h) => el('th', {}, h)));
-    const rows = [...deadLetters.latest].reverse().map((d) =>
-      el(
-        'tr',
-        { 'data-testid': 'dead-letter' },
-        el('td', {}, new Date(d.recordedAt).toLocaleTimeString()),
-        el('td', { class: 'code' }, d.code),
-        el('td', {}, d.source),
-        el('td', {}, d.message),
-        el('td', {}, headerList(d.headers)),
-        el('td', {}, el('pre', { class: 'value' }, d.preview), el('span', { class: 'muted' }, `${d.bytes} bytes, key ${d.key === null ? 'null' : d.key}`)),
-      ),
+    const totals = el(
+      'div',
+      { class: 'totals' },
+      el('span', {}, `total ${deadLetters.total}`),
+      ...Object.entries(deadLetters.byCode).map(([code, n]) => el('span', {}, el('span', { class: 'code' }, code), ` ${n}`)),
     );
+    const head = el('tr', {}, ...['time', 'code', 'source', 'message', 'headers', 'value'].map((h) => el('th', {}, h)));
+    const rows = [...deadLetters.latest]
+      .reverse()
+      .map((d) =>
+        el(
+          'tr',
+          { 'data-testid': 'dead-letter' },
+          el('td', {}, new Date(d.recordedAt).toLocaleTimeString()),
+          el('td', { class: 'code' }, d.code),
+          el('td', {}, d.source),
+          el('td', {}, d.message),
+          el('td', {}, headerList(d.headers)),
+          el('td', {}, el('pre', { class: 'value' }, d.preview), el('span', { class: 'muted' }, `${d.bytes} bytes, key ${d.key === null ? 'null' : d.key}`)),
+        ),
+      );
     return el('div', {}, totals, el('table', { class: 'dead-letters', 'data-testid': 'dead-letters' }, el('thead', {}, head), el('tbody', {}, ...rows)));
   }
 
   function driftTable(drift) {
     if (drift.length === 0) return el('p', { class: 'muted' }, 'No drift detected (or no drift topic).');
     const head = el('tr', {}, ...['time', 'model', 'version', 'at', 'detector', 'statistic', 'action'].map((h) => el('th', {}, h)));
-    const rows = [...drift].reverse().map((d) =>
-      el(
-        'tr',
-        { 'data-testid': 'drift' },
-        el('td', {}, new Date(d.recordedAt).toLocaleTimeString()),
-        el('td', {}, d.modelId),
-        el('td', {}, `v${d.modelVersion}`),
-        el('td', {}, `${d.topic}/${d.partition}@${d.offset}`),
-        el('td', {}, d.detector),
-        el('td', { class: 'num' }, format(d.statistic)),
-        el('td', {}, d.action),
-      ),
-    );
+    const rows = [...drift]
+      .reverse()
+      .map((d) =>
+        el(
+          'tr',
+          { 'data-testid': 'drift' },
+          el('td', {}, new Date(d.recordedAt).toLocaleTimeString()),
+          el('td', {}, d.modelId),
+          el('td', {}, `v${d.modelVersion}`),
+          el('td', {}, `${d.topic}/${d.partition}@${d.offset}`),
+          el('td', {}, d.detector),
+          el('td', { class: 'num' }, format(d.statistic)),
+          el('td', {}, d.action),
+        ),
+      );
     return el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows));
   }
 
@@ -249,7 +281,13 @@
     drift.node.classList.add('wide');
     grid.append(deadLetters.node, drift.node);
     const node = el('section', { class: 'topology', 'data-topology': name }, heading, topics, models, perModel, grid);
-    return { node, parts: { topics, models, perModel, deadLetterChartBox, deadLetterRows, drift: drift.body }, charts: new Map(), metricChoice: new Map(), modelBoxes: new Map() };
+    return {
+      node,
+      parts: { topics, models, perModel, deadLetterChartBox, deadLetterRows, drift: drift.body },
+      charts: new Map(),
+      metricChoice: new Map(),
+      modelBoxes: new Map(),
+    };
   }
 
   function modelBox(entry, model) {
@@ -287,7 +325,9 @@
     }
     entry.view = view;
     const { parts, charts } = entry;
-    parts.topics.textContent = Object.values(view.topics).join(' · ') + (view.unreadable.count ? `  (${view.unreadable.count} unreadable records; latest: ${view.unreadable.latest})` : '');
+    parts.topics.textContent =
+      Object.values(view.topics).join(' · ') +
+      (view.unreadable.count ? `  (${view.unreadable.count} unreadable records; latest: ${view.unreadable.latest})` : '');
     parts.models.replaceChildren(modelsTable(view));
     for (const model of view.models) {
       const box = modelBox(entry, model);
@@ -328,7 +368,8 @@
     }
   }, 1000);
   window.addEventListener('resize', () => {
-    for (const entry of shown.values()) for (const { plot } of entry.charts.values()) plot.setSize({ width: Math.max(300, plot.root.parentElement.clientWidth), height: 200 });
+    for (const entry of shown.values())
+      for (const { plot } of entry.charts.values()) plot.setSize({ width: Math.max(300, plot.root.parentElement.clientWidth), height: 200 });
   });
   connect();
 })();
