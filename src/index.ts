@@ -63,6 +63,9 @@ export type { LivePredictor, LivePredictorConfig, Prediction, StaleModelAlert } 
 export { predictionAnswer, runServing } from './serving/run-serving';
 export type { Answer, AnswerFunction, RunningServing, ServingConfig } from './serving/run-serving';
 
+// Observability: Prometheus metrics of topologies and serving, and the live dashboard (docs/observability.md).
+export * from './observability/index';
+
 // Connectors: how to reach the cluster (brokers, TLS, SASL), codecs, sources and sinks.
 export type { KafkaConnection, SaslCredentials, SaslMechanism } from '../connectors/kafka/connection';
 export { validateConnection } from '../connectors/kafka/connection';
