@@ -9,6 +9,7 @@ import { decodeEnvelope } from '../../checkpoints/envelope';
 import type { PartitionOffset } from '../../checkpoints/manifest';
 import { DecodeError } from '../../errors';
 import { parseImportanceRecord, type ImportanceRecord } from '../../importance/publish';
+import { parseDriftRecord } from '../../topology/drift-record';
 
 /** A model version as the dashboard draws it: from a model-topic manifest or a metrics-topic record. */
 export interface CheckpointPoint {
@@ -50,6 +51,8 @@ export interface DriftPoint {
   topic: string;
   partition: number;
   offset: string;
+  /** `up`: the error rose (a drift); `down`: it fell. */
+  direction: string;
   /** What the runtime did: alert only, reset, rollback (or none). */
   action: string;
 }
@@ -151,25 +154,10 @@ export function parseDeadLetter(record: RawRecord): DeadLetterPoint {
   };
 }
 
-/**
- * A drift detection, as the runtime writes it on `<topology>.drift` (src/topology/drift-actions.ts,
- * `DriftRecord`): `{ modelId, modelVersion, detector, statistic, topic, partition, offset, action, … }`.
- * Other fields are ignored.
- */
+/** A drift detection, read by the drift topic's one parser (src/topology/drift-record.ts). */
 export function parseDrift(record: RawRecord): DriftPoint {
-  const object = json(record);
-  const offset = object.offset;
-  if (!(isString(offset) || isFiniteNumber(offset)) || !/^\d+$/.test(String(offset)))
-    throw new DecodeError('SCHEMA', `${where(record)}: field "offset" must be an offset`);
-  return {
-    recordedAt: record.timestamp,
-    modelId: need(record, object, 'modelId', isString, 'a string'),
-    modelVersion: need(record, object, 'modelVersion', isFiniteNumber, 'a number'),
-    detector: need(record, object, 'detector', isString, 'a string'),
-    statistic: isFiniteNumber(object.statistic) ? (object.statistic as number) : NaN,
-    topic: need(record, object, 'topic', isString, 'a string'),
-    partition: need(record, object, 'partition', isFiniteNumber, 'a number'),
-    offset: String(offset),
-    action: isString(object.action) ? (object.action as string) : 'alert',
-  };
+  if (record.value === null) throw new DecodeError('SCHEMA', `${where(record)}: empty record`);
+  const drift = parseDriftRecord(record.value, where(record));
+  const { modelId, modelVersion, detector, statistic, direction, topic, partition, offset, action } = drift;
+  return { recordedAt: record.timestamp, modelId, modelVersion, detector, statistic, direction, topic, partition, offset, action };
 }

@@ -116,6 +116,7 @@ describe('dashboard state', () => {
         modelVersion: v,
         detector: 'ADWIN',
         statistic: 0,
+        direction: 'up',
         topic: 'in',
         partition: 0,
         offset: String(v),

@@ -46,8 +46,8 @@ describe('dashboard record parsing', () => {
     expect(() => parseMetricsRecord(raw(JSON.stringify({ modelId: 'm', version: '3', examplesSeen: 1, createdAt: '2026-01-01' })))).toThrow(
       't.metrics/0@7: field "version" must be a number',
     );
-    expect(() => parseDrift(raw(JSON.stringify({ modelId: 'm', modelVersion: 1, detector: 'ADWIN', topic: 'in', partition: 0, offset: '-1' })))).toThrow(
-      'field "offset" must be an offset',
+    expect(() => parseDrift(raw(JSON.stringify({ modelId: 'm', modelVersion: 1, detector: 'ADWIN', topic: 'in', partition: 0, offset: '1' })))).toThrow(
+      't.metrics/0@7: field "topology" must be a string',
     );
   });
 
@@ -112,6 +112,7 @@ describe('dashboard record parsing', () => {
       modelVersion: 6,
       detector: 'ADWIN',
       statistic: 0.2,
+      direction: 'up',
       topic: 'in',
       partition: 1,
       offset: '420',

@@ -131,8 +131,9 @@
       const last = segment[segment.length - 1].version;
       series.push({ label: first === last ? `v${first}` : `v${first}–v${last}`, stroke: COLORS[s % COLORS.length], width: 2, points: { size: 5 } });
     });
+    // Rises of the error are drifts; a fall (direction "down") is listed but not marked.
     const marks = drift
-      .filter((d) => d.modelId === model.modelId)
+      .filter((d) => d.modelId === model.modelId && d.direction !== 'down')
       .map((d) => driftX(model.curve, d))
       .filter((x) => x !== undefined);
     return { data, series, marks, time: false, hooks: { draw: [markHook(marks)] }, axes: [{ label: 'examples seen' }, { label: metric }] };
@@ -245,7 +246,7 @@
 
   function driftTable(drift) {
     if (drift.length === 0) return el('p', { class: 'muted' }, 'No drift detected (or no drift topic).');
-    const head = el('tr', {}, ...['time', 'model', 'version', 'at', 'detector', 'statistic', 'action'].map((h) => el('th', {}, h)));
+    const head = el('tr', {}, ...['time', 'model', 'version', 'at', 'detector', 'statistic', 'error', 'action'].map((h) => el('th', {}, h)));
     const rows = [...drift]
       .reverse()
       .map((d) =>
@@ -258,6 +259,7 @@
           el('td', {}, `${d.topic}/${d.partition}@${d.offset}`),
           el('td', {}, d.detector),
           el('td', { class: 'num' }, format(d.statistic)),
+          el('td', {}, d.direction === 'down' ? 'fell' : 'rose'),
           el('td', {}, d.action),
         ),
       );
