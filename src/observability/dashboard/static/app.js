@@ -249,6 +249,7 @@
     const head = el('tr', {}, ...['time', 'model', 'version', 'at', 'detector', 'statistic', 'error', 'action'].map((h) => el('th', {}, h)));
     const rows = [...drift]
       .reverse()
+      .slice(0, 12)
       .map((d) =>
         el(
           'tr',
@@ -279,7 +280,7 @@
     const deadLetterChartBox = el('div', { class: 'chart', 'data-testid': 'dead-letter-chart' });
     const deadLetterRows = el('div', {});
     deadLetters.body.append(deadLetterChartBox, deadLetterRows);
-    const drift = card('Drift detections (dashed lines on the learning curve)', 'drift-card');
+    const drift = card('Drift detections, latest 12 (rises are dashed lines on the learning curve)', 'drift-card');
     drift.node.classList.add('wide');
     grid.append(deadLetters.node, drift.node);
     const node = el('section', { class: 'topology', 'data-topology': name }, heading, topics, models, perModel, grid);
