@@ -40,6 +40,7 @@ import { regressionSgd } from '../../../topologies/regression-sgd';
 import { selectionEvents, selectThenMlp } from '../../../topologies/select-then-mlp';
 import { textClassifier } from '../../../topologies/text-classifier';
 import { testBrokers, uniqueName } from '../../support/kafka';
+import { readerPython } from '../../support/python-venv';
 import { produce, take } from '../topology/support';
 import { publishVersions } from './support';
 
@@ -63,13 +64,7 @@ let workDir = '';
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'py-reader-'));
-  try {
-    // Creates the venv on first use (~20 s from PyPI), then reuses it.
-    const { stdout } = await run(join(ROOT, 'scripts', 'venv.sh'), ['reader'], { timeout: 600_000 });
-    python = stdout.trim();
-  } catch (err) {
-    throw new Error(`the Python reader test needs python3 and the 'reader' venv (scripts/venv.sh reader), which failed: ${String(err)}`, { cause: err });
-  }
+  python = await readerPython();
 }, 660_000);
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));

@@ -12,9 +12,9 @@ import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelo
 import { agrawalStream } from '../../../src/datasets/agrawal';
 import type { LearnerState, TypedArray } from '../../../src/learners';
 import { createARFClassifier, createHoeffdingTreeClassifier } from '../../../src/trees';
+import { readerPython } from '../../support/python-venv';
 
 const run = promisify(execFile);
-const ROOT = join(__dirname, '../../..');
 const NAMES = ['salary', 'commission', 'age', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'];
 
 function agrawalRows(n: number): Array<{ x: Float64Array; y: number }> {
@@ -44,23 +44,13 @@ interface Drawn {
   trees: Array<{ prefix: string; columns: string[]; walk: number[][]; text: string }>;
 }
 
-async function python(): Promise<string> {
-  try {
-    // Creates the venv on first use (~20 s from PyPI), then reuses it.
-    const { stdout } = await run(join(ROOT, 'scripts', 'venv.sh'), ['reader'], { timeout: 600_000 });
-    return stdout.trim();
-  } catch (err) {
-    throw new Error(`this test needs python3 and the 'reader' venv (scripts/venv.sh reader), which failed: ${String(err)}`);
-  }
-}
-
 async function draw(state: LearnerState): Promise<Drawn> {
   const dir = mkdtempSync(join(tmpdir(), 'tree-'));
   try {
     const { manifest, payload } = buildCheckpoint({ modelId: 'agrawal-tree', version: 1, offsets: [], examplesSeen: 5000, metrics: {}, extra: { featureNames: NAMES } }, state);
     const file = join(dir, 'checkpoint.slck');
     writeFileSync(file, encodeEnvelope(manifest, payload));
-    const { stdout } = await run(await python(), [join(__dirname, 'draw_tree.py'), file], { timeout: 120_000, maxBuffer: 64 * 2 ** 20 });
+    const { stdout } = await run(await readerPython(), [join(__dirname, 'draw_tree.py'), file], { timeout: 120_000, maxBuffer: 64 * 2 ** 20 });
     return JSON.parse(stdout) as Drawn;
   } finally {
     rmSync(dir, { recursive: true, force: true });
