@@ -21,13 +21,16 @@ describe('prequential metrics across restarts', () => {
     await produce(brokers, topology.config.input.topic, events);
 
     let learned = 0;
+    let runs = 0;
     for (const stopAt of [700, 1900, 2450, EVENTS]) {
       // A stop lets the batches already fetched finish: a run may go past its stop, even to the end.
       if (learned >= stopAt) continue;
+      runs++;
       const running = await runTopology(topology, { brokers, until: (progress) => learned + progress.records >= stopAt });
       learned += (await running.done).records;
     }
     expect(learned).toBe(EVENTS);
+    expect(runs).toBeGreaterThanOrEqual(3);
     const final = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)!;
     expect(final.manifest.offsets[0].offset).toBe(String(EVENTS));
     const { values, counts } = checkpointMetrics(topology, final);
