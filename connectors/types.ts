@@ -2,6 +2,20 @@
 
 export type Headers = Record<string, string>;
 
+/** Header values as Kafka carries them: any bytes, and a name may repeat. */
+export type RawHeaders = Record<string, Buffer | Buffer[]>;
+
+/**
+ * A record exactly as it arrived, kept until the record is acknowledged so that a dead letter carries the
+ * original key, value and headers byte for byte (a re-encoding of the parsed value would not be the same
+ * bytes, and for some codecs cannot be made at all).
+ */
+export interface RecordBytes {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RawHeaders;
+}
+
 /** Where a record came from, as written to dead-letter headers and checkpoint manifests. */
 export interface RecordPosition {
   topic: string;
@@ -15,6 +29,13 @@ export interface DecodedRecord<T> extends RecordPosition {
   value: T;
   timestamp: number;
   headers: Headers;
+  /** The bytes the record arrived as; absent for values that never were bytes (an in-memory source of values). */
+  raw?: RecordBytes;
+  /**
+   * The row's index inside its message, when one message carries many rows (an Arrow record batch cut into
+   * row records). Such records share the message's position and `raw`.
+   */
+  row?: number;
 }
 
 /**

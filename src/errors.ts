@@ -58,6 +58,30 @@ export class CheckpointError extends StreamlearnError {
   }
 }
 
+/**
+ * A record could not be written to the dead-letter topic, even after bounded retries. Its offset is not
+ * committed, so nothing is lost; the consumer stops instead of skipping it.
+ */
+export class DeadLetterError extends StreamlearnError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('DEAD_LETTER', message, options);
+  }
+}
+
+/** A label or target outside the configured range, or beyond the outlier bound learned online. */
+export class LabelOutOfRangeError extends StreamlearnError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('LABEL_OUT_OF_RANGE', message, options);
+  }
+}
+
+/** Learning a batch made the model non-finite or exploded it; the batch is dead-lettered, the model rolled back. */
+export class DivergedError extends StreamlearnError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('DIVERGED', message, options);
+  }
+}
+
 /** Normalises anything thrown into a message, for logs and dead-letter headers. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

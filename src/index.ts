@@ -15,6 +15,8 @@ export type { ModelScope, ReadyMadeSpec, Topology, TopologyConfig, TopologyModel
 export { runTopology } from './topology/run-topology';
 export type { RunningTopology, RunTopologyOptions, TopologyProgress } from './topology/run-topology';
 export { loadTopology } from './topology/load-topology';
+export { arrowRows } from './topology/arrow-rows';
+export type { LabelGuardConfig } from './topology/label-guard';
 
 // Learners and the registry of kinds.
 export * from './learners/index';
@@ -88,7 +90,7 @@ export type { ArrowFileSourceConfig, CsvFileSourceConfig, FileSourceConfig, Json
 export { DEAD_LETTER_HEADERS } from '../connectors/dead-letter';
 
 // Errors, and the small utilities topologies use.
-export { BrokerError, CheckpointError, ConfigError, DecodeError, errorMessage, isRetriable, NonFiniteError, StreamlearnError } from './errors';
+export { BrokerError, CheckpointError, ConfigError, DeadLetterError, DecodeError, DivergedError, errorMessage, isRetriable, LabelOutOfRangeError, NonFiniteError, StreamlearnError } from './errors';
 export type { DecodeErrorCode, ErrorOptions } from './errors';
 export { retry } from './retry';
 export type { RetryOptions } from './retry';

@@ -7,7 +7,7 @@ import type { JsonValue } from '../../src/learners/estimator';
 import { defineTopology, type Topology } from '../../src/topology/topology';
 import { ctrLogistic } from '../../topologies/ctr-logistic';
 import { regressionSgd } from '../../topologies/regression-sgd';
-import { arrowRows } from '../e2e/arrow-rows';
+import { arrowRows } from '../../src/topology/arrow-rows';
 import { measureCheckpointLatency } from '../e2e/checkpoint-latency';
 import { trainColumnar } from '../e2e/columnar';
 import { friedmanArrow, friedmanJson, produceAll } from '../e2e/data';

@@ -71,9 +71,7 @@ export function createBatchHandler<T>(config: BatchHandlerConfig<T>): (payload: 
 
   async function deadLetterAll(undecodable: ReturnType<typeof decodeMessages>['undecodable']): Promise<void> {
     await Promise.all(
-      undecodable.map(({ bytes, error, position, key, headers }) =>
-        retry(() => deadLetter.write(bytes, error, position, key, headers), deadLetterRetry),
-      ),
+      undecodable.map(({ raw, error, position }) => retry(() => deadLetter.write({ raw, error, position }), deadLetterRetry)),
     );
   }
 

@@ -1,14 +1,23 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { DecodeError } from '../../src/errors';
-import type { Codec, DecodedRecord, Headers, RecordPosition } from '../types';
+import type { Codec, DecodedRecord, Headers, RawHeaders, RecordBytes, RecordPosition } from '../types';
 
 /** A record the codec rejected, with everything the dead-letter topic keeps of it. */
 export interface UndecodableRecord {
-  bytes: Buffer | null;
+  raw: RecordBytes;
   error: unknown;
   position: RecordPosition;
-  key: string | null;
-  headers: Headers;
+}
+
+/** kafkajs hands header values as Buffers (or strings, for ones this process produced); keep them as bytes. */
+export function rawHeaders(headers: IHeaders | undefined): RawHeaders {
+  const result: RawHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const bytes = (one: Buffer | string) => (typeof one === 'string' ? Buffer.from(one) : one);
+    result[name] = Array.isArray(value) ? value.map(bytes) : bytes(value);
+  }
+  return result;
 }
 
 /** Kafka headers may repeat a name; a `Headers` record holds one value per name, so the last one wins. */
@@ -34,15 +43,16 @@ export function decodeMessages<T>(
     const position = { topic, partition, offset: message.offset };
     const key = message.key === null ? null : message.key.toString();
     const headers = toHeaders(message.headers);
+    const raw: RecordBytes = { key: message.key, value: message.value, headers: rawHeaders(message.headers) };
     try {
       if (message.value === null) {
         throw new DecodeError('MALFORMED', `${topic}/${partition}@${message.offset}: the record has no value (a tombstone)`);
       }
       const value = codec.decode(message.value, position);
       // A plain literal, not a spread of `position`: V8 in Node 20 builds spread objects on a slow path, 4x here.
-      records.push({ topic, partition, offset: message.offset, key, headers, timestamp: Number(message.timestamp), value });
+      records.push({ topic, partition, offset: message.offset, key, headers, timestamp: Number(message.timestamp), value, raw });
     } catch (error) {
-      undecodable.push({ bytes: message.value, error, position, key, headers });
+      undecodable.push({ raw, error, position });
     }
   }
   return { records, undecodable };

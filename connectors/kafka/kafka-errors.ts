@@ -44,6 +44,16 @@ export function isFatalProducerError(err: unknown): boolean {
   return false;
 }
 
+const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** The broker refused a record (or batch) for exceeding the topic's `max.message.bytes`. */
+export function isTooLargeError(err: unknown): boolean {
+  for (const link of causeChain(err)) {
+    if (link.type !== undefined && TOO_LARGE_TYPES.has(link.type)) return true;
+  }
+  return false;
+}
+
 /** Mirrors kafkajs's own restart rule: retries ran out on a transient error, or the root cause is transient. */
 export function isKafkaRetriable(err: unknown): boolean {
   const chain = [...causeChain(err)];

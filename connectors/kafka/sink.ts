@@ -2,7 +2,6 @@ import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { BrokerError, ConfigError } from '../../src/errors';
 import { retry, type RetryOptions } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
-import type { Headers } from '../types';
 import { createKafkaClient } from './client';
 import { connectionOf, validateConnection, type KafkaConnection } from './connection';
 import { brokerFailure, isFatalProducerError } from './kafka-errors';
@@ -10,7 +9,8 @@ import { brokerFailure, isFatalProducerError } from './kafka-errors';
 export interface OutgoingMessage {
   key?: string | Buffer | null;
   value: Buffer | string | null;
-  headers?: Headers;
+  /** Strings, or bytes as they arrived (a repeated name as an array), e.g. a dead letter's original headers. */
+  headers?: Record<string, string | Buffer | Buffer[]>;
   /** Chosen by the default (murmur2, Java-compatible) partitioner from the key when absent. */
   partition?: number;
   /** Milliseconds since the epoch; the broker's time when absent. */
@@ -56,8 +56,9 @@ interface Part {
 
 const RECORD_OVERHEAD_BYTES = 70;
 
-function byteLength(value: Buffer | string | null | undefined): number {
+function byteLength(value: Buffer | string | Buffer[] | null | undefined): number {
   if (value === null || value === undefined) return 0;
+  if (Array.isArray(value)) return value.reduce((sum, one) => sum + one.length, 0);
   return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
 

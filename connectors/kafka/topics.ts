@@ -1,3 +1,4 @@
+import { ConfigResourceTypes } from 'kafkajs';
 import { ConfigError } from '../../src/errors';
 import { retry } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
@@ -91,6 +92,28 @@ export async function ensureTopics(connection: KafkaConnection, specs: TopicSpec
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw brokerFailure(`ensureTopics(${[...names].join(', ')})`, err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Each topic's `max.message.bytes`, as the broker reports it (the broker default for topics without one). */
+export async function topicMaxMessageBytes(connection: KafkaConnection, topics: string[]): Promise<Map<string, number>> {
+  const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-admin' }).admin();
+  try {
+    await admin.connect();
+    const { resources } = await retry(
+      () => admin.describeConfigs({ resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })), includeSynonyms: false }),
+      { shouldRetry: isKafkaRetriable },
+    );
+    const limits = new Map<string, number>();
+    for (const resource of resources) {
+      const entry = resource.configEntries.find((config) => config.configName === 'max.message.bytes');
+      if (entry) limits.set(resource.resourceName, Number(entry.configValue));
+    }
+    return limits;
+  } catch (err) {
+    throw brokerFailure(`reading max.message.bytes of ${topics.join(', ')}`, err);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -67,7 +67,8 @@ export function microBatches<I, T>(
           await onDeadLetter(feed.bytesOf(input), error, position);
           continue;
         }
-        records.push({ topic, partition, offset, key: null, value, timestamp, headers: {} });
+        const raw = feed.bytesOf === undefined ? undefined : { key: null, value: feed.bytesOf(input), headers: {} };
+        records.push({ topic, partition, offset, key: null, value, timestamp, headers: {}, ...(raw ? { raw } : {}) });
       }
       if (subscriber.closed) return;
       const lastOffset = chunk[chunk.length - 1].offset;

@@ -1,12 +1,12 @@
 import { concatMap, lastValueFrom, takeUntil, Subject } from 'rxjs';
 import { createJsonCodec } from '../../connectors/codecs/json';
-import { createDeadLetterWriter } from '../../connectors/dead-letter';
+import { createDeadLetterWriter, deadLetterOf } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
 import { ensureTopics } from '../../connectors/kafka/topics';
-import type { DecodedRecord } from '../../connectors/types';
+import type { Codec, DecodedRecord } from '../../connectors/types';
 import '../builtins';
 import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
 import { DecodeError, errorMessage } from '../errors';
@@ -104,7 +104,7 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
             answers.push({ key, value: JSON.stringify(value) });
             requestedAt.push(record.timestamp);
           } catch (err) {
-            await deadLetter.write(codec.encode(record.value as never), err instanceof Error ? err : new Error(errorMessage(err)), record, record.key, record.headers);
+            await deadLetter.write(deadLetterOf(record, err instanceof Error ? err : new Error(errorMessage(err)), codec as Codec<unknown>));
           }
         }
         if (answers.length > 0) await sink.send(predictionsTopic, answers);

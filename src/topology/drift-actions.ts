@@ -8,6 +8,7 @@ import { metricValues, type ModelSlot } from './model-slot';
 import type { LearnedBatch } from './operators/learn-batch';
 import type { DriftRecord } from './drift-record';
 import type { Detection, DriftWatch, RollbackPoint } from './drift-watch';
+import { snapshotSlot } from './slot-health';
 import type { Topology, TopologyModel } from './topology';
 
 export interface DriftActionsConfig {
@@ -106,4 +107,7 @@ function replaceModel(topology: Topology, slot: ModelSlot, target: RollbackPoint
   slot.model = model;
   slot.importance = topology.config.importance?.(model, target?.importance ?? null);
   slot.examplesSeen = target?.examplesSeen ?? 0;
+  // The replaced model is the new point a divergence rollback returns to; batches learned before it are gone.
+  slot.lastGood = snapshotSlot(slot);
+  slot.journal = [];
 }

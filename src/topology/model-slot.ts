@@ -1,7 +1,28 @@
+import type { DecodedRecord } from '../../connectors/types';
 import type { PartitionOffset } from '../checkpoints/manifest';
 import type { Metric } from '../evaluation/metric';
 import type { ModelImportance } from '../importance/model-importance';
+import type { ImportanceSnapshot } from '../importance/snapshot';
+import type { JsonObject, ModelState } from '../state';
+import type { LabelGuard } from './label-guard';
 import type { TopologyModel } from './topology';
+
+/** Everything a slot returns to on a rollback: the model, its metrics and label bounds, as of one moment. */
+export interface SlotSnapshot {
+  state: ModelState;
+  /** `encodeMetricStates` of the metrics. */
+  metrics: JsonObject;
+  labels: JsonObject;
+  examplesSeen: number;
+  importance: ImportanceSnapshot | null;
+}
+
+/** The good records of a learned batch, kept until a checkpoint covers them, to be learned again after a rollback. */
+export interface JournalEntry {
+  records: DecodedRecord<unknown>[];
+  /** `topic/partition@first..last`, for errors. */
+  where: string;
+}
 
 /**
  * One model being trained, with everything its next checkpoint records. A shared topology has one slot;
@@ -12,6 +33,7 @@ export interface ModelSlot {
   model: TopologyModel;
   importance?: ModelImportance;
   metrics: Record<string, Metric>;
+  labelGuard: LabelGuard;
   /** Version of the last checkpoint published (or restored); 0 before any. */
   version: number;
   /** Next offset to learn, per `topic/partition`. */
@@ -20,6 +42,10 @@ export interface ModelSlot {
   /** Records consumed (learned or dead-lettered) since the last checkpoint. */
   sinceCheckpoint: number;
   lastCheckpointAt: number;
+  /** The state of the last checkpoint published or restored (or the fresh model): where a rollback returns to. */
+  lastGood: SlotSnapshot;
+  /** Batches learned since `lastGood`, in order. */
+  journal: JournalEntry[];
 }
 
 export const partitionKey = ({ topic, partition }: { topic: string; partition: number }): string => `${topic}/${partition}`;

@@ -23,9 +23,9 @@ export function observeDeadLetters(writer: DeadLetter, observer: Pick<TopologyOb
   const report = observer?.deadLettered?.bind(observer);
   if (!report) return writer;
   return {
-    async write(bytes, error, position, key, headers) {
-      await writer.write(bytes, error, position, key, headers);
-      report(errorCode(error), position);
+    async write(letter) {
+      await writer.write(letter);
+      report(errorCode(letter.error), letter.position);
     },
   };
 }

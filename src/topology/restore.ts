@@ -3,32 +3,64 @@ import { loadLatestCheckpoints } from '../checkpoints/latest';
 import type { Checkpoint } from '../checkpoints/envelope';
 import '../builtins';
 import { readImportanceExtra } from '../importance/publish';
+import type { Classifier } from '../learners/estimator';
 import { fromState, prepareKinds } from '../learners/registry';
-import type { ModelSlot } from './model-slot';
+import type { JsonObject } from '../state';
+import { createLabelGuard } from './label-guard';
+import { METRIC_STATE_KEY, resumeMetrics } from './metric-state';
+import type { ModelSlot, SlotSnapshot } from './model-slot';
 import { partitionKey } from './model-slot';
+import { snapshotSlot } from './slot-health';
 import type { Topology, TopologyModel } from './topology';
 import type { Row } from '../features/stage';
+
+/** Where a checkpoint keeps the label guard's bounds. */
+export const LABEL_GUARD_KEY = 'labelGuard';
 
 /** The model id a slot trains: the topology's, or one per partition. */
 export function slotModelId(topology: Topology, partition: number): string {
   return topology.modelScope === 'shared' ? topology.modelId : `${topology.modelId}.p${partition}`;
 }
 
+export function isClassifier(model: TopologyModel): model is TopologyModel & Classifier<Row> {
+  return typeof (model as Partial<Classifier<Row>>).predictProbaOne === 'function';
+}
+
+function objectOrUndefined(value: unknown): JsonObject | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+}
+
 export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkpoint, fresh = false): ModelSlot {
   const restore = checkpoint !== undefined && !fresh;
   const model = restore ? (fromState<Row>(checkpoint.state) as TopologyModel) : topology.config.model();
-  return {
+  const extra = restore ? checkpoint.manifest.extra ?? {} : {};
+  const slot: ModelSlot = {
     modelId,
     model,
     importance: topology.config.importance?.(model, restore ? readImportanceExtra(checkpoint.manifest) : null),
-    metrics: topology.config.metrics(),
+    metrics: resumeMetrics(topology.config.metrics(), extra[METRIC_STATE_KEY]),
+    labelGuard: createLabelGuard(topology.config.guards?.labels, !isClassifier(model), objectOrUndefined(extra[LABEL_GUARD_KEY])),
     // A fresh start still numbers its versions after the latest on the topic: versions only go forward.
     version: checkpoint?.manifest.version ?? 0,
     offsets: new Map(restore ? checkpoint.manifest.offsets.map((o) => [partitionKey(o), o]) : []),
     examplesSeen: restore ? checkpoint.manifest.examplesSeen : 0,
     sinceCheckpoint: 0,
     lastCheckpointAt: Date.now(),
+    lastGood: undefined as unknown as SlotSnapshot,
+    journal: [],
   };
+  slot.lastGood = snapshotSlot(slot);
+  return slot;
+}
+
+/** Puts the slot back to `snapshot` (its model, metrics, label bounds, importance and count); offsets stay. */
+export function restoreSnapshot(topology: Topology, slot: ModelSlot, snapshot: SlotSnapshot): void {
+  const model = fromState<Row>(snapshot.state) as TopologyModel;
+  slot.model = model;
+  slot.metrics = resumeMetrics(topology.config.metrics(), snapshot.metrics);
+  slot.labelGuard = createLabelGuard(topology.config.guards?.labels, !isClassifier(model), snapshot.labels);
+  slot.importance = topology.config.importance?.(model, snapshot.importance);
+  slot.examplesSeen = snapshot.examplesSeen;
 }
 
 /** This topology's checkpoints on its model topic, by model id. */

@@ -5,19 +5,24 @@ import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
 import type { DecodedRecord, MicroBatch } from '../../connectors/types';
+import type { RetryOptions } from '../retry';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
 import { importanceExtra, importanceMessage } from '../importance/publish';
 import type { CheckpointManifest } from '../checkpoints/manifest';
 import type { Row } from '../features/stage';
 import type { Label, LabelIndexed } from '../learners/label-indexer';
-import { metricValues, type ModelSlot } from './model-slot';
+import type { ModelSlot, SlotSnapshot } from './model-slot';
+import { METRIC_STATE_KEY } from './metric-state';
+import { deadLetterRecords } from './operators/dead-letters';
+import { captureHealthy } from './operators/divergence';
+import { predictionMessages } from './operators/predictions';
+import { setUpTopics } from './topic-setup';
 import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { labelIndex, learnBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
 import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
 import { guardObserver, observeDeadLetters, type TopologyObserver } from './observer';
-import { loadTopologyCheckpoints, newSlot, slotModelId } from './restore';
-import { setUpTopics } from './topic-setup';
+import { LABEL_GUARD_KEY, loadTopologyCheckpoints, newSlot, restoreSnapshot, slotModelId } from './restore';
 import type { Topology } from './topology';
 
 export interface RunTopologyOptions extends KafkaConnection {
@@ -25,6 +30,8 @@ export interface RunTopologyOptions extends KafkaConnection {
   fromBeginning?: boolean;
   /** Default: the model id. */
   groupId?: string;
+  /** Retries of a failed dead-letter write before the topology stops with a DeadLetterError. Default 5. */
+  deadLetterRetry?: RetryOptions;
   /** Stops the topology (gracefully) once this returns true after a step. */
   until?(progress: TopologyProgress): boolean;
   /** Told of each batch, dead letter and checkpoint, e.g. by the Prometheus exporter (src/observability). */
@@ -68,7 +75,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const { outputs, input } = config;
   // Unreachable brokers, a wrong password or an untrusted certificate: one clear error by connectionTimeoutMs.
   await probeBrokers(connection);
-  await setUpTopics(connection, topology);
+  const maxAbsWeight = config.guards?.maxAbsWeight;
+  const { deadLetterMaxBytes } = await setUpTopics(connection, topology);
 
   await config.setup?.();
   const checkpoints = await loadTopologyCheckpoints(topology, connection);
@@ -78,7 +86,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
   const observer = guardObserver(options.observer);
-  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic }), observer);
+  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }), observer);
   const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic });
   const source = createKafkaSource<unknown>({
     ...connection,
@@ -118,36 +126,38 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     return slot;
   };
 
+  const deps = { label: config.label, maxAbsWeight, restore: (slot: ModelSlot, snapshot: SlotSnapshot) => restoreSnapshot(topology, slot, snapshot) };
+
   /**
    * Publishes a checkpoint of the slot, then commits the offsets it covers. Learning goes on meanwhile
-   * (the next batch is learned while this one is sent), so the state and offsets are captured together,
-   * synchronously, before the first await.
+   * (the next batch is learned while this one is sent), so the state and offsets are captured together
+   * (`captureHealthy`, which also keeps unhealthy models from being published).
    */
   async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest> {
-    const offsets = [...slot.offsets.values()];
-    const covered = slot.sinceCheckpoint;
-    const state = slot.model.state();
-    const importance = slot.importance?.snapshot();
+    const { snapshot, metrics, offsets, covered, journaled } = await captureHealthy(slot, deps, (failures) => deadLetterRecords(deadLetter, input.codec, failures));
+    const importance = snapshot.importance;
     const watch = watchFor(slot);
     const rollingError = watch?.rollingError ?? NaN;
-    const extra = { ...(importance ? importanceExtra(importance) : {}), ...(watch ? watch.extra() : {}) };
+    const extra = { [METRIC_STATE_KEY]: snapshot.metrics, [LABEL_GUARD_KEY]: snapshot.labels, ...(importance ? importanceExtra(importance) : {}), ...(watch ? watch.extra() : {}) };
     const fields = {
       modelId: slot.modelId,
       version: slot.version + 1,
       offsets,
-      examplesSeen: slot.examplesSeen,
-      metrics: metricValues(slot.metrics),
-      ...(Object.keys(extra).length > 0 ? { extra } : {}),
+      examplesSeen: snapshot.examplesSeen,
+      metrics,
+      extra,
     };
     const publishStarted = performance.now();
-    const manifest = await publisher.publish(fields, state);
+    const manifest = await publisher.publish(fields, snapshot.state);
     const publishMs = performance.now() - publishStarted;
-    watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state, importance: importance ?? null });
+    watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state: snapshot.state, importance: importance ?? null });
     await source.commit(offsets);
     observer?.checkpointPublished?.(manifest, publishMs);
     slot.version = manifest.version;
     slot.sinceCheckpoint -= covered;
     slot.lastCheckpointAt = Date.now();
+    slot.lastGood = snapshot;
+    slot.journal = slot.journal.filter((entry) => !journaled.has(entry));
     if (outputs.metricsTopic) {
       const { modelId, version, examplesSeen, metrics, createdAt } = manifest;
       await sink.send(outputs.metricsTopic, [{ key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, metrics, offsets, createdAt }) }]);
@@ -175,15 +185,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   }
 
   async function publishPredictions(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
-    if (!outputs.predictionsTopic) return;
-    await sink.send(
-      outputs.predictionsTopic,
-      records.map((record, i) => ({
-        key: record.key,
-        partition: batch.partition,
-        value: JSON.stringify({ offset: record.offset, prediction: predictions[i], ...labelOf(slot, predictions[i]), modelVersion: slot.version }),
-      })),
-    );
+    if (outputs.predictionsTopic) await sink.send(outputs.predictionsTopic, predictionMessages(batch, records, predictions, slot.version, (p) => labelOf(slot, p)));
   }
 
   async function observeAndPublish(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
@@ -209,13 +211,13 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const admitted = new Subject<MicroBatch<Row>>();
   const stopAdmitting = () => admitted.complete();
   const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
-    learnBatch({ slotFor, label: config.label, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
+    learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
     checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
     tap((step) => {
       progress.records += step.batch.records.length + step.batch.deadLettered;
-      progress.learned += step.learned;
-      progress.deadLettered += step.deadLettered;
+      progress.learned += step.learned - step.undone;
+      progress.deadLettered += step.deadLettered + step.undone;
       progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
       progress.versions[step.slot.modelId] = step.slot.version;
       progress.metrics = step.metrics;

@@ -8,6 +8,7 @@ import type { ImportanceSnapshot } from '../importance/snapshot';
 import type { Estimator } from '../learners/estimator';
 import type { Row } from '../features/stage';
 import { resolveDriftWatch, type DriftWatchConfig } from './drift-watch';
+import type { LabelGuardConfig } from './label-guard';
 
 export type ModelScope = 'shared' | 'per-partition';
 
@@ -63,6 +64,12 @@ export interface TopologyConfig {
    * See src/topology/drift-watch.ts and docs/drift.md.
    */
   drift?: DriftWatchConfig;
+  /**
+   * Guards against exploding updates (docs/dead-letters.md): labels outside a range or beyond an outlier
+   * bound learned online are dead-lettered (LABEL_OUT_OF_RANGE); a checkpoint whose weights exceed
+   * `maxAbsWeight` (default 1e100) or are not finite, or whose metrics are not, is never published.
+   */
+  guards?: { labels?: LabelGuardConfig; maxAbsWeight?: number };
   /** Extra RxJS operators on the micro-batches, applied before learning (filtering, sampling, tapping). */
   transformBatches?: MonoTypeOperatorFunction<MicroBatch<Row>>;
 }

@@ -31,7 +31,7 @@ function codecFor(format: CodecName, args: ParsedArgs): Codec<unknown> {
 
 /** Records the codec rejects are reported, not written anywhere: this command only reads. */
 const reportToStderr: DeadLetter = {
-  async write(_bytes, error) {
+  async write({ error }) {
     process.stderr.write(`skipped ${errorMessage(error)}\n`);
   },
 };

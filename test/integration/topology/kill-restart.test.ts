@@ -7,6 +7,7 @@ import type { Row } from '../../../src/features/stage';
 import { createRandom } from '../../../src/random';
 import { regressionSgd } from '../../../topologies/regression-sgd';
 import { testBrokers, uniqueName } from '../../support/kafka';
+import { checkpointMetrics, uninterruptedMetrics } from './prequential-reference';
 import { produce, take } from './support';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -84,5 +85,15 @@ describe('a trainer killed with SIGKILL at random points', () => {
       const actual = final.state.arrays[name];
       expect(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(array.buffer, array.byteOffset, array.byteLength))).toBe(true);
     }
+
+    // The metrics resumed with the model at every restart: every event was scored exactly once (counts), and
+    // the values are an uninterrupted run's up to where the micro-batches were cut, which differs between any
+    // two runs (an event is predicted by the model of the start of its batch).
+    const { values, counts } = checkpointMetrics(topology, final);
+    expect(final.manifest.metrics).toEqual(values);
+    expect(counts).toEqual({ mae: EVENTS, rmse: EVENTS, r2: EVENTS, rollingRmse: 2000, rollingR2: 2000 });
+    const uninterrupted = uninterruptedMetrics(topology, events);
+    const relativeErrors = Object.entries(uninterrupted).map(([name, value]) => [name, Math.abs(values[name] - value) / Math.abs(value)] as const);
+    expect(relativeErrors.filter(([, error]) => !(error < 0.01))).toEqual([]);
   }, 420_000);
 });

@@ -26,14 +26,14 @@ describe('the runtime’s observer hook', () => {
     let release!: () => void;
     const writer = { write: (...args: unknown[]) => new Promise<void>((resolve) => (release = () => (stored.push(args), resolve()))) };
     const observed = observeDeadLetters(writer, { deadLettered: (code) => void codes.push(code) });
-    const writing = observed.write(Buffer.from('x'), new DecodeError('MALFORMED', 'bad'), { topic: 't', partition: 0, offset: '3' });
+    const writing = observed.write({ raw: { key: null, value: Buffer.from('x'), headers: {} }, error: new DecodeError('MALFORMED', 'bad'), position: { topic: 't', partition: 0, offset: '3' } });
     await Promise.resolve();
     expect(codes).toEqual([]);
     release();
     await writing;
     expect(stored).toHaveLength(1);
     expect(codes).toEqual(['MALFORMED']);
-    observed.write(null, new Error('other'), { topic: 't', partition: 0, offset: '4' });
+    void observed.write({ raw: { key: null, value: null, headers: {} }, error: new Error('other'), position: { topic: 't', partition: 0, offset: '4' } });
     release();
     await new Promise((resolve) => setImmediate(resolve));
     expect(codes).toEqual(['MALFORMED', 'UNEXPECTED']);

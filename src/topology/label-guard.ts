@@ -1,0 +1,72 @@
+import { LabelOutOfRangeError } from '../errors';
+import { integerField } from '../features/config';
+import { p2Add, p2Median } from '../features/p2-median';
+import { numberField, optionalNumberField } from '../learners/config-checks';
+import type { JsonObject } from '../state';
+
+/**
+ * Bounds on the labels (targets) a topology learns, so that one absurd value (y = 1e308) cannot wreck the
+ * model: see docs/dead-letters.md.
+ */
+export interface LabelGuardConfig {
+  /** Labels below `min` or above `max` are dead-lettered with LABEL_OUT_OF_RANGE. */
+  min?: number;
+  max?: number;
+  /**
+   * Regression targets farther than `k × max(MAD, |median|, minScale)` from the running median are
+   * dead-lettered, once `warmup` targets were accepted; median and MAD (median absolute deviation) are P²
+   * estimates over the accepted targets. `false` turns this off. Defaults: k 1000, warmup 100, minScale 1:
+   * targets within ±1000 of the median always pass, whatever the scale the stream starts at.
+   */
+  outliers?: { k?: number; warmup?: number; minScale?: number } | false;
+}
+
+export interface LabelGuard {
+  /** The reason `y` must not be learned, or null; `where` names the record. */
+  check(y: number, where: string): LabelOutOfRangeError | null;
+  /** Records an accepted target (only accepted ones move the bound). */
+  accept(y: number): void;
+  state(): JsonObject;
+}
+
+const OWNER = 'guards.labels';
+
+/** The guard for a topology's labels; `regression` enables the outlier bound (classes are checked as indexes). */
+export function createLabelGuard(config: LabelGuardConfig = {}, regression: boolean, resume?: JsonObject): LabelGuard {
+  const min = optionalNumberField(OWNER, 'min', config.min, Number.isFinite, 'a finite number') ?? -Infinity;
+  const max = optionalNumberField(OWNER, 'max', config.max, Number.isFinite, 'a finite number') ?? Infinity;
+  const outliers = config.outliers === false || !regression ? null : config.outliers ?? {};
+  const k = numberField(OWNER, 'outliers.k', outliers?.k, 1000, (v) => v > 0 && Number.isFinite(v), 'a finite number > 0');
+  const warmup = integerField(OWNER, 'outliers.warmup', outliers?.warmup, 100, 5, 1e9);
+  const minScale = numberField(OWNER, 'outliers.minScale', outliers?.minScale, 1, (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
+  // Markers of two P² medians: the targets' (0-4) and their absolute deviations from it (5-9).
+  const heights = new Float64Array(10);
+  const positions = new Float64Array(10);
+  let count = 0;
+  if (resume && Array.isArray(resume.heights) && Array.isArray(resume.positions) && typeof resume.count === 'number') {
+    heights.set(resume.heights as number[]);
+    positions.set(resume.positions as number[]);
+    count = resume.count;
+  }
+
+  return {
+    check(y, where) {
+      if (y < min || y > max) return new LabelOutOfRangeError(`${where}: label ${y} is outside the configured range [${min}, ${max}]`);
+      if (outliers === null || count < warmup) return null;
+      const median = p2Median(heights, 0, count);
+      const scale = Math.max(p2Median(heights, 5, count), Math.abs(median), minScale);
+      if (!(Math.abs(y - median) <= k * scale)) {
+        return new LabelOutOfRangeError(`${where}: label ${y} is beyond the outlier bound ${median} ± ${k} × ${scale} learned from ${count} labels`);
+      }
+      return null;
+    },
+    accept(y) {
+      if (outliers === null) return;
+      count++;
+      const median = count > 1 ? p2Median(heights, 0, count - 1) : y;
+      p2Add(heights, positions, 0, count, y);
+      p2Add(heights, positions, 5, count, Math.abs(y - median));
+    },
+    state: () => ({ count, heights: [...heights], positions: [...positions] }),
+  };
+}

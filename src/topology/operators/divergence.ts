@@ -1,0 +1,116 @@
+import type { DecodedRecord } from '../../../connectors/types';
+import { DivergedError, type StreamlearnError } from '../../errors';
+import type { Row } from '../../features/stage';
+import type { FeatureVector } from '../../learners/estimator';
+import type { PartitionOffset } from '../../checkpoints/manifest';
+import { metricValues, type JournalEntry, type ModelSlot, type SlotSnapshot } from '../model-slot';
+import { healthProblem, snapshotSlot } from '../slot-health';
+import type { Failure } from './dead-letters';
+import { testThenTrain, type StepOutcome } from './train-step';
+import { vet } from './vet';
+
+export interface LearnDeps {
+  label: string;
+  /** Puts a slot back to a snapshot: `restoreSnapshot` for the topology. */
+  restore(slot: ModelSlot, snapshot: SlotSnapshot): void;
+  /** Default `DEFAULT_MAX_ABS_WEIGHT`. */
+  maxAbsWeight?: number;
+}
+
+export interface Learned {
+  rejected: Failure[];
+  good: DecodedRecord<unknown>[];
+  /** Absent when no record passed vetting. */
+  outcome?: StepOutcome;
+}
+
+/** Vets records and takes the test-then-train step on the ones that pass. */
+export function learnRecords(slot: ModelSlot, records: DecodedRecord<unknown>[], label: string, where: string): Learned {
+  const rejected: Failure[] = [];
+  const good: DecodedRecord<unknown>[] = [];
+  const vectors: (FeatureVector | null)[] = [];
+  const ys: number[] = [];
+  for (const record of records) {
+    const verdict = vet(record, label, slot);
+    if ('error' in verdict) rejected.push({ record, error: verdict.error });
+    else {
+      good.push(record);
+      vectors.push(verdict.vector);
+      ys.push(verdict.y);
+    }
+  }
+  if (good.length === 0) return { rejected, good };
+  const rows = good.map((record) => record.value as Row);
+  return { rejected, good, outcome: testThenTrain(slot, { rows, vectors, ys: Float64Array.from(ys), where }) };
+}
+
+function diverged(records: DecodedRecord<unknown>[], where: string, why: string, cause?: StreamlearnError): Failure[] {
+  const error = new DivergedError(`${where}: learning this batch diverged (${why}); the model was rolled back to its last good state`, { cause });
+  return records.map((record) => ({ record, error }));
+}
+
+export interface Replay {
+  /** Records of the journal that could not be learned again, for the dead-letter topic. */
+  failures: Failure[];
+  /** The predictions made for each batch learned again. */
+  predictions: Map<JournalEntry, Float64Array>;
+}
+
+/**
+ * Rolls the slot back to its last good state and learns its journal again, batch by batch, checking the
+ * model and metrics after each (`healthProblem`). A batch whose learning fails, or after which the model is
+ * not healthy, is undone and returned for the dead-letter topic (DIVERGED); the others stay in the journal,
+ * as the same entries. The state after the replay is the one an uninterrupted run without those batches has.
+ */
+export function replayJournal(slot: ModelSlot, deps: LearnDeps): Replay {
+  const entries = slot.journal;
+  slot.journal = [];
+  deps.restore(slot, slot.lastGood);
+  const replay: Replay = { failures: [], predictions: new Map() };
+  for (const entry of entries) {
+    const before = snapshotSlot(slot);
+    const { rejected, good, outcome } = learnRecords(slot, entry.records, deps.label, entry.where);
+    replay.failures.push(...rejected);
+    if (outcome === undefined) continue;
+    const problem = 'error' in outcome ? outcome.error.message : healthProblem(slot.model.state(), slot.metrics, deps.maxAbsWeight);
+    if ('error' in outcome || problem !== null) {
+      deps.restore(slot, before);
+      replay.failures.push(...diverged(good, entry.where, problem ?? '', 'error' in outcome ? outcome.error : undefined));
+      continue;
+    }
+    // The same entry object: a checkpoint in flight recognises the entries it covers by identity.
+    entry.records = good;
+    slot.journal.push(entry);
+    slot.examplesSeen += good.length;
+    replay.predictions.set(entry, outcome.predictions);
+  }
+  return replay;
+}
+
+/** What a checkpoint records of a slot, captured at one moment. */
+export interface Capture {
+  snapshot: SlotSnapshot;
+  metrics: Record<string, number>;
+  offsets: PartitionOffset[];
+  /** `sinceCheckpoint` at the capture. */
+  covered: number;
+  /** The journal entries the snapshot includes. */
+  journaled: Set<JournalEntry>;
+}
+
+/**
+ * The slot's state for a checkpoint, healthy: while its weights or metrics are not finite (or exploded), the
+ * journal is replayed (`replayJournal`) and the batches that diverge are dead-lettered by `deadLetterAll`
+ * before anything is published or committed. Snapshot and offsets are captured together, with no await
+ * between them: learning goes on while a checkpoint is sent. See docs/dead-letters.md.
+ */
+export async function captureHealthy(slot: ModelSlot, deps: LearnDeps, deadLetterAll: (failures: Failure[]) => Promise<void>): Promise<Capture> {
+  for (let attempt = 0; ; attempt++) {
+    const snapshot = snapshotSlot(slot);
+    const problem = healthProblem(snapshot.state, slot.metrics, deps.maxAbsWeight);
+    if (problem === null) return { snapshot, metrics: metricValues(slot.metrics), offsets: [...slot.offsets.values()], covered: slot.sinceCheckpoint, journaled: new Set(slot.journal) };
+    // The last good state was checked when it was published; unhealthy after replays means it was restored so.
+    if (attempt === 2) throw new DivergedError(`${slot.modelId}: the model is still not healthy after rolling back to its last good state (${problem})`);
+    await deadLetterAll(replayJournal(slot, deps).failures);
+  }
+}

@@ -1,0 +1,22 @@
+import type { OutgoingMessage } from '../../../connectors/kafka/sink';
+import type { DecodedRecord, MicroBatch } from '../../../connectors/types';
+import type { Label } from '../../learners/label-indexer';
+
+/**
+ * The predictions-topic records of a learned batch: one per learned event, on the event's partition, keyed
+ * like it, with its offset (and row, for rows of one message), the prediction made before learning it, and
+ * the version of the last checkpoint before it, and the original label for models that index labels.
+ */
+export function predictionMessages(
+  batch: MicroBatch<unknown>,
+  records: DecodedRecord<unknown>[],
+  predictions: Float64Array,
+  modelVersion: number,
+  labelOf: (prediction: number) => { label?: Label } = () => ({}),
+): OutgoingMessage[] {
+  return records.map((record, i) => ({
+    key: record.raw ? record.raw.key : record.key,
+    partition: batch.partition,
+    value: JSON.stringify({ offset: record.offset, ...(record.row === undefined ? {} : { row: record.row }), prediction: predictions[i], ...labelOf(predictions[i]), modelVersion }),
+  }));
+}

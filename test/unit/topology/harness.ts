@@ -1,0 +1,104 @@
+import { lastValueFrom, tap, toArray, type MonoTypeOperatorFunction } from 'rxjs';
+import { createJsonCodec } from '../../../connectors/codecs/json';
+import { letterMessage, type DeadLetter, type DeadLetterInput } from '../../../connectors/dead-letter';
+import { createMemorySource } from '../../../connectors/memory/memory-source';
+import type { Codec, DecodedRecord, MicroBatch } from '../../../connectors/types';
+import { createMae, createRmse } from '../../../src/evaluation';
+import { pipeline } from '../../../src/features/pipeline';
+import type { Row } from '../../../src/features/stage';
+import { createVectorAssembler } from '../../../src/features/vector-assembler';
+import { createLinearRegression, createLogisticRegression } from '../../../src/learners';
+import type { ModelSlot } from '../../../src/topology/model-slot';
+import { learnBatch, type LearnedBatch } from '../../../src/topology/operators/learn-batch';
+import { predictionMessages } from '../../../src/topology/operators/predictions';
+import { newSlot, restoreSnapshot } from '../../../src/topology/restore';
+import { defineTopology, type Topology, type TopologyConfig } from '../../../src/topology/topology';
+
+export const FIELDS = ['x0', 'x1'];
+
+/** A fake dead-letter topic: what would be sent, in order. */
+export function fakeDeadLetter(): DeadLetter & { letters: DeadLetterInput[] } {
+  const letters: DeadLetterInput[] = [];
+  return {
+    letters,
+    async write(letter) {
+      letters.push(letter);
+    },
+  };
+}
+
+/** The headers a letter would carry on the dead-letter topic, as strings. */
+export function sentHeaders(letter: DeadLetterInput): Record<string, string> {
+  const headers = letterMessage(letter, 1 << 20).headers ?? {};
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value.toString()]));
+}
+
+export function regressionTopology(config: Partial<TopologyConfig> = {}, stepSize = 0.05): Topology {
+  return defineTopology({
+    name: 'unit-regression',
+    input: { topic: 'events', codec: createJsonCodec() },
+    label: 'y',
+    model: () => pipeline(createVectorAssembler({ inputCols: FIELDS, outputCol: 'features' }), createLinearRegression({ numFeatures: 2, stepSize })),
+    metrics: () => ({ mae: createMae(), rmse: createRmse(), rollingRmse: createRmse({ window: 20 }) }),
+    outputs: { modelTopic: 'models', deadLetterTopic: 'dlq' },
+    ...config,
+  });
+}
+
+export function classifierTopology(config: Partial<TopologyConfig>): Topology {
+  return regressionTopology({
+    model: () => pipeline(createVectorAssembler({ inputCols: FIELDS, outputCol: 'features' }), createLogisticRegression({ numFeatures: 2, stepSize: 0.1 })),
+    ...config,
+  });
+}
+
+/** `n` events of y = 3·x0 − 2·x1 + 1 (+ 1 for classes: y > 1), from a fixed sequence. */
+export function linearEvents(n: number, classes = false): Row[] {
+  return Array.from({ length: n }, (_, i) => {
+    const x0 = Math.sin(i * 1.7);
+    const x1 = Math.cos(i * 0.9);
+    const y = 3 * x0 - 2 * x1 + 1;
+    return { x0, x1, y: classes ? Number(y > 1) : y };
+  });
+}
+
+export const bytesOf = (events: unknown[]): Buffer[] => events.map((event) => (Buffer.isBuffer(event) ? event : Buffer.from(JSON.stringify(event))));
+
+export interface Run {
+  steps: LearnedBatch[];
+  letters: DeadLetterInput[];
+  /** What the predictions topic would receive, parsed. */
+  predictions: Array<{ offset: string; row?: number; prediction: number; modelVersion: number }>;
+  slots: Map<string, ModelSlot>;
+}
+
+/** Runs `learnBatch` over in-memory messages, acknowledging each batch, with fakes for the dead-letter and predictions topics. */
+export async function learnAll(
+  topology: Topology,
+  messages: Buffer[],
+  { maxRecords = 10, transform, codec = topology.config.input.codec }: { maxRecords?: number; transform?: MonoTypeOperatorFunction<MicroBatch<Row>>; codec?: Codec<unknown> } = {},
+): Promise<Run> {
+  const deadLetter = fakeDeadLetter();
+  const slots = new Map<string, ModelSlot>();
+  const predictions: Run['predictions'] = [];
+  const slotFor = (batch: MicroBatch<unknown>) => {
+    const slot = slots.get(String(batch.partition)) ?? newSlot(topology, topology.modelId);
+    slots.set(String(batch.partition), slot);
+    return slot;
+  };
+  const onPredictions = async (batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], values: Float64Array, slot: ModelSlot) => {
+    for (const message of predictionMessages(batch, records, values, slot.version)) predictions.push(JSON.parse(String(message.value)));
+  };
+  const source = createMemorySource({ records: messages, codec, maxRecords }) as unknown as import('rxjs').Observable<MicroBatch<Row>>;
+  const steps = await lastValueFrom(
+    (transform ? source.pipe(transform) : source).pipe(
+      learnBatch({
+        slotFor, label: topology.config.label, codec, deadLetter: deadLetter, onPredictions, maxAbsWeight: topology.config.guards?.maxAbsWeight,
+        restore: (slot, snapshot) => restoreSnapshot(topology, slot, snapshot),
+      }),
+      tap((step) => void step.batch.ack()),
+      toArray(),
+    ),
+  );
+  return { steps, letters: deadLetter.letters, predictions, slots };
+}
