@@ -12,7 +12,7 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { buildDist } from '../../support/build';
@@ -53,10 +53,16 @@ test('the tarball ships the entry points and types, and no tests, benches or Ten
   for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/neural/index.d.ts', 'bin/streamlearn.js', 'dist/topologies/regression-sgd.js']) {
     expect({ file, exists: existsSync(join(installed, file)) }).toEqual({ file, exists: true });
   }
-  for (const absent of ['dist/test', 'dist/bench', 'src', 'node_modules/@tensorflow/tfjs', 'node_modules/testcontainers']) {
+  for (const absent of ['dist/test', 'dist/bench', 'node_modules/@tensorflow/tfjs', 'node_modules/testcontainers']) {
     const where = absent.startsWith('node_modules') ? join(project, absent) : join(installed, absent);
     expect({ absent, exists: existsSync(where) }).toEqual({ absent, exists: false });
   }
+  // Of src/, only the dashboard's page ships: it is served as it is, with no build step.
+  const shippedSources = readdirSync(join(installed, 'src'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(installed, join(entry.parentPath, entry.name)));
+  expect(shippedSources.filter((file) => !file.startsWith(join('src', 'observability', 'dashboard', 'static')))).toEqual([]);
+  expect(shippedSources).toContain(join('src', 'observability', 'dashboard', 'static', 'index.html'));
 });
 
 test('the TypeScript topology type-checks against the shipped declarations, and a type error would be caught', () => {
