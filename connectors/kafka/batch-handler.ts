@@ -50,7 +50,11 @@ async function waitForAck(acked: Promise<void>, closed: Promise<void>, heartbeat
     const outcome = await Promise.race([acked.then(() => 'acked' as const), closed.then(() => 'closed' as const), tick]);
     clearTimeout(timer);
     if (outcome !== 'tick') return outcome;
-    await heartbeat();
+    // A heartbeat lost to a broker outage is not the batch's failure: kafkajs restarts the consumer when its
+    // next fetch fails, and the batch's records are then re-delivered. Losing the partitions is.
+    await heartbeat().catch((err: unknown) => {
+      if (rebalanceCause(err)) throw err;
+    });
   }
 }
 

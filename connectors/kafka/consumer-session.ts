@@ -17,6 +17,7 @@ export interface ConsumerSessionConfig<T> extends KafkaConnection {
   codec: Codec<T>;
   deadLetter: DeadLetter;
   startFrom: StartFrom;
+  resumeFrom?(): RecordPosition[];
   deadLetterRetry: RetryOptions;
   maxRecords: number;
   commitOnAck: boolean;
@@ -38,13 +39,17 @@ export interface ConsumerSession {
   commit(positions: RecordPosition[]): Promise<void>;
 }
 
+/** How long a consumer keeps restarting through a broker outage before its stream ends with the error. */
+const BROKER_OUTAGE_PATIENCE_MS = 300_000;
+
 const partitionKey = ({ topic, partition }: { topic: string; partition: number }) => `${topic}/${partition}`;
 
 /** One subscription's kafkajs consumer, from joining the group to leaving it. */
 export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): ConsumerSession {
   const { subscriber, groupId, topics } = config;
   const kafka = createKafkaClient({ ...connectionOf(config), clientId: config.clientId });
-  const restarts = restartPolicy();
+  // A broker restart (log recovery included) took up to a minute under load in the fault suite.
+  const restarts = restartPolicy(5, BROKER_OUTAGE_PATIENCE_MS);
   const consumer = kafka.consumer({
     groupId,
     sessionTimeout: config.sessionTimeoutMs,
@@ -78,7 +83,10 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
   // Listeners run synchronously when kafkajs announces the join, before its first fetch for the new assignment.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     restarts.joined();
-    for (const position of pendingSeeks.values()) {
+    const seeks = new Map(pendingSeeks);
+    // A consumer reset (broker failure, rebalance) resumes from committed offsets; the caller may know better.
+    for (const position of config.resumeFrom?.() ?? []) seeks.set(partitionKey(position), position);
+    for (const position of seeks.values()) {
       if (payload.memberAssignment[position.topic]?.includes(position.partition)) consumer.seek(position);
     }
   });

@@ -68,15 +68,22 @@ export function brokerFailure(doing: string, err: unknown): BrokerError {
 
 /**
  * A kafkajs `restartOnFailure` that restarts the consumer after a retriable failure (a coordinator still
- * loading, a leader moving), at most `maxRestarts` times in a row; `joined()` resets the count. Anything
+ * loading, a leader moving), at most `maxRestarts` times in a row, or for `patienceMs` since the first of
+ * them, whichever lasts longer; `joined()` resets the count. Anything
  * else, or one failure too many, crashes the consumer so that the stream ends with the error.
  */
-export function restartPolicy(maxRestarts = 5): { restartOnFailure(err: Error): Promise<boolean>; joined(): void } {
+export function restartPolicy(maxRestarts = 5, patienceMs = 0): { restartOnFailure(err: Error): Promise<boolean>; joined(): void } {
   let restarts = 0;
+  let streakStart: number | undefined;
   return {
-    restartOnFailure: async (err) => isKafkaRetriable(err) && restarts++ < maxRestarts,
+    // With patience, a streak of retriable failures (a broker down) is waited out for that long, however many restarts it takes.
+    restartOnFailure: async (err) => {
+      streakStart ??= Date.now();
+      return isKafkaRetriable(err) && (restarts++ < maxRestarts || Date.now() - streakStart < patienceMs);
+    },
     joined: () => {
       restarts = 0;
+      streakStart = undefined;
     },
   };
 }

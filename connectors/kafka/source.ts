@@ -18,6 +18,12 @@ export interface KafkaSourceConfig<T> extends KafkaConnection {
   deadLetter: DeadLetter;
   /** Default 'committed'. */
   startFrom?: StartFrom;
+  /**
+   * Positions to resume from each time the group is (re)joined, over committed offsets and `startFrom`: a
+   * consumer reset by a broker failure, a rebalance or a restart otherwise rewinds to the last commit. A
+   * trainer passes the offsets its in-memory model has learned, which run ahead of its commits.
+   */
+  resumeFrom?(): RecordPosition[];
   /** Most records in a micro-batch. Default 1000. */
   maxRecords?: number;
   /** Longest the broker holds a fetch open waiting for `minBytes`. Default 500. */
@@ -90,7 +96,7 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
           return undefined;
         }
         const session = startConsumerSession({
-          ...connection, clientId, groupId, topics, codec, deadLetter, startFrom, deadLetterRetry, maxRecords, commitOnAck, maxWaitMs, minBytes,
+          ...connection, clientId, groupId, topics, codec, deadLetter, startFrom, resumeFrom: config.resumeFrom, deadLetterRetry, maxRecords, commitOnAck, maxWaitMs, minBytes,
           maxBytesPerPartition, sessionTimeoutMs, heartbeatIntervalMs, subscriber,
         });
         latest = session;

@@ -20,8 +20,9 @@ export interface Checkpoint {
   state: ModelState;
 }
 
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 export function buildCheckpoint(fields: ManifestFields, state: ModelState): { manifest: CheckpointManifest; payload: Uint8Array } {
   const { layout, derived } = describeState(state);
@@ -68,8 +69,12 @@ export function decodeEnvelope(bytes: Buffer, where: string): { manifest: Checkp
 }
 
 /** Verifies the hash, then rebuilds the model state. A mismatch is refused: a model is never half-loaded. */
-export function openCheckpoint(manifest: CheckpointManifest, payload: Uint8Array): Checkpoint {
-  const where = `checkpoint ${manifest.modelId} v${manifest.version}`;
+export function openCheckpoint(manifest: CheckpointManifest, payload: Uint8Array, at?: string): Checkpoint {
+  const where = `${at ? `${at}: ` : ''}checkpoint ${manifest.modelId} v${manifest.version}`;
+  // A manifest without a well-formed hash is refused, not trusted: the hash is what binds it to its payload.
+  if (typeof manifest.payloadSha256 !== 'string' || !SHA256_HEX.test(manifest.payloadSha256)) {
+    throw new CheckpointError(`${where}: manifest has no valid payloadSha256 (${JSON.stringify(manifest.payloadSha256 ?? null)})`);
+  }
   if (payload.byteLength !== manifest.payloadBytes) {
     throw new CheckpointError(`${where}: payload is ${payload.byteLength} bytes, manifest says ${manifest.payloadBytes}`);
   }

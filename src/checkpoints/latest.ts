@@ -1,28 +1,57 @@
 import { filter, lastValueFrom, map, reduce } from 'rxjs';
 import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { readTopic } from '../../connectors/kafka/topic-reader';
+import { errorMessage } from '../errors';
 import type { Checkpoint } from './envelope';
 import { createCheckpointAssembler } from './records';
+import type { ManifestVerifier } from './signing';
+
+export interface LoadCheckpointsOptions {
+  /** Only this model. */
+  modelId?: string;
+  /** Refuse versions this key did not sign. */
+  verifier?: ManifestVerifier;
+  /** Told about every record that was skipped, with where it is and why. */
+  onSkipped?(reason: string): void;
+}
 
 /**
- * The latest checkpoint of every model on a model topic (or of one model), read to the end of the topic.
- * Versions only move forward: an older version found later (a replayed publish) does not replace a newer one.
+ * The newest verifiable checkpoint of every model on a model topic (or of one model), read to the end
+ * of the topic. A record that cannot be verified (garbage, a wrong hash, missing chunks, a bad or missing
+ * signature) is skipped and reported; the newest good version before it stands, which the last versions
+ * kept under their version keys guarantee even after compaction. Versions only move forward.
  */
-export async function loadLatestCheckpoints(connection: KafkaConnection, topic: string, modelId?: string): Promise<Map<string, Checkpoint>> {
-  const assembler = createCheckpointAssembler(modelId);
-  return lastValueFrom(
+export async function loadLatestCheckpoints(connection: KafkaConnection, topic: string, options: LoadCheckpointsOptions | string = {}): Promise<Map<string, Checkpoint>> {
+  return (await loadCheckpointIndex(connection, topic, options)).latest;
+}
+
+export interface CheckpointIndex {
+  /** The newest verifiable checkpoint per model id. */
+  latest: Map<string, Checkpoint>;
+  /**
+   * The highest version any record claimed per model id, verifiable or not. A trainer numbers its next
+   * version past it, so that what it publishes supersedes a bad record for every reader, verifying or not.
+   */
+  highestClaimed(modelId: string): number;
+}
+
+export async function loadCheckpointIndex(connection: KafkaConnection, topic: string, options: LoadCheckpointsOptions | string = {}): Promise<CheckpointIndex> {
+  const { modelId, verifier, onSkipped } = typeof options === 'string' ? { modelId: options } : options;
+  const assembler = createCheckpointAssembler({ modelId, verifier });
+  const latest = await lastValueFrom(
     readTopic({ ...connection, topic }).pipe(
       filter((event) => event.type === 'record'),
       map((event) => {
         const { record } = event as Extract<typeof event, { type: 'record' }>;
-        return assembler.push(record, `${topic}/${record.partition}@${record.offset}`);
-      }),
-      reduce((latest, checkpoint) => {
-        if (checkpoint && (latest.get(checkpoint.manifest.modelId)?.manifest.version ?? -1) < checkpoint.manifest.version) {
-          latest.set(checkpoint.manifest.modelId, checkpoint);
+        try {
+          return assembler.push(record, `${topic}/${record.partition}@${record.offset}`);
+        } catch (err) {
+          onSkipped?.(errorMessage(err));
+          return undefined;
         }
-        return latest;
-      }, new Map<string, Checkpoint>()),
+      }),
+      reduce((found, checkpoint) => (checkpoint ? found.set(checkpoint.manifest.modelId, checkpoint) : found), new Map<string, Checkpoint>()),
     ),
   );
+  return { latest, highestClaimed: assembler.highestClaimed };
 }

@@ -37,6 +37,16 @@ export interface CheckpointManifest {
   /** Hex SHA-256 of the whole payload (the Arrow IPC stream), checked before a model is used. */
   payloadSha256: string;
   chunks?: ChunkRef;
+  /** Ed25519 signature of the rest of the manifest, when the trainer signs (see signing.ts). */
+  signature?: ManifestSignature;
   /** Anything a topology wants to carry along (e.g. feature importances). */
   extra?: { [key: string]: JsonValue };
+}
+
+export interface ManifestSignature {
+  alg: 'ed25519';
+  /** First 16 hex digits of the SHA-256 of the public key (SPKI DER). */
+  keyId: string;
+  /** Base64 signature of the canonical manifest without this field. */
+  value: string;
 }

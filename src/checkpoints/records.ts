@@ -1,6 +1,7 @@
 import { CheckpointError } from '../errors';
 import { decodeEnvelope, encodeEnvelope, openCheckpoint, type Checkpoint } from './envelope';
 import type { CheckpointManifest } from './manifest';
+import type { ManifestVerifier } from './signing';
 
 /** One Kafka record of the model topic: a manifest keyed by model id, or a payload chunk. */
 export interface CheckpointRecord {
@@ -22,18 +23,35 @@ const RECORD_OVERHEAD = 1024;
 const chunkPrefix = (modelId: string, version: number): string => `${modelId}/v${version}/chunk/`;
 
 /**
+ * Each version is also published under its own key, so that compaction keeps the last few versions
+ * addressable (older ones are tombstoned) and a bad record under the model id never hides the good ones.
+ */
+export const versionKey = (modelId: string, version: number): string => `${modelId}@v${version}`;
+
+/** The model id (and version, for a versioned key) a manifest record's key names. */
+export function parseManifestKey(key: string): { modelId: string; version?: number } {
+  const match = /^(.*)@v([1-9][0-9]*)$/.exec(key);
+  return match ? { modelId: match[1], version: Number(match[2]) } : { modelId: key };
+}
+
+/**
  * The records that publish one checkpoint, in the order to send them. A checkpoint that fits in one
- * record is one record keyed by model id, so compaction keeps exactly the latest. A larger one is cut
- * into chunk records sent first, each under its own key, then the manifest that names them.
+ * record is one envelope, sent under its version key then under the model id, so compaction keeps exactly
+ * the latest under the model id. A larger one is cut into chunk records sent first, each under its own
+ * key, then the manifest that names them, under the same two keys.
  */
 export function checkpointRecords(
   manifest: CheckpointManifest,
   payload: Uint8Array,
   options: ChunkingOptions = {},
+  /** Signs the manifest as it is sent (chunk reference included). */
+  sign: (manifest: CheckpointManifest) => CheckpointManifest = (m) => m,
 ): { records: CheckpointRecord[]; manifest: CheckpointManifest } {
   const { maxMessageBytes = 1_000_000, maxChunks = 4096 } = options;
-  const inline = encodeEnvelope(manifest, payload);
-  if (inline.length + RECORD_OVERHEAD <= maxMessageBytes) return { records: [{ key: manifest.modelId, value: inline }], manifest };
+  const signedInline = sign(manifest);
+  const inline = encodeEnvelope(signedInline, payload);
+  const twoKeys = (value: Buffer) => [{ key: versionKey(manifest.modelId, manifest.version), value }, { key: manifest.modelId, value }];
+  if (inline.length + RECORD_OVERHEAD <= maxMessageBytes) return { records: twoKeys(inline), manifest: signedInline };
 
   const chunkBytes = maxMessageBytes - RECORD_OVERHEAD;
   const count = Math.ceil(payload.byteLength / chunkBytes);
@@ -50,25 +68,45 @@ export function checkpointRecords(
     const slice = payload.subarray(i * chunkBytes, Math.min(payload.byteLength, (i + 1) * chunkBytes));
     records.push({ key: `${keyPrefix}${i}`, value: Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength) });
   }
-  const chunked = { ...manifest, chunks: { count, keyPrefix } };
-  records.push({ key: manifest.modelId, value: encodeEnvelope(chunked, new Uint8Array(0)) });
+  const chunked = sign({ ...manifest, chunks: { count, keyPrefix } });
+  records.push(...twoKeys(encodeEnvelope(chunked, new Uint8Array(0))));
   return { records, manifest: chunked };
 }
 
-/** Tombstones for the chunks of an older version, so compaction can drop them. */
-export function chunkTombstones(manifest: CheckpointManifest): CheckpointRecord[] {
+/** Tombstones for an older version (its version key and its chunks), so compaction can drop them. */
+export function versionTombstones(manifest: CheckpointManifest): CheckpointRecord[] {
   const chunks = manifest.chunks;
-  if (!chunks) return [];
-  return Array.from({ length: chunks.count }, (_, i) => ({ key: `${chunks.keyPrefix}${i}`, value: null }));
+  const chunkKeys = chunks ? Array.from({ length: chunks.count }, (_, i) => `${chunks.keyPrefix}${i}`) : [];
+  return [versionKey(manifest.modelId, manifest.version), ...chunkKeys].map((key) => ({ key, value: null }));
+}
+
+export interface AssemblerOptions {
+  /** Only this model's records; default every model's. */
+  modelId?: string;
+  /** Refuses manifests this key did not sign. */
+  verifier?: ManifestVerifier;
 }
 
 /**
  * Rebuilds checkpoints from model-topic records read in offset order. Chunks are held until their
- * manifest arrives; a manifest whose chunks are missing or whose hash does not match is an error.
+ * manifest arrives. A manifest is refused (`push` throws a `CheckpointError` saying why, and the caller
+ * skips it) when it is not an envelope, names another model or version than its key, lacks chunks, fails
+ * its hash or, with a verifier, its signature. Versions at or below the newest accepted one of the same
+ * model are passed over unopened (the second key of a version, a replay), so readers only move forward.
  */
-export function createCheckpointAssembler(modelId?: string): { push(record: CheckpointRecord, where: string): Checkpoint | undefined } {
+export interface CheckpointAssembler {
+  push(record: CheckpointRecord, where: string): Checkpoint | undefined;
+  /** The highest version number any decodable manifest of the model claimed, accepted or not. */
+  highestClaimed(modelId: string): number;
+}
+
+export function createCheckpointAssembler(options: AssemblerOptions | string = {}): CheckpointAssembler {
+  const { modelId, verifier } = typeof options === 'string' ? { modelId: options, verifier: undefined } : options;
   const chunks = new Map<string, Buffer>();
+  const newest = new Map<string, number>();
+  const claimed = new Map<string, number>();
   return {
+    highestClaimed: (id) => claimed.get(id) ?? 0,
     push({ key, value }, where) {
       if (key === null) return undefined;
       if (value === null) {
@@ -79,16 +117,32 @@ export function createCheckpointAssembler(modelId?: string): { push(record: Chec
         if (modelId === undefined || key.startsWith(`${modelId}/`)) chunks.set(key, value);
         return undefined;
       }
-      if (modelId !== undefined && key !== modelId) return undefined;
+      const named = parseManifestKey(key);
+      if (modelId !== undefined && named.modelId !== modelId) return undefined;
       const { manifest, inlinePayload } = decodeEnvelope(value, where);
-      if (!manifest.chunks) return openCheckpoint(manifest, inlinePayload);
-      const parts: Buffer[] = [];
-      for (let i = 0; i < manifest.chunks.count; i++) {
-        const part = chunks.get(`${manifest.chunks.keyPrefix}${i}`);
-        if (!part) throw new CheckpointError(`${where}: chunk ${i} of ${manifest.chunks.count} for ${manifest.modelId} v${manifest.version} is missing`);
-        parts.push(part);
+      if (Number.isSafeInteger(manifest.version) && manifest.version > (claimed.get(named.modelId) ?? 0)) claimed.set(named.modelId, manifest.version);
+      if (manifest.modelId !== named.modelId || (named.version !== undefined && manifest.version !== named.version)) {
+        throw new CheckpointError(`${where}: record keyed "${key}" holds ${manifest.modelId} v${manifest.version}`);
       }
-      return openCheckpoint(manifest, Buffer.concat(parts));
+      if (manifest.version <= (newest.get(manifest.modelId) ?? 0)) return undefined;
+      verifier?.verify(manifest, where);
+      const checkpoint = openCheckpoint(manifest, manifest.chunks ? gatherChunks(manifest, chunks, where) : inlinePayload, where);
+      newest.set(manifest.modelId, manifest.version);
+      return checkpoint;
     },
   };
+}
+
+function gatherChunks(manifest: CheckpointManifest, chunks: Map<string, Buffer>, where: string): Buffer {
+  const ref = manifest.chunks!;
+  if (!Number.isInteger(ref.count) || ref.count < 1 || typeof ref.keyPrefix !== 'string' || !ref.keyPrefix.startsWith(`${manifest.modelId}/`)) {
+    throw new CheckpointError(`${where}: ${manifest.modelId} v${manifest.version} has an invalid chunk reference`);
+  }
+  const parts: Buffer[] = [];
+  for (let i = 0; i < ref.count; i++) {
+    const part = chunks.get(`${ref.keyPrefix}${i}`);
+    if (!part) throw new CheckpointError(`${where}: chunk ${i} of ${ref.count} for ${manifest.modelId} v${manifest.version} is missing`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
 }

@@ -5,6 +5,7 @@ import type { ModelImportance } from '../importance/model-importance';
 import type { ImportanceSnapshot } from '../importance/snapshot';
 import type { JsonObject, ModelState } from '../state';
 import type { LabelGuard } from './label-guard';
+import type { PartitionLedger } from './slot-ledger';
 import type { TopologyModel } from './topology';
 
 /** Everything a slot returns to on a rollback: the model, its metrics and label bounds, as of one moment. */
@@ -38,6 +39,8 @@ export interface ModelSlot {
   version: number;
   /** Next offset to learn, per `topic/partition`. */
   readonly offsets: Map<string, PartitionOffset>;
+  /** Per `topic/partition`: the last checkpoint's offset and what was consumed since (see slot-ledger.ts). */
+  readonly ledger: Map<string, PartitionLedger>;
   examplesSeen: number;
   /** Records consumed (learned or dead-lettered) since the last checkpoint. */
   sinceCheckpoint: number;

@@ -1,5 +1,5 @@
 import type { KafkaConnection } from '../../connectors/kafka/connection';
-import { loadLatestCheckpoints } from '../checkpoints/latest';
+import { loadCheckpointIndex, type LoadCheckpointsOptions } from '../checkpoints/latest';
 import type { Checkpoint } from '../checkpoints/envelope';
 import '../builtins';
 import { readImportanceExtra } from '../importance/publish';
@@ -11,6 +11,7 @@ import { METRIC_STATE_KEY, resumeMetrics } from './metric-state';
 import type { ModelSlot, SlotSnapshot } from './model-slot';
 import { partitionKey } from './model-slot';
 import { snapshotSlot } from './slot-health';
+import { newLedger } from './slot-ledger';
 import type { Topology, TopologyModel } from './topology';
 import type { Row } from '../features/stage';
 
@@ -30,7 +31,11 @@ function objectOrUndefined(value: unknown): JsonObject | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
 }
 
-export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkpoint, fresh = false): ModelSlot {
+/**
+ * A slot for `modelId`, restored from `checkpoint` unless `fresh`. Its versions continue after the highest
+ * one seen on the topic (`claimedVersion` counts records that failed verification too).
+ */
+export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkpoint, fresh = false, claimedVersion = 0): ModelSlot {
   const restore = checkpoint !== undefined && !fresh;
   const model = restore ? (fromState<Row>(checkpoint.state) as TopologyModel) : topology.config.model();
   const extra = restore ? checkpoint.manifest.extra ?? {} : {};
@@ -41,8 +46,9 @@ export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkp
     metrics: resumeMetrics(topology.config.metrics(), extra[METRIC_STATE_KEY]),
     labelGuard: createLabelGuard(topology.config.guards?.labels, !isClassifier(model), objectOrUndefined(extra[LABEL_GUARD_KEY])),
     // A fresh start still numbers its versions after the latest on the topic: versions only go forward.
-    version: checkpoint?.manifest.version ?? 0,
+    version: Math.max(checkpoint?.manifest.version ?? 0, claimedVersion),
     offsets: new Map(restore ? checkpoint.manifest.offsets.map((o) => [partitionKey(o), o]) : []),
+    ledger: newLedger(restore ? checkpoint.manifest.offsets : []),
     examplesSeen: restore ? checkpoint.manifest.examplesSeen : 0,
     sinceCheckpoint: 0,
     lastCheckpointAt: Date.now(),
@@ -63,14 +69,22 @@ export function restoreSnapshot(topology: Topology, slot: ModelSlot, snapshot: S
   slot.examplesSeen = snapshot.examplesSeen;
 }
 
-/** This topology's checkpoints on its model topic, by model id. */
-export async function loadTopologyCheckpoints(topology: Topology, connection: KafkaConnection): Promise<Map<string, Checkpoint>> {
-  const all = await loadLatestCheckpoints(connection, topology.config.outputs.modelTopic);
+/**
+ * This topology's newest verifiable checkpoints on its model topic, by model id, and the highest version
+ * any record claimed. Records that cannot be verified are skipped (and reported): the restore walks back
+ * to the newest good version of each model.
+ */
+export async function loadTopologyCheckpoints(
+  topology: Topology,
+  connection: KafkaConnection,
+  options: Omit<LoadCheckpointsOptions, 'modelId'> = {},
+): Promise<{ checkpoints: Map<string, Checkpoint>; highestClaimed(modelId: string): number }> {
+  const index = await loadCheckpointIndex(connection, topology.config.outputs.modelTopic, options);
   // Archived models (`<id>@drift-v<n>`, kept by drift actions) are not models to resume.
   const mine = (id: string) =>
     id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`) && !id.includes('@'));
-  const checkpoints = new Map([...all].filter(([id]) => mine(id)));
+  const checkpoints = new Map([...index.latest].filter(([id]) => mine(id)));
   // Kinds with asynchronous setup (NeuralNet's backend) are made ready here, so that newSlot stays synchronous.
   await Promise.all([...checkpoints.values()].map((checkpoint) => prepareKinds(checkpoint.state)));
-  return checkpoints;
+  return { checkpoints, highestClaimed: index.highestClaimed };
 }

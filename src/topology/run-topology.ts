@@ -5,8 +5,11 @@ import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
 import type { DecodedRecord, MicroBatch } from '../../connectors/types';
-import type { RetryOptions } from '../retry';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
+import { isRetriable } from '../errors';
+import { retry, type RetryOptions } from '../retry';
+import { createManifestSigner, createManifestVerifier } from '../checkpoints/signing';
+import type { KeyObject } from 'node:crypto';
 import { importanceExtra, importanceMessage } from '../importance/publish';
 import type { CheckpointManifest } from '../checkpoints/manifest';
 import type { Row } from '../features/stage';
@@ -17,13 +20,20 @@ import { deadLetterRecords } from './operators/dead-letters';
 import { captureHealthy } from './operators/divergence';
 import { predictionMessages } from './operators/predictions';
 import { setUpTopics } from './topic-setup';
-import { checkpointWhenDue, type TopologyStep } from './operators/checkpoint-when-due';
+import { checkpointWhenDue, isDue, type TopologyStep } from './operators/checkpoint-when-due';
 import { labelIndex, learnBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
 import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
 import { guardObserver, observeDeadLetters, type TopologyObserver } from './observer';
 import { LABEL_GUARD_KEY, loadTopologyCheckpoints, newSlot, restoreSnapshot, slotModelId } from './restore';
+import { checkpointCovered } from './slot-ledger';
 import type { Topology } from './topology';
+
+/**
+ * A checkpoint waits out a broker outage rather than ending the run: kafkajs gives up on a send after
+ * about 30 s of retries, while a broker restart (log recovery included) took 10-60 s in the fault suite.
+ */
+const WHILE_BROKER_DOWN: RetryOptions = { retries: 100, initialDelayMs: 250, maxDelayMs: 3000 };
 
 export interface RunTopologyOptions extends KafkaConnection {
   /** Start a fresh model from the earliest offsets, ignoring checkpoints (versions still go forward). */
@@ -36,6 +46,12 @@ export interface RunTopologyOptions extends KafkaConnection {
   until?(progress: TopologyProgress): boolean;
   /** Told of each batch, dead letter and checkpoint, e.g. by the Prometheus exporter (src/observability). */
   observer?: TopologyObserver;
+  /** Ed25519 private key (PEM text, file path or KeyObject): every checkpoint manifest is signed with it. Off by default. */
+  signingKey?: string | KeyObject;
+  /** Ed25519 public key: the restore only accepts checkpoints it signed, walking back past the others. */
+  verifyKey?: string | KeyObject;
+  /** Told about every model-topic record the restore skipped, and why. Default: one line on stderr. */
+  onCheckpointSkipped?(reason: string): void;
 }
 
 export interface TopologyProgress {
@@ -73,21 +89,25 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const connection = validateConnection('runTopology', connectionOf(options));
   const { fromBeginning = false } = options;
   const { outputs, input } = config;
+  // Keys are read and checked before anything touches Kafka.
+  const signer = options.signingKey === undefined ? undefined : createManifestSigner(options.signingKey);
+  const verifier = options.verifyKey === undefined ? undefined : createManifestVerifier(options.verifyKey);
   // Unreachable brokers, a wrong password or an untrusted certificate: one clear error by connectionTimeoutMs.
   await probeBrokers(connection);
   const maxAbsWeight = config.guards?.maxAbsWeight;
   const { deadLetterMaxBytes } = await setUpTopics(connection, topology);
 
   await config.setup?.();
-  const checkpoints = await loadTopologyCheckpoints(topology, connection);
+  const onSkipped = options.onCheckpointSkipped ?? ((reason: string) => process.stderr.write(`restore skipped a checkpoint record: ${reason}\n`));
+  const { checkpoints, highestClaimed } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
   const slots = new Map<string, ModelSlot>();
-  for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning));
+  for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning, highestClaimed(modelId)));
   const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
   const observer = guardObserver(options.observer);
   const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }), observer);
-  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic });
+  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic, signer });
   const source = createKafkaSource<unknown>({
     ...connection,
     groupId: options.groupId ?? topology.modelId,
@@ -101,6 +121,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     // A trainer killed without leaving the group holds its partitions until its session expires: keep that short.
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1_000,
+    // The model runs ahead of the commits (they wait for checkpoints): a consumer reset resumes where it has learned.
+    resumeFrom: () => [...slots.values()].flatMap((slot) => [...slot.offsets.values()]),
   });
 
   const driftConfig = config.drift ? resolveDriftWatch(config.name, config.drift) : undefined;
@@ -120,7 +142,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     const modelId = slotModelId(topology, batch.partition);
     let slot = slots.get(modelId);
     if (!slot) {
-      slot = newSlot(topology, modelId);
+      slot = newSlot(topology, modelId, undefined, false, highestClaimed(modelId));
       slots.set(modelId, slot);
     }
     return slot;
@@ -134,7 +156,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
    * (`captureHealthy`, which also keeps unhealthy models from being published).
    */
   async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest> {
-    const { snapshot, metrics, offsets, covered, journaled } = await captureHealthy(slot, deps, (failures) => deadLetterRecords(deadLetter, input.codec, failures));
+    const { snapshot, metrics, offsets, covered, journaled, ledger } = await captureHealthy(slot, deps, (failures) => deadLetterRecords(deadLetter, input.codec, failures));
     const importance = snapshot.importance;
     const watch = watchFor(slot);
     const rollingError = watch?.rollingError ?? NaN;
@@ -148,25 +170,29 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       extra,
     };
     const publishStarted = performance.now();
-    const manifest = await publisher.publish(fields, snapshot.state);
+    const manifest = await retry(() => publisher.publish(fields, snapshot.state), WHILE_BROKER_DOWN);
     const publishMs = performance.now() - publishStarted;
     watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state: snapshot.state, importance: importance ?? null });
-    await source.commit(offsets);
+    // The commit only tells a consumer reset where to start; restarts resume from the checkpoint, and a reset
+    // from the slot's offsets (`resumeFrom`). A commit lost to an outage is made good by the next checkpoint.
+    await retry(() => source.commit(offsets), { ...WHILE_BROKER_DOWN, retries: 5 }).catch(() => undefined);
     observer?.checkpointPublished?.(manifest, publishMs);
     slot.version = manifest.version;
     slot.sinceCheckpoint -= covered;
+    checkpointCovered(slot, offsets, ledger);
     slot.lastCheckpointAt = Date.now();
     slot.lastGood = snapshot;
     slot.journal = slot.journal.filter((entry) => !journaled.has(entry));
     if (outputs.metricsTopic) {
       const { modelId, version, examplesSeen, metrics, createdAt } = manifest;
-      await sink.send(outputs.metricsTopic, [{ key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, metrics, offsets, createdAt }) }]);
+      const record = { key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, metrics, offsets, createdAt }) };
+      await retry(() => sink.send(outputs.metricsTopic!, [record]), WHILE_BROKER_DOWN);
     }
-    if (outputs.importanceTopic && importance) await sink.send(outputs.importanceTopic, [importanceMessage(manifest, importance)]);
+    if (outputs.importanceTopic && importance) await retry(() => sink.send(outputs.importanceTopic!, [importanceMessage(manifest, importance)]), WHILE_BROKER_DOWN);
     return manifest;
   }
 
-  // Checkpoints run one at a time: a drift action (archive, replace, checkpoint) must not interleave with one.
+  // Checkpoints run one at a time: a drift action (archive, replace, checkpoint) or the idle timer must not interleave with one.
   let publishing: Promise<unknown> = Promise.resolve();
   function exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = publishing.then(task, task);
@@ -209,13 +235,22 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   // Batches pass through `admitted` until a stop is asked for. The source itself stays subscribed until the
   // final checkpoint is committed, so that the commit is a group member's (a stopped member cannot commit).
   const admitted = new Subject<MicroBatch<Row>>();
-  const stopAdmitting = () => admitted.complete();
+  let stopping = false;
+  const stopAdmitting = () => {
+    stopping = true;
+    admitted.complete();
+  };
+  // Batches between entering the learning step and leaving the checkpoint step: only with none may the idle
+  // timer capture a slot, since mid-step a model can hold a batch its offsets do not cover yet.
+  let inStep = 0;
   const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
+    tap(() => inStep++),
     learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
     checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
     tap((step) => {
-      progress.records += step.batch.records.length + step.batch.deadLettered;
+      inStep--;
+      progress.records += step.learned + step.deadLettered;
       progress.learned += step.learned - step.undone;
       progress.deadLettered += step.deadLettered + step.undone;
       progress.lag[`${step.batch.topic}/${step.batch.partition}`] = step.batch.lag;
@@ -233,9 +268,23 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     error: (err: unknown) => admitted.error(err),
     complete: stopAdmitting,
   });
+  // A broker that is down now may be back at the next tick (the slot stays due); anything else ends the run.
+  const idleFailed = (err: unknown) => void (isRetriable(err) || admitted.error(err));
+  const idle = setInterval(() => void checkpointIdleSlots().catch(idleFailed), Math.max(50, Math.min(1000, topology.checkpointEveryMs)));
+  /** A time-due checkpoint must not wait for a next batch that may never come (input gone idle). */
+  async function checkpointIdleSlots(): Promise<void> {
+    for (const slot of slots.values()) {
+      // Checked when its turn comes, right before the state is captured.
+      const due = () => inStep === 0 && !stopping && isDue(slot, topology.checkpointEveryRecords, topology.checkpointEveryMs);
+      const manifest = await exclusive(async () => (due() ? checkpointNow(slot) : undefined));
+      if (manifest) progress.versions[slot.modelId] = manifest.version;
+    }
+  }
   const done = (async () => {
     try {
       await learning;
+      clearInterval(idle);
+      await publishing;
       for (const slot of slots.values()) {
         if (slot.sinceCheckpoint > 0) progress.versions[slot.modelId] = (await checkpoint(slot)).version;
       }
@@ -245,6 +294,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       withProgress.error(err);
       throw err;
     } finally {
+      clearInterval(idle);
       sourceSubscription.unsubscribe();
       await source.stop();
       await sink.close();

@@ -6,12 +6,23 @@ import { brokerOption, integerOption, stringOption, UsageError, type Command } f
 import { createTopologyMetrics } from '../../observability/topology-metrics';
 import { metricsOptions, metricsServerFor } from '../metrics-option';
 import { createProgressPrinter, progressLine } from '../progress-line';
+import { signingKeyOption, signingKeyPath, verifyKeyOption, verifyKeyPath } from '../signing-options';
 
 export const run: Command = {
   name: 'run',
-  usage: 'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--partitions N] [--metrics-port N [--metrics-host H]]',
+  usage:
+    'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--partitions N] [--metrics-port N [--metrics-host H]] [--signing-key PEM] [--verify-key PEM]',
   summary: 'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints',
-  options: { ...brokerOption, 'from-beginning': { type: 'boolean' }, prefix: { type: 'string' }, 'checkpoint-every': { type: 'string' }, partitions: { type: 'string' }, ...metricsOptions },
+  options: {
+    ...brokerOption,
+    ...signingKeyOption,
+    ...verifyKeyOption,
+    'from-beginning': { type: 'boolean' },
+    prefix: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    partitions: { type: 'string' },
+    ...metricsOptions,
+  },
   async run(args) {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name a topology, e.g. ctr-logistic');
@@ -27,7 +38,13 @@ export const run: Command = {
     const broker = await brokersFor(args);
     const metrics = await metricsServerFor(args, (line) => process.stderr.write(`${line}\n`));
     const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });
-    const running = await runTopology(topology, { ...broker.connection, fromBeginning: args.values['from-beginning'] === true, observer }).catch(async (err: unknown) => {
+    const running = await runTopology(topology, {
+      ...broker.connection,
+      fromBeginning: args.values['from-beginning'] === true,
+      observer,
+      signingKey: signingKeyPath(args),
+      verifyKey: verifyKeyPath(args),
+    }).catch(async (err: unknown) => {
       await metrics?.close();
       throw err;
     });

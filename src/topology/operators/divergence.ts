@@ -5,6 +5,7 @@ import type { FeatureVector } from '../../learners/estimator';
 import type { PartitionOffset } from '../../checkpoints/manifest';
 import { metricValues, type JournalEntry, type ModelSlot, type SlotSnapshot } from '../model-slot';
 import { healthProblem, snapshotSlot } from '../slot-health';
+import { captureLedger } from '../slot-ledger';
 import type { Failure } from './dead-letters';
 import { testThenTrain, type StepOutcome } from './train-step';
 import { vet } from './vet';
@@ -96,6 +97,8 @@ export interface Capture {
   covered: number;
   /** The journal entries the snapshot includes. */
   journaled: Set<JournalEntry>;
+  /** The slot ledger's counts at the capture (slot-ledger.ts), taken with the offsets. */
+  ledger: ReturnType<typeof captureLedger>;
 }
 
 /**
@@ -108,7 +111,9 @@ export async function captureHealthy(slot: ModelSlot, deps: LearnDeps, deadLette
   for (let attempt = 0; ; attempt++) {
     const snapshot = snapshotSlot(slot);
     const problem = healthProblem(snapshot.state, slot.metrics, deps.maxAbsWeight);
-    if (problem === null) return { snapshot, metrics: metricValues(slot.metrics), offsets: [...slot.offsets.values()], covered: slot.sinceCheckpoint, journaled: new Set(slot.journal) };
+    if (problem === null) {
+      return { snapshot, metrics: metricValues(slot.metrics), offsets: [...slot.offsets.values()], covered: slot.sinceCheckpoint, journaled: new Set(slot.journal), ledger: captureLedger(slot) };
+    }
     // The last good state was checked when it was published; unhealthy after replays means it was restored so.
     if (attempt === 2) throw new DivergedError(`${slot.modelId}: the model is still not healthy after rolling back to its last good state (${problem})`);
     await deadLetterAll(replayJournal(slot, deps).failures);

@@ -2,7 +2,8 @@ import { concatMap, type OperatorFunction } from 'rxjs';
 import type { DeadLetter } from '../../../connectors/dead-letter';
 import type { Codec, DecodedRecord, MicroBatch } from '../../../connectors/types';
 import type { ModelSlot } from '../model-slot';
-import { metricValues, partitionKey } from '../model-slot';
+import { metricValues } from '../model-slot';
+import { admit, recordConsumed } from '../slot-ledger';
 import { deadLetterRecords, type Failure } from './dead-letters';
 import { learnRecords, replayJournal, type LearnDeps } from './divergence';
 export { labelIndex } from './vet';
@@ -24,6 +25,8 @@ export interface LearnedBatch {
   /** Records of earlier batches, counted as learned then, that a rollback dead-lettered with this one. */
   undone: number;
   deadLettered: number;
+  /** Records of the batch the model already held (a rewound source): neither learned nor counted again. */
+  replayed: number;
   /** The slot's prequential metrics right after this batch (later stages may see the slot move on). */
   metrics: Record<string, number>;
   /** Wall time of this step: vetting, dead-lettering, test-then-train and publishing predictions. */
@@ -43,9 +46,11 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
   return concatMap(async (batch) => {
     const started = performance.now();
     const slot = config.slotFor(batch);
+    // A rewound source re-delivers what the model holds: only the rest is learned (exactly once).
+    const admitted = admit(slot, batch);
     const where = `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`;
     const before = slot.examplesSeen;
-    const { rejected, good, outcome } = learnRecords(slot, batch.records, label, where);
+    const { rejected, good, outcome } = learnRecords(slot, admitted.records, label, where);
     const failures: Failure[] = [...rejected];
     let learned = 0;
     let predictions: Float64Array | undefined;
@@ -66,11 +71,14 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     }
     await deadLetterRecords(deadLetter, codec, failures);
     if (predictions !== undefined) await config.onPredictions?.(batch, good, predictions, slot);
-    slot.offsets.set(partitionKey(batch), { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
-    slot.sinceCheckpoint += batch.records.length + batch.deadLettered;
+    // examplesSeen is kept by learnRecords and replayJournal; the ledger moves the offsets on and counts what was consumed.
+    const consumed = admitted.records.length + admitted.deadLettered;
+    recordConsumed(slot, batch, admitted.offsets + admitted.deadLettered, 0, consumed);
     // Earlier batches dropped by a replay were counted as learned when they were: they count as dead letters now.
     const undone = before + learned - slot.examplesSeen;
-    const result = { batch, slot, learned, undone, deadLettered: batch.deadLettered + batch.records.length - learned, metrics: metricValues(slot.metrics), learnMs: performance.now() - started };
+    const result = {
+      batch, slot, learned, undone, deadLettered: consumed - learned, replayed: admitted.replayed, metrics: metricValues(slot.metrics), learnMs: performance.now() - started,
+    };
     await config.afterBatch?.(result);
     return result;
   });

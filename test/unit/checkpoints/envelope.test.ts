@@ -1,6 +1,6 @@
 import { arraysFromArrow, arraysToArrow } from '../../../src/checkpoints/arrow-arrays';
 import { buildCheckpoint, decodeEnvelope, encodeEnvelope, openCheckpoint } from '../../../src/checkpoints/envelope';
-import { checkpointRecords, chunkTombstones, createCheckpointAssembler } from '../../../src/checkpoints/records';
+import { checkpointRecords, versionTombstones, createCheckpointAssembler } from '../../../src/checkpoints/records';
 import { CheckpointError } from '../../../src/errors';
 import type { ModelState } from '../../../src/state';
 
@@ -58,12 +58,16 @@ describe('checkpoint envelope', () => {
 });
 
 describe('checkpoint records', () => {
-  it('publishes a small checkpoint as one record keyed by model id', () => {
+  it('publishes a small checkpoint as one envelope under its version key, then its model id', () => {
     const { manifest, payload } = buildCheckpoint(fields, sampleState(100));
     const { records } = checkpointRecords(manifest, payload);
-    expect(records).toHaveLength(1);
-    expect(records[0].key).toBe('ctr');
-    expect(createCheckpointAssembler('ctr').push(records[0], 'r0')?.manifest.version).toBe(7);
+    expect(records.map((r) => r.key)).toEqual(['ctr@v7', 'ctr']);
+    expect(records[0].value!.equals(records[1].value!)).toBe(true);
+    const assembler = createCheckpointAssembler('ctr');
+    expect(assembler.push(records[0], 'r0')?.manifest.version).toBe(7);
+    // The same version under its second key is passed over: readers only move forward.
+    expect(assembler.push(records[1], 'r1')).toBeUndefined();
+    expect(createCheckpointAssembler('ctr').push(records[1], 'r1')?.manifest.version).toBe(7);
   });
 
   it('chunks a large checkpoint, manifest last, and reassembles it', () => {
@@ -72,13 +76,13 @@ describe('checkpoint records', () => {
     const { records } = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
     expect(records.length).toBeGreaterThan(10);
     for (const record of records) expect(record.value!.length).toBeLessThanOrEqual(100_000);
-    expect(records[records.length - 1].key).toBe('ctr');
+    expect(records.slice(-2).map((r) => r.key)).toEqual(['ctr@v7', 'ctr']);
     const assembler = createCheckpointAssembler('ctr');
     const results = records.map((record, i) => assembler.push(record, `r${i}`));
-    expect(results.slice(0, -1).every((r) => r === undefined)).toBe(true);
-    expectSameArrays(state.arrays, results[results.length - 1]!.state.arrays);
-    expect(chunkTombstones(JSON.parse(JSON.stringify(decodeEnvelope(records[records.length - 1].value!, 'm').manifest))).map((r) => r.key)).toEqual(
-      records.slice(0, -1).map((r) => r.key),
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    expectSameArrays(state.arrays, results[results.length - 2]!.state.arrays);
+    expect(versionTombstones(JSON.parse(JSON.stringify(decodeEnvelope(records[records.length - 1].value!, 'm').manifest))).map((r) => r.key)).toEqual(
+      ['ctr@v7', ...records.slice(0, -2).map((r) => r.key)],
     );
   });
 
@@ -92,7 +96,7 @@ describe('checkpoint records', () => {
     const { manifest, payload } = buildCheckpoint(fields, sampleState(200_000));
     const { records } = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
     const assembler = createCheckpointAssembler('ctr');
-    records.filter((_, i) => i !== 3).slice(0, -1).forEach((record) => assembler.push(record, 'chunk'));
+    records.filter((_, i) => i !== 3).slice(0, -2).forEach((record) => assembler.push(record, 'chunk'));
     expect(() => assembler.push(records[records.length - 1], 'manifest@9')).toThrow(/manifest@9: chunk 3 of/);
   });
 

@@ -34,7 +34,7 @@ describe('topology metrics', () => {
     const observer = createTopologyMetrics({ registry, topology });
     const batch = { topic: 'in', partition: 2, records: new Array(9), deadLettered: 1, lag: 17 } as never;
     const slot = { modelId: 'm', version: 3, examplesSeen: 8 } as never;
-    observer.batchLearned!({ batch, slot, learned: 8, undone: 0, deadLettered: 2, metrics: { accuracy: 0.75, auc: NaN }, learnMs: 12 });
+    observer.batchLearned!({ batch, slot, learned: 8, undone: 0, deadLettered: 2, replayed: 0, metrics: { accuracy: 0.75, auc: NaN }, learnMs: 12 });
     observer.deadLettered!('SCHEMA', { topic: 'in', partition: 2, offset: '4' });
     observer.checkpointPublished!({ modelId: 'm', version: 4, payloadBytes: 2048 } as never, 30);
     const families = parsePrometheusText(await registry.metrics());

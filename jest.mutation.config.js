@@ -1,0 +1,15 @@
+/**
+ * The unit tests that exercise the paths under mutation (`npm run test:mutation`, see stryker.config.json):
+ * no broker, so StrykerJS can run them once per mutant.
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false, isolatedModules: true }] };
+
+// Module names as `npm test` maps them (jest.config.js).
+const { moduleNameMapper } = require('./jest.config.js').projects[0];
+
+module.exports = {
+  testEnvironment: 'node',
+  transform,
+  moduleNameMapper,
+  testMatch: ['<rootDir>/test/unit/checkpoints/**/*.test.ts', '<rootDir>/test/unit/topology/**/*.test.ts', '<rootDir>/test/unit/connectors/**/*.test.ts'],
+};

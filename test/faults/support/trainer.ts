@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Checkpoint } from '../../../src/checkpoints/envelope';
+import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
+import type { ModelState } from '../../../src/state';
+import { buildDist } from '../../support/build';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The CLI runs from dist/: built once per file, under the shared build lock. */
+export const buildCli = buildDist;
+
+/** A trainer as a production user runs it: a separate `streamlearn run` process. Its stderr is collected. */
+export function startTrainer(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { log: () => string } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), 'run', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  return Object.assign(child, { log: () => log });
+}
+
+export const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+export const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+
+export async function latestCheckpoint(brokers: string[], topic: string, modelId: string): Promise<Checkpoint | undefined> {
+  return (await loadLatestCheckpoints({ brokers }, topic)).get(modelId);
+}
+
+/** Waits until the model's latest checkpoint covers `offset` on partition 0 (or the deadline passes). */
+export async function waitForCheckpointAt(brokers: string[], topic: string, modelId: string, offset: number, timeoutMs: number): Promise<Checkpoint | undefined> {
+  let latest: Checkpoint | undefined;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(500)) {
+    latest = await latestCheckpoint(brokers, topic, modelId).catch(() => undefined);
+    if (latest?.manifest.offsets[0]?.offset === String(offset)) break;
+  }
+  return latest;
+}
+
+/** Bit-for-bit equality of two model states: same kind, same arrays, same bytes. */
+export function expectSameState(actual: ModelState, expected: ModelState): void {
+  expect(actual.kind).toBe(expected.kind);
+  expect(Object.keys(actual.arrays).sort()).toEqual(Object.keys(expected.arrays).sort());
+  for (const [name, array] of Object.entries(expected.arrays)) {
+    const got = actual.arrays[name];
+    const same = Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+    if (!same) throw new Error(`array "${name}" differs from the uninterrupted run's`);
+  }
+}
