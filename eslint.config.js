@@ -80,6 +80,9 @@ module.exports = tseslint.config(
   {
     // The dashboard's page runs in the browser (a classic script, after uPlot's).
     files: ['src/observability/dashboard/static/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', Node: 'readonly', EventSource: 'readonly', uPlot: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', Node: 'readonly', EventSource: 'readonly', uPlot: 'readonly' },
+    },
   },
 );

@@ -5,12 +5,7 @@ import { report } from './report';
 function listing(): string {
   const names = Object.keys(SUITES);
   const width = Math.max(...names.map((name) => name.length));
-  return [
-    'usage: npm run bench -- <suite> [options]',
-    '',
-    'Suites:',
-    ...names.map((name) => `  ${name.padEnd(width)}  ${SUITES[name].summary}`),
-  ].join('\n');
+  return ['usage: npm run bench -- <suite> [options]', '', 'Suites:', ...names.map((name) => `  ${name.padEnd(width)}  ${SUITES[name].summary}`)].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -16,10 +16,28 @@ export interface SuiteEntry {
 export const SUITES: Readonly<Record<string, SuiteEntry>> = {
   learners: { summary: 'online linear learners vs River, Vowpal Wabbit, scikit-learn and a bare JS loop', load: () => import('./suites/learners.js') },
   io: { summary: 'Kafka produce and consume + decode, JSON and Arrow IPC: streamlearn sink/source vs kafkajs and kcat', load: () => import('./suites/io.js') },
-  e2e: { summary: 'consume → decode → learn → checkpoint through Kafka: runTopology vs bare kafkajs, Arrow columnar path, checkpoint latency', load: () => import('./suites/e2e.js') },
-  importance: { summary: 'online feature importance: learner throughput with iPFI off and on, agreement with ixai IncrementalPFI', load: () => import('./suites/importance.js') },
-  neural: { summary: 'MLP training: NeuralNet on its dense SIMD path and on TensorFlow.js (wasm, cpu) vs Keras train_on_batch and PyTorch', load: () => import('./suites/neural.js') },
-  trees: { summary: 'Hoeffding tree, adaptive tree and ARF(10), classifier and regressor, vs River and MOA (CapyMOA) on drifting generated streams', load: () => import('./suites/trees.js') },
-  drift: { summary: 'drift detectors (ADWIN, Page-Hinkley, DDM, KSWIN): updates/s, delay, misses and false alarms vs River on the same streams', load: () => import('./suites/drift.js') },
-  reco: { summary: 'recommenders (biased MF, BPR, popularity) vs River reco.BiasedMF and FunkMF; recommend() latency on 100k items', load: () => import('./suites/reco.js') },
+  e2e: {
+    summary: 'consume → decode → learn → checkpoint through Kafka: runTopology vs bare kafkajs, Arrow columnar path, checkpoint latency',
+    load: () => import('./suites/e2e.js'),
+  },
+  importance: {
+    summary: 'online feature importance: learner throughput with iPFI off and on, agreement with ixai IncrementalPFI',
+    load: () => import('./suites/importance.js'),
+  },
+  neural: {
+    summary: 'MLP training: NeuralNet on its dense SIMD path and on TensorFlow.js (wasm, cpu) vs Keras train_on_batch and PyTorch',
+    load: () => import('./suites/neural.js'),
+  },
+  trees: {
+    summary: 'Hoeffding tree, adaptive tree and ARF(10), classifier and regressor, vs River and MOA (CapyMOA) on drifting generated streams',
+    load: () => import('./suites/trees.js'),
+  },
+  drift: {
+    summary: 'drift detectors (ADWIN, Page-Hinkley, DDM, KSWIN): updates/s, delay, misses and false alarms vs River on the same streams',
+    load: () => import('./suites/drift.js'),
+  },
+  reco: {
+    summary: 'recommenders (biased MF, BPR, popularity) vs River reco.BiasedMF and FunkMF; recommend() latency on 100k items',
+    load: () => import('./suites/reco.js'),
+  },
 };

@@ -40,13 +40,7 @@ export function renderTable(table: BenchTable): string {
   const cells = table.rows.map((row) => table.columns.map((column) => formatCell(row[column] ?? null)));
   const widths = table.columns.map((column, c) => Math.max(column.length, ...cells.map((row) => row[c].length)));
   const line = (values: string[]) => `| ${values.map((v, c) => v.padEnd(widths[c])).join(' | ')} |`;
-  return [
-    `### ${table.title}`,
-    '',
-    line(table.columns),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...cells.map(line),
-  ].join('\n');
+  return [`### ${table.title}`, '', line(table.columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }
 
 function machine(): { [key: string]: JsonValue } {

@@ -76,7 +76,9 @@ function errorHeaders({ error, position, extraHeaders = {} }: DeadLetterInput): 
   return {
     ...extraHeaders,
     [DEAD_LETTER_HEADERS.code]: errorCode(error),
-    [DEAD_LETTER_HEADERS.message]: errorMessage(error).replace(/\s*\n\s*/g, ' ').slice(0, MAX_MESSAGE_CHARS),
+    [DEAD_LETTER_HEADERS.message]: errorMessage(error)
+      .replace(/\s*\n\s*/g, ' ')
+      .slice(0, MAX_MESSAGE_CHARS),
     [DEAD_LETTER_HEADERS.topic]: position.topic,
     [DEAD_LETTER_HEADERS.partition]: String(position.partition),
     [DEAD_LETTER_HEADERS.offset]: position.offset,
@@ -140,7 +142,12 @@ function failure(topic: string, letter: DeadLetterInput, attempts: string, cause
  * size each time, down to headers only. Any other failure is retried `retry.retries` times, then the write
  * rejects with a one-line `DeadLetterError` naming the dead-letter topic and the record's position.
  */
-export function createDeadLetterWriter({ sink, topic, maxMessageBytes = KAFKA_DEFAULT_MAX_MESSAGE_BYTES, retry: retryOptions = {} }: DeadLetterWriterConfig): DeadLetter {
+export function createDeadLetterWriter({
+  sink,
+  topic,
+  maxMessageBytes = KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  retry: retryOptions = {},
+}: DeadLetterWriterConfig): DeadLetter {
   if (topic.length === 0) throw new ConfigError('createDeadLetterWriter: topic must be a non-empty topic name');
   requirePositiveInteger('createDeadLetterWriter', 'maxMessageBytes', maxMessageBytes);
   const options: RetryOptions = { retries: 5, initialDelayMs: 200, ...retryOptions, shouldRetry: (err) => !isTooLargeError(err) };

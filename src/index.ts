@@ -90,7 +90,19 @@ export type { ArrowFileSourceConfig, CsvFileSourceConfig, FileSourceConfig, Json
 export { DEAD_LETTER_HEADERS } from '../connectors/dead-letter';
 
 // Errors, and the small utilities topologies use.
-export { BrokerError, CheckpointError, ConfigError, DeadLetterError, DecodeError, DivergedError, errorMessage, isRetriable, LabelOutOfRangeError, NonFiniteError, StreamlearnError } from './errors';
+export {
+  BrokerError,
+  CheckpointError,
+  ConfigError,
+  DeadLetterError,
+  DecodeError,
+  DivergedError,
+  errorMessage,
+  isRetriable,
+  LabelOutOfRangeError,
+  NonFiniteError,
+  StreamlearnError,
+} from './errors';
 export type { DecodeErrorCode, ErrorOptions } from './errors';
 export { retry } from './retry';
 export type { RetryOptions } from './retry';

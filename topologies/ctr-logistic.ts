@@ -7,7 +7,21 @@
  * car, zipcode, hvalue, hyears, loan and a 0/1 `label` (see src/datasets/ctr-events.ts for the stream the
  * main job produces). Output: checkpoints on `.models`, metrics on `.metrics`, rejects on `.dlq`.
  */
-import { createAccuracy, createFeatureHasher, createInteractions, createJsonCodec, createLogisticRegression, createLogLoss, createRocAuc, createVectorAssembler, pipeline, pipelineImportance, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createAccuracy,
+  createFeatureHasher,
+  createInteractions,
+  createJsonCodec,
+  createLogisticRegression,
+  createLogLoss,
+  createRocAuc,
+  createVectorAssembler,
+  pipeline,
+  pipelineImportance,
+  readyMadeTopology,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 
 export const CTR_FIELDS = ['age', 'salary', 'commission', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'];
 const BITS = 18;
@@ -33,7 +47,14 @@ export function ctrLogistic(options: TopologyOptions = {}): Topology {
         createFeatureHasher({ inputCols: ['salary', 'commission', 'elevel'], outputCol: 'profileNs', bits: 8 }),
         createInteractions({ pairs: [['ageNs', 'profileNs']], outputCol: 'crosses', bits: BITS }),
         createVectorAssembler({ inputCols: ['categories', 'crosses'], vectorSizes: { categories: 2 ** BITS, crosses: 2 ** BITS } }),
-        createLogisticRegression({ numFeatures: 2 ** (BITS + 1), optimizer: { kind: 'ftrl' }, stepSize: 0.1, regParam: 1, elasticNetParam: 0.5, dtype: 'float32' }),
+        createLogisticRegression({
+          numFeatures: 2 ** (BITS + 1),
+          optimizer: { kind: 'ftrl' },
+          stepSize: 0.1,
+          regParam: 1,
+          elasticNetParam: 0.5,
+          dtype: 'float32',
+        }),
       ),
     importance: (model, resume) => pipelineImportance(model, { features: CTR_FIELDS, resume }),
     metrics: ctrMetrics,

@@ -6,7 +6,16 @@
  * Input: CSV lines `p0,…,p63,target` on `<prefix>digits-mlp.events` (pixels 0..16, target 0..9; see
  * src/datasets/digits.ts for the fixture and a shuffled stream of it).
  */
-import { createAccuracy, createCsvCodec, createStandardScaler, createVectorAssembler, pipeline, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createAccuracy,
+  createCsvCodec,
+  createStandardScaler,
+  createVectorAssembler,
+  pipeline,
+  readyMadeTopology,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 import { createNeuralNet, initTensorflow } from 'streamlearn/neural';
 
 /** The 64 pixel columns, then the class: the layout of src/datasets/digits.ts (a test checks they agree). */

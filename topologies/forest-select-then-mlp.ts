@@ -18,7 +18,16 @@ import type { Estimator } from '../src/learners';
 import { initTensorflow } from '../src/neural';
 import { createARFClassifier } from '../src/trees';
 import { readyMadeTopology, type Topology } from '../src/topology/topology';
-import { allFeaturesMlpModel, mlp, SELECTION_FEATURES, selectionEvents, selectThenMlpModel, standardised, type Accuracies, type SelectThenMlpOptions } from './select-then-mlp';
+import {
+  allFeaturesMlpModel,
+  mlp,
+  SELECTION_FEATURES,
+  selectionEvents,
+  selectThenMlpModel,
+  standardised,
+  type Accuracies,
+  type SelectThenMlpOptions,
+} from './select-then-mlp';
 
 export interface ForestSelectThenMlpOptions extends Omit<SelectThenMlpOptions, 'sampleRate'> {
   /** Trees in the forest; default 10. */
@@ -28,7 +37,11 @@ export interface ForestSelectThenMlpOptions extends Omit<SelectThenMlpOptions, '
 }
 
 /** scaler → importance selector (ARF ranker, split-gain importances) → MLP; `initTensorflow()` first. */
-export function forestSelectThenMlpModel({ topK = 5, numModels = 10, sampleRate = 0.05 }: Pick<ForestSelectThenMlpOptions, 'topK' | 'numModels' | 'sampleRate'> = {}): ClassifierPipeline {
+export function forestSelectThenMlpModel({
+  topK = 5,
+  numModels = 10,
+  sampleRate = 0.05,
+}: Pick<ForestSelectThenMlpOptions, 'topK' | 'numModels' | 'sampleRate'> = {}): ClassifierPipeline {
   const selector = createImportanceSelector({
     inputCol: 'features',
     outputCol: 'selected',

@@ -6,7 +6,21 @@
  * on `.requests` with the top-K on `.recommendations`, hot-swapping each new checkpoint.
  * See src/datasets/reco-events.ts for a stream to try it with, and docs/recommendations.md.
  */
-import { createBiasedMF, createBprMF, createJsonCodec, createMae, createRmse, readyMadeTopology, withEventStrength, type BiasedMFConfig, type BprMFConfig, type Metric, type Recommender, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createBiasedMF,
+  createBprMF,
+  createJsonCodec,
+  createMae,
+  createRmse,
+  readyMadeTopology,
+  withEventStrength,
+  type BiasedMFConfig,
+  type BprMFConfig,
+  type Metric,
+  type Recommender,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 
 export interface RecoMfOptions extends TopologyOptions {
   feedback?: 'explicit' | 'implicit';
@@ -31,7 +45,8 @@ export function recoMf(options: RecoMfOptions = {}): Topology {
     label: explicit ? 'rating' : 'strength',
     model: (): Recommender => (explicit ? createBiasedMF({ learningRate: 0.3, ...settings }) : createBprMF({ learningRate: 0.2, ...settings })),
     // Scores of implicit events are not ratings; ranking metrics need the model in the loop (docs/recommendations.md).
-    metrics: (): Record<string, Metric> => (explicit ? { rmse: createRmse(), rollingRmse: createRmse({ window: 5000 }), mae: createMae(), rollingMae: createMae({ window: 5000 }) } : {}),
+    metrics: (): Record<string, Metric> =>
+      explicit ? { rmse: createRmse(), rollingRmse: createRmse({ window: 5000 }), mae: createMae(), rollingMae: createMae({ window: 5000 }) } : {},
     transformBatches: explicit ? undefined : withEventStrength({ field: 'strength' }),
     checkpoint: { everyRecords: 50_000, everyMs: 5_000 },
   });

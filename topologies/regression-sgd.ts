@@ -6,7 +6,20 @@
  * Input: JSON events with numeric fields x0..x9 and a numeric target `y` (src/datasets/friedman.ts
  * produces Friedman #1, where only x0..x4 matter).
  */
-import { createJsonCodec, createLinearRegression, createMae, createR2, createRmse, createStandardScaler, createVectorAssembler, pipeline, pipelineImportance, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createJsonCodec,
+  createLinearRegression,
+  createMae,
+  createR2,
+  createRmse,
+  createStandardScaler,
+  createVectorAssembler,
+  pipeline,
+  pipelineImportance,
+  readyMadeTopology,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 
 export const REGRESSION_FIELDS = Array.from({ length: 10 }, (_, i) => `x${i}`);
 

@@ -9,7 +9,29 @@
  * (`selectionEvents` generates them). Output: checkpoints on `.models`, metrics on `.metrics`. The ranking
  * is what `selectorImportance(model)` (src/importance) publishes.
  */
-import { createAccuracy, createImportanceSelector, createJsonCodec, createLogisticRegression, createRandom, createStandardScaler, createVectorAssembler, IMPORTANCE_SELECTOR_KIND, pipeline, readyMadeTopology, selectorImportance, type Classifier, type ClassifierPipeline, type FeatureVector, type ImportanceSelector, type Metric, type Pipeline, type Row, type Stage, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createAccuracy,
+  createImportanceSelector,
+  createJsonCodec,
+  createLogisticRegression,
+  createRandom,
+  createStandardScaler,
+  createVectorAssembler,
+  IMPORTANCE_SELECTOR_KIND,
+  pipeline,
+  readyMadeTopology,
+  selectorImportance,
+  type Classifier,
+  type ClassifierPipeline,
+  type FeatureVector,
+  type ImportanceSelector,
+  type Metric,
+  type Pipeline,
+  type Row,
+  type Stage,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 import { createNeuralNet, initTensorflow } from 'streamlearn/neural';
 
 export const SELECTION_FEATURES = Array.from({ length: 50 }, (_, j) => `f${j}`);

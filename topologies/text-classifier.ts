@@ -4,7 +4,16 @@
  *
  * Input: JSON events `{ text, label }` with a class index in 0..3 (src/datasets/topics-text.ts).
  */
-import { createAccuracy, createHashingTokenizer, createJsonCodec, createSoftmaxRegression, pipeline, readyMadeTopology, type Topology, type TopologyOptions } from 'streamlearn';
+import {
+  createAccuracy,
+  createHashingTokenizer,
+  createJsonCodec,
+  createSoftmaxRegression,
+  pipeline,
+  readyMadeTopology,
+  type Topology,
+  type TopologyOptions,
+} from 'streamlearn';
 
 /** The classes, by index: the topics of src/datasets/topics-text.ts (a test checks they agree). */
 export const TEXT_TOPICS = ['sports', 'technology', 'finance', 'health'] as const;

@@ -7,7 +7,8 @@ const sl = require('streamlearn');
 const manifest = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
 const LEARNERS = {
-  LinearRegression: (d) => sl.createLinearRegression({ numFeatures: d, ...(process.env.LINEAR_REGRESSION_STEP ? { stepSize: Number(process.env.LINEAR_REGRESSION_STEP) } : {}) }),
+  LinearRegression: (d) =>
+    sl.createLinearRegression({ numFeatures: d, ...(process.env.LINEAR_REGRESSION_STEP ? { stepSize: Number(process.env.LINEAR_REGRESSION_STEP) } : {}) }),
   LogisticRegression: (d) => sl.createLogisticRegression({ numFeatures: d }),
   LinearSVM: (d) => sl.createLinearSVM({ numFeatures: d }),
   SoftmaxRegression: (d, k) => sl.createSoftmaxRegression({ numFeatures: d, numClasses: k }),
@@ -18,7 +19,10 @@ const METRICS = { mae: () => sl.createMae(), accuracy: () => sl.createAccuracy()
 async function main() {
   const results = [];
   for (const run of manifest.runs) {
-    const rows = readFileSync(run.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const rows = readFileSync(run.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const scores = {};
     for (const name of run.metrics) {
       const metric = METRICS[name]();
@@ -27,7 +31,11 @@ async function main() {
         ? [sl.createVectorAssembler({ inputCols: run.features, outputCol: 'features' })]
         : [sl.createVectorAssembler({ inputCols: run.features, outputCol: 'raw' }), sl.createStandardScaler({ inputCol: 'raw', outputCol: 'features' })];
       const fresh = sl.pipeline(...stages, LEARNERS[run.learner](run.features.length, run.classes));
-      await sl.progressiveValScore(rows.map((row) => [row, row[run.label]]), fresh, metric);
+      await sl.progressiveValScore(
+        rows.map((row) => [row, row[run.label]]),
+        fresh,
+        metric,
+      );
       scores[name] = metric.get();
     }
     results.push({ dataset: run.dataset, learner: run.learner, scores });

@@ -37,12 +37,18 @@ export async function produceAll(brokers: string[], topic: string, values: Itera
     for (const value of values) {
       chunk.push(value);
       if (chunk.length === 500) {
-        await sink.send(topic, chunk.map((v) => ({ value: v })));
+        await sink.send(
+          topic,
+          chunk.map((v) => ({ value: v })),
+        );
         sent += chunk.length;
         chunk = [];
       }
     }
-    await sink.send(topic, chunk.map((v) => ({ value: v })));
+    await sink.send(
+      topic,
+      chunk.map((v) => ({ value: v })),
+    );
     return sent + chunk.length;
   } finally {
     await sink.close();

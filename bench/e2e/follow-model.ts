@@ -20,7 +20,12 @@ export function followModel(brokers: string[], topic: string, modelId: string): 
     rejectReady = reject;
   });
   let failure: unknown;
-  const subscription = subscribeModel({ brokers, topic, modelId, onRejected: (reason) => (failure ??= new Error(`a checkpoint was rejected: ${reason}`)) }).subscribe({
+  const subscription = subscribeModel({
+    brokers,
+    topic,
+    modelId,
+    onRejected: (reason) => (failure ??= new Error(`a checkpoint was rejected: ${reason}`)),
+  }).subscribe({
     next({ manifest, receivedAt }) {
       latency.set(manifest.version, receivedAt - Date.parse(manifest.createdAt));
       resolveReady(manifest.version);

@@ -16,7 +16,12 @@ export function createPasses(log: (line: string) => void) {
     rows(): ThroughputRow[] {
       return [...runs.values()].map(({ key, passes }) => {
         const best = fastest(passes.map((pass) => pass.measurement));
-        return { ...key, measurement: best, versions: passes.find((pass) => pass.measurement === best)!.versions, passRates: passes.map((pass) => perSecond(pass.measurement)) };
+        return {
+          ...key,
+          measurement: best,
+          versions: passes.find((pass) => pass.measurement === best)!.versions,
+          passRates: passes.map((pass) => perSecond(pass.measurement)),
+        };
       });
     },
   };

@@ -47,7 +47,12 @@ export async function measureTopology(topology: Topology, brokers: string[], rec
   try {
     await follower.ready;
     const startedAt = process.hrtime.bigint();
-    const running = await runTopology(topology, { brokers, fromBeginning: true, groupId: `bench-e2e-${randomUUID()}`, until: (progress) => progress.records >= records });
+    const running = await runTopology(topology, {
+      brokers,
+      fromBeginning: true,
+      groupId: `bench-e2e-${randomUUID()}`,
+      until: (progress) => progress.records >= records,
+    });
     const published: number[] = [];
     const checkpointMs: number[] = [];
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });

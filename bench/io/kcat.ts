@@ -35,7 +35,15 @@ function runKcat(args: string[], onOutput: (chunk: Buffer) => void): Promise<Kca
       const children = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s\s*$/.exec(stderr.trimEnd());
       const cpuSeconds = children ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]) : null;
       if (code === 0) resolve({ cpuSeconds });
-      else reject(new Error(`kcat ${args.join(' ')} exited with ${code}: ${stderr.replace(/(\d+m[\d.]+s\s+\d+m[\d.]+s\s*)+$/, '').trim().slice(-500)}`));
+      else
+        reject(
+          new Error(
+            `kcat ${args.join(' ')} exited with ${code}: ${stderr
+              .replace(/(\d+m[\d.]+s\s+\d+m[\d.]+s\s*)+$/, '')
+              .trim()
+              .slice(-500)}`,
+          ),
+        );
     });
   });
 }
@@ -50,7 +58,12 @@ function kcatSpan(span: Span, exit: KcatExit): Span {
  * or one message per file of `messageFiles`. Timed from spawn to exit: process start and connection included,
  * as the sink's time includes its connection.
  */
-export async function produceWithKcat(broker: string, topic: string, input: { linesFile: string } | { messageFiles: string[] }, records: number): Promise<Measurement> {
+export async function produceWithKcat(
+  broker: string,
+  topic: string,
+  input: { linesFile: string } | { messageFiles: string[] },
+  records: number,
+): Promise<Measurement> {
   const source = 'linesFile' in input ? ['-l', input.linesFile] : input.messageFiles;
   const stop = startSpan();
   const exit = await runKcat(['-P', '-b', broker, '-t', topic, '-X', 'enable.idempotence=true', ...source], () => undefined);

@@ -19,7 +19,12 @@ export async function produceWithSink(brokers: string[], topic: string, values: 
     const stop = startSpan();
     const waiting: Promise<void>[] = [];
     for (let start = 0; start < values.length; start += SEND_MESSAGES) {
-      waiting.push(sink.send(topic, values.slice(start, start + SEND_MESSAGES).map((value) => ({ value }))));
+      waiting.push(
+        sink.send(
+          topic,
+          values.slice(start, start + SEND_MESSAGES).map((value) => ({ value })),
+        ),
+      );
       if (waiting.length >= SENDS_IN_FLIGHT) await waiting.shift();
     }
     await Promise.all(waiting);

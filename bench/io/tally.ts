@@ -52,6 +52,8 @@ export function tallyArrow(tally: Tally, tables: Table[]): number {
 export function checkTally(tally: Tally, data: IoData, what: string): void {
   const sumOk = Math.abs(tally.featureSum - data.featureSum) <= 1e-3;
   if (tally.rows !== data.records || tally.positives !== data.positives || !sumOk) {
-    throw new Error(`${what} read ${tally.rows} rows, ${tally.positives} positives, feature sum ${tally.featureSum}; produced ${data.records}, ${data.positives}, ${data.featureSum}`);
+    throw new Error(
+      `${what} read ${tally.rows} rows, ${tally.positives} positives, feature sum ${tally.featureSum}; produced ${data.records}, ${data.positives}, ${data.featureSum}`,
+    );
   }
 }

@@ -13,7 +13,9 @@ async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>
 
 /** Messages stored in a topic, over all partitions: checks that a producer delivered all it was given. */
 export function messageCount(brokers: string[], topic: string): Promise<number> {
-  return withAdmin(brokers, async (admin) => (await admin.fetchTopicOffsets(topic)).reduce((sum, { high, low }) => sum + Number(BigInt(high) - BigInt(low)), 0));
+  return withAdmin(brokers, async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).reduce((sum, { high, low }) => sum + Number(BigInt(high) - BigInt(low)), 0),
+  );
 }
 
 /** Deletes the benchmark's topics, so that a shared broker (KAFKA_BROKERS) keeps no gigabytes of test data. */

@@ -51,8 +51,7 @@ export function generate(workload: Workload, seed: number): WorkloadData {
   const truth = Float64Array.from({ length: dim }, () => truthScale * rng.gaussian());
   const intercept = 0.3;
   const y = new Float64Array(n);
-  const label = (margin: number) =>
-    task === 'logistic' ? (rng.next() < sigmoid(margin) ? 1 : 0) : margin + 0.5 * rng.gaussian();
+  const label = (margin: number) => (task === 'logistic' ? (rng.next() < sigmoid(margin) ? 1 : 0) : margin + 0.5 * rng.gaussian());
 
   if (active === null) {
     const x = new Float64Array(n * dim);

@@ -70,7 +70,10 @@ async function trainOnBatch(manifest: Manifest, data: Data, workload: MlpWorkloa
   const batches = Array.from({ length: steps }, (_, s) => {
     const from = s * workload.batch;
     const to = from + workload.batch;
-    return [tf.tensor2d(data.x.subarray(from * manifest.inputs, to * manifest.inputs), [workload.batch, manifest.inputs]), tf.tensor2d(data.y.subarray(from, to), [workload.batch, 1])];
+    return [
+      tf.tensor2d(data.x.subarray(from * manifest.inputs, to * manifest.inputs), [workload.batch, manifest.inputs]),
+      tf.tensor2d(data.y.subarray(from, to), [workload.batch, 1]),
+    ];
   });
   for (let s = 0; s < manifest.warmupSteps; s++) await model.trainOnBatch(batches[s][0], batches[s][1]);
   let losses: number[] = [];

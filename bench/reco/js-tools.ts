@@ -40,7 +40,8 @@ const TOOLS: Tool[] = [
   {
     name: 'streamlearn FactorizationMachine (device; category)',
     feedback: 'explicit',
-    create: (seed) => createFactorizationMachine({ factors: 10, userFields: ['device'], itemFields: ['category'], optimizer: 'adagrad', learningRate: 0.3, seed }),
+    create: (seed) =>
+      createFactorizationMachine({ factors: 10, userFields: ['device'], itemFields: ['category'], optimizer: 'adagrad', learningRate: 0.3, seed }),
   },
   { name: 'streamlearn BprMF', feedback: 'implicit', create: (seed) => createBprMF({ factors: 10, negatives: 4, seed }) },
   { name: 'popularity', feedback: 'implicit', create: () => createPopularity() },
@@ -68,7 +69,15 @@ function measure(tool: Tool, workload: RecoWorkload, repeats: number, seed: numb
   const { events } = workload;
   const ys = tool.feedback === 'explicit' ? workload.ratings : workload.strengths;
   const ranking = evaluateRecommender(events, tool.create(seed), { feedback: tool.feedback, rankEvery: workload.rankEvery });
-  const base = { tool: tool.name, feedback: tool.feedback, n: events.length, hitRate: ranking.hitRate, ndcg: ranking.ndcg, mrr: ranking.mrr, ranked: ranking.ranked };
+  const base = {
+    tool: tool.name,
+    feedback: tool.feedback,
+    n: events.length,
+    hitRate: ranking.hitRate,
+    ndcg: ranking.ndcg,
+    mrr: ranking.mrr,
+    ranked: ranking.ranked,
+  };
   if (tool.feedback === 'implicit') return { ...base, seconds: null, cpuSeconds: null, rmse: null, mae: null };
   predictThenLearn(tool.create(seed), events, ys, Math.min(events.length, WARMUP_EVENTS));
   let best: RecoRun | null = null;

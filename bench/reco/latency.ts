@@ -38,7 +38,16 @@ function measure(name: string, model: Recommender, items: number, factors: numbe
     return performance.now() - start;
   }).sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-  return { model: name, items, factors, calls: CALLS, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: times[times.length - 1], itemsPerSecond: items / (at(0.5) / 1000) };
+  return {
+    model: name,
+    items,
+    factors,
+    calls: CALLS,
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    maxMs: times[times.length - 1],
+    itemsPerSecond: items / (at(0.5) / 1000),
+  };
 }
 
 export function recommendLatency(items: number, seed: number): LatencyRun[] {

@@ -4,7 +4,15 @@ import { createRecoWorld, type GeneratedRecoEvent, type RecoWorldConfig } from '
 import { EVENT_STRENGTH } from '../../src/reco';
 
 /** The stream every tool learns: a world where taste decides among what popularity shows. */
-export const WORLD = { users: 2000, items: 2000, factors: 8, popularityExponent: 0.8, choiceSharpness: 4, candidates: 50, noise: 0.5 } satisfies RecoWorldConfig;
+export const WORLD = {
+  users: 2000,
+  items: 2000,
+  factors: 8,
+  popularityExponent: 0.8,
+  choiceSharpness: 4,
+  candidates: 50,
+  noise: 0.5,
+} satisfies RecoWorldConfig;
 export const EVENTS = 200_000;
 /** Events whose item is ranked (before they are learned) for HitRate, NDCG and MRR: every this-many-th. */
 export const RANKED_EVENTS = 5000;
@@ -46,8 +54,14 @@ function writeArray(path: string, array: Float64Array | Int32Array): string {
 
 export function writeWorkloadFiles(dir: string, { events, ratings }: RecoWorkload): WorkloadFiles {
   return {
-    users: writeArray(join(dir, 'users.i32'), Int32Array.from(events, (e) => Number(e.userId.slice(1)))),
-    items: writeArray(join(dir, 'items.i32'), Int32Array.from(events, (e) => Number(e.itemId.slice(1)))),
+    users: writeArray(
+      join(dir, 'users.i32'),
+      Int32Array.from(events, (e) => Number(e.userId.slice(1))),
+    ),
+    items: writeArray(
+      join(dir, 'items.i32'),
+      Int32Array.from(events, (e) => Number(e.itemId.slice(1))),
+    ),
     ratings: writeArray(join(dir, 'ratings.f64'), ratings),
   };
 }

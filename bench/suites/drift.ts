@@ -31,16 +31,31 @@ interface Job {
 const SEGMENTS = 5;
 
 /** SEGMENTS segments of `length` values, alternating `a` and `b`: a change at every segment boundary. */
-function alternating(length: number, seed: number, a: (r: ReturnType<typeof createRandom>) => number, b: (r: ReturnType<typeof createRandom>) => number): { values: Float64Array; changes: number[] } {
+function alternating(
+  length: number,
+  seed: number,
+  a: (r: ReturnType<typeof createRandom>) => number,
+  b: (r: ReturnType<typeof createRandom>) => number,
+): { values: Float64Array; changes: number[] } {
   const rng = createRandom(seed);
   const values = Float64Array.from({ length: SEGMENTS * length }, (_, i) => (Math.floor(i / length) % 2 === 0 ? a(rng) : b(rng)));
   return { values, changes: Array.from({ length: SEGMENTS - 1 }, (_, k) => (k + 1) * length) };
 }
 
 function jobs(length: number, seed: number): Job[] {
-  const errors = alternating(length, seed, (r) => (r.next() < 0.2 ? 1 : 0), (r) => (r.next() < 0.5 ? 1 : 0));
+  const errors = alternating(
+    length,
+    seed,
+    (r) => (r.next() < 0.2 ? 1 : 0),
+    (r) => (r.next() < 0.5 ? 1 : 0),
+  );
   const rising = { values: errors.values, changes: errors.changes.filter((_, k) => k % 2 === 0) };
-  const normals = alternating(length, seed + 1, (r) => r.gaussian(), (r) => 2 + r.gaussian());
+  const normals = alternating(
+    length,
+    seed + 1,
+    (r) => r.gaussian(),
+    (r) => 2 + r.gaussian(),
+  );
   // Every spec spelled out in full, so that both sides run the very same parameters.
   return [
     { name: 'ADWIN on 0/1 errors 0.2 ⇄ 0.5', spec: { kind: 'ADWIN', ...resolveAdwinConfig() }, ...errors },
@@ -85,7 +100,10 @@ function quality(detections: number[], changes: number[], segment: number): { me
  * changes, false alarms). Options: `--length n` (values per segment, default 20000), `--seed s`, `--reps r`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
-  const { values } = parseArgs({ args, options: { length: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' }, reps: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({
+    args,
+    options: { length: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' }, reps: { type: 'string', default: '2' } },
+  });
   const length = Number(values.length);
   const reps = Number(values.reps);
   if (!(Number.isInteger(length) && length >= 1000)) throw new ConfigError(`--length must be an integer ≥ 1000, got "${values.length}"`);

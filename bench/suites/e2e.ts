@@ -67,7 +67,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     throw new ConfigError(`--arrow-records must be a multiple of ${ROWS_PER_ARROW_MESSAGE}, at least 10000, got "${values['arrow-records']}"`);
   }
   if (!(Number.isInteger(repeats) && repeats >= 1)) throw new ConfigError(`--repeats must be a positive integer, got "${values.repeats}"`);
-  if (!(Number.isInteger(versions) && versions >= MIN_VERSIONS)) throw new ConfigError(`--versions must be an integer of at least ${MIN_VERSIONS}, got "${values.versions}"`);
+  if (!(Number.isInteger(versions) && versions >= MIN_VERSIONS))
+    throw new ConfigError(`--versions must be an integer of at least ${MIN_VERSIONS}, got "${values.versions}"`);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
 
   const loadAtStart = loadAverage();
@@ -96,11 +97,17 @@ export async function run(args: string[]): Promise<BenchResult> {
     underLoad.loopDelayP99Ms = Math.max(underLoad.loopDelayP99Ms, result.loopDelayMs.p99);
   };
   try {
-    await ensureTopics({ brokers }, [{ topic: jsonTopic, partitions: 1 }, { topic: arrowTopic, partitions: 1 }]);
+    await ensureTopics({ brokers }, [
+      { topic: jsonTopic, partitions: 1 },
+      { topic: arrowTopic, partitions: 1 },
+    ]);
     log(`producing ${records} JSON events and ${arrowRecords} Arrow rows`);
     await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
     await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
-    for (const [topic, messages] of [[jsonTopic, records], [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE]] as const) {
+    for (const [topic, messages] of [
+      [jsonTopic, records],
+      [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE],
+    ] as const) {
       const stored = await messageCount(brokers, topic);
       if (stored !== messages) throw new Error(`${topic} holds ${stored} messages, ${messages} were produced`);
     }
@@ -109,26 +116,52 @@ export async function run(args: string[]): Promise<BenchResult> {
 
     // Round-robin, so that a burst of load from the machine's other users spreads over all the runs.
     for (let pass = 0; pass < repeats; pass++) {
-      passes.add({ input: 'JSON', path: BARE, checkpoints: '–' }, await consumeWithKafkaJs({ brokers, topic: jsonTopic, messages: records, parseJson: true }), null);
+      passes.add(
+        { input: 'JSON', path: BARE, checkpoints: '–' },
+        await consumeWithKafkaJs({ brokers, topic: jsonTopic, messages: records, parseJson: true }),
+        null,
+      );
       for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
         await learnUnderLoad(jsonTopology(everyMs), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(everyMs) });
       }
       for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
-        const result = await trainColumnar({ brokers, topic: arrowTopic, modelTopic: columnarModels, modelId: `${stamp}-columnar-${pass}`, records: arrowRecords, checkpointEveryMs: everyMs });
+        const result = await trainColumnar({
+          brokers,
+          topic: arrowTopic,
+          modelTopic: columnarModels,
+          modelId: `${stamp}-columnar-${pass}`,
+          records: arrowRecords,
+          checkpointEveryMs: everyMs,
+        });
         passes.add({ input: 'Arrow', path: COLUMNAR, checkpoints: checkpointLabel(everyMs) }, result.measurement, result.versions);
       }
     }
     for (let run = 0; run < MAX_FAST_RUNS && underLoad.versions < MIN_VERSIONS; run++) {
-      await learnUnderLoad(jsonTopology(FAST_CHECKPOINT_EVERY_MS), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(FAST_CHECKPOINT_EVERY_MS) });
+      await learnUnderLoad(jsonTopology(FAST_CHECKPOINT_EVERY_MS), records, {
+        input: 'JSON',
+        path: TOPOLOGY_JSON,
+        checkpoints: checkpointLabel(FAST_CHECKPOINT_EVERY_MS),
+      });
     }
-    await learnUnderLoad(arrowTopology, Math.min(ARROW_ROWS_THROUGH_TOPOLOGY, arrowRecords), { input: 'Arrow', path: TOPOLOGY_ARROW, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
+    await learnUnderLoad(arrowTopology, Math.min(ARROW_ROWS_THROUGH_TOPOLOGY, arrowRecords), {
+      input: 'Arrow',
+      path: TOPOLOGY_ARROW,
+      checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS),
+    });
 
     for (const [model, state] of [
       [REGRESSION_MODEL, jsonTopology(CHECKPOINT_EVERY_MS).config.model().state()],
       ['ctr-logistic (FTRL, 2^19 float32 weights)', ctrLogistic().config.model().state()],
     ] as const) {
       log(`checkpoint latency: ${model}`);
-      const result = await measureCheckpointLatency({ brokers, topic: latencyTopic, modelId: `${stamp}-${model.split(' ')[0]}`, state, versions, intervalMs: LATENCY_INTERVAL_MS });
+      const result = await measureCheckpointLatency({
+        brokers,
+        topic: latencyTopic,
+        modelId: `${stamp}-${model.split(' ')[0]}`,
+        state,
+        versions,
+        intervalMs: LATENCY_INTERVAL_MS,
+      });
       latency.push({ model, condition: `idle, one publish per ${LATENCY_INTERVAL_MS} ms`, ...result });
     }
     latency.push({
@@ -146,7 +179,12 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
 
   const throughput = passes.rows();
-  const targets = judgeTargets(throughput, latency, { bare: BARE, jsonTopology: TOPOLOGY_JSON, columnar: COLUMNAR, everySecond: checkpointLabel(CHECKPOINT_EVERY_MS) });
+  const targets = judgeTargets(throughput, latency, {
+    bare: BARE,
+    jsonTopology: TOPOLOGY_JSON,
+    columnar: COLUMNAR,
+    everySecond: checkpointLabel(CHECKPOINT_EVERY_MS),
+  });
   return {
     tables: [throughputTable(throughput), latencyTable(latency), targetTable(targets)],
     context: {
@@ -179,4 +217,3 @@ const TOPOLOGY_ARROW = 'runTopology regression-sgd, Arrow rows materialised';
 const COLUMNAR = 'columnar: source(arrow) → numericColumn → learnOne';
 
 const checkpointLabel = (everyMs: number) => (Number.isFinite(everyMs) ? `every ${everyMs / 1000} s` : 'none');
-

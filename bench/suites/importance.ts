@@ -54,11 +54,14 @@ export async function run(args: string[]): Promise<BenchResult> {
     const dir = mkdtempSync(join(tmpdir(), 'streamlearn-bench-importance-'));
     try {
       process.stderr.write('agreement with ixai\n');
-      agreement = await measureAgreement({ trainExamples: 30_000, explainExamples: Math.round(20_000 * scale), smoothing: 0.001, reservoirSize: 100, checkpoints: 10, seed }, dir);
+      agreement = await measureAgreement(
+        { trainExamples: 30_000, explainExamples: Math.round(20_000 * scale), smoothing: 0.001, reservoirSize: 100, checkpoints: 10, seed },
+        dir,
+      );
       tables.push(...agreementTables(agreement));
       notes.push(
-        'Agreement: an MLP 10-64-1 learns 30,000 standardised Friedman #1 examples and is frozen; streamlearn and ixai then explain every one of the next examples (geometric reservoir of 100, one replacement per feature, smoothing 0.001 = ixai\'s default) with the same weights (ixai through a numpy forward pass). ρ is Spearman\'s correlation of the two importance vectors, at 10 points along the stream; the truth is the permutation importance of the true function.',
-        'ixai 0.1.3 with river 0.26.1: a river metric as loss_function fails (ixai chains metric.update(...).revert(...), and river\'s update returns None), so the peer passes the squared error as a plain callable, which ixai supports.',
+        "Agreement: an MLP 10-64-1 learns 30,000 standardised Friedman #1 examples and is frozen; streamlearn and ixai then explain every one of the next examples (geometric reservoir of 100, one replacement per feature, smoothing 0.001 = ixai's default) with the same weights (ixai through a numpy forward pass). ρ is Spearman's correlation of the two importance vectors, at 10 points along the stream; the truth is the permutation importance of the true function.",
+        "ixai 0.1.3 with river 0.26.1: a river metric as loss_function fails (ixai chains metric.update(...).revert(...), and river's update returns None), so the peer passes the squared error as a plain callable, which ixai supports.",
       );
     } catch (err) {
       notes.push(`ixai did not run: ${errorMessage(err)}`);
@@ -93,7 +96,21 @@ function throughputTable(runs: ThroughputRun[]): BenchTable {
   const off = new Map(runs.filter((r) => r.variant === 'off').map((r) => [r.workload, r]));
   return {
     title: 'Learner throughput with importance off and on (test-then-train)',
-    columns: ['workload', 'model', 'features', 'n', 'importance', 'sample rate', 'examples/s', 'examples/CPU-s', 'overhead', 'share', 'samples', 'µs/sample', 'µs/batch'],
+    columns: [
+      'workload',
+      'model',
+      'features',
+      'n',
+      'importance',
+      'sample rate',
+      'examples/s',
+      'examples/CPU-s',
+      'overhead',
+      'share',
+      'samples',
+      'µs/sample',
+      'µs/batch',
+    ],
     rows: runs.map((r) => {
       const baseline = off.get(r.workload);
       const on = r.variant !== 'off';
@@ -146,7 +163,16 @@ function agreementTables(result: AgreementResult): BenchTable[] {
     },
     {
       title: 'Agreement (Spearman ρ)',
-      columns: ['ρ streamlearn–ixai, end', 'ρ min over 10 points', 'agree', 'ρ streamlearn–truth', 'ρ ixai–truth', 'prediction gap', 'µs/example streamlearn', 'µs/example ixai'],
+      columns: [
+        'ρ streamlearn–ixai, end',
+        'ρ min over 10 points',
+        'agree',
+        'ρ streamlearn–truth',
+        'ρ ixai–truth',
+        'prediction gap',
+        'µs/example streamlearn',
+        'µs/example ixai',
+      ],
       rows: [
         {
           'ρ streamlearn–ixai, end': result.agreement[result.agreement.length - 1],

@@ -72,7 +72,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(`${format} ${direction} ${tool}: ${Math.round(measurement.records / measurement.span.seconds)} records/s`);
   };
   try {
-    await ensureTopics({ brokers }, Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+    await ensureTopics(
+      { brokers },
+      Object.values(topics).map((topic) => ({ topic, partitions: 1 })),
+    );
 
     add('JSON', 'produce', SINK, await produceWithSink(brokers, topics.json, data.json, 1));
     add('Arrow', 'produce', SINK, await produceWithSink(brokers, topics.arrow, data.arrow, ROWS_PER_ARROW_MESSAGE));
@@ -81,7 +84,10 @@ export async function run(args: string[]): Promise<BenchResult> {
       add('JSON', 'produce', KCAT_PRODUCE, await produceWithKcat(brokers[0], topics.jsonKcat, { linesFile }, records));
       add('Arrow', 'produce', KCAT_PRODUCE, await produceWithKcat(brokers[0], topics.arrowKcat, { messageFiles }, records));
     }
-    const expected: Array<[string, number]> = [[topics.json, data.json.length], [topics.arrow, data.arrow.length]];
+    const expected: Array<[string, number]> = [
+      [topics.json, data.json.length],
+      [topics.arrow, data.arrow.length],
+    ];
     if (kcat.available) expected.push([topics.jsonKcat, data.json.length], [topics.arrowKcat, data.arrow.length]);
     for (const [topic, messages] of expected) {
       const stored = await messageCount(brokers, topic);
@@ -147,8 +153,22 @@ function consumersOf(brokers: string[], topics: { json: string; arrow: string },
     const tally = emptyTally();
     const measurement =
       format === 'JSON'
-        ? await consumeWithSource<JsonValue>({ brokers, topic: topics.json, codec: json, records: data.records, handle: (values) => tallyJson(tally, values), options: { commitOnAck } })
-        : await consumeWithSource<Table>({ brokers, topic: topics.arrow, codec: arrow, records: data.records, handle: (values) => tallyArrow(tally, values), options: { commitOnAck } });
+        ? await consumeWithSource<JsonValue>({
+            brokers,
+            topic: topics.json,
+            codec: json,
+            records: data.records,
+            handle: (values) => tallyJson(tally, values),
+            options: { commitOnAck },
+          })
+        : await consumeWithSource<Table>({
+            brokers,
+            topic: topics.arrow,
+            codec: arrow,
+            records: data.records,
+            handle: (values) => tallyArrow(tally, values),
+            options: { commitOnAck },
+          });
     checkTally(tally, data, `${tool} (${format})`);
     return measurement;
   };

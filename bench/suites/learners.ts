@@ -80,9 +80,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     },
     notes: [
       'Single-threaded learners; each JavaScript tool in a worker thread of its own (no JIT state shared between tools), the peers in one Python process. Each tool learns the first 20k examples once on a throwaway model, then makes up to `repeats` timed passes (no more once they add up to 3 s), each on a fresh model, and the fastest counts. Inputs (vectors, dicts, batches, VW lines) are built before the clock starts.',
-      'streamlearn, River and bare JS run plain SGD at River\'s default rate (0.01; 0.02 in streamlearn\'s ½r² convention for linear-32), intercept at the same rate, predicting each example before learning it.',
+      "streamlearn, River and bare JS run plain SGD at River's default rate (0.01; 0.02 in streamlearn's ½r² convention for linear-32), intercept at the same rate, predicting each example before learning it.",
       'sklearn partial_fit runs the same SGD (constant eta0, shuffle=False) on batches of 1,000, each batch predicted by the model of before it; on sparse input sklearn learns the intercept 100× slower (its SPARSE_INTERCEPT_DECAY).',
-      'VW runs its defaults (adaptive, normalized, invariant, -l 0.5), compared with streamlearn\'s normalized optimizer; VW\'s metric is its own progressive average loss. The VW driver reads with a parser thread beside the learner: see examples/CPU-s.',
+      "VW runs its defaults (adaptive, normalized, invariant, -l 0.5), compared with streamlearn's normalized optimizer; VW's metric is its own progressive average loss. The VW driver reads with a parser thread beside the learner: see examples/CPU-s.",
       'No `vw` binary is to be had from PyPI (the wheel ships only pylibvw) or Debian bookworm (no vowpal-wabbit package): "VW driver" is the same C++ driver the CLI runs (VW::start_parser + generic_driver), called through pylibvw as `python -m vowpalwabbit` does.',
     ],
   };

@@ -21,7 +21,10 @@ const CATALOG_ITEMS = 100_000;
  * per tool at most (the fastest counts; default 3), `--seed s`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
-  const { values } = parseArgs({ args, options: { scale: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' }, repeats: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    args,
+    options: { scale: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' }, repeats: { type: 'string', default: '3' } },
+  });
   const scale = Number(values.scale);
   const seed = Number(values.seed);
   const repeats = Number(values.repeats);
@@ -74,7 +77,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     notes: [
       `One stream (src/datasets/reco-events.ts): ${WORLD.users} users and ${WORLD.items} items with ${WORLD.factors} latent dimensions, Zipf(${WORLD.popularityExponent}) exposure, choice by taste among ${WORLD.candidates} shown items, ratings with N(0, ${WORLD.noise}²) noise (the RMSE floor). Explicit tools learn the rating, implicit ones the event weight (view 0.5, click 1, buy 2).`,
       'events/s: predict_one then learn_one for every event, one thread, after a 20k-event warm-up on a throwaway model; the fastest of up to `repeats` passes (no more once they add up to 3 s). River gets string ids, as streamlearn does.',
-      'streamlearn BiasedMF (River SGD) is River\'s algorithm with River\'s settings in streamlearn\'s ½r² convention: SGD 0.02 (River 0.01 on r²), L2 0.001 (River 0.002), N(0, 0.1²) initial factors; the two differ only in their random initial factors.',
+      "streamlearn BiasedMF (River SGD) is River's algorithm with River's settings in streamlearn's ½r² convention: SGD 0.02 (River 0.01 on r²), L2 0.001 (River 0.002), N(0, 0.1²) initial factors; the two differ only in their random initial factors.",
       'HitRate@10, NDCG@10, MRR: a separate pass ranks the item of every n-th event among all items seen so far, for its user, before learning it; one relevant item per event. River is ranked from its own biases and factors (numpy over its dicts); FunkMF has no biases.',
       'recommend() latency: one call at a time for distinct known users over a full catalog, k = 10, 20 items excluded; measured here, not in tests.',
     ],
@@ -88,7 +91,13 @@ function isRun(value: unknown): value is RecoRun {
 
 function readPeerOutput(output: unknown): { versions: { [key: string]: JsonValue }; runs: RecoRun[] } {
   const candidate = output as { versions?: unknown; runs?: unknown } | null;
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.versions !== 'object' || !Array.isArray(candidate.runs) || !candidate.runs.every(isRun)) {
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.versions !== 'object' ||
+    !Array.isArray(candidate.runs) ||
+    !candidate.runs.every(isRun)
+  ) {
     throw new Error(`reco_peers.py printed an unexpected result: ${JSON.stringify(output).slice(0, 200)}`);
   }
   return candidate as { versions: { [key: string]: JsonValue }; runs: RecoRun[] };

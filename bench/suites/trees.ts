@@ -35,7 +35,14 @@ function makers(workload: TreeWorkload): Record<string, () => Estimator> {
   const p = TREE_PARAMS;
   const d = workload.dim;
   const tree = { numFeatures: d, gracePeriod: p.gracePeriod, splitConfidence: p.splitConfidence, tieThreshold: p.tieThreshold };
-  const forest = { numFeatures: d, numModels: p.numModels, gracePeriod: p.forestGracePeriod, splitConfidence: p.forestSplitConfidence, tieThreshold: p.tieThreshold, seed: 1 };
+  const forest = {
+    numFeatures: d,
+    numModels: p.numModels,
+    gracePeriod: p.forestGracePeriod,
+    splitConfidence: p.forestSplitConfidence,
+    tieThreshold: p.tieThreshold,
+    seed: 1,
+  };
   if (workload.task === 'regression') {
     return { HT: () => createHoeffdingTreeRegressor(tree), ARF: () => createARFRegressor(forest) };
   }
@@ -95,7 +102,13 @@ function writeRows(file: string, rows: readonly LabelledRow[], d: number): void 
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
     args,
-    options: { scale: { type: 'string', default: '1' }, workloads: { type: 'string' }, models: { type: 'string' }, seed: { type: 'string', default: '1' }, 'no-moa': { type: 'boolean', default: false } },
+    options: {
+      scale: { type: 'string', default: '1' },
+      workloads: { type: 'string' },
+      models: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      'no-moa': { type: 'boolean', default: false },
+    },
   });
   const scale = Number(values.scale);
   const seed = Number(values.seed);
@@ -166,7 +179,18 @@ function resultTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
   }
   return {
     title: 'Trees: throughput, prequential accuracy (MAE for friedman) and model memory',
-    columns: ['workload', 'model', 'tool', 'events/s', 'events/CPU-s', 'accuracy', 'MAE', 'memory KiB', 'streamlearn speed × (wall)', 'streamlearn speed × (CPU)'],
+    columns: [
+      'workload',
+      'model',
+      'tool',
+      'events/s',
+      'events/CPU-s',
+      'accuracy',
+      'MAE',
+      'memory KiB',
+      'streamlearn speed × (wall)',
+      'streamlearn speed × (CPU)',
+    ],
     rows,
   };
 }

@@ -85,7 +85,8 @@ export function tableFromColumns(columns: Readonly<Record<string, ColumnValues>>
   const rows = entries[0][1].length;
   const vectors: Record<string, Vector> = {};
   for (const [name, values] of entries) {
-    if (values.length !== rows) throw new ConfigError(`tableFromColumns: column ${JSON.stringify(name)} has ${values.length} rows, ${JSON.stringify(entries[0][0])} has ${rows}`);
+    if (values.length !== rows)
+      throw new ConfigError(`tableFromColumns: column ${JSON.stringify(name)} has ${values.length} rows, ${JSON.stringify(entries[0][0])} has ${rows}`);
     vectors[name] = ArrayBuffer.isView(values) ? makeVector(values) : vectorFromArray(values, new Utf8());
   }
   return new Table(vectors);
@@ -106,7 +107,8 @@ export function numericColumn(table: Table, name: string): NumericArray {
   if (column === null) {
     throw new DecodeError('SCHEMA', `arrow table has no column ${JSON.stringify(name)} (columns: ${table.schema.names.join(', ')})`);
   }
-  if (!isNumericType(column.type)) throw new DecodeError('SCHEMA', `arrow column ${JSON.stringify(name)} is ${String(column.type)}, not a 8-32 bit integer or 32/64 bit float`);
+  if (!isNumericType(column.type))
+    throw new DecodeError('SCHEMA', `arrow column ${JSON.stringify(name)} is ${String(column.type)}, not a 8-32 bit integer or 32/64 bit float`);
   if (column.nullCount > 0) throw new DecodeError('SCHEMA', `arrow column ${JSON.stringify(name)} has ${column.nullCount} null cells`);
   return column.toArray() as NumericArray;
 }

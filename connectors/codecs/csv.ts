@@ -96,7 +96,8 @@ export function createCsvCodec({ columns, delimiter = ',', types = {} }: CsvCode
   }
   for (const [column, type] of Object.entries(types)) {
     if (!seen.has(column)) throw new ConfigError(`${owner}: types names ${JSON.stringify(column)}, which is not among the columns (${columns.join(', ')})`);
-    if (type !== 'number' && type !== 'string') throw new ConfigError(`${owner}: type of column ${JSON.stringify(column)} must be 'number' or 'string', got ${JSON.stringify(type)}`);
+    if (type !== 'number' && type !== 'string')
+      throw new ConfigError(`${owner}: type of column ${JSON.stringify(column)} must be 'number' or 'string', got ${JSON.stringify(type)}`);
   }
   const numeric = columns.map((column) => types[column] === 'number');
 

@@ -85,7 +85,10 @@ function csvFeed(path: string, topic: string, options: Omit<CsvCodecOptions, 'co
     }
   }
   return {
-    topic, partition: 0, inputs: inputs(), bytesOf: identity,
+    topic,
+    partition: 0,
+    inputs: inputs(),
+    bytesOf: identity,
     // Only called for a yielded line, and the header (which sets `codec`) comes before any.
     decode: (bytes, position) => (codec as Codec<CsvRecord>).decode(bytes, position),
   };
@@ -107,7 +110,9 @@ function arrowFeed(path: string, topic: string, { rejectNonFinite = true }: Arro
     }
   }
   return {
-    topic, partition: 0, inputs: inputs(),
+    topic,
+    partition: 0,
+    inputs: inputs(),
     decode(table, position) {
       const found = rejectNonFinite ? findNonFinite(table) : undefined;
       if (found) throw decodeFailure('arrow', 'NONFINITE', position, found);

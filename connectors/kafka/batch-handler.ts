@@ -74,9 +74,7 @@ export function createBatchHandler<T>(config: BatchHandlerConfig<T>): (payload: 
   const { codec, deadLetter, deadLetterRetry, maxRecords, heartbeatEveryMs } = config;
 
   async function deadLetterAll(undecodable: ReturnType<typeof decodeMessages>['undecodable']): Promise<void> {
-    await Promise.all(
-      undecodable.map(({ raw, error, position }) => retry(() => deadLetter.write({ raw, error, position }), deadLetterRetry)),
-    );
+    await Promise.all(undecodable.map(({ raw, error, position }) => retry(() => deadLetter.write({ raw, error, position }), deadLetterRetry)));
   }
 
   /** Emits one chunk and settles it; true when it was acknowledged (and committed, with `commitOnAck`). */

@@ -16,10 +16,28 @@ type Properties = Map<string, Property>;
 
 /** Kafka's client property names that streamlearn reads, plus its own `allow.plaintext.sasl` and `connection.timeout.ms`. */
 export const KNOWN_PROPERTIES = [
-  'bootstrap.servers', 'security.protocol', 'sasl.mechanism', 'sasl.jaas.config', 'sasl.username', 'sasl.password',
-  'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.type', 'ssl.truststore.certificates', 'ssl.ca.location',
-  'ssl.keystore.location', 'ssl.keystore.password', 'ssl.keystore.type', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password',
-  'ssl.certificate.location', 'ssl.key.location', 'ssl.endpoint.identification.algorithm', 'allow.plaintext.sasl', 'connection.timeout.ms',
+  'bootstrap.servers',
+  'security.protocol',
+  'sasl.mechanism',
+  'sasl.jaas.config',
+  'sasl.username',
+  'sasl.password',
+  'ssl.truststore.location',
+  'ssl.truststore.password',
+  'ssl.truststore.type',
+  'ssl.truststore.certificates',
+  'ssl.ca.location',
+  'ssl.keystore.location',
+  'ssl.keystore.password',
+  'ssl.keystore.type',
+  'ssl.keystore.key',
+  'ssl.keystore.certificate.chain',
+  'ssl.key.password',
+  'ssl.certificate.location',
+  'ssl.key.location',
+  'ssl.endpoint.identification.algorithm',
+  'allow.plaintext.sasl',
+  'connection.timeout.ms',
 ] as const;
 
 const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -49,10 +67,13 @@ function jaasCredentials(props: Properties, mechanism: SaslMechanism | undefined
   const module = match[1].split('.').pop();
   const options = new Map<string, string>();
   for (const option of match[2].matchAll(JAAS_OPTION)) options.set(option[1], option[2] !== undefined ? option[2].replace(/\\([\s\S])/g, '$1') : option[3]);
-  if (module === 'PlainLoginModule' && mechanism && mechanism !== 'plain') fail(property, 'sasl.jaas.config', `uses PlainLoginModule but sasl.mechanism is ${mechanism.toUpperCase()}`);
+  if (module === 'PlainLoginModule' && mechanism && mechanism !== 'plain')
+    fail(property, 'sasl.jaas.config', `uses PlainLoginModule but sasl.mechanism is ${mechanism.toUpperCase()}`);
   if (module === 'ScramLoginModule' && mechanism === 'plain') fail(property, 'sasl.jaas.config', 'uses ScramLoginModule but sasl.mechanism is PLAIN');
-  if (module !== 'PlainLoginModule' && module !== 'ScramLoginModule') fail(property, 'sasl.jaas.config', `uses ${module}; streamlearn supports PlainLoginModule and ScramLoginModule`);
-  if (module === 'ScramLoginModule' && !mechanism) fail(property, 'sasl.jaas.config', 'uses ScramLoginModule: set sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512');
+  if (module !== 'PlainLoginModule' && module !== 'ScramLoginModule')
+    fail(property, 'sasl.jaas.config', `uses ${module}; streamlearn supports PlainLoginModule and ScramLoginModule`);
+  if (module === 'ScramLoginModule' && !mechanism)
+    fail(property, 'sasl.jaas.config', 'uses ScramLoginModule: set sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512');
   return { username: options.get('username'), password: options.get('password'), mechanism: module === 'PlainLoginModule' ? 'plain' : mechanism };
 }
 
@@ -80,7 +101,11 @@ function trustedCas(props: Properties): string | undefined {
   const type = props.get('ssl.truststore.type')?.value.trim().toUpperCase();
   const text = name === 'ssl.truststore.location' && type && type !== 'PEM' ? '' : readText(props, name);
   if (!isPem(text)) {
-    fail(props.get(name), name, `must be a PEM file of CA certificates${type ? ` (ssl.truststore.type=${type} cannot be read by Node)` : ''}; export one with: keytool -exportcert -rfc -keystore <truststore> -alias <ca> -file ca.pem`);
+    fail(
+      props.get(name),
+      name,
+      `must be a PEM file of CA certificates${type ? ` (ssl.truststore.type=${type} cannot be read by Node)` : ''}; export one with: keytool -exportcert -rfc -keystore <truststore> -alias <ca> -file ca.pem`,
+    );
   }
   return text;
 }
@@ -99,7 +124,8 @@ function clientIdentity(props: Properties): Partial<ConnectionOptions> {
   const passphrase = props.get('ssl.key.password')?.value;
   const withPassphrase = (options: Partial<ConnectionOptions>) => (passphrase === undefined ? options : { ...options, passphrase });
   if (props.has('ssl.certificate.location') || props.has('ssl.key.location')) {
-    if (!props.has('ssl.certificate.location') || !props.has('ssl.key.location')) fail(undefined, 'ssl.certificate.location', 'and ssl.key.location must be given together');
+    if (!props.has('ssl.certificate.location') || !props.has('ssl.key.location'))
+      fail(undefined, 'ssl.certificate.location', 'and ssl.key.location must be given together');
     return withPassphrase({ cert: readText(props, 'ssl.certificate.location'), key: readText(props, 'ssl.key.location') });
   }
   if (props.has('ssl.keystore.certificate.chain') || props.has('ssl.keystore.key')) {
@@ -110,7 +136,11 @@ function clientIdentity(props: Properties): Partial<ConnectionOptions> {
   const bytes = readBinary(props, 'ssl.keystore.location');
   if (type === 'PEM' || isPem(bytes.toString('latin1'))) return withPassphrase({ cert: bytes.toString('utf8'), key: bytes.toString('utf8') });
   if (type !== 'PKCS12' || bytes.readUInt32BE(0) === 0xfeedfeed) {
-    fail(props.get('ssl.keystore.location'), 'ssl.keystore.location', 'must be PKCS12 or PEM (Node cannot read JKS); convert with: keytool -importkeystore -srckeystore <jks> -destkeystore client.p12 -deststoretype PKCS12');
+    fail(
+      props.get('ssl.keystore.location'),
+      'ssl.keystore.location',
+      'must be PKCS12 or PEM (Node cannot read JKS); convert with: keytool -importkeystore -srckeystore <jks> -destkeystore client.p12 -deststoretype PKCS12',
+    );
   }
   return { pfx: bytes, passphrase: props.get('ssl.keystore.password')?.value ?? passphrase };
 }
@@ -130,10 +160,18 @@ function protocolOf(props: Properties): (typeof PROTOCOLS)[number] {
   if (!PROTOCOLS.includes(protocol)) fail(property, 'security.protocol', `"${property!.value}" is not one of ${PROTOCOLS.join(', ')}`);
   const unused = (prefix: string) => [...props.keys()].filter((key) => key.startsWith(prefix) && key !== 'sasl.mechanism');
   if (!protocol.startsWith('SASL') && unused('sasl.').length > 0) {
-    fail(props.get(unused('sasl.')[0]), unused('sasl.')[0], `is set but security.protocol is ${protocol}${property ? '' : ' (the default)'}: set security.protocol=SASL_SSL`);
+    fail(
+      props.get(unused('sasl.')[0]),
+      unused('sasl.')[0],
+      `is set but security.protocol is ${protocol}${property ? '' : ' (the default)'}: set security.protocol=SASL_SSL`,
+    );
   }
   if (!protocol.endsWith('SSL') && unused('ssl.').length > 0) {
-    fail(props.get(unused('ssl.')[0]), unused('ssl.')[0], `is set but security.protocol is ${protocol}${property ? '' : ' (the default)'}, which does not use TLS: set security.protocol=SSL or SASL_SSL`);
+    fail(
+      props.get(unused('ssl.')[0]),
+      unused('ssl.')[0],
+      `is set but security.protocol is ${protocol}${property ? '' : ' (the default)'}, which does not use TLS: set security.protocol=SSL or SASL_SSL`,
+    );
   }
   return protocol;
 }
@@ -143,9 +181,14 @@ export function settingsFromProperties(props: Properties): ClientSettings {
   const protocol = protocolOf(props);
   const timeout = props.get('connection.timeout.ms');
   const timeoutMs = timeout === undefined ? undefined : Number(timeout.value);
-  if (timeout && !(Number.isFinite(timeoutMs) && timeoutMs! > 0)) fail(timeout, 'connection.timeout.ms', `must be a positive number of milliseconds, got "${timeout.value}"`);
+  if (timeout && !(Number.isFinite(timeoutMs) && timeoutMs! > 0))
+    fail(timeout, 'connection.timeout.ms', `must be a positive number of milliseconds, got "${timeout.value}"`);
   const allow = props.get('allow.plaintext.sasl')?.value.trim().toLowerCase() === 'true';
-  const servers = props.get('bootstrap.servers')?.value.split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = props
+    .get('bootstrap.servers')
+    ?.value.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set<string>(KNOWN_PROPERTIES);
   return {
     ...(servers && servers.length > 0 ? { brokers: servers } : {}),
@@ -199,6 +242,9 @@ export function connectionFromPropertiesFile(path: string): KafkaConnection {
 
 /** For containers: KAFKA_BROKERS plus the KAFKA_* security variables, as the CLI reads them. */
 export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaConnection {
-  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((broker) => broker.trim()).filter(Boolean);
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
   return connectionFrom('environment', settingsFromProperties(propertiesFromEnv(env)), brokers);
 }

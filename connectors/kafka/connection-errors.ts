@@ -2,13 +2,13 @@ import { errorMessage } from '../../src/errors';
 import { securityProtocol, type KafkaConnection } from './connection';
 import { causeChain } from './kafka-errors';
 
-
 /** Node's codes for a broker certificate this client does not accept (openssl's X509_V_ERR_* names and Node's own). */
 const UNTRUSTED_CERTIFICATE = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_(GET|VERIFY)_\w+|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 /** TLS alerts the broker sends when it refuses the client's certificate (or its absence), e.g. ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE. */
 const CLIENT_CERTIFICATE_REFUSED = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_\w+|UNKNOWN_CA)$/;
 
-export type ConnectionFailure = 'authentication' | 'untrusted-certificate' | 'client-certificate-refused' | 'tls-handshake' | 'closed' | 'refused' | 'unreachable';
+export type ConnectionFailure =
+  'authentication' | 'untrusted-certificate' | 'client-certificate-refused' | 'tls-handshake' | 'closed' | 'refused' | 'unreachable';
 
 /** What kind of connection failure `err` is, judged from kafkajs's error and the socket error under it. */
 export function connectionFailure(err: unknown): ConnectionFailure {
@@ -17,7 +17,8 @@ export function connectionFailure(err: unknown): ConnectionFailure {
   const code = links.find((l) => typeof l.code === 'string')?.code ?? '';
   if (UNTRUSTED_CERTIFICATE.test(code)) return 'untrusted-certificate';
   if (CLIENT_CERTIFICATE_REFUSED.test(code)) return 'client-certificate-refused';
-  if (/^ERR_SSL|^EPROTO/.test(code) || links.some((l) => /SSL routines|wrong version number|secure TLS connection/i.test(l.message ?? ''))) return 'tls-handshake';
+  if (/^ERR_SSL|^EPROTO/.test(code) || links.some((l) => /SSL routines|wrong version number|secure TLS connection/i.test(l.message ?? '')))
+    return 'tls-handshake';
   if (code === 'ECONNREFUSED') return 'refused';
   if (links.some((l) => l.name === 'KafkaJSConnectionClosedError' || /Closed connection|socket hang up|ECONNRESET/i.test(l.message ?? ''))) return 'closed';
   return 'unreachable';

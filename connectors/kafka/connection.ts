@@ -51,7 +51,9 @@ function checkSasl(where: string, sasl: SaslCredentials, tls: boolean, allowPlai
   if (typeof sasl.username !== 'string' || sasl.username === '') throw new ConfigError(`${where}: sasl.username is missing`);
   if (typeof sasl.password !== 'string' || sasl.password === '') throw new ConfigError(`${where}: sasl.password is missing`);
   if (mechanism === 'plain' && !tls && !allowPlaintext) {
-    throw new ConfigError(`${where}: SASL PLAIN without TLS would send the password in clear text; use TLS (security.protocol=SASL_SSL) or allow it explicitly (allow.plaintext.sasl=true, or allowPlaintextSasl: true in the API)`);
+    throw new ConfigError(
+      `${where}: SASL PLAIN without TLS would send the password in clear text; use TLS (security.protocol=SASL_SSL) or allow it explicitly (allow.plaintext.sasl=true, or allowPlaintextSasl: true in the API)`,
+    );
   }
   return { mechanism, username: sasl.username, password: sasl.password };
 }

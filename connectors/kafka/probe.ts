@@ -28,17 +28,25 @@ export async function probeBrokers(connection: KafkaConnection, options: ProbeOp
   while (Date.now() < deadline) {
     if (options.isAlive && !options.isAlive()) throw new BrokerError(`${options.what ?? 'the broker process'} at ${where} exited before it was ready`);
     const attemptMs = Math.max(500, Math.min(5000, deadline - Date.now()));
-    const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-probe', kafkaJs: { retry: { retries: 0 }, connectionTimeout: attemptMs, authenticationTimeout: attemptMs, requestTimeout: attemptMs } }).admin();
+    const admin = createKafkaClient({
+      ...connection,
+      clientId: 'streamlearn-probe',
+      kafkaJs: { retry: { retries: 0 }, connectionTimeout: attemptMs, authenticationTimeout: attemptMs, requestTimeout: attemptMs },
+    }).admin();
     try {
       await admin.connect();
       return (await admin.describeCluster()).clusterId;
     } catch (err) {
       lastError = err;
-      if (isPermanentConnectionFailure(err)) throw new BrokerError(`cannot connect to Kafka at ${where}: ${explainConnectionFailure(connection, err)}`, { cause: err });
+      if (isPermanentConnectionFailure(err))
+        throw new BrokerError(`cannot connect to Kafka at ${where}: ${explainConnectionFailure(connection, err)}`, { cause: err });
       await pause(250);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   }
-  throw new BrokerError(`no Kafka broker answered at ${where} within ${timeoutMs} ms: ${explainConnectionFailure(connection, lastError)}`, { retriable: true, cause: lastError });
+  throw new BrokerError(`no Kafka broker answered at ${where} within ${timeoutMs} ms: ${explainConnectionFailure(connection, lastError)}`, {
+    retriable: true,
+    cause: lastError,
+  });
 }

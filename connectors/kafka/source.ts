@@ -96,8 +96,23 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
           return undefined;
         }
         const session = startConsumerSession({
-          ...connection, clientId, groupId, topics, codec, deadLetter, startFrom, resumeFrom: config.resumeFrom, deadLetterRetry, maxRecords, commitOnAck, maxWaitMs, minBytes,
-          maxBytesPerPartition, sessionTimeoutMs, heartbeatIntervalMs, subscriber,
+          ...connection,
+          clientId,
+          groupId,
+          topics,
+          codec,
+          deadLetter,
+          startFrom,
+          resumeFrom: config.resumeFrom,
+          deadLetterRetry,
+          maxRecords,
+          commitOnAck,
+          maxWaitMs,
+          minBytes,
+          maxBytesPerPartition,
+          sessionTimeoutMs,
+          heartbeatIntervalMs,
+          subscriber,
         });
         latest = session;
         return () => void session.close();

@@ -38,7 +38,12 @@ export function readTopic(config: TopicReaderConfig): Observable<TopicReaderEven
     const kafka = createKafkaClient({ ...connectionOf(config), clientId: 'streamlearn-topic-reader' });
     const groupId = `streamlearn-reader-${randomUUID()}`;
     const restarts = restartPolicy();
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: maxWaitMs, allowAutoTopicCreation: false, retry: { restartOnFailure: restarts.restartOnFailure } });
+    const consumer = kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: maxWaitMs,
+      allowAutoTopicCreation: false,
+      retry: { restartOnFailure: restarts.restartOnFailure },
+    });
     consumer.on(consumer.events.GROUP_JOIN, restarts.joined);
     const admin = kafka.admin();
     let closed = false;

@@ -56,7 +56,9 @@ function validated(spec: TopicSpec) {
   }
   const configEntries = [
     ...(compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
-    ...(maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(requirePositiveInteger('ensureTopics', `maxMessageBytes of "${topic}"`, maxMessageBytes)) }]),
+    ...(maxMessageBytes === undefined
+      ? []
+      : [{ name: 'max.message.bytes', value: String(requirePositiveInteger('ensureTopics', `maxMessageBytes of "${topic}"`, maxMessageBytes)) }]),
   ];
   return {
     topic,
@@ -103,7 +105,11 @@ export async function topicMaxMessageBytes(connection: KafkaConnection, topics: 
   try {
     await admin.connect();
     const { resources } = await retry(
-      () => admin.describeConfigs({ resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })), includeSynonyms: false }),
+      () =>
+        admin.describeConfigs({
+          resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+          includeSynonyms: false,
+        }),
       { shouldRetry: isKafkaRetriable },
     );
     const limits = new Map<string, number>();

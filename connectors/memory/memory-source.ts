@@ -48,10 +48,14 @@ export function createMemorySource<T>(config: MemoryBytesConfig<T> | MemoryValue
   if (config.codec === undefined) {
     const values = config.records as readonly T[];
     return microBatches<T, T>(
-      () => partitionIds.map((partition) => ({
-        topic, partition, endOffset: endOffset(partition), inputs: partitionInputs(values, partition, partitions),
-        decode: (value) => value,
-      })),
+      () =>
+        partitionIds.map((partition) => ({
+          topic,
+          partition,
+          endOffset: endOffset(partition),
+          inputs: partitionInputs(values, partition, partitions),
+          decode: (value) => value,
+        })),
       maxRecords,
       failOnDeadLetter,
     );
@@ -61,10 +65,15 @@ export function createMemorySource<T>(config: MemoryBytesConfig<T> | MemoryValue
   const notBytes = records.findIndex((record) => !Buffer.isBuffer(record));
   if (notBytes >= 0) throw new ConfigError(`${owner}: with a codec, records must be Buffers; record ${notBytes} is not`);
   return microBatches<Buffer, T>(
-    () => partitionIds.map((partition): PartitionFeed<Buffer, T> => ({
-      topic, partition, endOffset: endOffset(partition), inputs: partitionInputs(config.records, partition, partitions),
-      decode: (bytes, position) => codec.decode(bytes, position), bytesOf: (bytes) => bytes,
-    })),
+    () =>
+      partitionIds.map((partition): PartitionFeed<Buffer, T> => ({
+        topic,
+        partition,
+        endOffset: endOffset(partition),
+        inputs: partitionInputs(config.records, partition, partitions),
+        decode: (bytes, position) => codec.decode(bytes, position),
+        bytesOf: (bytes) => bytes,
+      })),
     maxRecords,
     onDeadLetter,
   );

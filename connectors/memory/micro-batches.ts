@@ -77,7 +77,14 @@ export function microBatches<I, T>(
       await new Promise<void>((release) => {
         releaseWaiting = release;
         subscriber.next({
-          topic, partition, records, deadLettered: chunk.length - records.length, firstOffset: chunk[0].offset, lastOffset, lag, nextOffset: next,
+          topic,
+          partition,
+          records,
+          deadLettered: chunk.length - records.length,
+          firstOffset: chunk[0].offset,
+          lastOffset,
+          lag,
+          nextOffset: next,
           ack() {
             release();
             return Promise.resolve();

@@ -53,7 +53,10 @@ export function ensureKafkaJars(): string {
   const result = spawnSync(
     'mvn',
     [
-      '-q', '-B', '-f', pom,
+      '-q',
+      '-B',
+      '-f',
+      pom,
       `-Dmaven.repo.local=${join(home, 'm2')}`,
       'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
       '-DincludeScope=runtime',
@@ -62,7 +65,9 @@ export function ensureKafkaJars(): string {
     { encoding: 'utf8' },
   );
   if (result.status !== 0) {
-    throw new BrokerError(`Maven could not resolve org.apache.kafka:kafka_2.13:${KAFKA_VERSION}: ${(result.stderr || result.stdout || '').slice(-2000)}`, { retriable: true });
+    throw new BrokerError(`Maven could not resolve org.apache.kafka:kafka_2.13:${KAFKA_VERSION}: ${(result.stderr || result.stdout || '').slice(-2000)}`, {
+      retriable: true,
+    });
   }
   if (!readdirSync(lib).some((file) => file.startsWith('kafka_2.13-'))) {
     throw new BrokerError(`Maven finished but ${lib} holds no kafka_2.13 jar`);

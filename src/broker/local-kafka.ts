@@ -98,7 +98,11 @@ export function requirePortFree(port: number): Promise<void> {
     const server = createServer();
     server.unref();
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new BrokerError(`port ${port} on 127.0.0.1 is already in use${err.code === 'EADDRINUSE' ? '' : ` (${err.code ?? errorMessage(err)})`}; stop what runs there or choose another port (--port)`)),
+      reject(
+        new BrokerError(
+          `port ${port} on 127.0.0.1 is already in use${err.code === 'EADDRINUSE' ? '' : ` (${err.code ?? errorMessage(err)})`}; stop what runs there or choose another port (--port)`,
+        ),
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
@@ -107,7 +111,10 @@ export function requirePortFree(port: number): Promise<void> {
 /** The broker log's last ERROR line, if any, to say in one line why the broker did not come up. */
 function lastLogError(file: string): string {
   try {
-    const line = readFileSync(file, 'utf8').split('\n').reverse().find((l) => / (ERROR|FATAL) /.test(l));
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .reverse()
+      .find((l) => / (ERROR|FATAL) /.test(l));
     return line ? ` (last error: ${line.replace(/^\[[^\]]*\] /, '').slice(0, 300)})` : '';
   } catch {
     return '';
@@ -131,7 +138,8 @@ function format(classpath: string[], properties: string, dataDir: string, secure
   const args = [...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...scramFormatArgs(secured)];
   const result = spawnSync('java', args, { encoding: 'utf8' });
   // The tool's output can echo its arguments, which hold SCRAM passwords: only say that it failed, and where to look.
-  if (result.status !== 0) throw new BrokerError(`formatting ${dataDir} failed (exit ${result.status}); rerun \`kafka.tools.StorageTool format\` by hand to see why`);
+  if (result.status !== 0)
+    throw new BrokerError(`formatting ${dataDir} failed (exit ${result.status}); rerun \`kafka.tools.StorageTool format\` by hand to see why`);
   return clusterId;
 }
 
@@ -139,7 +147,14 @@ function format(classpath: string[], properties: string, dataDir: string, secure
  * Runs Apache Kafka in KRaft mode as a JVM process from jars resolved from Maven Central, and resolves
  * once the broker answering on its port is the one just started (same cluster id, process alive).
  */
-export async function startLocalKafka({ port = 0, detached = false, startupTimeoutMs = 90_000, home, fresh = false, secured }: LocalKafkaConfig = {}): Promise<LocalKafka> {
+export async function startLocalKafka({
+  port = 0,
+  detached = false,
+  startupTimeoutMs = 90_000,
+  home,
+  fresh = false,
+  secured,
+}: LocalKafkaConfig = {}): Promise<LocalKafka> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer in 0..65535, got ${port}`);
   requireTool('java', '-version', 'a Java 17+ runtime (e.g. `apt-get install openjdk-17-jre-headless`)');
   const lib = ensureKafkaJars();
@@ -178,7 +193,8 @@ export async function startLocalKafka({ port = 0, detached = false, startupTimeo
   };
   try {
     const answering = await waitForBroker({ brokers: [listeners.PLAINTEXT] }, startupTimeoutMs, () => isRunning(pid) && child.exitCode === null);
-    if (answering !== clusterId) throw new BrokerError(`the broker answering on ${listeners.PLAINTEXT} belongs to cluster ${answering}, not to the one just started (${clusterId})`);
+    if (answering !== clusterId)
+      throw new BrokerError(`the broker answering on ${listeners.PLAINTEXT} belongs to cluster ${answering}, not to the one just started (${clusterId})`);
   } catch (err) {
     // The folder stays, for its log: that is where the broker says why it did not come up.
     await stopProcess(pid);

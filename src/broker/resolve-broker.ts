@@ -15,7 +15,10 @@ export interface ResolvedBroker {
 }
 
 export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
-  const list = (env.KAFKA_BROKERS ?? '').split(',').map((broker) => broker.trim()).filter(Boolean);
+  const list = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : undefined;
 }
 

@@ -1,4 +1,25 @@
-import { Bool, Field, Float32, Float64, Int16, Int32, Int8, List, Uint16, Uint32, Uint8, Utf8, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import {
+  Bool,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int8,
+  List,
+  Uint16,
+  Uint32,
+  Uint8,
+  Utf8,
+  Table,
+  makeData,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type DataType,
+  type Vector,
+} from 'apache-arrow';
 import { CheckpointError } from '../errors';
 import type { TypedArray } from '../state';
 
@@ -59,7 +80,11 @@ function listColumn<T extends TypedArray>(itemType: DataType, make: new (length:
  * empty list). Keeping each dtype in its own column keeps values exact and lets pyarrow or Arrow Java read
  * them without our code: `row[row['dtype']]` is the array, `row['shape']` its shape.
  */
-export function arraysToArrow(arrays: Record<string, TypedArray>, layout: Record<string, ArrayLayout> = {}, derived: Record<string, TypedArray> = {}): Uint8Array {
+export function arraysToArrow(
+  arrays: Record<string, TypedArray>,
+  layout: Record<string, ArrayLayout> = {},
+  derived: Record<string, TypedArray> = {},
+): Uint8Array {
   const clash = Object.keys(derived).find((name) => name in arrays);
   if (clash !== undefined) throw new CheckpointError(`checkpoint payload: derived array "${clash}" has the name of a state array`);
   const all = { ...arrays, ...derived };
@@ -75,11 +100,21 @@ export function arraysToArrow(arrays: Record<string, TypedArray>, layout: Record
     name: vectorFromArray(names, new Utf8()),
     dtype: vectorFromArray(dtypes, new Utf8()),
     shape: listColumn(new Int32(), Int32Array, shapes),
-    role: vectorFromArray(names.map((name) => layout[name]?.role ?? name.slice(name.lastIndexOf('/') + 1)), new Utf8()),
-    derived: vectorFromArray(names.map((name) => name in derived), new Bool()),
+    role: vectorFromArray(
+      names.map((name) => layout[name]?.role ?? name.slice(name.lastIndexOf('/') + 1)),
+      new Utf8(),
+    ),
+    derived: vectorFromArray(
+      names.map((name) => name in derived),
+      new Bool(),
+    ),
   };
   for (const dtype of Object.keys(DTYPES) as DtypeName[]) {
-    columns[dtype] = listColumn(DTYPES[dtype].arrow(), DTYPES[dtype].array, names.map((name, i) => (dtypes[i] === dtype ? all[name] : null)));
+    columns[dtype] = listColumn(
+      DTYPES[dtype].arrow(),
+      DTYPES[dtype].array,
+      names.map((name, i) => (dtypes[i] === dtype ? all[name] : null)),
+    );
   }
   return tableToIPC(new Table(columns), 'stream');
 }
@@ -104,7 +139,10 @@ export function readPayload(bytes: Uint8Array): PayloadArrays {
     const copy = new spec.array(values ? values.toArray().length : 0);
     if (values) (copy as Float64Array).set(values.toArray() as Float64Array);
     const shape = shapes?.get(row) as { toArray(): Int32Array } | null | undefined;
-    payload.layout[name] = { shape: shape ? Array.from(shape.toArray()) : [copy.length], role: roles ? String(roles.get(row)) : name.slice(name.lastIndexOf('/') + 1) };
+    payload.layout[name] = {
+      shape: shape ? Array.from(shape.toArray()) : [copy.length],
+      role: roles ? String(roles.get(row)) : name.slice(name.lastIndexOf('/') + 1),
+    };
     if (flags?.get(row) === true) payload.derived[name] = copy;
     else payload.arrays[name] = copy;
   }

@@ -21,7 +21,11 @@ export interface LoadCheckpointsOptions {
  * signature) is skipped and reported; the newest good version before it stands, which the last versions
  * kept under their version keys guarantee even after compaction. Versions only move forward.
  */
-export async function loadLatestCheckpoints(connection: KafkaConnection, topic: string, options: LoadCheckpointsOptions | string = {}): Promise<Map<string, Checkpoint>> {
+export async function loadLatestCheckpoints(
+  connection: KafkaConnection,
+  topic: string,
+  options: LoadCheckpointsOptions | string = {},
+): Promise<Map<string, Checkpoint>> {
   return (await loadCheckpointIndex(connection, topic, options)).latest;
 }
 

@@ -115,7 +115,10 @@ function neuralNetLayout(state: ModelState): StateLayout {
       width = -1; // past a layer of another type, shapes are left to the fallback
       return;
     }
-    for (const [part, shape] of [['kernel', [width, layer.units]], ['bias', [layer.units]]] as const) {
+    for (const [part, shape] of [
+      ['kernel', [width, layer.units]],
+      ['bias', [layer.units]],
+    ] as const) {
       const name = `layer${i}/${part}`;
       put(out, state, name, [...shape], `dense.${part}`);
       for (const slot of Object.keys(state.arrays)) {
@@ -192,7 +195,8 @@ function treeLayout(state: ModelState): StateLayout {
 }
 
 for (const kind of ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM']) registerLayout(kind, linearLayout);
-for (const kind of ['HoeffdingTreeClassifier', 'HoeffdingTreeRegressor', 'HoeffdingAdaptiveTreeClassifier', 'ARFClassifier', 'ARFRegressor']) registerLayout(kind, treeLayout);
+for (const kind of ['HoeffdingTreeClassifier', 'HoeffdingTreeRegressor', 'HoeffdingAdaptiveTreeClassifier', 'ARFClassifier', 'ARFRegressor'])
+  registerLayout(kind, treeLayout);
 registerLayout('StandardScaler', standardScalerLayout);
 registerLayout('OneHotEncoder', oneHotLayout);
 registerLayout('Imputer', imputerLayout);

@@ -28,7 +28,8 @@ export interface CheckpointPublisher {
  * meets a bad latest record walks back to them. Older versions are tombstoned, key and chunks.
  */
 export function createCheckpointPublisher({ sink, topic, keepVersions = 3, signer, ...chunking }: CheckpointPublisherConfig): CheckpointPublisher {
-  if (!Number.isInteger(keepVersions) || keepVersions < 2) throw new ConfigError(`createCheckpointPublisher: keepVersions must be an integer ≥ 2, got ${keepVersions}`);
+  if (!Number.isInteger(keepVersions) || keepVersions < 2)
+    throw new ConfigError(`createCheckpointPublisher: keepVersions must be an integer ≥ 2, got ${keepVersions}`);
   const published: CheckpointManifest[] = [];
   return {
     async publish(fields, state) {
@@ -38,7 +39,11 @@ export function createCheckpointPublisher({ sink, topic, keepVersions = 3, signe
       published.push(manifest);
       const expired = published.length > keepVersions ? published.shift()! : undefined;
       // Versions published before a restart are not in `published`: their version key is still retired by number.
-      const tombstones = expired ? versionTombstones(expired) : manifest.version > keepVersions ? [{ key: versionKey(manifest.modelId, manifest.version - keepVersions), value: null }] : [];
+      const tombstones = expired
+        ? versionTombstones(expired)
+        : manifest.version > keepVersions
+          ? [{ key: versionKey(manifest.modelId, manifest.version - keepVersions), value: null }]
+          : [];
       if (tombstones.length > 0) await sink.send(topic, tombstones);
       return manifest;
     },

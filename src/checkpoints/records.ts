@@ -50,7 +50,10 @@ export function checkpointRecords(
   const { maxMessageBytes = 1_000_000, maxChunks = 4096 } = options;
   const signedInline = sign(manifest);
   const inline = encodeEnvelope(signedInline, payload);
-  const twoKeys = (value: Buffer) => [{ key: versionKey(manifest.modelId, manifest.version), value }, { key: manifest.modelId, value }];
+  const twoKeys = (value: Buffer) => [
+    { key: versionKey(manifest.modelId, manifest.version), value },
+    { key: manifest.modelId, value },
+  ];
   if (inline.length + RECORD_OVERHEAD <= maxMessageBytes) return { records: twoKeys(inline), manifest: signedInline };
 
   const chunkBytes = maxMessageBytes - RECORD_OVERHEAD;

@@ -28,7 +28,10 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -41,11 +44,15 @@ export function signedBytes(manifest: CheckpointManifest): Buffer {
 
 /** First 16 hex digits of the SHA-256 of the public key (SPKI DER): short enough to print, long enough to tell keys apart. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function requireEd25519(key: KeyObject, what: string): KeyObject {
-  if (key.asymmetricKeyType !== 'ed25519') throw new ConfigError(`${what} is a ${key.asymmetricKeyType ?? 'symmetric'} key; checkpoint signing needs an Ed25519 key`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError(`${what} is a ${key.asymmetricKeyType ?? 'symmetric'} key; checkpoint signing needs an Ed25519 key`);
   return key;
 }
 

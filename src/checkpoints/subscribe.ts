@@ -38,7 +38,8 @@ export function subscribeModel<X = unknown>(config: SubscribeModelConfig): Obser
   return new Observable<ModelVersion<X>>((subscriber) => {
     const follower = createVersionFollower<X>({ modelId, verifier, onRejected, emit: (version) => subscriber.next(version) });
     const subscription = readTopic({ ...connectionOf(config), topic, follow: true }).subscribe({
-      next: (event) => (event.type === 'caught-up' ? follower.caughtUp() : follower.push(event.record, `${topic}/${event.record.partition}@${event.record.offset}`)),
+      next: (event) =>
+        event.type === 'caught-up' ? follower.caughtUp() : follower.push(event.record, `${topic}/${event.record.partition}@${event.record.offset}`),
       error: (err: unknown) => subscriber.error(err),
       complete: () => subscriber.complete(),
     });

@@ -26,7 +26,9 @@ const hasSecurity = (settings: ClientSettings) => settings.security.ssl !== unde
 
 async function reached(connection: KafkaConnection, source: CommandBroker['source']): Promise<CommandBroker> {
   await probeBrokers(connection);
-  log(`using ${describeConnection(connection)}, from ${source === 'local' ? 'the broker `streamlearn kafka start` runs' : source === 'flag' ? '--brokers' : source === 'env' ? 'KAFKA_BROKERS' : 'bootstrap.servers'}`);
+  log(
+    `using ${describeConnection(connection)}, from ${source === 'local' ? 'the broker `streamlearn kafka start` runs' : source === 'flag' ? '--brokers' : source === 'env' ? 'KAFKA_BROKERS' : 'bootstrap.servers'}`,
+  );
   return { brokers: connection.brokers, connection, source, stop: async () => undefined };
 }
 
@@ -38,18 +40,32 @@ async function reached(connection: KafkaConnection, source: CommandBroker['sourc
  */
 export async function brokersFor(args: ParsedArgs, options: { throwaway?: boolean } = {}): Promise<CommandBroker> {
   const settings = clientSettings(args);
-  const flag = stringOption(args, 'brokers')?.split(',').map((b) => b.trim()).filter(Boolean);
+  const flag = stringOption(args, 'brokers')
+    ?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const env = brokersFromEnv();
-  const named = flag?.length ? { brokers: flag, source: 'flag' as const } : env ? { brokers: env, source: 'env' as const } : settings.brokers ? { brokers: settings.brokers, source: 'command-config' as const } : undefined;
+  const named = flag?.length
+    ? { brokers: flag, source: 'flag' as const }
+    : env
+      ? { brokers: env, source: 'env' as const }
+      : settings.brokers
+        ? { brokers: settings.brokers, source: 'command-config' as const }
+        : undefined;
   if (named) return reached(validateConnection('connection settings', { brokers: named.brokers, ...settings.security }), named.source);
-  if (hasSecurity(settings)) throw new UsageError('security settings are given but no brokers: pass --brokers, set KAFKA_BROKERS, or put bootstrap.servers in --command-config');
+  if (hasSecurity(settings))
+    throw new UsageError('security settings are given but no brokers: pass --brokers, set KAFKA_BROKERS, or put bootstrap.servers in --command-config');
 
   const local = runningLocalBroker();
   if (local) return reached({ brokers: local.brokers, ...settings.security }, 'local');
   if (!options.throwaway) {
-    throw new UsageError('no Kafka broker to use: run `streamlearn kafka start` first (its data survives this command), or pass --brokers host:port, or set KAFKA_BROKERS');
+    throw new UsageError(
+      'no Kafka broker to use: run `streamlearn kafka start` first (its data survives this command), or pass --brokers host:port, or set KAFKA_BROKERS',
+    );
   }
-  log('no broker given and none started by `streamlearn kafka start`: starting a throwaway broker; it and everything written to it are deleted when this command exits');
+  log(
+    'no broker given and none started by `streamlearn kafka start`: starting a throwaway broker; it and everything written to it are deleted when this command exits',
+  );
   const throwaway = await resolveBroker({ log });
   return { ...throwaway, source: 'throwaway' };
 }

@@ -6,9 +6,16 @@ const compact = (value: number): string => (Math.abs(value) >= 100 ? value.toFix
 /** One status line: throughput, lag per partition, metrics and model versions; first, if so, since when the broker is unreachable. */
 export function progressLine(progress: TopologyProgress, now = Date.now(), brokerUnreachableSince?: number): string {
   const seconds = Math.max(0.001, (now - progress.startedAt) / 1000);
-  const lag = Object.entries(progress.lag).map(([tp, value]) => `${tp.split('/').pop()}:${value}`).join(' ');
-  const metrics = Object.entries(progress.metrics).filter(([, v]) => Number.isFinite(v)).map(([name, v]) => `${name}=${compact(v)}`).join(' ');
-  const versions = Object.entries(progress.versions).map(([id, v]) => `${id}@v${v}`).join(' ');
+  const lag = Object.entries(progress.lag)
+    .map(([tp, value]) => `${tp.split('/').pop()}:${value}`)
+    .join(' ');
+  const metrics = Object.entries(progress.metrics)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([name, v]) => `${name}=${compact(v)}`)
+    .join(' ');
+  const versions = Object.entries(progress.versions)
+    .map(([id, v]) => `${id}@v${v}`)
+    .join(' ');
   const outage = brokerUnreachableSince === undefined ? '' : `${unreachableNote(brokerUnreachableSince, now)} | `;
   return `${outage}${progress.records} rec (${compact(progress.records / seconds)}/s) dlq=${progress.deadLettered} lag[${lag}] ${metrics} ${versions}`;
 }

@@ -29,7 +29,9 @@ export function createDigitsCodec(): Codec<DigitEvent> {
  * file order. A bad row throws a DecodeError naming `path/0@row` (rows counted from 0 after the header).
  */
 export function loadDigits(path: string = join(projectRoot(), 'test', 'fixtures', 'digits.csv')): DigitEvent[] {
-  const [header, ...lines] = readFileSync(path, 'utf8').split(/\r?\n/).filter((line) => line.trim() !== '');
+  const [header, ...lines] = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
   if (header !== DIGIT_COLUMNS.join(',')) {
     throw new DecodeError('SCHEMA', `${path}: the header must be p0,…,p63,target, got ${JSON.stringify(header?.slice(0, 80))}`);
   }
@@ -54,7 +56,11 @@ export function loadDigits(path: string = join(projectRoot(), 'test', 'fixtures'
  * The images again and again, each pass in a fresh seeded order (Fisher–Yates), as a stream of
  * events for prequential learning: pass k's predictions are made before pass k's learning.
  */
-export function* digitsStream({ seed = 5, passes = Infinity, images = loadDigits() }: { seed?: number; passes?: number; images?: readonly DigitEvent[] } = {}): Generator<DigitEvent> {
+export function* digitsStream({
+  seed = 5,
+  passes = Infinity,
+  images = loadDigits(),
+}: { seed?: number; passes?: number; images?: readonly DigitEvent[] } = {}): Generator<DigitEvent> {
   const rng = createRandom(seed);
   const order = images.map((_, i) => i);
   for (let pass = 0; pass < passes; pass++) {

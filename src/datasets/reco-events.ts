@@ -126,7 +126,17 @@ function validated(overrides: RecoWorldConfig): Required<RecoWorldConfig> {
   const owner = 'createRecoWorld';
   const config = { ...DEFAULTS, ...overrides };
   for (const name of ['users', 'items', 'factors', 'candidates', 'categories'] as const) integerField(owner, name, config[name], 1, 1, 10_000_000);
-  for (const name of ['userBiasStd', 'itemBiasStd', 'affinityStd', 'noise', 'popularityExponent', 'userActivityExponent', 'choiceSharpness', 'deviceEffect', 'meanGapMs'] as const) {
+  for (const name of [
+    'userBiasStd',
+    'itemBiasStd',
+    'affinityStd',
+    'noise',
+    'popularityExponent',
+    'userActivityExponent',
+    'choiceSharpness',
+    'deviceEffect',
+    'meanGapMs',
+  ] as const) {
     numberField(owner, name, config[name], 0, isNonNegative, 'a finite number ≥ 0');
   }
   numberField(owner, 'drift', config.drift, 0, (v) => v >= 0 && v < 1, 'in [0, 1)');

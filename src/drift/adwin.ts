@@ -1,15 +1,6 @@
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import {
-  checkFinite,
-  directionFromCode,
-  stateArray,
-  statusCode,
-  statusFromCode,
-  type DriftDetector,
-  type DriftDirection,
-  type DriftStatus,
-} from './detector';
+import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
 
 export interface AdwinConfig {
   /** Confidence δ of the cut test: smaller means fewer false alarms and later detections. Default 0.002. */

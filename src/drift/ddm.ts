@@ -24,9 +24,7 @@ export function resolveDdmConfig(config: DdmConfig = {}): ResolvedDdmConfig {
     driftThreshold: numberField(KIND, 'driftThreshold', config.driftThreshold, 3, isPositive, 'a finite number > 0'),
   };
   if (resolved.warningThreshold > resolved.driftThreshold) {
-    throw new ConfigError(
-      `${KIND}: warningThreshold (${resolved.warningThreshold}) must not exceed driftThreshold (${resolved.driftThreshold})`,
-    );
+    throw new ConfigError(`${KIND}: warningThreshold (${resolved.warningThreshold}) must not exceed driftThreshold (${resolved.driftThreshold})`);
   }
   return resolved;
 }

@@ -68,18 +68,11 @@ export function statusFromCode(kind: string, code: number): DriftStatus {
 }
 
 /** Reads a state array of an exact type, with at least `minLength` entries. */
-export function stateArray<T extends TypedArray>(
-  state: ModelState,
-  key: string,
-  type: new (length: number) => T,
-  minLength: number,
-): T {
+export function stateArray<T extends TypedArray>(state: ModelState, key: string, type: new (length: number) => T, minLength: number): T {
   const value = state.arrays[key];
   if (value === undefined || !(value instanceof type) || value.length < minLength) {
     const got = value === undefined ? 'nothing' : `a ${value.constructor.name} of ${value.length}`;
-    throw new CheckpointError(
-      `${state.kind}: state array '${key}' must be a ${type.name} of at least ${minLength}, got ${got}`,
-    );
+    throw new CheckpointError(`${state.kind}: state array '${key}' must be a ${type.name} of at least ${minLength}, got ${got}`);
   }
   return value;
 }

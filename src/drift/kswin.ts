@@ -2,16 +2,7 @@ import { ConfigError } from '../errors';
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import { createRandom, type Random } from '../random';
 import type { ModelState } from '../state';
-import {
-  checkFinite,
-  directionFromCode,
-  stateArray,
-  statusCode,
-  statusFromCode,
-  type DriftDetector,
-  type DriftDirection,
-  type DriftStatus,
-} from './detector';
+import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
 
 export interface KswinConfig {
   /** Significance of the Kolmogorov–Smirnov test; keep it below 0.01. Default 0.005. */

@@ -1,15 +1,6 @@
 import { choiceField, isNonNegative, isOpenFraction, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import {
-  checkFinite,
-  directionFromCode,
-  stateArray,
-  statusCode,
-  statusFromCode,
-  type DriftDetector,
-  type DriftDirection,
-  type DriftStatus,
-} from './detector';
+import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
 
 export type PageHinkleyMode = 'up' | 'down' | 'both';
 

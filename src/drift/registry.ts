@@ -9,10 +9,7 @@ import { PageHinkley, type PageHinkleyConfig } from './page-hinkley';
 
 /** A detector as written in a topology or a config file: its kind plus that kind's settings. */
 export type DriftDetectorSpec =
-  | ({ kind: 'ADWIN' } & AdwinConfig)
-  | ({ kind: 'PageHinkley' } & PageHinkleyConfig)
-  | ({ kind: 'DDM' } & DdmConfig)
-  | ({ kind: 'KSWIN' } & KswinConfig);
+  ({ kind: 'ADWIN' } & AdwinConfig) | ({ kind: 'PageHinkley' } & PageHinkleyConfig) | ({ kind: 'DDM' } & DdmConfig) | ({ kind: 'KSWIN' } & KswinConfig);
 
 export type DriftDetectorKind = DriftDetectorSpec['kind'];
 

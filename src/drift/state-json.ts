@@ -39,7 +39,8 @@ export function stateFromJson(json: JsonValue | undefined, where: string): Model
       throw new CheckpointError(`${where}: array '${key}' must be { type: a typed array name, base64 }`);
     }
     const bytes = Buffer.from(entry.base64, 'base64');
-    if (bytes.length % type.BYTES_PER_ELEMENT !== 0) throw new CheckpointError(`${where}: array '${key}' has ${bytes.length} bytes, not whole ${entry.type} elements`);
+    if (bytes.length % type.BYTES_PER_ELEMENT !== 0)
+      throw new CheckpointError(`${where}: array '${key}' has ${bytes.length} bytes, not whole ${entry.type} elements`);
     const array = new type(bytes.length / type.BYTES_PER_ELEMENT);
     new Uint8Array(array.buffer).set(bytes);
     arrays[key] = array;

@@ -6,11 +6,4 @@ export { createRocAuc } from './roc-auc';
 export type { RocAucConfig } from './roc-auc';
 export { metricFromState } from './registry';
 export { progressiveValScore } from './progressive-val-score';
-export type {
-  Example,
-  ExampleStream,
-  MetricCheckpoint,
-  MetricsArgument,
-  ProgressiveOptions,
-  ProgressiveResult,
-} from './progressive-val-score';
+export type { Example, ExampleStream, MetricCheckpoint, MetricsArgument, ProgressiveOptions, ProgressiveResult } from './progressive-val-score';

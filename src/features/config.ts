@@ -42,14 +42,7 @@ export function distinctOutputs(stage: string, inputs: readonly string[], output
 }
 
 /** An integer field in [min, max], `fallback` when absent. */
-export function integerField(
-  owner: string,
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+export function integerField(owner: string, name: string, value: unknown, fallback: number, min: number, max: number): number {
   const inRange = (v: number) => Number.isInteger(v) && v >= min && v <= max;
   return numberField(owner, name, value, fallback, inRange, `an integer in [${min}, ${max}]`);
 }

@@ -38,11 +38,7 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   function addCategory(name: string, value: unknown, columnHash: number): void {
     if (typeof value === 'string') space.add(murmur3String(value, columnHash), 1);
     else if (typeof value === 'boolean') space.add(murmur3String(value ? 'true' : 'false', columnHash), 1);
-    else
-      throw new DecodeError(
-        'SCHEMA',
-        `${KIND}: column "${name}" holds ${describeValue(value)} in its array; expected strings`,
-      );
+    else throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)} in its array; expected strings`);
   }
 
   return {

@@ -15,13 +15,7 @@ const MAX_SPARSE_ENTRIES = POSITION_SLOTS;
  * zeros that opposite signs leave, returning fresh arrays. `where` names the producer in the error a row
  * with more than `MAX_SPARSE_ENTRIES` entries raises.
  */
-function compactSparse(
-  where: string,
-  size: number,
-  indices: Int32Array,
-  values: Float64Array,
-  count: number,
-): SizedSparseVector {
+function compactSparse(where: string, size: number, indices: Int32Array, values: Float64Array, count: number): SizedSparseVector {
   if (count > MAX_SPARSE_ENTRIES) {
     throw new DecodeError('OVERSIZE', `${where}: ${count} sparse entries in one row, more than ${MAX_SPARSE_ENTRIES}`);
   }

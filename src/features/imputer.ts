@@ -61,10 +61,7 @@ function buildImputer(config: ImputerConfig, restored: ImputerStats | null): Sta
     const value = row[inputCols[c]];
     if (value === null || value === undefined) return NaN;
     if (typeof value !== 'number') {
-      throw new DecodeError(
-        'SCHEMA',
-        `${KIND}: column "${inputCols[c]}" must hold a number, got ${describeValue(value)}`,
-      );
+      throw new DecodeError('SCHEMA', `${KIND}: column "${inputCols[c]}" must hold a number, got ${describeValue(value)}`);
     }
     if (value === Infinity || value === -Infinity) {
       throw new NonFiniteError(`${KIND}: column "${inputCols[c]}" holds ${value}`);

@@ -24,9 +24,7 @@ const KIND = 'Interactions';
  */
 export function createInteractions(config: InteractionsConfig): Stage {
   if (!Array.isArray(config.pairs) || config.pairs.length === 0) {
-    throw new ConfigError(
-      `${KIND}: pairs must be a non-empty array of [column, column], got ${describeValue(config.pairs)}`,
-    );
+    throw new ConfigError(`${KIND}: pairs must be a non-empty array of [column, column], got ${describeValue(config.pairs)}`);
   }
   const pairs = config.pairs.map((pair, p): [string, string] => {
     if (!Array.isArray(pair) || pair.length !== 2) {

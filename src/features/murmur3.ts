@@ -79,12 +79,7 @@ export function murmur3String(text: string, seed = 0, start = 0, end = text.leng
       packed = 0xe0 | (cp >>> 12) | ((0x80 | ((cp >>> 6) & 0x3f)) << 8) | ((0x80 | (cp & 0x3f)) << 16);
       count = 3;
     } else {
-      packed =
-        0xf0 |
-        (cp >>> 18) |
-        ((0x80 | ((cp >>> 12) & 0x3f)) << 8) |
-        ((0x80 | ((cp >>> 6) & 0x3f)) << 16) |
-        ((0x80 | (cp & 0x3f)) << 24);
+      packed = 0xf0 | (cp >>> 18) | ((0x80 | ((cp >>> 12) & 0x3f)) << 8) | ((0x80 | ((cp >>> 6) & 0x3f)) << 16) | ((0x80 | (cp & 0x3f)) << 24);
       count = 4;
     }
     byteLength += count;

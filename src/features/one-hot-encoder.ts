@@ -77,9 +77,7 @@ function buildOneHotEncoder(config: OneHotEncoderConfig, learnt: string[][] | nu
     },
     state(): StageState {
       // Vocabularies as UTF-8 bytes with offsets, so state stays typed arrays.
-      const encoded = vocabularies.flatMap((vocabulary) =>
-        [...vocabulary.keys()].map((key) => Buffer.from(key, 'utf8')),
-      );
+      const encoded = vocabularies.flatMap((vocabulary) => [...vocabulary.keys()].map((key) => Buffer.from(key, 'utf8')));
       const offsets = new Uint32Array(encoded.length + 1);
       encoded.forEach((bytes, k) => (offsets[k + 1] = offsets[k] + bytes.length));
       return {

@@ -59,8 +59,7 @@ function parabolic(q: Float64Array, n: Float64Array, i: number, d: number): numb
   return (
     q[i] +
     (d / (n[i + 1] - n[i - 1])) *
-      ((n[i] - n[i - 1] + d) * ((q[i + 1] - q[i]) / (n[i + 1] - n[i])) +
-        (n[i + 1] - n[i] - d) * ((q[i] - q[i - 1]) / (n[i] - n[i - 1])))
+      ((n[i] - n[i - 1] + d) * ((q[i + 1] - q[i]) / (n[i + 1] - n[i])) + (n[i + 1] - n[i] - d) * ((q[i] - q[i - 1]) / (n[i] - n[i - 1])))
   );
 }
 

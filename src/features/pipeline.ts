@@ -31,9 +31,7 @@ const MODEL_PREFIX = 'model/';
 const stagePrefix = (i: number) => `stage${i}/`;
 
 function isClassifier(model: Estimator): model is Classifier {
-  return (
-    typeof (model as Classifier).predictProbaOne === 'function' && typeof (model as Classifier).numClasses === 'number'
-  );
+  return typeof (model as Classifier).predictProbaOne === 'function' && typeof (model as Classifier).numClasses === 'number';
 }
 
 /** `pipeline(stage, …, stage, model)`: at least one stage; the last one must write a single column. */
@@ -53,19 +51,14 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   }
   const last = stages[stages.length - 1];
   if (last.outputCols.length !== 1) {
-    throw new ConfigError(
-      `${KIND}: the last stage (${last.kind}) writes ${last.outputCols.length} columns; the model needs one`,
-    );
+    throw new ConfigError(`${KIND}: the last stage (${last.kind}) writes ${last.outputCols.length} columns; the model needs one`);
   }
   const featuresCol = last.outputCols[0];
 
   function features(row: Row): FeatureVector {
     const value = row[featuresCol];
     if (isDenseVector(value) || isSparseVector(value)) return value;
-    throw new DecodeError(
-      'SCHEMA',
-      `${KIND}: column "${featuresCol}" written by ${last.kind} holds ${describeValue(value)}, not a vector`,
-    );
+    throw new DecodeError('SCHEMA', `${KIND}: column "${featuresCol}" written by ${last.kind} holds ${describeValue(value)}, not a vector`);
   }
 
   function transformOne(x: Row): FeatureVector | null {
@@ -193,10 +186,7 @@ export function pipelineFromState(state: LearnerState): Pipeline {
   checkKind(state, KIND, 1);
   const { stages, model } = state.config as { stages?: unknown; model?: unknown };
   if (!Array.isArray(stages)) throw new CheckpointError(`${KIND}: config.stages must be an array`);
-  const rebuilt = stages.map((s, i) =>
-    stageFromState({ ...readHeader(s, `stage ${i}`), arrays: arraysUnder(state, stagePrefix(i)) }),
-  );
+  const rebuilt = stages.map((s, i) => stageFromState({ ...readHeader(s, `stage ${i}`), arrays: arraysUnder(state, stagePrefix(i)) }));
   const estimator = fromState({ ...readHeader(model, 'model'), arrays: arraysUnder(state, MODEL_PREFIX) });
   return pipeline(...rebuilt, estimator);
 }
-

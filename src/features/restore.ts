@@ -15,12 +15,7 @@ export function checkKind(state: StageState, kind: string, version: number): voi
 type ArrayType<T extends TypedArray> = new (length: number) => T;
 
 /** A copy of `state.arrays[name]`, which must be a `type` of `length` (when given) elements. */
-export function restoreArray<T extends TypedArray>(
-  state: StageState,
-  name: string,
-  type: ArrayType<T>,
-  length?: number,
-): T {
+export function restoreArray<T extends TypedArray>(state: StageState, name: string, type: ArrayType<T>, length?: number): T {
   const target = new type(length ?? state.arrays[name]?.length ?? 0);
   loadArray(state.arrays, name, target);
   return target;

@@ -46,20 +46,14 @@ function buildStandardScaler(config: StandardScalerConfig, restored: ScalerStats
     const value = row[inputCol];
     const isVector = isDenseVector(value) || (Array.isArray(value) && value.every((x) => typeof x === 'number'));
     if (!isVector) {
-      throw new DecodeError(
-        'SCHEMA',
-        `${KIND}: column "${inputCol}" must hold a dense vector, got ${describeValue(value)}`,
-      );
+      throw new DecodeError('SCHEMA', `${KIND}: column "${inputCol}" must hold a dense vector, got ${describeValue(value)}`);
     }
     const vector = value as ArrayLike<number>;
     if (stats === null) {
       const width = vector.length;
       stats = { count: new Float64Array(width), mean: new Float64Array(width), m2: new Float64Array(width) };
     } else if (vector.length !== stats.mean.length) {
-      throw new DecodeError(
-        'SCHEMA',
-        `${KIND}: column "${inputCol}" has width ${vector.length}, expected ${stats.mean.length}`,
-      );
+      throw new DecodeError('SCHEMA', `${KIND}: column "${inputCol}" has width ${vector.length}, expected ${stats.mean.length}`);
     }
     return vector;
   }
@@ -93,8 +87,7 @@ function buildStandardScaler(config: StandardScalerConfig, restored: ScalerStats
       }
     },
     state(): StageState {
-      const arrays: Record<string, Float64Array> =
-        stats === null ? {} : { count: stats.count.slice(), mean: stats.mean.slice(), m2: stats.m2.slice() };
+      const arrays: Record<string, Float64Array> = stats === null ? {} : { count: stats.count.slice(), mean: stats.mean.slice(), m2: stats.m2.slice() };
       return { kind: KIND, version: 1, config: savedConfig, arrays };
     },
   };

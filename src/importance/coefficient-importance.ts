@@ -53,7 +53,8 @@ export function createCoefficientImportance<X = FeatureVector>(config: Coefficie
   function observe(vector: FeatureVector, where: number): void {
     const values = isSparse(vector) ? vector.values : vector;
     const indices = isSparse(vector) ? vector.indices : null;
-    if (indices === null && values.length !== width) throw new DecodeError('SCHEMA', `${OWNER}: example ${where} has ${values.length} features, the model ${width}`);
+    if (indices === null && values.length !== width)
+      throw new DecodeError('SCHEMA', `${OWNER}: example ${where} has ${values.length} features, the model ${width}`);
     for (let k = 0; k < values.length; k++) {
       const j = indices === null ? k : indices[k];
       if (j >= width) throw new DecodeError('SCHEMA', `${OWNER}: example ${where} has feature ${j}, the model ${width}`);
@@ -89,7 +90,8 @@ export function createCoefficientImportance<X = FeatureVector>(config: Coefficie
         untilSample = geometricGap(random, sampleRate);
         const vector = inputs(xs[i]);
         if (vector === null) continue;
-        if (!isDenseVector(vector) && !isSparseVector(vector)) throw new DecodeError('SCHEMA', `${OWNER}: example ${i} is ${describeValue(vector)}, not a feature vector`);
+        if (!isDenseVector(vector) && !isSparseVector(vector))
+          throw new DecodeError('SCHEMA', `${OWNER}: example ${i} is ${describeValue(vector)}, not a feature vector`);
         observe(vector, i);
         fold();
       }

@@ -17,7 +17,11 @@ export interface FeatureSpace<X> {
 /** Feature names, or group names each mapped to its members. */
 export type FeatureList<Member> = readonly string[] | Readonly<Record<string, readonly Member[]>>;
 
-function groupsOf<Member>(owner: string, features: FeatureList<Member>, single: (name: string, index: number) => Member): { names: string[]; members: Member[][] } {
+function groupsOf<Member>(
+  owner: string,
+  features: FeatureList<Member>,
+  single: (name: string, index: number) => Member,
+): { names: string[]; members: Member[][] } {
   const entries: [string, readonly Member[]][] = Array.isArray(features)
     ? (features as readonly string[]).map((name, j) => [name, [single(name, j)]])
     : Object.entries(features as Readonly<Record<string, readonly Member[]>>);
@@ -28,7 +32,8 @@ function groupsOf<Member>(owner: string, features: FeatureList<Member>, single: 
     if (names.indexOf(name) !== j) throw new ConfigError(`${owner}: feature "${name}" is named twice`);
   });
   for (const [name, members] of entries) {
-    if (!Array.isArray(members) || members.length === 0) throw new ConfigError(`${owner}: group "${name}" needs at least one member, got ${describeValue(members)}`);
+    if (!Array.isArray(members) || members.length === 0)
+      throw new ConfigError(`${owner}: group "${name}" needs at least one member, got ${describeValue(members)}`);
   }
   return { names, members: entries.map(([, members]) => [...members]) };
 }
@@ -37,7 +42,8 @@ function groupsOf<Member>(owner: string, features: FeatureList<Member>, single: 
 export function rowFeatures(features: FeatureList<string>): FeatureSpace<Row> {
   const { names, members } = groupsOf('rowFeatures', features, (name) => name);
   for (const columns of members) {
-    for (const column of columns) if (typeof column !== 'string' || column.length === 0) throw new ConfigError(`rowFeatures: ${describeValue(column)} is not a column name`);
+    for (const column of columns)
+      if (typeof column !== 'string' || column.length === 0) throw new ConfigError(`rowFeatures: ${describeValue(column)} is not a column name`);
   }
   return {
     names,
@@ -60,7 +66,10 @@ export function vectorFeatures(features: FeatureList<number>): FeatureSpace<Dens
   const width = Math.max(...members.flat()) + 1;
   const check = (vector: DenseVector) => {
     if (!isDenseVector(vector) || vector.length < width) {
-      throw new DecodeError('SCHEMA', `vectorFeatures: expected a dense vector of at least ${width} slots, got ${isDenseVector(vector) ? `${vector.length} slots` : describeValue(vector)}`);
+      throw new DecodeError(
+        'SCHEMA',
+        `vectorFeatures: expected a dense vector of at least ${width} slots, got ${isDenseVector(vector) ? `${vector.length} slots` : describeValue(vector)}`,
+      );
     }
   };
   // Copies are carved out of shared chunks: one ArrayBuffer per CHUNK_VECTORS copies instead of one each,

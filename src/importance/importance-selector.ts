@@ -77,15 +77,20 @@ function buildSelector(config: ImportanceSelectorConfig, restored: Restored | un
   const outputCol = columnName(KIND, 'outputCol', config.outputCol ?? 'selected');
   const labelCol = columnName(KIND, 'labelCol', config.labelCol);
   distinctOutputs(KIND, [inputCol, labelCol], [outputCol]);
-  if (!Array.isArray(config.features) || config.features.length === 0) throw new ConfigError(`${KIND}: features must name each slot of "${inputCol}", got ${describeValue(config.features)}`);
+  if (!Array.isArray(config.features) || config.features.length === 0)
+    throw new ConfigError(`${KIND}: features must name each slot of "${inputCol}", got ${describeValue(config.features)}`);
   const names = [...config.features];
   const { topK, threshold, hysteresis, minSamples } = resolveSelectionConfig(KIND, { ...config, names });
   const refreshEvery = integerField(KIND, 'refreshEvery', config.refreshEvery, 200, 1, 2 ** 30);
   const { ranker } = config;
-  if (typeof ranker?.learnOne !== 'function' || typeof ranker.state !== 'function') throw new ConfigError(`${KIND}: ranker must be an estimator, got ${describeValue(ranker)}`);
+  if (typeof ranker?.learnOne !== 'function' || typeof ranker.state !== 'function')
+    throw new ConfigError(`${KIND}: ranker must be an estimator, got ${describeValue(ranker)}`);
   const importanceConfig = config.importance ?? {};
   const importance = createRankerImportance(ranker, names, importanceConfig, restored?.scores);
-  const selection = createSelection({ names, ...(topK === null ? {} : { topK }), ...(threshold === null ? {} : { threshold }), hysteresis, minSamples }, restored?.selection);
+  const selection = createSelection(
+    { names, ...(topK === null ? {} : { topK }), ...(threshold === null ? {} : { threshold }), hysteresis, minSamples },
+    restored?.selection,
+  );
   let rows = restored?.rows ?? 0;
   const savedConfig = JSON.parse(
     JSON.stringify({ inputCol, outputCol, labelCol, features: names, topK, threshold, hysteresis, minSamples, refreshEvery, importance: importanceConfig }),
@@ -94,7 +99,10 @@ function buildSelector(config: ImportanceSelectorConfig, restored: Restored | un
   function input(row: Row): DenseVector {
     const value = row[inputCol];
     if (!isDenseVector(value) || value.length !== names.length) {
-      throw new DecodeError('SCHEMA', `${KIND}: column "${inputCol}" must hold a dense vector of ${names.length} features, got ${isDenseVector(value) ? `${value.length} features` : describeValue(value)}`);
+      throw new DecodeError(
+        'SCHEMA',
+        `${KIND}: column "${inputCol}" must hold a dense vector of ${names.length} features, got ${isDenseVector(value) ? `${value.length} features` : describeValue(value)}`,
+      );
     }
     return value;
   }
@@ -144,7 +152,12 @@ function buildSelector(config: ImportanceSelectorConfig, restored: Restored | un
   };
 }
 
-function createRankerImportance(ranker: Estimator, names: string[], config: RankerImportanceConfig, resume: ScoresState | undefined): FeatureImportance<DenseVector> {
+function createRankerImportance(
+  ranker: Estimator,
+  names: string[],
+  config: RankerImportanceConfig,
+  resume: ScoresState | undefined,
+): FeatureImportance<DenseVector> {
   const { method = 'ipfi', loss, reservoir, innerSamples, smoothing, sampleRate, seed } = config;
   const shared = { smoothing, sampleRate, seed, resume };
   if (method === 'ipfi') return createIncrementalPfi<DenseVector>({ model: ranker, features: vectorFeatures(names), loss, reservoir, innerSamples, ...shared });
@@ -163,16 +176,22 @@ export function importanceSelectorFromState(state: StageState): ImportanceSelect
   const width = Array.isArray(config.features) ? config.features.length : 0;
   const [rows, samples, changes, ranked] = restoreArray(state, 'counters', Float64Array, 4);
   const restored: Restored = {
-    scores: { means: restoreArray(state, 'importance/means', Float64Array, width), variances: restoreArray(state, 'importance/variances', Float64Array, width), samples },
+    scores: {
+      means: restoreArray(state, 'importance/means', Float64Array, width),
+      variances: restoreArray(state, 'importance/variances', Float64Array, width),
+      samples,
+    },
     selection: { mask: restoreArray(state, 'selection/mask', Uint8Array, width), changes, ranked: ranked === 1 },
     rows,
   };
   const { topK, threshold, ...rest } = config as { topK?: number | null; threshold?: number | null };
   try {
-    return buildSelector({ ...(rest as Omit<ImportanceSelectorConfig, 'ranker'>), ...(topK == null ? {} : { topK }), ...(threshold == null ? {} : { threshold }), ranker }, restored);
+    return buildSelector(
+      { ...(rest as Omit<ImportanceSelectorConfig, 'ranker'>), ...(topK == null ? {} : { topK }), ...(threshold == null ? {} : { threshold }), ranker },
+      restored,
+    );
   } catch (err) {
     if (err instanceof ConfigError) throw new CheckpointError(`invalid ${KIND} state: ${err.message}`, { cause: err });
     throw err;
   }
 }
-

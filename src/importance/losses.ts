@@ -21,7 +21,8 @@ export function resolveLoss<X>(owner: string, model: Estimator<X>, requested: un
   const classifier = isClassifier(model);
   const loss = requested ?? (classifier ? 'log' : 'squared');
   if (!(LOSSES as readonly unknown[]).includes(loss)) throw new ConfigError(`${owner}: loss must be one of ${LOSSES.join(', ')}, got ${JSON.stringify(loss)}`);
-  if ((loss === 'log' || loss === 'zeroOne') && !classifier) throw new ConfigError(`${owner}: loss '${String(loss)}' needs a classifier, and ${model.kind} is not one`);
+  if ((loss === 'log' || loss === 'zeroOne') && !classifier)
+    throw new ConfigError(`${owner}: loss '${String(loss)}' needs a classifier, and ${model.kind} is not one`);
   return loss as ImportanceLoss;
 }
 

@@ -42,7 +42,8 @@ export function selectorImportance(model: Estimator<Row>): ModelImportance {
   const stages = (model as Partial<Pipeline>).stages;
   if (!Array.isArray(stages)) throw new ConfigError(`selectorImportance: the model is a ${model.kind}, not a pipeline`);
   const selector = stages.find((stage): stage is ImportanceSelector => stage.kind === IMPORTANCE_SELECTOR_KIND);
-  if (selector === undefined) throw new ConfigError(`selectorImportance: the pipeline has no ImportanceSelector stage (stages: ${stages.map((stage) => stage.kind).join(', ')})`);
+  if (selector === undefined)
+    throw new ConfigError(`selectorImportance: the pipeline has no ImportanceSelector stage (stages: ${stages.map((stage) => stage.kind).join(', ')})`);
   return { beforeLearn: () => undefined, snapshot: () => selector.importance.snapshot() };
 }
 
@@ -50,10 +51,18 @@ export function selectorImportance(model: Estimator<Row>): ModelImportance {
  * Split-gain (MDI) importance of a pipeline whose final estimator is a tree or forest, over the names of
  * that estimator's inputs (e.g. the assembled columns), published like iPFI with each checkpoint.
  */
-export function splitGainImportance(model: Estimator<Row>, config: SmoothingConfig & { features: readonly string[]; resume?: ImportanceSnapshot | null }): ModelImportance {
+export function splitGainImportance(
+  model: Estimator<Row>,
+  config: SmoothingConfig & { features: readonly string[]; resume?: ImportanceSnapshot | null },
+): ModelImportance {
   const inner = (model as Partial<Pipeline>).model ?? model;
   if (!isSplitGainModel(inner)) throw new ConfigError(`splitGainImportance: the model is a ${inner.kind}, not a tree or forest (no featureImportances())`);
   const { resume, features, ...rest } = config;
-  const importance = createSplitGainImportance<Row>({ ...rest, model: inner, names: features, ...(resume ? { resume: scoresFromSnapshot(features, resume) } : {}) });
+  const importance = createSplitGainImportance<Row>({
+    ...rest,
+    model: inner,
+    names: features,
+    ...(resume ? { resume: scoresFromSnapshot(features, resume) } : {}),
+  });
   return { beforeLearn: (rows, ys) => importance.update(rows, ys), snapshot: () => importance.snapshot() };
 }

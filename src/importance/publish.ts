@@ -38,7 +38,10 @@ export function importanceExtra(snapshot: ImportanceSnapshot): { [key: string]: 
 }
 
 /** The importance-topic record for a snapshot published with `manifest`. */
-export function importanceMessage(manifest: Pick<CheckpointManifest, 'modelId' | 'version' | 'examplesSeen' | 'createdAt'>, snapshot: ImportanceSnapshot): OutgoingMessage {
+export function importanceMessage(
+  manifest: Pick<CheckpointManifest, 'modelId' | 'version' | 'examplesSeen' | 'createdAt'>,
+  snapshot: ImportanceSnapshot,
+): OutgoingMessage {
   const { modelId, version, examplesSeen, createdAt } = manifest;
   return { key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, createdAt, ...snapshotJson(snapshot) }) };
 }

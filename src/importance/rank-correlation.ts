@@ -4,7 +4,7 @@ import { DecodeError } from '../errors';
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const order = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a] - values[b]);
   const ranks = new Float64Array(values.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && values[order[end]] === values[order[start]]) end++;
     for (let k = start; k < end; k++) ranks[order[k]] = (start + end + 1) / 2;

@@ -56,7 +56,10 @@ export function resolveSelectionConfig(owner: string, config: SelectionConfig): 
   if ((config.topK === undefined) === (config.threshold === undefined)) {
     throw new ConfigError(`${owner}: give exactly one of topK and threshold, got ${describeValue(config.topK)} and ${describeValue(config.threshold)}`);
   }
-  const topK = config.topK === undefined ? null : numberField(owner, 'topK', config.topK, 0, (v) => Number.isInteger(v) && v >= 1 && v <= names.length, `an integer in [1, ${names.length}]`);
+  const topK =
+    config.topK === undefined
+      ? null
+      : numberField(owner, 'topK', config.topK, 0, (v) => Number.isInteger(v) && v >= 1 && v <= names.length, `an integer in [1, ${names.length}]`);
   const threshold = config.threshold === undefined ? null : numberField(owner, 'threshold', config.threshold, 0, Number.isFinite, 'a finite number');
   return {
     names,
@@ -78,7 +81,8 @@ export function createSelection(config: SelectionConfig, restored?: SelectionSta
   let changes = 0;
   let ranked = false;
   if (restored !== undefined) {
-    if (restored.mask.length !== names.length) throw new ConfigError(`Selection: a restored mask of ${restored.mask.length} features for ${names.length} names`);
+    if (restored.mask.length !== names.length)
+      throw new ConfigError(`Selection: a restored mask of ${restored.mask.length} features for ${names.length} names`);
     mask.set(restored.mask);
     ({ changes, ranked } = restored);
   }
@@ -106,7 +110,12 @@ export function createSelection(config: SelectionConfig, restored?: SelectionSta
   /** Whether a feature is among the k largest means (NaN counts as smallest; ties by order of `names`). */
   function topOf(scores: FeatureScore[], k: number): (j: number) => boolean {
     const key = (j: number) => (Number.isNaN(scores[j].mean) ? -Infinity : scores[j].mean);
-    const top = new Set(scores.map((_, j) => j).sort((a, b) => key(b) - key(a) || a - b).slice(0, k));
+    const top = new Set(
+      scores
+        .map((_, j) => j)
+        .sort((a, b) => key(b) - key(a) || a - b)
+        .slice(0, k),
+    );
     return (j) => top.has(j);
   }
 

@@ -4,14 +4,7 @@ import { ConfigError } from '../errors';
  * Reads one config field with its default, checking its type and range at run time: configs also arrive
  * as JSON from checkpoints, where TypeScript's types promise nothing.
  */
-export function numberField(
-  owner: string,
-  name: string,
-  value: unknown,
-  fallback: number,
-  valid: (v: number) => boolean,
-  expectation: string,
-): number {
+export function numberField(owner: string, name: string, value: unknown, fallback: number, valid: (v: number) => boolean, expectation: string): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !valid(v)) {
     throw new ConfigError(`${owner}: ${name} must be ${expectation}, got ${JSON.stringify(v) ?? String(v)}`);
@@ -19,13 +12,7 @@ export function numberField(
   return v;
 }
 
-export function optionalNumberField(
-  owner: string,
-  name: string,
-  value: unknown,
-  valid: (v: number) => boolean,
-  expectation: string,
-): number | null {
+export function optionalNumberField(owner: string, name: string, value: unknown, valid: (v: number) => boolean, expectation: string): number | null {
   return value === undefined || value === null ? null : numberField(owner, name, value, 0, valid, expectation);
 }
 
@@ -35,13 +22,7 @@ export function booleanField(owner: string, name: string, value: unknown, fallba
   return v;
 }
 
-export function choiceField<T extends string>(
-  owner: string,
-  name: string,
-  value: unknown,
-  fallback: T,
-  choices: readonly T[],
-): T {
+export function choiceField<T extends string>(owner: string, name: string, value: unknown, fallback: T, choices: readonly T[]): T {
   const v = value ?? fallback;
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
     throw new ConfigError(`${owner}: ${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`);

@@ -22,7 +22,10 @@ export class GradientBatch {
   label = 0;
   derivative = 0;
 
-  constructor(readonly numOutputs: number, capacity: number) {
+  constructor(
+    readonly numOutputs: number,
+    capacity: number,
+  ) {
     this.features = new Int32Array(capacity);
     this.values = new Float64Array(capacity);
     this.grads = new Float64Array(capacity * numOutputs);

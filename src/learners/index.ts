@@ -6,15 +6,7 @@ export type { LinearConfig } from './linear-config';
 export type { LinearModel } from './linear-learner';
 export type { WeightDtype } from './linear-weights';
 export type { RegressionLossName, ClassificationLossName } from './losses';
-export type {
-  AdagradConfig,
-  AdamConfig,
-  FtrlConfig,
-  NormalizedConfig,
-  OptimizerConfig,
-  SgdConfig,
-  SgdSchedule,
-} from './optimizers/config';
+export type { AdagradConfig, AdamConfig, FtrlConfig, NormalizedConfig, OptimizerConfig, SgdConfig, SgdSchedule } from './optimizers/config';
 export { createLinearRegression } from './linear-regression';
 export type { LinearRegression, LinearRegressionConfig } from './linear-regression';
 export { createLogisticRegression } from './logistic-regression';

@@ -1,14 +1,5 @@
 import { ConfigError } from '../errors';
-import {
-  choiceField,
-  booleanField,
-  isFraction,
-  isNonNegative,
-  isPositive,
-  isPositiveInteger,
-  numberField,
-  optionalNumberField,
-} from './config-checks';
+import { choiceField, booleanField, isFraction, isNonNegative, isPositive, isPositiveInteger, numberField, optionalNumberField } from './config-checks';
 import type { BatchMode } from './estimator';
 import type { WeightDtype } from './linear-weights';
 import type { OptimizerConfig, ResolvedOptimizerConfig } from './optimizers/config';

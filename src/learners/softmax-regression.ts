@@ -34,9 +34,7 @@ class SoftmaxRegressionLearner extends LinearLearner<ResolvedConfig> implements 
   }
 
   protected labelOf(y: number): number {
-    return Number.isInteger(y) && y >= 0 && y < this.numClasses
-      ? y
-      : this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
+    return Number.isInteger(y) && y >= 0 && y < this.numClasses ? y : this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
   }
 
   protected lossDerivatives(label: number): void {

@@ -12,8 +12,7 @@ export function loadArray(arrays: Record<string, TypedArray>, key: string, targe
   const value = fetch(arrays, key);
   if (value.constructor !== target.constructor || value.length !== target.length) {
     throw new CheckpointError(
-      `state array '${key}' is a ${value.constructor.name} of ${value.length}, ` +
-        `expected a ${target.constructor.name} of ${target.length}`,
+      `state array '${key}' is a ${value.constructor.name} of ${value.length}, ` + `expected a ${target.constructor.name} of ${target.length}`,
     );
   }
   target.set(value);

@@ -54,18 +54,7 @@ export interface NormalizedConfig {
 }
 
 const OWNER = 'NeuralNet';
-const FIELDS = [
-  'inputShape',
-  'layers',
-  'optimizer',
-  'loss',
-  'metrics',
-  'batchSize',
-  'epochsPerBatch',
-  'shuffle',
-  'replay',
-  'seed',
-];
+const FIELDS = ['inputShape', 'layers', 'optimizer', 'loss', 'metrics', 'batchSize', 'epochsPerBatch', 'shuffle', 'replay', 'seed'];
 const MAX_WIDTH = 2 ** 24;
 
 const integerIn =
@@ -83,9 +72,7 @@ function list(raw: unknown, field: string): unknown[] {
 }
 
 function inputShape(raw: unknown): number[] {
-  const dims = list(raw, 'inputShape').map((d, i) =>
-    numberField(OWNER, `inputShape[${i}]`, d, 0, integerIn(1, MAX_WIDTH), `an integer in [1, ${MAX_WIDTH}]`),
-  );
+  const dims = list(raw, 'inputShape').map((d, i) => numberField(OWNER, `inputShape[${i}]`, d, 0, integerIn(1, MAX_WIDTH), `an integer in [1, ${MAX_WIDTH}]`));
   if (dims.length === 0 || dims.reduce((a, b) => a * b, 1) > MAX_WIDTH) {
     throw new ConfigError(`${OWNER}: inputShape must have 1 to ${MAX_WIDTH} features in all, got ${JSON.stringify(raw)}`);
   }

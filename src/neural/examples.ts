@@ -40,10 +40,7 @@ export function toFeatures(x: FeatureVector, layout: InputLayout, where: string)
   for (let j = 0; j < row.length; j++) {
     if (!Number.isFinite(row[j])) throw new NonFiniteError(`${OWNER}: feature ${j} is ${row[j]} in ${where}`);
     if (layout.vocabulary !== null && !(Number.isInteger(row[j]) && row[j] >= 0 && row[j] < layout.vocabulary)) {
-      throw new DecodeError(
-        'SCHEMA',
-        `${OWNER}: feature ${j} is ${row[j]}, not a token id in [0, ${layout.vocabulary}), in ${where}`,
-      );
+      throw new DecodeError('SCHEMA', `${OWNER}: feature ${j} is ${row[j]}, not a token id in [0, ${layout.vocabulary}), in ${where}`);
     }
   }
   return row;

@@ -109,8 +109,7 @@ function count(raw: unknown, where: string, max = MAX_UNITS): number {
 function size2D(raw: unknown, where: string, fallback?: Size2D): [number, number] {
   const value = fallback === undefined ? required(raw, where) : (raw ?? fallback);
   const pair = typeof value === 'number' ? [value, value] : value;
-  const valid =
-    Array.isArray(pair) && pair.length === 2 && pair.every((v) => typeof v === 'number' && isCount(v, MAX_UNITS));
+  const valid = Array.isArray(pair) && pair.length === 2 && pair.every((v) => typeof v === 'number' && isCount(v, MAX_UNITS));
   if (!valid) {
     throw new ConfigError(`${OWNER}: ${where} must be a positive integer or [height, width], got ${JSON.stringify(value)}`);
   }
@@ -170,8 +169,7 @@ const batchNormalization: LayerKind<SpecOf<'batchNormalization'>> = {
     momentum: fraction(raw.momentum, `${where}.momentum`, 0.99),
     epsilon: numberField(OWNER, `${where}.epsilon`, raw.epsilon, 1e-3, (v) => v > 0 && v < 1, 'a number in (0, 1)'),
   }),
-  build: (spec, context) =>
-    tf.layers.batchNormalization({ ...firstLayerArgs(context), momentum: spec.momentum, epsilon: spec.epsilon }),
+  build: (spec, context) => tf.layers.batchNormalization({ ...firstLayerArgs(context), momentum: spec.momentum, epsilon: spec.epsilon }),
   gradientKernels: [],
 };
 

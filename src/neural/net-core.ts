@@ -255,4 +255,3 @@ export function checkedOut(out: Float64Array | undefined, length: number): Float
   }
   return out;
 }
-

@@ -44,9 +44,7 @@ export function createNeuralNet(config: NeuralNetConfig, options?: NeuralNetOpti
 export function neuralNetFromState(state: LearnerState): NeuralNet {
   if (state.kind !== NEURAL_NET_KIND) throw new CheckpointError(`expected a ${NEURAL_NET_KIND} state, got ${state.kind}`);
   if (state.version !== STATE_VERSION) {
-    throw new CheckpointError(
-      `${NEURAL_NET_KIND} state version ${state.version} is not supported (expected ${STATE_VERSION})`,
-    );
+    throw new CheckpointError(`${NEURAL_NET_KIND} state version ${state.version} is not supported (expected ${STATE_VERSION})`);
   }
   let config: NormalizedConfig;
   try {
@@ -64,4 +62,3 @@ export function neuralNetFromState(state: LearnerState): NeuralNet {
   }
   return net;
 }
-

@@ -2,11 +2,7 @@
 
 import { tf } from './tensorflow';
 
-export const CLASSIFICATION_LOSSES = [
-  'binaryCrossentropy',
-  'categoricalCrossentropy',
-  'sparseCategoricalCrossentropy',
-] as const;
+export const CLASSIFICATION_LOSSES = ['binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const;
 export const LOSSES = [...CLASSIFICATION_LOSSES, 'meanSquaredError'] as const;
 export const METRICS = ['accuracy', 'meanSquaredError', 'meanAbsoluteError'] as const;
 

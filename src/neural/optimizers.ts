@@ -39,10 +39,7 @@ interface ClipArgs {
   globalClipNorm?: number;
 }
 
-export type OptimizerSpec =
-  | ({ type: 'adam' } & AdamArgs & ClipArgs)
-  | ({ type: 'sgd' } & SgdArgs & ClipArgs)
-  | ({ type: 'rmsprop' } & RmspropArgs & ClipArgs);
+export type OptimizerSpec = ({ type: 'adam' } & AdamArgs & ClipArgs) | ({ type: 'sgd' } & SgdArgs & ClipArgs) | ({ type: 'rmsprop' } & RmspropArgs & ClipArgs);
 
 /** A spec with every default filled in; `globalClipNorm` is null when gradients are not clipped. */
 export type NormalizedOptimizerSpec =
@@ -174,9 +171,7 @@ export class SlotOptimizer extends tf.Optimizer {
   }
 
   override applyGradients(gradients: Parameters<tf.Optimizer['applyGradients']>[0]): void {
-    const named = Array.isArray(gradients)
-      ? gradients
-      : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
+    const named = Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
     const step = this.iterations + 1;
     tf.tidy(() => {
       for (const { name, tensor } of named) {

@@ -112,7 +112,11 @@ export class TfjsEngine implements NetEngine {
 
   private tensors(batch: readonly Example[]): [tf.Tensor, tf.Tensor] {
     const x = tf.tensor(concatRows(batch.map((e) => e.x)), [batch.length, ...this.config.inputShape]);
-    const targets = encodeTargets(this.config.loss, batch.map((e) => e.y), this.outputUnits);
+    const targets = encodeTargets(
+      this.config.loss,
+      batch.map((e) => e.y),
+      this.outputUnits,
+    );
     return [x, tf.tensor2d(targets, [batch.length, this.outputUnits])];
   }
 }

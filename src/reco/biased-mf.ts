@@ -5,7 +5,15 @@ import type { RecoEvent } from './event';
 import { accumulator, createFactorRows, rowDot, scoreItemRows, userVector } from './factor-rows';
 import type { IdTable } from './id-table';
 import { allFinite, step } from './param-step';
-import { checkpointConfig, resolveCommon, resolveFactors, type FactorConfig, type RecoCommonConfig, type ResolvedCommon, type ResolvedFactors } from './reco-config';
+import {
+  checkpointConfig,
+  resolveCommon,
+  resolveFactors,
+  type FactorConfig,
+  type RecoCommonConfig,
+  type ResolvedCommon,
+  type ResolvedFactors,
+} from './reco-config';
 import { RecoLearner } from './reco-learner';
 import type { Recommender } from './recommender';
 

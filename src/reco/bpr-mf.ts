@@ -7,7 +7,15 @@ import { accumulator, createFactorRows, rowDot, scoreItemRows, userVector } from
 import { hashedIndex } from './hashed-init';
 import type { IdTable } from './id-table';
 import { allFinite, step } from './param-step';
-import { checkpointConfig, resolveCommon, resolveFactors, type FactorConfig, type RecoCommonConfig, type ResolvedCommon, type ResolvedFactors } from './reco-config';
+import {
+  checkpointConfig,
+  resolveCommon,
+  resolveFactors,
+  type FactorConfig,
+  type RecoCommonConfig,
+  type ResolvedCommon,
+  type ResolvedFactors,
+} from './reco-config';
 import { RecoLearner } from './reco-learner';
 import type { Recommender } from './recommender';
 

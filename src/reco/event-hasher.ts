@@ -41,20 +41,42 @@ export class EventHasher {
   }
 
   /** Writes the user id and `userFields` read from `fields` at `indices/values[at..at+userWidth)`. */
-  userSide(userKey: string, fields: Record<string, unknown> | undefined, indices: Int32Array, values: Float64Array | Float32Array, at: number, where: Where): void {
+  userSide(
+    userKey: string,
+    fields: Record<string, unknown> | undefined,
+    indices: Int32Array,
+    values: Float64Array | Float32Array,
+    at: number,
+    where: Where,
+  ): void {
     indices[at] = murmur3String(userKey, this.userIdHash) & this.mask;
     values[at] = 1;
     this.fields(this.config.userFields, this.userFieldHashes, fields, indices, values, at + 1, where);
   }
 
   /** Writes the item id and `itemFields` read from `fields` at `indices/values[at..at+itemWidth)`. */
-  itemSide(itemKey: string, fields: Record<string, unknown> | undefined, indices: Int32Array, values: Float64Array | Float32Array, at: number, where: Where): void {
+  itemSide(
+    itemKey: string,
+    fields: Record<string, unknown> | undefined,
+    indices: Int32Array,
+    values: Float64Array | Float32Array,
+    at: number,
+    where: Where,
+  ): void {
     indices[at] = murmur3String(itemKey, this.itemIdHash) & this.mask;
     values[at] = 1;
     this.fields(this.config.itemFields, this.itemFieldHashes, fields, indices, values, at + 1, where);
   }
 
-  private fields(names: readonly string[], hashes: number[], fields: Record<string, unknown> | undefined, indices: Int32Array, values: Float64Array | Float32Array, at: number, where: Where): void {
+  private fields(
+    names: readonly string[],
+    hashes: number[],
+    fields: Record<string, unknown> | undefined,
+    indices: Int32Array,
+    values: Float64Array | Float32Array,
+    at: number,
+    where: Where,
+  ): void {
     for (let f = 0; f < names.length; f++) {
       const value = fields?.[names[f]];
       if (typeof value === 'string' || typeof value === 'boolean') {

@@ -10,7 +10,15 @@ import { EventHasher } from './event-hasher';
 import { hashedIndex } from './hashed-init';
 import { IdTable } from './id-table';
 import { allFinite, step } from './param-step';
-import { checkpointConfig, resolveCommon, resolveFactors, type FactorConfig, type RecoCommonConfig, type ResolvedCommon, type ResolvedFactors } from './reco-config';
+import {
+  checkpointConfig,
+  resolveCommon,
+  resolveFactors,
+  type FactorConfig,
+  type RecoCommonConfig,
+  type ResolvedCommon,
+  type ResolvedFactors,
+} from './reco-config';
 import { RecoLearner } from './reco-learner';
 import type { Recommender } from './recommender';
 
@@ -119,7 +127,12 @@ class FactorizationMachineLearner extends RecoLearner {
     this.biasAccum = adagrad ? new Float32Array(1) : null;
     this.weightsAccum = adagrad ? new Float32Array(size) : null;
     this.latentAccum = adagrad ? new Float32Array(size * k) : null;
-    const scratch = (): Scratch => ({ indices: new Int32Array(hashing.userWidth + width), values: new Float64Array(hashing.userWidth + width), sums: new Float64Array(k), totals: new Float64Array(2) });
+    const scratch = (): Scratch => ({
+      indices: new Int32Array(hashing.userWidth + width),
+      values: new Float64Array(hashing.userWidth + width),
+      sums: new Float64Array(k),
+      totals: new Float64Array(2),
+    });
     this.positive = scratch();
     this.negative = scratch();
     if (arrays === undefined) {

@@ -109,7 +109,9 @@ export class IdTable {
     const fetch = <T extends TypedArray>(name: string, type: new (n: number) => T): T => {
       const value = arrays[`${prefix}${name}`];
       if (!(value instanceof type)) {
-        throw new CheckpointError(`state array '${prefix}${name}' is ${value === undefined ? 'missing' : `a ${value.constructor.name}`}, expected a ${type.name}`);
+        throw new CheckpointError(
+          `state array '${prefix}${name}' is ${value === undefined ? 'missing' : `a ${value.constructor.name}`}, expected a ${type.name}`,
+        );
       }
       return value;
     };
@@ -122,7 +124,8 @@ export class IdTable {
     this.referenced = this.restored(prefix, 'referenced', fetch('referenced', Uint8Array), size, 1, Uint8Array);
     for (const { name, width, type } of this.columns) this.columnArrays.set(name, this.restored(prefix, name, fetch(name, type), size, width, type));
     const hand = fetch('clock', Int32Array);
-    if (hand.length !== 1 || hand[0] < 0 || hand[0] >= Math.max(size, 1)) throw new CheckpointError(`state array '${prefix}clock' must hold one row index below ${size}`);
+    if (hand.length !== 1 || hand[0] < 0 || hand[0] >= Math.max(size, 1))
+      throw new CheckpointError(`state array '${prefix}clock' must hold one row index below ${size}`);
     this.hand = hand[0];
     this.keys = keys;
     this.slots.clear();
@@ -142,7 +145,8 @@ export class IdTable {
       } catch (err) {
         throw new CheckpointError(`state array '${prefix}ids': row ${r} is not UTF-8`, { cause: err });
       }
-      if (key.length === 0 || seen.has(key)) throw new CheckpointError(`state array '${prefix}ids': row ${r} holds ${key ? `the duplicate id "${key}"` : 'an empty id'}`);
+      if (key.length === 0 || seen.has(key))
+        throw new CheckpointError(`state array '${prefix}ids': row ${r} holds ${key ? `the duplicate id "${key}"` : 'an empty id'}`);
       seen.add(key);
       keys.push(key);
     }

@@ -53,4 +53,8 @@ export function createPopularity(config: PopularityConfig = {}): Recommender {
 }
 
 /** Rebuilds one from `state()`; registered by src/builtins.ts. */
-export const popularityFromState: LearnerFactory = (state) => new PopularityLearner(checkpointConfig(state, KIND, (config: PopularityConfig) => resolveCommon(KIND, config)), state.arrays);
+export const popularityFromState: LearnerFactory = (state) =>
+  new PopularityLearner(
+    checkpointConfig(state, KIND, (config: PopularityConfig) => resolveCommon(KIND, config)),
+    state.arrays,
+  );

@@ -27,7 +27,11 @@ export interface RecommendAnswer {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks a decoded request, naming the field and `where`; `maxK` bounds the work one request can ask for. */
-export function readRecommendRequest(value: unknown, where: string, maxK: number): Required<Omit<RecommendRequest, 'context'>> & Pick<RecommendRequest, 'context'> {
+export function readRecommendRequest(
+  value: unknown,
+  where: string,
+  maxK: number,
+): Required<Omit<RecommendRequest, 'context'>> & Pick<RecommendRequest, 'context'> {
   const fail = (problem: string): never => {
     throw new DecodeError('SCHEMA', `${where}: ${problem}`);
   };
@@ -40,7 +44,13 @@ export function readRecommendRequest(value: unknown, where: string, maxK: number
   if (!(typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= maxK)) fail(`k must be an integer in [1, ${maxK}], got ${describeValue(k)}`);
   if (!Array.isArray(exclude)) fail(`exclude must be an array of item ids, got ${describeValue(exclude)}`);
   if (context !== undefined && !isObject(context)) fail(`context must be an object, got ${describeValue(context)}`);
-  return { requestId: requestId as string, userId: userId as RecoId, k: k as number, exclude: exclude as RecoId[], context: context as Record<string, unknown> | undefined };
+  return {
+    requestId: requestId as string,
+    userId: userId as RecoId,
+    k: k as number,
+    exclude: exclude as RecoId[],
+    context: context as Record<string, unknown> | undefined,
+  };
 }
 
 /** Answers a checked request with `model`, which is version `modelVersion`. */

@@ -64,11 +64,14 @@ export function createLivePredictor<X>({ versions, maxModelAgeMs, onStale, check
   });
   let timer: NodeJS.Timeout | undefined;
   if (maxModelAgeMs !== undefined) {
-    timer = setInterval(() => {
-      if (!current) return;
-      const ageMs = Date.now() - Date.parse(current.manifest.createdAt);
-      if (ageMs > maxModelAgeMs) onStale?.({ modelId: current.manifest.modelId, version: current.manifest.version, ageMs, maxModelAgeMs });
-    }, checkEveryMs ?? Math.max(10, maxModelAgeMs / 10));
+    timer = setInterval(
+      () => {
+        if (!current) return;
+        const ageMs = Date.now() - Date.parse(current.manifest.createdAt);
+        if (ageMs > maxModelAgeMs) onStale?.({ modelId: current.manifest.modelId, version: current.manifest.version, ageMs, maxModelAgeMs });
+      },
+      checkEveryMs ?? Math.max(10, maxModelAgeMs / 10),
+    );
     timer.unref();
   }
   return {

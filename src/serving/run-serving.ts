@@ -87,11 +87,19 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
   const sink = createKafkaSink({ ...connection, clientId: `${config.modelId}-serving` });
   const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: deadLetterTopic }), observer);
   const codec = createJsonCodec();
-  const source = createKafkaSource({ ...connection, groupId: config.groupId ?? `${config.modelId}-serving`, topics: [requestsTopic], codec, deadLetter, maxWaitMs: 20 });
+  const source = createKafkaSource({
+    ...connection,
+    groupId: config.groupId ?? `${config.modelId}-serving`,
+    topics: [requestsTopic],
+    codec,
+    deadLetter,
+    maxWaitMs: 20,
+  });
   const stopRequested = new Subject<void>();
   let answered = 0;
 
-  const answerOne = (record: DecodedRecord<unknown>): Answer => answer(record.value, predictor.current()!, `${record.topic}/${record.partition}@${record.offset}`, record.timestamp);
+  const answerOne = (record: DecodedRecord<unknown>): Answer =>
+    answer(record.value, predictor.current()!, `${record.topic}/${record.partition}@${record.offset}`, record.timestamp);
   const done = lastValueFrom(
     source.batches().pipe(
       takeUntil(stopRequested),
@@ -110,7 +118,11 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
         if (answers.length > 0) await sink.send(predictionsTopic, answers);
         answered += answers.length;
         const sentAt = Date.now();
-        if (answers.length > 0) observer?.answered?.(requestedAt.map((at) => sentAt - at), predictor.current()?.manifest.version ?? 0);
+        if (answers.length > 0)
+          observer?.answered?.(
+            requestedAt.map((at) => sentAt - at),
+            predictor.current()?.manifest.version ?? 0,
+          );
         await batch.ack();
       }),
     ),

@@ -51,7 +51,10 @@ export function driftResponder(config: DriftActionsConfig): (step: LearnedBatch)
       }
       records.push(record);
     }
-    await config.sink.send(config.driftTopic, records.map((r) => ({ key: r.modelId, value: JSON.stringify(r) })));
+    await config.sink.send(
+      config.driftTopic,
+      records.map((r) => ({ key: r.modelId, value: JSON.stringify(r) })),
+    );
   };
 }
 

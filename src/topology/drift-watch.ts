@@ -130,7 +130,15 @@ export class DriftWatch {
       this.rollingWeight = this.decay * this.rollingWeight + (1 - this.decay);
       if (this.detector.update(value) !== 'drift') continue;
       const { kind, statistic, threshold, direction, count } = this.detector;
-      this.pending.push({ at: { topic, partition, offset: offsets[i]! }, detector: kind, statistic, threshold, direction, count, rollingError: this.rollingError });
+      this.pending.push({
+        at: { topic, partition, offset: offsets[i]! },
+        detector: kind,
+        statistic,
+        threshold,
+        direction,
+        count,
+        rollingError: this.rollingError,
+      });
     }
   }
 

@@ -35,7 +35,7 @@ const OWNER = 'guards.labels';
 export function createLabelGuard(config: LabelGuardConfig = {}, regression: boolean, resume?: JsonObject): LabelGuard {
   const min = optionalNumberField(OWNER, 'min', config.min, Number.isFinite, 'a finite number') ?? -Infinity;
   const max = optionalNumberField(OWNER, 'max', config.max, Number.isFinite, 'a finite number') ?? Infinity;
-  const outliers = config.outliers === false || !regression ? null : config.outliers ?? {};
+  const outliers = config.outliers === false || !regression ? null : (config.outliers ?? {});
   const k = numberField(OWNER, 'outliers.k', outliers?.k, 1000, (v) => v > 0 && Number.isFinite(v), 'a finite number > 0');
   const warmup = integerField(OWNER, 'outliers.warmup', outliers?.warmup, 100, 5, 1e9);
   const minScale = numberField(OWNER, 'outliers.minScale', outliers?.minScale, 1, (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');

@@ -7,7 +7,11 @@ import type { Topology, TopologyOptions } from './topology';
 const BUILT_IN = resolve(__dirname, '..', '..', 'topologies');
 
 export function builtInTopologies(): string[] {
-  return existsSync(BUILT_IN) ? readdirSync(BUILT_IN).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).map((f) => f.replace(/\.(js|ts)$/, '')) : [];
+  return existsSync(BUILT_IN)
+    ? readdirSync(BUILT_IN)
+        .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
+        .map((f) => f.replace(/\.(js|ts)$/, ''))
+    : [];
 }
 
 function isTopology(value: unknown): value is Topology {

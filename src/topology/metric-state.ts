@@ -12,7 +12,14 @@ import type { JsonObject, JsonValue, TypedArray } from '../state';
 export const METRIC_STATE_KEY = 'metricState';
 
 const ARRAY_TYPES = {
-  Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array,
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
 } as const;
 type ArrayType = keyof typeof ARRAY_TYPES;
 
@@ -27,7 +34,8 @@ function decodeArray(name: string, encoded: JsonValue): TypedArray {
   }
   const bytes = Buffer.from(base64, 'base64');
   const Type = ARRAY_TYPES[type as ArrayType];
-  if (bytes.length % Type.BYTES_PER_ELEMENT !== 0) throw new CheckpointError(`metric state array "${name}" has ${bytes.length} bytes, not a whole number of ${type} elements`);
+  if (bytes.length % Type.BYTES_PER_ELEMENT !== 0)
+    throw new CheckpointError(`metric state array "${name}" has ${bytes.length} bytes, not a whole number of ${type} elements`);
   // Copied into a fresh, aligned buffer: a Buffer may start at any offset of Node's pool.
   const copy = new Uint8Array(bytes);
   return new Type(copy.buffer, 0, copy.length / Type.BYTES_PER_ELEMENT);

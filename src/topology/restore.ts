@@ -38,7 +38,7 @@ function objectOrUndefined(value: unknown): JsonObject | undefined {
 export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkpoint, fresh = false, claimedVersion = 0): ModelSlot {
   const restore = checkpoint !== undefined && !fresh;
   const model = restore ? (fromState<Row>(checkpoint.state) as TopologyModel) : topology.config.model();
-  const extra = restore ? checkpoint.manifest.extra ?? {} : {};
+  const extra = restore ? (checkpoint.manifest.extra ?? {}) : {};
   const slot: ModelSlot = {
     modelId,
     model,

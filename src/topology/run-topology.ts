@@ -106,7 +106,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
   const observer = guardObserver(options.observer);
-  const deadLetter = observeDeadLetters(createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }), observer);
+  const deadLetter = observeDeadLetters(
+    createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }),
+    observer,
+  );
   const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic, signer });
   const source = createKafkaSource<unknown>({
     ...connection,
@@ -156,11 +159,18 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
    * (`captureHealthy`, which also keeps unhealthy models from being published).
    */
   async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest> {
-    const { snapshot, metrics, offsets, covered, journaled, ledger } = await captureHealthy(slot, deps, (failures) => deadLetterRecords(deadLetter, input.codec, failures));
+    const { snapshot, metrics, offsets, covered, journaled, ledger } = await captureHealthy(slot, deps, (failures) =>
+      deadLetterRecords(deadLetter, input.codec, failures),
+    );
     const importance = snapshot.importance;
     const watch = watchFor(slot);
     const rollingError = watch?.rollingError ?? NaN;
-    const extra = { [METRIC_STATE_KEY]: snapshot.metrics, [LABEL_GUARD_KEY]: snapshot.labels, ...(importance ? importanceExtra(importance) : {}), ...(watch ? watch.extra() : {}) };
+    const extra = {
+      [METRIC_STATE_KEY]: snapshot.metrics,
+      [LABEL_GUARD_KEY]: snapshot.labels,
+      ...(importance ? importanceExtra(importance) : {}),
+      ...(watch ? watch.extra() : {}),
+    };
     const fields = {
       modelId: slot.modelId,
       version: slot.version + 1,
@@ -188,7 +198,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       const record = { key: modelId, value: JSON.stringify({ modelId, version, examplesSeen, metrics, offsets, createdAt }) };
       await retry(() => sink.send(outputs.metricsTopic!, [record]), WHILE_BROKER_DOWN);
     }
-    if (outputs.importanceTopic && importance) await retry(() => sink.send(outputs.importanceTopic!, [importanceMessage(manifest, importance)]), WHILE_BROKER_DOWN);
+    if (outputs.importanceTopic && importance)
+      await retry(() => sink.send(outputs.importanceTopic!, [importanceMessage(manifest, importance)]), WHILE_BROKER_DOWN);
     return manifest;
   }
 
@@ -200,9 +211,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     return run;
   }
   const checkpoint = (slot: ModelSlot) => exclusive(() => checkpointNow(slot));
-  const afterBatch = driftConfig && outputs.driftTopic
-    ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow })
-    : undefined;
+  const afterBatch =
+    driftConfig && outputs.driftTopic ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow }) : undefined;
 
   /** `{ label }`, the original label of a prediction, when the model indexes labels (`indexLabels`). */
   function labelOf(slot: ModelSlot, prediction: number): { label?: Label } {
@@ -211,14 +221,24 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   }
 
   async function publishPredictions(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
-    if (outputs.predictionsTopic) await sink.send(outputs.predictionsTopic, predictionMessages(batch, records, predictions, slot.version, (p) => labelOf(slot, p)));
+    if (outputs.predictionsTopic)
+      await sink.send(
+        outputs.predictionsTopic,
+        predictionMessages(batch, records, predictions, slot.version, (p) => labelOf(slot, p)),
+      );
   }
 
   async function observeAndPublish(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
     const watch = watchFor(slot);
     if (watch) {
       const ys = Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
-      watch.observe(batch.topic, batch.partition, records.map((record) => record.offset), predictions, ys);
+      watch.observe(
+        batch.topic,
+        batch.partition,
+        records.map((record) => record.offset),
+        predictions,
+        ys,
+      );
     }
     await publishPredictions(batch, records, predictions, slot);
   }

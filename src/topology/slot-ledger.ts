@@ -59,7 +59,8 @@ export interface Admitted<T> {
 export function admit<T>(slot: ModelSlot, batch: MicroBatch<T>): Admitted<T> {
   const next = learnedUpTo(slot, batch);
   const first = BigInt(batch.firstOffset);
-  if (next === undefined || first >= next) return { records: batch.records, offsets: distinctOffsets(batch.records), deadLettered: batch.deadLettered, replayed: 0 };
+  if (next === undefined || first >= next)
+    return { records: batch.records, offsets: distinctOffsets(batch.records), deadLettered: batch.deadLettered, replayed: 0 };
   const records = batch.records.filter((record) => BigInt(record.offset) >= next);
   const offsets = distinctOffsets(records);
   const end = BigInt(batch.nextOffset);

@@ -27,6 +27,7 @@ export async function setUpTopics(connection: KafkaConnection, { config }: Topol
     ...(outputs.importanceTopic && config.importance ? [{ topic: outputs.importanceTopic }] : []),
     ...(outputs.driftTopic && config.drift ? [{ topic: outputs.driftTopic }] : []),
   ]);
-  const deadLetterMaxBytes = (await topicMaxMessageBytes(connection, [outputs.deadLetterTopic])).get(outputs.deadLetterTopic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  const deadLetterMaxBytes =
+    (await topicMaxMessageBytes(connection, [outputs.deadLetterTopic])).get(outputs.deadLetterTopic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   return { deadLetterMaxBytes };
 }

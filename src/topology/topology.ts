@@ -93,7 +93,10 @@ export function defineTopology(config: TopologyConfig): Topology {
   }
   const everyRecords = checkpoint.everyRecords ?? 10_000;
   const everyMs = checkpoint.everyMs ?? 5_000;
-  for (const [field, value] of [['checkpoint.everyRecords', everyRecords], ['checkpoint.everyMs', everyMs]] as const) {
+  for (const [field, value] of [
+    ['checkpoint.everyRecords', everyRecords],
+    ['checkpoint.everyMs', everyMs],
+  ] as const) {
     if (!(value > 0)) throw new ConfigError(`topology ${name}: ${field} must be positive (Infinity to disable), got ${value}`);
   }
   return { config, modelId: config.modelId ?? name, modelScope, checkpointEveryRecords: everyRecords, checkpointEveryMs: everyMs };

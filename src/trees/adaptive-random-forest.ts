@@ -25,15 +25,17 @@ export interface ForestConfig {
   driftDelta?: number;
 }
 
-export type ARFClassifierConfig = HoeffdingTreeClassifierConfig & ForestConfig & {
-  /** Weight each tree's vote by its accuracy since it was (re)started; default true. */
-  weightedVote?: boolean;
-};
+export type ARFClassifierConfig = HoeffdingTreeClassifierConfig &
+  ForestConfig & {
+    /** Weight each tree's vote by its accuracy since it was (re)started; default true. */
+    weightedVote?: boolean;
+  };
 
-export type ARFRegressorConfig = HoeffdingTreeRegressorConfig & ForestConfig & {
-  /** How the trees' predictions combine; default `'median'` (River's default). */
-  aggregation?: 'median' | 'mean';
-};
+export type ARFRegressorConfig = HoeffdingTreeRegressorConfig &
+  ForestConfig & {
+    /** How the trees' predictions combine; default `'median'` (River's default). */
+    aggregation?: 'median' | 'mean';
+  };
 
 /** Forests expose the trees' mean-decrease-in-impurity importances, averaged over trees. */
 export interface ForestModel {
@@ -90,20 +92,31 @@ interface Resolved {
 function resolveClassifier(config: ARFClassifierConfig): Resolved {
   const c = { ...TREE_DEFAULTS, ...config };
   const spec = resolveClassifierSpec(CLASSIFIER, c);
-  return { spec: { ...spec, subspaceSize: subspace(CLASSIFIER, spec.numFeatures, c.maxFeatures) }, forest: resolveForest(CLASSIFIER, c, false), maxFeatures: c.maxFeatures };
+  return {
+    spec: { ...spec, subspaceSize: subspace(CLASSIFIER, spec.numFeatures, c.maxFeatures) },
+    forest: resolveForest(CLASSIFIER, c, false),
+    maxFeatures: c.maxFeatures,
+  };
 }
 
 function resolveRegressor(config: ARFRegressorConfig): Resolved {
   const c = { ...TREE_DEFAULTS, ...config };
   const spec = resolveRegressorSpec(REGRESSOR, c);
-  return { spec: { ...spec, subspaceSize: subspace(REGRESSOR, spec.numFeatures, c.maxFeatures) }, forest: resolveForest(REGRESSOR, c, true), maxFeatures: c.maxFeatures };
+  return {
+    spec: { ...spec, subspaceSize: subspace(REGRESSOR, spec.numFeatures, c.maxFeatures) },
+    forest: resolveForest(REGRESSOR, c, true),
+    maxFeatures: c.maxFeatures,
+  };
 }
 
 class ARFClassifierLearner extends TreeClassifierEstimator implements ARFClassifier {
   readonly kind = CLASSIFIER;
   private readonly core: ForestCore;
 
-  constructor(private readonly resolved: Resolved, arrays?: Record<string, TypedArray>) {
+  constructor(
+    private readonly resolved: Resolved,
+    arrays?: Record<string, TypedArray>,
+  ) {
     super(resolved.spec);
     this.core = new ForestCore(resolved.spec, resolved.forest);
     if (arrays !== undefined) this.core.importFrom(arrays);
@@ -142,7 +155,10 @@ class ARFRegressorLearner extends TreeRegressorEstimator implements ARFRegressor
   readonly kind = REGRESSOR;
   private readonly core: ForestCore;
 
-  constructor(private readonly resolved: Resolved, arrays?: Record<string, TypedArray>) {
+  constructor(
+    private readonly resolved: Resolved,
+    arrays?: Record<string, TypedArray>,
+  ) {
     super(resolved.spec);
     this.core = new ForestCore(resolved.spec, resolved.forest);
     if (arrays !== undefined) this.core.importFrom(arrays);

@@ -1,12 +1,5 @@
 import { ConfigError } from '../errors';
-import {
-  choiceField,
-  isNonNegative,
-  isOpenFraction,
-  isPositive,
-  isPositiveInteger,
-  numberField,
-} from '../learners/config-checks';
+import { choiceField, isNonNegative, isOpenFraction, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 
 export type ClassSplitCriterion = 'infoGain' | 'gini';
 export type NumericObserver = 'gaussian' | 'histogram';

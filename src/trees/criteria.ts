@@ -34,14 +34,7 @@ function gini(counts: Float64Array, offset: number, k: number, total: number): n
  * observers never saw, inherited at its creation). Splits that leave under 1% of the observed weight on a
  * side score −∞ (MOA's and River's minimum branch fraction).
  */
-export function classMerit(
-  criterion: 'infoGain' | 'gini',
-  pre: Float64Array,
-  preOffset: number,
-  left: Float64Array,
-  right: Float64Array,
-  k: number,
-): number {
+export function classMerit(criterion: 'infoGain' | 'gini', pre: Float64Array, preOffset: number, left: Float64Array, right: Float64Array, k: number): number {
   let total = 0;
   let totalLeft = 0;
   let totalRight = 0;

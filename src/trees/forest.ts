@@ -44,7 +44,10 @@ export class ForestCore {
   private readonly proba: Float64Array;
   private readonly values: Float64Array;
 
-  constructor(private readonly spec: TreeSpec, private readonly forest: ForestSpec) {
+  constructor(
+    private readonly spec: TreeSpec,
+    private readonly forest: ForestSpec,
+  ) {
     this.k = spec.numClasses;
     this.rng = createRandom(spec.seed);
     this.stats = new Float64Array(forest.numModels * STATS);

@@ -53,7 +53,10 @@ export class AdaptiveCore extends HoeffdingCore {
   switches = 0;
   private readonly proba: Float64Array;
 
-  constructor(spec: TreeSpec, private readonly adaptive: AdaptiveSpec) {
+  constructor(
+    spec: TreeSpec,
+    private readonly adaptive: AdaptiveSpec,
+  ) {
     super(spec, spec.seed);
     this.proba = new Float64Array(spec.numClasses);
     this.nodes.onFree = (id) => {
@@ -206,7 +209,10 @@ class HoeffdingAdaptiveTreeLearner extends TreeClassifierEstimator implements Ho
   readonly kind = KIND;
   private readonly tree: AdaptiveCore;
 
-  constructor(private readonly resolved: { spec: TreeSpec; adaptive: AdaptiveSpec }, arrays?: Record<string, TypedArray>) {
+  constructor(
+    private readonly resolved: { spec: TreeSpec; adaptive: AdaptiveSpec },
+    arrays?: Record<string, TypedArray>,
+  ) {
     super(resolved.spec);
     this.tree = new AdaptiveCore(resolved.spec, resolved.adaptive);
     if (arrays !== undefined) this.tree.importFrom(arrays, '');

@@ -37,7 +37,10 @@ export class HoeffdingCore {
   private warmCount: number;
   private readonly perm: Int32Array;
 
-  constructor(readonly spec: TreeSpec, seed: number) {
+  constructor(
+    readonly spec: TreeSpec,
+    seed: number,
+  ) {
     const d = spec.numFeatures;
     this.k = spec.numClasses;
     this.statWidth = this.k > 0 ? this.k : 3;

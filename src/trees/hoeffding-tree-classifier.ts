@@ -97,4 +97,8 @@ export function createHoeffdingTreeClassifier(config: HoeffdingTreeClassifierCon
   return new HoeffdingTreeClassifierLearner(resolveClassifierSpec(KIND, config));
 }
 
-export const hoeffdingTreeClassifierFromState: LearnerFactory = (state) => new HoeffdingTreeClassifierLearner(treeCheckpointConfig(state, (c: HoeffdingTreeClassifierConfig) => resolveClassifierSpec(KIND, c)), state.arrays);
+export const hoeffdingTreeClassifierFromState: LearnerFactory = (state) =>
+  new HoeffdingTreeClassifierLearner(
+    treeCheckpointConfig(state, (c: HoeffdingTreeClassifierConfig) => resolveClassifierSpec(KIND, c)),
+    state.arrays,
+  );

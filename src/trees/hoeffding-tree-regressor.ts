@@ -78,4 +78,8 @@ export function createHoeffdingTreeRegressor(config: HoeffdingTreeRegressorConfi
   return new HoeffdingTreeRegressorLearner(resolveRegressorSpec(KIND, config));
 }
 
-export const hoeffdingTreeRegressorFromState: LearnerFactory = (state) => new HoeffdingTreeRegressorLearner(treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c)), state.arrays);
+export const hoeffdingTreeRegressorFromState: LearnerFactory = (state) =>
+  new HoeffdingTreeRegressorLearner(
+    treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c)),
+    state.arrays,
+  );

@@ -13,10 +13,4 @@ export type { ARFClassifier, ARFClassifierConfig, ARFRegressor, ARFRegressorConf
 export type { ClassLeafPrediction, ClassSplitCriterion, NumericObserver, RegressionLeafPrediction, TreeConfig } from './config';
 
 /** The registry keys of the tree kinds, for code that lists them (conformance, docs). */
-export const TREE_KINDS = [
-  'HoeffdingTreeClassifier',
-  'HoeffdingTreeRegressor',
-  'HoeffdingAdaptiveTreeClassifier',
-  'ARFClassifier',
-  'ARFRegressor',
-] as const;
+export const TREE_KINDS = ['HoeffdingTreeClassifier', 'HoeffdingTreeRegressor', 'HoeffdingAdaptiveTreeClassifier', 'ARFClassifier', 'ARFRegressor'] as const;

@@ -77,9 +77,7 @@ export class LeafModels {
     const k = this.k;
     const mode = this.spec.leafPrediction;
     const extra = this.nodes.extra;
-    const useBayes =
-      this.nodes.slot[leaf] >= 0 &&
-      (mode === 'naiveBayes' || (mode === 'adaptiveNaiveBayes' && extra[leaf * 2] <= extra[leaf * 2 + 1]));
+    const useBayes = this.nodes.slot[leaf] >= 0 && (mode === 'naiveBayes' || (mode === 'adaptiveNaiveBayes' && extra[leaf * 2] <= extra[leaf * 2 + 1]));
     this.bayesLeaf = -1;
     if (useBayes) {
       this.naiveBayes(leaf, row, out);

@@ -186,17 +186,30 @@ export class NodeStore {
     this.growNodes(n);
     this.count = n;
     const columns: Array<[string, TypedArray, number]> = [
-      ['nodes.kind', this.kind, n], ['nodes.feature', this.feature, n], ['nodes.threshold', this.threshold, n],
-      ['nodes.left', this.left, n], ['nodes.right', this.right, n], ['nodes.parent', this.parent, n],
-      ['nodes.depth', this.depth, n], ['nodes.slot', this.slot, n], ['nodes.alternate', this.alternate, n], ['nodes.stats', this.stats, n * this.statWidth],
-      ['nodes.lastEval', this.lastEval, n], ['nodes.gain', this.gain, n], ['nodes.extra', this.extra, n * 2],
+      ['nodes.kind', this.kind, n],
+      ['nodes.feature', this.feature, n],
+      ['nodes.threshold', this.threshold, n],
+      ['nodes.left', this.left, n],
+      ['nodes.right', this.right, n],
+      ['nodes.parent', this.parent, n],
+      ['nodes.depth', this.depth, n],
+      ['nodes.slot', this.slot, n],
+      ['nodes.alternate', this.alternate, n],
+      ['nodes.stats', this.stats, n * this.statWidth],
+      ['nodes.lastEval', this.lastEval, n],
+      ['nodes.gain', this.gain, n],
+      ['nodes.extra', this.extra, n * 2],
       ['nodes.model', this.model, n * this.modelWidth],
     ];
     this.slotCount = s;
     this.slotNode = grown(this.slotNode, s);
     this.slotFeatures = grown(this.slotFeatures, s * this.subspace);
     this.observers = grown(this.observers, s * this.slotWidth);
-    columns.push(['slots.node', this.slotNode, s], ['slots.features', this.slotFeatures, s * this.subspace], ['slots.observers', this.observers, s * this.slotWidth]);
+    columns.push(
+      ['slots.node', this.slotNode, s],
+      ['slots.features', this.slotFeatures, s * this.subspace],
+      ['slots.observers', this.observers, s * this.slotWidth],
+    );
     for (const [name, target, length] of columns) loadArray(arrays, prefix + name, target.subarray(0, length));
     this.freeNodeCount = this.loadFree(arrays, `${prefix}free.nodes`, 'nodes');
     this.freeSlotCount = this.loadFree(arrays, `${prefix}free.slots`, 'slots');

@@ -55,8 +55,13 @@ describe('the broker killed with SIGKILL and restarted on the same data, 10 time
     expect(final!.manifest.examplesSeen).toBe(EVENTS);
 
     const reference = topology.config.model();
-    reference.learnMany(events, Float64Array.from(events, (e) => e.y as number));
+    reference.learnMany(
+      events,
+      Float64Array.from(events, (e) => e.y as number),
+    );
     expectSameState(final!.state, reference.state());
-    process.stderr.write(`broker kills: ${KILLS}, broker unreachable for ${outages.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s, ${EVENTS} events learned once\n`);
+    process.stderr.write(
+      `broker kills: ${KILLS}, broker unreachable for ${outages.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s, ${EVENTS} events learned once\n`,
+    );
   }, 900_000);
 });

@@ -13,7 +13,8 @@ import { committedOffsets } from '../integration/connectors/support';
 import { produce, readAll, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
 
-const runToEnd = async (brokers: string[], topology: Topology, records: number) => (await runTopology(topology, { brokers, until: (p) => p.records >= records })).done;
+const runToEnd = async (brokers: string[], topology: Topology, records: number) =>
+  (await runTopology(topology, { brokers, until: (p) => p.records >= records })).done;
 
 async function finalCheckpoint(brokers: string[], topology: Topology) {
   return (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)!;
@@ -80,7 +81,10 @@ describe('dead-letter faults', () => {
     await admin.disconnect();
     await produce(brokers, input, ['{"x0": oops', ...events.slice(1000)]);
 
-    const failure = await running.done.then(() => undefined, (err: unknown) => err);
+    const failure = await running.done.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(DeadLetterError);
     const line = (failure as Error).message;
     expect(line).toContain(`cannot dead-letter ${input}/0@1000 to "${dlq}"`);

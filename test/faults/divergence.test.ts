@@ -19,7 +19,10 @@ import { produce, readAll, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
 
 /** Every checkpoint published on the model topic (inline payloads: these models are small). */
-async function publishedCheckpoints(brokers: string[], topology: Topology): Promise<Array<{ manifest: CheckpointManifest; arrays: Record<string, TypedArray> }>> {
+async function publishedCheckpoints(
+  brokers: string[],
+  topology: Topology,
+): Promise<Array<{ manifest: CheckpointManifest; arrays: Record<string, TypedArray> }>> {
   const records = await readAll(brokers, topology.config.outputs.modelTopic);
   return records
     .filter((record) => record.key === topology.modelId && record.value !== null)
@@ -57,7 +60,9 @@ describe('divergence injected into the stream', () => {
     expect(progress).toMatchObject({ records: events.length, learned: clean.length, deadLettered: outliers.length });
 
     const letters = await readAll(brokers, topology.config.outputs.deadLetterTopic);
-    expect(letters.map((letter) => [letter.headers[DEAD_LETTER_HEADERS.offset], letter.headers[DEAD_LETTER_HEADERS.code]])).toEqual(outlierOffsets.map((offset) => [offset, 'LABEL_OUT_OF_RANGE']));
+    expect(letters.map((letter) => [letter.headers[DEAD_LETTER_HEADERS.offset], letter.headers[DEAD_LETTER_HEADERS.code]])).toEqual(
+      outlierOffsets.map((offset) => [offset, 'LABEL_OUT_OF_RANGE']),
+    );
 
     const published = await publishedCheckpoints(brokers, topology);
     expect(published.length).toBeGreaterThan(5);
@@ -68,7 +73,10 @@ describe('divergence injected into the stream', () => {
     expect(final.manifest.offsets).toEqual([{ topic: topology.config.input.topic, partition: 0, offset: String(events.length) }]);
     expect(final.manifest.examplesSeen).toBe(clean.length);
     const reference = topology.config.model();
-    reference.learnMany(clean, Float64Array.from(clean, (event) => event.y as number));
+    reference.learnMany(
+      clean,
+      Float64Array.from(clean, (event) => event.y as number),
+    );
     expect(final.arrays).toEqual(reference.state().arrays);
   });
 
@@ -106,7 +114,11 @@ describe('divergence injected into the stream', () => {
     const published = await publishedCheckpoints(brokers, topology);
     expect(published.length).toBeGreaterThan(0);
     for (const { manifest, arrays } of published) {
-      expect([manifest.version, largest(arrays) <= 1e100, Object.values(manifest.metrics).every((value) => Math.abs(value) !== Infinity)]).toEqual([manifest.version, true, true]);
+      expect([manifest.version, largest(arrays) <= 1e100, Object.values(manifest.metrics).every((value) => Math.abs(value) !== Infinity)]).toEqual([
+        manifest.version,
+        true,
+        true,
+      ]);
     }
     const final = published.at(-1)!;
     expect(final.manifest.offsets).toEqual([{ topic: topics.input, partition: 0, offset: String(events.length) }]);

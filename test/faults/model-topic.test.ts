@@ -18,7 +18,10 @@ import { expectSameState } from './support/trainer';
 
 const pem = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { signingKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), verifyKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    signingKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    verifyKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 };
 
 describe('a model-topic record corrupted, forged or unsigned', () => {
@@ -68,13 +71,20 @@ describe('a model-topic record corrupted, forged or unsigned', () => {
     expect(unverified.manifest.version).toBe(good + 2);
 
     const rejected: string[] = [];
-    const subscriberVersion = await firstValueFrom(subscribeModel({ brokers, topic: modelTopic, modelId: topology.modelId, verifier, onRejected: (r) => rejected.push(r) }));
+    const subscriberVersion = await firstValueFrom(
+      subscribeModel({ brokers, topic: modelTopic, modelId: topology.modelId, verifier, onRejected: (r) => rejected.push(r) }),
+    );
     expect(subscriberVersion.manifest.version).toBe(good);
     expect(rejected.length).toBeGreaterThanOrEqual(attacks.length);
 
     // A restart restores the last good version, learns on, and its next version supersedes the bad records for everyone.
     await produce(brokers, topic, events.slice(20_000));
-    const live = subscribeModel({ brokers, topic: modelTopic, modelId: topology.modelId, verifier }).pipe(filter((v) => v.manifest.version > good), takeFirst(1), timeout(120_000), toArray());
+    const live = subscribeModel({ brokers, topic: modelTopic, modelId: topology.modelId, verifier }).pipe(
+      filter((v) => v.manifest.version > good),
+      takeFirst(1),
+      timeout(120_000),
+      toArray(),
+    );
     const liveVersions = firstValueFrom(live);
     const second = await runTopology(topology, { brokers, signingKey, verifyKey, onCheckpointSkipped: () => undefined, until: (p) => p.records >= 10_000 });
     expect(second.restored).toEqual({ [topology.modelId]: good });
@@ -85,7 +95,10 @@ describe('a model-topic record corrupted, forged or unsigned', () => {
     expect(final.manifest.signature?.keyId).toBe(verifier.keyId);
     expect(final.manifest.examplesSeen).toBe(30_000);
     const reference = topology.config.model();
-    reference.learnMany(events, Float64Array.from(events, (e) => e.y as number));
+    reference.learnMany(
+      events,
+      Float64Array.from(events, (e) => e.y as number),
+    );
     expectSameState(final.state, reference.state());
   }, 600_000);
 });

@@ -49,7 +49,10 @@ describe('the network cut by SIGSTOP of the broker for longer than the session t
     expect(final?.manifest.offsets).toEqual([{ topic, partition: 0, offset: String(EVENTS) }]);
     expect(final!.manifest.examplesSeen).toBe(EVENTS);
     const reference = topology.config.model();
-    reference.learnMany(events, Float64Array.from(events, (e) => e.y as number));
+    reference.learnMany(
+      events,
+      Float64Array.from(events, (e) => e.y as number),
+    );
     expectSameState(final!.state, reference.state());
   }, 900_000);
 });

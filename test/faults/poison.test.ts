@@ -62,7 +62,11 @@ describe('poison records of every known kind mixed into the stream', () => {
     }
     await ensureTopics({ brokers }, [{ topic }]);
     const sink = createKafkaSink({ brokers });
-    for (let start = 0; start < EVENTS; start += 5000) await sink.send(topic, values.slice(start, start + 5000).map((value, i) => ({ key: `k${start + i}`, value })));
+    for (let start = 0; start < EVENTS; start += 5000)
+      await sink.send(
+        topic,
+        values.slice(start, start + 5000).map((value, i) => ({ key: `k${start + i}`, value })),
+      );
     await sink.close();
 
     const running = await runTopology(topology, { brokers, until: (p) => p.records >= EVENTS });
@@ -73,7 +77,10 @@ describe('poison records of every known kind mixed into the stream', () => {
     expect(final.manifest.offsets).toEqual([{ topic, partition: 0, offset: String(EVENTS) }]);
     expect(final.manifest.examplesSeen).toBe(EVENTS - POISONED);
     const reference = topology.config.model();
-    reference.learnMany(clean, Float64Array.from(clean, (e) => e.y as number));
+    reference.learnMany(
+      clean,
+      Float64Array.from(clean, (e) => e.y as number),
+    );
     expectSameState(final.state, reference.state());
 
     const dead = await readAll(brokers, topology.config.outputs.deadLetterTopic);
@@ -87,7 +94,9 @@ describe('poison records of every known kind mixed into the stream', () => {
         !record.headers[DEAD_LETTER_HEADERS.message]
       );
     });
-    expect(wrong.map((r) => `${r.headers[DEAD_LETTER_HEADERS.offset]} ${r.headers[DEAD_LETTER_HEADERS.code]} ${r.headers[DEAD_LETTER_HEADERS.message]}`)).toEqual([]);
+    expect(
+      wrong.map((r) => `${r.headers[DEAD_LETTER_HEADERS.offset]} ${r.headers[DEAD_LETTER_HEADERS.code]} ${r.headers[DEAD_LETTER_HEADERS.message]}`),
+    ).toEqual([]);
     expect(new Set(dead.map((r) => r.headers[DEAD_LETTER_HEADERS.offset])).size).toBe(POISONED);
   }, 600_000);
 });

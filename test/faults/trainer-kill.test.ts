@@ -51,7 +51,10 @@ describe('the trainer killed with SIGKILL 20 times', () => {
     expect(final.manifest.offsets).toEqual([{ topic: topology.config.input.topic, partition: 0, offset: String(EVENTS) }]);
     expect(final.manifest.examplesSeen).toBe(EVENTS);
     const reference = topology.config.model();
-    reference.learnMany(events, Float64Array.from(events, (e) => e.y as number));
+    reference.learnMany(
+      events,
+      Float64Array.from(events, (e) => e.y as number),
+    );
     expectSameState(final.state, reference.state());
     process.stderr.write(`trainer kills: ${KILLS}, checkpoint versions at each kill: ${versions.join(' ')}\n`);
   }, 900_000);

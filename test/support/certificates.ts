@@ -20,16 +20,61 @@ function openssl(dir: string, args: string[]): void {
 
 function makeCa(dir: string, name: string): void {
   openssl(dir, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', `/CN=streamlearn test ${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-subj',
+    `/CN=streamlearn test ${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
 }
 
 function makeLeaf(dir: string, ca: string, name: string, extensions: string): void {
   writeFileSync(join(dir, `${name}.ext`), extensions);
-  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+  ]);
 }
 
 /** A private CA, a broker certificate for 127.0.0.1 in a PKCS12 keystore, and client certificates, made with openssl. */
@@ -41,7 +86,22 @@ export function makeTestCertificates(dir: string): TestCertificates {
   makeLeaf(dir, 'ca', 'client', 'extendedKeyUsage=clientAuth\n');
   makeLeaf(dir, 'other-ca', 'stranger', 'extendedKeyUsage=clientAuth\n');
   const password = 'keystore-pass';
-  openssl(dir, ['pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-certfile', 'ca.pem', '-name', 'broker', '-out', 'broker.p12', '-passout', `pass:${password}`]);
+  openssl(dir, [
+    'pkcs12',
+    '-export',
+    '-in',
+    'broker.pem',
+    '-inkey',
+    'broker.key',
+    '-certfile',
+    'ca.pem',
+    '-name',
+    'broker',
+    '-out',
+    'broker.p12',
+    '-passout',
+    `pass:${password}`,
+  ]);
   const at = (file: string) => join(dir, file);
   return {
     caPem: at('ca.pem'),

@@ -24,7 +24,9 @@ function linesOf(format: CodecName, value: unknown): string[] {
 
 function codecFor(format: CodecName, args: ParsedArgs): Codec<unknown> {
   if (format !== 'csv') return codecByName(format, {}) as Codec<unknown>;
-  const columns = stringOption(args, 'columns')?.split(',').map((column) => column.trim());
+  const columns = stringOption(args, 'columns')
+    ?.split(',')
+    .map((column) => column.trim());
   if (!columns) throw new UsageError('--format csv needs --columns a,b,c: a CSV message is one row, without its header');
   return codecByName('csv', { columns }) as Codec<unknown>;
 }

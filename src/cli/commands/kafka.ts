@@ -12,7 +12,8 @@ export const kafkaStart: Command = {
   async run(args) {
     const running = loadBrokerRecord();
     if (running?.alive) {
-      if (args.values.fresh === true) throw new Error(`a broker started by streamlearn is running (pid ${running.pid}); run \`streamlearn kafka stop\` before \`kafka start --fresh\``);
+      if (args.values.fresh === true)
+        throw new Error(`a broker started by streamlearn is running (pid ${running.pid}); run \`streamlearn kafka stop\` before \`kafka start --fresh\``);
       process.stdout.write(`${running.brokers.join(',')}\n`);
       process.stderr.write(`a broker started by streamlearn is already running (pid ${running.pid})\n`);
       return;
@@ -20,7 +21,13 @@ export const kafkaStart: Command = {
     const fresh = args.values.fresh === true;
     const broker = await startLocalKafka({ port: integerOption(args, 'port', 9092), detached: true, home: localBrokerHome(), fresh });
     saveBrokerRecord({
-      brokers: broker.brokers, pid: broker.pid, clusterId: broker.clusterId, home: broker.home, dataDir: broker.dataDir, logFile: broker.logFile, startedAt: new Date().toISOString(),
+      brokers: broker.brokers,
+      pid: broker.pid,
+      clusterId: broker.clusterId,
+      home: broker.home,
+      dataDir: broker.dataDir,
+      logFile: broker.logFile,
+      startedAt: new Date().toISOString(),
     });
     process.stdout.write(`${broker.brokers.join(',')}\n`);
     process.stderr.write(
@@ -44,7 +51,8 @@ export const kafkaStatus: Command = {
     }
     const connection = { brokers: record.brokers };
     const clusterId = await probeBrokers(connection);
-    if (clusterId !== record.clusterId) throw new Error(`the broker answering at ${record.brokers.join(',')} is cluster ${clusterId}, not the one streamlearn started (${record.clusterId})`);
+    if (clusterId !== record.clusterId)
+      throw new Error(`the broker answering at ${record.brokers.join(',')} is cluster ${clusterId}, not the one streamlearn started (${record.clusterId})`);
     const admin = createKafkaClient(connection).admin();
     await admin.connect();
     try {

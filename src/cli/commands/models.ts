@@ -12,9 +12,14 @@ const reportSkipped = (reason: string) => process.stderr.write(`skipped: ${reaso
 /** One line per version: what it learned up to, and how well it was doing. */
 export function describeVersion(manifest: CheckpointManifest, latencyMs?: number): string {
   const offsets = manifest.offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(' ');
-  const metrics = Object.entries(manifest.metrics).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
-  return `${manifest.modelId} v${manifest.version} ${manifest.model.kind} seen=${manifest.examplesSeen} ${metrics} offsets[${offsets}] ${manifest.createdAt}` +
-    (latencyMs === undefined ? '' : ` (+${latencyMs} ms)`);
+  const metrics = Object.entries(manifest.metrics)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+    .join(' ');
+  return (
+    `${manifest.modelId} v${manifest.version} ${manifest.model.kind} seen=${manifest.examplesSeen} ${metrics} offsets[${offsets}] ${manifest.createdAt}` +
+    (latencyMs === undefined ? '' : ` (+${latencyMs} ms)`)
+  );
 }
 
 export const subscribe: Command = {
@@ -36,7 +41,9 @@ export const subscribe: Command = {
     // Said on every line, so that a reader of the output knows which versions were checked and against what.
     const verified = verifier ? ` verified ed25519 key ${verifier.keyId}` : '';
     try {
-      await follow(versions, ({ manifest, receivedAt }) => process.stdout.write(`${describeVersion(manifest, receivedAt - Date.parse(manifest.createdAt))}${verified}\n`));
+      await follow(versions, ({ manifest, receivedAt }) =>
+        process.stdout.write(`${describeVersion(manifest, receivedAt - Date.parse(manifest.createdAt))}${verified}\n`),
+      );
     } finally {
       await broker.stop();
     }

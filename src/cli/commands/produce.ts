@@ -14,7 +14,14 @@ import { brokersFor } from '../brokers';
 import { brokerOption, integerOption, requiredOption, stringOption, UsageError, type Command } from '../command';
 
 const FORMAT_BY_EXTENSION: Record<string, CodecName> = {
-  '.json': 'json', '.jsonl': 'json', '.ndjson': 'json', '.csv': 'csv', '.arrow': 'arrow', '.arrows': 'arrow', '.ipc': 'arrow', '.feather': 'arrow',
+  '.json': 'json',
+  '.jsonl': 'json',
+  '.ndjson': 'json',
+  '.csv': 'csv',
+  '.arrow': 'arrow',
+  '.arrows': 'arrow',
+  '.ipc': 'arrow',
+  '.feather': 'arrow',
 };
 
 function formatOf(format: string | undefined, file: string): CodecName {
@@ -37,7 +44,9 @@ function encodedBatches(file: string, format: CodecName, onSkip: (error: unknown
     case 'csv': {
       let codec: ReturnType<typeof createCsvCodec> | undefined;
       // The file's header gave the record its keys, in column order.
-      return createFileSource({ path: file, format: 'csv', onDeadLetter }).pipe(encodeEach((record: CsvRecord) => (codec ??= createCsvCodec({ columns: Object.keys(record) })).encode(record)));
+      return createFileSource({ path: file, format: 'csv', onDeadLetter }).pipe(
+        encodeEach((record: CsvRecord) => (codec ??= createCsvCodec({ columns: Object.keys(record) })).encode(record)),
+      );
     }
     case 'arrow': {
       const codec = createArrowCodec();
@@ -55,7 +64,10 @@ async function sendPaced(sink: KafkaSink, topic: string, values: Buffer[], rate:
       const due = clock.started + (clock.sent * 1000) / rate;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     }
-    await sink.send(topic, chunk.map((value) => ({ value })));
+    await sink.send(
+      topic,
+      chunk.map((value) => ({ value })),
+    );
     clock.sent += chunk.length;
   }
 }
@@ -64,7 +76,13 @@ export const produce: Command = {
   name: 'produce',
   usage: 'streamlearn produce --topic T --file F [--format json|csv|arrow] [--rate N] [--brokers B]',
   summary: 'write a file to a topic, one message per JSONL line, CSV row or Arrow record batch (creates the topic if missing)',
-  options: { ...brokerOption, topic: { type: 'string', short: 't' }, file: { type: 'string', short: 'f' }, format: { type: 'string' }, rate: { type: 'string' } },
+  options: {
+    ...brokerOption,
+    topic: { type: 'string', short: 't' },
+    file: { type: 'string', short: 'f' },
+    format: { type: 'string' },
+    rate: { type: 'string' },
+  },
   async run(args) {
     const topic = requiredOption(args, 'topic');
     const file = requiredOption(args, 'file');
@@ -86,7 +104,13 @@ export const produce: Command = {
         };
         const sent = encodedBatches(file, format, onSkip).pipe(
           concatMap(async (batch) => {
-            await sendPaced(sink, topic, batch.records.map((record) => record.value), rate, clock);
+            await sendPaced(
+              sink,
+              topic,
+              batch.records.map((record) => record.value),
+              rate,
+              clock,
+            );
             await batch.ack();
           }),
         );

@@ -76,7 +76,11 @@ export const run: Command = {
       const progress = await running.done;
       printer.update(progressLine(progress), true);
       printer.done();
-      process.stderr.write(`stopped: ${Object.entries(progress.versions).map(([id, v]) => `${id} v${v}`).join(', ')} published\n`);
+      process.stderr.write(
+        `stopped: ${Object.entries(progress.versions)
+          .map(([id, v]) => `${id} v${v}`)
+          .join(', ')} published\n`,
+      );
     } finally {
       watch.stop();
       process.off('SIGTERM', stop);

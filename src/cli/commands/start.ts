@@ -25,9 +25,15 @@ type EventSource = ReturnType<typeof ctrEventStream>;
 const MAX_LATENCIES = 1000;
 
 /** Sends `count` events; every `malformedEvery`-th is replaced by a malformed one. Returns how many were. */
-async function produceEvents(sink: ReturnType<typeof createKafkaSink>, topic: string, events: EventSource, count: number, malformedEvery: number): Promise<number> {
+async function produceEvents(
+  sink: ReturnType<typeof createKafkaSink>,
+  topic: string,
+  events: EventSource,
+  count: number,
+  malformedEvery: number,
+): Promise<number> {
   let malformed = 0;
-  for (let sent = 0; sent < count; ) {
+  for (let sent = 0; sent < count;) {
     const chunk = [];
     for (let i = 0; i < 5000 && sent < count; i++, sent++) {
       const event = events.next().value!;
@@ -80,7 +86,9 @@ export const start: Command = {
     const sink = createKafkaSink({ ...broker.connection, clientId: 'streamlearn-demo-producer' });
     const events = ctrEventStream({ seed: 42, functionBefore: 0, functionAfter: 2, driftAt, labelNoise: 0.02 });
     const malformed = await produceEvents(sink, input, events, count, 2000);
-    log(`produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`);
+    log(
+      `produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`,
+    );
 
     // Only what is shown is kept: the newest version and the latest latencies. Keeping every version (each
     // a whole model) grew `start --follow` by ~4 MB/s.

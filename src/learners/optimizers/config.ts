@@ -1,12 +1,5 @@
 import { ConfigError } from '../../errors';
-import {
-  booleanField,
-  choiceField,
-  isNonNegative,
-  isOpenFraction,
-  isPositive,
-  numberField,
-} from '../config-checks';
+import { booleanField, choiceField, isNonNegative, isOpenFraction, isPositive, numberField } from '../config-checks';
 
 /**
  * SGD step sizes η_t, t = 1, 2, … counting steps (examples in sequential mode, passes in minibatch):
@@ -72,12 +65,7 @@ export interface NormalizedConfig {
 export type OptimizerConfig = SgdConfig | AdagradConfig | AdamConfig | FtrlConfig | NormalizedConfig;
 export type OptimizerKind = OptimizerConfig['kind'];
 
-export type ResolvedOptimizerConfig =
-  | Required<SgdConfig>
-  | Required<AdagradConfig>
-  | Required<AdamConfig>
-  | Required<FtrlConfig>
-  | Required<NormalizedConfig>;
+export type ResolvedOptimizerConfig = Required<SgdConfig> | Required<AdagradConfig> | Required<AdamConfig> | Required<FtrlConfig> | Required<NormalizedConfig>;
 
 const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adagrad', 'adam', 'ftrl', 'normalized'];
 const SCHEDULES: readonly SgdSchedule[] = ['constant', 'invscaling', 'optimal', 'pa1', 'pa2'];
@@ -95,11 +83,7 @@ export function defaultStepSize(kind: OptimizerKind): number {
   }
 }
 
-export function resolveOptimizerConfig(
-  owner: string,
-  raw: OptimizerConfig | undefined,
-  scalarOutput: boolean,
-): ResolvedOptimizerConfig {
+export function resolveOptimizerConfig(owner: string, raw: OptimizerConfig | undefined, scalarOutput: boolean): ResolvedOptimizerConfig {
   const config: { readonly [key: string]: unknown } = { ...(raw ?? { kind: 'sgd' }) };
   const kind = choiceField(owner, 'optimizer.kind', config.kind, 'sgd', OPTIMIZER_KINDS);
   const field = (name: string, fallback: number, valid: (v: number) => boolean, expectation: string) =>

@@ -118,7 +118,12 @@ class DenseEngine implements NetEngine {
     const gradients = this.block(this.buffers.deltas[top], top, n);
     // Padding rows get no gradient.
     memory.fill(0, gradients.offset + n * gradients.stride, gradients.offset + roundUp(n, 4) * gradients.stride);
-    const { loss, metrics } = lossAndGradient(memory, this.output, { outputs, gradients }, examples.map((e) => e.y));
+    const { loss, metrics } = lossAndGradient(
+      memory,
+      this.output,
+      { outputs, gradients },
+      examples.map((e) => e.y),
+    );
     this.backward(roundUp(n, 4));
     if (this.config.optimizer.globalClipNorm !== null) clipByGlobalNorm(memory, this.ranges, this.config.optimizer.globalClipNorm);
     memory.copyWithin(this.snapshot, 0, this.stateSize);
@@ -166,10 +171,14 @@ class DenseEngine implements NetEngine {
 
   /** Every state array: name, the range it lives in (0 for the parameters, s + 1 for slot s), layer, part. */
   private namedRanges(): [string, number, DenseLayer, 'kernel' | 'bias'][] {
-    const parts = this.layers.flatMap((layer, i) => (['kernel', 'bias'] as const).filter((part) => part === 'kernel' || layer.useBias).map((part) => [`layer${i}/${part}`, layer, part] as const));
+    const parts = this.layers.flatMap((layer, i) =>
+      (['kernel', 'bias'] as const).filter((part) => part === 'kernel' || layer.useBias).map((part) => [`layer${i}/${part}`, layer, part] as const),
+    );
     return [
       ...parts.map(([name, layer, part]) => [name, 0, layer, part] as [string, number, DenseLayer, 'kernel' | 'bias']),
-      ...parts.flatMap(([name, layer, part]) => this.update.slots.map((slot, s) => [`optimizer/${name}/${slot}`, s + 1, layer, part] as [string, number, DenseLayer, 'kernel' | 'bias'])),
+      ...parts.flatMap(([name, layer, part]) =>
+        this.update.slots.map((slot, s) => [`optimizer/${name}/${slot}`, s + 1, layer, part] as [string, number, DenseLayer, 'kernel' | 'bias']),
+      ),
     ];
   }
 
@@ -231,7 +240,18 @@ class DenseEngine implements NetEngine {
       const layer = this.layers[l];
       const layerInput = l === 0 ? input : outputs[l - 1];
       // kernel gradient = inputᵀ · deltas, the input read transposed in place
-      gemm(4 * layerInput, 4 * deltas[l], 4 * (gradients + layer.kernel), layer.paddedInputs, m, layer.paddedUnits, GemmStart.zero, 4, 4 * layer.paddedInputs, 0);
+      gemm(
+        4 * layerInput,
+        4 * deltas[l],
+        4 * (gradients + layer.kernel),
+        layer.paddedInputs,
+        m,
+        layer.paddedUnits,
+        GemmStart.zero,
+        4,
+        4 * layer.paddedInputs,
+        0,
+      );
       if (layer.useBias) {
         // bias gradient = onesᵀ · deltas, computed four times over (the kernel's row multiple).
         gemm(4 * ones, 4 * deltas[l], 4 * biasRows, 4, m, layer.paddedUnits, GemmStart.zero, 0, 4, 0);

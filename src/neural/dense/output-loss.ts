@@ -78,7 +78,12 @@ function metricOf(memory: Float32Array, layer: OutputLayer, outputs: Block, r: n
 }
 
 /** The batch's mean loss and metrics; the gradients of the mean loss land in `blocks.gradients`. */
-export function lossAndGradient(memory: Float32Array, layer: OutputLayer, blocks: OutputBlocks, ys: readonly number[]): { loss: number; metrics: Float32Array } {
+export function lossAndGradient(
+  memory: Float32Array,
+  layer: OutputLayer,
+  blocks: OutputBlocks,
+  ys: readonly number[],
+): { loss: number; metrics: Float32Array } {
   const n = blocks.outputs.rows;
   let loss = 0;
   const metrics = new Float32Array(layer.metrics.length);

@@ -112,7 +112,14 @@ export async function captureHealthy(slot: ModelSlot, deps: LearnDeps, deadLette
     const snapshot = snapshotSlot(slot);
     const problem = healthProblem(snapshot.state, slot.metrics, deps.maxAbsWeight);
     if (problem === null) {
-      return { snapshot, metrics: metricValues(slot.metrics), offsets: [...slot.offsets.values()], covered: slot.sinceCheckpoint, journaled: new Set(slot.journal), ledger: captureLedger(slot) };
+      return {
+        snapshot,
+        metrics: metricValues(slot.metrics),
+        offsets: [...slot.offsets.values()],
+        covered: slot.sinceCheckpoint,
+        journaled: new Set(slot.journal),
+        ledger: captureLedger(slot),
+      };
     }
     // The last good state was checked when it was published; unhealthy after replays means it was restored so.
     if (attempt === 2) throw new DivergedError(`${slot.modelId}: the model is still not healthy after rolling back to its last good state (${problem})`);

@@ -77,7 +77,14 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     // Earlier batches dropped by a replay were counted as learned when they were: they count as dead letters now.
     const undone = before + learned - slot.examplesSeen;
     const result = {
-      batch, slot, learned, undone, deadLettered: consumed - learned, replayed: admitted.replayed, metrics: metricValues(slot.metrics), learnMs: performance.now() - started,
+      batch,
+      slot,
+      learned,
+      undone,
+      deadLettered: consumed - learned,
+      replayed: admitted.replayed,
+      metrics: metricValues(slot.metrics),
+      learnMs: performance.now() - started,
     };
     await config.afterBatch?.(result);
     return result;

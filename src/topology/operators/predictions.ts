@@ -17,6 +17,12 @@ export function predictionMessages(
   return records.map((record, i) => ({
     key: record.raw ? record.raw.key : record.key,
     partition: batch.partition,
-    value: JSON.stringify({ offset: record.offset, ...(record.row === undefined ? {} : { row: record.row }), prediction: predictions[i], ...labelOf(predictions[i]), modelVersion }),
+    value: JSON.stringify({
+      offset: record.offset,
+      ...(record.row === undefined ? {} : { row: record.row }),
+      prediction: predictions[i],
+      ...labelOf(predictions[i]),
+      modelVersion,
+    }),
   }));
 }

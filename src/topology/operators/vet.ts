@@ -20,7 +20,8 @@ function firstNonFinite(vector: FeatureVector): number {
 
 /** Why the label cannot be learned, or null: a number, finite, a class index for classifiers, within the guard's bounds. */
 function labelProblem(y: unknown, label: string, slot: ModelSlot, at: string): Error | null {
-  if (typeof y !== 'number') return new DecodeError('SCHEMA', `${at}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
+  if (typeof y !== 'number')
+    return new DecodeError('SCHEMA', `${at}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
   if (!Number.isFinite(y)) return new NonFiniteError(`${at}: label field "${label}" is ${y}`);
   const { model } = slot;
   if (isClassifier(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {

@@ -38,7 +38,9 @@ async function gone(pid: number, isExited: () => boolean): Promise<void> {
 
 export async function startFaultBroker(): Promise<FaultBroker> {
   const started = await startLocalKafka({ startupTimeoutMs: 180_000 });
-  const command = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg.length > 0);
+  const command = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((arg) => arg.length > 0);
   const runDir = dirname(started.dataDir);
   let pid = started.pid;
   let exited = () => !alive(pid);

@@ -25,7 +25,9 @@ export function startTrainer(args: string[], env: NodeJS.ProcessEnv = {}): Child
 }
 
 export const exited = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 export const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 
@@ -34,7 +36,13 @@ export async function latestCheckpoint(brokers: string[], topic: string, modelId
 }
 
 /** Waits until the model's latest checkpoint covers `offset` on partition 0 (or the deadline passes). */
-export async function waitForCheckpointAt(brokers: string[], topic: string, modelId: string, offset: number, timeoutMs: number): Promise<Checkpoint | undefined> {
+export async function waitForCheckpointAt(
+  brokers: string[],
+  topic: string,
+  modelId: string,
+  offset: number,
+  timeoutMs: number,
+): Promise<Checkpoint | undefined> {
   let latest: Checkpoint | undefined;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(500)) {
     latest = await latestCheckpoint(brokers, topic, modelId).catch(() => undefined);

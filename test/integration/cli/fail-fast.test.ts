@@ -38,7 +38,12 @@ describe('failing fast, in one line', () => {
     const topic = uniqueName('no-such-topic');
     const result = await runCli([command, '--topic', topic, '--brokers', testBrokers().join(',')], {});
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n').filter((line) => !line.startsWith('[kafka] '))).toEqual([
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('[kafka] ')),
+    ).toEqual([
       `streamlearn ${command}: topic "${topic}" does not exist; it is created by whoever writes to it first (a model topic by its trainer, \`streamlearn run\`)`,
     ]);
     expect(result.ms).toBeLessThan(30_000);
@@ -60,11 +65,15 @@ describe('a broker that stops answering while `run` trains', () => {
     const topology = regressionSgd({ prefix });
     await ensureTopics({ brokers: broker.brokers }, [{ topic: topology.config.input.topic }]);
     await produce(broker.brokers, topology.config.input.topic, take(friedmanStream(), 2000));
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--brokers', broker.brokers.join(','), '--prefix', prefix], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--brokers', broker.brokers.join(','), '--prefix', prefix],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

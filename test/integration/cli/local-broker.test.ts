@@ -53,7 +53,12 @@ describe('the CLI with the broker `streamlearn kafka start` runs', () => {
     expect(produced.stderr).toContain(`using 127.0.0.1:${port} (PLAINTEXT), from the broker \`streamlearn kafka start\` runs`);
     expect(produced.stderr).toContain(`produced ${MESSAGES} messages to "t"`);
     const consumed = ok(await cli('consume', '--topic', 't', '--from-beginning', '--max', String(MESSAGES)));
-    expect(consumed.stdout.trim().split('\n').map((line) => JSON.parse(line).i)).toEqual(Array.from({ length: MESSAGES }, (_, i) => i));
+    expect(
+      consumed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).i),
+    ).toEqual(Array.from({ length: MESSAGES }, (_, i) => i));
 
     const stopped = ok(await cli('kafka', 'stop'));
     expect(stopped.stdout).toMatch(/^stopped 127\.0\.0\.1:\d+ \(pid \d+\); data kept in /);
@@ -71,7 +76,9 @@ describe('the CLI with the broker `streamlearn kafka start` runs', () => {
     const running = ok(await cli('kafka', 'status'));
     const taken = await runCli(['kafka', 'start', '--port', String(port)], { STREAMLEARN_CACHE_DIR: otherCache });
     expect(taken.code).toBe(1);
-    expect(taken.stderr.trim()).toBe(`streamlearn kafka start: port ${port} on 127.0.0.1 is already in use; stop what runs there or choose another port (--port)`);
+    expect(taken.stderr.trim()).toBe(
+      `streamlearn kafka start: port ${port} on 127.0.0.1 is already in use; stop what runs there or choose another port (--port)`,
+    );
     expect((await runCli(['kafka', 'status'], { STREAMLEARN_CACHE_DIR: otherCache })).stdout).toBe('not running\n');
     expect((await runCli(['kafka', 'stop'], { STREAMLEARN_CACHE_DIR: otherCache })).stdout).toBe('no broker was started by streamlearn\n');
     expect(pidOf(ok(await cli('kafka', 'status')))).toBe(pidOf(running));
@@ -83,10 +90,15 @@ describe('the CLI with the broker `streamlearn kafka start` runs', () => {
     expect(alive(pid)).toBe(false);
     const file = join(cache, 'one.jsonl');
     writeFileSync(file, '{"x": 1}\n');
-    for (const args of [['produce', '--topic', 't', '--file', file], ['run', 'regression-sgd']]) {
+    for (const args of [
+      ['produce', '--topic', 't', '--file', file],
+      ['run', 'regression-sgd'],
+    ]) {
       const refused = await cli(...args);
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toContain('no Kafka broker to use: run `streamlearn kafka start` first (its data survives this command), or pass --brokers host:port, or set KAFKA_BROKERS');
+      expect(refused.stderr).toContain(
+        'no Kafka broker to use: run `streamlearn kafka start` first (its data survives this command), or pass --brokers host:port, or set KAFKA_BROKERS',
+      );
       expect(refused.stderr).not.toContain('produced');
     }
   });

@@ -59,7 +59,19 @@ interface JavaAnswer {
       await sink.close();
     }
     const classpath = [join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar'), join(JAVA_DIR, 'target', 'lib', '*')].join(':');
-    const { stdout } = await run('java', ['--add-opens=java.base/java.nio=ALL-UNNAMED', '-cp', classpath, 'dev.streamlearn.reader.CheckpointReader', testBrokers().join(','), topic, 'java-softmax'], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(
+      'java',
+      [
+        '--add-opens=java.base/java.nio=ALL-UNNAMED',
+        '-cp',
+        classpath,
+        'dev.streamlearn.reader.CheckpointReader',
+        testBrokers().join(','),
+        topic,
+        'java-softmax',
+      ],
+      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+    );
     const answer = JSON.parse(stdout) as JavaAnswer;
     expect(last.chunks!.count).toBeGreaterThan(1);
     expect(answer.manifest.version).toBe(last.version);

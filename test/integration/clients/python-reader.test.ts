@@ -76,7 +76,11 @@ async function reader(topology: Topology | { topic: string; modelId: string }, r
   const { topic, modelId } = 'config' in topology ? { topic: topology.config.outputs.modelTopic, modelId: topology.modelId } : topology;
   const command = request === 'show' ? ['show'] : ['predict', '--input', input];
   const args = ['-m', 'streamlearn_reader', ...command, '--brokers', testBrokers().join(','), '--topic', topic, '--model-id', modelId];
-  const { stdout } = await run(python, args, { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') }, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  const { stdout } = await run(python, args, {
+    env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+  });
   return JSON.parse(stdout) as ReaderAnswer;
 }
 
@@ -132,20 +136,54 @@ const pipelines: Record<string, PipelineCase> = {
     make: regressionSgd,
     events: () => friedmanStream() as Iterator<Row>,
     regression: true,
-    layout: { 'model/weights': { shape: [11, 1], role: 'weights' }, 'model/scale': { shape: [1], role: 'scale', derived: true }, 'stage1/std': { shape: [10], role: 'scaler.std', derived: true } },
+    layout: {
+      'model/weights': { shape: [11, 1], role: 'weights' },
+      'model/scale': { shape: [1], role: 'scale', derived: true },
+      'stage1/std': { shape: [10], role: 'scaler.std', derived: true },
+    },
   },
-  'ctr-logistic': { make: ctrLogistic, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true, layout: { 'model/weights': { shape: [2 ** 19 + 1, 1], role: 'weights' }, 'model/ftrl.z': { shape: [2 ** 19 + 1, 1], role: 'optimizer.ftrl.z' } } },
-  'text-classifier': { make: textClassifier, events: () => topicTextStream() as Iterator<Row>, regression: false, probabilityTolerance: 1e-9, chunked: true, layout: { 'model/weights': { shape: [2 ** 18 + 1, 4], role: 'weights' } } },
+  'ctr-logistic': {
+    make: ctrLogistic,
+    events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>,
+    regression: false,
+    probabilityTolerance: 1e-9,
+    chunked: true,
+    layout: { 'model/weights': { shape: [2 ** 19 + 1, 1], role: 'weights' }, 'model/ftrl.z': { shape: [2 ** 19 + 1, 1], role: 'optimizer.ftrl.z' } },
+  },
+  'text-classifier': {
+    make: textClassifier,
+    events: () => topicTextStream() as Iterator<Row>,
+    regression: false,
+    probabilityTolerance: 1e-9,
+    chunked: true,
+    layout: { 'model/weights': { shape: [2 ** 18 + 1, 4], role: 'weights' } },
+  },
   'digits-mlp': {
     make: digitsMlp,
     events: () => digitsStream() as Iterator<Row>,
     encode: digitsCsv,
     regression: false,
     probabilityTolerance: 1e-4,
-    layout: { 'model/layer0/kernel': { shape: [64, 64], role: 'dense.kernel' }, 'model/layer1/kernel': { shape: [64, 10], role: 'dense.kernel' }, 'model/layer1/bias': { shape: [10], role: 'dense.bias' } },
+    layout: {
+      'model/layer0/kernel': { shape: [64, 64], role: 'dense.kernel' },
+      'model/layer1/kernel': { shape: [64, 10], role: 'dense.kernel' },
+      'model/layer1/bias': { shape: [10], role: 'dense.bias' },
+    },
   },
-  'select-then-mlp': { make: selectThenMlp, events: () => selectionEvents() as Iterator<Row>, regression: false, probabilityTolerance: 1e-4, layout: { 'stage2/selection/mask': { shape: [50], role: 'selector.mask' } } },
-  'ctr-mlp': { make: ctrMlp, events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, regression: false, probabilityTolerance: 1e-4, layout: { 'model/layer0/kernel': { shape: [1024, 32], role: 'dense.kernel' } } },
+  'select-then-mlp': {
+    make: selectThenMlp,
+    events: () => selectionEvents() as Iterator<Row>,
+    regression: false,
+    probabilityTolerance: 1e-4,
+    layout: { 'stage2/selection/mask': { shape: [50], role: 'selector.mask' } },
+  },
+  'ctr-mlp': {
+    make: ctrMlp,
+    events: () => ctrEventStream({ functionBefore: 2 }) as Iterator<Row>,
+    regression: false,
+    probabilityTolerance: 1e-4,
+    layout: { 'model/layer0/kernel': { shape: [1024, 32], role: 'dense.kernel' } },
+  },
 };
 
 describe.each(Object.keys(pipelines))('the Python reader on a %s checkpoint', (name) => {
@@ -278,7 +316,10 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
       return model as unknown as Estimator<never>;
     });
     await sink.close();
-    const asks = [{ userId: 'u1', k: 10 }, { userId: 'u2', k: 7, exclude: ['i0', 'i5'] }];
+    const asks = [
+      { userId: 'u1', k: 10 },
+      { userId: 'u2', k: 7, exclude: ['i0', 'i5'] },
+    ];
     const answer = await reader({ topic, modelId: 'kinds-popularity' }, { rows: events.slice(0, 50), recommend: asks });
     expect(answer.manifest.version).toBe(last.version);
     expect(answer.predictions).toEqual(Array.from(model.predictMany(events.slice(0, 50))));
@@ -293,7 +334,11 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
       return model;
     });
     await sink.close();
-    const asks = [{ userId: 'u1', k: 10, context: { device: events[0].device } }, { userId: 'u3', k: 5, exclude: ['i1'], context: { device: 'tablet' } }, { userId: 'someone', k: 8 }];
+    const asks = [
+      { userId: 'u1', k: 10, context: { device: events[0].device } },
+      { userId: 'u3', k: 5, exclude: ['i1'], context: { device: 'tablet' } },
+      { userId: 'someone', k: 8 },
+    ];
     const probe = [...events.slice(0, 100), { userId: 'someone', itemId: 'i2', device: 'web', category: 'c1' }];
     const answer = await reader({ topic, modelId: 'kinds-fm' }, { rows: probe, recommend: asks });
     expect(answer.manifest.version).toBe(last.version);
@@ -313,13 +358,20 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
     rows.forEach((r) => inner.learnOne(r, r.a > 0.5 ? 2 : r.b > 0 ? 0 : 1));
     const { kind, version, config, arrays } = inner.state();
     const labels = ['cat', 'dog', 'bird'];
-    const state = { kind: 'LabelIndexed', version: 1, config: { labels, model: { kind, version, config } }, arrays: Object.fromEntries(Object.entries(arrays).map(([name, a]) => [`model/${name}`, a])) };
+    const state = {
+      kind: 'LabelIndexed',
+      version: 1,
+      config: { labels, model: { kind, version, config } },
+      arrays: Object.fromEntries(Object.entries(arrays).map(([name, a]) => [`model/${name}`, a])),
+    };
     const { manifest, payload } = buildCheckpoint({ modelId: 'labels', version: 1, offsets: [], examplesSeen: 400, metrics: {} }, state);
     const file = join(workDir, 'label-indexed.slck');
     writeFileSync(file, encodeEnvelope(manifest, payload));
     const input = join(workDir, 'label-indexed.json');
     writeFileSync(input, JSON.stringify({ rows: rows.slice(0, 100), probabilities: true }));
-    const { stdout } = await run(python, ['-m', 'streamlearn_reader', 'predict', '--file', file, '--input', input], { env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') } });
+    const { stdout } = await run(python, ['-m', 'streamlearn_reader', 'predict', '--file', file, '--input', input], {
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python') },
+    });
     const answer = JSON.parse(stdout) as ReaderAnswer;
     const classes = Array.from(inner.predictMany(rows.slice(0, 100)));
     expect(answer.predictions).toEqual(classes);

@@ -31,7 +31,13 @@ describe('Arrow IPC through a topic', () => {
     try {
       await sink.send(topic, [{ key: 'batch-0', value: sent }]);
       const [batch] = await readUntil(
-        createKafkaSource<Table>({ brokers, groupId: uniqueName('group'), topics: [topic], codec, deadLetter: createDeadLetterWriter({ sink, topic: `${topic}.dlq` }) }),
+        createKafkaSource<Table>({
+          brokers,
+          groupId: uniqueName('group'),
+          topics: [topic],
+          codec,
+          deadLetter: createDeadLetterWriter({ sink, topic: `${topic}.dlq` }),
+        }),
         (received) => received.length >= 1,
       );
       expect(batch.records).toHaveLength(1);

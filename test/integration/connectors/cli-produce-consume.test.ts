@@ -75,8 +75,10 @@ describe('streamlearn produce / consume', () => {
 
   it('sends one message per Arrow record batch and prints their rows', async () => {
     const random = createRandom(11);
-    const batches = [700, 1, 299].map((rows) =>
-      tableFromColumns({ x: Float64Array.from({ length: rows }, () => random.gaussian()), label: Array.from({ length: rows }, (_, i) => `r${i}`) }).batches[0],
+    const batches = [700, 1, 299].map(
+      (rows) =>
+        tableFromColumns({ x: Float64Array.from({ length: rows }, () => random.gaussian()), label: Array.from({ length: rows }, (_, i) => `r${i}`) })
+          .batches[0],
     );
     const file = join(dir, 'three-batches.arrow');
     writeFileSync(file, tableToIPC(new Table(batches as RecordBatch[]), 'file'));

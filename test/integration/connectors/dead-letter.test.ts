@@ -28,7 +28,10 @@ describe('dead-lettering in the Kafka source', () => {
     const topic = uniqueName('mixed');
     const dlq = `${topic}.dlq`;
     const partitions = 2;
-    await ensureTopics({ brokers }, [{ topic, partitions }, { topic: dlq, partitions: 3 }]);
+    await ensureTopics({ brokers }, [
+      { topic, partitions },
+      { topic: dlq, partitions: 3 },
+    ]);
 
     // Message i lands on partition i % 2 at offset floor(i / 2); every 11th (from the 6th) is bad.
     const total = 11_000;
@@ -43,7 +46,12 @@ describe('dead-lettering in the Kafka source', () => {
 
     const groupId = uniqueName('group');
     const source = createKafkaSource<JsonValue>({
-      brokers, groupId, topics: [topic], codec: createJsonCodec(), deadLetter: createDeadLetterWriter({ sink, topic: dlq }), maxRecords: 700,
+      brokers,
+      groupId,
+      topics: [topic],
+      codec: createJsonCodec(),
+      deadLetter: createDeadLetterWriter({ sink, topic: dlq }),
+      maxRecords: 700,
     });
     const good = await readUntil(source, (received) => {
       const last = new Map(received.map((batch) => [batch.partition, batch.nextOffset]));
@@ -55,7 +63,13 @@ describe('dead-lettering in the Kafka source', () => {
     expect(await committedOffsets(brokers, groupId, topic)).toEqual(await endOffsets(brokers, topic));
 
     const dead = await readUntil(
-      createKafkaSource<Buffer>({ brokers, groupId: uniqueName('dlq-reader'), topics: [dlq], codec: bytesCodec, deadLetter: createDeadLetterWriter({ sink, topic: dlq }) }),
+      createKafkaSource<Buffer>({
+        brokers,
+        groupId: uniqueName('dlq-reader'),
+        topics: [dlq],
+        codec: bytesCodec,
+        deadLetter: createDeadLetterWriter({ sink, topic: dlq }),
+      }),
       (received) => recordCount(received) >= 1000,
     );
     const deadRecords = dead.flatMap((batch) => batch.records);
@@ -94,12 +108,20 @@ describe('dead-lettering in the Kafka source', () => {
     const dlq = `${topic}.dlq`;
     // A dead-letter topic that refuses every record: its size limit is below any record with the x- headers.
     await ensureTopics({ brokers }, [{ topic }, { topic: dlq, maxMessageBytes: 64 }]);
-    await sink.send(topic, Array.from({ length: 100 }, (_, i) => ({ value: i === 50 ? 'oops' : JSON.stringify({ id: i }) })));
+    await sink.send(
+      topic,
+      Array.from({ length: 100 }, (_, i) => ({ value: i === 50 ? 'oops' : JSON.stringify({ id: i }) })),
+    );
 
     const groupId = uniqueName('group');
     const source = createKafkaSource<JsonValue>({
-      brokers, groupId, topics: [topic], codec: createJsonCodec(), maxRecords: 10,
-      deadLetter: createDeadLetterWriter({ sink, topic: dlq }), deadLetterRetry: { retries: 1, initialDelayMs: 10 },
+      brokers,
+      groupId,
+      topics: [topic],
+      codec: createJsonCodec(),
+      maxRecords: 10,
+      deadLetter: createDeadLetterWriter({ sink, topic: dlq }),
+      deadLetterRetry: { retries: 1, initialDelayMs: 10 },
     });
     const delivered: number[] = [];
     const failure = await new Promise<unknown>((resolve) => {
@@ -130,8 +152,16 @@ describe('createDeadLetterWriter', () => {
     await ensureTopics({ brokers }, [{ topic: dlq }]);
     const writer = createDeadLetterWriter({ sink, topic: dlq });
     const bytes = Buffer.from([0, 1, 2, 250, 251]);
-    await writer.write({ raw: { key: Buffer.from('user-1'), value: bytes, headers: { trace: Buffer.from('abc') } }, error: new Error('plain failure'), position: { topic: 'events', partition: 7, offset: '123456789012' } });
-    await writer.write({ raw: { key: null, value: Buffer.from('x'), headers: {} }, error: new DecodeError('SCHEMA', 'events/0@5: json: wrong shape'), position: { topic: 'events', partition: 0, offset: '5' } });
+    await writer.write({
+      raw: { key: Buffer.from('user-1'), value: bytes, headers: { trace: Buffer.from('abc') } },
+      error: new Error('plain failure'),
+      position: { topic: 'events', partition: 7, offset: '123456789012' },
+    });
+    await writer.write({
+      raw: { key: null, value: Buffer.from('x'), headers: {} },
+      error: new DecodeError('SCHEMA', 'events/0@5: json: wrong shape'),
+      position: { topic: 'events', partition: 0, offset: '5' },
+    });
 
     const [first, second] = (
       await readUntil(

@@ -20,7 +20,12 @@ describe('the Kafka sink', () => {
         Array.from({ length: sends }, (_, s) =>
           sink.send(
             topic,
-            Array.from({ length: perSend }, (_, j) => ({ key: `k-${s}-${j}`, value: `v-${s}-${j}`, partition: j % 2, headers: { send: String(s), index: String(j) } })),
+            Array.from({ length: perSend }, (_, j) => ({
+              key: `k-${s}-${j}`,
+              value: `v-${s}-${j}`,
+              partition: j % 2,
+              headers: { send: String(s), index: String(j) },
+            })),
           ),
         ),
       );
@@ -30,7 +35,13 @@ describe('the Kafka sink', () => {
     await expect(sink.send(topic, [{ value: 'late' }])).rejects.toThrow(BrokerError);
 
     const batches = await readUntil(
-      createKafkaSource<Buffer>({ brokers, groupId: uniqueName('reader'), topics: [topic], codec: bytesCodec, deadLetter: createDeadLetterWriter({ sink, topic: 'unused' }) }),
+      createKafkaSource<Buffer>({
+        brokers,
+        groupId: uniqueName('reader'),
+        topics: [topic],
+        codec: bytesCodec,
+        deadLetter: createDeadLetterWriter({ sink, topic: 'unused' }),
+      }),
       (received) => recordCount(received) >= sends * perSend,
     );
     for (const partition of [0, 1]) {

@@ -86,7 +86,12 @@ describe('the Kafka source', () => {
         const id = idOf(record.value);
         // Produced in id order, so offset order within the partition is id order.
         const expectedId = (Number(batch.firstOffset) + i) * partitions + batch.partition;
-        if (record.partition !== batch.partition || BigInt(record.offset) !== BigInt(batch.firstOffset) + BigInt(i) || id !== expectedId || record.key !== `k${id}`) {
+        if (
+          record.partition !== batch.partition ||
+          BigInt(record.offset) !== BigInt(batch.firstOffset) + BigInt(i) ||
+          id !== expectedId ||
+          record.key !== `k${id}`
+        ) {
           mismatches.push(`${record.partition}@${record.offset}: id ${id}, key ${record.key}`);
         }
         seen.add(id);
@@ -124,7 +129,10 @@ describe('the Kafka source', () => {
     await held.ack();
     const committed = await committedOffsets(testBrokers(), groupId, topic);
     const ackedEnd = (partition: number) =>
-      batches.slice(0, -1).filter((batch) => batch.partition === partition).at(-1)?.nextOffset ?? '-1';
+      batches
+        .slice(0, -1)
+        .filter((batch) => batch.partition === partition)
+        .at(-1)?.nextOffset ?? '-1';
     expect(committed.get(held.partition)).toBe(ackedEnd(held.partition));
     expect(committed.get(1 - held.partition)).toBe(ackedEnd(1 - held.partition));
 

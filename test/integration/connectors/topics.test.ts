@@ -39,7 +39,10 @@ describe('ensureTopics', () => {
     const existing = uniqueName('existing');
     const fresh = uniqueName('fresh');
     await ensureTopics({ brokers: testBrokers() }, [{ topic: existing, partitions: 2 }]);
-    await ensureTopics({ brokers: testBrokers() }, [{ topic: existing, partitions: 2 }, { topic: fresh, partitions: 4 }]);
+    await ensureTopics({ brokers: testBrokers() }, [
+      { topic: existing, partitions: 2 },
+      { topic: fresh, partitions: 4 },
+    ]);
     // Without a partition count, an existing topic is accepted as it is.
     await ensureTopics({ brokers: testBrokers() }, [{ topic: existing }]);
     expect((await topicLayout(existing)).partitions).toBe(2);
@@ -51,7 +54,9 @@ describe('ensureTopics', () => {
 
   it('rejects invalid specs before talking to the broker', async () => {
     await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: 'has space' }])).rejects.toThrow(ConfigError);
-    await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: uniqueName('t'), partitions: 0 }])).rejects.toThrow(/partitions .* must be a positive integer/);
+    await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: uniqueName('t'), partitions: 0 }])).rejects.toThrow(
+      /partitions .* must be a positive integer/,
+    );
     const twice = uniqueName('twice');
     await expect(ensureTopics({ brokers: testBrokers() }, [{ topic: twice }, { topic: twice }])).rejects.toThrow(/listed twice/);
   });

@@ -34,7 +34,13 @@ describe('the reco-mf topology, end to end on Kafka', () => {
     const events = createRecoWorld({ users: 80, items: 120, seed: 51 }).events();
     const first = take(events, 8000);
     // Bad events at known offsets: not JSON, and no itemId (refused by the model's transformOne).
-    const values: Array<object | string> = [...first.slice(0, 100), '{"truncated": ', ...first.slice(100, 5000), { userId: 'u1', rating: 3 }, ...first.slice(5000)];
+    const values: Array<object | string> = [
+      ...first.slice(0, 100),
+      '{"truncated": ',
+      ...first.slice(100, 5000),
+      { userId: 'u1', rating: 3 },
+      ...first.slice(5000),
+    ];
     await ensureTopics({ brokers }, [{ topic: input.topic }]);
     await produce(brokers, input.topic, values);
 
@@ -57,14 +63,20 @@ describe('the reco-mf topology, end to end on Kafka', () => {
         { requestId: 'q2', userId: 'someone-new', k: 3, exclude: ['i0', 'i1'] },
         { requestId: 'q3', userId: 'u2', k: 0 },
       ]);
-      const answers = await eventually(() => readAll(brokers, serving.recommendationsTopic), (records) => records.length >= 2);
+      const answers = await eventually(
+        () => readAll(brokers, serving.recommendationsTopic),
+        (records) => records.length >= 2,
+      );
       const parsed = answers.map((r) => JSON.parse(r.value!.toString()) as RecommendAnswer);
       const reference = fromState(latest.state) as Recommender;
       expect(parsed.map(({ requestId, items, modelVersion }) => ({ requestId, items, modelVersion }))).toEqual([
         { requestId: 'q1', items: reference.recommend('u1', 5), modelVersion: latest.manifest.version },
         { requestId: 'q2', items: reference.recommend('someone-new', 3, { exclude: ['i0', 'i1'] }), modelVersion: latest.manifest.version },
       ]);
-      const refused = await eventually(() => readAll(brokers, serving.deadLetterTopic), (records) => records.length >= 1);
+      const refused = await eventually(
+        () => readAll(brokers, serving.deadLetterTopic),
+        (records) => records.length >= 1,
+      );
       expect(refused[0].headers[DEAD_LETTER_HEADERS.message]).toContain('k must be an integer in [1, 1000], got 0');
 
       // More events: the trainer resumes from its checkpoint and publishes a newer version, which serving picks up.
@@ -73,12 +85,22 @@ describe('the reco-mf topology, end to end on Kafka', () => {
       const newer = (await loadLatestCheckpoints({ brokers }, outputs.modelTopic)).get(topology.modelId)!;
       expect(newer.manifest.version).toBe(resumed.versions[topology.modelId]);
       expect(newer.manifest.examplesSeen).toBe(first.length + 4000);
-      await eventually(async () => running.version(), (version) => version === newer.manifest.version);
+      await eventually(
+        async () => running.version(),
+        (version) => version === newer.manifest.version,
+      );
       expect(running.version()).toBe(newer.manifest.version);
       await produce(brokers, serving.requestsTopic, [{ requestId: 'q4', userId: 'u1', k: 5 }]);
-      const later = await eventually(() => readAll(brokers, serving.recommendationsTopic), (records) => records.length >= 3);
+      const later = await eventually(
+        () => readAll(brokers, serving.recommendationsTopic),
+        (records) => records.length >= 3,
+      );
       const swapped = JSON.parse(later[2].value!.toString()) as RecommendAnswer;
-      expect(swapped).toMatchObject({ requestId: 'q4', modelVersion: newer.manifest.version, items: (fromState(newer.state) as Recommender).recommend('u1', 5) });
+      expect(swapped).toMatchObject({
+        requestId: 'q4',
+        modelVersion: newer.manifest.version,
+        items: (fromState(newer.state) as Recommender).recommend('u1', 5),
+      });
       expect(running.answered()).toBe(3);
     } finally {
       await running.stop();

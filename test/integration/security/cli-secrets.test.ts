@@ -48,7 +48,9 @@ beforeAll(async () => {
   buildCli();
   dir = mkdtempSync(join(tmpdir(), 'streamlearn-cli-secrets-'));
   certs = makeTestCertificates(dir);
-  broker = await startLocalKafka({ secured: { keystore: certs.brokerKeystore, scramUsers: [{ mechanism: 'SCRAM-SHA-256', username: 'alice', password: SECRET }] } });
+  broker = await startLocalKafka({
+    secured: { keystore: certs.brokerKeystore, scramUsers: [{ mechanism: 'SCRAM-SHA-256', username: 'alice', password: SECRET }] },
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -63,16 +65,25 @@ describe('the CLI against a SASL_SSL cluster', () => {
   it('produces, trains and lists models with --command-config client.properties', async () => {
     const config = properties('client.properties', SECRET);
     const events = join(dir, 'events.jsonl');
-    writeFileSync(events, `${take(friedmanStream(), 1500).map((e) => JSON.stringify(e)).join('\n')}\n`);
+    writeFileSync(
+      events,
+      `${take(friedmanStream(), 1500)
+        .map((e) => JSON.stringify(e))
+        .join('\n')}\n`,
+    );
     const produced = record(await runCli(['produce', '--topic', topology.config.input.topic, '--file', events, '--command-config', config], {}));
     expect(produced.code).toBe(0);
     expect(produced.stderr).toContain(`using ${broker.listeners.SASL_SSL} (SASL_SSL, scram-sha-256 as alice), from bootstrap.servers`);
 
-    const trainer = spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--prefix', prefix, '--checkpoint-every', '500', '--command-config', config], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const trainer = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--prefix', prefix, '--checkpoint-every', '500', '--command-config', config],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     trainer.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -109,18 +120,27 @@ describe('the CLI against a SASL_SSL cluster', () => {
   });
 
   it('fails on a wrong password within seconds: one line, exit 1, no retry storm', async () => {
-    const result = record(await runCli(['models', '--topic', topology.config.outputs.modelTopic, '--command-config', properties('wrong.properties', WRONG)], {}));
+    const result = record(
+      await runCli(['models', '--topic', topology.config.outputs.modelTopic, '--command-config', properties('wrong.properties', WRONG)], {}),
+    );
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^streamlearn models: cannot connect to Kafka at ${broker.listeners.SASL_SSL} \\(SASL_SSL, scram-sha-256 as alice\\): authentication failed for user "alice" \\(scram-sha-256\\)`)),
+      expect.stringMatching(
+        new RegExp(
+          `^streamlearn models: cannot connect to Kafka at ${broker.listeners.SASL_SSL} \\(SASL_SSL, scram-sha-256 as alice\\): authentication failed for user "alice" \\(scram-sha-256\\)`,
+        ),
+      ),
     ]);
     expect(result.ms).toBeLessThan(10_000);
   });
 
   it('refuses SASL PLAIN over plaintext unless allowed, and an untrusted CA, each in one line', async () => {
     const plain = join(dir, 'plain.properties');
-    writeFileSync(plain, `bootstrap.servers=${broker.listeners.SASL_SSL}\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.username=alice\nsasl.password=${SECRET}\n`);
+    writeFileSync(
+      plain,
+      `bootstrap.servers=${broker.listeners.SASL_SSL}\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.username=alice\nsasl.password=${SECRET}\n`,
+    );
     const refused = record(await runCli(['models', '--topic', 'x', '--command-config', plain], {}));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
@@ -136,10 +156,17 @@ describe('the CLI against a SASL_SSL cluster', () => {
 
   it('never shows a password: help, progress, errors, and the manifests on the model topic', async () => {
     printed.push(record(await runCli(['--help'], { KAFKA_SASL_PASSWORD: SECRET })).stdout);
-    for (const command of ['run', 'produce', 'models', 'subscribe', 'kafka start']) record(await runCli([...command.split(' '), '--help'], { KAFKA_SASL_PASSWORD: SECRET }));
-    const connection: KafkaConnection = { brokers: [broker.listeners.SASL_SSL!], ssl: { ca: readFileSync(certs.caPem, 'utf8') }, sasl: { mechanism: 'scram-sha-256', username: 'alice', password: SECRET } };
+    for (const command of ['run', 'produce', 'models', 'subscribe', 'kafka start'])
+      record(await runCli([...command.split(' '), '--help'], { KAFKA_SASL_PASSWORD: SECRET }));
+    const connection: KafkaConnection = {
+      brokers: [broker.listeners.SASL_SSL!],
+      ssl: { ca: readFileSync(certs.caPem, 'utf8') },
+      sasl: { mechanism: 'scram-sha-256', username: 'alice', password: SECRET },
+    };
     const models = await lastValueFrom(readTopic({ ...connection, topic: topology.config.outputs.modelTopic }).pipe(toArray()));
-    const manifests = models.flatMap((event) => (event.type === 'record' && event.record.value ? [event.record.value.toString('latin1'), JSON.stringify(event.record.headers)] : []));
+    const manifests = models.flatMap((event) =>
+      event.type === 'record' && event.record.value ? [event.record.value.toString('latin1'), JSON.stringify(event.record.headers)] : [],
+    );
     expect(manifests.length).toBeGreaterThan(0);
     const everything = [...printed, ...manifests].join('\n');
     expect(everything.length).toBeGreaterThan(1000);

@@ -83,7 +83,10 @@ describe('a secured broker (SASL_SSL with SCRAM users made at format time, and a
     const events = take(friedmanStream(), 3000);
     await ensureTopics(connection, [{ topic: input.topic }]);
     const sink = createKafkaSink({ ...connection, clientId: 'secured-producer' });
-    await sink.send(input.topic, events.map((event, i) => ({ key: `k${i}`, value: JSON.stringify(event) })));
+    await sink.send(
+      input.topic,
+      events.map((event, i) => ({ key: `k${i}`, value: JSON.stringify(event) })),
+    );
     await sink.close();
 
     const running = await runTopology(topology, { ...connection, until: (p) => p.records >= events.length });
@@ -103,15 +106,27 @@ describe('a secured broker (SASL_SSL with SCRAM users made at format time, and a
     expect(version.manifest.examplesSeen).toBe(3000);
     const requestsTopic = `${modelTopic}.requests`;
     const predictionsTopic = `${modelTopic}.predictions`;
-    const serving = await runServing({ ...connection, modelTopic, modelId: topology.modelId, requestsTopic, predictionsTopic, deadLetterTopic: `${requestsTopic}-dlq` });
+    const serving = await runServing({
+      ...connection,
+      modelTopic,
+      modelId: topology.modelId,
+      requestsTopic,
+      predictionsTopic,
+      deadLetterTopic: `${requestsTopic}-dlq`,
+    });
     const requests = take(friedmanStream({ seed: 7 }), 20).map((event, i) => ({ ...(event as object), requestId: `r${i}` }) as unknown as Row);
     const sink = createKafkaSink({ ...connection, clientId: 'secured-requests' });
-    await sink.send(requestsTopic, requests.map((request) => ({ key: String(request.requestId), value: JSON.stringify(request) })));
+    await sink.send(
+      requestsTopic,
+      requests.map((request) => ({ key: String(request.requestId), value: JSON.stringify(request) })),
+    );
     await sink.close();
     for (let waited = 0; serving.answered() < requests.length && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     await serving.stop();
     const answers = await lastValueFrom(readTopic({ ...connection, topic: predictionsTopic }).pipe(toArray()));
-    const predictions = answers.flatMap((event) => (event.type === 'record' ? [JSON.parse(event.record.value!.toString()) as { requestId: string; prediction: number }] : []));
+    const predictions = answers.flatMap((event) =>
+      event.type === 'record' ? [JSON.parse(event.record.value!.toString()) as { requestId: string; prediction: number }] : [],
+    );
     expect(predictions.map((p) => p.requestId)).toEqual(requests.map((r) => r.requestId));
     predictions.forEach((p, i) => expect(p.prediction).toBe(version.model.predictOne(requests[i])));
   });

@@ -27,18 +27,23 @@ function events(flipped: (i: number) => boolean): object[] {
   return Array.from({ length: TOTAL }, (_, i) => {
     const x0 = rng.gaussian();
     const x1 = rng.gaussian();
-    return { x0, x1, label: (x0 > 0) !== flipped(i) ? 1 : 0 };
+    return { x0, x1, label: x0 > 0 !== flipped(i) ? 1 : 0 };
   });
 }
 
 function driftTopology(action: DriftAction) {
-  return readyMadeTopology('drift-test', { prefix: `${uniqueName(`drift-${action}`)}.`, batch: { maxRecords: 200 }, checkpoint: { everyRecords: 500, everyMs: 60_000 } }, {
-    codec: createJsonCodec(),
-    label: 'label',
-    model: () => pipeline(createVectorAssembler({ inputCols: ['x0', 'x1'], outputCol: 'features' }), createLogisticRegression({ numFeatures: 2, stepSize: 0.5 })),
-    metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 500 }) }),
-    drift: { detector: { kind: 'ADWIN' }, on: 'error', action },
-  });
+  return readyMadeTopology(
+    'drift-test',
+    { prefix: `${uniqueName(`drift-${action}`)}.`, batch: { maxRecords: 200 }, checkpoint: { everyRecords: 500, everyMs: 60_000 } },
+    {
+      codec: createJsonCodec(),
+      label: 'label',
+      model: () =>
+        pipeline(createVectorAssembler({ inputCols: ['x0', 'x1'], outputCol: 'features' }), createLogisticRegression({ numFeatures: 2, stepSize: 0.5 })),
+      metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 500 }) }),
+      drift: { detector: { kind: 'ADWIN' }, on: 'error', action },
+    },
+  );
 }
 
 async function run(action: DriftAction, flipped: (i: number) => boolean) {
@@ -67,7 +72,14 @@ describe('drift actions on a real broker', () => {
     const up = drift.filter((d) => d.direction === 'up');
     expect(up.length).toBeGreaterThanOrEqual(1);
     const first = up[0]!;
-    expect(first).toMatchObject({ modelId: topology.modelId, detector: 'ADWIN', on: 'error', action: 'alert', topic: topology.config.input.topic, partition: 0 });
+    expect(first).toMatchObject({
+      modelId: topology.modelId,
+      detector: 'ADWIN',
+      on: 'error',
+      action: 'alert',
+      topic: topology.config.input.topic,
+      partition: 0,
+    });
     expect(Number(first.offset)).toBeGreaterThanOrEqual(3000);
     expect(Number(first.offset)).toBeLessThan(3300);
     expect(first.statistic).toBeGreaterThan(first.threshold);
@@ -135,7 +147,9 @@ describe('drift actions on a real broker', () => {
     await ensureTopics({ brokers }, [{ topic: topology.config.input.topic, partitions: 1 }]);
     const stream = events((i) => i >= 3000);
     await produce(brokers, topology.config.input.topic, stream.slice(0, 2000));
-    await (await runTopology(topology, { brokers, until: (p) => p.records >= 2000 })).done;
+    await (
+      await runTopology(topology, { brokers, until: (p) => p.records >= 2000 })
+    ).done;
     await produce(brokers, topology.config.input.topic, stream.slice(2000));
     const stopped = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)!;
     const resumedAt = Number(stopped.manifest.offsets[0]!.offset);

@@ -26,7 +26,10 @@ describe('a ready-made topology on an input topic that already exists', () => {
   it('is trained on the topic as it is, with all of its partitions, and predictions go to the same partitions', async () => {
     const brokers = testBrokers();
     const readyMade = regressionSgd({ prefix: `${uniqueName('parts')}.`, checkpoint: { everyRecords: 300, everyMs: 60_000 } });
-    const topology = defineTopology({ ...readyMade.config, outputs: { ...readyMade.config.outputs, predictionsTopic: `${readyMade.config.input.topic}.predictions` } });
+    const topology = defineTopology({
+      ...readyMade.config,
+      outputs: { ...readyMade.config.outputs, predictionsTopic: `${readyMade.config.input.topic}.predictions` },
+    });
     const { input, outputs } = topology.config;
     await ensureTopics({ brokers }, [{ topic: input.topic, partitions: 3 }]);
     await produce(brokers, input.topic, take(friedmanStream(), 900));
@@ -49,7 +52,10 @@ describe('a ready-made topology on an input topic that already exists', () => {
     const existing = uniqueName('keep');
     const missing = uniqueName('make');
     await ensureTopics({ brokers }, [{ topic: existing, partitions: 2 }]);
-    await ensureTopics({ brokers }, [{ topic: existing, partitions: 5, acceptExistingPartitions: true }, { topic: missing, partitions: 4, acceptExistingPartitions: true }]);
+    await ensureTopics({ brokers }, [
+      { topic: existing, partitions: 5, acceptExistingPartitions: true },
+      { topic: missing, partitions: 4, acceptExistingPartitions: true },
+    ]);
     expect(await partitionCount(existing)).toBe(2);
     expect(await partitionCount(missing)).toBe(4);
   });
@@ -61,11 +67,15 @@ describe('streamlearn run --partitions', () => {
   it('creates a missing input topic with that many partitions', async () => {
     const prefix = `${uniqueName('cli-parts')}.`;
     const topic = regressionSgd({ prefix }).config.input.topic;
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--prefix', prefix, '--partitions', '3', '--brokers', testBrokers().join(',')], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--prefix', prefix, '--partitions', '3', '--brokers', testBrokers().join(',')],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       let count = 0;

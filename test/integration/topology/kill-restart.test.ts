@@ -15,14 +15,20 @@ const EVENTS = 200_000;
 const KILLS = 5;
 
 function startTrainer(brokers: string[], prefix: string): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--brokers', brokers.join(','), '--prefix', prefix, '--checkpoint-every', '7000'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'streamlearn.js'), 'run', 'regression-sgd', '--brokers', brokers.join(','), '--prefix', prefix, '--checkpoint-every', '7000'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
 }
 
 const exited = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -77,7 +83,10 @@ describe('a trainer killed with SIGKILL at random points', () => {
     expect(final.manifest.examplesSeen).toBe(EVENTS);
 
     const reference = topology.config.model();
-    reference.learnMany(events, Float64Array.from(events, (e) => e.y as number));
+    reference.learnMany(
+      events,
+      Float64Array.from(events, (e) => e.y as number),
+    );
     const expected = reference.state();
     expect(final.state.kind).toBe(expected.kind);
     expect(Object.keys(final.state.arrays).sort()).toEqual(Object.keys(expected.arrays).sort());

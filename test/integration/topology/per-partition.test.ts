@@ -17,7 +17,10 @@ describe("modelScope: 'per-partition'", () => {
     await ensureTopics({ brokers }, [{ topic, partitions: 2 }]);
     const sink = createKafkaSink({ brokers });
     for (const [partition, events] of perPartition.entries()) {
-      await sink.send(topic, events.map((event) => ({ partition, value: JSON.stringify(event) })));
+      await sink.send(
+        topic,
+        events.map((event) => ({ partition, value: JSON.stringify(event) })),
+      );
     }
     await sink.close();
 
@@ -31,7 +34,10 @@ describe("modelScope: 'per-partition'", () => {
       expect(manifest.offsets).toEqual([{ topic, partition, offset: String(events.length) }]);
       expect(manifest.examplesSeen).toBe(events.length);
       const alone = topology.config.model();
-      alone.learnMany(events, Float64Array.from(events, (e) => e.y as number));
+      alone.learnMany(
+        events,
+        Float64Array.from(events, (e) => e.y as number),
+      );
       expect(Array.from(state.arrays['model/weights'] ?? [])).toEqual(Array.from(alone.state().arrays['model/weights'] ?? [NaN]));
     }
   });

@@ -52,7 +52,7 @@ describe.each(Object.keys(cases))('the %s topology, end to end on Kafka', (name)
     ]);
     const badOffsets = [...bad.keys()];
     const values: Array<object | string> = [];
-    for (let next = 0; values.length < good.length + bad.size; ) values.push(bad.get(values.length) ?? good[next++]);
+    for (let next = 0; values.length < good.length + bad.size;) values.push(bad.get(values.length) ?? good[next++]);
     const total = values.length;
     await ensureTopics({ brokers }, [{ topic: input.topic }]);
     await produce(brokers, input.topic, values);
@@ -94,7 +94,12 @@ describe.each(Object.keys(cases))('the %s topology, end to end on Kafka', (name)
       if (name === 'regression-sgd') {
         // A linear fit of Friedman #1 leans on x3 (10·x3) and x0, x1 (via sin), never on the noise x5..x9.
         expect(snapshot.features[0].name).toBe('x3');
-        expect(snapshot.features.slice(0, 3).map((f) => f.name).sort()).toEqual(['x0', 'x1', 'x3']);
+        expect(
+          snapshot.features
+            .slice(0, 3)
+            .map((f) => f.name)
+            .sort(),
+        ).toEqual(['x0', 'x1', 'x3']);
       }
     }
 

@@ -79,7 +79,11 @@ describe('subscribers and serving', () => {
     const answers = (await readAll(brokers, predictionsTopic)).map((r) => ({ key: r.key, ...JSON.parse(r.value!.toString()) }));
     expect(answers).toHaveLength(requests.length);
     const version = trained.versions[topology.modelId];
-    const model = (await firstValueFrom(subscribeModel<Row>({ brokers, topic: outputs.modelTopic, modelId: topology.modelId }).pipe(filter((v) => v.manifest.version === version)))).model;
+    const model = (
+      await firstValueFrom(
+        subscribeModel<Row>({ brokers, topic: outputs.modelTopic, modelId: topology.modelId }).pipe(filter((v) => v.manifest.version === version)),
+      )
+    ).model;
     answers.forEach((answer, i) => {
       expect(answer.key).toBe(`r${i}`);
       expect(answer.requestId).toBe(`r${i}`);

@@ -13,7 +13,10 @@ it('npm start: ADWIN detects the injected Agrawal drift and the summary names it
     stdout.mockRestore();
     stderr.mockRestore();
   }
-  const summary = out.join('').split('\n').find((line) => line.trim().startsWith('drift '));
+  const summary = out
+    .join('')
+    .split('\n')
+    .find((line) => line.trim().startsWith('drift '));
   const match = /injected at event 10000; ADWIN detected a rise of the error at offset (\d+), (\d+) events after the injected drift/.exec(summary ?? '');
   expect(match).not.toBeNull();
   expect(Number(match![1])).toBe(10000 + Number(match![2]));

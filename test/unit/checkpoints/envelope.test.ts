@@ -11,7 +11,17 @@ function sampleState(size: number): ModelState {
     kind: 'test-model',
     version: 3,
     config: { stepSize: 0.1, nested: { list: [1, 'two', null] } },
-    arrays: { weights, f32, counts: new Int32Array([-1, 0, 2 ** 31 - 1]), ids: new Uint32Array([2 ** 32 - 1]), empty: new Float64Array(0), flags: new Uint8Array([0, 255]), shorts: new Int16Array([-32768, 7]), ushorts: new Uint16Array([65535]), bytes: new Int8Array([-128, 127]) },
+    arrays: {
+      weights,
+      f32,
+      counts: new Int32Array([-1, 0, 2 ** 31 - 1]),
+      ids: new Uint32Array([2 ** 32 - 1]),
+      empty: new Float64Array(0),
+      flags: new Uint8Array([0, 255]),
+      shorts: new Int16Array([-32768, 7]),
+      ushorts: new Uint16Array([65535]),
+      bytes: new Int8Array([-128, 127]),
+    },
   };
 }
 
@@ -21,7 +31,9 @@ function expectSameArrays(a: ModelState['arrays'], b: ModelState['arrays']): voi
   expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
   for (const name of Object.keys(a)) {
     expect(b[name].constructor).toBe(a[name].constructor);
-    expect(Buffer.from(b[name].buffer, b[name].byteOffset, b[name].byteLength).equals(Buffer.from(a[name].buffer, a[name].byteOffset, a[name].byteLength))).toBe(true);
+    expect(
+      Buffer.from(b[name].buffer, b[name].byteOffset, b[name].byteLength).equals(Buffer.from(a[name].buffer, a[name].byteOffset, a[name].byteLength)),
+    ).toBe(true);
   }
 }
 
@@ -81,9 +93,10 @@ describe('checkpoint records', () => {
     const results = records.map((record, i) => assembler.push(record, `r${i}`));
     expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     expectSameArrays(state.arrays, results[results.length - 2]!.state.arrays);
-    expect(versionTombstones(JSON.parse(JSON.stringify(decodeEnvelope(records[records.length - 1].value!, 'm').manifest))).map((r) => r.key)).toEqual(
-      ['ctr@v7', ...records.slice(0, -2).map((r) => r.key)],
-    );
+    expect(versionTombstones(JSON.parse(JSON.stringify(decodeEnvelope(records[records.length - 1].value!, 'm').manifest))).map((r) => r.key)).toEqual([
+      'ctr@v7',
+      ...records.slice(0, -2).map((r) => r.key),
+    ]);
   });
 
   it('says what to change when a checkpoint is too large for the topic', () => {
@@ -96,7 +109,10 @@ describe('checkpoint records', () => {
     const { manifest, payload } = buildCheckpoint(fields, sampleState(200_000));
     const { records } = checkpointRecords(manifest, payload, { maxMessageBytes: 100_000 });
     const assembler = createCheckpointAssembler('ctr');
-    records.filter((_, i) => i !== 3).slice(0, -2).forEach((record) => assembler.push(record, 'chunk'));
+    records
+      .filter((_, i) => i !== 3)
+      .slice(0, -2)
+      .forEach((record) => assembler.push(record, 'chunk'));
     expect(() => assembler.push(records[records.length - 1], 'manifest@9')).toThrow(/manifest@9: chunk 3 of/);
   });
 

@@ -21,7 +21,13 @@ function learnerState(seed: number): ModelState {
 /** A state whose payload is well over 64 KiB. */
 const bigState = (): ModelState => ({ kind: 'test-model', version: 1, config: {}, arrays: { w: new Float64Array(40_000).map((_, i) => Math.sin(i)) } });
 
-const fieldsOf = (version: number, modelId = 'm') => ({ modelId, version, offsets: [{ topic: 'in', partition: 0, offset: String(version * 100) }], examplesSeen: version * 100, metrics: {} });
+const fieldsOf = (version: number, modelId = 'm') => ({
+  modelId,
+  version,
+  offsets: [{ topic: 'in', partition: 0, offset: String(version * 100) }],
+  examplesSeen: version * 100,
+  metrics: {},
+});
 
 function records(version: number, state = learnerState(version), options = {}, sign?: (m: CheckpointManifest) => CheckpointManifest): CheckpointRecord[] {
   const { manifest, payload } = buildCheckpoint(fieldsOf(version), state);
@@ -34,7 +40,11 @@ const ed25519 = () => {
 };
 
 /** Rewrites a record's manifest (as a forger would), keeping its payload. */
-function forge(record: CheckpointRecord, edit: (manifest: CheckpointManifest, payload: Buffer) => CheckpointManifest | Record<string, unknown>, payloadEdit?: (p: Buffer) => Buffer): CheckpointRecord {
+function forge(
+  record: CheckpointRecord,
+  edit: (manifest: CheckpointManifest, payload: Buffer) => CheckpointManifest | Record<string, unknown>,
+  payloadEdit?: (p: Buffer) => Buffer,
+): CheckpointRecord {
   const { manifest, inlinePayload } = decodeEnvelope(record.value!, 'forge');
   const payload = payloadEdit ? payloadEdit(Buffer.from(inlinePayload)) : inlinePayload;
   return { key: record.key, value: encodeEnvelope(edit(manifest, payload) as CheckpointManifest, payload) };
@@ -93,7 +103,11 @@ describe('checkpoint integrity', () => {
   it('walks back past bad records: garbage, a wrong hash or missing chunks leave the newest good version', () => {
     const good = records(2);
     const garbage = { key: 'm', value: Buffer.from('garbage, not a checkpoint') };
-    const wrongHash = forge(records(3)[1], (m) => m, (p) => ((p[p.length - 5] ^= 1), p));
+    const wrongHash = forge(
+      records(3)[1],
+      (m) => m,
+      (p) => ((p[p.length - 5] ^= 1), p),
+    );
     const noChunks = records(4, bigState(), { maxMessageBytes: 50_000 }).slice(-1);
     const assembler = createCheckpointAssembler('m');
     const skipped: string[] = [];
@@ -106,7 +120,11 @@ describe('checkpoint integrity', () => {
       }
     }
     expect(newest).toBe(2);
-    expect(skipped).toEqual([expect.stringMatching(/in\/0@2: not a streamlearn checkpoint/), expect.stringMatching(/in\/0@3: .*SHA-256/), expect.stringMatching(/in\/0@4: chunk 0 of \d+ for m v4 is missing/)]);
+    expect(skipped).toEqual([
+      expect.stringMatching(/in\/0@2: not a streamlearn checkpoint/),
+      expect.stringMatching(/in\/0@3: .*SHA-256/),
+      expect.stringMatching(/in\/0@4: chunk 0 of \d+ for m v4 is missing/),
+    ]);
     // A newer good version supersedes the bad ones.
     expect(assembler.push(records(5)[0], 'in/0@5')?.manifest.version).toBe(5);
   });
@@ -119,7 +137,10 @@ describe('signed checkpoints (Ed25519)', () => {
     expect(verifier.keyId).toMatch(/^[0-9a-f]{16}$/);
     expect(signer.keyId).toBe(verifier.keyId);
     const signed = records(1, learnerState(1), {}, signer.sign);
-    expect(createCheckpointAssembler({ modelId: 'm', verifier }).push(signed[0], 'a')?.manifest.signature).toMatchObject({ alg: 'ed25519', keyId: verifier.keyId });
+    expect(createCheckpointAssembler({ modelId: 'm', verifier }).push(signed[0], 'a')?.manifest.signature).toMatchObject({
+      alg: 'ed25519',
+      keyId: verifier.keyId,
+    });
     const chunked = records(2, bigState(), { maxMessageBytes: 50_000 }, signer.sign);
     const assembler = createCheckpointAssembler({ modelId: 'm', verifier });
     const opened = chunked.map((r, i) => assembler.push(r, `c${i}`)).filter(Boolean);
@@ -167,7 +188,13 @@ describe('the subscriber over model-topic records', () => {
     follower.caughtUp();
     await follower.settled();
     expect(emitted.map((v) => v.manifest.version)).toEqual([2]);
-    push([forge(records(3)[1], (m) => m, (p) => ((p[p.length - 3] ^= 1), p))]);
+    push([
+      forge(
+        records(3)[1],
+        (m) => m,
+        (p) => ((p[p.length - 3] ^= 1), p),
+      ),
+    ]);
     push(records(4));
     await follower.settled();
     expect(emitted.map((v) => v.manifest.version)).toEqual([2, 4]);
@@ -227,7 +254,9 @@ describe('checkpoint records at their edges', () => {
     const chunkBytes = 2048 - 1024;
     const count = Math.ceil(payload.byteLength / chunkBytes);
     expect(checkpointRecords(manifest, payload, { maxMessageBytes: 2048, maxChunks: count }).records).toHaveLength(count + 2);
-    expect(() => checkpointRecords(manifest, payload, { maxMessageBytes: 2048, maxChunks: count - 1 })).toThrow(new RegExp(`needs ${count} chunks, over the limit of ${count - 1}`));
+    expect(() => checkpointRecords(manifest, payload, { maxMessageBytes: 2048, maxChunks: count - 1 })).toThrow(
+      new RegExp(`needs ${count} chunks, over the limit of ${count - 1}`),
+    );
   });
 
   it('remembers the highest version any manifest claimed, refused or not', () => {
@@ -254,17 +283,29 @@ describe('checkpoint records at their edges', () => {
   it('refuses a chunk reference that is empty, fractional or points into another model', () => {
     const chunked = records(1, bigState(), { maxMessageBytes: 50_000 });
     const last = chunked.at(-1)!;
-    for (const chunks of [{ count: 0, keyPrefix: 'm/v1/chunk/' }, { count: 1.5, keyPrefix: 'm/v1/chunk/' }, { count: 3, keyPrefix: 'other/v1/chunk/' }, { count: 3, keyPrefix: 7 }]) {
+    for (const chunks of [
+      { count: 0, keyPrefix: 'm/v1/chunk/' },
+      { count: 1.5, keyPrefix: 'm/v1/chunk/' },
+      { count: 3, keyPrefix: 'other/v1/chunk/' },
+      { count: 3, keyPrefix: 7 },
+    ]) {
       const assembler = createCheckpointAssembler('m');
       chunked.slice(0, -2).forEach((r) => assembler.push(r, 'c'));
-      expect(() => assembler.push(forge(last, (m) => ({ ...m, chunks })), 'bad')).toThrow(/bad: m v1 has an invalid chunk reference/);
+      expect(() =>
+        assembler.push(
+          forge(last, (m) => ({ ...m, chunks })),
+          'bad',
+        ),
+      ).toThrow(/bad: m v1 has an invalid chunk reference/);
     }
   });
 });
 
 describe('manifest signatures at their edges', () => {
   it('signs canonical JSON: keys sorted at every depth, undefined left out, arrays kept in order', () => {
-    expect(canonicalJson({ b: 1, a: [{ d: null, c: undefined, e: 'x' }, 2], c: { z: true, y: 'q' } })).toBe('{"a":[{"d":null,"e":"x"},2],"b":1,"c":{"y":"q","z":true}}');
+    expect(canonicalJson({ b: 1, a: [{ d: null, c: undefined, e: 'x' }, 2], c: { z: true, y: 'q' } })).toBe(
+      '{"a":[{"d":null,"e":"x"},2],"b":1,"c":{"y":"q","z":true}}',
+    );
     expect(canonicalJson({ ab: 1, a: 2, b: 3, B: 4 })).toBe('{"B":4,"a":2,"ab":1,"b":3}');
     expect(canonicalJson(null)).toBe('null');
     // A reader whose JSON library reorders keys still verifies.

@@ -6,7 +6,6 @@ import { decodeError } from './decode-error';
 
 const context = { topic: 'batches', partition: 1, offset: '9000' };
 
-
 function bytesOf(array: ArrayBufferView): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 }

@@ -4,7 +4,6 @@ import { decodeError } from './decode-error';
 
 const context = { topic: 'rows', partition: 0, offset: '17' };
 
-
 describe('createCsvCodec', () => {
   const codec = createCsvCodec({ columns: ['id', 'x', 'label'], types: { x: 'number' } });
 

@@ -5,7 +5,6 @@ import { decodeError } from './decode-error';
 
 const context = { topic: 'events', partition: 3, offset: '42' };
 
-
 function randomValue(random: ReturnType<typeof createRandom>, depth: number): JsonValue {
   const kind = random.nextInt(depth > 3 ? 4 : 6);
   if (kind === 0) return null;

@@ -72,9 +72,12 @@ describe('the Kafka batch handler', () => {
   it('on revocation mid-batch (a rebalance while waiting for the ack): commits nothing, resolves no offset, rethrows for kafkajs to rejoin', async () => {
     const emitted: MicroBatch<JsonValue>[] = [];
     const { handle, commits, failures } = handler({ emit: (batch) => void emitted.push(batch) });
-    const { payload, resolved } = fakePayload([0, 1, 2, 3, 4].map((i) => message(i, `{"i": ${i}}`)), async () => {
-      throw rebalance();
-    });
+    const { payload, resolved } = fakePayload(
+      [0, 1, 2, 3, 4].map((i) => message(i, `{"i": ${i}}`)),
+      async () => {
+        throw rebalance();
+      },
+    );
     const outcome = await handle(payload).catch((err: unknown) => err);
     expect((outcome as { type?: string }).type).toBe('REBALANCE_IN_PROGRESS');
     expect(emitted).toHaveLength(1);

@@ -31,8 +31,20 @@ function refusal(text: string): string {
 
 describe('parseProperties (Java .properties syntax)', () => {
   it('reads =, : and blank separators, comments, continuations and escapes', () => {
-    const props = parseProperties(['# comment', '! also a comment', '', 'a=1', 'b : two words ', 'c three', 'd=first \\', '   second', 'e=C:\\\\certs\\\\ca.pem', 'f=\\u0041\\t'].join('\n'), 'x');
-    expect(Object.fromEntries([...props].map(([k, v]) => [k, v.value]))).toEqual({ a: '1', b: 'two words ', c: 'three', d: 'first second', e: 'C:\\certs\\ca.pem', f: 'A\t' });
+    const props = parseProperties(
+      ['# comment', '! also a comment', '', 'a=1', 'b : two words ', 'c three', 'd=first \\', '   second', 'e=C:\\\\certs\\\\ca.pem', 'f=\\u0041\\t'].join(
+        '\n',
+      ),
+      'x',
+    );
+    expect(Object.fromEntries([...props].map(([k, v]) => [k, v.value]))).toEqual({
+      a: '1',
+      b: 'two words ',
+      c: 'three',
+      d: 'first second',
+      e: 'C:\\certs\\ca.pem',
+      f: 'A\t',
+    });
     expect(props.get('d')?.origin).toBe('x:7');
   });
 });
@@ -41,7 +53,9 @@ describe('settingsFromProperties', () => {
   it('reads SASL_SSL with SCRAM credentials from sasl.jaas.config and a PEM truststore', () => {
     const ca = file('ca.pem', CA);
     const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="${SECRET.replace(/["\\]/g, '\\$&')}";`;
-    const result = settings(`bootstrap.servers=b1:9093, b2:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=${jaas.replace(/\\/g, '\\\\')}\nssl.truststore.type=PEM\nssl.truststore.location=${ca}\nlinger.ms=5`);
+    const result = settings(
+      `bootstrap.servers=b1:9093, b2:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=${jaas.replace(/\\/g, '\\\\')}\nssl.truststore.type=PEM\nssl.truststore.location=${ca}\nlinger.ms=5`,
+    );
     expect(result.brokers).toEqual(['b1:9093', 'b2:9093']);
     expect(result.security.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'alice', password: SECRET });
     expect((result.security.ssl as ConnectionOptions).ca).toBe(CA);
@@ -49,19 +63,29 @@ describe('settingsFromProperties', () => {
   });
 
   it('infers PLAIN from PlainLoginModule, and takes librdkafka-style sasl.username/sasl.password', () => {
-    expect(settings('security.protocol=SASL_SSL\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";').security).toEqual({
+    expect(
+      settings('security.protocol=SASL_SSL\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";')
+        .security,
+    ).toEqual({
       ssl: true,
       sasl: { mechanism: 'plain', username: 'u', password: 'p' },
     });
-    expect(settings('security.protocol=sasl_ssl\nsasl.mechanism=scram-sha-256\nsasl.username=u\nsasl.password=p').security.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'u', password: 'p' });
+    expect(settings('security.protocol=sasl_ssl\nsasl.mechanism=scram-sha-256\nsasl.username=u\nsasl.password=p').security.sasl).toEqual({
+      mechanism: 'scram-sha-256',
+      username: 'u',
+      password: 'p',
+    });
   });
 
   it('reads mutual TLS from a PKCS12 keystore, or from PEM certificate and key', () => {
     const p12 = file('client.p12', Buffer.from([0x30, 0x82, 0x01, 0x02, 0x03]));
-    const ssl = settings(`security.protocol=SSL\nssl.keystore.location=${p12}\nssl.keystore.password=${SECRET.replace(/\\/g, '\\\\')}`).security.ssl as ConnectionOptions;
+    const ssl = settings(`security.protocol=SSL\nssl.keystore.location=${p12}\nssl.keystore.password=${SECRET.replace(/\\/g, '\\\\')}`).security
+      .ssl as ConnectionOptions;
     expect(Buffer.isBuffer(ssl.pfx)).toBe(true);
     expect(ssl.passphrase).toBe(SECRET);
-    const pem = settings(`security.protocol=SSL\nssl.certificate.location=${file('c.pem', CA)}\nssl.key.location=${file('k.pem', 'KEY')}\nssl.ca.location=${file('ca2.pem', CA)}`).security.ssl as ConnectionOptions;
+    const pem = settings(
+      `security.protocol=SSL\nssl.certificate.location=${file('c.pem', CA)}\nssl.key.location=${file('k.pem', 'KEY')}\nssl.ca.location=${file('ca2.pem', CA)}`,
+    ).security.ssl as ConnectionOptions;
     expect(pem).toMatchObject({ cert: CA, key: 'KEY', ca: CA });
   });
 
@@ -72,26 +96,49 @@ describe('settingsFromProperties', () => {
   });
 
   it('refuses JKS stores with the command that converts them', () => {
-    expect(refusal(`security.protocol=SSL\nssl.truststore.type=JKS\nssl.truststore.location=${file('t.jks', Buffer.from([0xfe, 0xed, 0xfe, 0xed]))}`)).toMatch(/PEM file of CA certificates \(ssl.truststore.type=JKS cannot be read by Node\); export one with: keytool -exportcert/);
-    expect(refusal(`security.protocol=SSL\nssl.keystore.location=${file('k.jks', Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0]))}`)).toMatch(/Node cannot read JKS.*keytool -importkeystore/);
+    expect(refusal(`security.protocol=SSL\nssl.truststore.type=JKS\nssl.truststore.location=${file('t.jks', Buffer.from([0xfe, 0xed, 0xfe, 0xed]))}`)).toMatch(
+      /PEM file of CA certificates \(ssl.truststore.type=JKS cannot be read by Node\); export one with: keytool -exportcert/,
+    );
+    expect(refusal(`security.protocol=SSL\nssl.keystore.location=${file('k.jks', Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0]))}`)).toMatch(
+      /Node cannot read JKS.*keytool -importkeystore/,
+    );
   });
 
   it('refuses unsupported or inconsistent settings in one line naming the line, never the secret', () => {
     expect(refusal('security.protocol=SASL_SSL\nsasl.mechanism=GSSAPI')).toMatch(/^client.properties:2: sasl.mechanism "GSSAPI" is not supported/);
     expect(refusal('security.protocol=TLS')).toMatch(/security.protocol "TLS" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/);
-    expect(refusal(`sasl.mechanism=PLAIN\nsasl.password=${SECRET}`)).toMatch(/sasl.password is set but security.protocol is PLAINTEXT \(the default\): set security.protocol=SASL_SSL/);
-    expect(refusal(`security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="${SECRET}";`)).toMatch(/uses ScramLoginModule but sasl.mechanism is PLAIN/);
-    expect(refusal(`security.protocol=SASL_SSL\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="${SECRET}";`)).toMatch(/set sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512/);
+    expect(refusal(`sasl.mechanism=PLAIN\nsasl.password=${SECRET}`)).toMatch(
+      /sasl.password is set but security.protocol is PLAINTEXT \(the default\): set security.protocol=SASL_SSL/,
+    );
+    expect(
+      refusal(
+        `security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="${SECRET}";`,
+      ),
+    ).toMatch(/uses ScramLoginModule but sasl.mechanism is PLAIN/);
+    expect(
+      refusal(
+        `security.protocol=SASL_SSL\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="${SECRET}";`,
+      ),
+    ).toMatch(/set sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512/);
     expect(refusal(`security.protocol=SASL_SSL\nsasl.jaas.config=${SECRET}`)).toMatch(/^client.properties:2: sasl.jaas.config is not/);
     expect(refusal('security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.username=u')).toMatch(/sasl.password is missing/);
-    expect(refusal(`security.protocol=SSL\nssl.ca.location=${join(dir, 'missing.pem')}`)).toMatch(/^client.properties:2: ssl.ca.location cannot be read: .*ENOENT/);
+    expect(refusal(`security.protocol=SSL\nssl.ca.location=${join(dir, 'missing.pem')}`)).toMatch(
+      /^client.properties:2: ssl.ca.location cannot be read: .*ENOENT/,
+    );
     expect(refusal('connection.timeout.ms=soon')).toMatch(/connection.timeout.ms must be a positive number/);
   });
 });
 
 describe('propertiesFromEnv', () => {
   it('maps KAFKA_<PROPERTY_NAME> to the property, naming the variable as its origin', () => {
-    const props = propertiesFromEnv({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET, KAFKA_BOOTSTRAP_SERVERS: 'x:1', KAFKA_SSL_CA_LOCATION: '' });
+    const props = propertiesFromEnv({
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: SECRET,
+      KAFKA_BOOTSTRAP_SERVERS: 'x:1',
+      KAFKA_SSL_CA_LOCATION: '',
+    });
     expect([...props.keys()].sort()).toEqual(['sasl.mechanism', 'sasl.password', 'sasl.username', 'security.protocol']);
     expect(props.get('sasl.mechanism')?.origin).toBe('KAFKA_SASL_MECHANISM');
     expect(settingsFromProperties(props).security.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'u', password: SECRET });
@@ -102,12 +149,20 @@ describe('connections for API users', () => {
   it('come from a client.properties file, which must name the brokers', () => {
     const path = file('api.properties', 'bootstrap.servers=k1:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.username=u\nsasl.password=p\n');
     expect(connectionFromPropertiesFile(path)).toEqual({ brokers: ['k1:9093'], ssl: true, sasl: { mechanism: 'plain', username: 'u', password: 'p' } });
-    expect(() => connectionFromPropertiesFile(file('none.properties', 'security.protocol=SSL\n'))).toThrow(/none.properties: no brokers \(bootstrap.servers, or KAFKA_BROKERS\)/);
+    expect(() => connectionFromPropertiesFile(file('none.properties', 'security.protocol=SSL\n'))).toThrow(
+      /none.properties: no brokers \(bootstrap.servers, or KAFKA_BROKERS\)/,
+    );
   });
 
   it('come from the environment, and are validated like any other', () => {
     expect(connectionFromEnv({ KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_SECURITY_PROTOCOL: 'SSL' })).toEqual({ brokers: ['k1:9092', 'k2:9092'], ssl: true });
-    const plaintextPlain = { KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET };
+    const plaintextPlain = {
+      KAFKA_BROKERS: 'k1:9092',
+      KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+      KAFKA_SASL_MECHANISM: 'PLAIN',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: SECRET,
+    };
     expect(() => connectionFromEnv(plaintextPlain)).toThrow(/^environment: SASL PLAIN without TLS/);
     expect(connectionFromEnv({ ...plaintextPlain, KAFKA_ALLOW_PLAINTEXT_SASL: 'true' }).allowPlaintextSasl).toBe(true);
   });

@@ -10,12 +10,36 @@ const scram = { ...tls, sasl: { mechanism: 'scram-sha-256' as const, username: '
 describe('connectionFailure', () => {
   it.each([
     [kafkaJsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA256 authentication failed: Authentication failed'), 'authentication', true],
-    [kafkaJsError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN'), 'untrusted-certificate', true],
-    [kafkaJsError('KafkaJSConnectionError', 'Connection error: unable to verify the first certificate', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'untrusted-certificate', true],
-    [kafkaJsError('KafkaJSConnectionError', "Connection error: Hostname/IP does not match certificate's altnames", 'ERR_TLS_CERT_ALTNAME_INVALID'), 'untrusted-certificate', true],
-    [kafkaJsError('KafkaJSConnectionError', 'Connection error: sslv3 alert bad certificate', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'), 'client-certificate-refused', true],
-    [kafkaJsError('KafkaJSConnectionError', 'Connection error: tlsv13 alert certificate required', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'client-certificate-refused', true],
-    [kafkaJsError('KafkaJSConnectionError', 'Connection error: Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'), 'tls-handshake', false],
+    [
+      kafkaJsError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN'),
+      'untrusted-certificate',
+      true,
+    ],
+    [
+      kafkaJsError('KafkaJSConnectionError', 'Connection error: unable to verify the first certificate', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+      'untrusted-certificate',
+      true,
+    ],
+    [
+      kafkaJsError('KafkaJSConnectionError', "Connection error: Hostname/IP does not match certificate's altnames", 'ERR_TLS_CERT_ALTNAME_INVALID'),
+      'untrusted-certificate',
+      true,
+    ],
+    [
+      kafkaJsError('KafkaJSConnectionError', 'Connection error: sslv3 alert bad certificate', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'),
+      'client-certificate-refused',
+      true,
+    ],
+    [
+      kafkaJsError('KafkaJSConnectionError', 'Connection error: tlsv13 alert certificate required', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'),
+      'client-certificate-refused',
+      true,
+    ],
+    [
+      kafkaJsError('KafkaJSConnectionError', 'Connection error: Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'),
+      'tls-handshake',
+      false,
+    ],
     [wrapped(kafkaJsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED')), 'refused', false],
     [kafkaJsError('KafkaJSConnectionClosedError', 'Closed connection'), 'closed', false],
     [kafkaJsError('KafkaJSConnectionError', 'Connection timeout'), 'unreachable', false],
@@ -27,7 +51,10 @@ describe('connectionFailure', () => {
 
 describe('explainConnectionFailure', () => {
   it('names the user and mechanism of a refused login, never the password', () => {
-    const line = explainConnectionFailure(scram, kafkaJsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA256 authentication failed: Authentication failed'));
+    const line = explainConnectionFailure(
+      scram,
+      kafkaJsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA256 authentication failed: Authentication failed'),
+    );
     expect(line).toMatch(/^authentication failed for user "alice" \(scram-sha-256\): check the username and password/);
     expect(line).not.toContain('secret-pw');
   });

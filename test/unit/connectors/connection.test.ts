@@ -19,11 +19,14 @@ describe('validateConnection', () => {
     expect(validateConnection('test', { brokers: [' a.example:9092', '[::1]:19092'] }).brokers).toEqual(['a.example:9092', '[::1]:19092']);
   });
 
-  it.each([[[]], [['localhost']], [['localhost:0']], [['localhost:70000']], [['a b:9092']], [['http://x:9092']]])('refuses brokers %j in one line naming the field', (brokers) => {
-    const message = failure({ brokers });
-    expect(message).toMatch(/^test: broker/);
-    expect(message).not.toContain('\n');
-  });
+  it.each([[[]], [['localhost']], [['localhost:0']], [['localhost:70000']], [['a b:9092']], [['http://x:9092']]])(
+    'refuses brokers %j in one line naming the field',
+    (brokers) => {
+      const message = failure({ brokers });
+      expect(message).toMatch(/^test: broker/);
+      expect(message).not.toContain('\n');
+    },
+  );
 
   it('refuses SASL PLAIN without TLS unless explicitly allowed', () => {
     const plain = { brokers: ['h:9092'], sasl: { mechanism: 'plain' as const, username: 'u', password: SECRET } };

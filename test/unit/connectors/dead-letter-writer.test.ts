@@ -10,7 +10,8 @@ const letter = (value: Buffer, headers: DeadLetterInput['raw']['headers'] = { tr
 });
 
 /** A broker error as kafkajs raises it, wrapped the way the sink wraps it. */
-const protocolError = (type: string, retriable: boolean) => Object.assign(new Error(`sending 1 messages to dlq: ${type}`), { cause: Object.assign(new Error(type), { type, retriable }) });
+const protocolError = (type: string, retriable: boolean) =>
+  Object.assign(new Error(`sending 1 messages to dlq: ${type}`), { cause: Object.assign(new Error(type), { type, retriable }) });
 
 function fakeSink(limit: number, failFirst = 0, failure = protocolError('LEADER_NOT_AVAILABLE', true)) {
   const sent: OutgoingMessage[] = [];
@@ -34,7 +35,13 @@ describe('letterMessage', () => {
     const message = letterMessage(input, 1 << 20);
     expect(message.key).toBe(input.raw.key);
     expect(message.value).toBe(input.raw.value);
-    expect(message.headers).toMatchObject({ trace: input.raw.headers.trace, 'x-error-code': 'MALFORMED', 'x-source-topic': 'events', 'x-source-partition': '3', 'x-source-offset': '42' });
+    expect(message.headers).toMatchObject({
+      trace: input.raw.headers.trace,
+      'x-error-code': 'MALFORMED',
+      'x-source-topic': 'events',
+      'x-source-partition': '3',
+      'x-source-offset': '42',
+    });
     expect(message.headers?.[DEAD_LETTER_HEADERS.truncated]).toBeUndefined();
   });
 
@@ -75,7 +82,9 @@ describe('createDeadLetterWriter', () => {
     const writer = createDeadLetterWriter({ sink, topic: 'dlq', retry: { retries: 3, initialDelayMs: 1 } });
     const failure = await writer.write(letter(Buffer.from('x'))).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(DeadLetterError);
-    expect((failure as Error).message).toMatch(/^cannot dead-letter events\/3@42 to "dlq" \(4 attempts\): .*LEADER_NOT_AVAILABLE.*; its offset is not committed/);
+    expect((failure as Error).message).toMatch(
+      /^cannot dead-letter events\/3@42 to "dlq" \(4 attempts\): .*LEADER_NOT_AVAILABLE.*; its offset is not committed/,
+    );
     expect((failure as Error).message).not.toContain('\n');
     expect(sink.calls()).toBe(4);
   });

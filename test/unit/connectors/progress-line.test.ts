@@ -2,7 +2,15 @@ import { unreachableNote } from '../../../connectors/kafka/broker-watch';
 import { createProgressPrinter, progressLine } from '../../../src/cli/progress-line';
 import type { TopologyProgress } from '../../../src/topology/run-topology';
 
-const progress: TopologyProgress = { records: 2000, learned: 1990, deadLettered: 10, lag: { 't/0': 0 }, versions: { m: 3 }, metrics: { mae: 1.5 }, startedAt: 0 };
+const progress: TopologyProgress = {
+  records: 2000,
+  learned: 1990,
+  deadLettered: 10,
+  lag: { 't/0': 0 },
+  versions: { m: 3 },
+  metrics: { mae: 1.5 },
+  startedAt: 0,
+};
 
 describe('the run progress line', () => {
   it('leads with the outage while the broker is unreachable, and leaves it out otherwise', () => {

@@ -12,17 +12,10 @@ import { CheckpointError, ConfigError, NonFiniteError } from '../../../src/error
 import type { ModelState } from '../../../src/state';
 import { abruptStream, normal } from './streams';
 
-const specs: DriftDetectorSpec[] = [
-  { kind: 'ADWIN', clock: 8 },
-  { kind: 'PageHinkley', threshold: 20 },
-  { kind: 'DDM' },
-  { kind: 'KSWIN', seed: 5 },
-];
+const specs: DriftDetectorSpec[] = [{ kind: 'ADWIN', clock: 8 }, { kind: 'PageHinkley', threshold: 20 }, { kind: 'DDM' }, { kind: 'KSWIN', seed: 5 }];
 
 /** Errors 0/1 whose rate jumps from 0.1 to 0.6 at 1500, then back at 3000: several detections. */
-const stream = abruptStream(4500, 1500, 11, normal(0.1, 0.3), normal(0.6, 0.3)).map((v, i) =>
-  (i >= 3000 ? v - 0.5 : v) > 0.5 ? 1 : 0,
-);
+const stream = abruptStream(4500, 1500, 11, normal(0.1, 0.3), normal(0.6, 0.3)).map((v, i) => ((i >= 3000 ? v - 0.5 : v) > 0.5 ? 1 : 0));
 
 function throughCheckpoint(state: ModelState): ModelState {
   const arrays: ModelState['arrays'] = {};
@@ -61,11 +54,7 @@ describe.each(specs)('$kind', (spec) => {
       trace(original, stream.subarray(0, cut));
       const restored = driftDetectorFromState(throughCheckpoint(original.state()));
       expect(restored.kind).toBe(spec.kind);
-      expect([restored.status, restored.count, restored.detections]).toEqual([
-        original.status,
-        original.count,
-        original.detections,
-      ]);
+      expect([restored.status, restored.count, restored.detections]).toEqual([original.status, original.count, original.detections]);
       expect(trace(restored, stream.subarray(cut))).toEqual(trace(original, stream.subarray(cut)));
     }
   });
@@ -117,9 +106,7 @@ describe('configuration and restore errors', () => {
 
   it('a state with a missing or mistyped array is refused, naming it', () => {
     const state = createDriftDetector({ kind: 'ADWIN' }).state();
-    expect(() => driftDetectorFromState({ ...state, arrays: { ...state.arrays, counts: new Float64Array(0) } })).toThrow(
-      CheckpointError,
-    );
+    expect(() => driftDetectorFromState({ ...state, arrays: { ...state.arrays, counts: new Float64Array(0) } })).toThrow(CheckpointError);
     expect(() => driftDetectorFromState({ ...state, arrays: {} })).toThrow(/ADWIN: state array 'counts' must be a Int32Array/);
     expect(() => driftDetectorFromState({ ...state, kind: 'Nope' })).toThrow(CheckpointError);
   });
@@ -130,5 +117,7 @@ test('a user registers a detector kind once; specs can then name it', () => {
   expect(driftDetectorKinds()).toEqual(['ADWIN', 'PageHinkley', 'DDM', 'KSWIN', 'TightADWIN']);
   const detector = createDriftDetector({ kind: 'TightADWIN' } as never);
   expect((detector as Adwin).config.delta).toBe(0.5);
-  expect(() => registerDriftDetector('ADWIN', { create: () => new Adwin(), fromState: Adwin.fromState })).toThrow(/drift detector kind 'ADWIN' is registered twice/);
+  expect(() => registerDriftDetector('ADWIN', { create: () => new Adwin(), fromState: Adwin.fromState })).toThrow(
+    /drift detector kind 'ADWIN' is registered twice/,
+  );
 });

@@ -74,7 +74,13 @@ describe('DriftWatch', () => {
 
   it('picks as rollback target the latest checkpoint with a lower rolling error, among those it keeps', () => {
     const watch = new DriftWatch(resolveDriftWatch('t', { detector: { kind: 'ADWIN' }, keepCheckpoints: 2 }));
-    const point = (version: number, rollingError: number) => ({ version, rollingError, examplesSeen: version, state: { kind: 'x', version: 1, config: {}, arrays: {} }, importance: null });
+    const point = (version: number, rollingError: number) => ({
+      version,
+      rollingError,
+      examplesSeen: version,
+      state: { kind: 'x', version: 1, config: {}, arrays: {} },
+      importance: null,
+    });
     watch.observe('e', 0, ['0', '1', '2', '3'], Float64Array.of(1, 1, 1, 0), Float64Array.of(0, 0, 0, 0)); // rolling ≈ 0.75
     expect(watch.rollbackTarget()).toBeUndefined();
     watch.remember(point(1, 0.1));
@@ -85,7 +91,15 @@ describe('DriftWatch', () => {
 });
 
 describe('drift settings are checked when the topology is defined', () => {
-  const base = { name: 'd', input: { topic: 'd.events', codec: createJsonCodec() }, model: () => { throw new Error('unused'); }, label: 'y', metrics: () => ({}) };
+  const base = {
+    name: 'd',
+    input: { topic: 'd.events', codec: createJsonCodec() },
+    model: () => {
+      throw new Error('unused');
+    },
+    label: 'y',
+    metrics: () => ({}),
+  };
   it.each([
     [{ detector: { kind: 'DDM' }, on: 'absolute-error' }, /topology d: drift: DDM watches 0\/1 errors, so 'on' must be 'error'/],
     [{ detector: { kind: 'ADWIN', delta: 0 } }, /topology d: drift.detector: ADWIN: delta must be in \(0, 1\), got 0/],
@@ -103,8 +117,23 @@ describe('drift settings are checked when the topology is defined', () => {
 
 describe('drift records', () => {
   const record: DriftRecord = {
-    topology: 't', modelId: 't', detector: 'ADWIN', on: 'error', statistic: 1.25, threshold: 1, direction: 'up', topic: 't.events', partition: 0,
-    offset: '3039', watched: 3040, rollingError: 0.0676, modelVersion: 4, action: 'reset', newVersion: 6, archivedAs: 't@drift-v5', detectedAt: '2026-12-06T16:00:00.000Z',
+    topology: 't',
+    modelId: 't',
+    detector: 'ADWIN',
+    on: 'error',
+    statistic: 1.25,
+    threshold: 1,
+    direction: 'up',
+    topic: 't.events',
+    partition: 0,
+    offset: '3039',
+    watched: 3040,
+    rollingError: 0.0676,
+    modelVersion: 4,
+    action: 'reset',
+    newVersion: 6,
+    archivedAs: 't@drift-v5',
+    detectedAt: '2026-12-06T16:00:00.000Z',
   };
   it('round-trip through JSON and print as one line naming offset, detector, statistic, version and action', () => {
     const parsed = parseDriftRecord(JSON.stringify(record), 'w');

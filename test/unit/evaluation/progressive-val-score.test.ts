@@ -100,11 +100,7 @@ describe('progressiveValScore', () => {
     expect(checkpoints.map(({ step }) => step)).toEqual([60, 120, 180, 240]);
     expect(seen).toEqual([60, 120, 180, 240]);
     for (const { step, value } of checkpoints) {
-      const prefix = await progressiveValScore(
-        stream.slice(0, step),
-        createLinearRegression({ numFeatures: 2 }),
-        createMae(),
-      );
+      const prefix = await progressiveValScore(stream.slice(0, step), createLinearRegression({ numFeatures: 2 }), createMae());
       expect(prefix.metric.get()).toBe(value);
     }
   });
@@ -115,16 +111,10 @@ describe('progressiveValScore', () => {
       const x = Float64Array.from([random.gaussian(), random.gaussian()]);
       return [x, Number(x[0] + x[1] + 0.3 * random.gaussian() > 0)];
     });
-    const { metric } = await progressiveValScore(
-      stream,
-      createLogisticRegression({ numFeatures: 2, stepSize: 0.1 }),
-      createLogLoss(),
-    );
+    const { metric } = await progressiveValScore(stream, createLogisticRegression({ numFeatures: 2, stepSize: 0.1 }), createLogLoss());
     // Far better than the ln 2 of a coin flip.
     expect(metric.get()).toBeLessThan(0.35);
-    await expect(
-      progressiveValScore(stream, createLinearRegression({ numFeatures: 2 }), createLogLoss()),
-    ).rejects.toThrow(ConfigError);
+    await expect(progressiveValScore(stream, createLinearRegression({ numFeatures: 2 }), createLogLoss())).rejects.toThrow(ConfigError);
   });
 
   it('scores several metrics in one pass, each equal to its own run, with every value in the checkpoints', async () => {
@@ -136,7 +126,11 @@ describe('progressiveValScore', () => {
     const create = () => createLogisticRegression({ numFeatures: 2, stepSize: 0.1 });
     const together = await progressiveValScore(stream, create(), [createAccuracy(), createLogLoss(), createRocAuc()], { checkpointEvery: 300 });
     expect(Object.keys(together.metrics)).toEqual(['Accuracy', 'LogLoss', 'ROCAUC']);
-    for (const [name, make] of [['Accuracy', createAccuracy], ['LogLoss', createLogLoss], ['ROCAUC', createRocAuc]] as const) {
+    for (const [name, make] of [
+      ['Accuracy', createAccuracy],
+      ['LogLoss', createLogLoss],
+      ['ROCAUC', createRocAuc],
+    ] as const) {
       const alone = await progressiveValScore(stream, create(), make());
       expect({ name, value: together.metrics[name].get() }).toEqual({ name, value: alone.metric.get() });
     }
@@ -207,16 +201,12 @@ describe('progressiveValScore', () => {
   it('rejects malformed examples and passes stream errors on', async () => {
     const malformed = [['a', 1], ['b']] as unknown as Example<string>[];
     await expect(progressiveValScore(malformed, createMemorizer(), createAccuracy())).rejects.toThrow(DecodeError);
-    await expect(progressiveValScore(malformed, createMemorizer(), createAccuracy())).rejects.toThrow(
-      /example 1 must be \[x, y\]/,
-    );
+    await expect(progressiveValScore(malformed, createMemorizer(), createAccuracy())).rejects.toThrow(/example 1 must be \[x, y\]/);
     const failing = new Observable<Example<string>>((subscriber) => {
       subscriber.next(['a', 1]);
       subscriber.error(new Error('broker went away'));
     });
     await expect(progressiveValScore(failing, createMemorizer(), createAccuracy())).rejects.toThrow('broker went away');
-    await expect(progressiveValScore([], createMemorizer(), createAccuracy(), { checkpointEvery: -1 })).rejects.toThrow(
-      ConfigError,
-    );
+    await expect(progressiveValScore([], createMemorizer(), createAccuracy(), { checkpointEvery: -1 })).rejects.toThrow(ConfigError);
   });
 });

@@ -65,9 +65,7 @@ describe('createFeatureHasher', () => {
     const record = { user: 'u1', item: 'i9', price: 3.25 };
     const restored = stageFromState(JSON.parse(JSON.stringify(createFeatureHasher(config).state())));
     expect(hashRow(createFeatureHasher(config), record)).toEqual(hashRow(createFeatureHasher(config), record));
-    expect(hashRow(restored as ReturnType<typeof createFeatureHasher>, record)).toEqual(
-      hashRow(createFeatureHasher(config), record),
-    );
+    expect(hashRow(restored as ReturnType<typeof createFeatureHasher>, record)).toEqual(hashRow(createFeatureHasher(config), record));
   });
 
   it('balances signs and spreads slots evenly', () => {

@@ -21,8 +21,7 @@ function reference(text: string, bits: number, seed: number, ngrams: number): Ma
   const tokens = text.toLowerCase().match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
   const hashes = tokens.map((token) => murmur3String(token, seed));
   const keys = [...hashes];
-  if (ngrams === 2)
-    for (let i = 1; i < hashes.length; i++) keys.push(murmur3Pair(hashes[i - 1], hashes[i], (seed ^ 0x9e3779b9) >>> 0));
+  if (ngrams === 2) for (let i = 1; i < hashes.length; i++) keys.push(murmur3Pair(hashes[i - 1], hashes[i], (seed ^ 0x9e3779b9) >>> 0));
   const slots = new Map<number, number>();
   for (const hash of keys) {
     const slot = hash & (2 ** bits - 1);

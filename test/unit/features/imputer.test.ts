@@ -25,8 +25,7 @@ describe('createImputer', () => {
     for (let t = 0; t < 300; t++) {
       const a = random.next() < 0.3 ? [null, undefined, NaN][t % 3] : 10 + random.gaussian();
       const row = impute(stage, { a, b: 5 });
-      const expected =
-        typeof a === 'number' && !Number.isNaN(a) ? a : seen.length ? seen.reduce((s, v) => s + v, 0) / seen.length : 0;
+      const expected = typeof a === 'number' && !Number.isNaN(a) ? a : seen.length ? seen.reduce((s, v) => s + v, 0) / seen.length : 0;
       expect(row.a_filled).toBeCloseTo(expected, 10);
       expect(row.b_filled).toBe(5);
       expect(row).toHaveProperty('a', a);

@@ -48,9 +48,7 @@ describe('createInteractions', () => {
     const denseUser = new Float64Array(11);
     denseUser[3] = 2;
     denseUser[10] = -1;
-    expect(cross(createInteractions({ pairs: [['user', 'item']], bits: 24 }), { user: denseUser, item })).toEqual(
-      forward,
-    );
+    expect(cross(createInteractions({ pairs: [['user', 'item']], bits: 24 }), { user: denseUser, item })).toEqual(forward);
   });
 
   it('sums colliding products and depends on the seed', () => {
@@ -73,9 +71,7 @@ describe('createInteractions', () => {
     expect(cross(stage, { user }).values).toEqual(Float64Array.from([-2]));
     expect(() => stage.transform({ user: 'x', item })).toThrow(DecodeError);
     expect(() => stage.transform({ user: [1, 2], item })).toThrow(/"user" must hold a vector/);
-    expect(cross(stageFromState(JSON.parse(JSON.stringify(stage.state()))), { user, item })).toEqual(
-      cross(stage, { user, item }),
-    );
+    expect(cross(stageFromState(JSON.parse(JSON.stringify(stage.state()))), { user, item })).toEqual(cross(stage, { user, item }));
     expect(() => createInteractions({ pairs: [] })).toThrow(ConfigError);
     expect(() => createInteractions({ pairs: [['a']] as never })).toThrow(/pairs\[0\]/);
   });

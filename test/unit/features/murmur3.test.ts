@@ -43,9 +43,7 @@ describe('murmur3', () => {
       expect(murmur3String(text, seed)).toBe(murmur3Bytes(Buffer.from(text, 'utf8'), seed));
       const start = random.nextInt(text.length + 1);
       const end = start + random.nextInt(text.length - start + 1);
-      expect(murmur3String(text, seed, start, end)).toBe(
-        murmur3Bytes(Buffer.from(text.slice(start, end), 'utf8'), seed),
-      );
+      expect(murmur3String(text, seed, start, end)).toBe(murmur3Bytes(Buffer.from(text.slice(start, end), 'utf8'), seed));
     }
   });
 

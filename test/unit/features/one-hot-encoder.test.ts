@@ -60,9 +60,7 @@ describe('createOneHotEncoder', () => {
     const { arrays } = stage.state();
     const corrupt = Uint8Array.from(arrays.vocabularyBytes);
     corrupt[0] = 0xff;
-    expect(() => stageFromState({ ...stage.state(), arrays: { ...arrays, vocabularyBytes: corrupt } })).toThrow(
-      CheckpointError,
-    );
+    expect(() => stageFromState({ ...stage.state(), arrays: { ...arrays, vocabularyBytes: corrupt } })).toThrow(CheckpointError);
     const duplicated = Uint8Array.from(Buffer.from('xxyz'));
     const offsets = Uint32Array.from([0, 1, 2, 3, 4]);
     const sizes = Int32Array.from([0, 4]);

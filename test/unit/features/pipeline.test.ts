@@ -27,12 +27,7 @@ function records(count: number, seed: number): { x: Row; y: number }[] {
     const income = 1000 * random.gaussian();
     const city = CITIES[random.nextInt(CITIES.length)];
     const words = Array.from({ length: 1 + random.nextInt(4) }, () => WORDS[random.nextInt(WORDS.length)]);
-    const y =
-      0.05 * age +
-      0.001 * income +
-      (city === 'Oslo' ? 2 : 0) +
-      (words.includes('fast') ? 1 : 0) +
-      0.1 * random.gaussian();
+    const y = 0.05 * age + 0.001 * income + (city === 'Oslo' ? 2 : 0) + (words.includes('fast') ? 1 : 0) + 0.1 * random.gaussian();
     const x = {
       age: random.next() < 0.1 ? null : age,
       income,
@@ -75,8 +70,7 @@ describe('pipeline', () => {
     expect(imputer.arrays.count).toEqual(Float64Array.from([train.filter(({ x }) => x.age !== null).length, 3000]));
     const test = records(500, 2);
     const mean = test.reduce((sum, { y }) => sum + y, 0) / test.length;
-    const squaredError = (predict: (x: Row) => number) =>
-      test.reduce((sum, { x, y }) => sum + (predict(x) - y) ** 2, 0);
+    const squaredError = (predict: (x: Row) => number) => test.reduce((sum, { x, y }) => sum + (predict(x) - y) ** 2, 0);
     expect(squaredError((x) => model.predictOne(x))).toBeLessThan(0.2 * squaredError(() => mean));
   });
 
@@ -126,10 +120,7 @@ describe('pipeline', () => {
   });
 
   it('drops records a stage skips: no learning, NaN predictions', () => {
-    const skipping = pipeline(
-      createVectorAssembler({ inputCols: ['a', 'b'], handleInvalid: 'skip' }),
-      createLogisticRegression({ numFeatures: 2 }),
-    );
+    const skipping = pipeline(createVectorAssembler({ inputCols: ['a', 'b'], handleInvalid: 'skip' }), createLogisticRegression({ numFeatures: 2 }));
     skipping.learnOne({ a: 1, b: 2 }, 1);
     const before = skipping.state();
     skipping.learnOne({ a: null, b: 2 }, 0);
@@ -147,19 +138,13 @@ describe('pipeline', () => {
   it('rejects malformed pipelines and states', () => {
     const model = createLinearRegression({ numFeatures: 1 });
     expect(() => pipeline(model)).toThrow(ConfigError);
-    expect(() => pipeline(createImputer({ inputCols: ['a', 'b'], outputCols: ['c', 'd'] }), model)).toThrow(
-      /writes 2 columns/,
-    );
+    expect(() => pipeline(createImputer({ inputCols: ['a', 'b'], outputCols: ['c', 'd'] }), model)).toThrow(/writes 2 columns/);
     const notVector = pipeline(createImputer({ inputCols: ['a'], outputCols: ['c'] }), model);
     expect(() => notVector.learnOne({ a: 1 }, 1)).toThrow(DecodeError);
     expect(() => notVector.predictOne({ a: 1 })).toThrow(/"c" written by Imputer holds 1, not a vector/);
     const state = stored(featurePipeline().state());
     const stages = state.config.stages as { kind: string }[];
-    expect(() =>
-      pipelineFromState({ ...state, config: { ...state.config, stages: [{ ...stages[0], kind: 'Nope' }] } }),
-    ).toThrow(CheckpointError);
-    expect(() => pipelineFromState({ ...state, config: { ...state.config, model: null } })).toThrow(
-      /model state header/,
-    );
+    expect(() => pipelineFromState({ ...state, config: { ...state.config, stages: [{ ...stages[0], kind: 'Nope' }] } })).toThrow(CheckpointError);
+    expect(() => pipelineFromState({ ...state, config: { ...state.config, model: null } })).toThrow(/model state header/);
   });
 });

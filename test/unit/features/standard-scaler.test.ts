@@ -9,9 +9,7 @@ function randomRows(count: number, seed: number): Float64Array[] {
   const random = createRandom(seed);
   const means = [1000, -3, 0, 0.001];
   const scales = [0.5, 20, 1, 1e-4];
-  return Array.from({ length: count }, () =>
-    Float64Array.from(means, (mean, j) => mean + scales[j] * random.gaussian()),
-  );
+  return Array.from({ length: count }, () => Float64Array.from(means, (mean, j) => mean + scales[j] * random.gaussian()));
 }
 
 /** Two-pass mean and sample variance per column. */
@@ -39,9 +37,7 @@ describe('createStandardScaler', () => {
     mean.forEach((m, j) => expect(m).toBeCloseTo(expected.mean[j], 10));
     m2.forEach((s, j) => expect(s / 1999 / expected.variance[j]).toBeCloseTo(1, 10));
     const z = scale(stage, rows[0]);
-    z.forEach((value, j) =>
-      expect(value).toBeCloseTo((rows[0][j] - expected.mean[j]) / Math.sqrt(expected.variance[j]), 8),
-    );
+    z.forEach((value, j) => expect(value).toBeCloseTo((rows[0][j] - expected.mean[j]) / Math.sqrt(expected.variance[j]), 8));
   });
 
   it('transforms each row with the statistics of the rows before it (prequential)', () => {
@@ -100,8 +96,6 @@ describe('createStandardScaler', () => {
     const copy = stageFromState(stage.state());
     const probe = randomRows(1, 4)[0];
     expect(scale(copy, probe)).toEqual(scale(stage, probe));
-    expect(() =>
-      stageFromState({ ...stage.state(), arrays: { ...stage.state().arrays, m2: new Float64Array(1) } }),
-    ).toThrow(/'m2'/);
+    expect(() => stageFromState({ ...stage.state(), arrays: { ...stage.state().arrays, m2: new Float64Array(1) } })).toThrow(/'m2'/);
   });
 });

@@ -23,9 +23,7 @@ describe('createVectorAssembler', () => {
     const { kept, row } = assemble(config, { age: 31, member: true, scores: [0.5, 0, -2] });
     expect(kept).toBe(true);
     expect(row.features).toEqual(Float64Array.from([31, 1, 0.5, 0, -2]));
-    expect(assemble(config, { age: 1, member: false, scores: Float32Array.from([1, 2, 3]) }).row.features).toEqual(
-      Float64Array.from([1, 0, 1, 2, 3]),
-    );
+    expect(assemble(config, { age: 1, member: false, scores: Float32Array.from([1, 2, 3]) }).row.features).toEqual(Float64Array.from([1, 0, 1, 2, 3]));
   });
 
   it('emits a sparse vector with shifted indices when an input is sparse', () => {
@@ -51,13 +49,9 @@ describe('createVectorAssembler', () => {
 
   it("'error' throws naming the column and the value", () => {
     expect(() => assemble(config, { age: null, member: true, scores: [1, 2, 3] })).toThrow(DecodeError);
-    expect(() => assemble(config, { member: true, scores: [1, 2, 3] })).toThrow(
-      /column "age" is missing \(undefined\)/,
-    );
+    expect(() => assemble(config, { member: true, scores: [1, 2, 3] })).toThrow(/column "age" is missing \(undefined\)/);
     expect(() => assemble(config, { age: NaN, member: true, scores: [1, 2, 3] })).toThrow(NonFiniteError);
-    expect(() => assemble(config, { age: 1, member: true, scores: [1, Infinity, 3] })).toThrow(
-      /"scores" holds Infinity at 1/,
-    );
+    expect(() => assemble(config, { age: 1, member: true, scores: [1, Infinity, 3] })).toThrow(/"scores" holds Infinity at 1/);
   });
 
   it("'skip' drops the row without writing the output", () => {
@@ -74,34 +68,24 @@ describe('createVectorAssembler', () => {
 
   it("'keep' fills the invalid column's slots with NaN", () => {
     const keep = { ...config, handleInvalid: 'keep' as const };
-    expect(assemble(keep, { age: undefined, member: true, scores: [1, 2, 3] }).row.features).toEqual(
-      Float64Array.from([NaN, 1, 1, 2, 3]),
-    );
+    expect(assemble(keep, { age: undefined, member: true, scores: [1, 2, 3] }).row.features).toEqual(Float64Array.from([NaN, 1, 1, 2, 3]));
     expect(assemble(keep, { age: 4, member: true }).row.features).toEqual(Float64Array.from([4, 1, NaN, NaN, NaN]));
   });
 
   it('throws on a wrong type or width in every mode', () => {
     for (const handleInvalid of ['error', 'skip', 'keep'] as const) {
       const modeConfig = { ...config, handleInvalid };
-      expect(() => assemble(modeConfig, { age: '31', member: true, scores: [1, 2, 3] })).toThrow(
-        /"age" must hold a number or boolean, got "31"/,
-      );
-      expect(() => assemble(modeConfig, { age: 1, member: true, scores: [1, 2] })).toThrow(
-        /"scores" must hold a vector of width 3, got width 2/,
-      );
+      expect(() => assemble(modeConfig, { age: '31', member: true, scores: [1, 2, 3] })).toThrow(/"age" must hold a number or boolean, got "31"/);
+      expect(() => assemble(modeConfig, { age: 1, member: true, scores: [1, 2] })).toThrow(/"scores" must hold a vector of width 3, got width 2/);
       expect(() => assemble(modeConfig, { age: 1, member: true, scores: sparse(9, [[8, 1]]) })).toThrow(/got index 8/);
     }
   });
 
   it('validates its config and round-trips it through state', () => {
-    expect(() => createVectorAssembler({ inputCols: ['a'], vectorSizes: { b: 2 } })).toThrow(
-      /"b", which is not an input/,
-    );
+    expect(() => createVectorAssembler({ inputCols: ['a'], vectorSizes: { b: 2 } })).toThrow(/"b", which is not an input/);
     expect(() => createVectorAssembler({ inputCols: ['a'], vectorSizes: { a: 0 } })).toThrow(ConfigError);
     expect(() => createVectorAssembler({ inputCols: ['a'], handleInvalid: 'drop' as never })).toThrow(/handleInvalid/);
-    const restored = stageFromState(
-      JSON.parse(JSON.stringify(createVectorAssembler({ ...config, handleInvalid: 'skip' }).state())),
-    );
+    const restored = stageFromState(JSON.parse(JSON.stringify(createVectorAssembler({ ...config, handleInvalid: 'skip' }).state())));
     expect(restored.transform({ age: null, member: true, scores: [1, 2, 3] })).toBe(false);
   });
 });

@@ -3,7 +3,13 @@ import type { MicroBatch } from '../../../connectors/types';
 
 /** Every batch of a source, each acknowledged as soon as it arrives. */
 export function drain<T>(source: Observable<MicroBatch<T>>): Promise<MicroBatch<T>[]> {
-  return lastValueFrom(source.pipe(tap((batch) => void batch.ack()), toArray()), { defaultValue: [] });
+  return lastValueFrom(
+    source.pipe(
+      tap((batch) => void batch.ack()),
+      toArray(),
+    ),
+    { defaultValue: [] },
+  );
 }
 
 /** Lets pending I/O callbacks and promise jobs run. */

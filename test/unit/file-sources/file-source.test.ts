@@ -33,7 +33,10 @@ function collector() {
 }
 
 async function failure(promise: Promise<unknown>): Promise<DecodeError> {
-  const error = await promise.then(() => undefined, (err: unknown) => err);
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(error).toBeInstanceOf(DecodeError);
   return error as DecodeError;
 }

@@ -83,7 +83,10 @@ describe('createMemorySource', () => {
     const batchesSeenAtDeadLetter: number[] = [];
     let emitted = 0;
     const source = createMemorySource({
-      records: messages, codec: createJsonCodec(), maxRecords: 3, topic: 'in',
+      records: messages,
+      codec: createJsonCodec(),
+      maxRecords: 3,
+      topic: 'in',
       async onDeadLetter(bytes, error, position) {
         await settle(2);
         batchesSeenAtDeadLetter.push(emitted);
@@ -106,7 +109,10 @@ describe('createMemorySource', () => {
 
   it('fails the stream with the DecodeError when no dead-letter handler is given', async () => {
     const source = createMemorySource({ records: [Buffer.from('[1]'), Buffer.from('nope')], codec: createJsonCodec(), topic: 'in' });
-    const error = await lastValueFrom(source).then(() => undefined, (err: unknown) => err);
+    const error = await lastValueFrom(source).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(DecodeError);
     expect((error as DecodeError).message).toMatch(/^in\/0@1: json: invalid JSON/);
   });

@@ -26,7 +26,10 @@ describe('forest-select-then-mlp', () => {
     const events = selectionEvents({ seed: 5 });
     for (let i = 0; i < 40; i++) {
       const rows = Array.from({ length: 100 }, () => events.next().value);
-      model.learnMany(rows, Float64Array.from(rows, (row) => row.label));
+      model.learnMany(
+        rows,
+        Float64Array.from(rows, (row) => row.label),
+      );
     }
     const snapshot = selectorImportance(model).snapshot();
     expect(snapshot.method).toBe('split-gain');
@@ -34,7 +37,10 @@ describe('forest-select-then-mlp', () => {
     // After 4,000 events the young forest already ranks most relevant features first (all five by 20,000, above).
     const top5 = snapshot.features.slice(0, 5).map((score) => score.name);
     expect(top5.filter((name) => ['f0', 'f1', 'f2', 'f3', 'f4'].includes(name)).length).toBeGreaterThanOrEqual(4);
-    const record = parseImportanceRecord(importanceMessage({ modelId: 'm', version: 1, examplesSeen: 4000, createdAt: 'now' }, snapshot).value as string, 'test');
+    const record = parseImportanceRecord(
+      importanceMessage({ modelId: 'm', version: 1, examplesSeen: 4000, createdAt: 'now' }, snapshot).value as string,
+      'test',
+    );
     expect(record.method).toBe('split-gain');
     expect(record.features.map((score) => score.name)).toEqual(snapshot.features.map((score) => score.name));
   });

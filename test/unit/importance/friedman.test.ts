@@ -40,7 +40,12 @@ describe('iPFI on Friedman #1, explaining an MLP pipeline over raw records', () 
     const snapshot = pfi.snapshot();
     expect(pfi.loss).toBe('squared');
     expect(snapshot.samples).toBeGreaterThan(5000);
-    expect(snapshot.features.slice(0, 5).map((score) => score.name).sort()).toEqual(RELEVANT);
+    expect(
+      snapshot.features
+        .slice(0, 5)
+        .map((score) => score.name)
+        .sort(),
+    ).toEqual(RELEVANT);
     expect(separation(snapshot, RELEVANT, NOISE)).toBeGreaterThan(0);
 
     const truth = friedmanTrueImportance();
@@ -58,7 +63,14 @@ describe('iPFI on Friedman #1, explaining an MLP pipeline over raw records', () 
   it(`follows a swap of the relevant features within ${FOLLOWS_WITHIN} examples`, () => {
     const swapAt = 20_000;
     const model = friedmanMlp();
-    const pfi = createIncrementalPfi({ model, features: rowFeatures(FRIEDMAN_FEATURES), sampleRate: 0.2, smoothing: 0.01, reservoir: { kind: 'geometric' }, seed: 5 });
+    const pfi = createIncrementalPfi({
+      model,
+      features: rowFeatures(FRIEDMAN_FEATURES),
+      sampleRate: 0.2,
+      smoothing: 0.01,
+      reservoir: { kind: 'geometric' },
+      seed: 5,
+    });
     let followedAfter = Infinity;
     let beforeSwap = NaN;
     friedmanPrequential(
@@ -74,6 +86,11 @@ describe('iPFI on Friedman #1, explaining an MLP pipeline over raw records', () 
     expect(followedAfter).toBeLessThanOrEqual(FOLLOWS_WITHIN);
     // And it stays switched.
     const last = pfi.snapshot();
-    expect(last.features.slice(0, 5).map((score) => score.name).sort()).toEqual(NOISE);
+    expect(
+      last.features
+        .slice(0, 5)
+        .map((score) => score.name)
+        .sort(),
+    ).toEqual(NOISE);
   }, 120_000);
 });

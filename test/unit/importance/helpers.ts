@@ -30,7 +30,7 @@ export function friedmanPrequential(
 ): void {
   const { n, swapAt, seed = 11, batch = 32 } = options;
   const events = friedmanStream({ seed, swapAt });
-  for (let seen = 0; seen < n; ) {
+  for (let seen = 0; seen < n;) {
     const rows = Array.from({ length: Math.min(batch, n - seen) }, () => events.next().value as Row);
     const ys = Float64Array.from(rows, (row) => row.y as number);
     beforeLearn(rows, ys);

@@ -23,7 +23,14 @@ describe('importance of a linear regression that has learned the true coefficien
 
   it('iPFI converges to 2 β_j² s_j², the squared-loss increase of replacing x_j by an independent draw', () => {
     const model = createLinearRegression({ numFeatures: 5, stepSize: 0.005 });
-    const pfi = createIncrementalPfi({ model, features: vectorFeatures(NAMES), sampleRate: 0.5, smoothing: 0.002, reservoir: { kind: 'uniform', size: 500 }, seed: 2 });
+    const pfi = createIncrementalPfi({
+      model,
+      features: vectorFeatures(NAMES),
+      sampleRate: 0.5,
+      smoothing: 0.002,
+      reservoir: { kind: 'uniform', size: 500 },
+      seed: 2,
+    });
     for (let i = 0; i < xs.length; i += 100) {
       const batch = xs.slice(i, i + 100);
       const labels = ys.subarray(i, i + 100);
@@ -75,6 +82,8 @@ describe('importance of a linear regression that has learned the true coefficien
     const pfi = createIncrementalPfi({ model, features: vectorFeatures(NAMES), sampleRate: 1 });
     expect(() => pfi.update([new Float64Array(5)], [1, 2])).toThrow(/1 examples but 2 labels/);
     pfi.update([new Float64Array(5)], [1]);
-    expect(() => pfi.update([new Float64Array(3)], [1])).toThrow(/example 0 of the batch: vectorFeatures: expected a dense vector of at least 5 slots, got 3 slots/);
+    expect(() => pfi.update([new Float64Array(3)], [1])).toThrow(
+      /example 0 of the batch: vectorFeatures: expected a dense vector of at least 5 slots, got 3 slots/,
+    );
   });
 });

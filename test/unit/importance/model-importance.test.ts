@@ -47,6 +47,8 @@ describe('importance hooks for the topology runtime', () => {
 
   it('selectorImportance needs a pipeline with an ImportanceSelector', () => {
     expect(() => selectorImportance(linearPipeline())).toThrow(/no ImportanceSelector stage \(stages: VectorAssembler\)/);
-    expect(() => selectorImportance(createLinearRegression({ numFeatures: 1 }) as unknown as Estimator<Row>)).toThrow(/the model is a LinearRegression, not a pipeline/);
+    expect(() => selectorImportance(createLinearRegression({ numFeatures: 1 }) as unknown as Estimator<Row>)).toThrow(
+      /the model is a LinearRegression, not a pipeline/,
+    );
   });
 });

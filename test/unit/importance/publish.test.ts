@@ -13,7 +13,11 @@ const manifest = { modelId: 'm', version: 7, examplesSeen: 5000, createdAt: '202
 
 describe('publishing importances', () => {
   it('ranks by mean, largest first, NaN last', () => {
-    expect(snapshot.features.map(({ name, rank }) => [name, rank])).toEqual([['b', 1], ['a', 2], ['c', 3]]);
+    expect(snapshot.features.map(({ name, rank }) => [name, rank])).toEqual([
+      ['b', 1],
+      ['a', 2],
+      ['c', 3],
+    ]);
   });
 
   it('round-trips a snapshot through an importance-topic record', () => {

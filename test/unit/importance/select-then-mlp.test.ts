@@ -27,6 +27,11 @@ describe('select-then-mlp', () => {
     await topology.config.setup?.();
     const model = topology.config.model();
     const ranking = selectorImportance(model);
-    expect(ranking.snapshot().features.map((score) => score.name).sort()).toEqual([...Object.keys(event)].filter((key) => key !== 'label').sort());
+    expect(
+      ranking
+        .snapshot()
+        .features.map((score) => score.name)
+        .sort(),
+    ).toEqual([...Object.keys(event)].filter((key) => key !== 'label').sort());
   });
 });

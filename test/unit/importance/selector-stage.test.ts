@@ -35,7 +35,10 @@ function selectorPipeline(method: 'ipfi' | 'coefficients') {
 function learn(model: ReturnType<typeof selectorPipeline>['model'], data: Row[]): void {
   for (let i = 0; i < data.length; i += 50) {
     const batch = data.slice(i, i + 50);
-    model.learnMany(batch, Float64Array.from(batch, (row) => row.label as number));
+    model.learnMany(
+      batch,
+      Float64Array.from(batch, (row) => row.label as number),
+    );
   }
 }
 
@@ -85,7 +88,9 @@ describe('the ImportanceSelector stage', () => {
     const ranker = createLinearRegression({ numFeatures: 2 });
     const base = { inputCol: 'v', labelCol: 'y', features: ['p', 'q'], ranker, topK: 1 };
     expect(() => createImportanceSelector({ ...base, outputCol: 'y' })).toThrow(/output column "y" is also an input/);
-    expect(() => createImportanceSelector({ ...base, importance: { method: 'shap' as 'ipfi' } })).toThrow(/importance.method must be 'ipfi', 'coefficients' or 'split-gain'/);
+    expect(() => createImportanceSelector({ ...base, importance: { method: 'shap' as 'ipfi' } })).toThrow(
+      /importance.method must be 'ipfi', 'coefficients' or 'split-gain'/,
+    );
     expect(() => createImportanceSelector({ ...base, refreshEvery: 0 })).toThrow(/refreshEvery must be an integer/);
     expect(() => createImportanceSelector({ ...base, ranker: {} as typeof ranker })).toThrow(/ranker must be an estimator/);
     expect(() => createImportanceSelector({ ...base, features: [] })).toThrow(/features must name each slot of "v"/);

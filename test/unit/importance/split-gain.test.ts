@@ -33,7 +33,10 @@ describe('split-gain (MDI) importance', () => {
   });
 
   it('publishes a tree pipeline’s ranking over the assembled columns, and refuses a model without split gains', () => {
-    const tree = pipeline(createVectorAssembler({ inputCols: ['x0', 'x1', 'x2'], outputCol: 'features' }), createHoeffdingTreeClassifier({ numFeatures: 3, numClasses: 2 }));
+    const tree = pipeline(
+      createVectorAssembler({ inputCols: ['x0', 'x1', 'x2'], outputCol: 'features' }),
+      createHoeffdingTreeClassifier({ numFeatures: 3, numClasses: 2 }),
+    );
     const importance = splitGainImportance(tree, { features: ['x0', 'x1', 'x2'], sampleRate: 0.2 });
     const data = rows(3000, 2);
     for (let i = 0; i < data.length; i += 100) {

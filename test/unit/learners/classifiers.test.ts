@@ -1,15 +1,7 @@
 import type { FeatureVector } from '../../../src/learners';
 import { createLinearSVM, createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import type { LinearTruth } from './fixtures';
-import {
-  accuracy,
-  blobData,
-  logisticData,
-  logisticSolution,
-  maxAbsDifference,
-  separableBinaryData,
-  toSparse,
-} from './fixtures';
+import { accuracy, blobData, logisticData, logisticSolution, maxAbsDifference, separableBinaryData, toSparse } from './fixtures';
 
 const plane: LinearTruth = { weights: Float64Array.of(2, -1, 0.5, 1.5, -3, 1), intercept: -0.5 };
 const separable = separableBinaryData(21, 400, plane, 0.2);
@@ -63,7 +55,10 @@ describe('LinearSVM', () => {
     const zeroOne = createLinearSVM({ numFeatures: 6, stepSize: 0.05 });
     const signed = createLinearSVM({ numFeatures: 6, stepSize: 0.05 });
     zeroOne.learnMany(separable.xs, separable.ys);
-    signed.learnMany(separable.xs, separable.ys.map((y) => (y === 1 ? 1 : -1)));
+    signed.learnMany(
+      separable.xs,
+      separable.ys.map((y) => (y === 1 ? 1 : -1)),
+    );
     expect(Array.from(signed.coefficients())).toEqual(Array.from(zeroOne.coefficients()));
     expect(Math.sign(zeroOne.decisionOne(separable.xs[0]))).toBe(separable.ys[0] === 1 ? 1 : -1);
   });

@@ -1,10 +1,5 @@
 import type { BatchMode, Estimator, FeatureVector, LinearConfig } from '../../../src/learners';
-import {
-  createLinearRegression,
-  createLinearSVM,
-  createLogisticRegression,
-  createSoftmaxRegression,
-} from '../../../src/learners';
+import { createLinearRegression, createLinearSVM, createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import type { LinearRegressionConfig, LinearSVMConfig } from '../../../src/learners';
 import type { NeuralNetConfig } from '../../../src/neural';
 import { createNeuralNet, initTensorflow } from '../../../src/neural';
@@ -78,12 +73,7 @@ const regression = linear(casesOf<Omit<LinearRegressionConfig, 'numFeatures'>>('
 const logistic = linear(casesOf<Omit<LinearConfig, 'numFeatures'>>('LogisticRegression', createLogisticRegression, binary, -1));
 const svm = linear(casesOf<Omit<LinearSVMConfig, 'numFeatures'>>('LinearSVM', createLinearSVM, signed, 2));
 const softmax = linear(
-  casesOf<Omit<LinearConfig, 'numFeatures'>>(
-    'SoftmaxRegression',
-    (config) => createSoftmaxRegression({ ...config, numClasses: 3 }),
-    threeClasses,
-    1.5,
-  ),
+  casesOf<Omit<LinearConfig, 'numFeatures'>>('SoftmaxRegression', (config) => createSoftmaxRegression({ ...config, numClasses: 3 }), threeClasses, 1.5),
 );
 
 type NeuralCaseConfig = Omit<NeuralNetConfig, 'inputShape' | 'batchSize' | 'epochsPerBatch' | 'shuffle'>;
@@ -113,7 +103,13 @@ type TreeCaseConfig = Omit<TreeConfig, 'numFeatures'> & Record<string, unknown>;
  * Trees and forests: sequential only, with the fused steps. Their node statistics stand for the weights;
  * a short grace period and a loose δ make them split within the suite's 60 examples.
  */
-function tree(learner: string, create: (config: TreeCaseConfig & { numFeatures: number } & Overrides) => Estimator, label: (score: number) => number, invalidLabel?: number, prefix = '') {
+function tree(
+  learner: string,
+  create: (config: TreeCaseConfig & { numFeatures: number } & Overrides) => Estimator,
+  label: (score: number) => number,
+  invalidLabel?: number,
+  prefix = '',
+) {
   const make = casesOf<TreeCaseConfig>(learner, create, label, invalidLabel);
   return (name: string, sparse: boolean, config: TreeCaseConfig): ConformanceCase => ({
     ...make(name, sparse, { gracePeriod: 10, splitConfidence: 0.01, tieThreshold: 0.5, ...config }, false),
@@ -155,7 +151,11 @@ export const conformanceCases: ConformanceCase[] = [
   softmax('ftrl, sparse, float32', true, { optimizer: { kind: 'ftrl' }, dtype: 'float32' }),
   softmax('normalized, dense', false, { optimizer: { kind: 'normalized' } }, false),
   hoeffdingBinary('info gain, Gaussian observers, adaptive naive Bayes, dense', false, {}),
-  hoeffdingThree('gini, histogram observers, naive Bayes, sparse', true, { splitCriterion: 'gini', numericObserver: 'histogram', leafPrediction: 'naiveBayes' }),
+  hoeffdingThree('gini, histogram observers, naive Bayes, sparse', true, {
+    splitCriterion: 'gini',
+    numericObserver: 'histogram',
+    leafPrediction: 'naiveBayes',
+  }),
   hoeffdingThree('majority class, depth 2, dense', false, { leafPrediction: 'majorityClass', maxDepth: 2 }),
   hoeffdingRegressor('adaptive leaves, dense', false, {}),
   hoeffdingRegressor('model leaves, sparse', true, { leafPrediction: 'model' }),
@@ -164,7 +164,10 @@ export const conformanceCases: ConformanceCase[] = [
   forestRegressor('3 trees, mean, sparse', true, { seed: 6, aggregation: 'mean' }),
   {
     ...binaryNet('sigmoid, adam, dense', false, {
-      layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1, activation: 'sigmoid' }],
+      layers: [
+        { type: 'dense', units: 8, activation: 'relu' },
+        { type: 'dense', units: 1, activation: 'sigmoid' },
+      ],
       loss: 'binaryCrossentropy',
       optimizer: { type: 'adam', learningRate: 0.01 },
       seed: 3,
@@ -173,7 +176,10 @@ export const conformanceCases: ConformanceCase[] = [
   },
   {
     ...softmaxNet('softmax, rmsprop, global clipnorm, sparse', true, {
-      layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 3, activation: 'softmax' }],
+      layers: [
+        { type: 'dense', units: 8, activation: 'tanh' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
       loss: 'sparseCategoricalCrossentropy',
       optimizer: { type: 'rmsprop', learningRate: 0.01, globalClipNorm: 1 },
       seed: 4,
@@ -198,7 +204,8 @@ describe('every registered learner kind is checked', () => {
   const covered = (): Set<string> => new Set([...conformanceCases.map((spec) => spec.create().kind), ...kindExamples.map((example) => example.kind)]);
 
   test.each(learnerKinds())('%s has a conformance case or an example', (kind) => {
-    if (!covered().has(kind)) throw new Error(`learner kind '${kind}' is registered but has no conformance case (conformance.test.ts) nor example (kind-examples.ts)`);
+    if (!covered().has(kind))
+      throw new Error(`learner kind '${kind}' is registered but has no conformance case (conformance.test.ts) nor example (kind-examples.ts)`);
   });
 
   test.each(kindExamples.map((e) => [e.name, e] as const))('%s: the example is of its kind and survives a checkpoint round trip', (_name, example) => {

@@ -152,12 +152,15 @@ export function runConformance(cases: readonly ConformanceCase[]): void {
       expect(() => fromState({ ...state, config: { ...state.config, ...invalidConfig } })).toThrow(CheckpointError);
     });
 
-    test("sequential learnMany is bit-identical to learnOne loops, maxIter passes in order", () => {
+    test('sequential learnMany is bit-identical to learnOne loops, maxIter passes in order', () => {
       const batched = spec.create({ batchMode: 'sequential', maxIter: 2 });
       const looped = spec.create({ batchMode: 'sequential', maxIter: 2 });
       batched.learnMany(train.xs.slice(0, 30), train.ys.slice(0, 30));
       batched.learnMany(train.xs.slice(30), train.ys.slice(30));
-      for (const [from, to] of [[0, 30], [30, 60]]) {
+      for (const [from, to] of [
+        [0, 30],
+        [30, 60],
+      ]) {
         for (let pass = 0; pass < 2; pass++) for (let i = from; i < to; i++) looped.learnOne(train.xs[i], train.ys[i]);
       }
       expectSameState(batched, looped);
@@ -271,9 +274,7 @@ export function runConformance(cases: readonly ConformanceCase[]): void {
         expect(invalid).toBeInstanceOf(DecodeError);
         expect((invalid as DecodeError).code).toBe('SCHEMA');
       }
-      const misfit: FeatureVector = isSparse(x)
-        ? { indices: Int32Array.of(2 ** 30), values: Float64Array.of(1) }
-        : new Float64Array(x.length + 1);
+      const misfit: FeatureVector = isSparse(x) ? { indices: Int32Array.of(2 ** 30), values: Float64Array.of(1) } : new Float64Array(x.length + 1);
       expect(() => learner.learnOne(misfit, train.ys[0])).toThrow(DecodeError);
       expect(() => learner.learnMany([x], [])).toThrow(DecodeError);
       // Sequential learnMany had learned examples 0 and 1 before example 2 failed.

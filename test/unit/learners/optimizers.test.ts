@@ -125,7 +125,12 @@ describe('optimizer specifics', () => {
     // Plain SGD cannot: any step size that is stable for the 1e3 feature barely moves the 1e-3 one.
     const sgd = createLinearRegression({ numFeatures: 5, stepSize: 1e-7, maxIter: 5 });
     sgd.learnMany(scaled, clean.ys);
-    expect(maxAbsDifference(Array.from(sgd.coefficients()).map((w, j) => w * scales[j]), truth.weights)).toBeGreaterThan(0.5);
+    expect(
+      maxAbsDifference(
+        Array.from(sgd.coefficients()).map((w, j) => w * scales[j]),
+        truth.weights,
+      ),
+    ).toBeGreaterThan(0.5);
   });
 
   test('normalized, invariant: a huge step approaches the label without overshooting it', () => {

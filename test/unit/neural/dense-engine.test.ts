@@ -11,7 +11,11 @@ beforeAll(async () => {
 
 test('the WebAssembly gemm multiplies matrices, A as stored or transposed, from zero, C or a bias row', () => {
   const rng = createRandom(1);
-  for (const [m, k, n] of [[4, 1, 8], [8, 13, 16], [12, 40, 24]]) {
+  for (const [m, k, n] of [
+    [4, 1, 8],
+    [8, 13, 16],
+    [12, 40, 24],
+  ]) {
     const { memory: f, gemm } = createKernels(m * k + k * n + m * n);
     const [a, b, c] = [0, m * k, m * k + k * n];
     for (let i = 0; i < c + m * n; i++) f[i] = rng.gaussian();
@@ -32,7 +36,7 @@ test('the WebAssembly gemm multiplies matrices, A as stored or transposed, from 
   }
 });
 
-test('the WebAssembly Adam step is tfjs\'s rule, and reports a non-finite parameter', () => {
+test("the WebAssembly Adam step is tfjs's rule, and reports a non-finite parameter", () => {
   const size = 8;
   const { memory: f, adam } = createKernels(4 * size);
   const rng = createRandom(2);
@@ -63,7 +67,10 @@ test('the WebAssembly relu, its gradient and the 4×4-block transpose', () => {
   reluBack(4 * 8, 0, 8);
   expect(Array.from(f.subarray(8, 16))).toEqual([0, 0, 3, 0, 5, 0, 0, 8]);
   // A 4×8 matrix of its own indices, transposed to 8×4.
-  f.set(Array.from({ length: 32 }, (_, i) => i), 0);
+  f.set(
+    Array.from({ length: 32 }, (_, i) => i),
+    0,
+  );
   transpose(0, 4, 8, 4 * 32);
   expect(Array.from(f.subarray(32, 64))).toEqual(Array.from({ length: 32 }, (_, i) => (i % 4) * 8 + Math.floor(i / 4)));
 });
@@ -96,7 +103,11 @@ const CASES: [string, NeuralNetConfig, (x: Float64Array) => number][] = [
     'binary cross-entropy, relu and tanh, adam, odd widths',
     {
       inputShape: [5],
-      layers: [{ type: 'dense', units: 7, activation: 'relu' }, { type: 'dense', units: 3, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'sigmoid' }],
+      layers: [
+        { type: 'dense', units: 7, activation: 'relu' },
+        { type: 'dense', units: 3, activation: 'tanh' },
+        { type: 'dense', units: 1, activation: 'sigmoid' },
+      ],
       loss: 'binaryCrossentropy',
       metrics: ['accuracy'],
       optimizer: { type: 'adam', learningRate: 0.01 },
@@ -108,7 +119,11 @@ const CASES: [string, NeuralNetConfig, (x: Float64Array) => number][] = [
     'softmax over 3 classes, elu and sigmoid, rmsprop, global clipnorm, no bias',
     {
       inputShape: [9],
-      layers: [{ type: 'dense', units: 16, activation: 'elu' }, { type: 'dense', units: 12, activation: 'sigmoid', useBias: false }, { type: 'dense', units: 3, activation: 'softmax' }],
+      layers: [
+        { type: 'dense', units: 16, activation: 'elu' },
+        { type: 'dense', units: 12, activation: 'sigmoid', useBias: false },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
       loss: 'sparseCategoricalCrossentropy',
       metrics: ['accuracy', 'meanSquaredError'],
       optimizer: { type: 'rmsprop', learningRate: 0.01, globalClipNorm: 0.5 },
@@ -121,7 +136,10 @@ const CASES: [string, NeuralNetConfig, (x: Float64Array) => number][] = [
     'mean squared error, linear hidden layer, sgd, replay',
     {
       inputShape: [3],
-      layers: [{ type: 'dense', units: 8, activation: 'linear' }, { type: 'dense', units: 1 }],
+      layers: [
+        { type: 'dense', units: 8, activation: 'linear' },
+        { type: 'dense', units: 1 },
+      ],
       loss: 'meanSquaredError',
       metrics: ['meanAbsoluteError'],
       optimizer: { type: 'sgd', learningRate: 0.05 },
@@ -158,7 +176,10 @@ describe.each(CASES)('the dense path learns what TensorFlow.js learns: %s', (_na
 test('a step larger than the buffers grows them; predictions of many rows come in chunks', () => {
   const config: NeuralNetConfig = {
     inputShape: [4],
-    layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1, activation: 'sigmoid' }],
+    layers: [
+      { type: 'dense', units: 8, activation: 'relu' },
+      { type: 'dense', units: 1, activation: 'sigmoid' },
+    ],
     loss: 'binaryCrossentropy',
     batchSize: 1000,
   };
@@ -173,7 +194,11 @@ test('a step larger than the buffers grows them; predictions of many rows come i
 test('nets the dense path does not cover, or an explicit backend, stay on TensorFlow.js', () => {
   const dropout = createNeuralNet({
     inputShape: [4],
-    layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 1, activation: 'sigmoid' }],
+    layers: [
+      { type: 'dense', units: 8, activation: 'relu' },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 1, activation: 'sigmoid' },
+    ],
     loss: 'binaryCrossentropy',
   });
   expect(dropout.backend).toBe('wasm');

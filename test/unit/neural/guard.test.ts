@@ -35,7 +35,11 @@ test('a step that overflows the weights is undone and reported, for the runtime 
   // Gradients in the thousands times a learning rate of 1e38 overflow float32.
   const net = regression({ type: 'sgd', learningRate: 1e38 });
   const before = arraysOf(net.state());
-  const report = net.learnMany(xs, ys.map((y) => 1000 * y), 'sensors/0@42');
+  const report = net.learnMany(
+    xs,
+    ys.map((y) => 1000 * y),
+    'sensors/0@42',
+  );
   expect(report.error).toBeInstanceOf(NonFiniteError);
   expect(report.error?.code).toBe('NONFINITE');
   expect(report.error?.message).toContain("step 1 (pass 1) on batch 'sensors/0@42' made the loss or weights non-finite");

@@ -54,16 +54,19 @@ describe('each layer trains', () => {
   }, 30_000);
 
   test.each(['linear', 'relu', 'elu', 'sigmoid', 'tanh'] as Activation[])('dense with %s has its gradients on wasm', (activation) => {
-    const net = createNeuralNet({
-      inputShape: [6],
-      layers: [
-        { type: 'dense', units: 8, activation },
-        { type: 'dense', units: 3, activation: 'softmax' },
-      ],
-      optimizer: { type: 'adam', learningRate: 0.02 },
-      loss: 'categoricalCrossentropy',
-      batchSize: 16,
-    }, { engine: 'tfjs' });
+    const net = createNeuralNet(
+      {
+        inputShape: [6],
+        layers: [
+          { type: 'dense', units: 8, activation },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        optimizer: { type: 'adam', learningRate: 0.02 },
+        loss: 'categoricalCrossentropy',
+        batchSize: 16,
+      },
+      { engine: 'tfjs' },
+    );
     expect(net.backend).toBe('wasm');
     const { xs, ys } = blobs(3, 96);
     const [first, last] = train(net, xs, ys, 4);
@@ -73,11 +76,7 @@ describe('each layer trains', () => {
   test('embedding, on cpu: wasm has no UnsortedSegmentSum, the gradient of a gather', () => {
     const net = createNeuralNet({
       inputShape: [4],
-      layers: [
-        { type: 'embedding', inputDim: 10, outputDim: 4 },
-        { type: 'flatten' },
-        { type: 'dense', units: 1, activation: 'sigmoid' },
-      ],
+      layers: [{ type: 'embedding', inputDim: 10, outputDim: 4 }, { type: 'flatten' }, { type: 'dense', units: 1, activation: 'sigmoid' }],
       optimizer: { type: 'adam', learningRate: 0.03 },
       loss: 'binaryCrossentropy',
       batchSize: 16,
@@ -167,7 +166,10 @@ describe('configs are checked at construction, naming the bad field', () => {
     expect(() => createNeuralNet({ ...regression, metrics: ['accuracy'] })).toThrow(/metrics\[0\] accuracy needs a classification loss/);
     const image: NeuralNetConfig = {
       inputShape: [8, 8, 1],
-      layers: [{ type: 'conv2d', filters: 2, kernelSize: 3 }, { type: 'dense', units: 1 }],
+      layers: [
+        { type: 'conv2d', filters: 2, kernelSize: 3 },
+        { type: 'dense', units: 1 },
+      ],
       loss: 'meanSquaredError',
     };
     expect(() => createNeuralNet(image)).toThrow(/the output has shape \[6, 6, 1\]; add a flatten layer/);

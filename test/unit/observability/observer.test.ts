@@ -26,7 +26,11 @@ describe('the runtime’s observer hook', () => {
     let release!: () => void;
     const writer = { write: (...args: unknown[]) => new Promise<void>((resolve) => (release = () => (stored.push(args), resolve()))) };
     const observed = observeDeadLetters(writer, { deadLettered: (code) => void codes.push(code) });
-    const writing = observed.write({ raw: { key: null, value: Buffer.from('x'), headers: {} }, error: new DecodeError('MALFORMED', 'bad'), position: { topic: 't', partition: 0, offset: '3' } });
+    const writing = observed.write({
+      raw: { key: null, value: Buffer.from('x'), headers: {} },
+      error: new DecodeError('MALFORMED', 'bad'),
+      position: { topic: 't', partition: 0, offset: '3' },
+    });
     await Promise.resolve();
     expect(codes).toEqual([]);
     release();

@@ -44,7 +44,11 @@ describe('recommenders learn the generated world', () => {
     const window = 20_000;
     const { events, floor } = streamWithFloor(300_000, window, { users: 200, items: 200, factors: 4, deviceEffect: 0.7, seed: 33 });
     const mf = evaluateRecommender(events, createBiasedMF({ factors: 8, optimizer: 'adagrad', learningRate: 0.3 }), { window, rankEvery: 1000 });
-    const fm = evaluateRecommender(events, createFactorizationMachine({ userFields: ['device'], itemFields: ['category'], optimizer: 'adagrad', learningRate: 0.3 }), { window, rankEvery: 1000 });
+    const fm = evaluateRecommender(
+      events,
+      createFactorizationMachine({ userFields: ['device'], itemFields: ['category'], optimizer: 'adagrad', learningRate: 0.3 }),
+      { window, rankEvery: 1000 },
+    );
     expect(fm.rollingRmse).toBeLessThan(0.9 * mf.rollingRmse);
     expect(fm.rollingRmse).toBeLessThan(1.2 * floor);
   });
@@ -57,7 +61,14 @@ describe('recommenders learn the generated world', () => {
       const category = user < 10 ? 'a' : 'b';
       events.push({ userId: `u${user}`, itemId: `${category}${(t * 7) % 30}`, category, event: 'click' as const, timestamp: t });
       // The other category is in the catalog too, seen by nobody who likes it.
-      if (t % 4 === 0) events.push({ userId: `v${t % 3}`, itemId: `${category === 'a' ? 'b' : 'a'}${(t * 5) % 30}`, category: category === 'a' ? 'b' : 'a', event: 'view' as const, timestamp: t });
+      if (t % 4 === 0)
+        events.push({
+          userId: `v${t % 3}`,
+          itemId: `${category === 'a' ? 'b' : 'a'}${(t * 5) % 30}`,
+          category: category === 'a' ? 'b' : 'a',
+          event: 'view' as const,
+          timestamp: t,
+        });
     }
     const model = createFactorizationMachine({ loss: 'bpr', itemFields: ['category'], bits: 12, optimizer: 'adagrad', learningRate: 0.1, seed: 2 });
     for (const e of events) model.learnOne(e, 1);

@@ -58,7 +58,9 @@ describe('evaluateRecommender', () => {
     const backwards = [event(5, 'a'), event(3, 'b')];
     expect(() => evaluateRecommender(backwards, createPopularity())).toThrow('events must come in time order, but event 1 has timestamp 3 after 5');
     expect(() => evaluateRecommender([{ userId: 'u', itemId: 'i', timestamp: 1 }], createBiasedMF())).toThrow('rating is missing in event 0');
-    expect(() => evaluateRecommender([{ userId: 'u', itemId: 'i', event: 'like' as never }], createBiasedMF(), { feedback: 'implicit' })).toThrow(/event is "like", not one of view, click, buy/);
+    expect(() => evaluateRecommender([{ userId: 'u', itemId: 'i', event: 'like' as never }], createBiasedMF(), { feedback: 'implicit' })).toThrow(
+      /event is "like", not one of view, click, buy/,
+    );
     expect(() => evaluateRecommender([], createPopularity(), { k: 0 })).toThrow(ConfigError);
     expect(() => evaluateRecommender([], createPopularity(), { feedback: 'both' as never })).toThrow(ConfigError);
   });

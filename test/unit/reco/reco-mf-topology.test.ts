@@ -12,8 +12,20 @@ import { recoMf, recoServingTopics } from '../../../topologies/reco-mf';
 import { take } from './support';
 
 function batchOf(values: unknown[]): MicroBatch<Row> {
-  const records = values.map((value, i) => ({ topic: 't', partition: 0, offset: String(i), key: null, value, timestamp: 0, headers: {} }) as DecodedRecord<Row>);
-  return { topic: 't', partition: 0, records, deadLettered: 0, firstOffset: '0', lastOffset: String(values.length - 1), lag: 0, nextOffset: String(values.length), ack: async () => undefined };
+  const records = values.map(
+    (value, i) => ({ topic: 't', partition: 0, offset: String(i), key: null, value, timestamp: 0, headers: {} }) as DecodedRecord<Row>,
+  );
+  return {
+    topic: 't',
+    partition: 0,
+    records,
+    deadLettered: 0,
+    firstOffset: '0',
+    lastOffset: String(values.length - 1),
+    lag: 0,
+    nextOffset: String(values.length),
+    ack: async () => undefined,
+  };
 }
 
 describe('the reco-mf topology', () => {
@@ -50,7 +62,11 @@ describe('the reco-mf topology', () => {
 
   it('loads by name, and names its serving topics after its prefix', () => {
     expect(loadTopology('reco-mf', { prefix: 'x.' }).modelId).toBe('x.reco-mf');
-    expect(recoServingTopics('x.')).toEqual({ requestsTopic: 'x.reco-mf.requests', recommendationsTopic: 'x.reco-mf.recommendations', deadLetterTopic: 'x.reco-mf.serving-dlq' });
+    expect(recoServingTopics('x.')).toEqual({
+      requestsTopic: 'x.reco-mf.requests',
+      recommendationsTopic: 'x.reco-mf.recommendations',
+      deadLetterTopic: 'x.reco-mf.serving-dlq',
+    });
   });
 });
 

@@ -89,7 +89,10 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s keeps the recommender 
     const ys = labels(train);
     batched.learnMany(train.slice(0, 500), ys.slice(0, 500));
     batched.learnMany(train.slice(500, 1000), ys.slice(500, 1000));
-    for (const [from, to] of [[0, 500], [500, 1000]]) {
+    for (const [from, to] of [
+      [0, 500],
+      [500, 1000],
+    ]) {
       for (let pass = 0; pass < 2; pass++) for (let i = from; i < to; i++) looped.learnOne(train[i], ys[i]);
     }
     expectSameArrays(batched.state(), looped.state());
@@ -150,7 +153,11 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s keeps the recommender 
     expect(state.arrays['items/idOffsets']).toHaveLength(capacity.itemCapacity + 1);
     const rowArrays = Object.entries(state.arrays).filter(([name]) => name.startsWith('items/') && !/\/(ids|idOffsets|clock)$/.test(name));
     expect(rowArrays.length).toBeGreaterThanOrEqual(2);
-    for (const [name, array] of rowArrays) expect({ name, rows: array.length / (name.endsWith('factors') || name.endsWith('factorsAccum') ? 4 : name.endsWith('features') || name.endsWith('values') ? 2 : 1) }).toEqual({ name, rows: capacity.itemCapacity });
+    for (const [name, array] of rowArrays)
+      expect({
+        name,
+        rows: array.length / (name.endsWith('factors') || name.endsWith('factorsAccum') ? 4 : name.endsWith('features') || name.endsWith('values') ? 2 : 1),
+      }).toEqual({ name, rows: capacity.itemCapacity });
     // The latest ids are the ones kept.
     expect(model.rank('x', 'flood-i2-599')).toBeLessThan(Infinity);
     expect(model.rank('x', 'flood-i0-0')).toBe(Infinity);

@@ -2,7 +2,15 @@ import { buildCheckpoint, openCheckpoint } from '../../../src/checkpoints/envelo
 import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
 import { createRecoWorld, type GeneratedRecoEvent, type RecoWorldConfig } from '../../../src/datasets/reco-events';
 import type { LearnerState } from '../../../src/learners';
-import { createBiasedMF, createBprMF, createFactorizationMachine, createPopularity, EVENT_STRENGTH, type RecoCommonConfig, type Recommender } from '../../../src/reco';
+import {
+  createBiasedMF,
+  createBprMF,
+  createFactorizationMachine,
+  createPopularity,
+  EVENT_STRENGTH,
+  type RecoCommonConfig,
+  type Recommender,
+} from '../../../src/reco';
 
 export function take<T>(iterator: Iterator<T>, n: number): T[] {
   return Array.from({ length: n }, () => iterator.next().value as T);
@@ -25,10 +33,25 @@ const strength = (event: GeneratedRecoEvent) => EVENT_STRENGTH[event.event];
 
 export const CASES: RecoCase[] = [
   { name: 'BiasedMF', create: (o) => createBiasedMF({ factors: 4, ...o }), label: rating, learnedArray: 'items/factors' },
-  { name: 'BiasedMF (adagrad)', create: (o) => createBiasedMF({ factors: 4, optimizer: 'adagrad', learningRate: 0.1, ...o }), label: rating, learnedArray: 'users/factorsAccum' },
+  {
+    name: 'BiasedMF (adagrad)',
+    create: (o) => createBiasedMF({ factors: 4, optimizer: 'adagrad', learningRate: 0.1, ...o }),
+    label: rating,
+    learnedArray: 'users/factorsAccum',
+  },
   { name: 'BprMF', create: (o) => createBprMF({ factors: 4, ...o }), label: strength, learnedArray: 'items/bias' },
-  { name: 'FactorizationMachine', create: (o) => createFactorizationMachine({ bits: 10, factors: 4, userFields: ['device'], itemFields: ['category'], ...o }), label: rating, learnedArray: 'weights' },
-  { name: 'FactorizationMachine (bpr)', create: (o) => createFactorizationMachine({ bits: 10, factors: 4, loss: 'bpr', itemFields: ['category'], ...o }), label: strength, learnedArray: 'factors' },
+  {
+    name: 'FactorizationMachine',
+    create: (o) => createFactorizationMachine({ bits: 10, factors: 4, userFields: ['device'], itemFields: ['category'], ...o }),
+    label: rating,
+    learnedArray: 'weights',
+  },
+  {
+    name: 'FactorizationMachine (bpr)',
+    create: (o) => createFactorizationMachine({ bits: 10, factors: 4, loss: 'bpr', itemFields: ['category'], ...o }),
+    label: strength,
+    learnedArray: 'factors',
+  },
   { name: 'Popularity', create: (o) => createPopularity(o), label: strength, learnedArray: 'items/count' },
 ];
 

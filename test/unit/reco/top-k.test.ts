@@ -57,24 +57,47 @@ describe('recommend() pins the exact top-K of a seeded model', () => {
 
   it('BiasedMF: μ + b_u + b_i + p_u·q_i, for known and unknown users, with exclusions', () => {
     const model = createBiasedMF({ factors: 8, seed: 5, optimizer: 'adagrad', learningRate: 0.1 });
-    model.learnMany(events, events.map((e) => e.rating));
+    model.learnMany(
+      events,
+      events.map((e) => e.rating),
+    );
     const state = throughCheckpoint(model.state());
     const mean = state.arrays.global[0];
     const first = model.recommend('u3', 10);
-    for (const [user, exclude] of [['u3', []], ['u3', first.slice(0, 3).map((r) => r.itemId)], ['u42', ['i0', 'i1']], ['new-user', []]] as const) {
-      expectSame(model.recommend(user, 10, { exclude }), bruteForce(state, user, (b) => mean + b, [...exclude]));
+    for (const [user, exclude] of [
+      ['u3', []],
+      ['u3', first.slice(0, 3).map((r) => r.itemId)],
+      ['u42', ['i0', 'i1']],
+      ['new-user', []],
+    ] as const) {
+      expectSame(
+        model.recommend(user, 10, { exclude }),
+        bruteForce(state, user, (b) => mean + b, [...exclude]),
+      );
     }
     // A new user gets the cold-start list: items by bias alone.
-    const byBias = readTable(state, 'items').column('bias').map(([b], j) => ({ j, b }));
+    const byBias = readTable(state, 'items')
+      .column('bias')
+      .map(([b], j) => ({ j, b }));
     expect(model.recommend('new-user', 5).map((r) => r.itemId)).toEqual(
-      byBias.sort((a, b) => b.b - a.b || a.j - b.j).slice(0, 5).map(({ j }) => readTable(state, 'items').ids[j]),
+      byBias
+        .sort((a, b) => b.b - a.b || a.j - b.j)
+        .slice(0, 5)
+        .map(({ j }) => readTable(state, 'items').ids[j]),
     );
   });
 
   it('BprMF: b_i + p_u·q_i', () => {
     const model = createBprMF({ factors: 8, seed: 6 });
-    model.learnMany(events, events.map(() => 1));
+    model.learnMany(
+      events,
+      events.map(() => 1),
+    );
     const state = throughCheckpoint(model.state());
-    for (const user of ['u3', 'u77', 'new-user']) expectSame(model.recommend(user, 10), bruteForce(state, user, () => 0, []));
+    for (const user of ['u3', 'u77', 'new-user'])
+      expectSame(
+        model.recommend(user, 10),
+        bruteForce(state, user, () => 0, []),
+      );
   });
 });

@@ -24,7 +24,13 @@ async function modelOf(topology: Topology): Promise<ReturnType<Topology['config'
  * Test-then-train over `n` events in micro-batches, as the runtime does: each batch is predicted, scored
  * by every metric, then learned. `metricsAt(i)` picks the metrics the i-th event is scored by.
  */
-function prequential(model: ReturnType<Topology['config']['model']>, label: string, events: Iterator<Row>, n: number, metricsAt: (i: number) => Metric[]): void {
+function prequential(
+  model: ReturnType<Topology['config']['model']>,
+  label: string,
+  events: Iterator<Row>,
+  n: number,
+  metricsAt: (i: number) => Metric[],
+): void {
   for (let done = 0; done < n; done += MICRO_BATCH) {
     const rows = Array.from({ length: Math.min(MICRO_BATCH, n - done) }, () => events.next().value as Row);
     const ys = Float64Array.from(rows, (row) => row[label] as number);
@@ -37,7 +43,10 @@ test('a digits file with a bad header or row is refused, naming the file, the ro
   const dir = mkdtempSync(join(tmpdir(), 'streamlearn-digits-'));
   try {
     const path = join(dir, 'digits.csv');
-    const row = (target: string, p5 = '3') => Array.from({ length: 64 }, (_, i) => (i === 5 ? p5 : '0')).concat(target).join(',');
+    const row = (target: string, p5 = '3') =>
+      Array.from({ length: 64 }, (_, i) => (i === 5 ? p5 : '0'))
+        .concat(target)
+        .join(',');
     writeFileSync(path, ['a,b,c', row('1')].join('\n'));
     expect(() => loadDigits(path)).toThrow(/the header must be p0,…,p63,target/);
     writeFileSync(path, [DIGIT_COLUMNS.join(','), row('1'), row('12')].join('\n'));
@@ -45,7 +54,10 @@ test('a digits file with a bad header or row is refused, naming the file, the ro
     writeFileSync(path, [DIGIT_COLUMNS.join(','), row('1', 'x')].join('\n'));
     expect(() => loadDigits(path)).toThrow(`${path}/0@0: csv: column "p5": "x" is not a finite number`);
     writeFileSync(path, [DIGIT_COLUMNS.join(','), row('1'), '', row('2')].join('\r\n'));
-    expect(loadDigits(path).map((image) => [image.p5, image.target])).toEqual([[3, 1], [3, 2]]);
+    expect(loadDigits(path).map((image) => [image.p5, image.target])).toEqual([
+      [3, 1],
+      [3, 2],
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -73,12 +85,14 @@ describe('the neural topologies learn their streams', () => {
   it('ctr-mlp learns the click stream without crosses, nearly as well as ctr-logistic with them', async () => {
     // Agrawal function 2: the label depends on age × education, which ctr-logistic gets as explicit crosses.
     const n = 30_000;
-    const scores = await Promise.all([ctrMlp(), ctrLogistic()].map(async (topology) => {
-      const overall = createAccuracy();
-      const lastWindow = createAccuracy({ window: 2000 });
-      prequential(await modelOf(topology), topology.config.label, ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, n, () => [overall, lastWindow]);
-      return { overall: overall.get(), lastWindow: lastWindow.get() };
-    }));
+    const scores = await Promise.all(
+      [ctrMlp(), ctrLogistic()].map(async (topology) => {
+        const overall = createAccuracy();
+        const lastWindow = createAccuracy({ window: 2000 });
+        prequential(await modelOf(topology), topology.config.label, ctrEventStream({ functionBefore: 2 }) as Iterator<Row>, n, () => [overall, lastWindow]);
+        return { overall: overall.get(), lastWindow: lastWindow.get() };
+      }),
+    );
     const [mlp, logistic] = scores;
     // Measured: both 1.000 over the last 2,000 events; overall 0.96–0.97 for the MLP, 0.98 for logistic.
     expect(mlp.lastWindow).toBeGreaterThan(0.98);

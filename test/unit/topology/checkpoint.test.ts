@@ -14,7 +14,8 @@ import { bytesOf, learnAll, linearEvents, regressionTopology } from './harness';
 import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
 
 describe('checkpointWhenDue', () => {
-  const slotWith = (sinceCheckpoint: number, lastCheckpointAt: number) => ({ ...newSlot(regressionTopology(), 'm'), sinceCheckpoint, lastCheckpointAt }) as ModelSlot;
+  const slotWith = (sinceCheckpoint: number, lastCheckpointAt: number) =>
+    ({ ...newSlot(regressionTopology(), 'm'), sinceCheckpoint, lastCheckpointAt }) as ModelSlot;
 
   it('is due after everyRecords records or everyMs, and never with nothing new', () => {
     expect(isDue(slotWith(100, 0), 100, Infinity, 1)).toBe(true);

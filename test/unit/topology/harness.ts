@@ -76,7 +76,11 @@ export interface Run {
 export async function learnAll(
   topology: Topology,
   messages: Buffer[],
-  { maxRecords = 10, transform, codec = topology.config.input.codec }: { maxRecords?: number; transform?: MonoTypeOperatorFunction<MicroBatch<Row>>; codec?: Codec<unknown> } = {},
+  {
+    maxRecords = 10,
+    transform,
+    codec = topology.config.input.codec,
+  }: { maxRecords?: number; transform?: MonoTypeOperatorFunction<MicroBatch<Row>>; codec?: Codec<unknown> } = {},
 ): Promise<Run> {
   const deadLetter = fakeDeadLetter();
   const slots = new Map<string, ModelSlot>();
@@ -93,7 +97,12 @@ export async function learnAll(
   const steps = await lastValueFrom(
     (transform ? source.pipe(transform) : source).pipe(
       learnBatch({
-        slotFor, label: topology.config.label, codec, deadLetter: deadLetter, onPredictions, maxAbsWeight: topology.config.guards?.maxAbsWeight,
+        slotFor,
+        label: topology.config.label,
+        codec,
+        deadLetter: deadLetter,
+        onPredictions,
+        maxAbsWeight: topology.config.guards?.maxAbsWeight,
         restore: (slot, snapshot) => restoreSnapshot(topology, slot, snapshot),
       }),
       tap((step) => void step.batch.ack()),

@@ -47,7 +47,7 @@ describe('learnBatch: test-then-train on micro-batches', () => {
     expect(run.letters.map((letter) => letter.position.offset)).toEqual(['7']);
   });
 
-  it("gives the same metric values as progressiveValScore on the same events (batches of one)", async () => {
+  it('gives the same metric values as progressiveValScore on the same events (batches of one)', async () => {
     const events = linearEvents(300);
     const run = await learnAll(regressionTopology(), bytesOf(events), { maxRecords: 1 });
     const examples = events.map((row) => [row, row.y as number] as const);
@@ -74,7 +74,8 @@ describe('learnBatch: test-then-train on micro-batches', () => {
   });
 
   it('refuses a probability metric on a multiclass model, and scores accuracy on one', async () => {
-    const model = () => pipeline(createVectorAssembler({ inputCols: FIELDS, outputCol: 'features' }), createSoftmaxRegression({ numFeatures: 2, numClasses: 3 }));
+    const model = () =>
+      pipeline(createVectorAssembler({ inputCols: FIELDS, outputCol: 'features' }), createSoftmaxRegression({ numFeatures: 2, numClasses: 3 }));
     const events = linearEvents(20, true);
     await expect(learnAll(classifierTopology({ model, metrics: () => ({ logLoss: createLogLoss() }) }), bytesOf(events))).rejects.toThrow(ConfigError);
     const run = await learnAll(classifierTopology({ model, metrics: () => ({ accuracy: createAccuracy() }) }), bytesOf(events));
@@ -100,7 +101,11 @@ describe('learnBatch: every dead-letter reason', () => {
     expect(run.letters.map((letter) => [letter.raw.value!.toString(), sentHeaders(letter)[DEAD_LETTER_HEADERS.code]])).toEqual(cases);
     for (const [i, letter] of run.letters.entries()) {
       expect(letter.raw.value!.equals(messages[i])).toBe(true);
-      expect(sentHeaders(letter)).toMatchObject({ [DEAD_LETTER_HEADERS.topic]: 'memory', [DEAD_LETTER_HEADERS.partition]: '0', [DEAD_LETTER_HEADERS.offset]: String(i) });
+      expect(sentHeaders(letter)).toMatchObject({
+        [DEAD_LETTER_HEADERS.topic]: 'memory',
+        [DEAD_LETTER_HEADERS.partition]: '0',
+        [DEAD_LETTER_HEADERS.offset]: String(i),
+      });
       expect(sentHeaders(letter)[DEAD_LETTER_HEADERS.message]).toContain(`memory/0@${i}`);
     }
     // Class 1 = numClasses − 1 is a class: exactly the two good events are learned.
@@ -109,8 +114,19 @@ describe('learnBatch: every dead-letter reason', () => {
 
   it('dead-letters regression targets outside the configured range, bounds included as valid', async () => {
     const topology = regressionTopology({ guards: { labels: { min: -100, max: 100, outliers: false } } });
-    const run = await learnAll(topology, bytesOf([{ x0: 1, x1: 1, y: 100 }, { x0: 1, x1: 1, y: 100.5 }, { x0: 1, x1: 1, y: -100 }, { x0: 1, x1: 1, y: -101 }]));
-    expect(run.letters.map((letter) => [letter.position.offset, sentHeaders(letter)[DEAD_LETTER_HEADERS.code]])).toEqual([['1', 'LABEL_OUT_OF_RANGE'], ['3', 'LABEL_OUT_OF_RANGE']]);
+    const run = await learnAll(
+      topology,
+      bytesOf([
+        { x0: 1, x1: 1, y: 100 },
+        { x0: 1, x1: 1, y: 100.5 },
+        { x0: 1, x1: 1, y: -100 },
+        { x0: 1, x1: 1, y: -101 },
+      ]),
+    );
+    expect(run.letters.map((letter) => [letter.position.offset, sentHeaders(letter)[DEAD_LETTER_HEADERS.code]])).toEqual([
+      ['1', 'LABEL_OUT_OF_RANGE'],
+      ['3', 'LABEL_OUT_OF_RANGE'],
+    ]);
   });
 
   it('dead-letters y = 1e308 beyond the outlier bound learned online; the model stays as if it never came', async () => {
@@ -150,14 +166,19 @@ describe('learnBatch: every dead-letter reason', () => {
 describe('learnBatch on Arrow record batches cut into rows', () => {
   it('dead-letters the message of a bad row once, byte for byte, naming the bad rows; the good rows are learned', async () => {
     const codec = createArrowCodec();
-    const table = (ys: number[]) => tableFromColumns({ x0: Float64Array.from(ys, (_, i) => i / 10), x1: Float64Array.from(ys, (_, i) => -i / 10), y: Float64Array.from(ys) });
+    const table = (ys: number[]) =>
+      tableFromColumns({ x0: Float64Array.from(ys, (_, i) => i / 10), x1: Float64Array.from(ys, (_, i) => -i / 10), y: Float64Array.from(ys) });
     const good = codec.encode(table([0, 1, 1, 0, 1]));
     const bad = codec.encode(table([1, -1, 0, 7, 1]));
     const topology = classifierTopology({ metrics: () => ({ accuracy: createAccuracy() }), input: { topic: 'events', codec } });
     const run = await learnAll(topology, [good, bad], { maxRecords: 1, transform: arrowRows() });
     expect(run.letters).toHaveLength(1);
     expect(run.letters[0].raw.value!.equals(bad)).toBe(true);
-    expect(sentHeaders(run.letters[0])).toMatchObject({ [DEAD_LETTER_HEADERS.rows]: '1,3', [DEAD_LETTER_HEADERS.code]: 'LABEL_OUT_OF_RANGE', [DEAD_LETTER_HEADERS.offset]: '1' });
+    expect(sentHeaders(run.letters[0])).toMatchObject({
+      [DEAD_LETTER_HEADERS.rows]: '1,3',
+      [DEAD_LETTER_HEADERS.code]: 'LABEL_OUT_OF_RANGE',
+      [DEAD_LETTER_HEADERS.offset]: '1',
+    });
     expect(sentHeaders(run.letters[0])[DEAD_LETTER_HEADERS.message]).toContain('memory/0@1 row 1');
     expect(run.slots.get('0')!.examplesSeen).toBe(8);
     expect(run.predictions.filter((p) => p.offset === '1').map((p) => p.row)).toEqual([0, 2, 4]);

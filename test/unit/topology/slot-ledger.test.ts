@@ -14,9 +14,21 @@ const TOPIC = 'in';
 
 /** A batch of `values` at offsets first.., where `undecodable` more offsets at the end were dead-lettered by the source. */
 function batchAt(first: number, values: unknown[], undecodable = 0): MicroBatch<unknown> {
-  const records = values.map((value, i) => ({ topic: TOPIC, partition: 0, offset: String(first + i), key: null, value, timestamp: 0, headers: {} }) as DecodedRecord<unknown>);
+  const records = values.map(
+    (value, i) => ({ topic: TOPIC, partition: 0, offset: String(first + i), key: null, value, timestamp: 0, headers: {} }) as DecodedRecord<unknown>,
+  );
   const last = first + values.length + undecodable - 1;
-  return { topic: TOPIC, partition: 0, records, deadLettered: undecodable, firstOffset: String(first), lastOffset: String(last), lag: 0, nextOffset: String(last + 1), ack: async () => undefined };
+  return {
+    topic: TOPIC,
+    partition: 0,
+    records,
+    deadLettered: undecodable,
+    firstOffset: String(first),
+    lastOffset: String(last),
+    lag: 0,
+    nextOffset: String(last + 1),
+    ack: async () => undefined,
+  };
 }
 
 const events = (n: number, seed = 5): Row[] => {
@@ -27,7 +39,18 @@ const events = (n: number, seed = 5): Row[] => {
 function learnAll(slot: ModelSlot, batches: MicroBatch<unknown>[], deadLetters: unknown[] = []) {
   const topology = regressionSgd();
   const deadLetter: DeadLetter = { write: async (bytes) => void deadLetters.push(bytes) };
-  return lastValueFrom(from(batches).pipe(learnBatch({ slotFor: () => slot, label: topology.config.label, codec: createJsonCodec() as never, deadLetter, restore: (target, snapshot) => restoreSnapshot(topology, target, snapshot) }), toArray()));
+  return lastValueFrom(
+    from(batches).pipe(
+      learnBatch({
+        slotFor: () => slot,
+        label: topology.config.label,
+        codec: createJsonCodec() as never,
+        deadLetter,
+        restore: (target, snapshot) => restoreSnapshot(topology, target, snapshot),
+      }),
+      toArray(),
+    ),
+  );
 }
 
 const weights = (slot: ModelSlot) => Object.entries(slot.model.state().arrays).map(([name, a]) => [name, Array.from(a)]);
@@ -48,7 +71,13 @@ describe('the slot ledger', () => {
       batchAt(150, rows.slice(150, 250)),
       batchAt(200, rows.slice(200)),
     ]);
-    expect(steps.map((s) => [s.learned, s.replayed])).toEqual([[100, 0], [100, 0], [0, 150], [50, 50], [50, 50]]);
+    expect(steps.map((s) => [s.learned, s.replayed])).toEqual([
+      [100, 0],
+      [100, 0],
+      [0, 150],
+      [50, 50],
+      [50, 50],
+    ]);
     expect(rewound.examplesSeen).toBe(300);
     expect(rewound.sinceCheckpoint).toBe(300);
     expect(rewound.offsets.get(`${TOPIC}/0`)!.offset).toBe('300');
@@ -104,7 +133,10 @@ describe('the slot ledger', () => {
     } as never;
     const slot = newSlot(topology, 'm', restoredFrom);
     expect(slot.ledger.get(`${TOPIC}/0`)).toEqual({ checkpointed: 50n, consumed: 0, skipped: 0n });
-    const batch = batchAt(40, Array.from({ length: 20 }, () => ({})));
+    const batch = batchAt(
+      40,
+      Array.from({ length: 20 }, () => ({})),
+    );
     const admitted = admit(slot, batch);
     expect(admitted.records.map((r) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => String(50 + i)));
     recordConsumed(slot, batch, admitted.records.length, 10);
@@ -117,7 +149,11 @@ describe('the slot ledger at its edges', () => {
     const slot = newSlot(regressionSgd(), 'm');
     recordConsumed(slot, batchAt(0, [{}, {}, {}, {}, {}]), 5, 5);
     // Offsets 0..9: records 0..7, then 8 and 9 dead-lettered by the source; the model holds 0..4.
-    const batch = batchAt(0, Array.from({ length: 8 }, () => ({})), 2);
+    const batch = batchAt(
+      0,
+      Array.from({ length: 8 }, () => ({})),
+      2,
+    );
     const admitted = admit(slot, batch);
     expect(admitted.records.map((r) => r.offset)).toEqual(['5', '6', '7']);
     expect(admitted).toMatchObject({ deadLettered: 2, replayed: 5 });

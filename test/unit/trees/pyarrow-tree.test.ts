@@ -47,7 +47,10 @@ interface Drawn {
 async function draw(state: LearnerState): Promise<Drawn> {
   const dir = mkdtempSync(join(tmpdir(), 'tree-'));
   try {
-    const { manifest, payload } = buildCheckpoint({ modelId: 'agrawal-tree', version: 1, offsets: [], examplesSeen: 5000, metrics: {}, extra: { featureNames: NAMES } }, state);
+    const { manifest, payload } = buildCheckpoint(
+      { modelId: 'agrawal-tree', version: 1, offsets: [], examplesSeen: 5000, metrics: {}, extra: { featureNames: NAMES } },
+      state,
+    );
     const file = join(dir, 'checkpoint.slck');
     writeFileSync(file, encodeEnvelope(manifest, payload));
     const { stdout } = await run(await readerPython(), [join(__dirname, 'draw_tree.py'), file], { timeout: 120_000, maxBuffer: 64 * 2 ** 20 });
