@@ -54,6 +54,14 @@ export function isTooLargeError(err: unknown): boolean {
   return false;
 }
 
+/** The broker does not host the topic (or partition) any more, e.g. it was deleted under the consumer. */
+export function isTopicGone(err: unknown): boolean {
+  for (const link of causeChain(err)) {
+    if (link.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  }
+  return false;
+}
+
 /** Mirrors kafkajs's own restart rule: retries ran out on a transient error, or the root cause is transient. */
 export function isKafkaRetriable(err: unknown): boolean {
   const chain = [...causeChain(err)];
@@ -77,9 +85,11 @@ export function restartPolicy(maxRestarts = 5, patienceMs = 0): { restartOnFailu
   let streakStart: number | undefined;
   return {
     // With patience, a streak of retriable failures (a broker down) is waited out for that long, however many restarts it takes.
+    // A topic deleted under the consumer is no outage: kafkajs calls it retriable, but waiting does not bring it back.
     restartOnFailure: async (err) => {
       streakStart ??= Date.now();
-      return isKafkaRetriable(err) && (restarts++ < maxRestarts || Date.now() - streakStart < patienceMs);
+      const patient = !isTopicGone(err) && Date.now() - streakStart < patienceMs;
+      return isKafkaRetriable(err) && (restarts++ < maxRestarts || patient);
     },
     joined: () => {
       restarts = 0;
