@@ -42,7 +42,7 @@ async function runToEnd(brokers: string[], topology: Topology, total: number) {
 describe('divergence injected into the stream', () => {
   it('outlier labels (1e308, -1e200, 1e30) are dead-lettered; every checkpoint is finite and the final model is the clean run’s', async () => {
     const brokers = testBrokers();
-    const topology = regressionSgd({ prefix: `${uniqueName('outliers')}.`, checkpoint: { everyRecords: 2000 } });
+    const topology = regressionSgd({ prefix: `${uniqueName('outliers')}.`, checkpoint: { everyRecords: 2000 }, batch: { maxRecords: 1000 } });
     const clean = take(friedmanStream({ seed: 5 }), 20_000) as unknown as Row[];
     const outliers = [1e308, -1e200, 1e30, 1e308, 5e15];
     const events: Row[] = [];
@@ -65,6 +65,7 @@ describe('divergence injected into the stream', () => {
     );
 
     const published = await publishedCheckpoints(brokers, topology);
+    // Batches of at most 1,000 records and a checkpoint due every 2,000: about 10 checkpoints, whatever the broker's fetch sizes.
     expect(published.length).toBeGreaterThan(5);
     for (const { manifest, arrays } of published) {
       expect([manifest.version, largest(arrays) < 1e6, Object.values(manifest.metrics).every(Number.isFinite)]).toEqual([manifest.version, true, true]);
