@@ -20,12 +20,17 @@ export class StreamlearnError extends Error {
   }
 }
 
-/** A constructor argument or config value is invalid. Raised at construction, never mid-stream. */
-export class ConfigError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('CONFIG', message, options);
-  }
+/** The base of an error class with one fixed code: `class ConfigError extends withCode('CONFIG') {}`. */
+function withCode(code: string) {
+  return class extends StreamlearnError {
+    constructor(message: string, options?: ErrorOptions) {
+      super(code, message, options);
+    }
+  };
 }
+
+/** A constructor argument or config value is invalid. Raised at construction, never mid-stream. */
+export class ConfigError extends withCode('CONFIG') {}
 
 /** Codes a decoder may raise; each becomes the `x-error-code` header of a dead-lettered record. */
 export type DecodeErrorCode = 'MALFORMED' | 'OVERSIZE' | 'SCHEMA' | 'NONFINITE' | 'FORBIDDEN_KEY';
@@ -38,49 +43,25 @@ export class DecodeError extends StreamlearnError {
 }
 
 /** A feature value or a weight is NaN or ±Infinity. */
-export class NonFiniteError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('NONFINITE', message, options);
-  }
-}
+export class NonFiniteError extends withCode('NONFINITE') {}
 
 /** The broker cannot be reached or started. Retriable unless the cause is a missing tool. */
-export class BrokerError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('BROKER', message, options);
-  }
-}
+export class BrokerError extends withCode('BROKER') {}
 
 /** A checkpoint is missing, corrupt (hash mismatch) or too large for its topic. */
-export class CheckpointError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('CHECKPOINT', message, options);
-  }
-}
+export class CheckpointError extends withCode('CHECKPOINT') {}
 
 /**
  * A record could not be written to the dead-letter topic, even after bounded retries. Its offset is not
  * committed, so nothing is lost; the consumer stops instead of skipping it.
  */
-export class DeadLetterError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('DEAD_LETTER', message, options);
-  }
-}
+export class DeadLetterError extends withCode('DEAD_LETTER') {}
 
 /** A label or target outside the configured range, or beyond the outlier bound learned online. */
-export class LabelOutOfRangeError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('LABEL_OUT_OF_RANGE', message, options);
-  }
-}
+export class LabelOutOfRangeError extends withCode('LABEL_OUT_OF_RANGE') {}
 
 /** Learning a batch made the model non-finite or exploded it; the batch is dead-lettered, the model rolled back. */
-export class DivergedError extends StreamlearnError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('DIVERGED', message, options);
-  }
-}
+export class DivergedError extends withCode('DIVERGED') {}
 
 /** Normalises anything thrown into a message, for logs and dead-letter headers. */
 export function errorMessage(err: unknown): string {
