@@ -85,6 +85,13 @@ test('the TypeScript topology type-checks against the shipped declarations, and 
   expect(wrong.stdout).toContain("Type 'string' is not assignable to type 'number'");
 });
 
+test('an ES-module consumer imports the CommonJS build by name', () => {
+  const printed = JSON.parse(sh(process.execPath, ['esm-consumer.mjs'], project, 'node esm-consumer.mjs').trim()) as { exported: string[]; prediction: number };
+  expect(printed.exported).toEqual(['function', 'function', 'function', 'function']);
+  // y = 2·x0 − x1 at (0.5, 0.5) is 0.5: the imported learner really learned.
+  expect(Math.abs(printed.prediction - 0.5)).toBeLessThan(0.05);
+});
+
 interface Subscribed {
   modelId: string;
   version: number;
