@@ -30,7 +30,7 @@ export interface CheckpointPublisher {
 export function createCheckpointPublisher({ sink, topic, keepVersions = 3, signer, ...chunking }: CheckpointPublisherConfig): CheckpointPublisher {
   if (!Number.isInteger(keepVersions) || keepVersions < 2)
     throw new ConfigError(`createCheckpointPublisher: keepVersions must be an integer ≥ 2, got ${keepVersions}`);
-  // Per model id: a per-partition topology publishes several models, and one must not retire another's versions.
+  // One list per model id: the slots of a per-partition topology share this publisher, and must not retire each other's versions.
   const publishedById = new Map<string, CheckpointManifest[]>();
   return {
     async publish(fields, state) {

@@ -51,6 +51,11 @@ export interface RunTopologyOptions extends KafkaConnection {
   signingKey?: string | KeyObject;
   /** Ed25519 public key: the restore only accepts checkpoints it signed, walking back past the others. */
   verifyKey?: string | KeyObject;
+  /**
+   * Per-partition scope: told when this member takes a partition's model (restored from `version`, or fresh
+   * at 0) or gives one up because its partition went to another member.
+   */
+  onHandover?(change: { modelId: string; change: 'taken' | 'given up'; version: number }): void;
   /** Told about every model-topic record the restore skipped, and why. Default: one line on stderr. */
   onCheckpointSkipped?(reason: string): void;
 }
@@ -145,10 +150,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
           if (checkpoint) checkpoints.set(slot.modelId, checkpoint);
           else checkpoints.delete(slot.modelId);
           progress.versions[slot.modelId] = slot.version;
+          options.onHandover?.({ modelId: slot.modelId, change: 'taken', version: checkpoint?.manifest.version ?? 0 });
         },
         onDropped: (slot) => {
           watches.delete(slot.modelId);
           delete progress.versions[slot.modelId];
+          options.onHandover?.({ modelId: slot.modelId, change: 'given up', version: slot.version });
         },
       })
     : undefined;
@@ -362,7 +369,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   return {
     steps: withProgress.asObservable(),
-    restored: fromBeginning ? {} : Object.fromEntries([...checkpoints].map(([id, cp]) => [id, cp.manifest.version])),
+    // Per-partition models are restored as partitions are assigned, and `onHandover` tells of each.
+    restored: fromBeginning || perPartition ? {} : Object.fromEntries([...checkpoints].map(([id, cp]) => [id, cp.manifest.version])),
     done,
     async stop() {
       stopAdmitting();
