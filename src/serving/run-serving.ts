@@ -94,6 +94,10 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
     codec,
     deadLetter,
     maxWaitMs: 20,
+    // Replicas share the requests through this group: a replica killed without leaving holds its partitions
+    // until its session expires, so keep that as short as the trainer's.
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
   });
   const stopRequested = new Subject<void>();
   let answered = 0;
