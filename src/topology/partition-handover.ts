@@ -17,7 +17,7 @@ export interface PartitionHandoverConfig {
   fromBeginning: boolean;
   /** Commits offsets as a member of the group's current generation: the fence before every publish. */
   commit(positions: RecordPosition[]): Promise<void>;
-  /** How long the fence's commit rides out a broker outage. */
+  /** How long the fence's commit and the restore's read ride out a broker outage. */
   retry: RetryOptions;
   /** Told of each model restored for a partition this member was given (with its checkpoint, if it had one). */
   onRestored?(slot: ModelSlot, checkpoint: Checkpoint | undefined): void;
@@ -66,7 +66,8 @@ export function createPartitionHandover(config: PartitionHandoverConfig): Partit
   }
 
   async function restore(added: AssignedPartition[], join: number): Promise<RecordPosition[]> {
-    const { checkpoints, highestClaimed } = await config.load();
+    // A broker outage mid-run is waited out here as everywhere else, rather than ending the trainer.
+    const { checkpoints, highestClaimed } = await retry(() => config.load(), config.retry);
     // A newer join is restoring (or has dropped) these partitions itself.
     if (join !== joins) return [];
     const fresh = config.fromBeginning && join === 1;
