@@ -110,8 +110,8 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
 
   /** Pauses the assignment while the listener restores it, then seeks where it says and resumes. */
   function holdWhileRestoring(memberAssignment: Record<string, number[]>, join: number): void {
-    const assignment = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     if (!config.onAssigned) return;
+    const assignment = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     const restoring = config.onAssigned(assignment);
     const held = Object.entries(memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
     // An earlier join's restore, now superseded, may have left partitions of this assignment paused.
