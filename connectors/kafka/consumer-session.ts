@@ -38,10 +38,11 @@ export interface AssignedPartition {
 
 /**
  * Told of the member's whole assignment at each join of the group, synchronously, before anything is
- * fetched for it. A promise it returns holds the assignment paused until it resolves; the positions it
- * resolves with are then sought (a trainer restoring the models of partitions it has just been given).
+ * fetched for it, with the member id it joined as (a new one after the group expelled it). A promise it
+ * returns holds the assignment paused until it resolves; the positions it resolves with are then sought
+ * (a trainer restoring the models of partitions it has just been given).
  */
-export type AssignmentListener = (assignment: AssignedPartition[]) => Promise<RecordPosition[]> | undefined;
+export type AssignmentListener = (assignment: AssignedPartition[], memberId: string) => Promise<RecordPosition[]> | undefined;
 
 export interface ConsumerSession {
   isClosed(): boolean;
@@ -105,14 +106,14 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
     for (const position of seeks.values()) {
       if (payload.memberAssignment[position.topic]?.includes(position.partition)) consumer.seek(position);
     }
-    holdWhileRestoring(payload.memberAssignment, ++joins);
+    holdWhileRestoring(payload.memberAssignment, payload.memberId, ++joins);
   });
 
   /** Pauses the assignment while the listener restores it, then seeks where it says and resumes. */
-  function holdWhileRestoring(memberAssignment: Record<string, number[]>, join: number): void {
+  function holdWhileRestoring(memberAssignment: Record<string, number[]>, memberId: string, join: number): void {
     if (!config.onAssigned) return;
     const assignment = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-    const restoring = config.onAssigned(assignment);
+    const restoring = config.onAssigned(assignment, memberId);
     const held = Object.entries(memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
     // An earlier join's restore, now superseded, may have left partitions of this assignment paused.
     if (!restoring) return consumer.resume(held);

@@ -27,7 +27,7 @@ export interface PartitionHandoverConfig {
 
 export interface PartitionHandover {
   /** The source's `onAssigned`: drops the models of revoked partitions at once, and restores those of new ones. */
-  onAssigned(assignment: AssignedPartition[]): Promise<RecordPosition[]> | undefined;
+  onAssigned(assignment: AssignedPartition[], memberId: string): Promise<RecordPosition[]> | undefined;
   /** Whether the batch's partition is this member's, with its model restored: only such batches are learned. */
   owns(position: AssignedPartition): boolean;
   /**
@@ -41,7 +41,8 @@ export interface PartitionHandover {
 /**
  * `modelScope: 'per-partition'` through rebalances: a partition's model moves with the partition.
  *
- * - On revoke (a join without the partition), the giving member drops the model at once, with what it
+ * - On revoke (a join without the partition, or any join as a new member after the group expelled this one),
+ *   the giving member drops the model at once, with what it
  *   learned since its last checkpoint: the receiving member recomputes that from the checkpoint's offsets.
  * - On assign, the receiving member holds the partition paused, reads the model topic, restores the newest
  *   checkpoint of that model id, seeks to its offsets, and resumes.
@@ -55,6 +56,7 @@ export function createPartitionHandover(config: PartitionHandoverConfig): Partit
   /** Model id per `topic/partition` this member holds, its model restored. */
   const owned = new Map<string, string>();
   let joins = 0;
+  let member: string | undefined;
 
   function drop(key: string): void {
     const modelId = owned.get(key);
@@ -87,9 +89,13 @@ export function createPartitionHandover(config: PartitionHandoverConfig): Partit
   }
 
   return {
-    onAssigned(assignment) {
+    onAssigned(assignment, memberId) {
       const join = ++joins;
-      const keys = new Set(assignment.map(partitionKey));
+      // A new member id means the group expelled this member (its session expired: frozen, cut off) and it
+      // joined afresh: whatever it held went to others meanwhile, so nothing it holds is kept.
+      const expelled = member !== undefined && memberId !== member;
+      member = memberId;
+      const keys = new Set(expelled ? [] : assignment.map(partitionKey));
       for (const key of [...owned.keys()]) if (!keys.has(key)) drop(key);
       const added = assignment.filter((position) => !owned.has(partitionKey(position)));
       return added.length === 0 ? undefined : restore(added, join);

@@ -135,7 +135,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     heartbeatIntervalMs: 1_000,
     // The model runs ahead of the commits (they wait for checkpoints): a consumer reset resumes where it has learned.
     resumeFrom: () => [...slots.values()].flatMap((slot) => [...slot.offsets.values()]),
-    onAssigned: perPartition ? (assignment): Promise<RecordPosition[]> | undefined => handover!.onAssigned(assignment) : undefined,
+    onAssigned: perPartition ? (assignment, memberId): Promise<RecordPosition[]> | undefined => handover!.onAssigned(assignment, memberId) : undefined,
   });
   const handover: PartitionHandover | undefined = perPartition
     ? createPartitionHandover({
