@@ -18,6 +18,7 @@ export interface ConsumerSessionConfig<T> extends KafkaConnection {
   deadLetter: DeadLetter;
   startFrom: StartFrom;
   resumeFrom?(): RecordPosition[];
+  onAssigned?: AssignmentListener;
   deadLetterRetry: RetryOptions;
   maxRecords: number;
   commitOnAck: boolean;
@@ -28,6 +29,20 @@ export interface ConsumerSessionConfig<T> extends KafkaConnection {
   heartbeatIntervalMs: number;
   subscriber: Subscriber<MicroBatch<T>>;
 }
+
+/** One partition of a member's assignment. */
+export interface AssignedPartition {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * Told of the member's whole assignment at each join of the group, synchronously, before anything is
+ * fetched for it, with the member id it joined as (a new one after the group expelled it). A promise it
+ * returns holds the assignment paused until it resolves; the positions it resolves with are then sought
+ * (a trainer restoring the models of partitions it has just been given).
+ */
+export type AssignmentListener = (assignment: AssignedPartition[], memberId: string) => Promise<RecordPosition[]> | undefined;
 
 export interface ConsumerSession {
   isClosed(): boolean;
@@ -67,6 +82,8 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
    */
   const pendingSeeks = new Map<string, RecordPosition>();
   let closed = false;
+  /** Joins so far: a restore finishing after a newer join must not seek or resume on its behalf. */
+  let joins = 0;
   let closing: Promise<void> | undefined;
   let releaseWaiting!: () => void;
   const closedSignal = new Promise<void>((resolve) => {
@@ -89,7 +106,24 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
     for (const position of seeks.values()) {
       if (payload.memberAssignment[position.topic]?.includes(position.partition)) consumer.seek(position);
     }
+    holdWhileRestoring(payload.memberAssignment, payload.memberId, ++joins);
   });
+
+  /** Pauses the assignment while the listener restores it, then seeks where it says and resumes. */
+  function holdWhileRestoring(memberAssignment: Record<string, number[]>, memberId: string, join: number): void {
+    if (!config.onAssigned) return;
+    const assignment = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    const restoring = config.onAssigned(assignment, memberId);
+    const held = Object.entries(memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+    // An earlier join's restore, now superseded, may have left partitions of this assignment paused.
+    if (!restoring) return consumer.resume(held);
+    consumer.pause(held);
+    restoring.then((positions) => {
+      if (closed || join !== joins) return;
+      for (const position of positions) if (memberAssignment[position.topic]?.includes(position.partition)) consumer.seek(position);
+      consumer.resume(held);
+    }, fail);
+  }
 
   async function commit(positions: RecordPosition[]): Promise<void> {
     await consumer.commitOffsets(positions);

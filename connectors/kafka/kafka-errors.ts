@@ -31,6 +31,20 @@ export function rebalanceCause(err: unknown): Error | undefined {
   return undefined;
 }
 
+const FENCED_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+/**
+ * A commit refused because the member is no longer (or may soon not be) in the group's current generation:
+ * its partitions are being, or have been, handed to another member. Unlike `rebalanceCause`, a coordinator
+ * moving (NOT_COORDINATOR_FOR_GROUP) is not a fence: it is retried.
+ */
+export function isFencedCommit(err: unknown): boolean {
+  for (const link of causeChain(err)) {
+    if (link.type !== undefined && FENCED_TYPES.has(link.type)) return true;
+  }
+  return false;
+}
+
 /**
  * Errors after which an idempotent producer never recovers on its own (kafkajs#598): its producer id and
  * sequence numbers no longer match the broker's, so every later send fails too. The cure is a new producer.

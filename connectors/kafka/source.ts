@@ -6,7 +6,7 @@ import { requirePositiveInteger } from '../codecs/validate';
 import type { Codec, MicroBatch, RecordPosition } from '../types';
 import { commitAsAdmin } from './commit-offsets';
 import { connectionOf, validateConnection, type KafkaConnection } from './connection';
-import { startConsumerSession, type ConsumerSession } from './consumer-session';
+import { startConsumerSession, type AssignmentListener, type ConsumerSession } from './consumer-session';
 import { validateStartFrom, type StartFrom } from './start-offsets';
 
 export interface KafkaSourceConfig<T> extends KafkaConnection {
@@ -24,6 +24,8 @@ export interface KafkaSourceConfig<T> extends KafkaConnection {
    * trainer passes the offsets its in-memory model has learned, which run ahead of its commits.
    */
   resumeFrom?(): RecordPosition[];
+  /** Told of each join's assignment before it is fetched; may hold it paused while it restores (see `AssignmentListener`). */
+  onAssigned?: AssignmentListener;
   /** Most records in a micro-batch. Default 1000. */
   maxRecords?: number;
   /** Longest the broker holds a fetch open waiting for `minBytes`. Default 500. */
@@ -104,6 +106,7 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
           deadLetter,
           startFrom,
           resumeFrom: config.resumeFrom,
+          onAssigned: config.onAssigned,
           deadLetterRetry,
           maxRecords,
           commitOnAck,

@@ -30,12 +30,15 @@ export interface CheckpointPublisher {
 export function createCheckpointPublisher({ sink, topic, keepVersions = 3, signer, ...chunking }: CheckpointPublisherConfig): CheckpointPublisher {
   if (!Number.isInteger(keepVersions) || keepVersions < 2)
     throw new ConfigError(`createCheckpointPublisher: keepVersions must be an integer ≥ 2, got ${keepVersions}`);
-  const published: CheckpointManifest[] = [];
+  // One list per model id: the slots of a per-partition topology share this publisher, and must not retire each other's versions.
+  const publishedById = new Map<string, CheckpointManifest[]>();
   return {
     async publish(fields, state) {
       const built = buildCheckpoint(fields, state);
       const { records, manifest } = checkpointRecords(built.manifest, built.payload, chunking, signer?.sign);
       await sink.send(topic, records);
+      const published = publishedById.get(manifest.modelId) ?? [];
+      publishedById.set(manifest.modelId, published);
       published.push(manifest);
       const expired = published.length > keepVersions ? published.shift()! : undefined;
       // Versions published before a restart are not in `published`: their version key is still retired by number.

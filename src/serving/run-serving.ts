@@ -1,4 +1,4 @@
-import { concatMap, lastValueFrom, takeUntil, Subject } from 'rxjs';
+import { concatMap, filter, lastValueFrom } from 'rxjs';
 import { createJsonCodec } from '../../connectors/codecs/json';
 import { createDeadLetterWriter, deadLetterOf } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
@@ -6,7 +6,7 @@ import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
 import { ensureTopics } from '../../connectors/kafka/topics';
-import type { Codec, DecodedRecord } from '../../connectors/types';
+import type { Codec, DecodedRecord, MicroBatch } from '../../connectors/types';
 import '../builtins';
 import { subscribeModel, type ModelVersion } from '../checkpoints/subscribe';
 import { DecodeError, errorMessage } from '../errors';
@@ -94,48 +94,58 @@ export async function runServing<X = Row>(config: ServingConfig<X>): Promise<Run
     codec,
     deadLetter,
     maxWaitMs: 20,
+    // Replicas share the requests through this group: a replica killed without leaving holds its partitions
+    // until its session expires, so keep that as short as the trainer's.
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
   });
-  const stopRequested = new Subject<void>();
+  // A stop lets the batch in hand be answered and committed, and answers nothing after it: the batches that
+  // follow stay uncommitted for the replica that takes the partition over, so nothing is answered twice.
+  let stopping = false;
+  let inHand: Promise<void> = Promise.resolve();
   let answered = 0;
 
   const answerOne = (record: DecodedRecord<unknown>): Answer =>
     answer(record.value, predictor.current()!, `${record.topic}/${record.partition}@${record.offset}`, record.timestamp);
   const done = lastValueFrom(
     source.batches().pipe(
-      takeUntil(stopRequested),
-      concatMap(async (batch) => {
-        const answers = [];
-        const requestedAt: number[] = [];
-        for (const record of batch.records) {
-          try {
-            const { key, value } = answerOne(record);
-            answers.push({ key, value: JSON.stringify(value) });
-            requestedAt.push(record.timestamp);
-          } catch (err) {
-            await deadLetter.write(deadLetterOf(record, err instanceof Error ? err : new Error(errorMessage(err)), codec as Codec<unknown>));
-          }
-        }
-        if (answers.length > 0) await sink.send(predictionsTopic, answers);
-        answered += answers.length;
-        const sentAt = Date.now();
-        if (answers.length > 0)
-          observer?.answered?.(
-            requestedAt.map((at) => sentAt - at),
-            predictor.current()?.manifest.version ?? 0,
-          );
-        await batch.ack();
-      }),
+      filter(() => !stopping),
+      concatMap((batch) => (inHand = answerBatch(batch))),
     ),
     { defaultValue: undefined },
   );
+
+  async function answerBatch(batch: MicroBatch<unknown>): Promise<void> {
+    const answers = [];
+    const requestedAt: number[] = [];
+    for (const record of batch.records) {
+      try {
+        const { key, value } = answerOne(record);
+        answers.push({ key, value: JSON.stringify(value) });
+        requestedAt.push(record.timestamp);
+      } catch (err) {
+        await deadLetter.write(deadLetterOf(record, err instanceof Error ? err : new Error(errorMessage(err)), codec as Codec<unknown>));
+      }
+    }
+    if (answers.length > 0) await sink.send(predictionsTopic, answers);
+    answered += answers.length;
+    const sentAt = Date.now();
+    if (answers.length > 0)
+      observer?.answered?.(
+        requestedAt.map((at) => sentAt - at),
+        predictor.current()?.manifest.version ?? 0,
+      );
+    await batch.ack();
+  }
 
   return {
     answered: () => answered,
     version: () => predictor.current()?.manifest.version ?? 0,
     async stop() {
-      stopRequested.next();
-      await done.catch(() => undefined);
+      stopping = true;
+      await inHand.catch(() => undefined);
       await source.stop();
+      await done.catch(() => undefined);
       await sink.close();
       predictor.close();
     },

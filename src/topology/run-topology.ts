@@ -1,12 +1,12 @@
-import { Subject, lastValueFrom, tap, type Observable } from 'rxjs';
+import { Subject, filter, lastValueFrom, tap, type Observable } from 'rxjs';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { createKafkaSink } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
-import type { DecodedRecord, MicroBatch } from '../../connectors/types';
+import type { DecodedRecord, MicroBatch, RecordPosition } from '../../connectors/types';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
-import { isRetriable } from '../errors';
+import { isRetriable, StreamlearnError } from '../errors';
 import { retry, type RetryOptions } from '../retry';
 import { createManifestSigner, createManifestVerifier } from '../checkpoints/signing';
 import type { KeyObject } from 'node:crypto';
@@ -27,6 +27,7 @@ import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift
 import { guardObserver, observeDeadLetters, type TopologyObserver } from './observer';
 import { LABEL_GUARD_KEY, loadTopologyCheckpoints, newSlot, restoreSnapshot, slotModelId } from './restore';
 import { checkpointCovered } from './slot-ledger';
+import { createPartitionHandover, type PartitionHandover } from './partition-handover';
 import type { Topology } from './topology';
 
 /**
@@ -50,6 +51,11 @@ export interface RunTopologyOptions extends KafkaConnection {
   signingKey?: string | KeyObject;
   /** Ed25519 public key: the restore only accepts checkpoints it signed, walking back past the others. */
   verifyKey?: string | KeyObject;
+  /**
+   * Per-partition scope: told when this member takes a partition's model (restored from `version`, or fresh
+   * at 0) or gives one up because its partition went to another member.
+   */
+  onHandover?(change: { modelId: string; change: 'taken' | 'given up'; version: number }): void;
   /** Told about every model-topic record the restore skipped, and why. Default: one line on stderr. */
   onCheckpointSkipped?(reason: string): void;
 }
@@ -101,7 +107,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const onSkipped = options.onCheckpointSkipped ?? ((reason: string) => process.stderr.write(`restore skipped a checkpoint record: ${reason}\n`));
   const { checkpoints, highestClaimed } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
   const slots = new Map<string, ModelSlot>();
-  for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning, highestClaimed(modelId)));
+  // Per-partition models are restored as their partitions are assigned (see partition-handover.ts), not here.
+  const perPartition = topology.modelScope === 'per-partition';
+  if (!perPartition)
+    for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning, highestClaimed(modelId)));
   const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
@@ -126,7 +135,30 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     heartbeatIntervalMs: 1_000,
     // The model runs ahead of the commits (they wait for checkpoints): a consumer reset resumes where it has learned.
     resumeFrom: () => [...slots.values()].flatMap((slot) => [...slot.offsets.values()]),
+    onAssigned: perPartition ? (assignment, memberId): Promise<RecordPosition[]> | undefined => handover!.onAssigned(assignment, memberId) : undefined,
   });
+  const handover: PartitionHandover | undefined = perPartition
+    ? createPartitionHandover({
+        topology,
+        slots,
+        fromBeginning,
+        load: () => loadTopologyCheckpoints(topology, connection, { verifier, onSkipped }),
+        commit: (positions) => source.commit(positions),
+        retry: WHILE_BROKER_DOWN,
+        onRestored: (slot, checkpoint) => {
+          watches.delete(slot.modelId);
+          if (checkpoint) checkpoints.set(slot.modelId, checkpoint);
+          else checkpoints.delete(slot.modelId);
+          progress.versions[slot.modelId] = slot.version;
+          options.onHandover?.({ modelId: slot.modelId, change: 'taken', version: checkpoint?.manifest.version ?? 0 });
+        },
+        onDropped: (slot) => {
+          watches.delete(slot.modelId);
+          delete progress.versions[slot.modelId];
+          options.onHandover?.({ modelId: slot.modelId, change: 'given up', version: slot.version });
+        },
+      })
+    : undefined;
 
   const driftConfig = config.drift ? resolveDriftWatch(config.name, config.drift) : undefined;
   const watches = new Map<string, DriftWatch>();
@@ -158,7 +190,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
    * (the next batch is learned while this one is sent), so the state and offsets are captured together
    * (`captureHealthy`, which also keeps unhealthy models from being published).
    */
-  async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest> {
+  async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest | undefined> {
     const { snapshot, metrics, offsets, covered, journaled, ledger } = await captureHealthy(slot, deps, (failures) =>
       deadLetterRecords(deadLetter, input.codec, failures),
     );
@@ -179,6 +211,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       metrics,
       extra,
     };
+    // A partition's model is published only by the member its partition is assigned to (the fence).
+    if (handover && !(await handover.mayPublish(slot))) return undefined;
     const publishStarted = performance.now();
     const manifest = await retry(() => publisher.publish(fields, snapshot.state), WHILE_BROKER_DOWN);
     const publishMs = performance.now() - publishStarted;
@@ -212,7 +246,15 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   }
   const checkpoint = (slot: ModelSlot) => exclusive(() => checkpointNow(slot));
   const afterBatch =
-    driftConfig && outputs.driftTopic ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow }) : undefined;
+    driftConfig && outputs.driftTopic
+      ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow: checkpointOrFenced })
+      : undefined;
+  /** For drift actions, which publish a new version by design: a fenced member says so and stops. */
+  async function checkpointOrFenced(slot: ModelSlot): Promise<CheckpointManifest> {
+    const manifest = await checkpointNow(slot);
+    if (!manifest) throw new StreamlearnError('FENCED', `${slot.modelId}: its partition went to another member during a drift action`, { retriable: true });
+    return manifest;
+  }
 
   /** `{ label }`, the original label of a prediction, when the model indexes labels (`indexLabels`). */
   function labelOf(slot: ModelSlot, prediction: number): { label?: Label } {
@@ -264,6 +306,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   // timer capture a slot, since mid-step a model can hold a batch its offsets do not cover yet.
   let inStep = 0;
   const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
+    // A batch of a partition this member no longer holds (revoked while it waited) is left to the new owner.
+    filter((batch) => !handover || handover.owns(batch) || (void batch.ack(), false)),
     tap(() => inStep++),
     learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
@@ -306,7 +350,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       clearInterval(idle);
       await publishing;
       for (const slot of slots.values()) {
-        if (slot.sinceCheckpoint > 0) progress.versions[slot.modelId] = (await checkpoint(slot)).version;
+        const manifest = slot.sinceCheckpoint > 0 ? await checkpoint(slot) : undefined;
+        if (manifest) progress.versions[slot.modelId] = manifest.version;
       }
       withProgress.complete();
       return progress;
@@ -324,7 +369,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   return {
     steps: withProgress.asObservable(),
-    restored: fromBeginning ? {} : Object.fromEntries([...checkpoints].map(([id, cp]) => [id, cp.manifest.version])),
+    // Per-partition models are restored as partitions are assigned, and `onHandover` tells of each.
+    restored: fromBeginning || perPartition ? {} : Object.fromEntries([...checkpoints].map(([id, cp]) => [id, cp.manifest.version])),
     done,
     async stop() {
       stopAdmitting();

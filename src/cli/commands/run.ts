@@ -38,18 +38,19 @@ export const run: Command = {
     const broker = await brokersFor(args);
     const metrics = await metricsServerFor(args, (line) => process.stderr.write(`${line}\n`));
     const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });
+    const printer = createProgressPrinter();
     const running = await runTopology(topology, {
       ...broker.connection,
       fromBeginning: args.values['from-beginning'] === true,
       observer,
       signingKey: signingKeyPath(args),
       verifyKey: verifyKeyPath(args),
+      onHandover: ({ modelId, change, version }) => printer.log(change === 'taken' ? `took ${modelId} from v${version}` : `gave up ${modelId} at v${version}`),
     }).catch(async (err: unknown) => {
       await metrics?.close();
       throw err;
     });
     for (const [id, version] of Object.entries(running.restored)) process.stderr.write(`restored ${id} v${version}\n`);
-    const printer = createProgressPrinter();
     let latest: TopologyProgress | undefined;
     const show = (force = false) => latest && printer.update(progressLine(latest, Date.now(), watch.unreachableSince()), force);
     // While the broker is down no step arrives: the watch says so once per interval, and the progress line too.

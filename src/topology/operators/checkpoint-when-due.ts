@@ -6,8 +6,8 @@ import type { LearnedBatch } from './learn-batch';
 export interface CheckpointWhenDueConfig {
   everyRecords: number;
   everyMs: number;
-  /** Publishes the slot's checkpoint, then commits its offsets; resolves with the manifest. */
-  checkpoint(slot: ModelSlot): Promise<CheckpointManifest>;
+  /** Publishes the slot's checkpoint, then commits its offsets; resolves with the manifest (none when the slot's partition moved away). */
+  checkpoint(slot: ModelSlot): Promise<CheckpointManifest | undefined>;
 }
 
 export interface TopologyStep extends LearnedBatch {
