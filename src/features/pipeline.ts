@@ -83,8 +83,20 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   // does overwrite one interleaves as learnStages does, and is admitted after its stages have learned.
   const reorderable = stages.every((stage, k) => stages.slice(0, k).every((earlier) => !stage.outputCols.some((col) => earlier.inputCols.includes(col))));
 
+  // The fused pass reads each record into one reused row holding only the columns stages read (the
+  // contract: a stage reads its inputCols) and their outputs, cleared per record: no row copy per record.
+  const rawCols = [...new Set(stages.flatMap((stage, k) => stage.inputCols.filter((col) => !stages.slice(0, k).some((s) => s.outputCols.includes(col)))))];
+  const outputCols = [...new Set(stages.flatMap((stage) => stage.outputCols))].filter((col) => !rawCols.includes(col));
+  const scratch: Row = Object.fromEntries([...rawCols, ...outputCols].map((col) => [col, undefined]));
+
+  function readInto(x: Row): Row {
+    for (let c = 0; c < rawCols.length; c++) scratch[rawCols[c]] = x[rawCols[c]];
+    for (let c = 0; c < outputCols.length; c++) scratch[outputCols[c]] = undefined;
+    return scratch;
+  }
+
   function featureStep(x: Row, admit: (features: FeatureVector) => boolean): FeatureVector | null | undefined {
-    const row = { ...x };
+    const row = readInto(x);
     for (let k = 0; k < stages.length; k++) {
       const stage = stages[k];
       const kept = stage.transformInto === undefined ? stage.transform(row) : stage.transformInto(row, outputs[k]);

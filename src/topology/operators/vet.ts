@@ -10,7 +10,10 @@ import { isClassifier } from '../restore';
 
 export type Verdict = { error: Error } | { vector: FeatureVector | null; y: number };
 
-export function where(record: { topic: string; partition: number; offset: string; row?: number }): string {
+type Positioned = { topic: string; partition: number; offset: string; row?: number };
+
+/** `topic/partition@offset` (and the row of a multi-row message): built only for an error, not per record. */
+export function where(record: Positioned): string {
   return `${record.topic}/${record.partition}@${record.offset}${record.row === undefined ? '' : ` row ${record.row}`}`;
 }
 
@@ -21,21 +24,23 @@ function firstNonFinite(vector: FeatureVector): number {
 }
 
 /** Why the label cannot be learned, or null: a number, finite, a class index for classifiers, within the guard's bounds. */
-function labelProblem(y: unknown, label: string, slot: ModelSlot, at: string): Error | null {
+function labelProblem(y: unknown, label: string, slot: ModelSlot, record: Positioned): Error | null {
+  const at = () => where(record);
   if (typeof y !== 'number')
-    return new DecodeError('SCHEMA', `${at}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
-  if (!Number.isFinite(y)) return new NonFiniteError(`${at}: label field "${label}" is ${y}`);
+    return new DecodeError('SCHEMA', `${at()}: label field "${label}" is ${y === undefined ? 'missing' : `a ${typeof y}, not a number`}`);
+  if (!Number.isFinite(y)) return new NonFiniteError(`${at()}: label field "${label}" is ${y}`);
   const { model } = slot;
   if (isClassifier(model) && !(Number.isInteger(y) && y >= 0 && y < model.numClasses)) {
-    return new LabelOutOfRangeError(`${at}: label field "${label}" is ${y}, not a class index in 0..${model.numClasses - 1}`);
+    return new LabelOutOfRangeError(`${at()}: label field "${label}" is ${y}, not a class index in 0..${model.numClasses - 1}`);
   }
-  return slot.labelGuard.check(y, `${at}: label field "${label}"`);
+  return slot.labelGuard.check(y, () => `${at()}: label field "${label}"`);
 }
 
 /** The event's label as the model learns it (a class index for models that index labels), or why it cannot be learned. */
-function vetLabel(record: DecodedRecord<unknown>, label: string, slot: ModelSlot, at: string): { error: Error } | { y: number; row: Row } {
+function vetLabel(record: DecodedRecord<unknown>, label: string, slot: ModelSlot): { error: Error } | { y: number; row: Row } {
   const value = record.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: new DecodeError('SCHEMA', `${at}: the event is not a JSON object`) };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { error: new DecodeError('SCHEMA', `${where(record)}: the event is not a JSON object`) };
   let y = (value as Row)[label];
   const indexer = slot.model as Partial<LabelIndexed<Row>>;
   if (typeof indexer.indexLabel === 'function') {
@@ -43,10 +48,10 @@ function vetLabel(record: DecodedRecord<unknown>, label: string, slot: ModelSlot
     try {
       y = indexer.indexLabel(y);
     } catch (err) {
-      return { error: new DecodeError('SCHEMA', `${at}: label field "${label}": ${errorMessage(err)}`) };
+      return { error: new DecodeError('SCHEMA', `${where(record)}: label field "${label}": ${errorMessage(err)}`) };
     }
   }
-  const problem = labelProblem(y, label, slot, at);
+  const problem = labelProblem(y, label, slot, record);
   return problem ? { error: problem } : { y: y as number, row: value as Row };
 }
 
@@ -62,17 +67,16 @@ function stageError(err: unknown, at: string): Error {
  * models without stages of their own (recommenders); pipelines take `vetInto`.
  */
 export function vet(record: DecodedRecord<unknown>, label: string, slot: ModelSlot): Verdict {
-  const at = where(record);
-  const labelled = vetLabel(record, label, slot, at);
+  const labelled = vetLabel(record, label, slot);
   if ('error' in labelled) return labelled;
   try {
     const vector = slot.model.transformOne(labelled.row);
     const bad = vector === null ? -1 : firstNonFinite(vector);
-    if (bad >= 0) return { error: new NonFiniteError(`${at}: feature ${bad} is not finite after the feature stages`) };
+    if (bad >= 0) return { error: new NonFiniteError(`${where(record)}: feature ${bad} is not finite after the feature stages`) };
     slot.labelGuard.accept(labelled.y);
     return { vector, y: labelled.y };
   } catch (err) {
-    return { error: stageError(err, at) };
+    return { error: stageError(err, where(record)) };
   }
 }
 
@@ -89,16 +93,15 @@ export function vetInto(
   pipeline: Pipeline,
   batch: FeatureBatch,
 ): { error: Error } | { y: number } {
-  const at = where(record);
-  const labelled = vetLabel(record, label, slot, at);
+  const labelled = vetLabel(record, label, slot);
   if ('error' in labelled) return labelled;
   let bad = -1;
   try {
     const vector = pipeline.featureStep(labelled.row, (features) => (bad = firstNonFinite(features)) < 0);
-    if (vector === undefined) return { error: new NonFiniteError(`${at}: feature ${bad} is not finite after the feature stages`) };
+    if (vector === undefined) return { error: new NonFiniteError(`${where(record)}: feature ${bad} is not finite after the feature stages`) };
     batch.add(vector);
   } catch (err) {
-    return { error: stageError(err, at) };
+    return { error: stageError(err, where(record)) };
   }
   slot.labelGuard.accept(labelled.y);
   return { y: labelled.y };
