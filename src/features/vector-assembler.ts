@@ -145,6 +145,11 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
     for (let c = 0; c < inputCols.length; c++) {
       const name = inputCols[c];
       const value = row[name];
+      // The common case, a finite number in a scalar column, without the checks' calls.
+      if (widths[c] === 0 && typeof value === 'number' && Number.isFinite(value)) {
+        usable[c] = true;
+        continue;
+      }
       const problem = widths[c] === 0 ? checkScalar(name, value) : checkVector(name, value, widths[c]);
       usable[c] = problem === null;
       anySparse ||= isSparseVector(value);
