@@ -21,6 +21,7 @@ import {
   pipeline,
   readyMadeTopology,
   selectorImportance,
+  testThenTrainBatch,
   type Classifier,
   type ClassifierPipeline,
   type FeatureVector,
@@ -158,10 +159,9 @@ export function compareSelection({ n = 40_000, seed = 42, batch = 32, window = 5
       const input = selectorInput(withSelection, selector, row);
       if (input !== null) score(scores.ranker, ys[i], ranker.predictOne(input));
     });
-    withSelection.predictMany(rows).forEach((p, i) => score(scores.mlpWithSelection, ys[i], p));
-    withoutSelection.predictMany(rows).forEach((p, i) => score(scores.mlpWithoutSelection, ys[i], p));
-    withSelection.learnMany(rows, ys);
-    withoutSelection.learnMany(rows, ys);
+    // The shared test-then-train step (the runtime's): each MLP scores the batch, then learns it.
+    testThenTrainBatch({ model: withSelection, metrics: scores.mlpWithSelection, xs: rows, ys });
+    testThenTrainBatch({ model: withoutSelection, metrics: scores.mlpWithoutSelection, xs: rows, ys });
   }
   const read = ([overall, lastWindow]: readonly Metric[]): Accuracies => ({ overall: overall.get(), lastWindow: lastWindow.get() });
   return {

@@ -2,7 +2,7 @@ import { percentile, perCpuSecond, perSecond, type Measurement } from '../io/mea
 import { formatCell, type BenchTable } from '../report';
 
 export interface ThroughputRow {
-  input: 'JSON' | 'Arrow';
+  input: 'JSON' | 'Arrow' | 'CTR JSON';
   path: string;
   checkpoints: string;
   measurement: Measurement;

@@ -2,12 +2,14 @@ import { percentile, perCpuSecond, perSecond, type Measurement } from '../io/mea
 import type { LatencyRow, Target, ThroughputRow } from './tables';
 
 /** Issue #4. */
-export const TARGETS = { arrowPerCore: 1_000_000, jsonShareOfBare: 0.7, subscriberP99Ms: 50, checkpointCost: 0.05 };
+export const TARGETS = { arrowPerCore: 1_000_000, jsonShareOfBare: 0.7, ctrShareOfBare: 0.6, ctrTimesRiver: 4, subscriberP99Ms: 50, checkpointCost: 0.05 };
 
 /** Which rows of the suite's tables each target is judged on. */
 export interface TargetRows {
   bare: string;
   jsonTopology: string;
+  /** The CTR rows: their input label, and the paths of the topology and of the Python peer. */
+  ctr: { input: string; topology: string; river: string };
   columnar: string;
   /** The checkpoint label of the runs with one checkpoint per second. */
   everySecond: string;
@@ -16,12 +18,14 @@ export interface TargetRows {
 const rate = (m: Measurement) => `${Math.round(perSecond(m)).toLocaleString('en-US')}/s`;
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 const verdict = (met: boolean) => (met ? 'yes' : 'no');
+const ratio = (r: number) => `${r.toFixed(2)}×`;
 
 /** How far apart a run's passes were: a wall-clock difference smaller than this is noise, not a result. */
 const spread = (row: ThroughputRow) => 1 - Math.min(...row.passRates) / Math.max(...row.passRates);
 
 export function judgeTargets(throughput: ThroughputRow[], latency: LatencyRow[], rows: TargetRows): Target[] {
-  const find = (path: string, checkpoints: string) => throughput.find((row) => row.path === path && row.checkpoints === checkpoints);
+  const find = (path: string, checkpoints: string, input?: string) =>
+    throughput.find((row) => row.path === path && row.checkpoints === checkpoints && (input === undefined || row.input === input));
   const result: Target[] = [];
 
   const columnar = find(rows.columnar, rows.everySecond)?.measurement;
@@ -33,16 +37,27 @@ export function judgeTargets(throughput: ThroughputRow[], latency: LatencyRow[],
     });
   }
 
-  const bare = find(rows.bare, '–')?.measurement;
-  const json = find(rows.jsonTopology, rows.everySecond)?.measurement;
-  if (bare && json) {
-    const share = perSecond(json) / perSecond(bare);
+  const share = (what: string, ours: Measurement | undefined, peer: Measurement | undefined, times: number, peerName: string): void => {
+    if (!ours || !peer) return;
+    const wall = perSecond(ours) / perSecond(peer);
+    const cpu = perCpuSecond(ours) / perCpuSecond(peer);
     result.push({
-      target: `JSON ≥ ${percent(TARGETS.jsonShareOfBare)} of bare kafkajs + JSON.parse (runTopology, checkpoints ${rows.everySecond})`,
-      measured: `${percent(share)} by wall clock (${rate(json)} of ${rate(bare)}), ${percent(perCpuSecond(json) / perCpuSecond(bare))} by CPU`,
-      met: verdict(share >= TARGETS.jsonShareOfBare),
+      target: `${what} ≥ ${times < 1 ? percent(times) : `${times}×`} of ${peerName}, by wall clock and by CPU (checkpoints ${rows.everySecond})`,
+      measured: `${ratio(wall)} by wall clock (${rate(ours)} vs ${rate(peer)}), ${ratio(cpu)} by CPU`,
+      met: verdict(wall >= times && cpu >= times),
     });
-  }
+  };
+  const bareName = 'bare kafkajs + JSON.parse';
+  share(
+    'JSON regression-sgd through runTopology',
+    find(rows.jsonTopology, rows.everySecond)?.measurement,
+    find(rows.bare, '–', 'JSON')?.measurement,
+    TARGETS.jsonShareOfBare,
+    bareName,
+  );
+  const ctr = find(rows.ctr.topology, rows.everySecond, rows.ctr.input)?.measurement;
+  share('ctr-logistic through runTopology', ctr, find(rows.bare, '–', rows.ctr.input)?.measurement, TARGETS.ctrShareOfBare, bareName);
+  share('ctr-logistic through runTopology', ctr, find(rows.ctr.river, '–', rows.ctr.input)?.measurement, TARGETS.ctrTimesRiver, 'confluent-kafka + River');
 
   for (const row of latency) {
     if (row.receiveMs.length === 0) continue;

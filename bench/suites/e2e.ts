@@ -14,6 +14,7 @@ import { friedmanArrow, friedmanJson, produceAll } from '../e2e/data';
 import { createPasses, type RunKey } from '../e2e/passes';
 import { latencyTable, targetTable, throughputTable, type LatencyRow } from '../e2e/tables';
 import { judgeTargets } from '../e2e/targets';
+import { consumeWithRiver, ctrJson } from '../e2e/ctr';
 import { measureTopology, seedModelTopic } from '../e2e/topology-run';
 import { consumeWithKafkaJs } from '../io/bare-kafkajs';
 import { loadAverage } from '../io/measure';
@@ -78,11 +79,14 @@ export async function run(args: string[]): Promise<BenchResult> {
   const jsonTopology = (everyMs: number) => regressionSgd({ prefix: `${stamp}-json-`, checkpoint: { everyRecords: Infinity, everyMs } });
   const arrowConfig = regressionSgd({ prefix: `${stamp}-arrow-`, checkpoint: { everyRecords: Infinity, everyMs: CHECKPOINT_EVERY_MS } }).config;
   const arrowTopology = defineTopology({ ...arrowConfig, input: { ...arrowConfig.input, codec: createArrowCodec() }, transformBatches: arrowRows() });
+  const ctrTopology = () => ctrLogistic({ prefix: `${stamp}-ctr-`, checkpoint: { everyRecords: Infinity, everyMs: CHECKPOINT_EVERY_MS } });
+  const ctrTopic = ctrTopology().config.input.topic;
   const jsonTopic = jsonTopology(CHECKPOINT_EVERY_MS).config.input.topic;
   const arrowTopic = arrowTopology.config.input.topic;
   const columnarModels = `${stamp}-columnar.models`;
   const latencyTopic = `${stamp}-latency.models`;
-  const topics = [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), ...topicsOf(arrowTopology), columnarModels, latencyTopic];
+  const topics = [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), ...topicsOf(arrowTopology), ...topicsOf(ctrTopology()), columnarModels, latencyTopic];
+  const peerMetrics: Record<string, number>[] = [];
 
   const passes = createPasses(log);
   const latency: LatencyRow[] = [];
@@ -100,12 +104,15 @@ export async function run(args: string[]): Promise<BenchResult> {
     await ensureTopics({ brokers }, [
       { topic: jsonTopic, partitions: 1 },
       { topic: arrowTopic, partitions: 1 },
+      { topic: ctrTopic, partitions: 1 },
     ]);
     log(`producing ${records} JSON events and ${arrowRecords} Arrow rows`);
     await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
     await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
+    await produceAll(brokers, ctrTopic, ctrJson(records, seed + 2));
     for (const [topic, messages] of [
       [jsonTopic, records],
+      [ctrTopic, records],
       [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE],
     ] as const) {
       const stored = await messageCount(brokers, topic);
@@ -113,6 +120,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     }
     await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
     await seedModelTopic(brokers, arrowTopology);
+    await seedModelTopic(brokers, ctrTopology());
 
     // Round-robin, so that a burst of load from the machine's other users spreads over all the runs.
     for (let pass = 0; pass < repeats; pass++) {
@@ -124,6 +132,15 @@ export async function run(args: string[]): Promise<BenchResult> {
       for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
         await learnUnderLoad(jsonTopology(everyMs), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(everyMs) });
       }
+      passes.add(
+        { input: CTR, path: BARE, checkpoints: '–' },
+        await consumeWithKafkaJs({ brokers, topic: ctrTopic, messages: records, parseJson: true }),
+        null,
+      );
+      await learnUnderLoad(ctrTopology(), records, { input: CTR, path: TOPOLOGY_CTR, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
+      const river = await consumeWithRiver(brokers, ctrTopic, records);
+      passes.add({ input: CTR, path: RIVER, checkpoints: '–' }, river.measurement, null);
+      peerMetrics.push(river.metrics);
       for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
         const result = await trainColumnar({
           brokers,
@@ -182,6 +199,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const targets = judgeTargets(throughput, latency, {
     bare: BARE,
     jsonTopology: TOPOLOGY_JSON,
+    ctr: { input: CTR, topology: TOPOLOGY_CTR, river: RIVER },
     columnar: COLUMNAR,
     everySecond: checkpointLabel(CHECKPOINT_EVERY_MS),
   });
@@ -197,10 +215,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       checkpointEveryMs: [CHECKPOINT_EVERY_MS, FAST_CHECKPOINT_EVERY_MS],
       latencyIntervalMs: LATENCY_INTERVAL_MS,
       loadAverage: { start: loadAtStart, end: loadAverage() } as { [key: string]: JsonValue },
+      riverMetrics: peerMetrics.at(-1) ?? null,
     },
     notes: [
       'One partition, one broker on this machine sharing its 2 cores with the client. Each throughput run reads its topic from the earliest offset under a fresh consumer group and is timed from its first micro-batch to its last record, counting only the records after that first batch ("startup s" is the time to get there); the fastest of the passes counts. "records/CPU-s" counts this process\'s CPU (all its threads); "busy cores" is the whole machine, broker and other users\' work included.',
       `${TOPOLOGY_JSON}: the regression-sgd topology (10 numeric fields → standard scaler → SGD linear regression, test-then-train, prequential metrics), micro-batches of 1,000, checkpoints never, every ${CHECKPOINT_EVERY_MS} ms (the passes) or every ${FAST_CHECKPOINT_EVERY_MS} ms (runs added until ${MIN_VERSIONS} versions were published under load, for a p99), each followed by its offset commit and metrics record, a subscribeModel subscriber running in the same process.`,
+      `${CTR}: Agrawal applicants as nine categorical fields (src/datasets/ctr-events.ts), one JSON event per message. ${TOPOLOGY_CTR}: the ready-made topology (hashed categories 2^18, crosses of age with salary, commission and elevel, FTRL logistic regression, 5 prequential metrics, iPFI importance), checkpoints ${checkpointLabel(CHECKPOINT_EVERY_MS)}. ${RIVER}: bench/python/e2e_peers.py, a confluent-kafka consumer loop (queued.min.messages raised) with River 0.26.1 doing the same work: one-hot, the same crosses, FTRL-Proximal, the same metrics; no checkpoints, no importance.`,
       `${BARE}: a plain kafkajs consumer (createKafkaClient, eachBatch, no commits) that JSON.parses each value and nothing else: the ceiling a JSON topology is measured against.`,
       `${COLUMNAR}: what runTopology cannot do, its stages reading row objects. createKafkaSource with the Arrow codec, numericColumn views, per row predictOne then learnOne of regression-sgd's learner (no scaler stage) on one reused Float64Array; checkpoints through createCheckpointPublisher, then the offset commit, as runTopology does. Built from connectors and learners, not runTopology.`,
       `${TOPOLOGY_ARROW}: Arrow does go through runTopology when a transformBatches operator turns every table row into a plain object: measured to show what that conversion costs.`,
@@ -210,6 +230,9 @@ export async function run(args: string[]): Promise<BenchResult> {
 }
 
 const BARE = 'kafkajs eachBatch + JSON.parse (bare)';
+const CTR = 'CTR JSON';
+const TOPOLOGY_CTR = 'runTopology ctr-logistic';
+const RIVER = 'confluent-kafka + River (Python)';
 const REGRESSION_MODEL = 'regression-sgd (10 features + scaler)';
 const UNDER_LOAD = 'while runTopology learns';
 const TOPOLOGY_JSON = 'runTopology regression-sgd';

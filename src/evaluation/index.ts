@@ -7,3 +7,5 @@ export type { RocAucConfig } from './roc-auc';
 export { metricFromState } from './registry';
 export { progressiveValScore } from './progressive-val-score';
 export type { Example, ExampleStream, MetricCheckpoint, MetricsArgument, ProgressiveOptions, ProgressiveResult } from './progressive-val-score';
+export { checkMetrics, scoreExample, testThenTrainBatch } from './test-then-train';
+export type { BatchOutcome, BatchStep } from './test-then-train';

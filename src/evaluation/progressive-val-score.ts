@@ -3,6 +3,7 @@ import { ConfigError, DecodeError } from '../errors';
 import { describeValue, integerField } from '../features/config';
 import type { Classifier, Estimator } from '../learners/estimator';
 import type { Metric } from './metric';
+import { checkMetrics, predictionKinds, scoreExample } from './test-then-train';
 
 /** A labelled example: features and target (a class index or a regression value). */
 export type Example<X> = readonly [X, number];
@@ -99,47 +100,28 @@ export async function progressiveValScore<X>(
   return result;
 }
 
-type Needs = Metric['needs'];
-
-/** The prediction a metric of `needs` scores, from a label prediction or class probabilities. */
-function pick(needs: Needs, label: number, probabilities: Float64Array | undefined, y: number): number {
-  if (needs === 'label' || needs === 'value') return label;
-  if (probabilities === undefined) return NaN;
-  if (needs === 'probability') return probabilities[1];
-  return Number.isInteger(y) && y >= 0 && y < probabilities.length ? probabilities[y] : NaN;
-}
-
-/** Predicts `x` as the metrics need, scores each, and makes the model learn `(x, y)`; `unscored` counts NaN predictions. */
+/**
+ * Predicts `x` as the metrics need, scores each, and makes the model learn `(x, y)`; `unscored` counts NaN
+ * predictions. The checks and the scoring are the shared test-then-train step's (./test-then-train); one
+ * example at a time, a model's fused `predictThenLearnOne` does the predicting and learning in one call.
+ */
 function tester<X>(model: Estimator<X>, metrics: readonly Metric[], unscored: () => void): (x: X, y: number) => void {
-  const needsProba = metrics.some((m) => m.needs === 'probability' || m.needs === 'trueClassProbability');
-  const needsLabel = metrics.some((m) => m.needs === 'label' || m.needs === 'value');
+  checkMetrics('progressiveValScore', model, metrics);
+  const needs = predictionKinds(metrics);
   const classifier = model as Partial<Classifier<X>>;
-  for (const metric of metrics) {
-    if (metric.needs === 'probability' && (typeof classifier.predictProbaOne !== 'function' || classifier.numClasses !== 2)) {
-      throw new ConfigError(`progressiveValScore: ${metric.kind} scores probabilities; ${model.kind} is not a binary classifier`);
-    }
-    if (metric.needs === 'trueClassProbability' && typeof classifier.predictProbaOne !== 'function') {
-      throw new ConfigError(`progressiveValScore: ${metric.kind} scores class probabilities; ${model.kind} is not a classifier`);
-    }
-  }
+  const width = classifier.numClasses ?? 0;
   const score = (y: number, label: number, probabilities?: Float64Array): void => {
-    let counted = false;
-    for (const metric of metrics) {
-      const prediction = pick(metric.needs, label, probabilities, y);
-      if (Number.isNaN(prediction)) counted = true;
-      else metric.update(y, prediction);
-    }
-    if (counted) unscored();
+    if (!scoreExample(metrics, y, label, probabilities, 0, width)) unscored();
   };
-  const probabilities = needsProba ? new Float64Array(classifier.numClasses ?? 2) : undefined;
+  const probabilities = needs.probabilities ? new Float64Array(classifier.numClasses ?? 2) : undefined;
   const fusedLabel = model.predictThenLearnOne;
-  if (!needsProba && fusedLabel !== undefined) return (x, y) => score(y, fusedLabel.call(model, x, y));
+  if (!needs.probabilities && fusedLabel !== undefined) return (x, y) => score(y, fusedLabel.call(model, x, y));
   const fusedProba = classifier.predictProbaThenLearnOne;
-  if (!needsLabel && probabilities !== undefined && fusedProba !== undefined) {
+  if (!needs.labels && probabilities !== undefined && fusedProba !== undefined) {
     return (x, y) => score(y, NaN, fusedProba.call(model, x, y, probabilities));
   }
   return (x, y) => {
-    const label = needsLabel ? model.predictOne(x) : NaN;
+    const label = needs.labels ? model.predictOne(x) : NaN;
     const p = probabilities !== undefined ? (classifier.predictProbaOne as Classifier<X>['predictProbaOne']).call(model, x, probabilities) : undefined;
     score(y, label, p);
     model.learnOne(x, y);

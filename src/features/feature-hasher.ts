@@ -1,10 +1,11 @@
 import { DecodeError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
+import { CategoryHashes } from './category-hashes';
 import { createHashedSpace } from './hashed-space';
 import { murmur3String } from './murmur3';
 import { checkKind } from './restore';
-import type { Row, Stage, StageState } from './stage';
+import type { Row, Stage, StageOutput, StageState } from './stage';
 
 export interface FeatureHasherConfig {
   inputCols: string[];
@@ -33,12 +34,33 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const savedConfig = { inputCols, outputCol, bits, seed, signed };
   // A column's hash names its numeric feature and seeds the hashes of its categories.
   const columnHashes = inputCols.map((name) => murmur3String(name, seed));
+  const categoryHashes = columnHashes.map((columnHash) => new CategoryHashes(columnHash));
   const space = createHashedSpace(KIND, bits, signed);
 
-  function addCategory(name: string, value: unknown, columnHash: number): void {
-    if (typeof value === 'string') space.add(murmur3String(value, columnHash), 1);
-    else if (typeof value === 'boolean') space.add(murmur3String(value ? 'true' : 'false', columnHash), 1);
+  function addCategory(name: string, value: unknown, c: number): void {
+    if (typeof value === 'string') space.add(categoryHashes[c].hash(value), 1);
+    else if (typeof value === 'boolean') space.add(categoryHashes[c].hash(value ? 'true' : 'false'), 1);
     else throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)} in its array; expected strings`);
+  }
+
+  /** Hashes the row's columns into `space`. */
+  function fill(row: Row): void {
+    space.clear();
+    for (let c = 0; c < inputCols.length; c++) {
+      const name = inputCols[c];
+      const value = row[name];
+      if (value === null || value === undefined) continue;
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) throw new NonFiniteError(`${KIND}: column "${name}" holds ${value}`);
+        if (value !== 0) space.add(columnHashes[c], value);
+      } else if (Array.isArray(value)) {
+        for (const category of value) addCategory(name, category, c);
+      } else if (typeof value === 'string' || typeof value === 'boolean') {
+        addCategory(name, value, c);
+      } else {
+        throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)}`);
+      }
+    }
   }
 
   return {
@@ -46,23 +68,13 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
     inputCols,
     outputCols: [outputCol],
     transform(row: Row): boolean {
-      space.clear();
-      for (let c = 0; c < inputCols.length; c++) {
-        const name = inputCols[c];
-        const value = row[name];
-        if (value === null || value === undefined) continue;
-        if (typeof value === 'number') {
-          if (!Number.isFinite(value)) throw new NonFiniteError(`${KIND}: column "${name}" holds ${value}`);
-          if (value !== 0) space.add(columnHashes[c], value);
-        } else if (Array.isArray(value)) {
-          for (const category of value) addCategory(name, category, columnHashes[c]);
-        } else if (typeof value === 'string' || typeof value === 'boolean') {
-          addCategory(name, value, columnHashes[c]);
-        } else {
-          throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)}`);
-        }
-      }
+      fill(row);
       row[outputCol] = space.build();
+      return true;
+    },
+    transformInto(row: Row, out: StageOutput): boolean {
+      fill(row);
+      row[outputCol] = space.buildInto(out);
       return true;
     },
     learn(): void {},

@@ -1,6 +1,7 @@
 /** The hashing trick's output space: hashed entries of one row, compacted into a sparse vector. */
 
 import { DecodeError } from '../errors';
+import type { StageOutput } from './stage';
 import type { SizedSparseVector } from './vector';
 
 // Sort keys pack (index, position) into one float64: index < 2^31 and position < 2^22 fit in 53 bits,
@@ -10,20 +11,39 @@ const POSITION_SLOTS = 2 ** 22;
 /** The most entries one row may carry: more would overflow the sort keys. */
 const MAX_SPARSE_ENTRIES = POSITION_SLOTS;
 
+const INSERTION_SORT_MAX = 64;
+
+/**
+ * Sorts the first `count` keys ascending. Keys are unique, so any sort gives the same order. Rows of a few
+ * dozen entries (categorical events) take an insertion sort, which allocates nothing; long rows (text) the
+ * native sort of a view.
+ */
+function sortKeys(keys: Float64Array, count: number): void {
+  if (count > INSERTION_SORT_MAX) {
+    keys.subarray(0, count).sort();
+    return;
+  }
+  for (let p = 1; p < count; p++) {
+    const key = keys[p];
+    let q = p - 1;
+    while (q >= 0 && keys[q] > key) keys[q + 1] = keys[q--];
+    keys[q + 1] = key;
+  }
+}
+
 /**
  * Sorts the first `count` (index, value) pairs by index, sums duplicates (hash collisions) and drops the
- * zeros that opposite signs leave, returning fresh arrays. `where` names the producer in the error a row
- * with more than `MAX_SPARSE_ENTRIES` entries raises.
+ * zeros that opposite signs leave, writing the result into `out` (room for `count` entries) and returning
+ * how many it wrote. `keys` is scratch of at least `count` slots. `where` names the producer in the error a
+ * row with more than `MAX_SPARSE_ENTRIES` entries raises.
  */
-function compactSparse(where: string, size: number, indices: Int32Array, values: Float64Array, count: number): SizedSparseVector {
+function compactInto(where: string, entries: Entries, count: number, keys: Float64Array, out: Entries): number {
   if (count > MAX_SPARSE_ENTRIES) {
     throw new DecodeError('OVERSIZE', `${where}: ${count} sparse entries in one row, more than ${MAX_SPARSE_ENTRIES}`);
   }
-  const keys = new Float64Array(count);
+  const { indices, values } = entries;
   for (let p = 0; p < count; p++) keys[p] = indices[p] * POSITION_SLOTS + p;
-  keys.sort();
-  const outIndices = new Int32Array(count);
-  const outValues = new Float64Array(count);
+  sortKeys(keys, count);
   let written = 0;
   let p = 0;
   while (p < count) {
@@ -34,12 +54,17 @@ function compactSparse(where: string, size: number, indices: Int32Array, values:
       p++;
     }
     if (sum !== 0) {
-      outIndices[written] = index;
-      outValues[written] = sum;
+      out.indices[written] = index;
+      out.values[written] = sum;
       written++;
     }
   }
-  return { size, indices: outIndices.slice(0, written), values: outValues.slice(0, written) };
+  return written;
+}
+
+interface Entries {
+  indices: Int32Array;
+  values: Float64Array;
 }
 
 export interface HashedSpace {
@@ -48,36 +73,50 @@ export interface HashedSpace {
   clear(): void;
   /** Adds `value` at the slot the hash's low bits pick; when signed, the hash's top bit flips the sign. */
   add(hash: number, value: number): void;
-  /** The row's entries, indices ascending and unique (collisions summed). */
+  /** The row's entries, indices ascending and unique (collisions summed), in new arrays. */
   build(): SizedSparseVector;
+  /** The same entries, written into `out`'s reused buffers (the fused path: no allocation). */
+  buildInto(out: StageOutput): SizedSparseVector;
 }
 
 /** `where` names the stage in errors; bits <= 30 keeps the sign bit apart from the slot bits. */
 export function createHashedSpace(where: string, bits: number, signed: boolean): HashedSpace {
   const size = 2 ** bits;
   const mask = size - 1;
-  let indices = new Int32Array(64);
-  let values = new Float64Array(64);
+  const entries: Entries = { indices: new Int32Array(64), values: new Float64Array(64) };
+  let keys = new Float64Array(64);
+  let compacted: Entries = { indices: new Int32Array(64), values: new Float64Array(64) };
   let count = 0;
+  /** Compacts into `out` (room for `count` entries); returns the number of entries. */
+  const compact = (out: Entries): number => {
+    if (keys.length < count) keys = new Float64Array(entries.indices.length);
+    return compactInto(where, entries, count, keys, out);
+  };
   return {
     size,
     clear(): void {
       count = 0;
     },
     add(hash: number, value: number): void {
-      if (count === indices.length) {
+      if (count === entries.indices.length) {
         const grownIndices = new Int32Array(count * 2);
-        grownIndices.set(indices);
-        indices = grownIndices;
+        grownIndices.set(entries.indices);
+        entries.indices = grownIndices;
         const grownValues = new Float64Array(count * 2);
-        grownValues.set(values);
-        values = grownValues;
+        grownValues.set(entries.values);
+        entries.values = grownValues;
       }
-      indices[count] = hash & mask;
-      values[count++] = signed && hash >>> 31 === 1 ? -value : value;
+      entries.indices[count] = hash & mask;
+      entries.values[count++] = signed && hash >>> 31 === 1 ? -value : value;
     },
     build(): SizedSparseVector {
-      return compactSparse(where, size, indices, values, count);
+      if (compacted.indices.length < count) compacted = { indices: new Int32Array(entries.indices.length), values: new Float64Array(entries.indices.length) };
+      const written = compact(compacted);
+      // Two exact-size copies: the only arrays the row form allocates (it made five before the fused pass).
+      return { size, indices: compacted.indices.slice(0, written), values: compacted.values.slice(0, written) };
+    },
+    buildInto(out: StageOutput): SizedSparseVector {
+      return out.sparseVector(size, compact(out.sparse(count)));
     },
   };
 }

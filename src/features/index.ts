@@ -1,5 +1,5 @@
 /** Feature stages and pipelines: importing this module registers the `Pipeline` kind with `fromState`. */
-export type { Row, Stage, StageState } from './stage';
+export type { Row, Stage, StageOutput, StageState } from './stage';
 export type { SizedSparseVector } from './vector';
 export { murmur3Bytes, murmur3Pair, murmur3String } from './murmur3';
 export { createVectorAssembler } from './vector-assembler';

@@ -3,7 +3,7 @@ import { columnName, describeValue, distinctOutputs, integerField } from './conf
 import { createHashedSpace } from './hashed-space';
 import { murmur3Pair, murmur3String } from './murmur3';
 import { checkKind } from './restore';
-import type { Row, Stage, StageState } from './stage';
+import type { Row, Stage, StageOutput, StageState } from './stage';
 import { isDenseVector, isSparseVector } from './vector';
 
 export interface InteractionsConfig {
@@ -54,24 +54,34 @@ export function createInteractions(config: InteractionsConfig): Stage {
     throw new DecodeError('SCHEMA', `${KIND}: column "${name}" must hold a vector, got ${describeValue(value)}`);
   }
 
+  /** Adds every pair's products into `space`. */
+  function fill(row: Row): void {
+    space.clear();
+    for (let p = 0; p < pairs.length; p++) {
+      const [a, b] = pairs[p];
+      const left = entries(row, a);
+      const right = a === b ? left : entries(row, b);
+      if (left === null || right === null) continue;
+      for (let u = 0; u < left.indices.length; u++) {
+        for (let v = a === b ? u + 1 : 0; v < right.indices.length; v++) {
+          space.add(murmur3Pair(left.indices[u], right.indices[v], pairSeeds[p]), left.values[u] * right.values[v]);
+        }
+      }
+    }
+  }
+
   return {
     kind: KIND,
     inputCols,
     outputCols: [outputCol],
     transform(row: Row): boolean {
-      space.clear();
-      for (let p = 0; p < pairs.length; p++) {
-        const [a, b] = pairs[p];
-        const left = entries(row, a);
-        const right = a === b ? left : entries(row, b);
-        if (left === null || right === null) continue;
-        for (let u = 0; u < left.indices.length; u++) {
-          for (let v = a === b ? u + 1 : 0; v < right.indices.length; v++) {
-            space.add(murmur3Pair(left.indices[u], right.indices[v], pairSeeds[p]), left.values[u] * right.values[v]);
-          }
-        }
-      }
+      fill(row);
       row[outputCol] = space.build();
+      return true;
+    },
+    transformInto(row: Row, out: StageOutput): boolean {
+      fill(row);
+      row[outputCol] = space.buildInto(out);
       return true;
     },
     learn(): void {},

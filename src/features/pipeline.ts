@@ -5,6 +5,7 @@ import { describeValue } from './config';
 import { checkKind } from './restore';
 import { stageFromState } from './registry';
 import type { Row, Stage, StageState } from './stage';
+import { ReusedStageOutput } from './stage-output';
 import { isDenseVector, isSparseVector } from './vector';
 
 /**
@@ -20,6 +21,15 @@ export interface Pipeline extends Estimator<Row> {
   readonly featuresCol: string;
   /** The model's input for a record, or null when a stage drops it; updates no statistics. */
   transformOne(x: Row): FeatureVector | null;
+  /**
+   * One record's step of the fused pass over a micro-batch (see `Stage.transformInto`): transforms `x`
+   * through every stage, into reused buffers where the stage has a batch form; then, if `admit` accepts the
+   * features, lets every stage learn `x`, and returns the features: the ones `learnOne(x)` hands the model,
+   * bit for bit, valid until the next call (copy them to keep them). Returns undefined when `admit` refuses
+   * them (no stage learns `x`), and null when a stage drops `x` (the stages before it learn it, as in
+   * `learnOne`). Throws what a stage throws, before any stage has learned `x`.
+   */
+  featureStep(x: Row, admit: (features: FeatureVector) => boolean): FeatureVector | null | undefined;
 }
 
 export interface ClassifierPipeline extends Pipeline, Classifier<Row> {
@@ -67,6 +77,41 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     return features(row);
   }
 
+  const outputs = stages.map(() => new ReusedStageOutput());
+  // Transforming every stage before any learns gives the same features as learnStages' interleaving when a
+  // stage's learn reads only its inputs and no stage overwrites an earlier stage's input; a pipeline that
+  // does overwrite one interleaves as learnStages does, and is admitted after its stages have learned.
+  const reorderable = stages.every((stage, k) => stages.slice(0, k).every((earlier) => !stage.outputCols.some((col) => earlier.inputCols.includes(col))));
+
+  // The fused pass reads each record into one reused row holding only the columns stages read (the
+  // contract: a stage reads its inputCols) and their outputs, cleared per record: no row copy per record.
+  const rawCols = [...new Set(stages.flatMap((stage, k) => stage.inputCols.filter((col) => !stages.slice(0, k).some((s) => s.outputCols.includes(col)))))];
+  const outputCols = [...new Set(stages.flatMap((stage) => stage.outputCols))].filter((col) => !rawCols.includes(col));
+  const scratch: Row = Object.fromEntries([...rawCols, ...outputCols].map((col) => [col, undefined]));
+
+  function readInto(x: Row): Row {
+    for (let c = 0; c < rawCols.length; c++) scratch[rawCols[c]] = x[rawCols[c]];
+    for (let c = 0; c < outputCols.length; c++) scratch[outputCols[c]] = undefined;
+    return scratch;
+  }
+
+  function featureStep(x: Row, admit: (features: FeatureVector) => boolean): FeatureVector | null | undefined {
+    const row = readInto(x);
+    for (let k = 0; k < stages.length; k++) {
+      const stage = stages[k];
+      const kept = stage.transformInto === undefined ? stage.transform(row) : stage.transformInto(row, outputs[k]);
+      if (!kept) {
+        if (reorderable) for (let j = 0; j < k; j++) stages[j].learn(row);
+        return null;
+      }
+      if (!reorderable) stage.learn(row);
+    }
+    const vector = features(row);
+    if (!admit(vector)) return undefined;
+    if (reorderable) for (const stage of stages) stage.learn(row);
+    return vector;
+  }
+
   function learnStages(x: Row): FeatureVector | null {
     const row = { ...x };
     for (const stage of stages) {
@@ -107,6 +152,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     model,
     featuresCol,
     transformOne,
+    featureStep,
     learnOne(x: Row, y: number): void {
       const vector = learnStages(x);
       if (vector !== null) model.learnOne(vector, y);

@@ -2,7 +2,7 @@ import { DecodeError } from '../errors';
 import { booleanField } from '../learners/config-checks';
 import { columnName, describeValue, distinctOutputs } from './config';
 import { checkKind, restoreArray } from './restore';
-import type { Row, Stage, StageState } from './stage';
+import type { Row, Stage, StageOutput, StageState } from './stage';
 import { isDenseVector } from './vector';
 
 export interface StandardScalerConfig {
@@ -58,20 +58,28 @@ function buildStandardScaler(config: StandardScalerConfig, restored: ScalerStats
     return vector;
   }
 
+  function scale(x: ArrayLike<number>, out: Float64Array): Float64Array {
+    const { count, mean, m2 } = stats as ScalerStats;
+    for (let j = 0; j < x.length; j++) {
+      const centred = withMean ? x[j] - mean[j] : x[j];
+      const std = count[j] > 1 ? Math.sqrt(m2[j] / (count[j] - 1)) : 0;
+      out[j] = !withStd ? centred : std > 0 ? centred / std : 0;
+    }
+    return out;
+  }
+
   return {
     kind: KIND,
     inputCols: [inputCol],
     outputCols: [outputCol],
     transform(row: Row): boolean {
       const x = input(row);
-      const { count, mean, m2 } = stats as ScalerStats;
-      const out = new Float64Array(x.length);
-      for (let j = 0; j < x.length; j++) {
-        const centred = withMean ? x[j] - mean[j] : x[j];
-        const std = count[j] > 1 ? Math.sqrt(m2[j] / (count[j] - 1)) : 0;
-        out[j] = !withStd ? centred : std > 0 ? centred / std : 0;
-      }
-      row[outputCol] = out;
+      row[outputCol] = scale(x, new Float64Array(x.length));
+      return true;
+    },
+    transformInto(row: Row, out: StageOutput): boolean {
+      const x = input(row);
+      row[outputCol] = scale(x, out.dense(x.length));
       return true;
     },
     learn(row: Row): void {

@@ -2,7 +2,7 @@ import { ConfigError, DecodeError, NonFiniteError } from '../errors';
 import { choiceField } from '../learners/config-checks';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
 import { checkKind } from './restore';
-import type { Row, Stage, StageState } from './stage';
+import type { Row, Stage, StageOutput, StageState } from './stage';
 import { isDenseVector, isSparseVector, type SizedSparseVector } from './vector';
 
 export type HandleInvalid = 'error' | 'skip' | 'keep';
@@ -93,8 +93,7 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
     return null;
   }
 
-  function dense(row: Row): Float64Array {
-    const out = new Float64Array(totalWidth);
+  function dense(row: Row, out: Float64Array): Float64Array {
     let offset = 0;
     for (let c = 0; c < inputCols.length; c++) {
       const value = row[inputCols[c]];
@@ -106,14 +105,18 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
     return out;
   }
 
-  function sparse(row: Row): SizedSparseVector {
+  /** Room the row's sparse form needs. */
+  function sparseCapacity(row: Row): number {
     let capacity = 0;
     for (let c = 0; c < inputCols.length; c++) {
       const value = row[inputCols[c]];
       capacity += usable[c] && isSparseVector(value) ? value.indices.length : slots[c];
     }
-    const indices = new Int32Array(capacity);
-    const values = new Float64Array(capacity);
+    return capacity;
+  }
+
+  /** Writes the row's non-zero entries into `indices`/`values`; returns how many. */
+  function sparse(row: Row, indices: Int32Array, values: Float64Array): number {
     let count = 0;
     let offset = 0;
     for (let c = 0; c < inputCols.length; c++) {
@@ -133,7 +136,29 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
       }
       offset += slots[c];
     }
-    return { size: totalWidth, indices: indices.slice(0, count), values: values.slice(0, count) };
+    return count;
+  }
+
+  /** Checks the row's inputs (filling `usable`); false when the row is to be skipped, 'sparse' when an input is sparse. */
+  function check(row: Row): boolean | 'sparse' {
+    let anySparse = false;
+    for (let c = 0; c < inputCols.length; c++) {
+      const name = inputCols[c];
+      const value = row[name];
+      // The common case, a finite number in a scalar column, without the checks' calls.
+      if (widths[c] === 0 && typeof value === 'number' && Number.isFinite(value)) {
+        usable[c] = true;
+        continue;
+      }
+      const problem = widths[c] === 0 ? checkScalar(name, value) : checkVector(name, value, widths[c]);
+      usable[c] = problem === null;
+      anySparse ||= isSparseVector(value);
+      if (problem === null || handleInvalid === 'keep') continue;
+      if (handleInvalid === 'skip') return false;
+      const message = `${KIND}: column "${name}" ${problem.detail}`;
+      throw problem.nonFinite ? new NonFiniteError(message) : new DecodeError('SCHEMA', message);
+    }
+    return anySparse ? 'sparse' : true;
   }
 
   return {
@@ -141,19 +166,26 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
     inputCols,
     outputCols: [outputCol],
     transform(row: Row): boolean {
-      let anySparse = false;
-      for (let c = 0; c < inputCols.length; c++) {
-        const name = inputCols[c];
-        const value = row[name];
-        const problem = widths[c] === 0 ? checkScalar(name, value) : checkVector(name, value, widths[c]);
-        usable[c] = problem === null;
-        anySparse ||= isSparseVector(value);
-        if (problem === null || handleInvalid === 'keep') continue;
-        if (handleInvalid === 'skip') return false;
-        const message = `${KIND}: column "${name}" ${problem.detail}`;
-        throw problem.nonFinite ? new NonFiniteError(message) : new DecodeError('SCHEMA', message);
+      const checked = check(row);
+      if (checked === false) return false;
+      if (checked === true) row[outputCol] = dense(row, new Float64Array(totalWidth));
+      else {
+        const capacity = sparseCapacity(row);
+        const indices = new Int32Array(capacity);
+        const values = new Float64Array(capacity);
+        const count = sparse(row, indices, values);
+        row[outputCol] = { size: totalWidth, indices: indices.slice(0, count), values: values.slice(0, count) } satisfies SizedSparseVector;
       }
-      row[outputCol] = anySparse ? sparse(row) : dense(row);
+      return true;
+    },
+    transformInto(row: Row, out: StageOutput): boolean {
+      const checked = check(row);
+      if (checked === false) return false;
+      if (checked === true) row[outputCol] = dense(row, out.dense(totalWidth));
+      else {
+        const { indices, values } = out.sparse(sparseCapacity(row));
+        row[outputCol] = out.sparseVector(totalWidth, sparse(row, indices, values));
+      }
       return true;
     },
     learn(): void {},

@@ -129,7 +129,8 @@ function buildSelector(config: ImportanceSelectorConfig, restored: Restored | un
       return true;
     },
     learn(row) {
-      const x = input(row);
+      // The input may be an earlier stage's reused buffer (the fused pass), and iPFI's reservoir keeps it.
+      const x = Float64Array.from(input(row));
       const y = label(row);
       importance.update([x], [y]);
       ranker.learnOne(x, y);

@@ -48,7 +48,8 @@ export interface Estimator<X = FeatureVector> {
   readonly kind: string;
   learnOne(x: X, y: number): void;
   /**
-   * Learns from a micro-batch; see {@link BatchMode}. `batchLabel` (e.g. `topic/partition@offset`)
+   * Learns from a micro-batch; see {@link BatchMode}. The vectors may be views of buffers the runtime
+   * reuses for the next micro-batch (src/features/feature-batch.ts): a learner keeps copies, not them. `batchLabel` (e.g. `topic/partition@offset`)
    * is named by any error, together with the example's position in the batch.
    */
   learnMany(xs: readonly X[], ys: ArrayLike<number>, batchLabel?: string): void | LearnReport;

@@ -1,5 +1,6 @@
 import { DecodeError } from '../errors';
 import { createMae, createRmse } from '../evaluation/regression-metrics';
+import { scoreExample } from '../evaluation/test-then-train';
 import { integerField } from '../features/config';
 import { choiceField, numberField } from '../learners/config-checks';
 import { eventObject, eventStrength, type RecoEvent } from './event';
@@ -64,6 +65,7 @@ export function evaluateRecommender(events: Iterable<RecoEvent>, model: Recommen
     rollingHitRate: createHitRate(k, { window }),
     rollingNdcg: createNdcg(k, { window }),
   };
+  const ratingMetrics = [metrics.rmse, metrics.mae, metrics.rollingRmse, metrics.rollingMae];
   let learned = 0;
   let scored = 0;
   let previous = -Infinity;
@@ -79,8 +81,8 @@ export function evaluateRecommender(events: Iterable<RecoEvent>, model: Recommen
     if (typeof y !== 'number') throw new DecodeError('SCHEMA', `${owner}: rating is missing in ${where()} under explicit feedback`);
     if (time >= scoreFrom) {
       if (explicit) {
-        const prediction = model.predictOne(event);
-        for (const metric of [metrics.rmse, metrics.mae, metrics.rollingRmse, metrics.rollingMae]) metric.update(y, prediction);
+        // Scored as the shared test-then-train step scores (../evaluation/test-then-train); ranks are the recommender's own.
+        scoreExample(ratingMetrics, y, model.predictOne(event));
       }
       if (scored % rankEvery === 0) {
         const rank = model.rank(event.userId, event.itemId);

@@ -22,8 +22,8 @@ export interface LabelGuardConfig {
 }
 
 export interface LabelGuard {
-  /** The reason `y` must not be learned, or null; `where` names the record. */
-  check(y: number, where: string): LabelOutOfRangeError | null;
+  /** The reason `y` must not be learned, or null; `where` names the record (called only for an error). */
+  check(y: number, where: () => string): LabelOutOfRangeError | null;
   /** Records an accepted target (only accepted ones move the bound). */
   accept(y: number): void;
   state(): JsonObject;
@@ -51,12 +51,12 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
 
   return {
     check(y, where) {
-      if (y < min || y > max) return new LabelOutOfRangeError(`${where}: label ${y} is outside the configured range [${min}, ${max}]`);
+      if (y < min || y > max) return new LabelOutOfRangeError(`${where()}: label ${y} is outside the configured range [${min}, ${max}]`);
       if (outliers === null || count < warmup) return null;
       const median = p2Median(heights, 0, count);
       const scale = Math.max(p2Median(heights, 5, count), Math.abs(median), minScale);
       if (!(Math.abs(y - median) <= k * scale)) {
-        return new LabelOutOfRangeError(`${where}: label ${y} is beyond the outlier bound ${median} ± ${k} × ${scale} learned from ${count} labels`);
+        return new LabelOutOfRangeError(`${where()}: label ${y} is beyond the outlier bound ${median} ± ${k} × ${scale} learned from ${count} labels`);
       }
       return null;
     },

@@ -1,14 +1,15 @@
 import type { DecodedRecord } from '../../../connectors/types';
 import { DivergedError, type StreamlearnError } from '../../errors';
 import type { Row } from '../../features/stage';
-import type { FeatureVector } from '../../learners/estimator';
+import { FeatureBatch } from '../../features/feature-batch';
+import type { Pipeline } from '../../features/pipeline';
 import type { PartitionOffset } from '../../checkpoints/manifest';
 import { metricValues, type JournalEntry, type ModelSlot, type SlotSnapshot } from '../model-slot';
 import { healthProblem, snapshotSlot } from '../slot-health';
 import { captureLedger } from '../slot-ledger';
 import type { Failure } from './dead-letters';
 import { testThenTrain, type StepOutcome } from './train-step';
-import { vet } from './vet';
+import { fusedPipeline, vet, vetInto } from './vet';
 
 export interface LearnDeps {
   label: string;
@@ -25,24 +26,35 @@ export interface Learned {
   outcome?: StepOutcome;
 }
 
-/** Vets records and takes the test-then-train step on the ones that pass. */
+/** Each pipeline's feature batch, reused from one micro-batch to the next. */
+const featureBatches = new WeakMap<Pipeline, FeatureBatch>();
+
+function featureBatchOf(pipeline: Pipeline): FeatureBatch {
+  let batch = featureBatches.get(pipeline);
+  if (batch === undefined) featureBatches.set(pipeline, (batch = new FeatureBatch()));
+  batch.clear();
+  return batch;
+}
+
+/** Vets records and takes the test-then-train step on the ones that pass: a pipeline's in one fused pass. */
 export function learnRecords(slot: ModelSlot, records: DecodedRecord<unknown>[], label: string, where: string): Learned {
   const rejected: Failure[] = [];
   const good: DecodedRecord<unknown>[] = [];
-  const vectors: (FeatureVector | null)[] = [];
   const ys: number[] = [];
+  const pipeline = fusedPipeline(slot.model);
+  const batch = pipeline === undefined ? undefined : featureBatchOf(pipeline);
   for (const record of records) {
-    const verdict = vet(record, label, slot);
+    const verdict = pipeline === undefined ? vet(record, label, slot) : vetInto(record, label, slot, pipeline, batch as FeatureBatch);
     if ('error' in verdict) rejected.push({ record, error: verdict.error });
     else {
       good.push(record);
-      vectors.push(verdict.vector);
       ys.push(verdict.y);
     }
   }
   if (good.length === 0) return { rejected, good };
   const rows = good.map((record) => record.value as Row);
-  return { rejected, good, outcome: testThenTrain(slot, { rows, vectors, ys: Float64Array.from(ys), where }) };
+  const features = pipeline === undefined ? undefined : { pipeline, batch: batch as FeatureBatch };
+  return { rejected, good, outcome: testThenTrain(slot, { rows, ys: Float64Array.from(ys), features, where }) };
 }
 
 function diverged(records: DecodedRecord<unknown>[], where: string, why: string, cause?: StreamlearnError): Failure[] {

@@ -1,87 +1,74 @@
 import { ConfigError, StreamlearnError } from '../../errors';
-import type { Metric } from '../../evaluation/metric';
+import { checkMetrics, testThenTrainBatch } from '../../evaluation/test-then-train';
+import type { FeatureBatch } from '../../features/feature-batch';
 import type { Pipeline } from '../../features/pipeline';
 import type { Row } from '../../features/stage';
-import type { Classifier, FeatureVector } from '../../learners/estimator';
 import type { ModelSlot } from '../model-slot';
-import { isClassifier } from '../restore';
-import type { TopologyModel } from '../topology';
 
-/** A vetted batch: rows, the features vetting computed for them (null when a stage drops the row), labels. */
+/**
+ * A vetted batch: its rows and labels and, when the model is a pipeline, the features the fused pass wrote
+ * for them (`features`, whose dropped rows predict NaN), learned by the pipeline's final estimator.
+ */
 export interface StepInput {
   rows: Row[];
-  vectors: (FeatureVector | null)[];
   ys: Float64Array;
+  features?: { batch: FeatureBatch; pipeline: Pipeline };
   /** `topic/partition@first..last`, named by errors. */
   where: string;
 }
 
 export type StepOutcome = { predictions: Float64Array } | { error: StreamlearnError };
 
-/**
- * Predictions for vetted events. A pipeline's final estimator is asked directly with the features vetting
- * already computed (the same statistics, since nothing has learned since), which spares the stages a pass
- * per prediction kind; other models predict from the events.
- */
-function predictions(model: TopologyModel, { rows, vectors }: StepInput, kind: 'labels' | 'probabilities'): Float64Array {
-  const inner = (model as Partial<Pipeline>).model;
-  const probabilities = kind === 'probabilities';
-  if (inner === undefined || !Array.isArray((model as Partial<Pipeline>).stages)) {
-    return probabilities ? (model as TopologyModel & Classifier<Row>).predictProbaMany(rows) : model.predictMany(rows);
-  }
-  const width = probabilities ? (inner as Classifier).numClasses : 1;
-  const kept = vectors.flatMap((vector) => (vector === null ? [] : [vector]));
-  const computed = probabilities ? (inner as Classifier).predictProbaMany(kept) : inner.predictMany(kept);
-  const out = new Float64Array(rows.length * width).fill(NaN);
-  let k = 0;
-  vectors.forEach((vector, i) => {
-    if (vector !== null) out.set(computed.subarray(k * width, ++k * width), i * width);
+/** Model + metrics pairs already checked by `checkMetrics` (once per slot model, not per batch). */
+const checked = new WeakMap<object, object>();
+
+function checkOnce(model: object & Parameters<typeof checkMetrics>[1], metrics: ModelSlot['metrics']): void {
+  if (checked.get(model) === metrics) return;
+  checkMetrics('topology metrics', model, Object.values(metrics));
+  checked.set(model, metrics);
+}
+
+/** The fused path: the pipeline's stages already learned the rows; its estimator tests then trains on the batch's features. */
+function fusedStep(slot: ModelSlot, input: StepInput, features: NonNullable<StepInput['features']>): Float64Array {
+  const { vectors, rows } = features.batch.kept();
+  const model = features.pipeline.model;
+  checkOnce(model, slot.metrics);
+  const ys = input.ys;
+  const keptYs = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) keptYs[k] = ys[rows[k]];
+  const metrics = Object.values(slot.metrics);
+  const outcome = testThenTrainBatch({
+    model,
+    metrics,
+    xs: vectors,
+    ys: keptYs,
+    where: input.where,
+    beforeLearn: () => slot.importance?.beforeLearn(input.rows, ys),
   });
-  return out;
-}
-
-/** Probability metrics score P(class 1), which only a binary classifier has: refused otherwise, as `progressiveValScore` does. */
-function binaryClassifier(model: TopologyModel, metric: Metric): TopologyModel & Classifier<Row> {
-  if (!isClassifier(model) || model.numClasses !== 2) {
-    throw new ConfigError(`topology metric ${metric.kind} scores P(class 1); ${model.kind} is not a binary classifier`);
-  }
-  return model;
-}
-
-/** Scores each metric with the prediction kind it needs; every prediction precedes the learning of its event. */
-function score(model: TopologyModel, metrics: Record<string, Metric>, input: StepInput): Float64Array {
-  const { ys } = input;
-  const labels = predictions(model, input, 'labels');
-  let probabilities: Float64Array | undefined;
-  for (const metric of Object.values(metrics)) {
-    if (metric.needs === 'probability') {
-      probabilities ??= predictions(binaryClassifier(model, metric), input, 'probabilities');
-      for (let i = 0; i < ys.length; i++) if (!Number.isNaN(probabilities[i * 2 + 1])) metric.update(ys[i], probabilities[i * 2 + 1]);
-    } else if (metric.needs === 'trueClassProbability' && isClassifier(model)) {
-      // Cross-entropy: the probability of the true class, for any number of classes (vetting made ys class indexes).
-      probabilities ??= predictions(model, input, 'probabilities');
-      const k = model.numClasses;
-      for (let i = 0; i < ys.length; i++) if (!Number.isNaN(probabilities[i * k + ys[i]])) metric.update(ys[i], probabilities[i * k + ys[i]]);
-    } else {
-      for (let i = 0; i < ys.length; i++) if (!Number.isNaN(labels[i])) metric.update(ys[i], labels[i]);
-    }
-  }
-  return labels;
+  if (outcome.report?.error) throw outcome.report.error;
+  if (rows.length === ys.length) return outcome.predictions;
+  const predictions = new Float64Array(ys.length).fill(NaN);
+  for (let k = 0; k < rows.length; k++) predictions[rows[k]] = outcome.predictions[k];
+  return predictions;
 }
 
 /**
- * The runtime's test-then-train step on one vetted batch: predicts every event with the model as it stood
- * before the batch, scores the metrics, then learns the batch in one `learnMany`. Predicting the whole batch
- * before learning it is Spark streaming's `predictOn`/`trainOn` order; with batches of one it is River's.
- * A model that reports or throws a non-finite step (or cannot predict) yields `{ error }`, and may have
- * learned part of the batch: the caller rolls the slot back.
+ * The runtime's test-then-train step on one vetted batch (`testThenTrainBatch`, shared with
+ * `progressiveValScore` and the other evaluators): predicts every event with the model as it stood before
+ * the batch, scores the metrics, then learns the batch. On the fused path (pipelines) the stages have
+ * already learned the batch row by row, each row featurised with the statistics of the rows before it,
+ * and the final estimator predicts and learns those features: the model learns what `learnMany(rows)` would,
+ * bit for bit. A model that reports or throws a non-finite step (or cannot predict) yields `{ error }`, and
+ * may have learned part of the batch: the caller rolls the slot back.
  */
 export function testThenTrain(slot: ModelSlot, input: StepInput): StepOutcome {
   try {
-    const predicted = score(slot.model, slot.metrics, input);
-    slot.importance?.beforeLearn(input.rows, input.ys);
-    const report = slot.model.learnMany(input.rows, input.ys, input.where);
-    return report?.error ? { error: report.error } : { predictions: predicted };
+    if (input.features !== undefined) return { predictions: fusedStep(slot, input, input.features) };
+    checkOnce(slot.model, slot.metrics);
+    const { rows, ys, where } = input;
+    const metrics = Object.values(slot.metrics);
+    const outcome = testThenTrainBatch({ model: slot.model, metrics, xs: rows, ys, where, beforeLearn: () => slot.importance?.beforeLearn(rows, ys) });
+    return outcome.report?.error ? { error: outcome.report.error } : { predictions: outcome.predictions };
   } catch (err) {
     // A model rejects what it cannot predict or learn (an overflowing margin, a non-finite step) with a
     // StreamlearnError; anything else is a bug or a mistake in the topology, not bad input.

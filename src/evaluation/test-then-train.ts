@@ -1,0 +1,101 @@
+/**
+ * The one test-then-train step: the topology runtime, `progressiveValScore`, the recommender evaluation
+ * and the select-then-mlp comparison all score predictions through it, so that they cannot drift apart
+ * (issue 12 found the runtime scoring `probabilities[i*2+1]` whatever the number of classes).
+ */
+
+import { ConfigError } from '../errors';
+import type { Classifier, Estimator, LearnReport } from '../learners/estimator';
+import type { Metric, PredictionKind } from './metric';
+
+function asClassifier<X>(model: Estimator<X>): Partial<Classifier<X>> {
+  return model as Partial<Classifier<X>>;
+}
+
+/**
+ * Refuses, naming `owner`, a metric the model cannot feed: 'probability' scores P(class 1), which only a
+ * binary classifier has; 'trueClassProbability' needs a classifier's probabilities.
+ */
+export function checkMetrics<X>(owner: string, model: Estimator<X>, metrics: readonly Metric[]): void {
+  const classifier = asClassifier(model);
+  for (const metric of metrics) {
+    if (metric.needs === 'probability' && (typeof classifier.predictProbaOne !== 'function' || classifier.numClasses !== 2)) {
+      throw new ConfigError(`${owner}: ${metric.kind} scores P(class 1); ${model.kind} is not a binary classifier`);
+    }
+    if (metric.needs === 'trueClassProbability' && typeof classifier.predictProbaOne !== 'function') {
+      throw new ConfigError(`${owner}: ${metric.kind} scores class probabilities; ${model.kind} is not a classifier`);
+    }
+  }
+}
+
+/**
+ * The prediction a metric of `needs` scores for one example: the label (or value), or from the example's
+ * `width` class probabilities starting at `offset`, P(class 1) or P(true class). NaN when there is none
+ * (a dropped example, or a label that is no class index), which the caller leaves unscored.
+ */
+export function predictionFor(needs: PredictionKind, y: number, label: number, probabilities: ArrayLike<number> | undefined, offset = 0, width = 0): number {
+  if (needs === 'label' || needs === 'value') return label;
+  if (probabilities === undefined) return NaN;
+  if (needs === 'probability') return probabilities[offset + 1];
+  return Number.isInteger(y) && y >= 0 && y < width ? probabilities[offset + y] : NaN;
+}
+
+/** Whether some metric needs labels (or values), and whether some needs probabilities. */
+export function predictionKinds(metrics: readonly Metric[]): { labels: boolean; probabilities: boolean } {
+  return {
+    labels: metrics.some((m) => m.needs === 'label' || m.needs === 'value'),
+    probabilities: metrics.some((m) => m.needs === 'probability' || m.needs === 'trueClassProbability'),
+  };
+}
+
+/** Scores one example's predictions with every metric; returns false when some prediction was NaN (left unscored). */
+export function scoreExample(metrics: readonly Metric[], y: number, label: number, probabilities?: ArrayLike<number>, offset = 0, width = 0): boolean {
+  let scored = true;
+  for (const metric of metrics) {
+    const prediction = predictionFor(metric.needs, y, label, probabilities, offset, width);
+    if (Number.isNaN(prediction)) scored = false;
+    else metric.update(y, prediction);
+  }
+  return scored;
+}
+
+export interface BatchStep<X> {
+  model: Estimator<X>;
+  metrics: readonly Metric[];
+  /** The batch view: what the model predicts and learns. */
+  xs: readonly X[];
+  ys: ArrayLike<number>;
+  /** Named by the model's errors, e.g. `topic/partition@first..last`. */
+  where?: string;
+  /** Called once the batch is scored and before it is learned (online feature importance). */
+  beforeLearn?(): void;
+}
+
+export interface BatchOutcome {
+  /** The label (or value) predicted for each example before it was learned; NaN where none (a dropped example). */
+  predictions: Float64Array;
+  /** Examples left unscored because a prediction was NaN. */
+  unscored: number;
+  report: void | LearnReport;
+}
+
+/**
+ * Test-then-train on a batch view: predicts every example with the model as it stands, scores each metric
+ * with the prediction it needs, then learns the batch in one `learnMany`. Every prediction precedes the
+ * learning of its own example; with batches of one this is River's `progressive_val_score` order, with
+ * larger ones Spark streaming's `predictOn`/`trainOn`. Call `checkMetrics` once before the first batch.
+ */
+export function testThenTrainBatch<X>(step: BatchStep<X>): BatchOutcome {
+  const { model, metrics, xs, ys } = step;
+  const kinds = predictionKinds(metrics);
+  const classifier = asClassifier(model);
+  const width = classifier.numClasses ?? 0;
+  // Labels always: callers publish them (the runtime's predictions topic), not only score them.
+  const predictions = model.predictMany(xs);
+  const probabilities = kinds.probabilities ? (classifier as Classifier<X>).predictProbaMany(xs) : undefined;
+  let unscored = 0;
+  for (let i = 0; i < xs.length; i++) if (!scoreExample(metrics, ys[i], predictions[i], probabilities, i * width, width)) unscored++;
+  step.beforeLearn?.();
+  const report = model.learnMany(xs, ys, step.where);
+  return { predictions, unscored, report };
+}

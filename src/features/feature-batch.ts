@@ -1,0 +1,88 @@
+/**
+ * The features of one micro-batch, written once by the fused pass (`Pipeline.featureStep`) into buffers the
+ * batch owns and reuses from one micro-batch to the next: dense rows as slices of one Float64Array, sparse
+ * rows as CSR (start offsets, indices, values). Prediction, metrics and learning read views of them.
+ */
+
+import { isSparse, type FeatureVector } from '../learners/estimator';
+
+const DROPPED = 0;
+const DENSE = 1;
+const SPARSE = 2;
+
+function grown<T extends Float64Array | Int32Array>(array: T, needed: number, make: (length: number) => T): T {
+  if (array.length >= needed) return array;
+  const bigger = make(Math.max(needed, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+export class FeatureBatch {
+  /** Rows added since `clear()`, dropped ones included. */
+  length = 0;
+  private values = new Float64Array(1024);
+  private indices = new Int32Array(1024);
+  /** Row i's entries are [start[i], start[i + 1]). */
+  private start = new Int32Array(65);
+  private kinds = new Int8Array(64);
+  private used = 0;
+  private readonly views: FeatureVector[] = [];
+  private readonly keptRows: number[] = [];
+
+  clear(): void {
+    this.length = 0;
+    this.used = 0;
+  }
+
+  /** Appends a row's features (copied), or a row a stage dropped (null). */
+  add(vector: FeatureVector | null): void {
+    const row = this.length++;
+    if (this.kinds.length <= row) {
+      const kinds = new Int8Array(this.kinds.length * 2);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+    }
+    this.start = grown(this.start, row + 2, (n) => new Int32Array(n));
+    const from = this.used;
+    if (vector === null) this.kinds[row] = DROPPED;
+    else if (isSparse(vector)) {
+      const n = vector.indices.length;
+      this.reserve(from + n);
+      this.indices.set(vector.indices, from);
+      this.values.set(vector.values, from);
+      this.used += n;
+      this.kinds[row] = SPARSE;
+    } else {
+      this.reserve(from + vector.length);
+      this.values.set(vector, from);
+      this.used += vector.length;
+      this.kinds[row] = DENSE;
+    }
+    this.start[row] = from;
+    this.start[row + 1] = this.used;
+  }
+
+  /**
+   * Views of the rows no stage dropped, in order, and their positions in the batch. The views stay valid
+   * until the next `clear()`: a learner keeps copies, not these (the estimator contract).
+   */
+  kept(): { vectors: FeatureVector[]; rows: number[] } {
+    const { views, keptRows, values, indices, start, kinds } = this;
+    views.length = 0;
+    keptRows.length = 0;
+    for (let row = 0; row < this.length; row++) {
+      const kind = kinds[row];
+      if (kind === DROPPED) continue;
+      const a = start[row];
+      const b = start[row + 1];
+      views.push(kind === DENSE ? values.subarray(a, b) : { indices: indices.subarray(a, b), values: values.subarray(a, b) });
+      keptRows.push(row);
+    }
+    return { vectors: views, rows: keptRows };
+  }
+
+  private reserve(needed: number): void {
+    this.values = grown(this.values, needed, (n) => new Float64Array(n));
+    this.indices = grown(this.indices, needed, (n) => new Int32Array(n));
+  }
+}

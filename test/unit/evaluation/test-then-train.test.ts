@@ -1,0 +1,91 @@
+/**
+ * The shared test-then-train step (src/evaluation/test-then-train.ts): tests that fail if a loop learns
+ * before it predicts, or scores P(class 0) where a metric needs P(class 1).
+ */
+import { ConfigError } from '../../../src/errors';
+import { createAccuracy, createCrossEntropy, createLogLoss, progressiveValScore, testThenTrainBatch, checkMetrics } from '../../../src/evaluation';
+import type { Classifier } from '../../../src/learners/estimator';
+
+/**
+ * A classifier that predicts the last label it learned (class 0 before any), with probability 0.8 on it:
+ * a loop that learns an example before predicting it scores every example right.
+ */
+function parrot(numClasses = 2): Classifier<number> & { learned: number[] } {
+  let last = 0;
+  const learned: number[] = [];
+  const proba = (out: Float64Array = new Float64Array(numClasses)): Float64Array => {
+    out.fill(0.2 / (numClasses - 1));
+    out[last] = 0.8;
+    return out;
+  };
+  return {
+    kind: 'Parrot',
+    numClasses,
+    learned,
+    learnOne(_x, y) {
+      last = y;
+      learned.push(y);
+    },
+    learnMany(xs, ys) {
+      for (let i = 0; i < xs.length; i++) this.learnOne(xs[i], ys[i]);
+    },
+    predictOne: () => last,
+    predictMany: (xs, out = new Float64Array(xs.length)) => out.fill(last, 0, xs.length),
+    predictProbaOne: (_x, out) => proba(out),
+    predictProbaMany(xs, out = new Float64Array(xs.length * numClasses)) {
+      for (let i = 0; i < xs.length; i++) out.set(proba(), i * numClasses);
+      return out;
+    },
+    state: () => ({ kind: 'Parrot', version: 1, config: {}, arrays: {} }),
+  };
+}
+
+const ys = [1, 0, 1, 1, 0, 1];
+
+describe('testThenTrainBatch', () => {
+  it('predicts every example with the model from before the batch, then learns the batch', () => {
+    const model = parrot();
+    const accuracy = createAccuracy();
+    const outcome = testThenTrainBatch({ model, metrics: [accuracy], xs: ys.map((_, i) => i), ys });
+    // The parrot knew only class 0: predicted 0 for all six, right twice. Training first would give 0 and 1s.
+    expect(Array.from(outcome.predictions)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(accuracy.get()).toBeCloseTo(2 / 6, 12);
+    expect(model.learned).toEqual(ys);
+  });
+
+  it('scores log loss with P(class 1), not P(class 0)', () => {
+    const model = parrot();
+    const logLoss = createLogLoss();
+    testThenTrainBatch({ model, metrics: [logLoss], xs: [0, 1], ys: [1, 0] });
+    // Before learning, P(class 1) = 0.2: the loss of y = 1 is -log 0.2 and of y = 0 is -log 0.8.
+    expect(logLoss.get()).toBeCloseTo((-Math.log(0.2) - Math.log(0.8)) / 2, 12);
+  });
+
+  it('scores cross-entropy with the probability of the true class, for three classes', () => {
+    const model = parrot(3);
+    const crossEntropy = createCrossEntropy();
+    testThenTrainBatch({ model, metrics: [crossEntropy], xs: [0, 1, 2], ys: [0, 2, 1] });
+    expect(crossEntropy.get()).toBeCloseTo((-Math.log(0.8) - 2 * Math.log(0.1)) / 3, 12);
+  });
+
+  it('refuses P(class 1) metrics on a three-class model, naming the caller; accepts cross-entropy', () => {
+    expect(() => checkMetrics('somewhere', parrot(3), [createLogLoss()])).toThrow(
+      new ConfigError('somewhere: LogLoss scores P(class 1); Parrot is not a binary classifier'),
+    );
+    expect(() => checkMetrics('somewhere', parrot(3), [createCrossEntropy()])).not.toThrow();
+  });
+
+  it('scores a batch of one exactly as progressiveValScore does, example by example', async () => {
+    const stepped = parrot();
+    const metrics = [createAccuracy(), createLogLoss()];
+    ys.forEach((y, i) => testThenTrainBatch({ model: stepped, metrics, xs: [i], ys: [y] }));
+    const offline = await progressiveValScore<number>(
+      ys.map((y, i) => [i, y] as const),
+      parrot(),
+      [createAccuracy(), createLogLoss()],
+    );
+    expect(metrics.map((metric) => metric.get())).toEqual(Object.values(offline.metrics).map((metric) => metric.get()));
+    // The parrot predicts the previous label (0, 1, 0, 1, 1, 0 for 1, 0, 1, 1, 0, 1): right once. Learning first: six times.
+    expect(metrics[0].get()).toBeCloseTo(1 / 6, 12);
+  });
+});

@@ -1,0 +1,72 @@
+/** Hashing without garbage: category hashes memoised in a bounded cache, outputs written into reused buffers. */
+import { CategoryHashes } from '../../../src/features/category-hashes';
+import { createFeatureHasher, createInteractions, murmur3String, type Row, type SizedSparseVector } from '../../../src/features';
+import { ReusedStageOutput } from '../../../src/features/stage-output';
+
+const plain = (vector: unknown) => {
+  const { size, indices, values } = vector as SizedSparseVector;
+  return { size, indices: Array.from(indices), values: Array.from(values) };
+};
+
+describe('CategoryHashes', () => {
+  it('gives murmur3 of the category, and holds at most twice its capacity however many categories pass', () => {
+    const cache = new CategoryHashes(7, 100);
+    for (let i = 0; i < 10_000; i++) {
+      const category = `zip-${i % 3_000}`;
+      expect(cache.hash(category)).toBe(murmur3String(category, 7));
+      expect(cache.size).toBeLessThanOrEqual(200);
+    }
+  });
+
+  it('keeps a category used within the last generation, and drops those unused for two', () => {
+    const cache = new CategoryHashes(1, 4);
+    ['a', 'b', 'c', 'd'].forEach((c) => cache.hash(c));
+    ['e', 'a'].forEach((c) => cache.hash(c)); // a generation turned at 'e'; 'a' moved back from the old one.
+    expect(cache.size).toBe(6);
+    ['f', 'g', 'h', 'i'].forEach((c) => cache.hash(c)); // another turn at 'h': b, c, d are gone, e a f g h i stay
+    expect(cache.size).toBe(6);
+  });
+});
+
+describe('the hashing stages on the fused path', () => {
+  const rows: Row[] = Array.from({ length: 300 }, (_, i) => ({
+    age: `a${i % 7}`,
+    zip: `z${(i * 31) % 101}`,
+    tags: Array.from({ length: i % 90 }, (_, k) => `t${(k * i) % 50}`),
+    n: i % 5 === 0 ? 0 : i / 7,
+  }));
+
+  it('transformInto writes, into reused buffers, exactly what transform allocates (short rows and rows of 64+ entries)', () => {
+    const hasher = createFeatureHasher({ inputCols: ['age', 'zip', 'tags', 'n'], bits: 6 });
+    const out = new ReusedStageOutput();
+    let buffer: ArrayBufferLike | undefined;
+    for (const row of rows) {
+      const allocated = { ...row };
+      hasher.transform(allocated);
+      const reused = { ...row };
+      hasher.transformInto!(reused, out);
+      expect(plain(reused.features)).toEqual(plain(allocated.features));
+      const { indices } = reused.features as SizedSparseVector;
+      // After the buffers have grown to the longest row, every row is written into the same memory.
+      if (row.tags && (row.tags as string[]).length === 89) buffer = indices.buffer;
+      else if (buffer !== undefined) expect(indices.buffer).toBe(buffer);
+    }
+    expect(buffer).toBeDefined();
+  });
+
+  it('Interactions: transformInto equals transform', () => {
+    const hasher = createFeatureHasher({ inputCols: ['age'], outputCol: 'ageNs', bits: 8 });
+    const profile = createFeatureHasher({ inputCols: ['zip', 'n'], outputCol: 'profileNs', bits: 8 });
+    const crosses = createInteractions({ pairs: [['ageNs', 'profileNs']], bits: 10 });
+    const out = new ReusedStageOutput();
+    for (const row of rows) {
+      const x = { ...row };
+      hasher.transform(x);
+      profile.transform(x);
+      const reused = { ...x };
+      crosses.transform(x);
+      crosses.transformInto!(reused, out);
+      expect(plain(reused.interactions)).toEqual(plain(x.interactions));
+    }
+  });
+});
