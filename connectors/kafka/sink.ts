@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { BrokerError, ConfigError } from '../../src/errors';
 import { retry, type RetryOptions } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
@@ -30,6 +30,11 @@ export interface KafkaSinkConfig extends KafkaConnection {
   lingerMs?: number;
   /** Retries after a fatal producer error, each with a new producer. Default: src/retry.ts defaults. */
   recreateRetry?: RetryOptions;
+  /**
+   * Producer compression of every request: `gzip` (the only codec kafkajs ships) or `none` (default).
+   * Checkpoints do not pay for it: see docs/checkpoint-format.md, "Compression", for the measurement.
+   */
+  compression?: 'none' | 'gzip';
 }
 
 export interface KafkaSink {
@@ -89,6 +94,9 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
   const maxBatchMessages = requirePositiveInteger('createKafkaSink', 'maxBatchMessages', config.maxBatchMessages ?? 5000);
   const maxBatchBytes = requirePositiveInteger('createKafkaSink', 'maxBatchBytes', config.maxBatchBytes ?? 900_000);
   if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new ConfigError(`createKafkaSink: lingerMs must be >= 0, got ${lingerMs}`);
+  const codec = config.compression ?? 'none';
+  if (codec !== 'none' && codec !== 'gzip') throw new ConfigError(`createKafkaSink: compression must be "none" or "gzip", got "${String(codec)}"`);
+  const compression = codec === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   const kafka = createKafkaClient({ ...validateConnection('createKafkaSink', connectionOf(config)), clientId });
 
   const queue: Part[] = [];
@@ -140,7 +148,7 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     const active = await connectedProducer();
     try {
-      await active.sendBatch({ acks: -1, topicMessages });
+      await active.sendBatch({ acks: -1, topicMessages, compression });
     } catch (err) {
       if (isFatalProducerError(err)) await discardProducer();
       throw err;

@@ -105,7 +105,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   await config.setup?.();
   const onSkipped = options.onCheckpointSkipped ?? ((reason: string) => process.stderr.write(`restore skipped a checkpoint record: ${reason}\n`));
-  const { checkpoints, highestClaimed } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
+  const { checkpoints, highestClaimed, liveKeys } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
   const slots = new Map<string, ModelSlot>();
   // Per-partition models are restored as their partitions are assigned (see partition-handover.ts), not here.
   const perPartition = topology.modelScope === 'per-partition';
@@ -119,7 +119,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }),
     observer,
   );
-  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic, signer });
+  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
   const source = createKafkaSource<unknown>({
     ...connection,
     groupId: options.groupId ?? topology.modelId,
