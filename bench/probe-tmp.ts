@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ensureTopics } from '../connectors/kafka/topics';
+import { resolveBroker } from '../src/broker/resolve-broker';
+import { ctrEventStream } from '../src/datasets/ctr-events';
+import { runTopology } from '../src/topology/run-topology';
+import { ctrLogistic } from '../topologies/ctr-logistic';
+import { produceAll } from './e2e/data';
+import { followModel } from './e2e/follow-model';
+import { seedModelTopic } from './e2e/topology-run';
+async function main() {
+  const n = Number(process.argv[2] ?? 50000);
+  const broker = await resolveBroker({ log: () => undefined });
+  const brokers = broker.brokers;
+  const t = ctrLogistic({ prefix: `probe-${Date.now().toString(36)}-`, checkpoint: { everyRecords: Infinity, everyMs: 100 } });
+  await ensureTopics({ brokers }, [{ topic: t.config.input.topic, partitions: 1 }]);
+  function* gen() { let i = 0; for (const e of ctrEventStream({ seed: 1 })) { if (i++ >= n) return; yield Buffer.from(JSON.stringify(e)); } }
+  await produceAll(brokers, t.config.input.topic, gen());
+  await seedModelTopic(brokers, t);
+  const follower = followModel(brokers, t.config.outputs.modelTopic, t.modelId);
+  await follower.ready;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'subscribe', '--topic', t.config.outputs.modelTopic, '--model', t.modelId, '--brokers', brokers.join(',')]);
+  const outside: number[] = []; let buf = '';
+  child.stdout.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); const m = / v(\d+) .*\(\+(\d+) ms\)/.exec(line); if (m && Number(m[1]) > 1) outside.push(Number(m[2])); } });
+  await new Promise((r) => setTimeout(r, 3000));
+  const acks: number[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 5 }); loop.enable();
+  const running = await runTopology(t, { brokers, fromBeginning: true, groupId: randomUUID(), observer: { checkpointPublished: (_m: any, ms: number) => acks.push(ms) } as any, until: (p) => p.records >= n });
+  let last = performance.now(); const gaps: string[] = []; const versions: number[] = []; const ck: number[] = [];
+  running.steps.subscribe(({ batch, published }) => { const now = performance.now(); gaps.push(`${batch.records.length}:${(now - last).toFixed(0)}${published ? 'P' : ''}`); last = now; if (published) { versions.push(published.version); ck.push(Date.now() - Date.parse(published.createdAt)); } });
+  const t0 = performance.now();
+  await running.done;
+  const secs = (performance.now() - t0) / 1000;
+  await follower.received(versions[versions.length - 1], 5000);
+  const lat = follower.latencies(versions).sort((a, b) => a - b);
+  console.log('rec/s', Math.round(n / secs), 'loop p50/p99/max', loop.percentile(50) / 1e6, loop.percentile(99) / 1e6, loop.max / 1e6);
+  console.log('versions', versions.length, 'sub p50', lat[Math.floor(lat.length / 2)], 'p99', lat[Math.floor(lat.length * 0.99)], 'ckpt ms', ck.join(','));
+  console.log(gaps.slice(0, 80).join(' '));
+  await new Promise((r) => setTimeout(r, 1000));
+  outside.sort((a, b) => a - b);
+  console.log('publishMs (build..ack)', acks.map((x) => x.toFixed(0)).join(','));
+  console.log('outside process: n', outside.length, 'p50', outside[Math.floor(outside.length / 2)], 'p99', outside[Math.floor(outside.length * 0.99)], 'all', outside.join(','));
+  child.kill();
+  follower.stop(); await broker.stop();
+}
+main().catch((e) => { console.error(e); process.exit(1); });
