@@ -28,6 +28,12 @@ export interface KafkaSinkConfig extends KafkaConnection {
   maxBatchBytes?: number;
   /** How long a send waits for others to share its request. Default 0: only sends made in the same tick. */
   lingerMs?: number;
+  /**
+   * With `lingerMs` 0, send as soon as the current synchronous work is done (a microtask) instead of after
+   * the event loop's next turn. For records a reader is waiting for (checkpoints), on a sink of their own:
+   * in a trainer, the next turn is often a whole micro-batch of learning (25–70 ms under load).
+   */
+  latencyBound?: boolean;
   /** Retries after a fatal producer error, each with a new producer. Default: src/retry.ts defaults. */
   recreateRetry?: RetryOptions;
   /**
@@ -90,7 +96,7 @@ function toKafkaMessage(message: OutgoingMessage): { message: Message; bytes: nu
  * retried; messages of a request that partly succeeded may then be written twice.
  */
 export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
-  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {} } = config;
+  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {}, latencyBound = false } = config;
   const maxBatchMessages = requirePositiveInteger('createKafkaSink', 'maxBatchMessages', config.maxBatchMessages ?? 5000);
   const maxBatchBytes = requirePositiveInteger('createKafkaSink', 'maxBatchBytes', config.maxBatchBytes ?? 900_000);
   if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new ConfigError(`createKafkaSink: lingerMs must be >= 0, got ${lingerMs}`);
@@ -157,6 +163,7 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
 
   async function drain(): Promise<void> {
     if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    else if (latencyBound) await Promise.resolve();
     else await new Promise((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       const request = takeRequest().filter((part) => !part.send.settled);

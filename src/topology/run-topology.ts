@@ -119,7 +119,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }),
     observer,
   );
-  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
+  // Checkpoints have a producer of their own: subscribers wait for them, so they never queue behind predictions or
+  // dead letters, and go out without waiting for the event loop's next turn (the next micro-batch's learning).
+  const checkpointSink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-checkpoints`, latencyBound: true });
+  const publisher = createCheckpointPublisher({ sink: checkpointSink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
   const source = createKafkaSource<unknown>({
     ...connection,
     groupId: options.groupId ?? topology.modelId,
@@ -362,7 +365,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       clearInterval(idle);
       sourceSubscription.unsubscribe();
       await source.stop();
-      await sink.close();
+      await Promise.all([sink.close(), checkpointSink.close()]);
     }
   })();
   done.catch(() => undefined);
