@@ -8,6 +8,7 @@ import { measureCheckpointLatency } from '../e2e/checkpoint-latency';
 import { measureSizes, trainedStates, type SizeRow } from '../e2e/checkpoint-sizes';
 import { produceAll } from '../e2e/data';
 import { latencyTable, type LatencyRow } from '../e2e/tables';
+import { spawnSubscriber } from '../e2e/subscriber-process';
 import { measureTopology, seedModelTopic } from '../e2e/topology-run';
 import { perSecond } from '../io/measure';
 import { deleteTopics } from '../io/topics';
@@ -106,8 +107,13 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(`producing ${records} ctr events`);
     await produceAll(brokers, input.topic, ctrJson(records, seed));
     await seedModelTopic(brokers, topology);
-    log('ctr-logistic learning through runTopology, subscriber in the same process');
+    log('ctr-logistic learning through runTopology, one subscriber in the same process and one in a process of its own');
+    const outside = spawnSubscriber(brokers, outputs.modelTopic, topology.modelId);
+    // Time for it to connect and print the seed version.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
     const result = await measureTopology(topology, brokers, records);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    outside.stop();
     learning = { recordsPerSecond: Math.round(perSecond(result.measurement)) };
     latency.push({
       model: 'ctr-logistic',
@@ -117,6 +123,15 @@ export async function run(args: string[]): Promise<BenchResult> {
       receiveMs: result.receiveMs,
       missed: result.versions - result.receiveMs.length,
       loopDelayP99Ms: result.loopDelayMs.p99,
+    });
+    latency.push({
+      model: 'ctr-logistic',
+      condition: `learning as above; \`streamlearn subscribe\` in a process of its own (every version, the final one included)`,
+      payloadBytes: null,
+      publishMs: [],
+      receiveMs: outside.latencies(),
+      missed: 0,
+      loopDelayP99Ms: null,
     });
   } finally {
     await deleteTopics(brokers, [

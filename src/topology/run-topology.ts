@@ -314,7 +314,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     tap(() => inStep++),
     learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
-    checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
+    checkpointWhenDue({
+      everyRecords: topology.checkpointEveryRecords,
+      everyMs: topology.checkpointEveryMs,
+      minIntervalMs: topology.checkpointMinIntervalMs,
+      checkpoint,
+    }),
     tap((step) => {
       inStep--;
       progress.records += step.learned + step.deadLettered;
@@ -342,7 +347,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   async function checkpointIdleSlots(): Promise<void> {
     for (const slot of slots.values()) {
       // Checked when its turn comes, right before the state is captured.
-      const due = () => inStep === 0 && !stopping && isDue(slot, topology.checkpointEveryRecords, topology.checkpointEveryMs);
+      const due = () =>
+        inStep === 0 && !stopping && isDue(slot, topology.checkpointEveryRecords, topology.checkpointEveryMs, Date.now(), topology.checkpointMinIntervalMs);
       const manifest = await exclusive(async () => (due() ? checkpointNow(slot) : undefined));
       if (manifest) progress.versions[slot.modelId] = manifest.version;
     }
