@@ -10,7 +10,7 @@ import { produceAll } from '../e2e/data';
 import { latencyTable, type LatencyRow } from '../e2e/tables';
 import { spawnSubscriber } from '../e2e/subscriber-process';
 import { measureTopology, seedModelTopic } from '../e2e/topology-run';
-import { perSecond } from '../io/measure';
+import { loadAverage, perSecond } from '../io/measure';
 import { deleteTopics } from '../io/topics';
 import type { BenchResult, BenchTable } from '../report';
 
@@ -76,6 +76,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   if (!(Number.isInteger(versions) && versions >= 20)) throw new ConfigError(`--versions must be an integer of at least 20, got "${values.versions}"`);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
 
+  const loadAtStart = loadAverage();
   log('training the models offline');
   const trained = trainedStates(records);
   const sizes = measureSizes(trained);
@@ -146,6 +147,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   return {
     tables: [sizeTable(sizes), latencyTable(latency)],
     context: {
+      loadAverage: { start: loadAtStart, end: loadAverage() },
       records,
       versions,
       seed,
