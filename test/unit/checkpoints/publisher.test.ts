@@ -66,6 +66,24 @@ describe('checkpoint publisher', () => {
     }
   });
 
+  it('after a jump in numbering, keeps the good versions from before it until newer ones replace them, one for one', async () => {
+    const topic = compactedTopic();
+    const first = createCheckpointPublisher({ sink: topic.sink, topic: 'm', maxMessageBytes: 4096 });
+    for (let version = 1; version <= 4; version++) await first.publish(fields('a', version), state(version));
+    // A bad record claimed v1000: the restarted trainer numbers past it.
+    const next = createCheckpointPublisher({ sink: topic.sink, topic: 'm', maxMessageBytes: 4096, leftovers: topic.live() });
+    const kept: number[][] = [];
+    for (let version = 1001; version <= 1003; version++) {
+      await next.publish(fields('a', version), state(version));
+      kept.push(chunkVersions(topic.live(), 'a'));
+    }
+    expect(kept).toEqual([
+      [3, 4, 1001],
+      [4, 1001, 1002],
+      [1001, 1002, 1003],
+    ]);
+  });
+
   it('still leaves a restore the newest version after every restart', async () => {
     const topic = compactedTopic();
     for (const from of [1, 3, 6]) {
