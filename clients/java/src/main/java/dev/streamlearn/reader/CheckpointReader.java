@@ -139,6 +139,12 @@ public final class CheckpointReader {
     return arrays;
   }
 
+  static double indexSum(double[] values) {
+    double sum = 0;
+    for (int i = 0; i < values.length; i++) sum += (i + 1) * values[i];
+    return sum;
+  }
+
   /** A sparse row's dense values: zeros, with `values[k]` at `indices[k]` (strictly increasing, in range). */
   static double[] densify(String name, int length, List<?> indices, double[] values) throws IOException {
     if (indices.size() != values.length) throw new IOException("sparse array " + name + " has " + indices.size() + " indices but " + values.length + " values");
@@ -153,7 +159,10 @@ public final class CheckpointReader {
     return dense;
   }
 
-  /** `java -cp … dev.streamlearn.reader.CheckpointReader <brokers> <topic> <modelId>`: the manifest and every array's layout and sum, as JSON. */
+  /**
+   * `java -cp … dev.streamlearn.reader.CheckpointReader <brokers> <topic> <modelId>`: the manifest and every array's layout,
+   * sum, and index-weighted sum (Σ (i + 1) · v[i], which a value at the wrong position changes), as JSON.
+   */
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
       System.err.println("usage: CheckpointReader <brokers> <topic> <modelId>");
@@ -165,7 +174,7 @@ public final class CheckpointReader {
     out.put("manifest", checkpoint.manifest());
     out.put("rejected", rejected);
     Map<String, Object> arrays = new LinkedHashMap<>();
-    checkpoint.arrays().forEach((name, a) -> arrays.put(name, Map.of("dtype", a.dtype(), "shape", a.shape(), "role", a.role(), "derived", a.derived(), "sum", Arrays.stream(a.values()).sum())));
+    checkpoint.arrays().forEach((name, a) -> arrays.put(name, Map.of("dtype", a.dtype(), "shape", a.shape(), "role", a.role(), "derived", a.derived(), "sum", Arrays.stream(a.values()).sum(), "indexSum", indexSum(a.values()))));
     out.put("arrays", arrays);
     System.out.println(JSON.writeValueAsString(out));
   }
