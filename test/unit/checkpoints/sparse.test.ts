@@ -1,7 +1,8 @@
 import '../../../src/builtins';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { readPayload, arraysToArrow } from '../../../src/checkpoints/arrow-arrays';
-import { buildCheckpoint, openCheckpoint } from '../../../src/checkpoints/envelope';
+import { buildCheckpoint, openCheckpoint, sha256 } from '../../../src/checkpoints/envelope';
+import { CheckpointError } from '../../../src/errors';
 import { densify, sparseEntries, SPARSE_MIN_LENGTH } from '../../../src/checkpoints/sparse';
 import { ctrEventStream } from '../../../src/datasets/ctr-events';
 import type { Row } from '../../../src/features/stage';
@@ -84,6 +85,21 @@ describe('sparse payload arrays', () => {
     expect(() => densify('w', 4, { indices: Uint32Array.of(1, 1), values: Float64Array.of(1, 2) })).toThrow('index 1 at entry 1');
     expect(() => densify('w', 4, { indices: Uint32Array.of(4), values: Float64Array.of(1) })).toThrow('index 4 at entry 0 (length 4');
     expect(() => densify('w', 4, { indices: Uint32Array.of(1), values: Float64Array.of(1, 2) })).toThrow('has 1 indices but 2 values');
+  });
+
+  it('refuses a forged sparse row (index past the end, hash recomputed) by name, without loading anything', () => {
+    const weights = new Float64Array(4096);
+    weights[0x0abc] = 1.5;
+    const { manifest, payload } = buildCheckpoint(fields, { kind: 'TestBlob', version: 1, config: {}, arrays: { weights } });
+    const forged = Buffer.from(payload);
+    const at = forged.indexOf(Buffer.from(Uint32Array.of(0x0abc).buffer));
+    expect(at).toBeGreaterThan(0);
+    forged.writeUInt32LE(0x7fff_ffff, at);
+    const rehashed = { ...manifest, payloadSha256: sha256(forged) };
+    expect(() => openCheckpoint(rehashed, forged, 'topic/0@9')).toThrow(CheckpointError);
+    expect(() => openCheckpoint(rehashed, forged, 'topic/0@9')).toThrow(
+      'topic/0@9: checkpoint sparse-test v1: checkpoint payload: sparse array "weights" has index 2147483647 at entry 0 (length 4096',
+    );
   });
 
   it('still reads v2 payloads, which have no encoding or indices columns', () => {
