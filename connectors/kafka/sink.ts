@@ -46,6 +46,8 @@ export interface KafkaSinkConfig extends KafkaConnection {
 export interface KafkaSink {
   /** Resolves once every message is acknowledged by all in-sync replicas (acks=all). */
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Connects the producer now instead of at the first send (for a first send that must be as quick as the next). */
+  connect(): Promise<void>;
   /** Waits for pending sends, then disconnects. */
   close(): Promise<void>;
 }
@@ -215,6 +217,9 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
       if (closed) return Promise.reject(new BrokerError(`the Kafka sink is closed; cannot send to "${topic}"`));
       if (messages.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => enqueue(topic, messages, { remaining: 0, settled: false, resolve, reject }));
+    },
+    async connect() {
+      await connectedProducer();
     },
     async close() {
       closed = true;

@@ -353,6 +353,9 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       if (manifest) progress.versions[slot.modelId] = manifest.version;
     }
   }
+  // Connected ahead, once nothing above can throw (`done` closes it): the first version would otherwise wait for
+  // the producer's connection. A failure here is the first publish's to retry.
+  void checkpointSink.connect().catch(() => undefined);
   const done = (async () => {
     try {
       await learning;
