@@ -14,6 +14,8 @@ export interface LatencyRun {
   versions: number;
   /** One publish every this many ms, like a trainer that checkpoints on a timer. */
   intervalMs: number;
+  /** The publisher's producer compression; default none. */
+  compression?: 'none' | 'gzip';
 }
 
 export interface LatencyResult {
@@ -35,9 +37,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `intervalMs`, while a `subscribeModel` subscriber in this process follows the topic. A first version,
  * untimed, makes sure the subscriber is live before the clock starts.
  */
-export async function measureCheckpointLatency({ brokers, topic, modelId, state, versions, intervalMs }: LatencyRun): Promise<LatencyResult> {
+export async function measureCheckpointLatency({ brokers, topic, modelId, state, versions, intervalMs, compression }: LatencyRun): Promise<LatencyResult> {
   await ensureTopics({ brokers }, [{ topic, compacted: true }]);
-  const sink = createKafkaSink({ brokers, clientId: 'bench-e2e-publisher' });
+  const sink = createKafkaSink({ brokers, clientId: 'bench-e2e-publisher', compression });
   const publisher = createCheckpointPublisher({ sink, topic });
   const fields = (version: number) => ({ modelId, version, offsets: [], examplesSeen: 0, metrics: {} });
   const publishMs: number[] = [];

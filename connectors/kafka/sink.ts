@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { BrokerError, ConfigError } from '../../src/errors';
 import { retry, type RetryOptions } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
@@ -28,13 +28,26 @@ export interface KafkaSinkConfig extends KafkaConnection {
   maxBatchBytes?: number;
   /** How long a send waits for others to share its request. Default 0: only sends made in the same tick. */
   lingerMs?: number;
+  /**
+   * With `lingerMs` 0, send as soon as the current synchronous work is done (a microtask) instead of after
+   * the event loop's next turn. For records a reader is waiting for (checkpoints), on a sink of their own:
+   * in a trainer, the next turn is often a whole micro-batch of learning (25–70 ms under load).
+   */
+  latencyBound?: boolean;
   /** Retries after a fatal producer error, each with a new producer. Default: src/retry.ts defaults. */
   recreateRetry?: RetryOptions;
+  /**
+   * Producer compression of every request: `gzip` (the only codec kafkajs ships) or `none` (default).
+   * Checkpoints do not pay for it: see docs/checkpoint-format.md, "Compression", for the measurement.
+   */
+  compression?: 'none' | 'gzip';
 }
 
 export interface KafkaSink {
   /** Resolves once every message is acknowledged by all in-sync replicas (acks=all). */
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Connects the producer now instead of at the first send (for a first send that must be as quick as the next). */
+  connect(): Promise<void>;
   /** Waits for pending sends, then disconnects. */
   close(): Promise<void>;
 }
@@ -85,10 +98,13 @@ function toKafkaMessage(message: OutgoingMessage): { message: Message; bytes: nu
  * retried; messages of a request that partly succeeded may then be written twice.
  */
 export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
-  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {} } = config;
+  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {}, latencyBound = false } = config;
   const maxBatchMessages = requirePositiveInteger('createKafkaSink', 'maxBatchMessages', config.maxBatchMessages ?? 5000);
   const maxBatchBytes = requirePositiveInteger('createKafkaSink', 'maxBatchBytes', config.maxBatchBytes ?? 900_000);
   if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new ConfigError(`createKafkaSink: lingerMs must be >= 0, got ${lingerMs}`);
+  const codec = config.compression ?? 'none';
+  if (codec !== 'none' && codec !== 'gzip') throw new ConfigError(`createKafkaSink: compression must be "none" or "gzip", got "${String(codec)}"`);
+  const compression = codec === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   const kafka = createKafkaClient({ ...validateConnection('createKafkaSink', connectionOf(config)), clientId });
 
   const queue: Part[] = [];
@@ -140,7 +156,7 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     const active = await connectedProducer();
     try {
-      await active.sendBatch({ acks: -1, topicMessages });
+      await active.sendBatch({ acks: -1, topicMessages, compression });
     } catch (err) {
       if (isFatalProducerError(err)) await discardProducer();
       throw err;
@@ -149,6 +165,7 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
 
   async function drain(): Promise<void> {
     if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    else if (latencyBound) await Promise.resolve();
     else await new Promise((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       const request = takeRequest().filter((part) => !part.send.settled);
@@ -200,6 +217,9 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
       if (closed) return Promise.reject(new BrokerError(`the Kafka sink is closed; cannot send to "${topic}"`));
       if (messages.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => enqueue(topic, messages, { remaining: 0, settled: false, resolve, reject }));
+    },
+    async connect() {
+      await connectedProducer();
     },
     async close() {
       closed = true;

@@ -22,6 +22,7 @@ import {
 } from 'apache-arrow';
 import { CheckpointError } from '../errors';
 import type { TypedArray } from '../state';
+import { densify, sparseEntries, type SparseEntries } from './sparse';
 
 type DtypeName = 'float64' | 'float32' | 'int32' | 'uint32' | 'int16' | 'uint16' | 'int8' | 'uint8';
 
@@ -76,9 +77,11 @@ function listColumn<T extends TypedArray>(itemType: DataType, make: new (length:
 
 /**
  * Named typed arrays as one Arrow IPC stream: a row per array with `name`, `dtype`, `shape`, `role`,
- * `derived`, and its values in the list column named after the dtype (the other list columns hold an
- * empty list). Keeping each dtype in its own column keeps values exact and lets pyarrow or Arrow Java read
- * them without our code: `row[row['dtype']]` is the array, `row['shape']` its shape.
+ * `derived`, `encoding`, `indices`, and its values in the list column named after the dtype (the other
+ * list columns hold an empty list). Keeping each dtype in its own column keeps values exact and lets
+ * pyarrow or Arrow Java read them without our code: `row[row['dtype']]` is the array, `row['shape']` its
+ * shape. A mostly-zero array is stored `sparse` (sparse.ts): its values column holds only the non-zero
+ * entries and `indices` their positions; a `dense` row has an empty `indices`.
  */
 export function arraysToArrow(
   arrays: Record<string, TypedArray>,
@@ -96,6 +99,7 @@ export function arraysToArrow(
       throw new CheckpointError(`checkpoint payload: array "${name}" has ${all[name].length} values, its shape [${shapes[i].join(', ')}] says otherwise`);
     }
   });
+  const sparse = names.map((name) => sparseEntries(all[name]));
   const columns: Record<string, Vector> = {
     name: vectorFromArray(names, new Utf8()),
     dtype: vectorFromArray(dtypes, new Utf8()),
@@ -108,18 +112,27 @@ export function arraysToArrow(
       names.map((name) => name in derived),
       new Bool(),
     ),
+    encoding: vectorFromArray(
+      sparse.map((entries) => (entries ? 'sparse' : 'dense')),
+      new Utf8(),
+    ),
+    indices: listColumn(
+      new Uint32(),
+      Uint32Array,
+      sparse.map((entries) => entries?.indices ?? null),
+    ),
   };
   for (const dtype of Object.keys(DTYPES) as DtypeName[]) {
     columns[dtype] = listColumn(
       DTYPES[dtype].arrow(),
       DTYPES[dtype].array,
-      names.map((name, i) => (dtypes[i] === dtype ? all[name] : null)),
+      names.map((name, i) => (dtypes[i] === dtype ? (sparse[i]?.values ?? all[name]) : null)),
     );
   }
   return tableToIPC(new Table(columns), 'stream');
 }
 
-/** Every array of a payload, v2 (with layout) or v1 (flat arrays only: shape [length], role = last name part). */
+/** Every array of a payload: v3 (sparse rows), v2 (with layout) or v1 (flat arrays only: shape [length], role = last name part). */
 export function readPayload(bytes: Uint8Array): PayloadArrays {
   const table = tableFromIPC(bytes);
   const names = table.getChild('name');
@@ -128,6 +141,8 @@ export function readPayload(bytes: Uint8Array): PayloadArrays {
   const shapes = table.getChild('shape');
   const roles = table.getChild('role');
   const flags = table.getChild('derived');
+  const encodings = table.getChild('encoding');
+  const indices = table.getChild('indices');
   const payload: PayloadArrays = { arrays: {}, derived: {}, layout: {} };
   for (let row = 0; row < table.numRows; row++) {
     const name = String(names.get(row));
@@ -135,18 +150,33 @@ export function readPayload(bytes: Uint8Array): PayloadArrays {
     const spec = DTYPES[dtype];
     const column = table.getChild(dtype);
     if (!spec || !column) throw new CheckpointError(`checkpoint payload: array "${name}" has unknown dtype "${dtype}"`);
-    const values = column.get(row) as { toArray(): TypedArray } | null;
-    const copy = new spec.array(values ? values.toArray().length : 0);
-    if (values) (copy as Float64Array).set(values.toArray() as Float64Array);
-    const shape = shapes?.get(row) as { toArray(): Int32Array } | null | undefined;
-    payload.layout[name] = {
-      shape: shape ? Array.from(shape.toArray()) : [copy.length],
-      role: roles ? String(roles.get(row)) : name.slice(name.lastIndexOf('/') + 1),
-    };
+    const values = listValues(column, row, spec.array);
+    const shapeList = shapes?.get(row) as { toArray(): Int32Array } | null | undefined;
+    const shape = shapeList ? Array.from(shapeList.toArray()) : [values.length];
+    const encoding = encodings ? String(encodings.get(row)) : 'dense';
+    if (encoding !== 'dense' && encoding !== 'sparse') throw new CheckpointError(`checkpoint payload: array "${name}" has unknown encoding "${encoding}"`);
+    const copy =
+      encoding === 'sparse'
+        ? densify(
+            name,
+            shape.reduce((a, b) => a * b, 1),
+            { indices: listValues(indices, row, Uint32Array) as Uint32Array, values } as SparseEntries,
+          )
+        : values;
+    payload.layout[name] = { shape, role: roles ? String(roles.get(row)) : name.slice(name.lastIndexOf('/') + 1) };
     if (flags?.get(row) === true) payload.derived[name] = copy;
     else payload.arrays[name] = copy;
   }
   return payload;
+}
+
+/** A copy of row `row` of a list column, as a typed array of its own (empty for a missing column or row). */
+function listValues(column: Vector | null | undefined, row: number, make: new (length: number) => TypedArray): TypedArray {
+  const list = column?.get(row) as { toArray(): TypedArray } | null | undefined;
+  const values = list ? list.toArray() : undefined;
+  const copy = new make(values ? values.length : 0);
+  if (values) (copy as Float64Array).set(values as Float64Array);
+  return copy;
 }
 
 /** The state arrays of a payload, without the readers' derived arrays. */

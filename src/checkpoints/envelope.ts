@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { libraryVersion } from '../paths';
-import { CheckpointError } from '../errors';
+import { CheckpointError, errorMessage } from '../errors';
 import type { ModelState } from '../state';
 import { arraysFromArrow, arraysToArrow } from './arrow-arrays';
 import { describeState } from './layout';
@@ -81,5 +81,12 @@ export function openCheckpoint(manifest: CheckpointManifest, payload: Uint8Array
   const actual = sha256(payload);
   if (actual !== manifest.payloadSha256) throw new CheckpointError(`${where}: payload SHA-256 ${actual} does not match manifest ${manifest.payloadSha256}`);
   const { kind, stateVersion, config } = manifest.model;
-  return { manifest, state: { kind, version: stateVersion, config, arrays: arraysFromArrow(payload) } };
+  let arrays: ModelState['arrays'];
+  try {
+    arrays = arraysFromArrow(payload);
+  } catch (err) {
+    // A payload can match its hash and still be unreadable (forged, or written by a newer version): say where.
+    throw new CheckpointError(`${where}: ${errorMessage(err)}`, { cause: err });
+  }
+  return { manifest, state: { kind, version: stateVersion, config, arrays } };
 }

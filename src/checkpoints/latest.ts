@@ -3,7 +3,7 @@ import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { readTopic } from '../../connectors/kafka/topic-reader';
 import { errorMessage } from '../errors';
 import type { Checkpoint } from './envelope';
-import { createCheckpointAssembler } from './records';
+import { createCheckpointAssembler, versionedKeyOwner } from './records';
 import type { ManifestVerifier } from './signing';
 
 export interface LoadCheckpointsOptions {
@@ -37,16 +37,26 @@ export interface CheckpointIndex {
    * version past it, so that what it publishes supersedes a bad record for every reader, verifying or not.
    */
   highestClaimed(modelId: string): number;
+  /**
+   * Version and chunk keys whose last record holds a value (not tombstoned), in offset order: what earlier
+   * publishers left on the topic. A publisher given them tombstones each once its version is no longer kept.
+   */
+  liveKeys: string[];
 }
 
 export async function loadCheckpointIndex(connection: KafkaConnection, topic: string, options: LoadCheckpointsOptions | string = {}): Promise<CheckpointIndex> {
   const { modelId, verifier, onSkipped } = typeof options === 'string' ? { modelId: options } : options;
   const assembler = createCheckpointAssembler({ modelId, verifier });
+  const live = new Set<string>();
   const latest = await lastValueFrom(
     readTopic({ ...connection, topic }).pipe(
       filter((event) => event.type === 'record'),
       map((event) => {
         const { record } = event as Extract<typeof event, { type: 'record' }>;
+        if (record.key !== null && versionedKeyOwner(record.key)) {
+          live.delete(record.key);
+          if (record.value !== null) live.add(record.key);
+        }
         try {
           return assembler.push(record, `${topic}/${record.partition}@${record.offset}`);
         } catch (err) {
@@ -57,5 +67,5 @@ export async function loadCheckpointIndex(connection: KafkaConnection, topic: st
       reduce((found, checkpoint) => (checkpoint ? found.set(checkpoint.manifest.modelId, checkpoint) : found), new Map<string, Checkpoint>()),
     ),
   );
-  return { latest, highestClaimed: assembler.highestClaimed };
+  return { latest, highestClaimed: assembler.highestClaimed, liveKeys: [...live] };
 }

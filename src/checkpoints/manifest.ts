@@ -1,9 +1,9 @@
 import type { JsonValue } from '../state';
 
-/** v2 adds each array's `shape`, `role` and the readers' `derived` arrays to the payload (docs/checkpoint-format.md). */
-export const CHECKPOINT_FORMAT = 'streamlearn.checkpoint/v2';
-/** Formats this version reads: v1 payloads are flat arrays without layout, restored the same way. */
-export const READABLE_FORMATS: readonly string[] = ['streamlearn.checkpoint/v1', CHECKPOINT_FORMAT];
+/** v2 added each array's `shape`, `role` and the readers' `derived` arrays; v3 stores mostly-zero arrays sparse (docs/checkpoint-format.md). */
+export const CHECKPOINT_FORMAT = 'streamlearn.checkpoint/v3';
+/** Formats this version reads: v1 payloads are flat arrays without layout, v2 ones are all dense; both restore the same way. */
+export const READABLE_FORMATS: readonly string[] = ['streamlearn.checkpoint/v1', 'streamlearn.checkpoint/v2', CHECKPOINT_FORMAT];
 
 /** The next offset to read for one topic-partition: everything before it is in the model. */
 export interface PartitionOffset {

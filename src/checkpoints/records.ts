@@ -34,6 +34,14 @@ export function parseManifestKey(key: string): { modelId: string; version?: numb
   return match ? { modelId: match[1], version: Number(match[2]) } : { modelId: key };
 }
 
+/** The model and version a version key (`<id>@v<n>`) or chunk key (`<id>/v<n>/chunk/<i>`) belongs to; undefined for others. */
+export function versionedKeyOwner(key: string): { modelId: string; version: number } | undefined {
+  const chunk = /^(.*)\/v([1-9][0-9]*)\/chunk\/[0-9]+$/.exec(key);
+  if (chunk) return { modelId: chunk[1], version: Number(chunk[2]) };
+  const named = parseManifestKey(key);
+  return named.version === undefined ? undefined : { modelId: named.modelId, version: named.version };
+}
+
 /**
  * The records that publish one checkpoint, in the order to send them. A checkpoint that fits in one
  * record is one envelope, sent under its version key then under the model id, so compaction keeps exactly

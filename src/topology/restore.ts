@@ -78,7 +78,7 @@ export async function loadTopologyCheckpoints(
   topology: Topology,
   connection: KafkaConnection,
   options: Omit<LoadCheckpointsOptions, 'modelId'> = {},
-): Promise<{ checkpoints: Map<string, Checkpoint>; highestClaimed(modelId: string): number }> {
+): Promise<{ checkpoints: Map<string, Checkpoint>; highestClaimed(modelId: string): number; liveKeys: string[] }> {
   const index = await loadCheckpointIndex(connection, topology.config.outputs.modelTopic, options);
   // Archived models (`<id>@drift-v<n>`, kept by drift actions) are not models to resume.
   const mine = (id: string) =>
@@ -86,5 +86,5 @@ export async function loadTopologyCheckpoints(
   const checkpoints = new Map([...index.latest].filter(([id]) => mine(id)));
   // Kinds with asynchronous setup (NeuralNet's backend) are made ready here, so that newSlot stays synchronous.
   await Promise.all([...checkpoints.values()].map((checkpoint) => prepareKinds(checkpoint.state)));
-  return { checkpoints, highestClaimed: index.highestClaimed };
+  return { checkpoints, highestClaimed: index.highestClaimed, liveKeys: index.liveKeys };
 }

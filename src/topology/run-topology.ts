@@ -105,7 +105,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   await config.setup?.();
   const onSkipped = options.onCheckpointSkipped ?? ((reason: string) => process.stderr.write(`restore skipped a checkpoint record: ${reason}\n`));
-  const { checkpoints, highestClaimed } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
+  const { checkpoints, highestClaimed, liveKeys } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
   const slots = new Map<string, ModelSlot>();
   // Per-partition models are restored as their partitions are assigned (see partition-handover.ts), not here.
   const perPartition = topology.modelScope === 'per-partition';
@@ -119,7 +119,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }),
     observer,
   );
-  const publisher = createCheckpointPublisher({ sink, topic: outputs.modelTopic, signer });
+  // Checkpoints have a producer of their own: subscribers wait for them, so they never queue behind predictions or
+  // dead letters, and go out without waiting for the event loop's next turn (the next micro-batch's learning).
+  const checkpointSink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-checkpoints`, latencyBound: true });
+  const publisher = createCheckpointPublisher({ sink: checkpointSink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
   const source = createKafkaSource<unknown>({
     ...connection,
     groupId: options.groupId ?? topology.modelId,
@@ -311,7 +314,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     tap(() => inStep++),
     learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
-    checkpointWhenDue({ everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, checkpoint }),
+    checkpointWhenDue({
+      everyRecords: topology.checkpointEveryRecords,
+      everyMs: topology.checkpointEveryMs,
+      minIntervalMs: topology.checkpointMinIntervalMs,
+      checkpoint,
+    }),
     tap((step) => {
       inStep--;
       progress.records += step.learned + step.deadLettered;
@@ -339,11 +347,15 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   async function checkpointIdleSlots(): Promise<void> {
     for (const slot of slots.values()) {
       // Checked when its turn comes, right before the state is captured.
-      const due = () => inStep === 0 && !stopping && isDue(slot, topology.checkpointEveryRecords, topology.checkpointEveryMs);
+      const due = () =>
+        inStep === 0 && !stopping && isDue(slot, topology.checkpointEveryRecords, topology.checkpointEveryMs, Date.now(), topology.checkpointMinIntervalMs);
       const manifest = await exclusive(async () => (due() ? checkpointNow(slot) : undefined));
       if (manifest) progress.versions[slot.modelId] = manifest.version;
     }
   }
+  // Connected ahead, once nothing above can throw (`done` closes it): the first version would otherwise wait for
+  // the producer's connection. A failure here is the first publish's to retry.
+  void checkpointSink.connect().catch(() => undefined);
   const done = (async () => {
     try {
       await learning;
@@ -362,7 +374,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       clearInterval(idle);
       sourceSubscription.unsubscribe();
       await source.stop();
-      await sink.close();
+      await Promise.all([sink.close(), checkpointSink.close()]);
     }
   })();
   done.catch(() => undefined);

@@ -65,7 +65,7 @@ def main(argv=None) -> int:
             parser.error("give --brokers, --topic and --model-id, or --file")
         result: dict = {"manifest": checkpoint.manifest, "rejected": rejected}
         if args.command == "show":
-            result["arrays"] = {name: {"dtype": info.dtype, "shape": list(info.shape), "role": info.role, "derived": info.derived}
+            result["arrays"] = {name: {"dtype": info.dtype, "shape": list(info.shape), "role": info.role, "derived": info.derived, "encoding": info.encoding}
                                 for name, info in checkpoint.layout.items()}
         else:
             with (open(args.input, encoding="utf-8") if args.input else sys.stdin) as source:

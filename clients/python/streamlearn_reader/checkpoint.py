@@ -10,7 +10,7 @@ import pyarrow as pa
 
 MAGIC = b"SLCK"
 HEADER_BYTES = 9
-READABLE_FORMATS = ("streamlearn.checkpoint/v1", "streamlearn.checkpoint/v2")
+READABLE_FORMATS = ("streamlearn.checkpoint/v1", "streamlearn.checkpoint/v2", "streamlearn.checkpoint/v3")
 
 
 class CheckpointError(Exception):
@@ -23,6 +23,8 @@ class ArrayInfo:
     shape: tuple
     role: str
     derived: bool
+    #: How the payload stored it: "dense", or "sparse" (v3: non-zero entries only, with their indices).
+    encoding: str = "dense"
 
 
 @dataclass
@@ -79,15 +81,31 @@ def open_checkpoint(manifest: dict, payload: bytes) -> Checkpoint:
     shapes = table.column("shape").to_pylist() if "shape" in columns else [None] * len(names)
     roles = table.column("role").to_pylist() if "role" in columns else [None] * len(names)
     derived = table.column("derived").to_pylist() if "derived" in columns else [False] * len(names)
+    encodings = table.column("encoding").to_pylist() if "encoding" in columns else ["dense"] * len(names)
     for row, name in enumerate(names):
         dtype = dtypes[row]
         if dtype not in columns:
             raise CheckpointError(f"{where}: array {name!r} has unknown dtype {dtype!r}")
         values = table.column(dtype)[row].values.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
         shape = tuple(shapes[row]) if shapes[row] is not None else (len(values),)
+        if encodings[row] == "sparse":
+            values = _densify(f"{where}: array {name!r}", int(np.prod(shape)), table.column("indices")[row].values.to_numpy(zero_copy_only=False), values)
+        elif encodings[row] != "dense":
+            raise CheckpointError(f"{where}: array {name!r} has unknown encoding {encodings[row]!r}")
         if int(np.prod(shape)) != len(values):
             raise CheckpointError(f"{where}: array {name!r} has {len(values)} values, its shape {list(shape)} says otherwise")
         role = roles[row] if roles[row] is not None else name.rsplit("/", 1)[-1]
         checkpoint.arrays[name] = values.reshape(shape)
-        checkpoint.layout[name] = ArrayInfo(dtype=dtype, shape=shape, role=role, derived=bool(derived[row]))
+        checkpoint.layout[name] = ArrayInfo(dtype=dtype, shape=shape, role=role, derived=bool(derived[row]), encoding=encodings[row])
     return checkpoint
+
+
+def _densify(what: str, length: int, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A sparse row's dense array: zeros, with `values` at `indices` (strictly increasing, in range)."""
+    if len(indices) != len(values):
+        raise CheckpointError(f"{what} has {len(indices)} indices but {len(values)} values")
+    if len(indices) and (indices[-1] >= length or np.any(np.diff(indices.astype(np.int64)) <= 0)):
+        raise CheckpointError(f"{what} has sparse indices out of order or past its length {length}")
+    dense = np.zeros(length, dtype=values.dtype)
+    dense[indices] = values
+    return dense

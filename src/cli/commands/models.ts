@@ -4,6 +4,7 @@ import type { CheckpointManifest } from '../../checkpoints/manifest';
 import { brokersFor } from '../brokers';
 import { follow } from '../follow';
 import { brokerOption, requiredOption, stringOption, type Command } from '../command';
+import type { ManifestVerifier } from '../../checkpoints/signing';
 import { verifierFor, verifyKeyOption } from '../signing-options';
 
 /** A model-topic record that failed verification is reported on stderr, and reading goes on. */
@@ -22,6 +23,9 @@ export function describeVersion(manifest: CheckpointManifest, latencyMs?: number
   );
 }
 
+/** Said on every line, so that a reader of the output knows which versions were checked and against what key. */
+const verifiedSuffix = (verifier: ManifestVerifier | undefined): string => (verifier ? ` verified ed25519 key ${verifier.keyId}` : '');
+
 export const subscribe: Command = {
   name: 'subscribe',
   usage: 'streamlearn subscribe --topic <model-topic> [--model ID] [--verify-key PEM] [--brokers B]',
@@ -38,8 +42,7 @@ export const subscribe: Command = {
       if (!modelId) throw new Error(`no checkpoint on "${topic}" yet; name the model with --model to wait for one`);
     }
     const versions = subscribeModel({ ...broker.connection, topic, modelId, verifier, onRejected: (reason) => process.stderr.write(`rejected: ${reason}\n`) });
-    // Said on every line, so that a reader of the output knows which versions were checked and against what.
-    const verified = verifier ? ` verified ed25519 key ${verifier.keyId}` : '';
+    const verified = verifiedSuffix(verifier);
     try {
       await follow(versions, ({ manifest, receivedAt }) =>
         process.stdout.write(`${describeVersion(manifest, receivedAt - Date.parse(manifest.createdAt))}${verified}\n`),
@@ -62,7 +65,7 @@ export const models: Command = {
     try {
       const latest = await loadLatestCheckpoints(broker.connection, topic, { verifier, onSkipped: reportSkipped });
       if (latest.size === 0) process.stdout.write(`no models on ${topic}\n`);
-      for (const { manifest } of latest.values()) process.stdout.write(`${describeVersion(manifest)}\n`);
+      for (const { manifest } of latest.values()) process.stdout.write(`${describeVersion(manifest)}${verifiedSuffix(verifier)}\n`);
     } finally {
       await broker.stop();
     }

@@ -11,7 +11,7 @@ import { signingKeyOption, signingKeyPath, verifyKeyOption, verifyKeyPath } from
 export const run: Command = {
   name: 'run',
   usage:
-    'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--partitions N] [--metrics-port N [--metrics-host H]] [--signing-key PEM] [--verify-key PEM]',
+    'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--checkpoint-min-interval MS] [--partitions N] [--metrics-port N [--metrics-host H]] [--signing-key PEM] [--verify-key PEM]',
   summary: 'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints',
   options: {
     ...brokerOption,
@@ -20,6 +20,7 @@ export const run: Command = {
     'from-beginning': { type: 'boolean' },
     prefix: { type: 'string' },
     'checkpoint-every': { type: 'string' },
+    'checkpoint-min-interval': { type: 'string' },
     partitions: { type: 'string' },
     ...metricsOptions,
   },
@@ -27,14 +28,25 @@ export const run: Command = {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name a topology, e.g. ctr-logistic');
     const everyRecords = integerOption(args, 'checkpoint-every');
+    // A count alone follows the record rate (1M records/s at every 20k = 50 checkpoints/s): this puts a floor under the interval.
+    const minIntervalMs = integerOption(args, 'checkpoint-min-interval');
     // Only for creating a missing input topic: an existing one is used with the partitions it has.
     const partitions = integerOption(args, 'partitions');
     if (partitions === 0) throw new UsageError('--partitions must be at least 1');
-    const topology = loadTopology(name, {
-      prefix: stringOption(args, 'prefix'),
-      ...(partitions === undefined ? {} : { partitions }),
-      ...(everyRecords === undefined ? {} : { checkpoint: { everyRecords, everyMs: Infinity } }),
-    });
+    const where = { prefix: stringOption(args, 'prefix'), ...(partitions === undefined ? {} : { partitions }) };
+    const own = loadTopology(name, where);
+    // --checkpoint-every N replaces the topology's cadence with a count alone; the floor keeps whichever cadence applies.
+    const topology =
+      everyRecords === undefined && minIntervalMs === undefined
+        ? own
+        : loadTopology(name, {
+            ...where,
+            checkpoint: {
+              everyRecords: everyRecords ?? own.checkpointEveryRecords,
+              everyMs: everyRecords === undefined ? own.checkpointEveryMs : Infinity,
+              minIntervalMs: minIntervalMs ?? own.checkpointMinIntervalMs,
+            },
+          });
     const broker = await brokersFor(args);
     const metrics = await metricsServerFor(args, (line) => process.stderr.write(`${line}\n`));
     const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });

@@ -6,6 +6,8 @@ import type { LearnedBatch } from './learn-batch';
 export interface CheckpointWhenDueConfig {
   everyRecords: number;
   everyMs: number;
+  /** No checkpoint sooner than this after the previous one (default 0). */
+  minIntervalMs?: number;
   /** Publishes the slot's checkpoint, then commits its offsets; resolves with the manifest (none when the slot's partition moved away). */
   checkpoint(slot: ModelSlot): Promise<CheckpointManifest | undefined>;
 }
@@ -15,11 +17,14 @@ export interface TopologyStep extends LearnedBatch {
   published?: CheckpointManifest;
 }
 
-export function isDue(slot: ModelSlot, everyRecords: number, everyMs: number, now = Date.now()): boolean {
-  return slot.sinceCheckpoint > 0 && (slot.sinceCheckpoint >= everyRecords || now - slot.lastCheckpointAt >= everyMs);
+export function isDue(slot: ModelSlot, everyRecords: number, everyMs: number, now = Date.now(), minIntervalMs = 0): boolean {
+  const since = now - slot.lastCheckpointAt;
+  return slot.sinceCheckpoint > 0 && since >= minIntervalMs && (slot.sinceCheckpoint >= everyRecords || since >= everyMs);
 }
 
 /** After each learned batch, checkpoints its model when `everyRecords` or `everyMs` has been reached. */
-export function checkpointWhenDue({ everyRecords, everyMs, checkpoint }: CheckpointWhenDueConfig): OperatorFunction<LearnedBatch, TopologyStep> {
-  return concatMap(async (step) => (isDue(step.slot, everyRecords, everyMs) ? { ...step, published: await checkpoint(step.slot) } : step));
+export function checkpointWhenDue({ everyRecords, everyMs, minIntervalMs, checkpoint }: CheckpointWhenDueConfig): OperatorFunction<LearnedBatch, TopologyStep> {
+  return concatMap(async (step) =>
+    isDue(step.slot, everyRecords, everyMs, Date.now(), minIntervalMs) ? { ...step, published: await checkpoint(step.slot) } : step,
+  );
 }

@@ -4,16 +4,18 @@
  * (`STREAMLEARN_JAVA_READER=1 npx jest test/integration/clients/java-reader.test.ts`); otherwise it is
  * reported skipped.
  */
+import { tableFromIPC } from 'apache-arrow';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readPayload } from '../../../src/checkpoints/arrow-arrays';
 import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
 import { pipeline } from '../../../src/features/pipeline';
+import { createFeatureHasher } from '../../../src/features/feature-hasher';
 import { createStandardScaler } from '../../../src/features/standard-scaler';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
-import { createSoftmaxRegression } from '../../../src/learners';
+import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import { projectRoot } from '../../../src/paths';
 import { createRandom } from '../../../src/random';
 import { testBrokers } from '../../support/kafka';
@@ -26,12 +28,33 @@ const enabled = process.env.STREAMLEARN_JAVA_READER === '1';
 interface JavaAnswer {
   manifest: { version: number; payloadSha256: string };
   rejected: string[];
-  arrays: Record<string, { dtype: string; shape: number[]; role: string; derived: boolean; sum: number }>;
+  arrays: Record<string, { dtype: string; shape: number[]; role: string; derived: boolean; sum: number; indexSum: number }>;
 }
+
+async function javaReader(topic: string, modelId: string): Promise<JavaAnswer> {
+  const classpath = [join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar'), join(JAVA_DIR, 'target', 'lib', '*')].join(':');
+  const args = [
+    '--add-opens=java.base/java.nio=ALL-UNNAMED',
+    '-cp',
+    classpath,
+    'dev.streamlearn.reader.CheckpointReader',
+    testBrokers().join(','),
+    topic,
+    modelId,
+  ];
+  const { stdout } = await run('java', args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as JavaAnswer;
+}
+
+const indexSum = (values: ArrayLike<number>) => Array.from(values).reduce((sum, v, i) => sum + (i + 1) * v, 0);
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
 (enabled ? describe : describe.skip)('the Java example reader (STREAMLEARN_JAVA_READER=1)', () => {
   beforeAll(async () => {
-    if (!existsSync(join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar'))) {
+    // Rebuilt when the source is newer than the jar, so a changed reader is never tested stale.
+    const jar = join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar');
+    const source = join(JAVA_DIR, 'src', 'main', 'java', 'dev', 'streamlearn', 'reader', 'CheckpointReader.java');
+    if (!existsSync(jar) || statSync(source).mtimeMs > statSync(jar).mtimeMs) {
       await run('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(projectRoot(), '.cache', 'm2-java')}`, 'package'], { cwd: JAVA_DIR, timeout: 600_000 });
     }
   }, 660_000);
@@ -58,21 +81,7 @@ interface JavaAnswer {
     } finally {
       await sink.close();
     }
-    const classpath = [join(JAVA_DIR, 'target', 'streamlearn-reader-0.2.0.jar'), join(JAVA_DIR, 'target', 'lib', '*')].join(':');
-    const { stdout } = await run(
-      'java',
-      [
-        '--add-opens=java.base/java.nio=ALL-UNNAMED',
-        '-cp',
-        classpath,
-        'dev.streamlearn.reader.CheckpointReader',
-        testBrokers().join(','),
-        topic,
-        'java-softmax',
-      ],
-      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-    );
-    const answer = JSON.parse(stdout) as JavaAnswer;
+    const answer = await javaReader(topic, 'java-softmax');
     expect(last.chunks!.count).toBeGreaterThan(1);
     expect(answer.manifest.version).toBe(last.version);
     expect(answer.rejected).toEqual([expect.stringMatching(/SHA-256/)]);
@@ -90,6 +99,42 @@ interface JavaAnswer {
       expect(answer.arrays[name].role).toBe(mine.layout[name].role);
       const sum = Array.from(values as ArrayLike<number>).reduce((a, b) => a + b, 0);
       expect(Math.abs(answer.arrays[name].sum - sum)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(sum)));
+    }
+  });
+
+  it('densifies the sparse rows of a hashed model (format v3) to the arrays streamlearn restores', async () => {
+    const random = createRandom(9);
+    const model = pipeline(
+      createFeatureHasher({ inputCols: ['site', 'device'], outputCol: 'features', bits: 14 }),
+      createLogisticRegression({ numFeatures: 2 ** 14, optimizer: { kind: 'ftrl' }, dtype: 'float32' }),
+    );
+    const { topic, last, sink } = await publishVersions('java-sparse', 'java-hashed', 2, () => {
+      for (let i = 0; i < 300; i++) {
+        const row = { site: `s${Math.floor(random.next() * 40)}`, device: `d${Math.floor(random.next() * 5)}` };
+        model.learnOne(row, random.next() < 0.3 ? 1 : 0);
+      }
+      return model;
+    });
+    await sink.close();
+    const answer = await javaReader(topic, 'java-hashed');
+    expect(answer.manifest.version).toBe(last.version);
+    const state = model.state();
+    const { payload } = buildCheckpoint({ modelId: 'x', version: 1, offsets: [], examplesSeen: 0, metrics: {} }, state);
+    const table = tableFromIPC(payload);
+    const sparse = table
+      .getChild('name')!
+      .toArray()
+      .filter((_: string, i: number) => table.getChild('encoding')!.get(i) === 'sparse');
+    expect(sparse).toEqual(expect.arrayContaining(['model/weights', 'model/ftrl.z', 'model/ftrl.n']));
+    for (const name of sparse as string[]) {
+      expect(answer.arrays[name].shape).toEqual([2 ** 14 + 1, 1]);
+      expect(
+        close(
+          answer.arrays[name].sum,
+          Array.from(state.arrays[name]).reduce((a, b) => a + b, 0),
+        ),
+      ).toBe(true);
+      expect(close(answer.arrays[name].indexSum, indexSum(state.arrays[name]))).toBe(true);
     }
   });
 });

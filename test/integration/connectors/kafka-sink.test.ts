@@ -4,6 +4,7 @@ import { createKafkaSource } from '../../../connectors/kafka/source';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { BrokerError, ConfigError } from '../../../src/errors';
 import { testBrokers, uniqueName } from '../../support/kafka';
+import { readAll } from '../topology/support';
 import { bytesCodec, readUntil, recordCount } from './support';
 
 describe('the Kafka sink', () => {
@@ -61,5 +62,28 @@ describe('the Kafka sink', () => {
     expect(() => createKafkaSink({ brokers: [] })).toThrow(ConfigError);
     expect(() => createKafkaSink({ brokers: testBrokers(), maxBatchMessages: 0 })).toThrow(/maxBatchMessages must be a positive integer/);
     expect(() => createKafkaSink({ brokers: testBrokers(), lingerMs: -1 })).toThrow(/lingerMs must be >= 0/);
+    expect(() => createKafkaSink({ brokers: testBrokers(), compression: 'lz4' as 'gzip' })).toThrow('compression must be "none" or "gzip", got "lz4"');
+  });
+
+  it('sends gzip-compressed, at once (latencyBound), with keys, tombstones and order kept', async () => {
+    const brokers = testBrokers();
+    const topic = uniqueName('sink-gzip');
+    await ensureTopics({ brokers }, [{ topic }]);
+    const sink = createKafkaSink({ brokers, compression: 'gzip', latencyBound: true });
+    const big = Buffer.alloc(200_000, 7);
+    try {
+      // Two sends in the same synchronous run share a request; the third goes on its own.
+      await Promise.all([sink.send(topic, [{ key: 'a', value: big }]), sink.send(topic, [{ key: 'b', value: 'small' }])]);
+      await sink.send(topic, [{ key: 'a', value: null }]);
+    } finally {
+      await sink.close();
+    }
+    const records = await readAll(brokers, topic);
+    expect(records.map(({ key, value }) => [key, value?.length ?? null])).toEqual([
+      ['a', big.length],
+      ['b', 5],
+      ['a', null],
+    ]);
+    expect(records[0].value!.equals(big)).toBe(true);
   });
 });

@@ -25,6 +25,18 @@ describe('checkpointWhenDue', () => {
     expect(isDue(slotWith(0, 0), 1, 1, 1e12)).toBe(false);
   });
 
+  it('waits minIntervalMs after the previous checkpoint, however many records came (a high record rate)', () => {
+    expect(isDue(slotWith(1_000_000, 5000), 20_000, Infinity, 5999, 1000)).toBe(false);
+    expect(isDue(slotWith(1_000_000, 5000), 20_000, Infinity, 6000, 1000)).toBe(true);
+    expect(isDue(slotWith(1, 5000), Infinity, 500, 5999, 1000)).toBe(false);
+    expect(isDue(slotWith(0, 5000), 1, 1, 1e12, 1000)).toBe(false);
+    expect(() => regressionTopology({ checkpoint: { everyRecords: 10, minIntervalMs: -1 } })).toThrow(
+      'checkpoint.minIntervalMs must be a finite number of ms ≥ 0, got -1',
+    );
+    expect(regressionTopology({ checkpoint: { everyRecords: 10, minIntervalMs: 250 } }).checkpointMinIntervalMs).toBe(250);
+    expect(regressionTopology().checkpointMinIntervalMs).toBe(0);
+  });
+
   it('checkpoints the slot of a step when due, in order, and passes the other steps through', async () => {
     const slot = slotWith(0, Date.now());
     const published: number[] = [];

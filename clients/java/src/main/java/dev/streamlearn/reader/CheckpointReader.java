@@ -104,7 +104,10 @@ public final class CheckpointReader {
     }
   }
 
-  /** The payload's arrays: `name`, `dtype`, `shape`, `role`, `derived`, and the values in the dtype's list column. */
+  /**
+   * The payload's arrays: `name`, `dtype`, `shape`, `role`, `derived`, and the values in the dtype's list column.
+   * A v3 row whose `encoding` is "sparse" holds only the non-zero values, at the positions in `indices`.
+   */
   public static Map<String, NamedArray> readArrays(byte[] payload) throws IOException {
     Map<String, NamedArray> arrays = new LinkedHashMap<>();
     try (BufferAllocator allocator = new RootAllocator();
@@ -116,6 +119,8 @@ public final class CheckpointReader {
         ListVector shapes = (ListVector) root.getVector("shape"); // null in a v1 payload
         VarCharVector roles = (VarCharVector) root.getVector("role");
         BitVector derived = (BitVector) root.getVector("derived");
+        VarCharVector encodings = (VarCharVector) root.getVector("encoding"); // null before v3
+        ListVector indices = (ListVector) root.getVector("indices");
         for (int row = 0; row < root.getRowCount(); row++) {
           String name = new String(names.get(row), StandardCharsets.UTF_8);
           String dtype = new String(dtypes.get(row), StandardCharsets.UTF_8);
@@ -123,6 +128,9 @@ public final class CheckpointReader {
           List<?> list = ((ListVector) column).getObject(row);
           double[] values = list.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
           int[] shape = shapes == null ? new int[] {values.length} : shapes.getObject(row).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+          String encoding = encodings == null ? "dense" : new String(encodings.get(row), StandardCharsets.UTF_8);
+          if (encoding.equals("sparse")) values = densify(name, Arrays.stream(shape).reduce(1, (a, b) -> a * b), indices.getObject(row), values);
+          else if (!encoding.equals("dense")) throw new IOException("array " + name + " has unknown encoding " + encoding);
           String role = roles == null ? name.substring(name.lastIndexOf('/') + 1) : new String(roles.get(row), StandardCharsets.UTF_8);
           arrays.put(name, new NamedArray(dtype, shape, role, derived != null && derived.get(row) == 1, values));
         }
@@ -131,7 +139,30 @@ public final class CheckpointReader {
     return arrays;
   }
 
-  /** `java -cp … dev.streamlearn.reader.CheckpointReader <brokers> <topic> <modelId>`: the manifest and every array's layout and sum, as JSON. */
+  static double indexSum(double[] values) {
+    double sum = 0;
+    for (int i = 0; i < values.length; i++) sum += (i + 1) * values[i];
+    return sum;
+  }
+
+  /** A sparse row's dense values: zeros, with `values[k]` at `indices[k]` (strictly increasing, in range). */
+  static double[] densify(String name, int length, List<?> indices, double[] values) throws IOException {
+    if (indices.size() != values.length) throw new IOException("sparse array " + name + " has " + indices.size() + " indices but " + values.length + " values");
+    double[] dense = new double[length];
+    long previous = -1;
+    for (int k = 0; k < values.length; k++) {
+      long at = ((Number) indices.get(k)).longValue() & 0xffffffffL;
+      if (at <= previous || at >= length) throw new IOException("sparse array " + name + " has index " + at + " at entry " + k);
+      dense[(int) at] = values[k];
+      previous = at;
+    }
+    return dense;
+  }
+
+  /**
+   * `java -cp … dev.streamlearn.reader.CheckpointReader <brokers> <topic> <modelId>`: the manifest and every array's layout,
+   * sum, and index-weighted sum (Σ (i + 1) · v[i], which a value at the wrong position changes), as JSON.
+   */
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
       System.err.println("usage: CheckpointReader <brokers> <topic> <modelId>");
@@ -143,7 +174,7 @@ public final class CheckpointReader {
     out.put("manifest", checkpoint.manifest());
     out.put("rejected", rejected);
     Map<String, Object> arrays = new LinkedHashMap<>();
-    checkpoint.arrays().forEach((name, a) -> arrays.put(name, Map.of("dtype", a.dtype(), "shape", a.shape(), "role", a.role(), "derived", a.derived(), "sum", Arrays.stream(a.values()).sum())));
+    checkpoint.arrays().forEach((name, a) -> arrays.put(name, Map.of("dtype", a.dtype(), "shape", a.shape(), "role", a.role(), "derived", a.derived(), "sum", Arrays.stream(a.values()).sum(), "indexSum", indexSum(a.values()))));
     out.put("arrays", arrays);
     System.out.println(JSON.writeValueAsString(out));
   }
