@@ -9,7 +9,7 @@ import { HoeffdingCore } from './hoeffding-core';
 import type { HoeffdingTreeClassifierConfig } from './hoeffding-tree-classifier';
 import { classifierJson, resolveClassifierSpec } from './hoeffding-tree-classifier';
 import { argmax } from './leaf-models';
-import { LEAF, NUMERIC_SPLIT } from './node-store';
+import { FREE, LEAF, NUMERIC_SPLIT } from './node-store';
 import { TreeClassifierEstimator, treeCheckpointConfig } from './tree-estimator';
 
 /** A Hoeffding adaptive tree (HAT, Bifet & Gavaldà 2009) classifier. */
@@ -40,11 +40,14 @@ const KIND = 'HoeffdingAdaptiveTreeClassifier';
 /**
  * Every node watches, with its own ADWIN, whether the predictions made through it are wrong, and keeps the
  * mean of those errors since its last change. When a split node's error rises significantly it restarts
- * that mean and grows a fresh alternate subtree beside itself, trained on the same examples; once both
- * means cover `windowThreshold` examples, the alternate replaces the node's subtree if its error is lower by
- * more than a Hoeffding-style bound, and is dropped if it is higher by more. A fall in error restarts the
- * mean too. This is River's HoeffdingAdaptiveTreeClassifier (0.26), itself MOA's with the error means
- * restarted at changes; predictions ignore alternates.
+ * that mean and grows a fresh alternate leaf beside itself, trained on the same examples. The alternate
+ * replaces the node's subtree as soon as it splits (it is then a better-founded subtree for the new
+ * concept), or earlier when, both means covering `windowThreshold` examples, its error is lower by more than
+ * a Hoeffding-style bound; it is dropped when higher by more. A fall in error restarts the mean too, and a
+ * leaf that splits becomes a split node with a fresh detector and mean. Predictions combine the leaf
+ * reached with the alternates met on the way, each weighted by 1 / error² ("option tree" voting).
+ * This is River's HoeffdingAdaptiveTreeClassifier (0.26) and MOA's HoeffdingAdaptiveTree: both pass the
+ * alternate its owner's parent, so the alternate's first split takes its owner's place.
  */
 export class AdaptiveCore extends HoeffdingCore {
   detectors: Array<Adwin | null> = [];
@@ -82,12 +85,60 @@ export class AdaptiveCore extends HoeffdingCore {
         this.learnAdaptive(row, y, promoted);
         return;
       }
-      if (nodes.alternate[node] >= 0) this.learnAdaptive(row, y, nodes.alternate[node]);
+      if (nodes.alternate[node] >= 0) {
+        this.learnAdaptive(row, y, nodes.alternate[node]);
+        // The alternate split and took this node's place: the rest of the path is gone.
+        if (nodes.kind[node] === FREE) return;
+      }
       node = next;
     }
     this.track(leaf, error);
     // The path's detectors made no model call, so the leaf's prediction above can be reused.
     this.learnFrom(leaf, row, y, 1, true);
+  }
+
+  /**
+   * A split node starts with a fresh detector and error mean (River and MOA build a new node); an
+   * alternate leaf that splits replaces the node it grew beside.
+   */
+  override split(leaf: number, feature: number, threshold: number, gain: number): void {
+    super.split(leaf, feature, threshold, gain);
+    this.detectors[leaf] = null;
+    this.errors[2 * leaf] = 0;
+    this.errors[2 * leaf + 1] = 0;
+    const owner = this.nodes.parent[leaf];
+    if (owner >= 0 && this.nodes.alternate[owner] === leaf) this.promote(owner, leaf);
+  }
+
+  /** Class probabilities of `row`: the leaf reached and the alternates on its path, each weighted by 1 / (its error mean)². */
+  predictOption(row: Float64Array, out: Float64Array): void {
+    const nodes = this.nodes;
+    const k = this.spec.numClasses;
+    out.fill(0, 0, k);
+    let node = this.root;
+    while (nodes.kind[node] !== LEAF) {
+      if (nodes.alternate[node] >= 0) this.addVote(this.leafOf(row, nodes.alternate[node]), row, out);
+      const x = row[nodes.feature[node]];
+      const goLeft = nodes.kind[node] === NUMERIC_SPLIT ? x <= nodes.threshold[node] : x === nodes.threshold[node];
+      node = goLeft ? nodes.left[node] : nodes.right[node];
+    }
+    this.addVote(node, row, out);
+    let total = 0;
+    for (let c = 0; c < k; c++) total += out[c];
+    for (let c = 0; c < k; c++) out[c] = total > 0 ? out[c] / total : 1 / k;
+  }
+
+  /**
+   * Adds a leaf's probabilities scaled by 1 / error², as River and MOA do; a leaf with no error yet counts
+   * with weight 1 (their normalisation skips a zero factor), one that has seen nothing not at all.
+   */
+  private addVote(leaf: number, row: Float64Array, out: Float64Array): void {
+    if (this.leafWeight(leaf) <= 0) return;
+    const k = this.spec.numClasses;
+    this.models.predictProba(leaf, row, this.proba);
+    const error = 2 * leaf + 1 < this.errors.length ? this.errors[2 * leaf + 1] : 0;
+    const scale = error > 0 ? 1 / (error * error) : 1;
+    for (let c = 0; c < k; c++) out[c] += this.proba[c] * scale;
   }
 
   private detector(node: number): Adwin {
@@ -231,7 +282,7 @@ class HoeffdingAdaptiveTreeLearner extends TreeClassifierEstimator implements Ho
   }
 
   protected probaRow(row: Float64Array, out: Float64Array): void {
-    this.tree.models.predictProba(this.tree.leafOf(row), row, out);
+    this.tree.predictOption(row, out);
   }
 
   featureImportances(): Float64Array {
