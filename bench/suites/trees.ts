@@ -9,6 +9,7 @@ import {
   createARFClassifier,
   createARFRegressor,
   createHoeffdingAdaptiveTreeClassifier,
+  createHoeffdingAdaptiveTreeRegressor,
   createHoeffdingTreeClassifier,
   createHoeffdingTreeRegressor,
 } from '../../src/trees';
@@ -44,7 +45,7 @@ function makers(workload: TreeWorkload): Record<string, () => Estimator> {
     seed: 1,
   };
   if (workload.task === 'regression') {
-    return { HT: () => createHoeffdingTreeRegressor(tree), ARF: () => createARFRegressor(forest) };
+    return { HT: () => createHoeffdingTreeRegressor(tree), HAT: () => createHoeffdingAdaptiveTreeRegressor(tree), ARF: () => createARFRegressor(forest) };
   }
   const k = workload.numClasses;
   return {

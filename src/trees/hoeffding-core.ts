@@ -102,7 +102,7 @@ export class HoeffdingCore {
     this.learnFrom(leaf, row, y, 1, true);
   }
 
-  private learnAtLeaf(leaf: number, row: Float64Array, y: number, w: number, predicted: boolean): void {
+  protected learnAtLeaf(leaf: number, row: Float64Array, y: number, w: number, predicted: boolean): void {
     const nodes = this.nodes;
     this.models.learnAt(leaf, row, y, w, predicted);
     const so = leaf * this.statWidth;

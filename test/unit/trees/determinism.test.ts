@@ -9,7 +9,7 @@ import type { LabelledRow } from '../../../src/datasets/tree-streams';
 import { seaStream, take } from '../../../src/datasets/tree-streams';
 import type { Estimator, LearnerState } from '../../../src/learners';
 import { fromState } from '../../../src/learners';
-import { createARFClassifier, createARFRegressor, createHoeffdingAdaptiveTreeClassifier } from '../../../src/trees';
+import { createARFClassifier, createARFRegressor, createHoeffdingAdaptiveTreeClassifier, createHoeffdingAdaptiveTreeRegressor } from '../../../src/trees';
 import { agrawalRows, friedmanRows } from './streams';
 import '../../../src/builtins';
 
@@ -87,6 +87,19 @@ describe('the adaptive tree', () => {
     for (let i = 0; i < rows.length && at < 0; i++) {
       probe.learnOne(rows[i].x, rows[i].y);
       if (i > 10_000 && i % 100 === 99 && probe.state().arrays['nodes.alternate'].some((alt) => alt >= 0)) at = i + 1;
+    }
+    expect(at).toBeGreaterThan(0);
+    expectRestoreIdentical(create, rows.slice(0, at), rows.slice(at));
+  });
+
+  it('as a regressor, restored with an alternate growing after a feature swap, predicts and learns identically', () => {
+    const rows = friedmanRows(4, 16_000, 8000);
+    const create = () => createHoeffdingAdaptiveTreeRegressor({ numFeatures: 10 });
+    const probe = create();
+    let at = -1;
+    for (let i = 0; i < rows.length && at < 0; i++) {
+      probe.learnOne(rows[i].x, rows[i].y);
+      if (i > 8000 && i % 50 === 49 && probe.state().arrays['nodes.alternate'].some((alt) => alt >= 0)) at = i + 1;
     }
     expect(at).toBeGreaterThan(0);
     expectRestoreIdentical(create, rows.slice(0, at), rows.slice(at));

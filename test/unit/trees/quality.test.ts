@@ -8,6 +8,7 @@ import {
   createARFClassifier,
   createARFRegressor,
   createHoeffdingAdaptiveTreeClassifier,
+  createHoeffdingAdaptiveTreeRegressor,
   createHoeffdingTreeClassifier,
   createHoeffdingTreeRegressor,
 } from '../../../src/trees';
@@ -119,6 +120,16 @@ describe('regressors on Friedman #1 (noise σ = 1, target spread σ ≈ 4.9)', (
     expect(adaptiveMae).toBeLessThan(meanMae * 0.8);
     const importances = adaptive.featureImportances();
     expect(importances.slice(0, 5).reduce((a, b) => a + b, 0)).toBeGreaterThan(0.9);
+  });
+
+  it('the adaptive regressor follows a swap of the relevant features: after it, MAE 15% under the Hoeffding tree', () => {
+    const drifting = friedmanRows(2, N, N / 2);
+    const adaptive = createHoeffdingAdaptiveTreeRegressor({ numFeatures: 10 });
+    const adaptiveMae = prequentialMae(adaptive, drifting, N / 2);
+    const treeMae = prequentialMae(createHoeffdingTreeRegressor({ numFeatures: 10 }), drifting, N / 2);
+    // Measured: 2.00 against 2.64 (seed 2), with 4 alternates swapped in.
+    expect(adaptiveMae).toBeLessThan(treeMae * 0.85);
+    expect(adaptive.switches).toBeGreaterThan(0);
   });
 
   it('the forest regressor beats the single tree', () => {
