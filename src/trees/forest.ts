@@ -3,7 +3,7 @@ import { CheckpointError } from '../errors';
 import { loadArray } from '../learners/state-arrays';
 import type { Random } from '../random';
 import { createRandom } from '../random';
-import { restoreRandom } from './random-state';
+import { exportRandom, restoreRandom } from './random-state';
 import type { TypedArray } from '../state';
 import type { TreeSpec } from './config';
 import { exportDetector, importDetector } from './detectors';
@@ -199,7 +199,7 @@ export class ForestCore {
   }
 
   exportTo(arrays: Record<string, TypedArray>): void {
-    arrays['forest.rng'] = Float64Array.from(this.rng.position());
+    arrays['forest.rng'] = exportRandom(this.rng);
     arrays['forest.members'] = this.stats.slice();
     arrays['forest.background'] = Uint8Array.from(this.backgrounds, (b) => (b === null ? 0 : 1));
     this.trees.forEach((tree, i) => {

@@ -8,7 +8,7 @@ import { addMoment, classMeritRange, hoeffdingBound } from './criteria';
 import { LeafModels } from './leaf-models';
 import { LEAF, NodeStore, NOMINAL_SPLIT, NUMERIC_SPLIT } from './node-store';
 import { Observers } from './observers';
-import { restoreRandom } from './random-state';
+import { exportRandom, restoreRandom } from './random-state';
 
 /** Examples buffered to fix the histogram ranges, at most. */
 const MAX_WARMUP = 1000;
@@ -326,7 +326,7 @@ export class HoeffdingCore {
   exportTo(arrays: Record<string, TypedArray>, prefix: string): void {
     this.nodes.exportTo(arrays, prefix);
     arrays[`${prefix}tree.scalars`] = Float64Array.of(this.root, this.warmCount);
-    arrays[`${prefix}tree.rng`] = Float64Array.from(this.rng.position());
+    arrays[`${prefix}tree.rng`] = exportRandom(this.rng);
     arrays[`${prefix}tree.binLow`] = this.observers.binLow.slice();
     arrays[`${prefix}tree.binWidth`] = this.observers.binWidth.slice();
     arrays[`${prefix}tree.warmup`] = this.warmup.slice();

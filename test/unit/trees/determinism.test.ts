@@ -10,6 +10,7 @@ import { seaStream, take } from '../../../src/datasets/tree-streams';
 import type { Estimator, LearnerState } from '../../../src/learners';
 import { fromState } from '../../../src/learners';
 import { createARFClassifier, createARFRegressor, createHoeffdingAdaptiveTreeClassifier, createHoeffdingAdaptiveTreeRegressor } from '../../../src/trees';
+import { healthProblem } from '../../../src/topology/slot-health';
 import { agrawalRows, friedmanRows } from './streams';
 import '../../../src/builtins';
 
@@ -75,6 +76,22 @@ describe('seeded forests', () => {
   it('a restored ARF regressor predicts and learns identically', () => {
     const data = friedmanRows(5, 6000);
     expectRestoreIdentical(() => createARFRegressor({ numFeatures: 10, numModels: 4, seed: 3 }), data.slice(0, 3000), data.slice(3000));
+  });
+});
+
+describe('checkpoint health', () => {
+  it('every array of a trained tree, adaptive tree and forest is finite, so the runtime can publish it', () => {
+    // A generator position used to carry NaN ("no spare Gaussian"): every tree topology failed its health check.
+    const rows = agrawalRows({ seed: 3, functionBefore: 0, functionAfter: 2, driftAt: 3000 }, 6000);
+    const models = [
+      createARFClassifier({ numFeatures: 9, numClasses: 2, seed: 1 }),
+      createHoeffdingAdaptiveTreeClassifier({ numFeatures: 9, numClasses: 2 }),
+      createHoeffdingAdaptiveTreeRegressor({ numFeatures: 9 }),
+    ];
+    for (const model of models) {
+      rows.forEach(({ x, y }) => model.learnOne(x, y));
+      expect(healthProblem(model.state(), {})).toBeNull();
+    }
   });
 });
 
