@@ -54,9 +54,15 @@ export class AdaptiveCore extends HoeffdingCore {
   }
 
   /** Learns one example: the test-then-train step of every node on its path, alternates included. */
-  learnRow(row: Float64Array, y: number): void {
+  override learnRow(row: Float64Array, y: number): void {
     if (this.classes === 0) this.models.observeMoments(row, y, 1);
     this.learnAdaptive(row, y, this.root);
+  }
+
+  /** Predicts, then learns: the adaptive tree's prediction combines leaves, so the base class's single-leaf shortcut does not apply. */
+  override probaThenLearn(row: Float64Array, y: number, out: Float64Array): void {
+    this.probaRow(row, out);
+    this.learnRow(row, y);
   }
 
   /** The error the leaf's prediction makes on `y`; leaves a classifier's probabilities in `proba`. */
@@ -111,7 +117,7 @@ export class AdaptiveCore extends HoeffdingCore {
   }
 
   /** Class probabilities of `row`: the leaf reached and the alternates on its path, each weighted by 1 / (its error mean)². */
-  predictOption(row: Float64Array, out: Float64Array): void {
+  override probaRow(row: Float64Array, out: Float64Array): void {
     const k = this.classes;
     out.fill(0, 0, k);
     this.eachLeaf(row, (leaf) => this.addVote(leaf, row, out));
@@ -121,7 +127,7 @@ export class AdaptiveCore extends HoeffdingCore {
   }
 
   /** The mean prediction of the leaf reached and of the alternates on its path that have seen any weight. */
-  predictMean(row: Float64Array): number {
+  override valueRow(row: Float64Array): number {
     let sum = 0;
     let count = 0;
     this.eachLeaf(row, (leaf, main) => {

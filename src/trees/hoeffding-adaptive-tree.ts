@@ -1,5 +1,5 @@
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
-import type { Classifier, Estimator, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
+import type { Classifier, Estimator, FeatureVector, JsonObject } from '../learners/estimator';
 import type { LearnerFactory } from '../learners/registry';
 import type { AdaptiveSpec } from './adaptive-core';
 import { AdaptiveCore } from './adaptive-core';
@@ -8,7 +8,7 @@ import type { HoeffdingTreeClassifierConfig } from './hoeffding-tree-classifier'
 import { classifierJson, resolveClassifierSpec } from './hoeffding-tree-classifier';
 import type { HoeffdingTreeRegressorConfig } from './hoeffding-tree-regressor';
 import { regressorJson, resolveRegressorSpec } from './hoeffding-tree-regressor';
-import { TreeClassifierEstimator, TreeRegressorEstimator, treeCheckpointConfig } from './tree-estimator';
+import { TreeClassifierEstimator, TreeRegressorEstimator, treeCheckpointConfig, type TreeKindParts } from './tree-estimator';
 
 /** What the adaptive trees add to a Hoeffding tree's parameters (River's names in brackets). */
 export interface AdaptiveConfig {
@@ -66,99 +66,23 @@ function resolveRegressor(config: HoeffdingAdaptiveTreeRegressorConfig): Resolve
   return { spec: resolveRegressorSpec(REGRESSOR, c), adaptive: resolveAdaptive(REGRESSOR, c) };
 }
 
-class AdaptiveClassifierLearner extends TreeClassifierEstimator implements HoeffdingAdaptiveTreeClassifier {
-  readonly kind = CLASSIFIER;
-  private readonly tree: AdaptiveCore;
-
-  constructor(
-    private readonly resolved: Resolved,
-    arrays?: Record<string, TypedArray>,
-  ) {
-    super(resolved.spec);
-    this.tree = new AdaptiveCore(resolved.spec, resolved.adaptive);
-    if (arrays !== undefined) this.tree.importFrom(arrays, '');
-  }
-
-  get nodeCount(): number {
-    return this.tree.nodes.count;
-  }
-
-  get switches(): number {
-    return this.tree.switches;
-  }
-
-  protected learnRow(row: Float64Array, y: number): void {
-    this.tree.learnRow(row, y);
-  }
-
-  protected probaRow(row: Float64Array, out: Float64Array): void {
-    this.tree.predictOption(row, out);
-  }
-
-  featureImportances(): Float64Array {
-    return this.tree.featureImportances();
-  }
-
-  protected configJson(): JsonObject {
-    return { ...classifierJson(this.spec), ...adaptiveJson(this.resolved.adaptive) };
-  }
-
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
-    this.tree.exportTo(arrays, '');
-  }
+function classifierParts({ spec, adaptive }: Resolved): TreeKindParts<AdaptiveCore> {
+  return { kind: CLASSIFIER, spec, core: new AdaptiveCore(spec, adaptive), config: { ...classifierJson(spec), ...adaptiveJson(adaptive) } };
 }
 
-class AdaptiveRegressorLearner extends TreeRegressorEstimator implements HoeffdingAdaptiveTreeRegressor {
-  readonly kind = REGRESSOR;
-  private readonly tree: AdaptiveCore;
-
-  constructor(
-    private readonly resolved: Resolved,
-    arrays?: Record<string, TypedArray>,
-  ) {
-    super(resolved.spec);
-    this.tree = new AdaptiveCore(resolved.spec, resolved.adaptive);
-    if (arrays !== undefined) this.tree.importFrom(arrays, '');
-  }
-
-  get nodeCount(): number {
-    return this.tree.nodes.count;
-  }
-
-  get switches(): number {
-    return this.tree.switches;
-  }
-
-  protected learnRow(row: Float64Array, y: number): void {
-    this.tree.learnRow(row, y);
-  }
-
-  protected predictRow(row: Float64Array): number {
-    return this.tree.predictMean(row);
-  }
-
-  featureImportances(): Float64Array {
-    return this.tree.featureImportances();
-  }
-
-  protected configJson(): JsonObject {
-    return { ...regressorJson(this.spec), ...adaptiveJson(this.resolved.adaptive) };
-  }
-
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
-    this.tree.exportTo(arrays, '');
-  }
+function regressorParts({ spec, adaptive }: Resolved): TreeKindParts<AdaptiveCore> {
+  return { kind: REGRESSOR, spec, core: new AdaptiveCore(spec, adaptive), config: { ...regressorJson(spec), ...adaptiveJson(adaptive) } };
 }
 
 export function createHoeffdingAdaptiveTreeClassifier(config: HoeffdingAdaptiveTreeClassifierConfig): HoeffdingAdaptiveTreeClassifier {
-  return new AdaptiveClassifierLearner(resolveClassifier(config));
+  return new TreeClassifierEstimator(classifierParts(resolveClassifier(config)));
 }
 
 export function createHoeffdingAdaptiveTreeRegressor(config: HoeffdingAdaptiveTreeRegressorConfig): HoeffdingAdaptiveTreeRegressor {
-  return new AdaptiveRegressorLearner(resolveRegressor(config));
+  return new TreeRegressorEstimator(regressorParts(resolveRegressor(config)));
 }
 
 export const hoeffdingAdaptiveTreeFromState: LearnerFactory = (state) =>
-  new AdaptiveClassifierLearner(treeCheckpointConfig(state, resolveClassifier), state.arrays);
+  new TreeClassifierEstimator(classifierParts(treeCheckpointConfig(state, resolveClassifier)), state.arrays);
 export const hoeffdingAdaptiveTreeRegressorFromState: LearnerFactory = (state) =>
-  new AdaptiveRegressorLearner(treeCheckpointConfig(state, resolveRegressor), state.arrays);
+  new TreeRegressorEstimator(regressorParts(treeCheckpointConfig(state, resolveRegressor)), state.arrays);

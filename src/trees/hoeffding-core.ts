@@ -95,6 +95,25 @@ export class HoeffdingCore {
     this.learnAtLeaf(leaf, row, y, w, predicted);
   }
 
+  get nodeCount(): number {
+    return this.nodes.count;
+  }
+
+  /** Learns one example with weight 1. */
+  learnRow(row: Float64Array, y: number): void {
+    this.learn(row, y, 1);
+  }
+
+  /** Class probabilities of `row` into `out`. */
+  probaRow(row: Float64Array, out: Float64Array): void {
+    this.models.predictProba(this.leafOf(row), row, out);
+  }
+
+  /** The predicted target of `row` (regression). */
+  valueRow(row: Float64Array): number {
+    return this.models.predictValue(this.leafOf(row), row);
+  }
+
   /** Predicts class probabilities of `row` into `out`, then learns it: the test-then-train step. */
   probaThenLearn(row: Float64Array, y: number, out: Float64Array): void {
     const leaf = this.leafOf(row);
