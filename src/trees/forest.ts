@@ -77,7 +77,11 @@ export class ForestCore {
     return k;
   }
 
-  learn(row: Float64Array, y: number): void {
+  get treeCount(): number {
+    return this.trees.length;
+  }
+
+  learnRow(row: Float64Array, y: number): void {
     this.step(row, y, null);
   }
 
@@ -159,7 +163,7 @@ export class ForestCore {
     return true;
   }
 
-  predictProba(row: Float64Array, out: Float64Array): void {
+  probaRow(row: Float64Array, out: Float64Array): void {
     out.fill(0, 0, this.k);
     for (let i = 0; i < this.trees.length; i++) {
       const tree = this.trees[i];
@@ -169,7 +173,7 @@ export class ForestCore {
     normalise(out, this.k);
   }
 
-  predictValue(row: Float64Array): number {
+  valueRow(row: Float64Array): number {
     const values = this.values;
     for (let i = 0; i < this.trees.length; i++) values[i] = this.trees[i].models.predictValue(this.trees[i].leafOf(row), row);
     if (this.forest.aggregation === 'mean') {
@@ -198,7 +202,8 @@ export class ForestCore {
     return out;
   }
 
-  exportTo(arrays: Record<string, TypedArray>): void {
+  /** Writes the forest's arrays at the top level (`_prefix` is the tree cores' and unused). */
+  exportTo(arrays: Record<string, TypedArray>, _prefix = ''): void {
     arrays['forest.rng'] = exportRandom(this.rng);
     arrays['forest.members'] = this.stats.slice();
     arrays['forest.background'] = Uint8Array.from(this.backgrounds, (b) => (b === null ? 0 : 1));
@@ -210,7 +215,7 @@ export class ForestCore {
     });
   }
 
-  importFrom(arrays: Record<string, TypedArray>): void {
+  importFrom(arrays: Record<string, TypedArray>, _prefix = ''): void {
     this.rng = restoreRandom(arrays, 'forest.rng');
     loadArray(arrays, 'forest.members', this.stats);
     const flags = new Uint8Array(this.forest.numModels);
