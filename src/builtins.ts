@@ -36,7 +36,7 @@ import { bprMFFromState } from './reco/bpr-mf';
 import { factorizationMachineFromState } from './reco/factorization-machine';
 import { popularityFromState } from './reco/popularity';
 import { arfClassifierFromState, arfRegressorFromState } from './trees/adaptive-random-forest';
-import { hoeffdingAdaptiveTreeFromState } from './trees/hoeffding-adaptive-tree';
+import { hoeffdingAdaptiveTreeFromState, hoeffdingAdaptiveTreeRegressorFromState } from './trees/hoeffding-adaptive-tree';
 import { hoeffdingTreeClassifierFromState } from './trees/hoeffding-tree-classifier';
 import { hoeffdingTreeRegressorFromState } from './trees/hoeffding-tree-regressor';
 
@@ -72,6 +72,7 @@ registerLearner('Popularity', popularityFromState);
 registerLearner('HoeffdingTreeClassifier', hoeffdingTreeClassifierFromState);
 registerLearner('HoeffdingTreeRegressor', hoeffdingTreeRegressorFromState);
 registerLearner('HoeffdingAdaptiveTreeClassifier', hoeffdingAdaptiveTreeFromState);
+registerLearner('HoeffdingAdaptiveTreeRegressor', hoeffdingAdaptiveTreeRegressorFromState);
 registerLearner('ARFClassifier', arfClassifierFromState);
 registerLearner('ARFRegressor', arfRegressorFromState);
 // require, not import(): fromState is synchronous, and this file compiles to CommonJS.

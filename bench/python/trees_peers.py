@@ -34,6 +34,7 @@ def river_models(manifest):
     common = dict(grace_period=p["gracePeriod"], delta=p["splitConfidence"], tau=p["tieThreshold"], leaf_prediction="adaptive")
     return {
         "HT": lambda: tree.HoeffdingTreeRegressor(**common),
+        "HAT": lambda: tree.HoeffdingAdaptiveTreeRegressor(**common, bootstrap_sampling=False, drift_window_threshold=300, switch_significance=0.05, seed=1),
         "ARF": lambda: forest.ARFRegressor(n_models=p["numModels"], max_features=subspace, lambda_value=6, grace_period=p["forestGracePeriod"], delta=p["forestSplitConfidence"], tau=p["tieThreshold"], leaf_prediction="adaptive", aggregation_method="median", seed=1),
     }
 
@@ -58,25 +59,42 @@ def run_river(name, make, rows, ys, classification):
 
 
 def run_moa(name, x, y, manifest):
-    from capymoa.classifier import AdaptiveRandomForestClassifier, HoeffdingAdaptiveTree, HoeffdingTree
     from capymoa.evaluation import prequential_evaluation
     from capymoa.stream import NumpyStream
 
     p, d = manifest["params"], manifest["dim"]
-    stream = NumpyStream(x, y.astype(int), dataset_name="trees", target_type="categorical")
-    schema = stream.get_schema()
-    learners = {
-        "HT": lambda: HoeffdingTree(schema, grace_period=p["gracePeriod"], confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
-        "HAT": lambda: HoeffdingAdaptiveTree(schema, grace_period=p["gracePeriod"], confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
-        "ARF": lambda: AdaptiveRandomForestClassifier(schema, ensemble_size=p["numModels"], max_features=max(1, round(math.sqrt(d))), lambda_param=6.0, random_seed=1),
-    }
+    classification = manifest["task"] == "classification"
+    subspace = max(1, round(math.sqrt(d)))
+    if classification:
+        from capymoa.classifier import AdaptiveRandomForestClassifier, HoeffdingAdaptiveTree, HoeffdingTree
+
+        stream = NumpyStream(x, y.astype(int), dataset_name="trees", target_type="categorical")
+        schema = stream.get_schema()
+        learners = {
+            "HT": lambda: HoeffdingTree(schema, grace_period=p["gracePeriod"], confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
+            "HAT": lambda: HoeffdingAdaptiveTree(schema, grace_period=p["gracePeriod"], confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
+            # MOA's defaults are ADWIN 0.001 (drift) / 0.01 (warning), grace 50, δ 0.01, NB-adaptive leaves: ours. Only m is set.
+            "ARF": lambda: AdaptiveRandomForestClassifier(schema, ensemble_size=p["numModels"], max_features=subspace, lambda_param=6.0, random_seed=1),
+        }
+    else:
+        from capymoa.regressor import FIMTDD, AdaptiveRandomForestRegressor
+
+        stream = NumpyStream(x, y, dataset_name="trees", target_type="numeric")
+        schema = stream.get_schema()
+        learners = {
+            # FIMT-DD is MOA's Hoeffding tree regressor (perceptron leaves, Page-Hinkley drift detection at the nodes).
+            "HT": lambda: FIMTDD(schema, grace_period=p["gracePeriod"], split_confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
+            "ARF": lambda: AdaptiveRandomForestRegressor(schema, ensemble_size=p["numModels"], max_features=subspace, lambda_param=6.0, random_seed=1),
+        }
+    if name not in learners:
+        return None
     learner = learners[name]()
     wall, cpu = time.perf_counter(), time.process_time()
     results = prequential_evaluation(stream, learner, max_instances=len(y), window_size=max(1000, len(y)), optimise=True)
     seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     n = len(y)
-    metric = results.cumulative.accuracy() / 100
-    log(f"  MOA {name}: {n / seconds:,.0f} events/s, accuracy {metric:.4f}")
+    metric = results.cumulative.accuracy() / 100 if classification else results.cumulative.mae()
+    log(f"  MOA {name}: {n / seconds:,.0f} events/s, metric {metric:.4f}")
     # The JVM runs inside this process (JPype): process_time counts its threads (JIT and GC included).
     return {"tool": "MOA (CapyMOA)", "model": name, "n": n, "seconds": seconds, "cpuSeconds": cpu_seconds, "metric": metric, "memoryBytes": None}
 
@@ -93,10 +111,12 @@ def main():
     for name, make in river_models(manifest).items():
         if name in manifest["models"]:
             runs.append(run_river(name, make, rows, ys, classification))
-    if classification and manifest.get("moa", True):
+    if manifest.get("moa", True):
         for name in ("HT", "HAT", "ARF"):
             if name in manifest["models"]:
-                runs.append(run_moa(name, x, y, manifest))
+                run = run_moa(name, x, y, manifest)
+                if run is not None:
+                    runs.append(run)
     import capymoa
     print(json.dumps({"versions": {"river": river.__version__, "capymoa": capymoa.__version__, "numpy": np.__version__}, "runs": runs}))
 

@@ -9,12 +9,14 @@ import {
   createARFClassifier,
   createARFRegressor,
   createHoeffdingAdaptiveTreeClassifier,
+  createHoeffdingAdaptiveTreeRegressor,
   createHoeffdingTreeClassifier,
   createHoeffdingTreeRegressor,
 } from '../../src/trees';
 import { runPython } from '../python';
 import type { BenchResult, BenchTable, Cell } from '../report';
 import type { TreeWorkload } from '../trees/workloads';
+import { measureArfTopology } from '../trees/topology-run';
 import { TREE_PARAMS, TREE_WORKLOADS } from '../trees/workloads';
 
 interface TreeRun {
@@ -44,7 +46,7 @@ function makers(workload: TreeWorkload): Record<string, () => Estimator> {
     seed: 1,
   };
   if (workload.task === 'regression') {
-    return { HT: () => createHoeffdingTreeRegressor(tree), ARF: () => createARFRegressor(forest) };
+    return { HT: () => createHoeffdingTreeRegressor(tree), HAT: () => createHoeffdingAdaptiveTreeRegressor(tree), ARF: () => createARFRegressor(forest) };
   }
   const k = workload.numClasses;
   return {
@@ -97,7 +99,8 @@ function writeRows(file: string, rows: readonly LabelledRow[], d: number): void 
 /**
  * Hoeffding trees, the adaptive tree and ARF(10) against River and MOA (CapyMOA) on the same generated
  * streams, in one invocation: per workload, streamlearn's models first, then one Python process for the
- * peers. Options: `--scale f` (events × f), `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`.
+ * peers; then ARF(10) through runTopology on the local broker. Options: `--scale f` (events × f),
+ * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--topology-records n` (default 100,000), `--no-topology`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -108,11 +111,17 @@ export async function run(args: string[]): Promise<BenchResult> {
       models: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'no-moa': { type: 'boolean', default: false },
+      'topology-records': { type: 'string', default: '100000' },
+      'no-topology': { type: 'boolean', default: false },
     },
   });
   const scale = Number(values.scale);
   const seed = Number(values.seed);
+  const topologyRecords = Number(values['topology-records']);
   if (!(scale > 0 && scale <= 10)) throw new ConfigError(`--scale must be in (0, 10], got "${values.scale}"`);
+  if (!(Number.isInteger(topologyRecords) && topologyRecords >= 10_000)) {
+    throw new ConfigError(`--topology-records must be an integer of at least 10000, got "${values['topology-records']}"`);
+  }
   const workloads = pick(values.workloads);
   const models = values.models?.split(',').map((m) => m.trim()) ?? ['HT', 'HAT', 'ARF'];
   const all: Array<{ workload: TreeWorkload; runs: TreeRun[] }> = [];
@@ -138,12 +147,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const topology = values['no-topology'] ? [] : [await measureArfTopology(topologyRecords, 2, seed, (line) => process.stderr.write(`${line}\n`))];
   return {
-    tables: [resultTable(all), targetTable(all)],
+    tables: [resultTable(all), targetTable(all), ...topology],
     context: { seed, scale, params: TREE_PARAMS, workloads: workloads.map((w) => `${w.name}: ${w.describe}`), versions },
     notes: [
       'Prequential: every model predicts each event before learning it; accuracy for classification, MAE for regression. Single-threaded; each timed pass on a fresh model (streamlearn after a throwaway warm-up pass over the first 20k events, for the JIT).',
-      'Same parameters on every side: trees grace 200, δ 1e-7, τ 0.05, info gain, adaptive naive Bayes leaves (adaptive mean/model leaves for regression); ARF 10 trees, round(√d) features per split, λ 6, grace 50, δ 0.01, ADWIN warning 0.01 / drift 0.001. River HAT without bootstrap sampling.',
+      'Same parameters on every side: trees grace 200, δ 1e-7, τ 0.05, info gain, adaptive naive Bayes leaves (adaptive mean/model leaves for regression); ARF 10 trees, round(√d) features per split, λ 6, grace 50, δ 0.01, ADWIN warning 0.01 / drift 0.001. River HAT (classifier and regressor) without bootstrap sampling. MOA for regression: FIMT-DD as its Hoeffding tree regressor (its own Page-Hinkley drift handling) and AdaptiveRandomForestRegressor; MOA has no adaptive tree regressor.',
       'Memory: the bytes of the model state (streamlearn: its state arrays; River: `_raw_memory_usage`). MOA runs in the JVM inside the Python process (CapyMOA, JPype) with its own Java loop (optimise=True); its CPU-s is the process CPU time, JIT and GC threads included.',
       'Targets are judged on events per CPU-second: on a machine shared with other jobs, wall time measures the neighbours too. streamlearn makes 3 timed passes (fresh model each) and the fastest counts; each peer makes one (River ARF takes minutes per pass).',
     ],

@@ -1,4 +1,5 @@
 import { agrawalStream } from '../../src/datasets/agrawal';
+import type { FriedmanEvent } from '../../src/datasets/friedman';
 import { friedmanStream } from '../../src/datasets/friedman';
 import type { LabelledRow } from '../../src/datasets/tree-streams';
 import { hyperplaneStream, randomRbfStream, seaStream, take } from '../../src/datasets/tree-streams';
@@ -16,7 +17,7 @@ export interface TreeWorkload {
 
 const AGRAWAL = ['salary', 'commission', 'age', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan'] as const;
 
-/** The trees suite's streams: the issue's drifting streams plus a stationary one, and Friedman #1 for the regressors. */
+/** The trees suite's streams: the issue's drifting streams plus a stationary one, and Friedman #1 (stationary and drifting) for the regressors. */
 export const TREE_WORKLOADS: readonly TreeWorkload[] = [
   {
     name: 'agrawal-drift',
@@ -65,15 +66,25 @@ export const TREE_WORKLOADS: readonly TreeWorkload[] = [
     numClasses: 0,
     n: 40_000,
     describe: 'Friedman #1, noise σ = 1, 10 features of which 5 matter',
-    rows: (n, seed) => {
-      const stream = friedmanStream({ seed });
-      return Array.from({ length: n }, () => {
-        const e = stream.next().value as { [key: string]: number; y: number };
-        return { x: Float64Array.from({ length: 10 }, (_, j) => e[`x${j}`]), y: e.y };
-      });
-    },
+    rows: (n, seed) => friedmanRows(friedmanStream({ seed }), n),
+  },
+  {
+    name: 'friedman-drift',
+    task: 'regression',
+    dim: 10,
+    numClasses: 0,
+    n: 40_000,
+    describe: 'Friedman #1 whose relevant features x0..x4 and the noise x5..x9 swap roles at the middle (abrupt drift)',
+    rows: (n, seed) => friedmanRows(friedmanStream({ seed, swapAt: n / 2 }), n),
   },
 ];
+
+function friedmanRows(stream: Generator<FriedmanEvent>, n: number): LabelledRow[] {
+  return Array.from({ length: n }, () => {
+    const e = stream.next().value as FriedmanEvent;
+    return { x: Float64Array.from({ length: 10 }, (_, j) => e[`x${j}`]), y: e.y };
+  });
+}
 
 /** The parameters both sides use (River's defaults, MOA's for the same options). */
 export const TREE_PARAMS = {

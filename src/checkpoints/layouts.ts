@@ -195,7 +195,14 @@ function treeLayout(state: ModelState): StateLayout {
 }
 
 for (const kind of ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM']) registerLayout(kind, linearLayout);
-for (const kind of ['HoeffdingTreeClassifier', 'HoeffdingTreeRegressor', 'HoeffdingAdaptiveTreeClassifier', 'ARFClassifier', 'ARFRegressor'])
+for (const kind of [
+  'HoeffdingTreeClassifier',
+  'HoeffdingTreeRegressor',
+  'HoeffdingAdaptiveTreeClassifier',
+  'HoeffdingAdaptiveTreeRegressor',
+  'ARFClassifier',
+  'ARFRegressor',
+])
   registerLayout(kind, treeLayout);
 registerLayout('StandardScaler', standardScalerLayout);
 registerLayout('OneHotEncoder', oneHotLayout);

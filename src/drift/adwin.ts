@@ -1,6 +1,6 @@
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
+import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus, DetectorBase } from './detector';
 
 export interface AdwinConfig {
   /** Confidence δ of the cut test: smaller means fewer false alarms and later detections. Default 0.002. */
@@ -49,7 +49,7 @@ const SCALARS = ['width', 'total', 'variance', 'count', 'detections', 'status', 
  * `statistic` is |μ0 − μ1| / ε of the cut that fired, or the largest such ratio of the last scan;
  * `threshold` is 1.
  */
-export class Adwin implements DriftDetector {
+export class Adwin extends DetectorBase implements DriftDetector {
   readonly kind = KIND;
   readonly threshold = 1;
   readonly config: ResolvedAdwinConfig;
@@ -62,13 +62,9 @@ export class Adwin implements DriftDetector {
   private windowTotal = 0;
   /** Sum of squared deviations from the window mean (n·σ²). */
   private windowVariance = 0;
-  private updates = 0;
-  private drifts = 0;
-  private lastStatus: DriftStatus = 'stable';
-  private lastStatistic = 0;
-  private lastDirection: DriftDirection = 0;
 
   constructor(config: AdwinConfig = {}) {
+    super();
     this.config = resolveAdwinConfig(config);
     this.slots = this.config.maxBuckets + 1;
     // 8 rows hold 5·(2^8 − 1) ≈ 1275 values; rows double on demand, O(log W) times in a lifetime.
@@ -77,21 +73,6 @@ export class Adwin implements DriftDetector {
     this.counts = new Int32Array(8);
   }
 
-  get status(): DriftStatus {
-    return this.lastStatus;
-  }
-  get statistic(): number {
-    return this.lastStatistic;
-  }
-  get direction(): DriftDirection {
-    return this.lastDirection;
-  }
-  get count(): number {
-    return this.updates;
-  }
-  get detections(): number {
-    return this.drifts;
-  }
   /** Values in the current window. */
   get width(): number {
     return this.windowWidth;
@@ -122,11 +103,7 @@ export class Adwin implements DriftDetector {
     this.windowWidth = 0;
     this.windowTotal = 0;
     this.windowVariance = 0;
-    this.updates = 0;
-    this.drifts = 0;
-    this.lastStatus = 'stable';
-    this.lastStatistic = 0;
-    this.lastDirection = 0;
+    this.resetOutcome();
   }
 
   state(): ModelState {

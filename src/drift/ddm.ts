@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors';
 import { isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
+import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus, DetectorBase } from './detector';
 
 export interface DdmConfig {
   /** No warning or drift before this many values. Default 30. */
@@ -37,40 +37,25 @@ export function resolveDdmConfig(config: DdmConfig = {}): ResolvedDdmConfig {
  * after a drift the statistics restart. `statistic` is p + s, `threshold` is p_min + 3·s_min.
  * Only increases of the error rate are detected — by design, an improving model is not a drift.
  */
-export class Ddm implements DriftDetector {
+export class Ddm extends DetectorBase implements DriftDetector {
   readonly kind = KIND;
   readonly config: ResolvedDdmConfig;
   private n = 0;
   private errorRate = 0;
   private pMin = Number.POSITIVE_INFINITY;
   private sMin = Number.POSITIVE_INFINITY;
-  private updates = 0;
-  private drifts = 0;
-  private lastStatus: DriftStatus = 'stable';
-  private lastStatistic = 0;
 
   constructor(config: DdmConfig = {}) {
+    super();
     this.config = resolveDdmConfig(config);
   }
 
-  get status(): DriftStatus {
-    return this.lastStatus;
-  }
-  get statistic(): number {
-    return this.lastStatistic;
-  }
   get threshold(): number {
     return Number.isFinite(this.pMin) ? this.pMin + this.config.driftThreshold * this.sMin : Number.POSITIVE_INFINITY;
   }
   /** DDM only detects rises of the error rate. */
-  get direction(): DriftDirection {
+  override get direction(): DriftDirection {
     return this.drifts > 0 ? 1 : 0;
-  }
-  get count(): number {
-    return this.updates;
-  }
-  get detections(): number {
-    return this.drifts;
   }
 
   update(value: number): DriftStatus {
@@ -94,10 +79,7 @@ export class Ddm implements DriftDetector {
 
   reset(): void {
     this.restart();
-    this.updates = 0;
-    this.drifts = 0;
-    this.lastStatus = 'stable';
-    this.lastStatistic = 0;
+    this.resetOutcome();
   }
 
   state(): ModelState {

@@ -48,6 +48,43 @@ export interface DriftDetector {
   state(): ModelState;
 }
 
+/**
+ * What every detector keeps besides its own statistics: the counts, and the outcome of the last update,
+ * with the contract's getters over them. Each detector stores them in its own state layout.
+ */
+export abstract class DetectorBase {
+  protected updates = 0;
+  protected drifts = 0;
+  protected lastStatus: DriftStatus = 'stable';
+  protected lastStatistic = 0;
+  protected lastDirection: DriftDirection = 0;
+
+  get status(): DriftStatus {
+    return this.lastStatus;
+  }
+  get statistic(): number {
+    return this.lastStatistic;
+  }
+  get direction(): DriftDirection {
+    return this.lastDirection;
+  }
+  get count(): number {
+    return this.updates;
+  }
+  get detections(): number {
+    return this.drifts;
+  }
+
+  /** Forgets the counts and the last outcome; `reset()` calls it besides restarting its own statistics. */
+  protected resetOutcome(): void {
+    this.updates = 0;
+    this.drifts = 0;
+    this.lastStatus = 'stable';
+    this.lastStatistic = 0;
+    this.lastDirection = 0;
+  }
+}
+
 export function checkFinite(kind: string, value: number): void {
   if (!Number.isFinite(value)) {
     throw new NonFiniteError(`${kind}: drift detector input must be a finite number, got ${String(value)}`);

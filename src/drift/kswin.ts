@@ -2,7 +2,7 @@ import { ConfigError } from '../errors';
 import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
 import { createRandom, type Random } from '../random';
 import type { ModelState } from '../state';
-import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
+import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus, DetectorBase } from './detector';
 
 export interface KswinConfig {
   /** Significance of the Kolmogorov–Smirnov test; keep it below 0.01. Default 0.005. */
@@ -45,7 +45,7 @@ export function resolveKswinConfig(config: KswinConfig = {}): ResolvedKswinConfi
  * Unlike River (which calls scipy's exact p-value and also requires dist > 0.1) the bound is the paper's
  * closed form; it needs no allocation per test.
  */
-export class Kswin implements DriftDetector {
+export class Kswin extends DetectorBase implements DriftDetector {
   readonly kind = KIND;
   readonly config: ResolvedKswinConfig;
   readonly threshold: number;
@@ -56,13 +56,9 @@ export class Kswin implements DriftDetector {
   private readonly sample: Float64Array;
   private readonly recent: Float64Array;
   private random: Random;
-  private updates = 0;
-  private drifts = 0;
-  private lastStatus: DriftStatus = 'stable';
-  private lastStatistic = 0;
-  private lastDirection: DriftDirection = 0;
 
   constructor(config: KswinConfig = {}) {
+    super();
     this.config = resolveKswinConfig(config);
     const { windowSize, statSize, alpha, seed } = this.config;
     this.threshold = Math.sqrt(-Math.log(alpha) / statSize);
@@ -73,22 +69,7 @@ export class Kswin implements DriftDetector {
     this.random = createRandom(seed);
   }
 
-  get status(): DriftStatus {
-    return this.lastStatus;
-  }
-  get statistic(): number {
-    return this.lastStatistic;
-  }
   /** The sign of mean(R) − mean(W) at the last drift. */
-  get direction(): DriftDirection {
-    return this.lastDirection;
-  }
-  get count(): number {
-    return this.updates;
-  }
-  get detections(): number {
-    return this.drifts;
-  }
 
   update(value: number): DriftStatus {
     checkFinite(KIND, value);
@@ -113,11 +94,7 @@ export class Kswin implements DriftDetector {
     this.length = 0;
     this.older.forEach((_, i, all) => (all[i] = i));
     this.random = createRandom(this.config.seed);
-    this.updates = 0;
-    this.drifts = 0;
-    this.lastStatus = 'stable';
-    this.lastStatistic = 0;
-    this.lastDirection = 0;
+    this.resetOutcome();
   }
 
   state(): ModelState {

@@ -1,6 +1,6 @@
 import { choiceField, isNonNegative, isOpenFraction, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
 import type { ModelState } from '../state';
-import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus } from './detector';
+import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus, DetectorBase } from './detector';
 
 export type PageHinkleyMode = 'up' | 'down' | 'both';
 
@@ -41,7 +41,7 @@ const SCALARS = 10;
  * begins a new concept. No warning zone. `statistic` is m_T − M_T (the larger of the two sides in
  * `'both'` mode), `threshold` is λ.
  */
-export class PageHinkley implements DriftDetector {
+export class PageHinkley extends DetectorBase implements DriftDetector {
   readonly kind = KIND;
   readonly config: ResolvedPageHinkleyConfig;
   private n = 0;
@@ -50,33 +50,14 @@ export class PageHinkley implements DriftDetector {
   private minUp = 0;
   private sumDown = 0;
   private maxDown = 0;
-  private updates = 0;
-  private drifts = 0;
-  private lastStatus: DriftStatus = 'stable';
-  private lastStatistic = 0;
-  private lastDirection: DriftDirection = 0;
 
   constructor(config: PageHinkleyConfig = {}) {
+    super();
     this.config = resolvePageHinkleyConfig(config);
   }
 
-  get status(): DriftStatus {
-    return this.lastStatus;
-  }
-  get statistic(): number {
-    return this.lastStatistic;
-  }
   get threshold(): number {
     return this.config.threshold;
-  }
-  get direction(): DriftDirection {
-    return this.lastDirection;
-  }
-  get count(): number {
-    return this.updates;
-  }
-  get detections(): number {
-    return this.drifts;
   }
 
   update(value: number): DriftStatus {
@@ -105,11 +86,7 @@ export class PageHinkley implements DriftDetector {
 
   reset(): void {
     this.restart();
-    this.updates = 0;
-    this.drifts = 0;
-    this.lastStatus = 'stable';
-    this.lastStatistic = 0;
-    this.lastDirection = 0;
+    this.resetOutcome();
   }
 
   state(): ModelState {

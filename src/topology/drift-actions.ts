@@ -6,7 +6,7 @@ import { fromState } from '../learners/registry';
 import type { Row } from '../features/stage';
 import { metricValues, type ModelSlot } from './model-slot';
 import type { LearnedBatch } from './operators/learn-batch';
-import type { DriftRecord } from './drift-record';
+import { detectionKey, type DriftRecord } from './drift-record';
 import type { Detection, DriftWatch, RollbackPoint } from './drift-watch';
 import { snapshotSlot } from './slot-health';
 import type { Topology, TopologyModel } from './topology';
@@ -53,7 +53,7 @@ export function driftResponder(config: DriftActionsConfig): (step: LearnedBatch)
     }
     await config.sink.send(
       config.driftTopic,
-      records.map((r) => ({ key: r.modelId, value: JSON.stringify(r) })),
+      records.map((r) => ({ key: detectionKey(r), value: JSON.stringify(r) })),
     );
   };
 }

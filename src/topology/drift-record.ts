@@ -71,6 +71,16 @@ export function parseDriftRecord(value: Buffer | string, where: string): DriftRe
   return object as unknown as DriftRecord;
 }
 
+/**
+ * The identity of a detection, its record's key on the drift topic: the model and the offset of the event
+ * that set it off. A restart replays the events after its checkpoint through the detector resumed from
+ * that checkpoint, so a detection published before a crash comes again with the same key: the drift topic
+ * is compacted (one record per key survives) and `streamlearn drift` prints a key once.
+ */
+export function detectionKey(record: Pick<DriftRecord, 'modelId' | 'topic' | 'partition' | 'offset'>): string {
+  return `${record.modelId}@${record.topic}/${record.partition}@${record.offset}`;
+}
+
 /** One line per detection, as the CLI prints it. */
 export function formatDrift(record: DriftRecord): string {
   const { detectedAt, modelId, modelVersion, detector, direction, topic, partition, offset, statistic, threshold, watched, rollingError } = record;

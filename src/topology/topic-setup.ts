@@ -25,7 +25,8 @@ export async function setUpTopics(connection: KafkaConnection, { config }: Topol
     ...(outputs.metricsTopic ? [{ topic: outputs.metricsTopic }] : []),
     ...(outputs.predictionsTopic ? [{ topic: outputs.predictionsTopic, partitions: inputPartitions }] : []),
     ...(outputs.importanceTopic && config.importance ? [{ topic: outputs.importanceTopic }] : []),
-    ...(outputs.driftTopic && config.drift ? [{ topic: outputs.driftTopic }] : []),
+    // Compacted: a detection replayed after a crash has the same key (drift-record.ts) and replaces the first.
+    ...(outputs.driftTopic && config.drift ? [{ topic: outputs.driftTopic, compacted: true }] : []),
   ]);
   const deadLetterMaxBytes =
     (await topicMaxMessageBytes(connection, [outputs.deadLetterTopic])).get(outputs.deadLetterTopic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { booleanField, choiceField, isOpenFraction, isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
-import type { Classifier, Estimator, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
+import type { Classifier, Estimator, FeatureVector, JsonObject } from '../learners/estimator';
 import type { LearnerFactory } from '../learners/registry';
 import type { TreeSpec } from './config';
 import type { ForestSpec } from './forest';
@@ -9,7 +9,7 @@ import type { HoeffdingTreeClassifierConfig } from './hoeffding-tree-classifier'
 import { classifierJson, resolveClassifierSpec } from './hoeffding-tree-classifier';
 import type { HoeffdingTreeRegressorConfig } from './hoeffding-tree-regressor';
 import { regressorJson, resolveRegressorSpec } from './hoeffding-tree-regressor';
-import { TreeClassifierEstimator, TreeRegressorEstimator, treeCheckpointConfig } from './tree-estimator';
+import { TreeClassifierEstimator, TreeRegressorEstimator, treeCheckpointConfig, type TreeKindParts } from './tree-estimator';
 
 /** What a forest adds to its trees' parameters (River's names in brackets). */
 export interface ForestConfig {
@@ -109,93 +109,22 @@ function resolveRegressor(config: ARFRegressorConfig): Resolved {
   };
 }
 
-class ARFClassifierLearner extends TreeClassifierEstimator implements ARFClassifier {
-  readonly kind = CLASSIFIER;
-  private readonly core: ForestCore;
-
-  constructor(
-    private readonly resolved: Resolved,
-    arrays?: Record<string, TypedArray>,
-  ) {
-    super(resolved.spec);
-    this.core = new ForestCore(resolved.spec, resolved.forest);
-    if (arrays !== undefined) this.core.importFrom(arrays);
-  }
-
-  get treeCount(): number {
-    return this.core.trees.length;
-  }
-
-  protected learnRow(row: Float64Array, y: number): void {
-    this.core.learn(row, y);
-  }
-
-  protected probaRow(row: Float64Array, out: Float64Array): void {
-    this.core.predictProba(row, out);
-  }
-
-  protected override probaThenLearnRow(row: Float64Array, y: number, out: Float64Array): void {
-    this.core.probaThenLearn(row, y, out);
-  }
-
-  featureImportances(): Float64Array {
-    return this.core.featureImportances();
-  }
-
-  protected configJson(): JsonObject {
-    return { ...classifierJson(this.spec), ...forestJson(this.spec, this.resolved.forest, this.resolved.maxFeatures) };
-  }
-
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
-    this.core.exportTo(arrays);
-  }
+function parts(kind: string, { spec, forest, maxFeatures }: Resolved, json: JsonObject): TreeKindParts<ForestCore> {
+  return { kind, spec, core: new ForestCore(spec, forest), config: { ...json, ...forestJson(spec, forest, maxFeatures) } };
 }
 
-class ARFRegressorLearner extends TreeRegressorEstimator implements ARFRegressor {
-  readonly kind = REGRESSOR;
-  private readonly core: ForestCore;
-
-  constructor(
-    private readonly resolved: Resolved,
-    arrays?: Record<string, TypedArray>,
-  ) {
-    super(resolved.spec);
-    this.core = new ForestCore(resolved.spec, resolved.forest);
-    if (arrays !== undefined) this.core.importFrom(arrays);
-  }
-
-  get treeCount(): number {
-    return this.core.trees.length;
-  }
-
-  protected learnRow(row: Float64Array, y: number): void {
-    this.core.learn(row, y);
-  }
-
-  protected predictRow(row: Float64Array): number {
-    return this.core.predictValue(row);
-  }
-
-  featureImportances(): Float64Array {
-    return this.core.featureImportances();
-  }
-
-  protected configJson(): JsonObject {
-    return { ...regressorJson(this.spec), ...forestJson(this.spec, this.resolved.forest, this.resolved.maxFeatures) };
-  }
-
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
-    this.core.exportTo(arrays);
-  }
-}
+const classifierParts = (r: Resolved) => parts(CLASSIFIER, r, classifierJson(r.spec));
+const regressorParts = (r: Resolved) => parts(REGRESSOR, r, regressorJson(r.spec));
 
 export function createARFClassifier(config: ARFClassifierConfig): ARFClassifier {
-  return new ARFClassifierLearner(resolveClassifier(config));
+  return new TreeClassifierEstimator(classifierParts(resolveClassifier(config)));
 }
 
 export function createARFRegressor(config: ARFRegressorConfig): ARFRegressor {
-  return new ARFRegressorLearner(resolveRegressor(config));
+  return new TreeRegressorEstimator(regressorParts(resolveRegressor(config)));
 }
 
-export const arfClassifierFromState: LearnerFactory = (state) => new ARFClassifierLearner(treeCheckpointConfig(state, resolveClassifier), state.arrays);
-export const arfRegressorFromState: LearnerFactory = (state) => new ARFRegressorLearner(treeCheckpointConfig(state, resolveRegressor), state.arrays);
+export const arfClassifierFromState: LearnerFactory = (state) =>
+  new TreeClassifierEstimator(classifierParts(treeCheckpointConfig(state, resolveClassifier)), state.arrays);
+export const arfRegressorFromState: LearnerFactory = (state) =>
+  new TreeRegressorEstimator(regressorParts(treeCheckpointConfig(state, resolveRegressor)), state.arrays);

@@ -1,10 +1,10 @@
 import { isPositiveInteger, numberField, choiceField } from '../learners/config-checks';
-import type { Classifier, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
+import type { Classifier, FeatureVector, JsonObject } from '../learners/estimator';
 import type { LearnerFactory } from '../learners/registry';
 import type { ClassLeafPrediction, ClassSplitCriterion, TreeConfig, TreeSpec } from './config';
 import { commonJson, resolveCommon, resolveObserver } from './config';
 import { HoeffdingCore } from './hoeffding-core';
-import { TreeClassifierEstimator, treeCheckpointConfig } from './tree-estimator';
+import { TreeClassifierEstimator, treeCheckpointConfig, type TreeKindParts } from './tree-estimator';
 
 /** A Hoeffding tree (VFDT) classifier; labels are class indices 0 … numClasses-1. */
 export interface HoeffdingTreeClassifierConfig extends TreeConfig {
@@ -54,51 +54,13 @@ export function classifierJson(spec: TreeSpec): JsonObject {
   };
 }
 
-class HoeffdingTreeClassifierLearner extends TreeClassifierEstimator implements HoeffdingTreeClassifier {
-  readonly kind = KIND;
-  private readonly tree: HoeffdingCore;
-
-  constructor(spec: TreeSpec, arrays?: Record<string, TypedArray>) {
-    super(spec);
-    this.tree = new HoeffdingCore(spec, spec.seed);
-    if (arrays !== undefined) this.tree.importFrom(arrays, '');
-  }
-
-  get nodeCount(): number {
-    return this.tree.nodes.count;
-  }
-
-  protected learnRow(row: Float64Array, y: number): void {
-    this.tree.learn(row, y, 1);
-  }
-
-  protected probaRow(row: Float64Array, out: Float64Array): void {
-    this.tree.models.predictProba(this.tree.leafOf(row), row, out);
-  }
-
-  protected override probaThenLearnRow(row: Float64Array, y: number, out: Float64Array): void {
-    this.tree.probaThenLearn(row, y, out);
-  }
-
-  featureImportances(): Float64Array {
-    return this.tree.featureImportances();
-  }
-
-  protected configJson(): JsonObject {
-    return classifierJson(this.spec);
-  }
-
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
-    this.tree.exportTo(arrays, '');
-  }
+function parts(spec: TreeSpec): TreeKindParts<HoeffdingCore> {
+  return { kind: KIND, spec, core: new HoeffdingCore(spec, spec.seed), config: classifierJson(spec) };
 }
 
 export function createHoeffdingTreeClassifier(config: HoeffdingTreeClassifierConfig): HoeffdingTreeClassifier {
-  return new HoeffdingTreeClassifierLearner(resolveClassifierSpec(KIND, config));
+  return new TreeClassifierEstimator(parts(resolveClassifierSpec(KIND, config)));
 }
 
 export const hoeffdingTreeClassifierFromState: LearnerFactory = (state) =>
-  new HoeffdingTreeClassifierLearner(
-    treeCheckpointConfig(state, (c: HoeffdingTreeClassifierConfig) => resolveClassifierSpec(KIND, c)),
-    state.arrays,
-  );
+  new TreeClassifierEstimator(parts(treeCheckpointConfig(state, (c: HoeffdingTreeClassifierConfig) => resolveClassifierSpec(KIND, c))), state.arrays);

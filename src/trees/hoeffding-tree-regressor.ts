@@ -1,10 +1,10 @@
 import { choiceField, isPositive, numberField } from '../learners/config-checks';
-import type { Estimator, FeatureVector, JsonObject, TypedArray } from '../learners/estimator';
+import type { Estimator, FeatureVector, JsonObject } from '../learners/estimator';
 import type { LearnerFactory } from '../learners/registry';
 import type { RegressionLeafPrediction, TreeConfig, TreeSpec } from './config';
 import { commonJson, resolveCommon } from './config';
 import { HoeffdingCore } from './hoeffding-core';
-import { TreeRegressorEstimator, treeCheckpointConfig } from './tree-estimator';
+import { TreeRegressorEstimator, treeCheckpointConfig, type TreeKindParts } from './tree-estimator';
 
 /** A Hoeffding tree regressor (FIMT-style): variance-reduction splits, histogram observers. */
 export interface HoeffdingTreeRegressorConfig extends TreeConfig {
@@ -39,47 +39,13 @@ export function regressorJson(spec: TreeSpec): JsonObject {
   return { ...commonJson(spec), leafPrediction: spec.leafPrediction, learningRate: spec.learningRate };
 }
 
-class HoeffdingTreeRegressorLearner extends TreeRegressorEstimator implements HoeffdingTreeRegressor {
-  readonly kind = KIND;
-  private readonly tree: HoeffdingCore;
-
-  constructor(spec: TreeSpec, arrays?: Record<string, TypedArray>) {
-    super(spec);
-    this.tree = new HoeffdingCore(spec, spec.seed);
-    if (arrays !== undefined) this.tree.importFrom(arrays, '');
-  }
-
-  get nodeCount(): number {
-    return this.tree.nodes.count;
-  }
-
-  protected learnRow(row: Float64Array, y: number): void {
-    this.tree.learn(row, y, 1);
-  }
-
-  protected predictRow(row: Float64Array): number {
-    return this.tree.models.predictValue(this.tree.leafOf(row), row);
-  }
-
-  featureImportances(): Float64Array {
-    return this.tree.featureImportances();
-  }
-
-  protected configJson(): JsonObject {
-    return regressorJson(this.spec);
-  }
-
-  protected exportArrays(arrays: Record<string, TypedArray>): void {
-    this.tree.exportTo(arrays, '');
-  }
+function parts(spec: TreeSpec): TreeKindParts<HoeffdingCore> {
+  return { kind: KIND, spec, core: new HoeffdingCore(spec, spec.seed), config: regressorJson(spec) };
 }
 
 export function createHoeffdingTreeRegressor(config: HoeffdingTreeRegressorConfig): HoeffdingTreeRegressor {
-  return new HoeffdingTreeRegressorLearner(resolveRegressorSpec(KIND, config));
+  return new TreeRegressorEstimator(parts(resolveRegressorSpec(KIND, config)));
 }
 
 export const hoeffdingTreeRegressorFromState: LearnerFactory = (state) =>
-  new HoeffdingTreeRegressorLearner(
-    treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c)),
-    state.arrays,
-  );
+  new TreeRegressorEstimator(parts(treeCheckpointConfig(state, (c: HoeffdingTreeRegressorConfig) => resolveRegressorSpec(KIND, c))), state.arrays);

@@ -20,27 +20,84 @@ export function treeCheckpointConfig<C, R>(state: LearnerState, resolve: (config
   }
 }
 
+/** What a tree learner wraps: a single tree, an adaptive tree or a forest, all learning and predicting dense rows. */
+export interface TreeCore {
+  learnRow(row: Float64Array, y: number): void;
+  featureImportances(): Float64Array;
+  exportTo(arrays: Record<string, TypedArray>, prefix: string): void;
+  importFrom(arrays: Record<string, TypedArray>, prefix: string): void;
+  /** Nodes (trees), alternates promoted (adaptive trees), trees (forests): each learner's interface shows its own. */
+  readonly nodeCount?: number;
+  readonly switches?: number;
+  readonly treeCount?: number;
+}
+
+export interface ClassifierCore extends TreeCore {
+  probaRow(row: Float64Array, out: Float64Array): void;
+  probaThenLearn(row: Float64Array, y: number, out: Float64Array): void;
+}
+
+export interface RegressorCore extends TreeCore {
+  valueRow(row: Float64Array): number;
+}
+
+/** How a tree kind is built: its registry key, its checked spec, its core, and its config as `state().config`. */
+export interface TreeKindParts<C> {
+  kind: string;
+  spec: TreeSpec;
+  core: C;
+  config: JsonObject;
+}
+
+/** Restores `arrays` (a checkpoint's) into a fresh core, when given. */
+function restored<C extends TreeCore>(core: C, arrays: Record<string, TypedArray> | undefined): C {
+  if (arrays !== undefined) core.importFrom(arrays, '');
+  return core;
+}
+
 /**
  * The estimator contract for trees and forests: checks each example into one reused dense row (sparse
  * input is scattered into it), names the example in every error, and runs `maxIter` sequential passes.
  * A subclass learns and predicts rows.
  */
-export abstract class TreeEstimator implements Estimator {
-  abstract readonly kind: string;
+export abstract class TreeEstimator<C extends TreeCore> implements Estimator {
+  readonly kind: string;
+  protected readonly spec: TreeSpec;
+  protected readonly core: C;
+  private readonly config: JsonObject;
   protected readonly row: Float64Array;
   private batchLabel: string | undefined = undefined;
   private exampleIndex = -1;
 
-  constructor(protected readonly spec: TreeSpec) {
-    this.row = new Float64Array(spec.numFeatures);
+  constructor(parts: TreeKindParts<C>, arrays?: Record<string, TypedArray>) {
+    this.kind = parts.kind;
+    this.spec = parts.spec;
+    this.config = parts.config;
+    this.core = restored(parts.core, arrays);
+    this.row = new Float64Array(parts.spec.numFeatures);
   }
 
-  protected abstract learnRow(row: Float64Array, y: number): void;
   protected abstract predictRow(row: Float64Array): number;
-  protected abstract configJson(): JsonObject;
-  protected abstract exportArrays(arrays: Record<string, TypedArray>): void;
   /** Checks a label; returns it. */
   protected abstract labelOf(y: number): number;
+
+  get nodeCount(): number {
+    return this.core.nodeCount ?? 0;
+  }
+  get switches(): number {
+    return this.core.switches ?? 0;
+  }
+  get treeCount(): number {
+    return this.core.treeCount ?? 1;
+  }
+
+  featureImportances(): Float64Array {
+    return this.core.featureImportances();
+  }
+
+  protected learnRow(row: Float64Array, y: number): void {
+    this.core.learnRow(row, y);
+  }
 
   learnOne(x: FeatureVector, y: number): void {
     this.locate(undefined, -1);
@@ -92,8 +149,8 @@ export abstract class TreeEstimator implements Estimator {
 
   state(): LearnerState {
     const arrays: Record<string, TypedArray> = {};
-    this.exportArrays(arrays);
-    return { kind: this.kind, version: TREE_STATE_VERSION, config: this.configJson(), arrays };
+    this.core.exportTo(arrays, '');
+    return { kind: this.kind, version: TREE_STATE_VERSION, config: this.config, arrays };
   }
 
   /** Copies `x` into the reused row, checking width, finiteness and nominal categories. */
@@ -147,24 +204,25 @@ export abstract class TreeEstimator implements Estimator {
   }
 }
 
-/** A tree or forest classifier: predictions are the argmax of `probaRow`. */
-export abstract class TreeClassifierEstimator extends TreeEstimator implements Classifier {
+/** A tree or forest classifier: predictions are the argmax of its core's probabilities. */
+export class TreeClassifierEstimator<C extends ClassifierCore> extends TreeEstimator<C> implements Classifier {
   readonly numClasses: number;
   private readonly proba: Float64Array;
 
-  constructor(spec: TreeSpec) {
-    super(spec);
-    this.numClasses = spec.numClasses;
-    this.proba = new Float64Array(spec.numClasses);
+  constructor(parts: TreeKindParts<C>, arrays?: Record<string, TypedArray>) {
+    super(parts, arrays);
+    this.numClasses = parts.spec.numClasses;
+    this.proba = new Float64Array(parts.spec.numClasses);
   }
 
   /** Class probabilities of `row` into `out` (summing to 1). */
-  protected abstract probaRow(row: Float64Array, out: Float64Array): void;
+  protected probaRow(row: Float64Array, out: Float64Array): void {
+    this.core.probaRow(row, out);
+  }
 
-  /** `probaRow` then `learnRow`; a tree overrides it to sort the row to its leaf once. */
+  /** Predicts then learns; a tree sorts the row to its leaf once for both. */
   protected probaThenLearnRow(row: Float64Array, y: number, out: Float64Array): void {
-    this.probaRow(row, out);
-    this.learnRow(row, y);
+    this.core.probaThenLearn(row, y, out);
   }
 
   override predictThenLearnOne(x: FeatureVector, y: number): number {
@@ -204,7 +262,11 @@ export abstract class TreeClassifierEstimator extends TreeEstimator implements C
 }
 
 /** A tree or forest regressor: labels are any finite number. */
-export abstract class TreeRegressorEstimator extends TreeEstimator {
+export class TreeRegressorEstimator<C extends RegressorCore> extends TreeEstimator<C> {
+  protected predictRow(row: Float64Array): number {
+    return this.core.valueRow(row);
+  }
+
   protected labelOf(y: number): number {
     return Number.isFinite(y) ? y : this.rejectLabel(y, 'finite');
   }

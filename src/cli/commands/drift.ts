@@ -1,6 +1,6 @@
 import { readTopic } from '../../../connectors/kafka/topic-reader';
 import { errorMessage } from '../../errors';
-import { formatDrift, parseDriftRecord } from '../../topology/drift-record';
+import { detectionKey, formatDrift, parseDriftRecord } from '../../topology/drift-record';
 import { brokersFor } from '../brokers';
 import { follow } from '../follow';
 import { brokerOption, requiredOption, stringOption, type Command } from '../command';
@@ -21,6 +21,8 @@ export const drift: Command = {
     const following = args.values.once !== true;
     const broker = await brokersFor(args);
     let seen = 0;
+    // A detection replayed after a trainer's crash is published again under the same key: print it once.
+    const printed = new Set<string>();
     try {
       await follow(readTopic({ ...broker.connection, topic, follow: following }), (event) => {
         if (event.type === 'caught-up') {
@@ -32,6 +34,9 @@ export const drift: Command = {
         try {
           const parsed = parseDriftRecord(record.value, `${record.topic}/${record.partition}@${record.offset}`);
           if (modelId !== undefined && parsed.modelId !== modelId) return;
+          const key = detectionKey(parsed);
+          if (printed.has(key)) return;
+          printed.add(key);
           seen += 1;
           process.stdout.write(`${formatDrift(parsed)}\n`);
         } catch (err) {

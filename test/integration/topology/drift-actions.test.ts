@@ -141,6 +141,36 @@ describe('drift actions on a real broker', () => {
     expect(live.state.arrays['model/weights']![0]).toBeGreaterThan(0);
   });
 
+  it('a detection replayed after a crash comes again under the same key, and `streamlearn drift` prints it once', async () => {
+    const brokers = testBrokers();
+    const topology = driftTopology('alert');
+    const driftTopic = topology.config.outputs.driftTopic!;
+    await ensureTopics({ brokers }, [{ topic: topology.config.input.topic, partitions: 1 }]);
+    await produce(
+      brokers,
+      topology.config.input.topic,
+      events((i) => i >= 3000),
+    );
+    // The second run learns the same events again with a fresh model and detector, as a trainer restarted
+    // after a crash replays what it learned since its last checkpoint.
+    for (let pass = 0; pass < 2; pass++) await (await runTopology(topology, { brokers, fromBeginning: true, until: (p) => p.records >= TOTAL })).done;
+    const records = await readAll(brokers, driftTopic);
+    const keys = records.map((r) => r.key!.toString());
+    const unique = new Set(keys);
+    expect(unique.size).toBeGreaterThanOrEqual(1);
+    expect(keys).toHaveLength(2 * unique.size);
+    const first = JSON.parse(records[0]!.value!.toString()) as DriftRecord;
+    expect(keys[0]).toBe(`${topology.modelId}@${topology.config.input.topic}/0@${first.offset}`);
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+    try {
+      await driftCommand.run({ values: { topic: driftTopic, brokers: brokers.join(','), once: true }, positionals: [] });
+    } finally {
+      write.mockRestore();
+    }
+    expect(printed).toHaveLength(unique.size);
+  });
+
   it('a restart resumes each model’s drift watch from its checkpoint: the detector goes on counting, and still finds the change', async () => {
     const brokers = testBrokers();
     const topology = driftTopology('alert');

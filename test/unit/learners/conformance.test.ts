@@ -8,6 +8,7 @@ import {
   createARFClassifier,
   createARFRegressor,
   createHoeffdingAdaptiveTreeClassifier,
+  createHoeffdingAdaptiveTreeRegressor,
   createHoeffdingTreeClassifier,
   createHoeffdingTreeRegressor,
 } from '../../../src/trees';
@@ -123,6 +124,7 @@ const hoeffdingBinary = tree('HoeffdingTreeClassifier', (c) => createHoeffdingTr
 const hoeffdingThree = tree('HoeffdingTreeClassifier', (c) => createHoeffdingTreeClassifier({ ...c, numClasses: 3 }), threeClasses, 1.5);
 const hoeffdingRegressor = tree('HoeffdingTreeRegressor', createHoeffdingTreeRegressor, identity);
 const adaptiveTree = tree('HoeffdingAdaptiveTreeClassifier', (c) => createHoeffdingAdaptiveTreeClassifier({ ...c, numClasses: 2 }), binary, -1);
+const adaptiveRegressor = tree('HoeffdingAdaptiveTreeRegressor', createHoeffdingAdaptiveTreeRegressor, identity);
 const forest = tree('ARFClassifier', (c) => createARFClassifier({ ...c, numClasses: 3, numModels: 3 }), threeClasses, 3, 'tree0/');
 const forestRegressor = tree('ARFRegressor', (c) => createARFRegressor({ ...c, numModels: 3 }), identity, undefined, 'tree1/');
 
@@ -160,6 +162,7 @@ export const conformanceCases: ConformanceCase[] = [
   hoeffdingRegressor('adaptive leaves, dense', false, {}),
   hoeffdingRegressor('model leaves, sparse', true, { leafPrediction: 'model' }),
   adaptiveTree('dense', false, {}),
+  adaptiveRegressor('model leaves, sparse', true, { leafPrediction: 'model' }),
   forest('3 trees, dense', false, { seed: 5 }),
   forestRegressor('3 trees, mean, sparse', true, { seed: 6, aggregation: 'mean' }),
   {

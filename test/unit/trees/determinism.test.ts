@@ -9,7 +9,8 @@ import type { LabelledRow } from '../../../src/datasets/tree-streams';
 import { seaStream, take } from '../../../src/datasets/tree-streams';
 import type { Estimator, LearnerState } from '../../../src/learners';
 import { fromState } from '../../../src/learners';
-import { createARFClassifier, createARFRegressor, createHoeffdingAdaptiveTreeClassifier } from '../../../src/trees';
+import { createARFClassifier, createARFRegressor, createHoeffdingAdaptiveTreeClassifier, createHoeffdingAdaptiveTreeRegressor } from '../../../src/trees';
+import { healthProblem } from '../../../src/topology/slot-health';
 import { agrawalRows, friedmanRows } from './streams';
 import '../../../src/builtins';
 
@@ -78,6 +79,22 @@ describe('seeded forests', () => {
   });
 });
 
+describe('checkpoint health', () => {
+  it('every array of a trained tree, adaptive tree and forest is finite, so the runtime can publish it', () => {
+    // A generator position used to carry NaN ("no spare Gaussian"): every tree topology failed its health check.
+    const rows = agrawalRows({ seed: 3, functionBefore: 0, functionAfter: 2, driftAt: 3000 }, 6000);
+    const models = [
+      createARFClassifier({ numFeatures: 9, numClasses: 2, seed: 1 }),
+      createHoeffdingAdaptiveTreeClassifier({ numFeatures: 9, numClasses: 2 }),
+      createHoeffdingAdaptiveTreeRegressor({ numFeatures: 9 }),
+    ];
+    for (const model of models) {
+      rows.forEach(({ x, y }) => model.learnOne(x, y));
+      expect(healthProblem(model.state(), {})).toBeNull();
+    }
+  });
+});
+
 describe('the adaptive tree', () => {
   it('restored mid-drift, with its node detectors and alternate subtrees, predicts and learns identically', () => {
     const rows = agrawalRows({ seed: 5, functionBefore: 0, functionAfter: 2, driftAt: 10_000 }, 24_000);
@@ -87,6 +104,19 @@ describe('the adaptive tree', () => {
     for (let i = 0; i < rows.length && at < 0; i++) {
       probe.learnOne(rows[i].x, rows[i].y);
       if (i > 10_000 && i % 100 === 99 && probe.state().arrays['nodes.alternate'].some((alt) => alt >= 0)) at = i + 1;
+    }
+    expect(at).toBeGreaterThan(0);
+    expectRestoreIdentical(create, rows.slice(0, at), rows.slice(at));
+  });
+
+  it('as a regressor, restored with an alternate growing after a feature swap, predicts and learns identically', () => {
+    const rows = friedmanRows(4, 16_000, 8000);
+    const create = () => createHoeffdingAdaptiveTreeRegressor({ numFeatures: 10 });
+    const probe = create();
+    let at = -1;
+    for (let i = 0; i < rows.length && at < 0; i++) {
+      probe.learnOne(rows[i].x, rows[i].y);
+      if (i > 8000 && i % 50 === 49 && probe.state().arrays['nodes.alternate'].some((alt) => alt >= 0)) at = i + 1;
     }
     expect(at).toBeGreaterThan(0);
     expectRestoreIdentical(create, rows.slice(0, at), rows.slice(at));

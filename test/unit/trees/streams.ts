@@ -16,8 +16,9 @@ export function agrawalRows(config: Parameters<typeof agrawalStream>[0], n: numb
   return rows;
 }
 
-export function friedmanRows(seed: number, n: number): LabelledRow[] {
-  const stream = friedmanStream({ seed });
+/** Friedman #1 rows; with `swapAt`, the relevant and the noise features swap roles from that row on. */
+export function friedmanRows(seed: number, n: number, swapAt = Infinity): LabelledRow[] {
+  const stream = friedmanStream({ seed, swapAt });
   const rows: LabelledRow[] = [];
   for (let i = 0; i < n; i++) {
     const e = stream.next().value as { [key: string]: number; y: number };
@@ -37,12 +38,13 @@ export function prequentialAccuracy(model: Estimator, rows: readonly LabelledRow
   return right / (rows.length - from);
 }
 
-export function prequentialMae(model: Estimator, rows: readonly LabelledRow[]): number {
+/** Test-then-train mean absolute error over the rows from index `from` on (all rows are learned). */
+export function prequentialMae(model: Estimator, rows: readonly LabelledRow[], from = 0): number {
   let total = 0;
-  for (const { x, y } of rows) {
+  rows.forEach(({ x, y }, i) => {
     const predicted = model.predictOne(x);
     model.learnOne(x, y);
-    total += Math.abs(predicted - y);
-  }
-  return total / rows.length;
+    if (i >= from) total += Math.abs(predicted - y);
+  });
+  return total / (rows.length - from);
 }
