@@ -20,6 +20,8 @@ import { testBrokers, uniqueName } from '../../support/kafka';
 import { produce, readAll } from './support';
 
 const TOTAL = 6000;
+/** Where every scenario's concept changes (or its burst of corrupted labels begins). */
+const CHANGE_AT = 3000;
 
 /** label = [x0 > 0], except where `flipped(i)`: there the concept is inverted. */
 function events(flipped: (i: number) => boolean): object[] {
@@ -50,8 +52,15 @@ async function run(action: DriftAction, flipped: (i: number) => boolean) {
   const brokers = testBrokers();
   const topology = driftTopology(action);
   await ensureTopics({ brokers }, [{ topic: topology.config.input.topic, partitions: 1 }]);
-  await produce(brokers, topology.config.input.topic, events(flipped));
-  const running = await runTopology(topology, { brokers, until: (p) => p.records >= TOTAL });
+  // The events before the change first, and the rest once a checkpoint is out: every detection then has a
+  // version before it to name or to roll back to, however the loaded machine schedules learning and publishing.
+  const stream = events(flipped);
+  await produce(brokers, topology.config.input.topic, stream.slice(0, CHANGE_AT));
+  let published!: () => void;
+  const firstCheckpoint = new Promise<void>((resolve) => (published = resolve));
+  const running = await runTopology(topology, { brokers, until: (p) => p.records >= TOTAL, observer: { checkpointPublished: () => published() } });
+  await firstCheckpoint;
+  await produce(brokers, topology.config.input.topic, stream.slice(CHANGE_AT));
   await running.done;
   const drift = (await readAll(brokers, topology.config.outputs.driftTopic!)).map((r) => JSON.parse(r.value!.toString()) as DriftRecord);
   const checkpoints = await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic);
