@@ -87,7 +87,10 @@ export async function ensureTopics(connection: KafkaConnection, specs: TopicSpec
   const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-admin' }).admin();
   try {
     await admin.connect();
-    await admin.createTopics({ topics: topics.map(({ partitionsRequired, ...topic }) => topic), waitForLeaders: true });
+    // Retried: while the broker creates an internal topic (the first transactional writer's __transaction_state,
+    // 50 partitions) new topics' leaders can be missing for a while (UNKNOWN_TOPIC_OR_PARTITION; seen in tests).
+    const create = topics.map(({ partitionsRequired, ...topic }) => topic);
+    await retry(() => admin.createTopics({ topics: create, waitForLeaders: true }), { shouldRetry: isKafkaRetriable, retries: 8, initialDelayMs: 250 });
     // Metadata of a topic just created can lag behind its creation for a moment (UNKNOWN_TOPIC_OR_PARTITION).
     const { topics: existing } = await retry(() => admin.fetchTopicMetadata({ topics: [...names] }), { shouldRetry: isKafkaRetriable });
     for (const { topic, numPartitions, partitionsRequired } of topics) {
