@@ -40,6 +40,10 @@ export const SUITES: Readonly<Record<string, SuiteEntry>> = {
     summary: 'drift detectors (ADWIN, Page-Hinkley, DDM, KSWIN): updates/s, delay, misses and false alarms vs River on the same streams',
     load: () => import('./suites/drift.js'),
   },
+  scale: {
+    summary: 'scale-out: 1, 2 and 4 streamlearn run processes mixing one shared model on a 4-partition topic, every 1 s and every 10k records',
+    load: () => import('./suites/scale.js'),
+  },
   reco: {
     summary: 'recommenders (biased MF, BPR, popularity) vs River reco.BiasedMF and FunkMF; recommend() latency on 100k items',
     load: () => import('./suites/reco.js'),

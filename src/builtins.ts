@@ -23,10 +23,13 @@ import { oneHotEncoderFromState } from './features/one-hot-encoder';
 import { pipelineFromState } from './features/pipeline';
 import { registerStage } from './features/registry';
 import { standardScalerFromState } from './features/standard-scaler';
+import { mergeLabelIndexedStates, mergePipelineStates, mergeStandardScalerStates, mergeStatelessStage } from './features/stage-merge';
 import { vectorAssemblerFromState } from './features/vector-assembler';
 import { IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState } from './importance/importance-selector';
 import { LABEL_INDEXED_KIND, labelIndexedFromState } from './learners/label-indexer';
 import { linearRegressionFromState } from './learners/linear-regression';
+import { mergeLinearStates } from './learners/linear-merge';
+import { registerMerge } from './learners/merge';
 import { linearSVMFromState } from './learners/linear-svm';
 import { logisticRegressionFromState } from './learners/logistic-regression';
 import { registerLearner } from './learners/registry';
@@ -88,6 +91,14 @@ registerStage('HashingTokenizer', hashingTokenizerFromState);
 registerStage('Imputer', imputerFromState);
 registerStage('Interactions', interactionsFromState);
 registerStage(IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState);
+
+// Model mixing (docs/scale-out.md): kinds several workers can share. Trees, forests, NeuralNet and the
+// stateful stages not listed here have no merge, so a shared model of theirs refuses a second worker.
+['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM'].forEach((kind) => registerMerge(kind, mergeLinearStates));
+registerMerge('Pipeline', mergePipelineStates);
+registerMerge(LABEL_INDEXED_KIND, mergeLabelIndexedStates);
+registerMerge('StandardScaler', mergeStandardScalerStates);
+['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerMerge(kind, mergeStatelessStage));
 
 const additive = (spec: AdditiveSpec) => registerMetric(spec.kind, (state) => additiveMetricFromState(spec, state));
 [ACCURACY, LOG_LOSS, CROSS_ENTROPY, F1, MAE, RMSE, R2].forEach(additive);

@@ -63,6 +63,12 @@ export class LabelOutOfRangeError extends withCode('LABEL_OUT_OF_RANGE') {}
 /** Learning a batch made the model non-finite or exploded it; the batch is dead-lettered, the model rolled back. */
 export class DivergedError extends withCode('DIVERGED') {}
 
+/** Model states that cannot be merged across workers (docs/scale-out.md): other kinds or configs, a kind with no merge. */
+export class MergeError extends withCode('MERGE') {}
+
+/** A writer was replaced by a newer holder of its transactional id (a fenced mixer, docs/scale-out.md): it must write nothing more. */
+export class FencedError extends withCode('FENCED') {}
+
 /** Normalises anything thrown into a message, for logs and dead-letter headers. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -22,6 +22,9 @@ export type { LabelGuardConfig } from './topology/label-guard';
 export * from './learners/index';
 export { learnerKinds, prepareKinds, restoreModel } from './learners/registry';
 export type { LearnerKindOptions } from './learners/registry';
+// Model mixing across worker processes (docs/scale-out.md): a kind of one's own becomes mergeable with registerMerge.
+export { isMergeable, mergeStates, registerMerge } from './learners/merge';
+export type { MergeFn } from './learners/merge';
 export { createRegistry } from './registry';
 export type { Registry } from './registry';
 
@@ -98,8 +101,10 @@ export {
   DecodeError,
   DivergedError,
   errorMessage,
+  FencedError,
   isRetriable,
   LabelOutOfRangeError,
+  MergeError,
   NonFiniteError,
   StreamlearnError,
 } from './errors';

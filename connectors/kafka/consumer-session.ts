@@ -19,6 +19,8 @@ export interface ConsumerSessionConfig<T> extends KafkaConnection {
   startFrom: StartFrom;
   resumeFrom?(): RecordPosition[];
   onAssigned?: AssignmentListener;
+  /** Group membership, for model mixing (src/topology/mixing); see KafkaSourceConfig. */
+  membership?: GroupMembershipListener;
   deadLetterRetry: RetryOptions;
   maxRecords: number;
   commitOnAck: boolean;
@@ -43,6 +45,14 @@ export interface AssignedPartition {
  * (a trainer restoring the models of partitions it has just been given).
  */
 export type AssignmentListener = (assignment: AssignedPartition[], memberId: string) => Promise<RecordPosition[]> | undefined;
+
+/** Told of each group join and of the generation the broker confirmed (kafkajs reports it only with heartbeats). */
+export interface GroupMembershipListener {
+  /** A (re)join, before the first fetch of the new assignment: partitions by topic. */
+  joined(join: { memberId: string; assignment: Record<string, number[]> }): void;
+  /** A heartbeat the coordinator accepted: this member belongs to `generation`. */
+  heartbeat(beat: { memberId: string; generation: number }): void;
+}
 
 export interface ConsumerSession {
   isClosed(): boolean;
@@ -98,8 +108,10 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
 
   consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || fail(brokerFailure(`${what} crashed`, payload.error)));
   // Listeners run synchronously when kafkajs announces the join, before its first fetch for the new assignment.
+  consumer.on(consumer.events.HEARTBEAT, ({ payload }) => config.membership?.heartbeat({ memberId: payload.memberId, generation: payload.groupGenerationId }));
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     restarts.joined();
+    config.membership?.joined({ memberId: payload.memberId, assignment: payload.memberAssignment });
     const seeks = new Map(pendingSeeks);
     // A consumer reset (broker failure, rebalance) resumes from committed offsets; the caller may know better.
     for (const position of config.resumeFrom?.() ?? []) seeks.set(partitionKey(position), position);

@@ -6,7 +6,7 @@ import { requirePositiveInteger } from '../codecs/validate';
 import type { Codec, MicroBatch, RecordPosition } from '../types';
 import { commitAsAdmin } from './commit-offsets';
 import { connectionOf, validateConnection, type KafkaConnection } from './connection';
-import { startConsumerSession, type AssignmentListener, type ConsumerSession } from './consumer-session';
+import { startConsumerSession, type AssignmentListener, type ConsumerSession, type GroupMembershipListener } from './consumer-session';
 import { validateStartFrom, type StartFrom } from './start-offsets';
 
 export interface KafkaSourceConfig<T> extends KafkaConnection {
@@ -26,6 +26,8 @@ export interface KafkaSourceConfig<T> extends KafkaConnection {
   resumeFrom?(): RecordPosition[];
   /** Told of each join's assignment before it is fetched; may hold it paused while it restores (see `AssignmentListener`). */
   onAssigned?: AssignmentListener;
+  /** Told of every group join and every heartbeat's generation: several trainers mixing one model use it. */
+  membership?: GroupMembershipListener;
   /** Most records in a micro-batch. Default 1000. */
   maxRecords?: number;
   /** Longest the broker holds a fetch open waiting for `minBytes`. Default 500. */
@@ -107,6 +109,7 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
           startFrom,
           resumeFrom: config.resumeFrom,
           onAssigned: config.onAssigned,
+          membership: config.membership,
           deadLetterRetry,
           maxRecords,
           commitOnAck,

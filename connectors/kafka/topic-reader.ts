@@ -24,6 +24,11 @@ export interface TopicReaderConfig extends KafkaConnection {
   /** Keep reading after catching up; otherwise complete once every partition's end (at start) is reached. */
   follow?: boolean;
   maxWaitMs?: number;
+  /**
+   * Default 'beginning'. 'end': only records written after the call (offsets fixed when the reader starts,
+   * applied on joining, before the first fetch), for a follower of a transient topic; caught up at once.
+   */
+  from?: 'beginning' | 'end';
 }
 
 /**
@@ -33,7 +38,7 @@ export interface TopicReaderConfig extends KafkaConnection {
  * are reached, then (with `follow`) keeps emitting new records.
  */
 export function readTopic(config: TopicReaderConfig): Observable<TopicReaderEvent> {
-  const { topic, follow = false, maxWaitMs = 100 } = config;
+  const { topic, follow = false, maxWaitMs = 100, from = 'beginning' } = config;
   return new Observable<TopicReaderEvent>((subscriber) => {
     const kafka = createKafkaClient({ ...connectionOf(config), clientId: 'streamlearn-topic-reader' });
     const groupId = `streamlearn-reader-${randomUUID()}`;
@@ -59,12 +64,29 @@ export function readTopic(config: TopicReaderConfig): Observable<TopicReaderEven
       // A topic created a moment ago may not have a leader everywhere yet (NOT_LEADER_OR_FOLLOWER).
       const offsets = await retry(() => admin.fetchTopicOffsets(topic), { shouldRetry: isKafkaRetriable });
       for (const { partition, high, low } of offsets) if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
+      if (from === 'end') {
+        // Partitions missing here (empty at start) are read from their beginning: nothing was written before the call.
+        const seeks = [...ends].map(([partition, end]) => ({ topic, partition, offset: end.toString() }));
+        consumer.on(consumer.events.GROUP_JOIN, () => seeks.forEach((seek) => consumer.seek(seek)));
+        ends.clear();
+      }
       const caughtUp = () => {
         subscriber.next({ type: 'caught-up' });
         if (!follow) subscriber.complete();
       };
+      /** Records (or markers) up to `offset` of the partition have been read. */
+      const passed = (partition: number, offset: string) => {
+        const end = ends.get(partition);
+        if (end !== undefined && BigInt(offset) + 1n >= end) {
+          ends.delete(partition);
+          if (ends.size === 0) caughtUp();
+        }
+      };
       if (ends.size === 0) caughtUp();
       if (closed || (ends.size === 0 && !follow)) return;
+      // A transactional writer (the mixer of a shared model, docs/scale-out.md) leaves a commit marker at the
+      // end: no record reaches the end offset, but kafkajs still reports the batch that held the marker.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => passed(payload.partition, payload.lastOffset));
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
@@ -83,11 +105,7 @@ export function readTopic(config: TopicReaderConfig): Observable<TopicReaderEven
               headers: toHeaders(message.headers),
             },
           });
-          const end = ends.get(partition);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) {
-            ends.delete(partition);
-            if (ends.size === 0) caughtUp();
-          }
+          passed(partition, message.offset);
         },
       });
     })().catch(fail);

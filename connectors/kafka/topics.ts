@@ -18,6 +18,8 @@ export interface TopicSpec {
   compacted?: boolean;
   /** The topic's `max.message.bytes`; the broker default (about 1 MiB) when absent. */
   maxMessageBytes?: number;
+  /** The topic's `retention.ms`, for transient topics (a shared model's mix topic); the broker default when absent. */
+  retentionMs?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function partitionCount(connection: KafkaConnection, topic: string)
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function validated(spec: TopicSpec) {
-  const { topic, partitions, replicationFactor = 1, compacted = false, maxMessageBytes, acceptExistingPartitions = false } = spec;
+  const { topic, partitions, replicationFactor = 1, compacted = false, maxMessageBytes, acceptExistingPartitions = false, retentionMs } = spec;
   if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
     throw new ConfigError(`ensureTopics: "${topic}" is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -)`);
   }
@@ -59,6 +61,9 @@ function validated(spec: TopicSpec) {
     ...(maxMessageBytes === undefined
       ? []
       : [{ name: 'max.message.bytes', value: String(requirePositiveInteger('ensureTopics', `maxMessageBytes of "${topic}"`, maxMessageBytes)) }]),
+    ...(retentionMs === undefined
+      ? []
+      : [{ name: 'retention.ms', value: String(requirePositiveInteger('ensureTopics', `retentionMs of "${topic}"`, retentionMs)) }]),
   ];
   return {
     topic,
@@ -82,7 +87,10 @@ export async function ensureTopics(connection: KafkaConnection, specs: TopicSpec
   const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-admin' }).admin();
   try {
     await admin.connect();
-    await admin.createTopics({ topics: topics.map(({ partitionsRequired, ...topic }) => topic), waitForLeaders: true });
+    // Retried: while the broker creates an internal topic (the first transactional writer's __transaction_state,
+    // 50 partitions) new topics' leaders can be missing for a while (UNKNOWN_TOPIC_OR_PARTITION; seen in tests).
+    const create = topics.map(({ partitionsRequired, ...topic }) => topic);
+    await retry(() => admin.createTopics({ topics: create, waitForLeaders: true }), { shouldRetry: isKafkaRetriable, retries: 8, initialDelayMs: 250 });
     // Metadata of a topic just created can lag behind its creation for a moment (UNKNOWN_TOPIC_OR_PARTITION).
     const { topics: existing } = await retry(() => admin.fetchTopicMetadata({ topics: [...names] }), { shouldRetry: isKafkaRetriable });
     for (const { topic, numPartitions, partitionsRequired } of topics) {

@@ -26,6 +26,11 @@ export interface CheckpointManifest {
   modelId: string;
   /** Strictly increasing per model id. */
   version: number;
+  /**
+   * A version merged from several workers (docs/scale-out.md): the consumer-group generation its mixer
+   * belonged to. Readers refuse a version of an older generation than one they have accepted.
+   */
+  generation?: number;
   /** Kind and JSON config of the model state; the arrays are in the payload. */
   model: { kind: string; stateVersion: number; config: { [key: string]: JsonValue } };
   offsets: PartitionOffset[];

@@ -115,6 +115,7 @@ export function createCheckpointAssembler(options: AssemblerOptions | string = {
   const { modelId, verifier } = typeof options === 'string' ? { modelId: options, verifier: undefined } : options;
   const chunks = new Map<string, Buffer>();
   const newest = new Map<string, number>();
+  const newestGeneration = new Map<string, number>();
   const claimed = new Map<string, number>();
   return {
     highestClaimed: (id) => claimed.get(id) ?? 0,
@@ -136,9 +137,22 @@ export function createCheckpointAssembler(options: AssemblerOptions | string = {
         throw new CheckpointError(`${where}: record keyed "${key}" holds ${manifest.modelId} v${manifest.version}`);
       }
       if (manifest.version <= (newest.get(manifest.modelId) ?? 0)) return undefined;
+      if (manifest.generation !== undefined && !(Number.isSafeInteger(manifest.generation) && manifest.generation >= 0)) {
+        throw new CheckpointError(
+          `${where}: ${manifest.modelId} v${manifest.version} has generation ${JSON.stringify(manifest.generation)}, not an integer ≥ 0`,
+        );
+      }
+      const generation = newestGeneration.get(manifest.modelId);
+      // A mixer fenced out of its group (a zombie) must not supersede the versions of the group that replaced it.
+      if (manifest.generation !== undefined && generation !== undefined && manifest.generation < generation) {
+        throw new CheckpointError(
+          `${where}: ${manifest.modelId} v${manifest.version} comes from generation ${manifest.generation}, older than generation ${generation} already accepted`,
+        );
+      }
       verifier?.verify(manifest, where);
       const checkpoint = openCheckpoint(manifest, manifest.chunks ? gatherChunks(manifest, chunks, where) : inlinePayload, where);
       newest.set(manifest.modelId, manifest.version);
+      if (manifest.generation !== undefined) newestGeneration.set(manifest.modelId, manifest.generation);
       return checkpoint;
     },
   };
@@ -155,5 +169,7 @@ function gatherChunks(manifest: CheckpointManifest, chunks: Map<string, Buffer>,
     if (!part) throw new CheckpointError(`${where}: chunk ${i} of ${ref.count} for ${manifest.modelId} v${manifest.version} is missing`);
     parts.push(part);
   }
+  // Assembled once: a reader following a topic for long (a mix topic, whose chunks are never tombstoned) must not keep them.
+  for (let i = 0; i < ref.count; i++) chunks.delete(`${ref.keyPrefix}${i}`);
   return Buffer.concat(parts);
 }

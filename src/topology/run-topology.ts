@@ -29,6 +29,7 @@ import { LABEL_GUARD_KEY, loadTopologyCheckpoints, newSlot, restoreSnapshot, slo
 import { checkpointCovered } from './slot-ledger';
 import { createPartitionHandover, type PartitionHandover } from './partition-handover';
 import type { Topology } from './topology';
+import { setUpMixing, type MixCadence } from './mixing/set-up';
 
 /**
  * A checkpoint waits out a broker outage rather than ending the run: kafkajs gives up on a send after
@@ -58,6 +59,13 @@ export interface RunTopologyOptions extends KafkaConnection {
   onHandover?(change: { modelId: string; change: 'taken' | 'given up'; version: number }): void;
   /** Told about every model-topic record the restore skipped, and why. Default: one line on stderr. */
   onCheckpointSkipped?(reason: string): void;
+  /**
+   * Train one shared model with several processes (`streamlearn run` N times, docs/scale-out.md): their
+   * models are merged on this cadence. Overrides the topology's `mix`. Off (one process) when neither is set.
+   */
+  mix?: Partial<MixCadence>;
+  /** Lines about mixing (generations, versions published and adopted, fencing). Default: stderr. */
+  log?(line: string): void;
 }
 
 export interface TopologyProgress {
@@ -112,6 +120,9 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   if (!perPartition)
     for (const [modelId, checkpoint] of checkpoints) slots.set(modelId, newSlot(topology, modelId, checkpoint, fromBeginning, highestClaimed(modelId)));
   const restoredOffsets = fromBeginning ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()]);
+  // Checkpoints run in this process only when it trains alone; mixed versions are published by the mixer.
+  let inStep = 0;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   const sink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-sink` });
   const observer = guardObserver(options.observer);
@@ -123,6 +134,20 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   // dead letters, and go out without waiting for the event loop's next turn (the next micro-batch's learning).
   const checkpointSink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-checkpoints`, latencyBound: true });
   const publisher = createCheckpointPublisher({ sink: checkpointSink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
+  const mixing = await setUpMixing(topology, {
+    connection,
+    cadence: options.mix ?? config.mix,
+    slot: () => slotFor({ partition: 0 }),
+    inStep: () => inStep,
+    sink,
+    commit: (positions) => source.commit(positions),
+    signer,
+    verifier,
+    log,
+    adopted: (version) => (progress.versions[topology.modelId] = version),
+    patience: WHILE_BROKER_DOWN,
+    fail: (err) => admitted.error(err),
+  });
   const source = createKafkaSource<unknown>({
     ...connection,
     groupId: options.groupId ?? topology.modelId,
@@ -137,8 +162,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1_000,
     // The model runs ahead of the commits (they wait for checkpoints): a consumer reset resumes where it has learned.
-    resumeFrom: () => [...slots.values()].flatMap((slot) => [...slot.offsets.values()]),
+    // Mixing: a (re)join drops what was not mixed, so the committed offsets (never past a version) are right.
+    resumeFrom: () => (mixing.member ? [] : [...slots.values()].flatMap((slot) => [...slot.offsets.values()])),
     onAssigned: perPartition ? (assignment, memberId): Promise<RecordPosition[]> | undefined => handover!.onAssigned(assignment, memberId) : undefined,
+    membership: mixing.membership,
   });
   const handover: PartitionHandover | undefined = perPartition
     ? createPartitionHandover({
@@ -176,7 +203,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     return watch;
   };
 
-  const slotFor = (batch: MicroBatch<unknown>): ModelSlot => {
+  const slotFor = (batch: Pick<MicroBatch<unknown>, 'partition'>): ModelSlot => {
     const modelId = slotModelId(topology, batch.partition);
     let slot = slots.get(modelId);
     if (!slot) {
@@ -305,23 +332,22 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     stopping = true;
     admitted.complete();
   };
-  // Batches between entering the learning step and leaving the checkpoint step: only with none may the idle
-  // timer capture a slot, since mid-step a model can hold a batch its offsets do not cover yet.
-  let inStep = 0;
-  const steps = (config.transformBatches ? admitted.pipe(config.transformBatches) : admitted.asObservable()).pipe(
+  // `inStep` counts batches between entering the learning step and leaving the checkpoint step: only with none
+  // may the idle timer capture a slot, since mid-step a model can hold a batch its offsets do not cover yet.
+  const gated = mixing.member ? admitted.pipe(mixing.member.gate<Row>()) : admitted.asObservable();
+  const every = mixing.member
+    ? { everyRecords: Infinity, everyMs: Infinity, minIntervalMs: 0 }
+    : { everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, minIntervalMs: topology.checkpointMinIntervalMs };
+  const steps = (config.transformBatches ? gated.pipe(config.transformBatches) : gated).pipe(
     // A batch of a partition this member no longer holds (revoked while it waited) is left to the new owner.
     filter((batch) => !handover || handover.owns(batch) || (void batch.ack(), false)),
     tap(() => inStep++),
     learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
-    checkpointWhenDue({
-      everyRecords: topology.checkpointEveryRecords,
-      everyMs: topology.checkpointEveryMs,
-      minIntervalMs: topology.checkpointMinIntervalMs,
-      checkpoint,
-    }),
+    checkpointWhenDue({ ...every, checkpoint }),
     tap((step) => {
       inStep--;
+      mixing.member?.stepEnded();
       progress.records += step.learned + step.deadLettered;
       progress.learned += step.learned - step.undone;
       progress.deadLettered += step.deadLettered + step.undone;
@@ -336,7 +362,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const withProgress = new Subject<TopologyStep & { progress: TopologyProgress }>();
   const learning = lastValueFrom(steps.pipe(tap((step) => withProgress.next({ ...step, progress }))), { defaultValue: undefined });
   const sourceSubscription = (source.batches() as Observable<MicroBatch<Row>>).subscribe({
-    next: (batch) => admitted.next(batch),
+    next: (batch) => {
+      mixing.member?.fetched(batch);
+      admitted.next(batch);
+    },
     error: (err: unknown) => admitted.error(err),
     complete: stopAdmitting,
   });
@@ -347,8 +376,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   async function checkpointIdleSlots(): Promise<void> {
     for (const slot of slots.values()) {
       // Checked when its turn comes, right before the state is captured.
-      const due = () =>
-        inStep === 0 && !stopping && isDue(slot, topology.checkpointEveryRecords, topology.checkpointEveryMs, Date.now(), topology.checkpointMinIntervalMs);
+      const due = () => inStep === 0 && !stopping && isDue(slot, every.everyRecords, every.everyMs, Date.now(), every.minIntervalMs);
       const manifest = await exclusive(async () => (due() ? checkpointNow(slot) : undefined));
       if (manifest) progress.versions[slot.modelId] = manifest.version;
     }
@@ -361,7 +389,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       await learning;
       clearInterval(idle);
       await publishing;
-      for (const slot of slots.values()) {
+      // A mixing worker leaves with what it has not mixed: the partitions' next owners learn it again (docs/scale-out.md).
+      for (const slot of mixing.member ? [] : slots.values()) {
         const manifest = slot.sinceCheckpoint > 0 ? await checkpoint(slot) : undefined;
         if (manifest) progress.versions[slot.modelId] = manifest.version;
       }
@@ -374,6 +403,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       clearInterval(idle);
       sourceSubscription.unsubscribe();
       await source.stop();
+      await mixing.member?.close();
       await Promise.all([sink.close(), checkpointSink.close()]);
     }
   })();

@@ -57,6 +57,11 @@ export interface TopologyConfig {
   checkpoint?: { everyRecords?: number; everyMs?: number; minIntervalMs?: number };
   outputs: TopologyOutputs;
   modelScope?: ModelScope;
+  /**
+   * Several processes train this shared model together (`streamlearn run` N times, docs/scale-out.md): their
+   * models are merged after this many records and/or this long, whichever comes first. Off when absent.
+   */
+  mix?: { everyRecords?: number; everyMs?: number };
   batch?: { maxRecords?: number; maxWaitMs?: number };
   /**
    * Online feature importance of each model (src/importance), published with every checkpoint and on

@@ -1,4 +1,14 @@
-import { ConfigError, DeadLetterError, DecodeError, DivergedError, isRetriable, LabelOutOfRangeError, StreamlearnError } from '../../src/errors';
+import {
+  ConfigError,
+  DeadLetterError,
+  DecodeError,
+  DivergedError,
+  FencedError,
+  isRetriable,
+  LabelOutOfRangeError,
+  MergeError,
+  StreamlearnError,
+} from '../../src/errors';
 
 describe('the errors module', () => {
   it.each([
@@ -7,6 +17,8 @@ describe('the errors module', () => {
     [new LabelOutOfRangeError('y=1e308'), 'LabelOutOfRangeError', 'LABEL_OUT_OF_RANGE'],
     [new DivergedError('weights 1e299'), 'DivergedError', 'DIVERGED'],
     [new DecodeError('MALFORMED', 'bad json'), 'DecodeError', 'MALFORMED'],
+    [new MergeError('other config'), 'MergeError', 'MERGE'],
+    [new FencedError('writer fenced'), 'FencedError', 'FENCED'],
   ])('%s carries its class name and stable code, and is a StreamlearnError', (error, name, code) => {
     expect([error.name, error.code, error instanceof StreamlearnError, error.retriable]).toEqual([name, code, true, false]);
     expect(String(error)).toBe(`${name}: ${error.message}`);

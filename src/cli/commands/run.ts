@@ -11,8 +11,11 @@ import { signingKeyOption, signingKeyPath, verifyKeyOption, verifyKeyPath } from
 export const run: Command = {
   name: 'run',
   usage:
-    'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--checkpoint-min-interval MS] [--partitions N] [--metrics-port N [--metrics-host H]] [--signing-key PEM] [--verify-key PEM]',
-  summary: 'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints',
+    'streamlearn run <topology> [--brokers B] [--from-beginning] [--prefix P] [--checkpoint-every N] [--checkpoint-min-interval MS] [--partitions N] [--mix-every-ms N] [--mix-every-records N] [--metrics-port N [--metrics-host H]] [--signing-key PEM] [--verify-key PEM]',
+  summary:
+    'train a topology (built-in name or module path) on its Kafka topic, publishing checkpoints. To train one shared model with several ' +
+    'processes, run this N times (any machines, a topic of ≥ N partitions) with --mix-every-ms and/or --mix-every-records: the workers ' +
+    'split the partitions and their models are merged on that cadence (docs/scale-out.md)',
   options: {
     ...brokerOption,
     ...signingKeyOption,
@@ -21,6 +24,8 @@ export const run: Command = {
     prefix: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     'checkpoint-min-interval': { type: 'string' },
+    'mix-every-ms': { type: 'string' },
+    'mix-every-records': { type: 'string' },
     partitions: { type: 'string' },
     ...metricsOptions,
   },
@@ -47,6 +52,10 @@ export const run: Command = {
               minIntervalMs: minIntervalMs ?? own.checkpointMinIntervalMs,
             },
           });
+    const mixEveryMs = integerOption(args, 'mix-every-ms');
+    const mixEveryRecords = integerOption(args, 'mix-every-records');
+    if (mixEveryMs === 0 || mixEveryRecords === 0) throw new UsageError('--mix-every-ms and --mix-every-records must be at least 1');
+    const mix = mixEveryMs === undefined && mixEveryRecords === undefined ? undefined : { everyMs: mixEveryMs, everyRecords: mixEveryRecords };
     const broker = await brokersFor(args);
     const metrics = await metricsServerFor(args, (line) => process.stderr.write(`${line}\n`));
     const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });
@@ -58,6 +67,8 @@ export const run: Command = {
       signingKey: signingKeyPath(args),
       verifyKey: verifyKeyPath(args),
       onHandover: ({ modelId, change, version }) => printer.log(change === 'taken' ? `took ${modelId} from v${version}` : `gave up ${modelId} at v${version}`),
+      mix,
+      log: (line) => printer.log(line),
     }).catch(async (err: unknown) => {
       await metrics?.close();
       throw err;

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/paths';
+
+/** Kernel clock ticks per second (`getconf CLK_TCK`), 100 on Linux. */
+const TICKS_PER_SECOND = 100;
+
+export interface Worker {
+  child: ChildProcess;
+  log(): string;
+  /** CPU seconds (user + system) the process has used so far; its last value after it exited. */
+  cpuSeconds(): number;
+}
+
+function readCpu(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields 14 and 15 (utime, stime) after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A `streamlearn run` worker process, as a user starts one; its CPU is sampled from /proc while it runs. */
+export function startWorker(args: string[]): Worker {
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'streamlearn.js'), 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  let lastCpu = 0;
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const sample = setInterval(() => (lastCpu = readCpu(child.pid) ?? lastCpu), 200);
+  child.once('exit', () => clearInterval(sample));
+  return {
+    child,
+    log: () => log,
+    cpuSeconds: () => (lastCpu = readCpu(child.pid) ?? lastCpu),
+  };
+}
+
+/** SIGTERM, then the exit; SIGKILL after `graceMs`. */
+export async function stopWorker(worker: Worker, graceMs = 30_000): Promise<void> {
+  const { child } = worker;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  worker.cpuSeconds();
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The CPU milliseconds a worker reported spending on mixing, from its last line about it. */
+export function mixingCpuSeconds(log: string): number {
+  const lines = [...log.matchAll(/mixing used (\d+) ms of CPU/g)];
+  return lines.length === 0 ? 0 : Number(lines[lines.length - 1][1]) / 1000;
+}

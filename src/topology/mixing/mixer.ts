@@ -1,0 +1,189 @@
+import type { KafkaConnection } from '../../../connectors/kafka/connection';
+import { isFenced, openFencedWriter, type FencedWriter } from '../../../connectors/kafka/fenced-writer';
+import type { Checkpoint } from '../../checkpoints/envelope';
+import { loadCheckpointIndex } from '../../checkpoints/latest';
+import type { PartitionOffset } from '../../checkpoints/manifest';
+import { createCheckpointPublisher, type CheckpointPublisher } from '../../checkpoints/publisher';
+import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing';
+import { errorMessage } from '../../errors';
+import { mergeStates } from '../../learners/merge';
+import { retry, type RetryOptions } from '../../retry';
+import { partitionKey } from '../model-slot';
+import { startRecord, type Contribution, type MixStart } from './mix-records';
+
+export interface MixerConfig {
+  connection: KafkaConnection;
+  modelId: string;
+  modelTopic: string;
+  mixTopic: string;
+  inputPartitions: number;
+  signer?: ManifestSigner;
+  verifier?: ManifestVerifier;
+  log(line: string): void;
+  patience: RetryOptions;
+  /** Runs synchronous mixing work, counting its CPU. */
+  metered<T>(work: () => T): T;
+}
+
+export interface Mixer {
+  /** Becomes the mixer of `generation`: fences earlier mixers, then announces the version the generation starts from. */
+  lead(generation: number, member: string): void;
+  /** A contribution read from the mix topic. */
+  offer(contribution: Contribution): void;
+  generation(): number | undefined;
+  /** This member re-joined: it leads nothing until a heartbeat confirms its new generation. */
+  standDown(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The one member per generation (the owner of input partition 0) that merges the members' contributions
+ * into versions and publishes them. Its writes go through a transactional producer whose id is the same
+ * for every mixer of the model (`<modelId>.mixer`): opening it fences every earlier mixer, so a zombie of
+ * an older generation cannot publish once its successor has started (docs/scale-out.md).
+ */
+export function createMixer(config: MixerConfig): Mixer {
+  const { modelId, log } = config;
+  let leading: number | undefined;
+  let writer: FencedWriter | undefined;
+  let publisher: CheckpointPublisher | undefined;
+  /** The version the current round merges into (absent: a model never published). */
+  let base: Checkpoint | undefined;
+  let baseVersion = 0;
+  let claimed = 0;
+  let ready = false;
+  let merging = false;
+  const offered = new Map<string, Contribution>();
+
+  async function lead(generation: number, member: string): Promise<void> {
+    leading = generation;
+    ready = false;
+    offered.clear();
+    const previous = writer;
+    writer = undefined;
+    await previous?.close();
+    const opened = await retry(() => openFencedWriter({ ...config.connection, transactionalId: `${modelId}.mixer` }), config.patience);
+    if (leading !== generation) return void opened.close();
+    // Read after the fence: no earlier mixer can add a version any more, so this is the newest for good.
+    const index = await loadCheckpointIndex(config.connection, config.modelTopic, { modelId, verifier: config.verifier });
+    base = index.latest.get(modelId);
+    baseVersion = base?.manifest.version ?? 0;
+    claimed = Math.max(baseVersion, index.highestClaimed(modelId));
+    const start: MixStart = { generation, base: baseVersion, claimed, mixer: member };
+    await retry(() => opened.send(config.mixTopic, [startRecord(modelId, start)]), { ...config.patience, shouldRetry: (err) => !isFenced(err) });
+    if (leading !== generation) return void opened.close();
+    writer = opened;
+    publisher = createCheckpointPublisher({ sink: opened, topic: config.modelTopic, signer: config.signer });
+    ready = true;
+    log(`mix: leading generation ${generation} from v${baseVersion}`);
+    mergeIfComplete();
+  }
+
+  /** The contributions of the current round, once their partitions cover the whole input topic. */
+  function completeRound(): Contribution[] | undefined {
+    const round = [...offered.values()].filter((c) => c.generation === leading && c.base === baseVersion);
+    const covered = new Set(round.flatMap((c) => c.partitions));
+    for (let p = 0; p < config.inputPartitions; p++) if (!covered.has(p)) return undefined;
+    return round;
+  }
+
+  function mergeIfComplete(): void {
+    if (!ready || merging) return;
+    const round = completeRound();
+    if (!round) return;
+    merging = true;
+    const generation = leading!;
+    void publishMerged(round, generation).then(
+      () => {
+        merging = false;
+        if (leading === generation) mergeIfComplete();
+      },
+      (err: unknown) => {
+        merging = false;
+        if (isFenced(err)) {
+          // A newer mixer holds the transactional id: this one leads nothing more until its member re-joins.
+          log(`mix: fenced, generation ${generation} publishes nothing more: ${errorMessage(err)}`);
+          if (leading === generation) standDown();
+          return;
+        }
+        log(`mix: merge of generation ${generation} failed, retrying in 1 s: ${errorMessage(err)}`);
+        setTimeout(() => leading === generation && mergeIfComplete(), 1000).unref();
+      },
+    );
+  }
+
+  function standDown(): void {
+    leading = undefined;
+    ready = false;
+    offered.clear();
+    const previous = writer;
+    writer = undefined;
+    void previous?.close();
+  }
+
+  async function publishMerged(round: Contribution[], generation: number): Promise<void> {
+    const weights = round.map((c) => c.learned);
+    const state = config.metered(() =>
+      mergeStates(
+        round.map((c) => c.state),
+        weights,
+        base?.state,
+      ),
+    );
+    const learned = weights.reduce((sum, w) => sum + w, 0);
+    const version = Math.max(baseVersion, claimed) + 1;
+    const fields = {
+      modelId,
+      version,
+      generation,
+      offsets: mergedOffsets(base?.manifest.offsets ?? [], round),
+      examplesSeen: (base?.manifest.examplesSeen ?? 0) + learned,
+      metrics: averageMetrics(round, weights),
+      extra: { mix: { generation, members: round.length, learned: Object.fromEntries(round.map((c) => [c.member, c.learned])) } },
+    };
+    // The publish encodes (Arrow, SHA-256) before its first await: that part is mixing CPU too.
+    const publish = () => config.metered(() => publisher!.publish(fields, state));
+    const manifest = await retry(publish, { ...config.patience, shouldRetry: (err) => !isFenced(err) });
+    if (leading !== generation) return;
+    base = { manifest, state };
+    baseVersion = claimed = version;
+    for (const [key, c] of offered) if (c.base < version) offered.delete(key);
+    log(`mix: published v${version} (generation ${generation}, ${round.length} workers, ${learned} examples, ${manifest.examplesSeen} in all)`);
+  }
+
+  return {
+    lead(generation, member) {
+      void lead(generation, member).catch((err: unknown) => log(`mix: could not lead generation ${generation}: ${errorMessage(err)}`));
+    },
+    offer(contribution) {
+      if (contribution.generation !== leading) return;
+      offered.set(`${contribution.generation}/${contribution.base}/${contribution.member}`, contribution);
+      mergeIfComplete();
+    },
+    generation: () => (ready ? leading : undefined),
+    standDown,
+    async close() {
+      leading = undefined;
+      await writer?.close();
+    },
+  };
+}
+
+/** The base's offsets, with each member's partitions moved on to where its contribution reached. */
+function mergedOffsets(base: PartitionOffset[], round: Contribution[]): PartitionOffset[] {
+  const offsets = new Map(base.map((o) => [partitionKey(o), o]));
+  for (const c of round) for (const o of c.offsets) offsets.set(partitionKey(o), o);
+  return [...offsets.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+/** Each metric averaged over the members by examples learned (per-member metrics are prequential over its own partitions). */
+function averageMetrics(round: Contribution[], weights: number[]): Record<string, number> {
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(round[0].metrics)) {
+    let sum = 0;
+    round.forEach((c, i) => (sum += (total > 0 ? weights[i] / total : 1 / round.length) * (c.metrics[name] ?? NaN)));
+    out[name] = sum;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+import '../../../src/builtins';
+import { createLinearRegression } from '../../../src/learners';
+import { contributionRecords, createMixReader, startRecord, type Contribution } from '../../../src/topology/mixing/mix-records';
+
+const contribution = (numFeatures = 3): Contribution => {
+  const model = createLinearRegression({ numFeatures });
+  model.learnOne(
+    Float64Array.from({ length: numFeatures }, (_, i) => i),
+    1,
+  );
+  return {
+    generation: 7,
+    base: 3,
+    member: 'streamlearn-1-abc',
+    partitions: [0, 2],
+    learned: 120,
+    consumed: 125,
+    offsets: [
+      { topic: 'in', partition: 0, offset: '60' },
+      { topic: 'in', partition: 2, offset: '65' },
+    ],
+    examplesSeen: 500,
+    metrics: { rmse: 1.5 },
+    state: model.state(),
+  };
+};
+
+describe('mix topic records', () => {
+  it('carry a contribution (chunked when large) and a start through the reader unchanged', () => {
+    const skipped: string[] = [];
+    const read = createMixReader('m', (reason) => skipped.push(reason));
+    const small = contribution();
+    // Another member (one contribution per member and round: a second one of the same member would be a replay).
+    const large = { ...contribution(200_000), member: 'streamlearn-2-def', partitions: [1, 3] };
+    const records = [
+      startRecord('m', { generation: 7, base: 3, claimed: 4, mixer: 'x' }),
+      ...contributionRecords('m', small),
+      ...contributionRecords('m', large),
+    ];
+    expect(records.filter((r) => String(r.key).includes('/chunk/')).length).toBeGreaterThan(0);
+    const events = records
+      .map((r, i) => read({ key: r.key as string, value: Buffer.from(r.value as Buffer | string) }, `mix@${i}`))
+      .filter((e) => e !== undefined);
+    expect(skipped).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['start', 'contribution', 'contribution']);
+    expect(events[0]).toEqual({ type: 'start', start: { generation: 7, base: 3, claimed: 4, mixer: 'x' } });
+    for (const [event, sent] of [
+      [events[1], small],
+      [events[2], large],
+    ] as const) {
+      if (event.type !== 'contribution') throw new Error('expected a contribution');
+      const { state, ...rest } = event.contribution;
+      const { state: sentState, ...sentRest } = sent;
+      expect(rest).toEqual(sentRest);
+      expect(Array.from(state.arrays.weights)).toEqual(Array.from(sentState.arrays.weights));
+    }
+  });
+
+  it('ignores other models’ records and reports a broken one in one line', () => {
+    const skipped: string[] = [];
+    const read = createMixReader('m', (reason) => skipped.push(reason));
+    expect(read({ key: 'other~start', value: Buffer.from('{}') }, 'mix@0')).toBeUndefined();
+    expect(read({ key: 'm~start', value: Buffer.from('{"generation":"x"}') }, 'mix@1')).toBeUndefined();
+    expect(skipped).toEqual(['mix@1: not a mix start record']);
+  });
+});
