@@ -13,6 +13,7 @@ import {
   createARFClassifier,
   createARFRegressor,
   createHoeffdingAdaptiveTreeClassifier,
+  createHoeffdingAdaptiveTreeRegressor,
   createHoeffdingTreeClassifier,
   createHoeffdingTreeRegressor,
 } from '../../../src/trees';
@@ -96,6 +97,7 @@ const CASES: Record<string, { model: () => Estimator; label: (s: number) => numb
   HoeffdingTreeClassifier: { model: () => createHoeffdingTreeClassifier({ numFeatures: WIDTH, numClasses: 2, ...trees }), label: binary },
   HoeffdingTreeRegressor: { model: () => createHoeffdingTreeRegressor({ numFeatures: WIDTH, ...trees }), label: value },
   HoeffdingAdaptiveTreeClassifier: { model: () => createHoeffdingAdaptiveTreeClassifier({ numFeatures: WIDTH, numClasses: 2, ...trees }), label: binary },
+  HoeffdingAdaptiveTreeRegressor: { model: () => createHoeffdingAdaptiveTreeRegressor({ numFeatures: WIDTH, seed: 8, ...trees }), label: value },
   ARFClassifier: { model: () => createARFClassifier({ numFeatures: WIDTH, numClasses: 3, numModels: 3, seed: 5, ...trees }), label: three },
   ARFRegressor: { model: () => createARFRegressor({ numFeatures: WIDTH, numModels: 3, seed: 6, ...trees }), label: value },
   NeuralNet: { model: () => net(1, 'sigmoid', 'binaryCrossentropy'), label: binary },
