@@ -186,7 +186,8 @@ function fakeProducer(cluster: FakeCluster) {
     async sendBatch({ acks, topicMessages }: { acks?: number; topicMessages: ProducedBatch['topicMessages'] }) {
       cluster.call('producer.sendBatch');
       for (const { topic, messages } of topicMessages) {
-        for (const message of messages) cluster.append(topic, (message.partition as number | undefined) ?? 0, [message.value]);
+        for (const { partition, value } of messages)
+          cluster.append(topic, (partition as number | undefined) ?? 0, [typeof value === 'string' ? Buffer.from(value) : value]);
       }
       cluster.produced.push({ acks, topicMessages, producer: id });
     },
