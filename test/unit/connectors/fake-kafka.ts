@@ -60,6 +60,24 @@ export class FakeCluster {
     });
   }
 
+  /** Appends one produced message as a consumer would read it: key, value and header values as bytes. */
+  appendMessage(topic: string, partition: number, { key, value, headers = {}, timestamp }: Record<string, unknown>): void {
+    const part = this.partition(topic, partition);
+    const bytes = (one: unknown) => (one === null || one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
+    const offset = String(part.low + part.messages.length);
+    const readHeaders = Object.fromEntries(
+      Object.entries(headers as Record<string, unknown>).map(([name, one]) => [name, Array.isArray(one) ? one.map(bytes) : bytes(one)]),
+    );
+    part.messages.push({
+      offset,
+      key: bytes(key),
+      value: bytes(value),
+      headers: readHeaders,
+      timestamp: String(timestamp ?? 1000),
+      attributes: 0,
+    } as KafkaMessage);
+  }
+
   /** Drops the first `count` messages of a partition, as retention would. */
   truncate(topic: string, partition: number, count: number): void {
     const part = this.partition(topic, partition);
@@ -186,8 +204,7 @@ function fakeProducer(cluster: FakeCluster) {
     async sendBatch({ acks, topicMessages }: { acks?: number; topicMessages: ProducedBatch['topicMessages'] }) {
       cluster.call('producer.sendBatch');
       for (const { topic, messages } of topicMessages) {
-        for (const { partition, value } of messages)
-          cluster.append(topic, (partition as number | undefined) ?? 0, [typeof value === 'string' ? Buffer.from(value) : value]);
+        for (const message of messages) cluster.appendMessage(topic, (message.partition as number | undefined) ?? 0, message);
       }
       cluster.produced.push({ acks, topicMessages, producer: id });
     },
