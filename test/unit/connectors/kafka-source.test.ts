@@ -104,6 +104,24 @@ describe('the Kafka source over a fake group', () => {
     await events.stop();
   });
 
+  it('writes a source dead letter once, even when a consumer reset delivers its range again', async () => {
+    fakeCluster.append('events', 0, [{ x: 0 }, Buffer.from('{oops'), { x: 2 }, Buffer.from('{again')]);
+    const { source: events, letters } = source({ maxRecords: 2 });
+    const run = consume(events.batches());
+    const first = await run.next();
+    expect([offsets(first), first.deadLettered, letters.length]).toEqual([['0'], 1, 1]);
+    // Revoked before the ack: the same chunk comes again from the committed offset (none: the start).
+    fakeCluster.rebalance();
+    const again = await run.next();
+    expect([again.firstOffset, offsets(again), again.deadLettered]).toEqual(['0', ['0'], 1]);
+    expect(letters.map((letter) => letter.position.offset)).toEqual(['1']);
+    const next = run.next();
+    await again.ack();
+    const second = await next;
+    expect([offsets(second), second.deadLettered]).toEqual([['2'], 1]);
+    expect(letters.map((letter) => letter.position.offset)).toEqual(['1', '3']);
+  });
+
   it('starts at the committed offset, and at the earliest one where the group never committed', async () => {
     fakeCluster.append(
       'events',
