@@ -7,13 +7,13 @@ A bug whose text no longer matches the code (after a refactor) is reported as NO
 import subprocess, sys
 
 BUGS = [
-    ('training before testing', 'src/topology/operators/train-step.ts',
-     '    const predicted = score(slot.model, slot.metrics, input);\n    slot.importance?.beforeLearn(input.rows, input.ys);\n    const report = slot.model.learnMany(input.rows, input.ys, input.where);\n',
-     '    slot.importance?.beforeLearn(input.rows, input.ys);\n    const report = slot.model.learnMany(input.rows, input.ys, input.where);\n    const predicted = score(slot.model, slot.metrics, input);\n',
+    ('training before testing', 'src/evaluation/test-then-train.ts',
+     '  const predictions = model.predictMany(xs);\n',
+     '  model.learnMany(xs, ys, step.where);\n  const predictions = model.predictMany(xs);\n',
      ['test/unit/topology/learn-batch.test.ts'], 'predicts every event'),
-    ('scoring P(class 0) instead of P(class 1)', 'src/topology/operators/train-step.ts',
-     'if (!Number.isNaN(probabilities[i * 2 + 1])) metric.update(ys[i], probabilities[i * 2 + 1]);',
-     'if (!Number.isNaN(probabilities[i * 2])) metric.update(ys[i], probabilities[i * 2]);',
+    ('scoring P(class 0) instead of P(class 1)', 'src/evaluation/test-then-train.ts',
+     "if (needs === 'probability') return probabilities[offset + 1];",
+     "if (needs === 'probability') return probabilities[offset];",
      ['test/unit/topology/learn-batch.test.ts'], 'P\\(class 1\\)'),
     ('off-by-one in the class-index label check', 'src/topology/operators/vet.ts',
      'y < model.numClasses)', 'y <= model.numClasses)',
