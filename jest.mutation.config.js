@@ -11,5 +11,14 @@ module.exports = {
   testEnvironment: 'node',
   transform,
   moduleNameMapper,
-  testMatch: ['<rootDir>/test/unit/checkpoints/**/*.test.ts', '<rootDir>/test/unit/topology/**/*.test.ts', '<rootDir>/test/unit/connectors/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/test/unit/checkpoints/**/*.test.ts',
+    '<rootDir>/test/unit/topology/**/*.test.ts',
+    '<rootDir>/test/unit/connectors/**/*.test.ts',
+    // Unit tests elsewhere that exercise the runtime's drift wiring and observer.
+    '<rootDir>/test/unit/drift/drift-watch.test.ts',
+    '<rootDir>/test/unit/observability/observer.test.ts',
+    '<rootDir>/test/unit/observability/records.test.ts',
+    '<rootDir>/test/unit/reco/reco-mf-topology.test.ts',
+  ],
 };

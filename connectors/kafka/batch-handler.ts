@@ -2,7 +2,7 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { retry, type RetryOptions } from '../../src/retry';
 import type { DeadLetter } from '../dead-letter';
 import { nextOffset, type Codec, type DecodedRecord, type MicroBatch, type RecordPosition } from '../types';
-import { decodeMessages } from './decode-messages';
+import { decodeMessages, type UndecodableRecord } from './decode-messages';
 import { rebalanceCause } from './kafka-errors';
 
 export interface BatchHandlerConfig<T> {
@@ -72,9 +72,20 @@ function lag(highWatermark: string, next: string): number {
  */
 export function createBatchHandler<T>(config: BatchHandlerConfig<T>): (payload: EachBatchPayload) => Promise<void> {
   const { codec, deadLetter, deadLetterRetry, maxRecords, heartbeatEveryMs } = config;
+  /**
+   * Per partition, the offset after the last chunk whose dead letters are written. A consumer reset (a
+   * rebalance, a broker failure) re-delivers an unacknowledged chunk; its letters are durable already, so
+   * they are not written again. Only a new process (a restart) writes them again: see docs/guarantees.md.
+   */
+  const letteredUpTo = new Map<string, bigint>();
 
-  async function deadLetterAll(undecodable: ReturnType<typeof decodeMessages>['undecodable']): Promise<void> {
-    await Promise.all(undecodable.map(({ raw, error, position }) => retry(() => deadLetter.write({ raw, error, position }), deadLetterRetry)));
+  async function deadLetterAll(chunk: KafkaMessage[], topic: string, partition: number, undecodable: UndecodableRecord[]): Promise<void> {
+    const key = `${topic}/${partition}`;
+    const done = letteredUpTo.get(key) ?? -1n;
+    const fresh = undecodable.filter(({ position }) => BigInt(position.offset) > done);
+    await Promise.all(fresh.map(({ raw, error, position }) => retry(() => deadLetter.write({ raw, error, position }), deadLetterRetry)));
+    const last = BigInt(chunk[chunk.length - 1].offset);
+    if (last > done) letteredUpTo.set(key, last);
   }
 
   /** Emits one chunk and settles it; true when it was acknowledged (and committed, with `commitOnAck`). */
@@ -126,7 +137,7 @@ export function createBatchHandler<T>(config: BatchHandlerConfig<T>): (payload: 
         if (!live()) return;
         const chunk = batch.messages.slice(start, start + maxRecords);
         const { records, undecodable } = decodeMessages(chunk, batch.topic, batch.partition, codec);
-        await deadLetterAll(undecodable);
+        await deadLetterAll(chunk, batch.topic, batch.partition, undecodable);
         if (!live() || !(await deliver(payload, chunk, records, live))) return;
         // A fetch holds thousands of records; without a macrotask turn between chunks, acks, commits and
         // subscribers in this process would wait for the whole fetch (event-loop delay p99 260 ms → 17 ms).

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DEAD_LETTER_HEADERS, createDeadLetterWriter, letterMessage, type DeadLetterInput } from '../../../connectors/dead-letter';
+import { DEAD_LETTER_HEADERS, createDeadLetterWriter, deadLetterOf, errorCode, letterMessage, type DeadLetterInput } from '../../../connectors/dead-letter';
+import { createJsonCodec } from '../../../connectors/codecs/json';
 import type { OutgoingMessage } from '../../../connectors/kafka/sink';
 import { DeadLetterError, DecodeError } from '../../../src/errors';
 
@@ -98,5 +99,43 @@ describe('createDeadLetterWriter', () => {
   it('gives up when even the headers alone are too large', async () => {
     const sink = fakeSink(10);
     await expect(createDeadLetterWriter({ sink, topic: 'dlq' }).write(letter(Buffer.from('x')))).rejects.toThrow(/too large even at/);
+  });
+});
+
+describe('deadLetterOf', () => {
+  const record = { topic: 'events', partition: 1, offset: '9', key: 'k', headers: { trace: 'abc' }, timestamp: 0, value: { x: 1 } };
+  const error = new DecodeError('SCHEMA', 'events/1@9: label field "y" is missing');
+
+  it('keeps the original bytes of a record that has them', () => {
+    const raw = { key: Buffer.from('k'), value: Buffer.from('{"x":1}'), headers: {} };
+    expect(deadLetterOf({ ...record, raw }, error)).toEqual({ raw, error, position: { topic: 'events', partition: 1, offset: '9' } });
+  });
+
+  it('re-encodes a record that never was bytes, and says so in x-reencoded', () => {
+    const letter = deadLetterOf(record, error, createJsonCodec());
+    expect(letter.raw).toEqual({ key: Buffer.from('k'), value: Buffer.from('{"x":1}'), headers: { trace: Buffer.from('abc') } });
+    expect(letter.extraHeaders).toEqual({ [DEAD_LETTER_HEADERS.reencoded]: 'true' });
+    expect(deadLetterOf({ ...record, key: null }, error, createJsonCodec()).raw.key).toBeNull();
+  });
+
+  it('says why it could not re-encode: no codec, or the codec failed', () => {
+    expect(deadLetterOf(record, error).extraHeaders).toEqual({ [DEAD_LETTER_HEADERS.reencoded]: 'failed: no codec' });
+    expect(deadLetterOf(record, error).raw.value).toBeNull();
+    const failing = {
+      name: 'broken',
+      encode: () => {
+        throw new Error('x'.repeat(300));
+      },
+      decode: () => null,
+    };
+    expect(deadLetterOf(record, error, failing).extraHeaders).toEqual({ [DEAD_LETTER_HEADERS.reencoded]: `failed: ${'x'.repeat(200)}` });
+  });
+});
+
+describe('errorCode', () => {
+  it('takes a streamlearn error’s code, and UNEXPECTED for anything else', () => {
+    expect(errorCode(new DecodeError('OVERSIZE', 'too big'))).toBe('OVERSIZE');
+    expect(errorCode(new Error('plain'))).toBe('UNEXPECTED');
+    expect(errorCode('text')).toBe('UNEXPECTED');
   });
 });

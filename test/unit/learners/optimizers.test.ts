@@ -88,6 +88,39 @@ describe('optimizer specifics', () => {
     expect(model.coefficients()[0]).toBeCloseTo(-z / ((1 + Math.sqrt(n)) / alpha), 15);
   });
 
+  test('ftrl: with both penalties, two steps follow Algorithm 1 by hand, L2 in the denominator and L1 in the threshold', () => {
+    const [alpha, l1, l2] = [0.3, 0.2, 0.3];
+    const model = createLinearRegression({
+      numFeatures: 1,
+      fitIntercept: false,
+      optimizer: { kind: 'ftrl', beta: 1 },
+      stepSize: alpha,
+      regParam: 0.5,
+      elasticNetParam: 0.4,
+    });
+    const one = Float64Array.of(1);
+    model.learnOne(one, 1);
+    // z = -1, n = 1: w = -(z + λ1) / ((β + √n)/α + λ2).
+    const w1 = (1 - l1) / (2 / alpha + l2);
+    expect(model.coefficients()[0]).toBeCloseTo(w1, 15);
+    model.learnOne(one, 1);
+    const g = w1 - 1;
+    const n = 1 + g * g;
+    const z = -1 + g - ((Math.sqrt(n) - 1) / alpha) * w1;
+    expect(model.coefficients()[0]).toBeCloseTo(-(z + l1) / ((1 + Math.sqrt(n)) / alpha + l2), 15);
+    // A gradient within λ1 leaves the weight at exactly zero.
+    const sparse = createLinearRegression({
+      numFeatures: 1,
+      fitIntercept: false,
+      optimizer: { kind: 'ftrl' },
+      stepSize: alpha,
+      regParam: 2,
+      elasticNetParam: 0.5,
+    });
+    sparse.learnOne(one, 0.9);
+    expect(sparse.coefficients()[0]).toBe(0);
+  });
+
   test('normalized: two steps follow VW’s update by hand, rescaling when a larger |x| shows up', () => {
     const eta = 0.4;
     const plain = createLinearRegression({ numFeatures: 1, fitIntercept: false, optimizer: { kind: 'normalized', invariant: false }, stepSize: eta });

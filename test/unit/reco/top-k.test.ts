@@ -75,6 +75,11 @@ describe('recommend() pins the exact top-K of a seeded model', () => {
         bruteForce(state, user, (b) => mean + b, [...exclude]),
       );
     }
+    // The first item the model saw sits in row 0 of its item table: it is excluded like any other.
+    const all = model.recommend('u3', 1000).map((r) => r.itemId);
+    expect(readTable(state, 'items').ids[0]).toBe(events[0].itemId);
+    expect(all).toContain(events[0].itemId);
+    expect(model.recommend('u3', 1000, { exclude: [events[0].itemId] }).map((r) => r.itemId)).toEqual(all.filter((id) => id !== events[0].itemId));
     // A new user gets the cold-start list: items by bias alone.
     const byBias = readTable(state, 'items')
       .column('bias')

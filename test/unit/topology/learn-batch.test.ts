@@ -1,3 +1,4 @@
+import { createLogisticRegression, indexLabels } from '../../../src/learners';
 import { createAccuracy, createLogLoss, createRmse, createMae, createRocAuc, progressiveValScore } from '../../../src/evaluation';
 import { pipeline } from '../../../src/features/pipeline';
 import type { Row } from '../../../src/features/stage';
@@ -110,6 +111,35 @@ describe('learnBatch: every dead-letter reason', () => {
     }
     // Class 1 = numClasses − 1 is a class: exactly the two good events are learned.
     expect(totals(run)).toEqual({ learned: 2, deadLettered: cases.length });
+  });
+
+  it('names what is wrong with an event in its message: not an object, a label missing or not a number, or one the indexer cannot place', async () => {
+    const messages = ['{"x0": 1, "x1": 2}', '{"x0": 1, "x1": 2, "y": true}', '"text"', 'null'].map((text) => Buffer.from(text));
+    const run = await learnAll(regressionTopology(), messages);
+    expect(run.letters.map((letter) => [sentHeaders(letter)[DEAD_LETTER_HEADERS.code], sentHeaders(letter)[DEAD_LETTER_HEADERS.message]])).toEqual([
+      ['SCHEMA', 'memory/0@0: label field "y" is missing'],
+      ['SCHEMA', 'memory/0@1: label field "y" is a boolean, not a number'],
+      ['SCHEMA', 'memory/0@2: the event is not a JSON object'],
+      ['SCHEMA', 'memory/0@3: the event is not a JSON object'],
+    ]);
+    const model = () =>
+      indexLabels(pipeline(createVectorAssembler({ inputCols: FIELDS, outputCol: 'features' }), createLogisticRegression({ numFeatures: 2 })));
+    const labelled = await learnAll(
+      classifierTopology({ model, metrics: () => ({ accuracy: createAccuracy() }) }),
+      bytesOf([
+        { x0: 1, x1: 0, y: 'cat' },
+        { x0: 0, x1: 1, y: 'dog' },
+        { x0: 1, x1: 1, y: 'bird' },
+        { x0: 1, x1: 1, y: { not: 'a label' } },
+        { x0: Number.MAX_VALUE, x1: 1, y: 'cat' },
+      ]),
+    );
+    expect(labelled.letters.map((letter) => [letter.position.offset, sentHeaders(letter)[DEAD_LETTER_HEADERS.code]])).toEqual([
+      ['2', 'SCHEMA'],
+      ['3', 'SCHEMA'],
+    ]);
+    expect(sentHeaders(labelled.letters[0])[DEAD_LETTER_HEADERS.message]).toMatch(/^memory\/0@2: label field "y": label "bird" would be class 3/);
+    expect(totals(labelled).learned).toBe(3);
   });
 
   it('dead-letters regression targets outside the configured range, bounds included as valid', async () => {
