@@ -12,4 +12,4 @@ export {
   type DriftDetectorKind,
   type DriftDetectorSpec,
 } from './registry';
-export { stateToJson, stateFromJson } from './state-json';
+export { stateToJson, stateFromJson } from '../state-json';

@@ -1,7 +1,7 @@
-import { CheckpointError } from '../errors';
 import type { Metric, MetricState } from '../evaluation/metric';
 import { metricFromState } from '../evaluation/registry';
-import type { JsonObject, JsonValue, TypedArray } from '../state';
+import type { JsonObject, JsonValue } from '../state';
+import { typedArrayFromJson, typedArrayToJson } from '../state-json';
 
 /**
  * Prequential metric state travels in the checkpoint manifest (`extra.metricState`), so that a restart
@@ -11,42 +11,12 @@ import type { JsonObject, JsonValue, TypedArray } from '../state';
  */
 export const METRIC_STATE_KEY = 'metricState';
 
-const ARRAY_TYPES = {
-  Float64Array,
-  Float32Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint16Array,
-  Int8Array,
-  Uint8Array,
-} as const;
-type ArrayType = keyof typeof ARRAY_TYPES;
-
-function encodeArray(array: TypedArray): JsonObject {
-  return { type: array.constructor.name, base64: Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64') };
-}
-
-function decodeArray(name: string, encoded: JsonValue): TypedArray {
-  const { type, base64 } = (encoded ?? {}) as { type?: unknown; base64?: unknown };
-  if (typeof type !== 'string' || !(type in ARRAY_TYPES) || typeof base64 !== 'string') {
-    throw new CheckpointError(`metric state array "${name}" is not {type, base64} with a typed-array type`);
-  }
-  const bytes = Buffer.from(base64, 'base64');
-  const Type = ARRAY_TYPES[type as ArrayType];
-  if (bytes.length % Type.BYTES_PER_ELEMENT !== 0)
-    throw new CheckpointError(`metric state array "${name}" has ${bytes.length} bytes, not a whole number of ${type} elements`);
-  // Copied into a fresh, aligned buffer: a Buffer may start at any offset of Node's pool.
-  const copy = new Uint8Array(bytes);
-  return new Type(copy.buffer, 0, copy.length / Type.BYTES_PER_ELEMENT);
-}
-
 /** Every metric's state, for `extra.metricState`. */
 export function encodeMetricStates(metrics: Record<string, Metric>): JsonObject {
   const out: JsonObject = {};
   for (const [name, metric] of Object.entries(metrics)) {
     const { kind, version, config, arrays } = metric.state();
-    out[name] = { kind, version, config, arrays: Object.fromEntries(Object.entries(arrays).map(([key, array]) => [key, encodeArray(array)])) };
+    out[name] = { kind, version, config, arrays: Object.fromEntries(Object.entries(arrays).map(([key, array]) => [key, typedArrayToJson(array)])) };
   }
   return out;
 }
@@ -65,7 +35,9 @@ export function resumeMetrics(fresh: Record<string, Metric>, stored: JsonValue |
       out[name] = metric;
       continue;
     }
-    const arrays = Object.fromEntries(Object.entries(entry.arrays).map(([key, encoded]) => [key, decodeArray(`${name}.${key}`, encoded)]));
+    const arrays = Object.fromEntries(
+      Object.entries(entry.arrays).map(([key, encoded]) => [key, typedArrayFromJson(encoded, `metric state array "${name}.${key}"`)]),
+    );
     out[name] = metricFromState({ kind: metric.kind, version: entry.version as number, config: (entry.config ?? {}) as JsonObject, arrays } as MetricState);
   }
   return out;
