@@ -12,6 +12,7 @@ import { friedmanStream } from '../../src/datasets/friedman';
 import type { Row } from '../../src/features/stage';
 import { runTopology } from '../../src/topology/run-topology';
 import { regressionSgd } from '../../topologies/regression-sgd';
+import { waitFor } from '../integration/topology/replicas-support';
 import { produce, readAll, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
 import { expectSameState } from './support/trainer';
@@ -33,8 +34,20 @@ describe('a model-topic record corrupted, forged or unsigned', () => {
     const modelTopic = topology.config.outputs.modelTopic;
     const events = take(friedmanStream({ seed: 8 }), 30_000) as unknown as Row[];
     await ensureTopics({ brokers }, [{ topic }]);
-    await produce(brokers, topic, events.slice(0, 20_000));
-    const first = await runTopology(topology, { brokers, signingKey, until: (p) => p.records >= 20_000 });
+    // 5,000 events at a time, the next slice once a checkpoint is out: learning may run ahead of a publish in
+    // flight (and then one checkpoint covers more than 5,000), so a slice per checkpoint keeps the count at 4.
+    let published = 0;
+    const first = await runTopology(topology, {
+      brokers,
+      signingKey,
+      until: (p) => p.records >= 20_000,
+      observer: { checkpointPublished: () => void published++ },
+    });
+    for (let slice = 0; slice < 4; slice++) {
+      const before = published;
+      await produce(brokers, topic, events.slice(slice * 5000, (slice + 1) * 5000));
+      if (slice < 3) await waitFor(`a checkpoint after slice ${slice + 1}`, () => published > before, 120_000);
+    }
     const good = (await first.done).versions[topology.modelId];
     expect(good).toBeGreaterThanOrEqual(4);
 
