@@ -121,9 +121,15 @@ export const start: Command = {
     });
     const printer = createProgressPrinter(process.stderr, 2000);
     let beforeDrift: Record<string, number> = {};
+    // The learning rate is timed from the first learned batch to the last, counting the records after the first
+    // batch: the group join and the first fetch (0.3-1 s) are not learning.
+    const pace = { firstAt: 0, firstRecords: 0, lastAt: 0, records: 0 };
     // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
     running.steps.subscribe({
       next: (step) => {
+        pace.lastAt = performance.now();
+        pace.records = step.progress.records;
+        if (pace.firstAt === 0) Object.assign(pace, { firstAt: pace.lastAt, firstRecords: pace.records });
         // The URL rides on the progress line, so it is on screen for as long as the job runs.
         printer.update(`${progressLine(step.progress)}${dashboard ? ` | dashboard ${dashboard.url}` : ''}`);
         if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
@@ -152,13 +158,14 @@ export const start: Command = {
     const detected = detections.find((d) => Number(d.offset) >= driftAt);
 
     const seconds = (Date.now() - progress.startedAt) / 1000;
+    const learningRate = pace.lastAt > pace.firstAt ? Math.round((pace.records - pace.firstRecords) / ((pace.lastAt - pace.firstAt) / 1000)) : NaN;
     const latencies = [...seen.latencies].sort((a, b) => a - b);
     const fmt = (m: Record<string, number>, name: string) => (Number.isFinite(m[name]) ? m[name].toFixed(4) : 'n/a');
     process.stdout.write(
       [
         '',
         'summary',
-        `  events learned       ${progress.learned} in ${seconds.toFixed(1)} s (${Math.round(progress.learned / seconds)}/s), dead-lettered ${progress.deadLettered} (see ${outputs.deadLetterTopic})`,
+        `  events learned       ${progress.learned} in ${seconds.toFixed(1)} s (${Math.round(progress.learned / seconds)}/s from the start, ${learningRate}/s while learning), dead-lettered ${progress.deadLettered} (see ${outputs.deadLetterTopic})`,
         `  model                ${topology.modelId} v${finalVersion} on ${outputs.modelTopic}; subscriber saw ${seen.count} versions`,
         `  before the drift     rolling accuracy ${fmt(beforeDrift, 'rollingAccuracy')}, rolling log loss ${fmt(beforeDrift, 'rollingLogLoss')}`,
         `  at the end           rolling accuracy ${fmt(progress.metrics, 'rollingAccuracy')}, rolling log loss ${fmt(progress.metrics, 'rollingLogLoss')}, overall accuracy ${fmt(progress.metrics, 'accuracy')}`,
