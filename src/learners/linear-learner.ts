@@ -19,8 +19,8 @@ const MINIBATCH_STEP = -2;
 /** Writes one example's class probabilities, derived from its margins, at `offset` of `out`. */
 export type ProbabilityWriter = (margins: Float64Array, out: Float64Array, offset: number) => void;
 
-/** What every linear learner exposes beyond the estimator contract. */
-export interface LinearModel {
+/** What every linear learner exposes beyond the estimator contract (reading feature-batch rows in place among it). */
+export interface LinearModel extends RowLearner {
   /** Effective weights, class-major (`[k * numFeatures + j]`); one row for single-output models. */
   coefficients(): Float64Array;
   /** One intercept per output. */
@@ -44,7 +44,7 @@ export function checkpointConfig<R, C>(state: LearnerState, resolve: (config: R)
  * The machinery shared by the linear learners: weights, optimizer, micro-batch modes, input checks,
  * state. A subclass supplies the label check, the loss derivatives and the prediction.
  */
-export abstract class LinearLearner<C extends ResolvedLinearConfig> implements Estimator, LinearModel, RowLearner {
+export abstract class LinearLearner<C extends ResolvedLinearConfig> implements Estimator, LinearModel {
   abstract readonly kind: string;
   protected readonly weights: LinearWeights;
   /** Scratch: the margins of the example at hand. */
