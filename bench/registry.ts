@@ -20,6 +20,10 @@ export const SUITES: Readonly<Record<string, SuiteEntry>> = {
     summary: 'consume → decode → learn → checkpoint through Kafka: runTopology vs bare kafkajs, Arrow columnar path, checkpoint latency',
     load: () => import('./suites/e2e.js'),
   },
+  follow: {
+    summary: 'memory of the main job at full speed: RSS of `streamlearn start --follow --follow-rate max` over --seconds (default 600)',
+    load: () => import('./suites/follow.js'),
+  },
   checkpoints: {
     summary: 'checkpoint cost: sparse vs dense payload sizes, gzip vs none, publish → subscriber latency idle and while ctr-logistic learns',
     load: () => import('./suites/checkpoints.js'),

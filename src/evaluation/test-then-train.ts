@@ -5,7 +5,7 @@
  */
 
 import { ConfigError } from '../errors';
-import type { Classifier, Estimator, LearnReport } from '../learners/estimator';
+import type { Classifier, Estimator, FeatureRows, LearnReport, RowLearner } from '../learners/estimator';
 import type { Metric, PredictionKind } from './metric';
 
 function asClassifier<X>(model: Estimator<X>): Partial<Classifier<X>> {
@@ -87,15 +87,45 @@ export interface BatchOutcome {
  */
 export function testThenTrainBatch<X>(step: BatchStep<X>): BatchOutcome {
   const { model, metrics, xs, ys } = step;
-  const kinds = predictionKinds(metrics);
   const classifier = asClassifier(model);
-  const width = classifier.numClasses ?? 0;
   // Labels always: callers publish them (the runtime's predictions topic), not only score them.
   const predictions = model.predictMany(xs);
-  const probabilities = kinds.probabilities ? (classifier as Classifier<X>).predictProbaMany(xs) : undefined;
-  let unscored = 0;
-  for (let i = 0; i < xs.length; i++) if (!scoreExample(metrics, ys[i], predictions[i], probabilities, i * width, width)) unscored++;
+  const probabilities = predictionKinds(metrics).probabilities ? (classifier as Classifier<X>).predictProbaMany(xs) : undefined;
+  const unscored = scoreBatch(metrics, ys, predictions, probabilities, classifier.numClasses ?? 0);
   step.beforeLearn?.();
-  const report = model.learnMany(xs, ys, step.where);
-  return { predictions, unscored, report };
+  return { predictions, unscored, report: model.learnMany(xs, ys, step.where) };
+}
+
+export interface RowsStep extends Omit<BatchStep<never>, 'xs' | 'model'> {
+  model: Estimator & RowLearner;
+  /** The batch's rows, read in place: no view object per row. */
+  rows: FeatureRows;
+}
+
+/**
+ * `testThenTrainBatch` for a learner that reads a feature batch's rows in place (`RowLearner`): the same
+ * predictions, scores and learned model, bit for bit; labels and probabilities come from one pass.
+ */
+export function testThenTrainRows(step: RowsStep): BatchOutcome {
+  const { model, metrics, rows, ys } = step;
+  const width = asClassifier(model).numClasses ?? 0;
+  const predictions = new Float64Array(rows.count);
+  const probabilities = predictionKinds(metrics).probabilities ? new Float64Array(rows.count * width) : undefined;
+  model.predictRows(rows, predictions, probabilities);
+  const unscored = scoreBatch(metrics, ys, predictions, probabilities, width);
+  step.beforeLearn?.();
+  return { predictions, unscored, report: model.learnRows(rows, ys, step.where) };
+}
+
+/** Scores every example; returns how many were left unscored. */
+function scoreBatch(
+  metrics: readonly Metric[],
+  ys: ArrayLike<number>,
+  predictions: Float64Array,
+  probabilities: Float64Array | undefined,
+  width: number,
+): number {
+  let unscored = 0;
+  for (let i = 0; i < predictions.length; i++) if (!scoreExample(metrics, ys[i], predictions[i], probabilities, i * width, width)) unscored++;
+  return unscored;
 }

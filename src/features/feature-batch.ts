@@ -4,7 +4,7 @@
  * rows as CSR (start offsets, indices, values). Prediction, metrics and learning read views of them.
  */
 
-import { isSparse, type FeatureVector } from '../learners/estimator';
+import { isSparse, type FeatureRows, type FeatureVector } from '../learners/estimator';
 
 const DROPPED = 0;
 const DENSE = 1;
@@ -25,6 +25,9 @@ export class FeatureBatch {
   /** Row i's entries are [start[i], start[i + 1]). */
   private start = new Int32Array(65);
   private kinds = new Int8Array(64);
+  /** 1 where a row is sparse: `FeatureRows.sparse`. */
+  private sparseRows = new Uint8Array(64);
+  private keptList = new Int32Array(64);
   private used = 0;
   private readonly views: FeatureVector[] = [];
   private readonly keptRows: number[] = [];
@@ -41,11 +44,16 @@ export class FeatureBatch {
       const kinds = new Int8Array(this.kinds.length * 2);
       kinds.set(this.kinds);
       this.kinds = kinds;
+      const sparseRows = new Uint8Array(kinds.length);
+      sparseRows.set(this.sparseRows);
+      this.sparseRows = sparseRows;
     }
     this.start = grown(this.start, row + 2, (n) => new Int32Array(n));
     const from = this.used;
+    this.sparseRows[row] = 0;
     if (vector === null) this.kinds[row] = DROPPED;
     else if (isSparse(vector)) {
+      this.sparseRows[row] = 1;
       const n = vector.indices.length;
       this.reserve(from + n);
       this.indices.set(vector.indices, from);
@@ -79,6 +87,18 @@ export class FeatureBatch {
       keptRows.push(row);
     }
     return { vectors: views, rows: keptRows };
+  }
+
+  /**
+   * The rows no stage dropped, in order, read in place (`FeatureRows`, for learners that take them): no view
+   * object per row. Valid until the next `clear()` or `add()`.
+   */
+  rows(): FeatureRows {
+    if (this.keptList.length < this.length) this.keptList = new Int32Array(Math.max(this.length, 2 * this.keptList.length));
+    const row = this.keptList;
+    let count = 0;
+    for (let r = 0; r < this.length; r++) if (this.kinds[r] !== DROPPED) row[count++] = r;
+    return { count, row, start: this.start, sparse: this.sparseRows, values: this.values, indices: this.indices };
   }
 
   private reserve(needed: number): void {

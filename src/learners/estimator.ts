@@ -75,6 +75,51 @@ export interface Classifier<X = FeatureVector> extends Estimator<X> {
   predictProbaThenLearnOne?(x: X, y: number, out?: Float64Array): Float64Array;
 }
 
+/**
+ * The rows of a micro-batch's features as they lie in the buffers that hold them (a `FeatureBatch`'s
+ * `rows()`): row `k` is batch row `row[k]`, whose entries are `[start[row[k]], start[row[k] + 1])` of
+ * `values` (dense) or of `indices` and `values` (sparse, when `sparse[row[k]]` is 1). Learners that read
+ * them (`RowLearner`) take no view object per row.
+ */
+export interface FeatureRows {
+  readonly count: number;
+  readonly row: ArrayLike<number>;
+  readonly start: Int32Array;
+  readonly sparse: Uint8Array;
+  readonly values: Float64Array;
+  readonly indices: Int32Array;
+}
+
+/**
+ * Optional, offered by the linear learners: test-then-train over `FeatureRows` without a view per row.
+ * Bit-identical to `predictMany` (+ `predictProbaMany`) and `learnMany` over the rows' views (tested by the
+ * conformance suite); other learners go through the views (`rowViews`).
+ */
+export interface RowLearner {
+  /** Writes each row's prediction into `labels` and, when given, its `numClasses` probabilities into `probabilities`. */
+  predictRows(rows: FeatureRows, labels: Float64Array, probabilities?: Float64Array): void;
+  learnRows(rows: FeatureRows, ys: ArrayLike<number>, batchLabel?: string): void | LearnReport;
+}
+
+export function isRowLearner(model: object): model is RowLearner {
+  const candidate = model as Partial<RowLearner>;
+  return typeof candidate.predictRows === 'function' && typeof candidate.learnRows === 'function';
+}
+
+/** Row `k` of `rows` as a vector: a view of the buffers, valid as long as they are (the fallback path). */
+export function rowView(rows: FeatureRows, k: number): FeatureVector {
+  const r = rows.row[k];
+  const from = rows.start[r];
+  const to = rows.start[r + 1];
+  const values = rows.values.subarray(from, to);
+  return rows.sparse[r] === 1 ? { indices: rows.indices.subarray(from, to), values } : values;
+}
+
+/** Every row of `rows` as a view (`rowView`). */
+export function rowViews(rows: FeatureRows): FeatureVector[] {
+  return Array.from({ length: rows.count }, (_, k) => rowView(rows, k));
+}
+
 export function isSparse(x: FeatureVector): x is SparseVector {
   return !ArrayBuffer.isView(x);
 }

@@ -43,28 +43,28 @@ export class GradientBatch {
 
   /** The gradient of one example whose margins have derivatives `dz` (one per output). */
   fill(x: FeatureVector, dz: Float64Array, fitIntercept: boolean): void {
+    if (isSparse(x)) this.fillRange(x.values, x.indices, 0, x.values.length, dz, fitIntercept);
+    else this.fillRange(x, null, 0, x.length, dz, fitIntercept);
+  }
+
+  /** `fill` from the entries `[from, to)` of `values` (at features `indices`, or dense when null): a feature batch row in place. */
+  fillRange(values: ArrayLike<number>, indices: ArrayLike<number> | null, from: number, to: number, dz: Float64Array, fitIntercept: boolean): void {
     const outputs = this.numOutputs;
-    let values: ArrayLike<number>;
-    if (isSparse(x)) {
-      values = x.values;
-      this.reserve(values.length);
-      this.features.set(x.indices);
-      this.dense = false;
-    } else {
-      values = x;
-      this.reserve(x.length);
-      this.dense = true;
-    }
-    const count = values.length;
+    const count = to - from;
+    this.reserve(count);
+    this.dense = indices === null;
+    const features = this.features;
+    const copy = this.values;
+    if (indices !== null) for (let s = 0; s < count; s++) features[s] = indices[from + s];
+    for (let s = 0; s < count; s++) copy[s] = values[from + s];
     this.count = count;
-    this.values.set(values);
     const grads = this.grads;
     if (outputs === 1) {
       const d0 = dz[0];
-      for (let s = 0; s < count; s++) grads[s] = d0 * values[s];
+      for (let s = 0; s < count; s++) grads[s] = d0 * values[from + s];
     } else {
       for (let s = 0; s < count; s++) {
-        const x = values[s];
+        const x = values[from + s];
         const base = s * outputs;
         for (let k = 0; k < outputs; k++) grads[base + k] = dz[k] * x;
       }

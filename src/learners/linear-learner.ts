@@ -1,6 +1,6 @@
 import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../errors';
-import type { Estimator, FeatureVector, JsonObject, LearnerState, TypedArray } from './estimator';
-import { isSparse } from './estimator';
+import type { Estimator, FeatureRows, FeatureVector, JsonObject, LearnerState, RowLearner, TypedArray } from './estimator';
+import { isSparse, rowView, rowViews } from './estimator';
 import { GradientBatch } from './gradient-batch';
 import { inputError } from './input-errors';
 import type { ResolvedLinearConfig } from './linear-config';
@@ -16,8 +16,11 @@ export const LINEAR_STATE_VERSION = 1;
 /** `exampleIndex` while the averaged step of a minibatch pass is taken. */
 const MINIBATCH_STEP = -2;
 
-/** What every linear learner exposes beyond the estimator contract. */
-export interface LinearModel {
+/** Writes one example's class probabilities, derived from its margins, at `offset` of `out`. */
+export type ProbabilityWriter = (margins: Float64Array, out: Float64Array, offset: number) => void;
+
+/** What every linear learner exposes beyond the estimator contract (reading feature-batch rows in place among it). */
+export interface LinearModel extends RowLearner {
   /** Effective weights, class-major (`[k * numFeatures + j]`); one row for single-output models. */
   coefficients(): Float64Array;
   /** One intercept per output. */
@@ -136,6 +139,48 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
     return out;
   }
 
+  /** A classifier's probabilities (`numClasses` per example and how to write them); none by default. */
+  protected probabilityForm(): { width: number; write: ProbabilityWriter } | null {
+    return null;
+  }
+
+  predictRows(rows: FeatureRows, labels: Float64Array, probabilities?: Float64Array): void {
+    const form = probabilities === undefined ? null : this.probabilityForm();
+    if (probabilities !== undefined && form === null) throw new ConfigError(`${this.kind} gives no class probabilities`);
+    this.checkOutput(labels, rows.count);
+    if (probabilities !== undefined && form !== null) this.checkOutput(probabilities, rows.count * form.width);
+    try {
+      for (let k = 0; k < rows.count; k++) {
+        this.locate(undefined, k);
+        this.rowMargins(rows, k);
+        labels[k] = this.predictFromMargins();
+        if (form !== null) form.write(this.margins, probabilities as Float64Array, k * form.width);
+      }
+    } finally {
+      this.locate(undefined, -1);
+    }
+  }
+
+  learnRows(rows: FeatureRows, ys: ArrayLike<number>, batchLabel?: string): void {
+    // Minibatch mode averages through its accumulator, which takes vectors: the views (the fallback).
+    if (this.accumulator !== null) return this.learnMany(rowViews(rows), ys, batchLabel);
+    this.locate(batchLabel, -1);
+    if (rows.count !== ys.length) throw new DecodeError('SCHEMA', `${rows.count} feature vectors but ${ys.length} labels in ${this.where()}`);
+    try {
+      for (let pass = 0; pass < this.config.maxIter; pass++) {
+        for (let k = 0; k < rows.count; k++) {
+          this.exampleIndex = k;
+          const label = this.labelOf(ys[k]);
+          this.rowMargins(rows, k);
+          this.lossDerivatives(label);
+          this.stepOnRow(rows, k);
+        }
+      }
+    } finally {
+      this.locate(undefined, -1);
+    }
+  }
+
   coefficients(): Float64Array {
     return this.weights.coefficients();
   }
@@ -182,6 +227,31 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
     let fits = this.weights.margins(x, margins);
     for (let k = 0; k < margins.length; k++) fits = fits && Number.isFinite(margins[k]);
     if (!fits) throw inputError(x, this.weights.numFeatures, this.where());
+  }
+
+  /** `computeMargins` of row `k` of `rows`, read in place. */
+  private rowMargins(rows: FeatureRows, k: number): void {
+    const r = rows.row[k];
+    const indices = rows.sparse[r] === 1 ? rows.indices : null;
+    const margins = this.margins;
+    let fits = this.weights.rangeMargins(rows.values, indices, rows.start[r], rows.start[r + 1], margins);
+    for (let j = 0; j < margins.length; j++) fits = fits && Number.isFinite(margins[j]);
+    if (!fits) throw inputError(rowView(rows, k), this.weights.numFeatures, this.where());
+  }
+
+  /** `stepOn` for row `k` of `rows`, read in place. */
+  private stepOnRow(rows: FeatureRows, k: number): void {
+    const r = rows.row[k];
+    const from = rows.start[r];
+    const to = rows.start[r + 1];
+    const indices = rows.sparse[r] === 1 ? rows.indices : null;
+    const exampleOptimizer = this.exampleOptimizer;
+    if (exampleOptimizer === null) {
+      this.batch.fillRange(rows.values, indices, from, to, this.derivatives, this.config.fitIntercept);
+      this.takeStep();
+    } else if (!exampleOptimizer.stepRange(rows.values, indices, from, to, this.derivatives)) {
+      this.checkWeights(indices === null ? null : rows.indices.subarray(from, to), to - from);
+    }
   }
 
   /** Throws the error for a bad label: non-finite, or outside what the learner takes. */

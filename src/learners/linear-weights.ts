@@ -39,25 +39,31 @@ export class LinearWeights {
    * index out of range). Non-finite values show up as non-finite margins, so nothing else is checked.
    */
   margins(x: FeatureVector, out: Float64Array): boolean {
+    if (isSparse(x)) return this.rangeMargins(x.values, x.indices, 0, x.indices.length === x.values.length ? x.values.length : -1, out);
+    return this.rangeMargins(x, null, 0, x.length, out);
+  }
+
+  /**
+   * `margins` of the entries `[from, to)` of `values` (at features `indices`, or dense when null): a row
+   * of a feature batch read in place. Returns false when it does not fit (`to` < `from` included).
+   */
+  rangeMargins(values: ArrayLike<number>, indices: ArrayLike<number> | null, from: number, to: number, out: Float64Array): boolean {
     const w = this.values;
     const outputs = this.numOutputs;
     const d = this.numFeatures;
     for (let k = 0; k < outputs; k++) out[k] = 0;
-    if (isSparse(x)) {
-      const indices = x.indices;
-      const values = x.values;
-      const n = values.length;
-      if (indices.length !== n) return false;
+    if (to < from) return false;
+    if (indices !== null) {
       if (outputs === 1) {
         let sum = 0;
-        for (let s = 0; s < n; s++) {
+        for (let s = from; s < to; s++) {
           const j = indices[s];
           if (j >= d) return false;
           sum += w[j] * values[s];
         }
         out[0] = sum;
       } else {
-        for (let s = 0; s < n; s++) {
+        for (let s = from; s < to; s++) {
           const j = indices[s];
           if (j >= d) return false;
           const xj = values[s];
@@ -65,15 +71,15 @@ export class LinearWeights {
           for (let k = 0; k < outputs; k++) out[k] += w[base + k] * xj;
         }
       }
-    } else if (x.length !== d) {
+    } else if (to - from !== d) {
       return false;
     } else if (outputs === 1) {
       let sum = 0;
-      for (let j = 0; j < d; j++) sum += w[j] * x[j];
+      for (let j = 0; j < d; j++) sum += w[j] * values[from + j];
       out[0] = sum;
     } else {
       for (let j = 0; j < d; j++) {
-        const xj = x[j];
+        const xj = values[from + j];
         const base = j * outputs;
         for (let k = 0; k < outputs; k++) out[k] += w[base + k] * xj;
       }

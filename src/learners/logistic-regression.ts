@@ -52,6 +52,10 @@ class LogisticRegressionLearner extends ScalarLinearLearner<ResolvedLinearConfig
     return out;
   }
 
+  protected override probabilityForm() {
+    return { width: 2, write: writeSigmoidRow };
+  }
+
   predictProbaMany(xs: readonly FeatureVector[], out = new Float64Array(xs.length * 2)): Float64Array {
     return this.probabilityRows(xs, 2, out, writeSigmoidRow);
   }

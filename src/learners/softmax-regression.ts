@@ -62,6 +62,10 @@ class SoftmaxRegressionLearner extends LinearLearner<ResolvedConfig> implements 
     return out;
   }
 
+  protected override probabilityForm() {
+    return { width: this.numClasses, write: writeSoftmaxRow };
+  }
+
   predictProbaMany(xs: readonly FeatureVector[], out = new Float64Array(xs.length * this.numClasses)): Float64Array {
     return this.probabilityRows(xs, this.numClasses, out, writeSoftmaxRow);
   }

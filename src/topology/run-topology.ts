@@ -20,8 +20,8 @@ import { deadLetterRecords } from './operators/dead-letters';
 import { captureHealthy } from './operators/divergence';
 import { predictionMessages } from './operators/predictions';
 import { setUpTopics } from './topic-setup';
-import { checkpointWhenDue, isDue, type TopologyStep } from './operators/checkpoint-when-due';
-import { labelIndex, learnBatch } from './operators/learn-batch';
+import { createCheckpointer, isDue, type TopologyStep } from './operators/checkpoint-when-due';
+import { labelIndex, learnBatch, type LearnedBatch } from './operators/learn-batch';
 import { driftResponder } from './drift-actions';
 import { resolveDriftWatch, watchFromCheckpoint, type DriftWatch } from './drift-watch';
 import { guardObserver, observeDeadLetters, type TopologyObserver } from './observer';
@@ -220,10 +220,11 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
    * (the next batch is learned while this one is sent), so the state and offsets are captured together
    * (`captureHealthy`, which also keeps unhealthy models from being published).
    */
-  async function checkpointNow(slot: ModelSlot): Promise<CheckpointManifest | undefined> {
+  async function checkpointNow(slot: ModelSlot, captured?: () => void): Promise<CheckpointManifest | undefined> {
     const { snapshot, metrics, offsets, covered, journaled, ledger } = await captureHealthy(slot, deps, (failures) =>
       deadLetterRecords(deadLetter, input.codec, failures),
     );
+    captured?.();
     const importance = snapshot.importance;
     const watch = watchFor(slot);
     const rollingError = watch?.rollingError ?? NaN;
@@ -274,8 +275,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     publishing = run.catch(() => undefined);
     return run;
   }
-  const checkpoint = (slot: ModelSlot) => exclusive(() => checkpointNow(slot));
-  const afterBatch =
+  const checkpoint = (slot: ModelSlot, captured?: () => void) => exclusive(() => checkpointNow(slot, captured));
+  const respondToDrift =
     driftConfig && outputs.driftTopic
       ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow: checkpointOrFenced })
       : undefined;
@@ -338,13 +339,19 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   const every = mixing.member
     ? { everyRecords: Infinity, everyMs: Infinity, minIntervalMs: 0 }
     : { everyRecords: topology.checkpointEveryRecords, everyMs: topology.checkpointEveryMs, minIntervalMs: topology.checkpointMinIntervalMs };
+  const checkpointer = createCheckpointer({ ...every, checkpoint });
+  // Drift actions first (they may publish a version themselves), then the due check, both before the next batch.
+  const afterBatch = async (learned: LearnedBatch) => {
+    await respondToDrift?.(learned);
+    await checkpointer.afterStep(learned);
+  };
   const steps = (config.transformBatches ? gated.pipe(config.transformBatches) : gated).pipe(
     // A batch of a partition this member no longer holds (revoked while it waited) is left to the new owner.
     filter((batch) => !handover || handover.owns(batch) || (void batch.ack(), false)),
     tap(() => inStep++),
     learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
     tap(({ batch }) => void batch.ack()),
-    checkpointWhenDue({ ...every, checkpoint }),
+    checkpointer.published(),
     tap((step) => {
       inStep--;
       mixing.member?.stepEnded();

@@ -21,6 +21,9 @@ const MALFORMED = ['{"age": "age3", "label": ', '{"age":"age4","salary":"sal2"}'
 
 type EventSource = ReturnType<typeof ctrEventStream>;
 
+/** `--follow-rate max` keeps at most this many events waiting to be learned. */
+const FULL_SPEED_BACKLOG = 50_000;
+
 /** Publish → subscriber latencies kept for the summary (the latest ones). */
 const MAX_LATENCIES = 1000;
 
@@ -55,12 +58,13 @@ function describeDetection(record: DriftRecord, driftAt: number): string {
 
 export const start: Command = {
   name: 'start',
-  usage: 'streamlearn start [--events N] [--follow] [--dashboard] [--dashboard-port N] [--metrics-port N] [--brokers B]',
+  usage: 'streamlearn start [--events N] [--follow] [--follow-rate N|max] [--dashboard] [--dashboard-port N] [--metrics-port N] [--brokers B]',
   summary: 'the main job: produce a drifting event stream, train ctr-logistic on it, subscribe to its model versions',
   options: {
     ...brokerOption,
     events: { type: 'string' },
     follow: { type: 'boolean' },
+    'follow-rate': { type: 'string' },
     dashboard: { type: 'boolean' },
     'dashboard-port': { type: 'string' },
     ...metricsOptions,
@@ -68,6 +72,7 @@ export const start: Command = {
   async run(args) {
     const count = integerOption(args, 'events', 100_000)!;
     const follow = args.values.follow === true;
+    const followRate = args.values['follow-rate'] === 'max' ? Infinity : integerOption(args, 'follow-rate', 1000)!;
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const broker = await brokersFor(args, { throwaway: true });
     const prefix = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}.`;
@@ -121,17 +126,34 @@ export const start: Command = {
     });
     const printer = createProgressPrinter(process.stderr, 2000);
     let beforeDrift: Record<string, number> = {};
+    let lag = 0;
+    // The learning rate is timed from the first learned batch to the last, counting the records after the first
+    // batch: the group join and the first fetch (0.3-1 s) are not learning.
+    const pace = { firstAt: 0, firstRecords: 0, lastAt: 0, records: 0 };
     // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
     running.steps.subscribe({
       next: (step) => {
+        pace.lastAt = performance.now();
+        lag = Object.values(step.progress.lag).reduce((sum, value) => sum + value, 0);
+        pace.records = step.progress.records;
+        if (pace.firstAt === 0) Object.assign(pace, { firstAt: pace.lastAt, firstRecords: pace.records });
         // The URL rides on the progress line, so it is on screen for as long as the job runs.
         printer.update(`${progressLine(step.progress)}${dashboard ? ` | dashboard ${dashboard.url}` : ''}`);
         if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
       },
       error: () => undefined,
     });
-    // --follow: the stream goes on, 1,000 events a second, until Ctrl-C.
-    const trickle = follow ? setInterval(() => void produceEvents(sink, input, events, 500, 2000), 500) : undefined;
+    // --follow: the stream goes on until Ctrl-C, `--follow-rate` events a second (1,000), or with `max` as fast as
+    // it is learned: more whenever the backlog is under FULL_SPEED_BACKLOG (the RSS bench runs it so).
+    let sending = false;
+    const followTick = async () => {
+      if (sending || (followRate === Infinity && lag > FULL_SPEED_BACKLOG)) return;
+      sending = true;
+      await produceEvents(sink, input, events, followRate === Infinity ? FULL_SPEED_BACKLOG / 10 : Math.ceil(followRate / 10), 2000)
+        .catch((err: unknown) => log(`  producer: ${errorMessage(err)}`))
+        .finally(() => (sending = false));
+    };
+    const trickle = follow ? setInterval(() => void followTick(), 100) : undefined;
     const stop = () => {
       clearInterval(trickle);
       void running.stop();
@@ -152,13 +174,14 @@ export const start: Command = {
     const detected = detections.find((d) => Number(d.offset) >= driftAt);
 
     const seconds = (Date.now() - progress.startedAt) / 1000;
+    const learningRate = pace.lastAt > pace.firstAt ? Math.round((pace.records - pace.firstRecords) / ((pace.lastAt - pace.firstAt) / 1000)) : NaN;
     const latencies = [...seen.latencies].sort((a, b) => a - b);
     const fmt = (m: Record<string, number>, name: string) => (Number.isFinite(m[name]) ? m[name].toFixed(4) : 'n/a');
     process.stdout.write(
       [
         '',
         'summary',
-        `  events learned       ${progress.learned} in ${seconds.toFixed(1)} s (${Math.round(progress.learned / seconds)}/s), dead-lettered ${progress.deadLettered} (see ${outputs.deadLetterTopic})`,
+        `  events learned       ${progress.learned} in ${seconds.toFixed(1)} s (${Math.round(progress.learned / seconds)}/s from the start, ${learningRate}/s while learning), dead-lettered ${progress.deadLettered} (see ${outputs.deadLetterTopic})`,
         `  model                ${topology.modelId} v${finalVersion} on ${outputs.modelTopic}; subscriber saw ${seen.count} versions`,
         `  before the drift     rolling accuracy ${fmt(beforeDrift, 'rollingAccuracy')}, rolling log loss ${fmt(beforeDrift, 'rollingLogLoss')}`,
         `  at the end           rolling accuracy ${fmt(progress.metrics, 'rollingAccuracy')}, rolling log loss ${fmt(progress.metrics, 'rollingLogLoss')}, overall accuracy ${fmt(progress.metrics, 'accuracy')}`,

@@ -21,16 +21,18 @@ export interface Optimizer {
    * gradient; returns as `step` does. (`dz` is an array so that no number is boxed per call.)
    */
   stepExample?(x: FeatureVector, dz: Float64Array): boolean;
+  /** `stepExample` on the entries `[from, to)` of `values` (at features `indices`, or dense when null); offered with it. */
+  stepRange?(values: ArrayLike<number>, indices: ArrayLike<number> | null, from: number, to: number, dz: Float64Array): boolean;
   exportState(arrays: Record<string, TypedArray>): void;
   /** Throws `CheckpointError` when an array is missing or does not fit. */
   importState(arrays: Record<string, TypedArray>): void;
 }
 
 /** An optimizer that offers `stepExample`. */
-export type ExampleOptimizer = Optimizer & Required<Pick<Optimizer, 'stepExample'>>;
+export type ExampleOptimizer = Optimizer & Required<Pick<Optimizer, 'stepExample' | 'stepRange'>>;
 
 export function stepsExamples(optimizer: Optimizer): optimizer is ExampleOptimizer {
-  return typeof optimizer.stepExample === 'function';
+  return typeof optimizer.stepExample === 'function' && typeof optimizer.stepRange === 'function';
 }
 
 /** What a penalised optimizer works on. */

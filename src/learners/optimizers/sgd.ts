@@ -44,6 +44,12 @@ export class SgdOptimizer extends PenalizedOptimizer {
 export class ExampleSgdOptimizer extends SgdOptimizer implements ExampleOptimizer {
   /** `step` written out for one example: the same operations, in the same order, on `x` itself. */
   stepExample(x: FeatureVector, dz: Float64Array): boolean {
+    if (isSparse(x)) return this.stepRange(x.values, x.indices, 0, x.values.length, dz);
+    return this.stepRange(x, null, 0, x.length, dz);
+  }
+
+  /** `stepExample` on the entries `[from, to)` of `values` (at features `indices`, or dense when null). */
+  stepRange(values: ArrayLike<number>, indices: ArrayLike<number> | null, from: number, to: number, dz: Float64Array): boolean {
     this.steps++;
     const eta = this.rate();
     if (eta === 0) return true;
@@ -55,17 +61,16 @@ export class ExampleSgdOptimizer extends SgdOptimizer implements ExampleOptimize
     const derivative = dz[0];
     const largest = weights.largestFinite;
     let finite = true;
-    if (isSparse(x)) {
-      const { indices, values } = x;
-      for (let s = 0; s < values.length; s++) {
+    if (indices !== null) {
+      for (let s = from; s < to; s++) {
         const j = indices[s];
         const value = w[j] - move * (derivative * values[s]);
         w[j] = value;
         if (!(Math.abs(value) <= largest)) finite = false;
       }
     } else {
-      for (let j = 0; j < x.length; j++) {
-        const value = w[j] - move * (derivative * x[j]);
+      for (let j = 0; j < to - from; j++) {
+        const value = w[j] - move * (derivative * values[from + j]);
         w[j] = value;
         if (!(Math.abs(value) <= largest)) finite = false;
       }

@@ -14,15 +14,14 @@ export function predictionMessages(
   modelVersion: number,
   labelOf: (prediction: number) => { label?: Label } = () => ({}),
 ): OutgoingMessage[] {
-  return records.map((record, i) => ({
-    key: record.raw ? record.raw.key : record.key,
-    partition: batch.partition,
-    value: JSON.stringify({
-      offset: record.offset,
-      ...(record.row === undefined ? {} : { row: record.row }),
-      prediction: predictions[i],
-      ...labelOf(predictions[i]),
-      modelVersion,
-    }),
-  }));
+  // Built field by field, not with spreads of optional parts: V8 (Node 20) builds a spread object on its slow path.
+  return records.map((record, i) => {
+    const body: Record<string, unknown> = { offset: record.offset };
+    if (record.row !== undefined) body.row = record.row;
+    body.prediction = predictions[i];
+    const labelled = labelOf(predictions[i]);
+    if ('label' in labelled) body.label = labelled.label;
+    body.modelVersion = modelVersion;
+    return { key: record.raw ? record.raw.key : record.key, partition: batch.partition, value: JSON.stringify(body) };
+  });
 }

@@ -1,5 +1,6 @@
 import { ConfigError, StreamlearnError } from '../../errors';
-import { checkMetrics, testThenTrainBatch } from '../../evaluation/test-then-train';
+import { checkMetrics, testThenTrainBatch, testThenTrainRows, type BatchOutcome } from '../../evaluation/test-then-train';
+import { isRowLearner } from '../../learners/estimator';
 import type { FeatureBatch } from '../../features/feature-batch';
 import type { Pipeline } from '../../features/pipeline';
 import type { Row } from '../../features/stage';
@@ -30,25 +31,22 @@ function checkOnce(model: object & Parameters<typeof checkMetrics>[1], metrics: 
 
 /** The fused path: the pipeline's stages already learned the rows; its estimator tests then trains on the batch's features. */
 function fusedStep(slot: ModelSlot, input: StepInput, features: NonNullable<StepInput['features']>): Float64Array {
-  const { vectors, rows } = features.batch.kept();
+  const rows = features.batch.rows();
   const model = features.pipeline.model;
   checkOnce(model, slot.metrics);
   const ys = input.ys;
-  const keptYs = new Float64Array(rows.length);
-  for (let k = 0; k < rows.length; k++) keptYs[k] = ys[rows[k]];
+  const keptYs = new Float64Array(rows.count);
+  for (let k = 0; k < rows.count; k++) keptYs[k] = ys[rows.row[k]];
   const metrics = Object.values(slot.metrics);
-  const outcome = testThenTrainBatch({
-    model,
-    metrics,
-    xs: vectors,
-    ys: keptYs,
-    where: input.where,
-    beforeLearn: () => slot.importance?.beforeLearn(input.rows, ys),
-  });
+  const common = { metrics, ys: keptYs, where: input.where, beforeLearn: () => slot.importance?.beforeLearn(input.rows, ys) };
+  // A linear learner reads the rows in place; the others take a view of each (the same features).
+  const outcome: BatchOutcome = isRowLearner(model)
+    ? testThenTrainRows({ ...common, model, rows })
+    : testThenTrainBatch({ ...common, model, xs: features.batch.kept().vectors });
   if (outcome.report?.error) throw outcome.report.error;
-  if (rows.length === ys.length) return outcome.predictions;
+  if (rows.count === ys.length) return outcome.predictions;
   const predictions = new Float64Array(ys.length).fill(NaN);
-  for (let k = 0; k < rows.length; k++) predictions[rows[k]] = outcome.predictions[k];
+  for (let k = 0; k < rows.count; k++) predictions[rows.row[k]] = outcome.predictions[k];
   return predictions;
 }
 

@@ -5,6 +5,9 @@
 import { ConfigError } from '../../../src/errors';
 import { createAccuracy, createCrossEntropy, createLogLoss, progressiveValScore, testThenTrainBatch, checkMetrics } from '../../../src/evaluation';
 import type { Classifier } from '../../../src/learners/estimator';
+import { testThenTrainRows } from '../../../src/evaluation/test-then-train';
+import { FeatureBatch } from '../../../src/features/feature-batch';
+import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 
 /**
  * A classifier that predicts the last label it learned (class 0 before any), with probability 0.8 on it:
@@ -87,5 +90,43 @@ describe('testThenTrainBatch', () => {
     expect(metrics.map((metric) => metric.get())).toEqual(Object.values(offline.metrics).map((metric) => metric.get()));
     // The parrot predicts the previous label (0, 1, 0, 1, 1, 0 for 1, 0, 1, 1, 0, 1): right once. Learning first: six times.
     expect(metrics[0].get()).toBeCloseTo(1 / 6, 12);
+  });
+});
+
+describe('testThenTrainRows: a feature batch read in place', () => {
+  // P(class 1) for the binary model, P(true class) for three classes; a window of 7 counts 7.
+  const metrics = (classes: number) => [createAccuracy(), classes === 2 ? createLogLoss() : createCrossEntropy(), createAccuracy({ window: 7 })];
+
+  it.each([
+    ['binary logistic, hashed (sparse)', () => createLogisticRegression({ numFeatures: 64, optimizer: { kind: 'ftrl' } }), 2, true],
+    ['softmax, dense', () => createSoftmaxRegression({ numFeatures: 5, numClasses: 3, stepSize: 0.1 }), 3, false],
+  ] as const)('%s: the same predictions, scores and model as the views', (_name, create, classes, sparse) => {
+    const inPlace = create();
+    const viewed = create();
+    const [rowMetrics, viewMetrics] = [metrics(classes), metrics(classes)];
+    const batch = new FeatureBatch();
+    for (let b = 0; b < 4; b++) {
+      batch.clear();
+      const ys: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        if (i % 11 === 5) batch.add(null);
+        const v = Array.from({ length: 5 }, (_, j) => Math.sin(b * 97 + i * 13 + j * 7));
+        batch.add(sparse ? { indices: Int32Array.of(i % 64, (i * 7 + 3) % 64), values: Float64Array.of(v[0], v[1]) } : Float64Array.from(v));
+        ys.push((b + i) % classes);
+      }
+      const rows = batch.rows();
+      const views = batch.kept().vectors;
+      const a = testThenTrainRows({ model: inPlace, metrics: rowMetrics, rows, ys: Float64Array.from(ys), where: 'b' });
+      const v = testThenTrainBatch({ model: viewed, metrics: viewMetrics, xs: views, ys: Float64Array.from(ys), where: 'b' });
+      expect(Array.from(a.predictions)).toEqual(Array.from(v.predictions));
+      expect(a.unscored).toBe(v.unscored);
+    }
+    expect(rowMetrics.map((m) => m.get())).toEqual(viewMetrics.map((m) => m.get()));
+    expect(rowMetrics.map((m) => [Number.isFinite(m.get()), m.count()])).toEqual([
+      [true, 120],
+      [true, 120],
+      [true, 7],
+    ]);
+    expect(inPlace.state().arrays).toEqual(viewed.state().arrays);
   });
 });

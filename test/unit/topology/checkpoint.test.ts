@@ -4,7 +4,7 @@ import { createAccuracy, createRmse, createRocAuc } from '../../../src/evaluatio
 import { DivergedError } from '../../../src/errors';
 import { encodeMetricStates, resumeMetrics } from '../../../src/topology/metric-state';
 import type { ModelSlot } from '../../../src/topology/model-slot';
-import { checkpointWhenDue, isDue } from '../../../src/topology/operators/checkpoint-when-due';
+import { createCheckpointer, isDue } from '../../../src/topology/operators/checkpoint-when-due';
 import type { Failure } from '../../../src/topology/operators/dead-letters';
 import { captureHealthy } from '../../../src/topology/operators/divergence';
 import type { LearnedBatch } from '../../../src/topology/operators/learn-batch';
@@ -40,30 +40,61 @@ describe('checkpointWhenDue', () => {
   it('checkpoints the slot of a step when due, in order, and passes the other steps through', async () => {
     const slot = slotWith(0, Date.now());
     const published: number[] = [];
+    const checkpointer = createCheckpointer({
+      everyRecords: 25,
+      everyMs: Infinity,
+      checkpoint: async (s, captured) => {
+        published.push(s.sinceCheckpoint);
+        captured();
+        s.sinceCheckpoint = 0;
+        s.version++;
+        return { version: published.length } as CheckpointManifest;
+      },
+    });
     const steps = new Subject<LearnedBatch>();
-    const out = lastValueFrom(
-      steps.pipe(
-        checkpointWhenDue({
-          everyRecords: 25,
-          everyMs: Infinity,
-          checkpoint: async (s) => {
-            published.push(s.sinceCheckpoint);
-            s.sinceCheckpoint = 0;
-            return { version: published.length } as CheckpointManifest;
-          },
-        }),
-        toArray(),
-      ),
-    );
+    const out = lastValueFrom(steps.pipe(checkpointer.published(), toArray()));
     for (let i = 0; i < 6; i++) {
       slot.sinceCheckpoint += 10;
-      steps.next({ slot, learned: 10, undone: 0, deadLettered: 0, metrics: {} } as unknown as LearnedBatch);
-      await new Promise(setImmediate);
+      const step = { slot, learned: 10, undone: 0, deadLettered: 0, metrics: {} } as unknown as LearnedBatch;
+      await checkpointer.afterStep(step);
+      steps.next(step);
     }
     steps.complete();
     const results = await out;
     expect(published).toEqual([30, 30]);
     expect(results.map((step) => step.published?.version)).toEqual([undefined, undefined, 1, undefined, undefined, 2]);
+  });
+
+  it('covers the records up to the step that was due, however slow the store: learning runs at most one publish ahead', async () => {
+    // A store that takes 30 ms per publish while a batch of 10 is learned in microseconds. When the due check
+    // lagged behind learning (a second concatMap), the learner ran ahead during each publish and the next
+    // version covered everything learned meanwhile (here up to all 200 records), not everyRecords.
+    const covered: number[] = [];
+    let chain: Promise<unknown> = Promise.resolve();
+    const checkpointer = createCheckpointer({
+      everyRecords: 25,
+      everyMs: Infinity,
+      checkpoint: (slot, captured) => {
+        const run = chain.then(async () => {
+          const count = slot.sinceCheckpoint;
+          const version = slot.version + 1;
+          captured();
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          covered.push(count);
+          slot.version = version;
+          slot.sinceCheckpoint -= count;
+          return { version } as CheckpointManifest;
+        });
+        chain = run;
+        return run;
+      },
+    });
+    const run = await learnAll(regressionTopology(), bytesOf(linearEvents(200)), { maxRecords: 10, afterBatch: (step) => checkpointer.afterStep(step) });
+    expect(run.steps.map((step) => step.learned)).toEqual(Array(20).fill(10));
+    await chain;
+    // Due at 30, 60, ... 180 records: every version covers the 3 batches up to its step, none more.
+    expect(covered).toEqual(Array(6).fill(30));
+    expect(run.slots.get('0')!.sinceCheckpoint).toBe(20);
   });
 });
 

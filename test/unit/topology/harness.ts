@@ -80,7 +80,14 @@ export async function learnAll(
     maxRecords = 10,
     transform,
     codec = topology.config.input.codec,
-  }: { maxRecords?: number; transform?: MonoTypeOperatorFunction<MicroBatch<Row>>; codec?: Codec<unknown> } = {},
+    afterBatch,
+  }: {
+    maxRecords?: number;
+    transform?: MonoTypeOperatorFunction<MicroBatch<Row>>;
+    codec?: Codec<unknown>;
+    /** `learnBatch`'s hook, e.g. a checkpointer's `afterStep`. */
+    afterBatch?: (step: LearnedBatch) => Promise<void>;
+  } = {},
 ): Promise<Run> {
   const deadLetter = fakeDeadLetter();
   const slots = new Map<string, ModelSlot>();
@@ -104,6 +111,7 @@ export async function learnAll(
         onPredictions,
         maxAbsWeight: topology.config.guards?.maxAbsWeight,
         restore: (slot, snapshot) => restoreSnapshot(topology, slot, snapshot),
+        afterBatch,
       }),
       tap((step) => void step.batch.ack()),
       toArray(),
