@@ -32,10 +32,12 @@ import { mergeLinearStates } from './learners/linear-merge';
 import { registerMerge } from './learners/merge';
 import { linearSVMFromState } from './learners/linear-svm';
 import { logisticRegressionFromState } from './learners/logistic-regression';
+import { mergeNeuralNetStates } from './neural/neural-merge';
 import { registerLearner } from './learners/registry';
 import { softmaxRegressionFromState } from './learners/softmax-regression';
 import { biasedMFFromState } from './reco/biased-mf';
 import { bprMFFromState } from './reco/bpr-mf';
+import { mergeBiasedMFStates, mergeBprMFStates, mergeFactorizationMachineStates, mergePopularityStates } from './reco/reco-merge';
 import { factorizationMachineFromState } from './reco/factorization-machine';
 import { popularityFromState } from './reco/popularity';
 import { arfClassifierFromState, arfRegressorFromState } from './trees/adaptive-random-forest';
@@ -92,9 +94,15 @@ registerStage('Imputer', imputerFromState);
 registerStage('Interactions', interactionsFromState);
 registerStage(IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState);
 
-// Model mixing (docs/scale-out.md): kinds several workers can share. Trees, forests, NeuralNet and the
-// stateful stages not listed here have no merge, so a shared model of theirs refuses a second worker.
+// Model mixing (docs/scale-out.md): kinds several workers can share. Trees, forests and the stateful
+// stages not listed here have no merge, so a shared model of theirs refuses a second worker. The NeuralNet
+// merge works on checkpoint arrays only: registering it loads no TensorFlow.js.
 ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM'].forEach((kind) => registerMerge(kind, mergeLinearStates));
+registerMerge(NEURAL_NET, mergeNeuralNetStates);
+registerMerge('BiasedMF', mergeBiasedMFStates);
+registerMerge('BprMF', mergeBprMFStates);
+registerMerge('FactorizationMachine', mergeFactorizationMachineStates);
+registerMerge('Popularity', mergePopularityStates);
 registerMerge('Pipeline', mergePipelineStates);
 registerMerge(LABEL_INDEXED_KIND, mergeLabelIndexedStates);
 registerMerge('StandardScaler', mergeStandardScalerStates);
