@@ -2,7 +2,7 @@ import type { KafkaConnection } from '../../../connectors/kafka/connection';
 import { isFenced, openFencedWriter, type FencedWriter } from '../../../connectors/kafka/fenced-writer';
 import type { Checkpoint } from '../../checkpoints/envelope';
 import { loadCheckpointIndex } from '../../checkpoints/latest';
-import type { PartitionOffset } from '../../checkpoints/manifest';
+import type { CheckpointManifest, PartitionOffset } from '../../checkpoints/manifest';
 import { createCheckpointPublisher, type CheckpointPublisher } from '../../checkpoints/publisher';
 import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing';
 import { errorMessage } from '../../errors';
@@ -51,6 +51,7 @@ export function createMixer(config: MixerConfig): Mixer {
   let base: Checkpoint | undefined;
   let baseVersion = 0;
   let claimed = 0;
+  let epoch = 0;
   let ready = false;
   let merging = false;
   const offered = new Map<string, Contribution>();
@@ -69,13 +70,14 @@ export function createMixer(config: MixerConfig): Mixer {
     base = index.latest.get(modelId);
     baseVersion = base?.manifest.version ?? 0;
     claimed = Math.max(baseVersion, index.highestClaimed(modelId));
+    epoch = epochFor(base?.manifest, generation);
     const start: MixStart = { generation, base: baseVersion, claimed, mixer: member };
     await retry(() => opened.send(config.mixTopic, [startRecord(modelId, start)]), { ...config.patience, shouldRetry: (err) => !isFenced(err) });
     if (leading !== generation) return void opened.close();
     writer = opened;
     publisher = createCheckpointPublisher({ sink: opened, topic: config.modelTopic, signer: config.signer });
     ready = true;
-    log(`mix: leading generation ${generation} from v${baseVersion}`);
+    log(`mix: leading generation ${generation} (epoch ${epoch}) from v${baseVersion}`);
     mergeIfComplete();
   }
 
@@ -136,6 +138,7 @@ export function createMixer(config: MixerConfig): Mixer {
       modelId,
       version,
       generation,
+      epoch,
       offsets: mergedOffsets(base?.manifest.offsets ?? [], round),
       examplesSeen: (base?.manifest.examplesSeen ?? 0) + learned,
       metrics: averageMetrics(round, weights),
@@ -167,6 +170,18 @@ export function createMixer(config: MixerConfig): Mixer {
       await writer?.close();
     },
   };
+}
+
+/**
+ * The epoch of the versions a mixer of `generation` publishes (docs/scale-out.md, "Generation reset"): the
+ * newest version's epoch, or the next one when that version was stamped with a higher generation. Within
+ * one life of the group generations only grow, so a lower one means Kafka forgot the empty group and
+ * numbers from 1 again. The mixer reads the newest version after fencing every earlier mixer, so no other
+ * version can land in between: (epoch, generation) never goes back.
+ */
+export function epochFor(newest: Pick<CheckpointManifest, 'generation' | 'epoch'> | undefined, generation: number): number {
+  const epoch = newest?.epoch ?? 0;
+  return newest?.generation !== undefined && generation < newest.generation ? epoch + 1 : epoch;
 }
 
 /** The base's offsets, with each member's partitions moved on to where its contribution reached. */
