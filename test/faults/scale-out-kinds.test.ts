@@ -11,7 +11,7 @@ import { ctrMlp } from '../../topologies/ctr-mlp';
 import { recoMf } from '../../topologies/reco-mf';
 import { produce, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
-import { endOffsets, newestCheckpoint, publishedManifests, waitForLog } from './support/scale';
+import { endOffsets, expectOverallMetricsCount, newestCheckpoint, publishedManifests, waitForLog } from './support/scale';
 import { buildCli, exited, isRunning, sleep, startTrainer } from './support/trainer';
 
 /**
@@ -51,6 +51,7 @@ async function twoWorkers(name: string, prefix: string, topology: Topology, even
     // Nothing lost, nothing learned twice; one stream of versions, several of them merged from both workers.
     expect(new Map(final.manifest.offsets.map((o) => [o.partition, o.offset]))).toEqual(await endOffsets(brokers, input));
     expect(final.manifest.examplesSeen).toBe(events.length);
+    expectOverallMetricsCount(topology, final, events.length);
     const manifests = await publishedManifests(brokers, topology.config.outputs.modelTopic, topology.modelId);
     const versions = manifests.map((m) => m.version);
     expect(new Set(versions).size).toBe(versions.length);

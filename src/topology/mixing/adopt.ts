@@ -7,6 +7,8 @@ import { labelIndex } from '../operators/vet';
 import { captureLedger, checkpointCovered, newLedger } from '../slot-ledger';
 import type { Topology, TopologyModel } from '../topology';
 import type { Row } from '../../features/stage';
+import type { MetricState } from '../../evaluation/metric';
+import { adoptMetrics, encodeMetricStates, METRIC_STATE_KEY, summableStates } from '../metric-state';
 
 export interface Resettable {
   topology: Topology;
@@ -16,12 +18,16 @@ export interface Resettable {
 /**
  * Puts the shared slot at a published version (a fresh model when there is none): its model, examples
  * seen and offsets, with a ledger that starts at those offsets, so the slot-ledger invariant holds from
- * here. What the slot had learned beyond the version is dropped; its prequential metrics and label
- * bounds are this worker's own and stay.
+ * here. What the slot had learned beyond the version is dropped, and so is what its overall metrics counted
+ * beyond it (those records are learned and scored again); windowed metrics and label bounds are this
+ * worker's own and stay.
  */
 export function adoptVersion({ topology, slot }: Resettable, version: Checkpoint | undefined): void {
   const model = version ? (fromState<Row>(version.state) as TopologyModel) : topology.config.model();
   slot.model = model;
+  // What this worker counted beyond the version is learned, and counted, again: overall metrics go back with the model.
+  const stored = version ? version.manifest.extra?.[METRIC_STATE_KEY] : encodeMetricStates(topology.config.metrics());
+  slot.metrics = adoptMetrics(slot.metrics, stored, undefined);
   slot.importance = topology.config.importance?.(model, version ? readImportanceExtra(version.manifest) : null);
   slot.version = Math.max(slot.version, version?.manifest.version ?? 0);
   slot.examplesSeen = version?.manifest.examplesSeen ?? 0;
@@ -44,6 +50,8 @@ export interface Contributed {
   /** Journal entries before this index were contributed; the later ones are learned since. */
   journalLength: number;
   ledger: ReturnType<typeof captureLedger>;
+  /** The summable metrics' states: what the worker counts after this is added onto the merged version's. */
+  metrics: Record<string, MetricState>;
 }
 
 export function contributedAt(slot: ModelSlot): Contributed {
@@ -53,6 +61,7 @@ export function contributedAt(slot: ModelSlot): Contributed {
     sinceCheckpoint: slot.sinceCheckpoint,
     journalLength: slot.journal.length,
     ledger: captureLedger(slot),
+    metrics: summableStates(slot.metrics),
   };
 }
 
@@ -68,6 +77,7 @@ export function carryOnto({ topology, slot }: Resettable, version: Checkpoint, a
   const learnedSince = slot.examplesSeen - at.examplesSeen;
   const model = fromState<Row>(version.state) as TopologyModel;
   slot.model = model;
+  slot.metrics = adoptMetrics(slot.metrics, version.manifest.extra?.[METRIC_STATE_KEY], at.metrics);
   slot.importance = topology.config.importance?.(model, readImportanceExtra(version.manifest));
   slot.version = Math.max(slot.version, version.manifest.version);
   slot.examplesSeen = version.manifest.examplesSeen;

@@ -11,6 +11,7 @@ import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing
 import { errorMessage } from '../../errors';
 import { retry, type RetryOptions } from '../../retry';
 import { metricValues, type ModelSlot } from '../model-slot';
+import { encodeMetricStates } from '../metric-state';
 import type { Topology } from '../topology';
 import { adoptVersion, carryOnto, contributedAt, type Contributed, type Resettable } from './adopt';
 import { contributionRecords, createMixReader, type MixStart } from './mix-records';
@@ -206,6 +207,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
       offsets,
       examplesSeen: slot.examplesSeen,
       metrics: metricValues(slot.metrics),
+      metricState: encodeMetricStates(slot.metrics),
       state: slot.model.state(),
     });
     phase = 'contributed';

@@ -8,6 +8,7 @@ import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing
 import { errorMessage } from '../../errors';
 import { mergeStates } from '../../learners/merge';
 import { retry, type RetryOptions } from '../../retry';
+import { METRIC_STATE_KEY, mergeMetricStates, metricValuesOf } from '../metric-state';
 import { partitionKey } from '../model-slot';
 import { startRecord, type Contribution, type MixStart } from './mix-records';
 
@@ -133,6 +134,13 @@ export function createMixer(config: MixerConfig): Mixer {
       ),
     );
     const learned = weights.reduce((sum, w) => sum + w, 0);
+    const metricState = config.metered(() =>
+      mergeMetricStates(
+        round.map((c) => c.metricState),
+        weights,
+        base?.manifest.extra?.[METRIC_STATE_KEY],
+      ),
+    );
     const version = Math.max(baseVersion, claimed) + 1;
     const fields = {
       modelId,
@@ -141,8 +149,12 @@ export function createMixer(config: MixerConfig): Mixer {
       epoch,
       offsets: mergedOffsets(base?.manifest.offsets ?? [], round),
       examplesSeen: (base?.manifest.examplesSeen ?? 0) + learned,
-      metrics: averageMetrics(round, weights),
-      extra: { mix: { generation, members: round.length, learned: Object.fromEntries(round.map((c) => [c.member, c.learned])) } },
+      // Overall metrics from the merged state (exact); windowed ones averaged over the workers by examples.
+      metrics: { ...averageMetrics(round, weights), ...metricValuesOf(metricState) },
+      extra: {
+        mix: { generation, members: round.length, learned: Object.fromEntries(round.map((c) => [c.member, c.learned])) },
+        [METRIC_STATE_KEY]: metricState,
+      },
     };
     // The publish encodes (Arrow, SHA-256) before its first await: that part is mixing CPU too.
     const publish = () => config.metered(() => publisher!.publish(fields, state));
