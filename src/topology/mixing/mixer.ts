@@ -149,7 +149,8 @@ export function createMixer(config: MixerConfig): Mixer {
       epoch,
       offsets: mergedOffsets(base?.manifest.offsets ?? [], round),
       examplesSeen: (base?.manifest.examplesSeen ?? 0) + learned,
-      // Overall metrics from the merged state (exact); windowed ones averaged over the workers by examples.
+      // The values of the merged metric state, so that a restore resumes what the manifest says; a metric
+      // without state (a worker of an older build) keeps the workers' average by examples.
       metrics: { ...averageMetrics(round, weights), ...metricValuesOf(metricState) },
       extra: {
         mix: { generation, members: round.length, learned: Object.fromEntries(round.map((c) => [c.member, c.learned])) },
