@@ -71,8 +71,9 @@ export function contributedAt(slot: ModelSlot): Contributed {
  * journal holds them), so that a worker never idles while a round is merged. The owned partitions' ledger
  * moves to the version's offsets with the records consumed since still counted (`checkpointCovered`);
  * the other partitions take the version's offsets. Per record, the merged model learns each exactly once.
+ * Returns the number of examples learned again.
  */
-export function carryOnto({ topology, slot }: Resettable, version: Checkpoint, at: Contributed, owned: number[]): void {
+export function carryOnto({ topology, slot }: Resettable, version: Checkpoint, at: Contributed, owned: number[]): number {
   const since = slot.journal.slice(at.journalLength);
   const learnedSince = slot.examplesSeen - at.examplesSeen;
   const model = fromState<Row>(version.state) as TopologyModel;
@@ -103,4 +104,5 @@ export function carryOnto({ topology, slot }: Resettable, version: Checkpoint, a
   }
   checkpointCovered(slot, ours, at.ledger);
   slot.lastCheckpointAt = Date.now();
+  return learnedSince;
 }

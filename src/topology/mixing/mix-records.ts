@@ -41,6 +41,9 @@ export interface Contribution {
   state: ModelState;
 }
 
+/** Where mixing spends CPU, as each worker reports it when it stops. */
+export type MixPart = 'read versions' | 'read contributions' | 'contribute' | 'adopt' | 'merge' | 'publish';
+
 const START_SUFFIX = '~start';
 
 export function startRecord(modelId: string, start: MixStart): OutgoingMessage {

@@ -10,7 +10,7 @@ import { mergeStates } from '../../learners/merge';
 import { retry, type RetryOptions } from '../../retry';
 import { METRIC_STATE_KEY, mergeMetricStates, metricValuesOf } from '../metric-state';
 import { partitionKey } from '../model-slot';
-import { startRecord, type Contribution, type MixStart } from './mix-records';
+import { startRecord, type Contribution, type MixPart, type MixStart } from './mix-records';
 
 export interface MixerConfig {
   connection: KafkaConnection;
@@ -22,8 +22,8 @@ export interface MixerConfig {
   verifier?: ManifestVerifier;
   log(line: string): void;
   patience: RetryOptions;
-  /** Runs synchronous mixing work, counting its CPU. */
-  metered<T>(work: () => T): T;
+  /** Runs synchronous mixing work, counting its CPU under `part`. */
+  metered<T>(part: MixPart, work: () => T): T;
 }
 
 export interface Mixer {
@@ -126,7 +126,7 @@ export function createMixer(config: MixerConfig): Mixer {
 
   async function publishMerged(round: Contribution[], generation: number): Promise<void> {
     const weights = round.map((c) => c.learned);
-    const state = config.metered(() =>
+    const state = config.metered('merge', () =>
       mergeStates(
         round.map((c) => c.state),
         weights,
@@ -134,7 +134,7 @@ export function createMixer(config: MixerConfig): Mixer {
       ),
     );
     const learned = weights.reduce((sum, w) => sum + w, 0);
-    const metricState = config.metered(() =>
+    const metricState = config.metered('merge', () =>
       mergeMetricStates(
         round.map((c) => c.metricState),
         weights,
@@ -158,7 +158,7 @@ export function createMixer(config: MixerConfig): Mixer {
       },
     };
     // The publish encodes (Arrow, SHA-256) before its first await: that part is mixing CPU too.
-    const publish = () => config.metered(() => publisher!.publish(fields, state));
+    const publish = () => config.metered('publish', () => publisher!.publish(fields, state));
     const manifest = await retry(publish, { ...config.patience, shouldRetry: (err) => !isFenced(err) });
     if (leading !== generation) return;
     base = { manifest, state };
