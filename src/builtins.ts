@@ -23,16 +23,25 @@ import { oneHotEncoderFromState } from './features/one-hot-encoder';
 import { pipelineFromState } from './features/pipeline';
 import { registerStage } from './features/registry';
 import { standardScalerFromState } from './features/standard-scaler';
-import { mergeLabelIndexedStates, mergePipelineStates, mergeStandardScalerStates, mergeStatelessStage } from './features/stage-merge';
+import {
+  carryLabelIndexedState,
+  carryPipelineState,
+  carryStandardScalerState,
+  carryStatelessStage,
+  mergeLabelIndexedStates,
+  mergePipelineStates,
+  mergeStandardScalerStates,
+  mergeStatelessStage,
+} from './features/stage-merge';
 import { vectorAssemblerFromState } from './features/vector-assembler';
 import { IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState } from './importance/importance-selector';
 import { LABEL_INDEXED_KIND, labelIndexedFromState } from './learners/label-indexer';
 import { linearRegressionFromState } from './learners/linear-regression';
-import { mergeLinearStates } from './learners/linear-merge';
-import { registerMerge } from './learners/merge';
+import { carryLinearState, mergeLinearStates } from './learners/linear-merge';
+import { registerCarry, registerMerge } from './learners/merge';
 import { linearSVMFromState } from './learners/linear-svm';
 import { logisticRegressionFromState } from './learners/logistic-regression';
-import { mergeNeuralNetStates } from './neural/neural-merge';
+import { carryNeuralNetState, mergeNeuralNetStates } from './neural/neural-merge';
 import { registerLearner } from './learners/registry';
 import { softmaxRegressionFromState } from './learners/softmax-regression';
 import { biasedMFFromState } from './reco/biased-mf';
@@ -107,6 +116,14 @@ registerMerge('Pipeline', mergePipelineStates);
 registerMerge(LABEL_INDEXED_KIND, mergeLabelIndexedStates);
 registerMerge('StandardScaler', mergeStandardScalerStates);
 ['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerMerge(kind, mergeStatelessStage));
+// Carrying a worker's progress since its contribution onto the merged version as a difference of parameters;
+// kinds not listed (the recommenders) learn those records again instead.
+['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM'].forEach((kind) => registerCarry(kind, carryLinearState));
+['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerCarry(kind, carryStatelessStage));
+registerCarry('StandardScaler', carryStandardScalerState);
+registerCarry('Pipeline', carryPipelineState);
+registerCarry(LABEL_INDEXED_KIND, carryLabelIndexedState);
+registerCarry(NEURAL_NET, carryNeuralNetState);
 
 const additive = (spec: AdditiveSpec) => registerMetric(spec.kind, (state) => additiveMetricFromState(spec, state));
 [ACCURACY, LOG_LOSS, CROSS_ENTROPY, F1, MAE, RMSE, R2].forEach(additive);

@@ -11,7 +11,7 @@
  *   hashes the step count, stays an integer.
  * Merging identical states gives that state back, so mixing never moves a converged net.
  */
-import { arraysOf, normalisedWeights, requireSameConfig, requireSameKeys, weightedAverage, type MergeFn } from '../learners/merge';
+import { addDifference, arraysOf, normalisedWeights, requireSameConfig, requireSameKeys, weightedAverage, type CarryFn, type MergeFn } from '../learners/merge';
 import type { TypedArray } from '../state';
 
 const STEPS_KEY = 'optimizer/steps';
@@ -27,4 +27,16 @@ export const mergeNeuralNetStates: MergeFn = (states, weights) => {
     arrays[key] = averaged;
   }
   return { kind: states[0].kind, version: states[0].version, config: states[0].config, arrays };
+};
+
+/** The carry: merged + (now − at) for every weight, slot and the step count, as the merge treats them. */
+export const carryNeuralNetState: CarryFn = (merged, now, at) => {
+  const states = [merged, now, at];
+  requireSameConfig(states);
+  const arrays: Record<string, TypedArray> = {};
+  for (const key of requireSameKeys(states)) {
+    const [m, n, a] = arraysOf(states, key);
+    arrays[key] = addDifference(m, n, a);
+  }
+  return { kind: merged.kind, version: merged.version, config: merged.config, arrays };
 };

@@ -197,6 +197,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
     const slot = config.slot();
     const mine = new Set(partitions);
     const offsets = [...slot.offsets.values()].filter((o) => o.topic === inputTopic && mine.has(o.partition));
+    const state = slot.model.state();
     const records = contributionRecords(modelId, {
       generation: current,
       base: baseVersion,
@@ -208,10 +209,10 @@ export function createMixMember(config: MixMemberConfig): MixMember {
       examplesSeen: slot.examplesSeen,
       metrics: metricValues(slot.metrics),
       metricState: encodeMetricStates(slot.metrics),
-      state: slot.model.state(),
+      state,
     });
     phase = 'contributed';
-    contributed = contributedAt(slot);
+    contributed = contributedAt(slot, state);
     opened.add(`${current}/${baseVersion}`);
     void retry(() => config.sink.send(mixTopic, records), config.patience).catch((err: unknown) => log(`mix: contribution lost: ${errorMessage(err)}`));
   }
