@@ -23,19 +23,30 @@ import { oneHotEncoderFromState } from './features/one-hot-encoder';
 import { pipelineFromState } from './features/pipeline';
 import { registerStage } from './features/registry';
 import { standardScalerFromState } from './features/standard-scaler';
-import { mergeLabelIndexedStates, mergePipelineStates, mergeStandardScalerStates, mergeStatelessStage } from './features/stage-merge';
+import {
+  carryLabelIndexedState,
+  carryPipelineState,
+  carryStandardScalerState,
+  carryStatelessStage,
+  mergeLabelIndexedStates,
+  mergePipelineStates,
+  mergeStandardScalerStates,
+  mergeStatelessStage,
+} from './features/stage-merge';
 import { vectorAssemblerFromState } from './features/vector-assembler';
 import { IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState } from './importance/importance-selector';
 import { LABEL_INDEXED_KIND, labelIndexedFromState } from './learners/label-indexer';
 import { linearRegressionFromState } from './learners/linear-regression';
-import { mergeLinearStates } from './learners/linear-merge';
-import { registerMerge } from './learners/merge';
+import { carryLinearState, mergeLinearStates } from './learners/linear-merge';
+import { registerCarry, registerMerge } from './learners/merge';
 import { linearSVMFromState } from './learners/linear-svm';
 import { logisticRegressionFromState } from './learners/logistic-regression';
+import { carryNeuralNetState, mergeNeuralNetStates } from './neural/neural-merge';
 import { registerLearner } from './learners/registry';
 import { softmaxRegressionFromState } from './learners/softmax-regression';
 import { biasedMFFromState } from './reco/biased-mf';
 import { bprMFFromState } from './reco/bpr-mf';
+import { mergeBiasedMFStates, mergeBprMFStates, mergeFactorizationMachineStates, mergePopularityStates } from './reco/reco-merge';
 import { factorizationMachineFromState } from './reco/factorization-machine';
 import { popularityFromState } from './reco/popularity';
 import { arfClassifierFromState, arfRegressorFromState } from './trees/adaptive-random-forest';
@@ -92,13 +103,27 @@ registerStage('Imputer', imputerFromState);
 registerStage('Interactions', interactionsFromState);
 registerStage(IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState);
 
-// Model mixing (docs/scale-out.md): kinds several workers can share. Trees, forests, NeuralNet and the
-// stateful stages not listed here have no merge, so a shared model of theirs refuses a second worker.
+// Model mixing (docs/scale-out.md): kinds several workers can share. Trees, forests and the stateful
+// stages not listed here have no merge, so a shared model of theirs refuses a second worker. The NeuralNet
+// merge works on checkpoint arrays only: registering it loads no TensorFlow.js.
 ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM'].forEach((kind) => registerMerge(kind, mergeLinearStates));
+registerMerge(NEURAL_NET, mergeNeuralNetStates);
+registerMerge('BiasedMF', mergeBiasedMFStates);
+registerMerge('BprMF', mergeBprMFStates);
+registerMerge('FactorizationMachine', mergeFactorizationMachineStates);
+registerMerge('Popularity', mergePopularityStates);
 registerMerge('Pipeline', mergePipelineStates);
 registerMerge(LABEL_INDEXED_KIND, mergeLabelIndexedStates);
 registerMerge('StandardScaler', mergeStandardScalerStates);
 ['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerMerge(kind, mergeStatelessStage));
+// Carrying a worker's progress since its contribution onto the merged version as a difference of parameters;
+// kinds not listed (the recommenders) learn those records again instead.
+['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM'].forEach((kind) => registerCarry(kind, carryLinearState));
+['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerCarry(kind, carryStatelessStage));
+registerCarry('StandardScaler', carryStandardScalerState);
+registerCarry('Pipeline', carryPipelineState);
+registerCarry(LABEL_INDEXED_KIND, carryLabelIndexedState);
+registerCarry(NEURAL_NET, carryNeuralNetState);
 
 const additive = (spec: AdditiveSpec) => registerMetric(spec.kind, (state) => additiveMetricFromState(spec, state));
 [ACCURACY, LOG_LOSS, CROSS_ENTROPY, F1, MAE, RMSE, R2].forEach(additive);

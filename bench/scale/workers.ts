@@ -57,3 +57,12 @@ export function mixingCpuSeconds(log: string): number {
   const lines = [...log.matchAll(/mixing used (\d+) ms of CPU/g)];
   return lines.length === 0 ? 0 : Number(lines[lines.length - 1][1]) / 1000;
 }
+
+/** Where a worker's mixing CPU went (ms per part) and how many records it learned again, from its last line about it. */
+export function mixingBreakdown(log: string): { parts: Record<string, number>; relearned: number } {
+  const lines = [...log.matchAll(/(\d+) records re-learned; mixing used \d+ ms of CPU \(([^)]*)\)/g)];
+  const last = lines[lines.length - 1];
+  if (!last) return { parts: {}, relearned: 0 };
+  const parts = Object.fromEntries(last[2].split(', ').map((part) => [part.replace(/ \d+$/, ''), Number(/(\d+)$/.exec(part)?.[1] ?? 0)]));
+  return { parts, relearned: Number(last[1]) };
+}

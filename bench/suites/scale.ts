@@ -13,7 +13,7 @@ import { loadAverage } from '../io/measure';
 import { deleteTopics } from '../io/topics';
 import type { BenchResult, BenchTable } from '../report';
 import { followVersions, type VersionPoint } from '../scale/versions';
-import { mixingCpuSeconds, startWorker, stopWorker } from '../scale/workers';
+import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker } from '../scale/workers';
 
 const PARTITIONS = 4;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -31,6 +31,9 @@ interface Outcome {
   seconds: number;
   cpuSeconds: number;
   mixCpuSeconds: number;
+  /** Mixing CPU (ms) per part over all workers, and records learned again on adoption (`carryOnto`). */
+  mixParts: Record<string, number>;
+  relearned: number;
   totalCpuSeconds: number;
   points: VersionPoint[];
 }
@@ -89,6 +92,7 @@ async function measure(setup: Setup, brokers: string[], records: number, seed: n
       seconds: (last.createdAt - first.createdAt) / 1000,
       cpuSeconds: last.workersCpu - first.workersCpu,
       mixCpuSeconds: workers.reduce((sum, w) => sum + mixingCpuSeconds(w.log()), 0),
+      ...sumBreakdowns(workers.map((w) => mixingBreakdown(w.log()))),
       totalCpuSeconds: cpu(),
       points: [...follower.points],
     };
@@ -138,6 +142,28 @@ function throughputTable(outcomes: Outcome[]): BenchTable {
   return {
     title: `Throughput: regression-sgd on a ${PARTITIONS}-partition topic, N \`streamlearn run\` processes`,
     columns: ['setup', 'records/s', 'records/CPU-s', 'vs 1 worker', 'vs ideal', 'mixing CPU %', 'versions', 'final RMSE'],
+    rows,
+  };
+}
+
+function sumBreakdowns(all: Array<{ parts: Record<string, number>; relearned: number }>): { mixParts: Record<string, number>; relearned: number } {
+  const mixParts: Record<string, number> = {};
+  for (const { parts } of all) for (const [part, ms] of Object.entries(parts)) mixParts[part] = (mixParts[part] ?? 0) + ms;
+  return { mixParts, relearned: all.reduce((sum, b) => sum + b.relearned, 0) };
+}
+
+/** Where the mixing CPU goes, per part, as a share of all the workers' CPU (the profile issue 13 asks for). */
+function mixingProfile(outcomes: Outcome[], records: number): BenchTable {
+  const mixed = outcomes.filter((o) => o.setup.cadence !== 'none');
+  const parts = [...new Set(mixed.flatMap((o) => Object.keys(o.mixParts)))];
+  const rows = mixed.map((o) => ({
+    setup: o.setup.name,
+    ...Object.fromEntries(parts.map((part) => [`${part} %`, (100 * (o.mixParts[part] ?? 0)) / 1000 / o.totalCpuSeconds])),
+    're-learned % of records': (100 * o.relearned) / records,
+  }));
+  return {
+    title: 'Where mixing CPU goes: % of all the workers’ CPU per part',
+    columns: ['setup', ...parts.map((part) => `${part} %`), 're-learned % of records'],
     rows,
   };
 }
@@ -192,12 +218,12 @@ export async function run(args: string[]): Promise<BenchResult> {
     await broker.stop();
   }
   return {
-    tables: [throughputTable(outcomes), learningCurves(outcomes, records)],
+    tables: [throughputTable(outcomes), mixingProfile(outcomes, records), learningCurves(outcomes, records)],
     context: { records, seed, partitions: PARTITIONS, cores: availableParallelism(), loadAtStart, loadAtEnd: loadAverage() },
     notes: [
       'Each setup runs on its own topics, one after the other, with the same events. Timed between versions (their createdAt): from the first past 5% of the stream that merges every worker to the last at or below 90%, leaving out startup and the tail; CPU is the workers’ own (from /proc), sampled when each version is received.',
       '"vs ideal": records/s over (1 worker’s records/s × min(workers, cores)); these machines have 2 cores, so 4 workers can at best double one.',
-      '"mixing CPU %": the CPU the workers spent capturing, encoding, decoding and merging states and adopting versions, over all their CPU.',
+      '"mixing CPU %": the CPU the workers spent capturing, encoding, decoding and merging states and adopting versions, over all their CPU. The profile splits it: read versions (assembling the model topic\'s versions), read contributions (the mixer decoding them), contribute (state captured and encoded), adopt (a version restored, plus the records learned since the contribution learned again on it), merge (states and metric states), publish (the merged version encoded).',
       'Mixing every 10k records: each worker contributes after 10k records of its own (or when another opened the round), with a 5 s time cadence for the tail.',
     ],
   };

@@ -123,11 +123,20 @@ function lastLogError(file: string): string {
 
 async function choosePorts(port: number, secured?: SecuredBrokerConfig): Promise<ListenerPorts> {
   if (port !== 0) await requirePortFree(port);
+  // Each port is free when asked but not held, so two asks can get the same one back (seen once: the client
+  // and controller listeners on one port, and the storage format failed): ask until they differ.
+  const taken = new Set(port === 0 ? [] : [port]);
+  const another = async (): Promise<number> => {
+    for (;;) {
+      const free = await freePort();
+      if (!taken.has(free)) return (taken.add(free), free);
+    }
+  };
   return {
-    client: port === 0 ? await freePort() : port,
-    controller: await freePort(),
-    ...(secured ? { internal: await freePort() } : {}),
-    ...(secured?.clientCaPem ? { mtls: await freePort() } : {}),
+    client: port === 0 ? await another() : port,
+    controller: await another(),
+    ...(secured ? { internal: await another() } : {}),
+    ...(secured?.clientCaPem ? { mtls: await another() } : {}),
   };
 }
 

@@ -28,9 +28,17 @@ export interface CheckpointManifest {
   version: number;
   /**
    * A version merged from several workers (docs/scale-out.md): the consumer-group generation its mixer
-   * belonged to. Readers refuse a version of an older generation than one they have accepted.
+   * belonged to. Readers refuse a version of an older generation than one they have accepted, within one
+   * `epoch`.
    */
   generation?: number;
+  /**
+   * The mixer epoch of a merged version: Kafka numbers a group's generations from 1 again once it has
+   * forgotten the empty group, so a mixer that finds the newest version stamped with a higher generation
+   * than its own starts the next epoch. Readers order merged versions by (epoch, generation): a lower epoch
+   * is refused, and generations are compared within an epoch only. Absent: epoch 0.
+   */
+  epoch?: number;
   /** Kind and JSON config of the model state; the arrays are in the payload. */
   model: { kind: string; stateVersion: number; config: { [key: string]: JsonValue } };
   offsets: PartitionOffset[];

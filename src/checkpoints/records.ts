@@ -115,7 +115,7 @@ export function createCheckpointAssembler(options: AssemblerOptions | string = {
   const { modelId, verifier } = typeof options === 'string' ? { modelId: options, verifier: undefined } : options;
   const chunks = new Map<string, Buffer>();
   const newest = new Map<string, number>();
-  const newestGeneration = new Map<string, number>();
+  const newestStamp = new Map<string, MixStamp>();
   const claimed = new Map<string, number>();
   return {
     highestClaimed: (id) => claimed.get(id) ?? 0,
@@ -137,25 +137,42 @@ export function createCheckpointAssembler(options: AssemblerOptions | string = {
         throw new CheckpointError(`${where}: record keyed "${key}" holds ${manifest.modelId} v${manifest.version}`);
       }
       if (manifest.version <= (newest.get(manifest.modelId) ?? 0)) return undefined;
-      if (manifest.generation !== undefined && !(Number.isSafeInteger(manifest.generation) && manifest.generation >= 0)) {
-        throw new CheckpointError(
-          `${where}: ${manifest.modelId} v${manifest.version} has generation ${JSON.stringify(manifest.generation)}, not an integer ≥ 0`,
-        );
-      }
-      const generation = newestGeneration.get(manifest.modelId);
+      const stamp = mixStamp(manifest, where);
+      const held = newestStamp.get(manifest.modelId);
       // A mixer fenced out of its group (a zombie) must not supersede the versions of the group that replaced it.
-      if (manifest.generation !== undefined && generation !== undefined && manifest.generation < generation) {
-        throw new CheckpointError(
-          `${where}: ${manifest.modelId} v${manifest.version} comes from generation ${manifest.generation}, older than generation ${generation} already accepted`,
-        );
+      if (stamp && held && (stamp.epoch < held.epoch || (stamp.epoch === held.epoch && stamp.generation < held.generation))) {
+        const older =
+          stamp.epoch < held.epoch
+            ? `epoch ${stamp.epoch}, older than epoch ${held.epoch}`
+            : `generation ${stamp.generation}, older than generation ${held.generation}`;
+        throw new CheckpointError(`${where}: ${manifest.modelId} v${manifest.version} comes from ${older} already accepted`);
       }
       verifier?.verify(manifest, where);
       const checkpoint = openCheckpoint(manifest, manifest.chunks ? gatherChunks(manifest, chunks, where) : inlinePayload, where);
       newest.set(manifest.modelId, manifest.version);
-      if (manifest.generation !== undefined) newestGeneration.set(manifest.modelId, manifest.generation);
+      if (stamp) newestStamp.set(manifest.modelId, stamp);
       return checkpoint;
     },
   };
+}
+
+interface MixStamp {
+  epoch: number;
+  generation: number;
+}
+
+/** A merged version's (epoch, generation), checked; undefined for a version no mixer wrote. */
+function mixStamp(manifest: CheckpointManifest, where: string): MixStamp | undefined {
+  const { generation, epoch = 0 } = manifest;
+  for (const [name, value] of [
+    ['generation', generation],
+    ['epoch', epoch],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new CheckpointError(`${where}: ${manifest.modelId} v${manifest.version} has ${name} ${JSON.stringify(value)}, not an integer ≥ 0`);
+    }
+  }
+  return generation === undefined ? undefined : { epoch, generation };
 }
 
 function gatherChunks(manifest: CheckpointManifest, chunks: Map<string, Buffer>, where: string): Buffer {

@@ -1,4 +1,4 @@
-import { arraysOf, mergeStates, MergeError, requireSameConfig, requireSameKeys, type MergeFn } from '../learners/merge';
+import { arraysOf, carryState, mergeStates, MergeError, requireSameConfig, requireSameKeys, type CarryFn, type MergeFn } from '../learners/merge';
 import type { JsonObject, ModelState, TypedArray } from '../state';
 
 /**
@@ -116,4 +116,43 @@ export const mergeLabelIndexedStates: MergeFn = (states, weights, base) => {
   const arrays: Record<string, TypedArray> = {};
   mergePart(states, weights, base, (s) => s.config.model as JsonObject, 'model/', arrays);
   return { kind: states[0].kind, version: states[0].version, config: states[0].config, arrays };
+};
+
+/** The scaler's carry, exact: the merged statistics plus the rows the worker saw since it contributed. */
+export const carryStandardScalerState: CarryFn = (merged, now, at) => mergeStandardScalerStates([merged, now], [1, 1], at);
+
+/** A stage that learns nothing carries to the merged version as it is. */
+export const carryStatelessStage: CarryFn = (merged) => merged;
+
+/** Carries the part under `prefix`; false when its kind has no carry. */
+function carryPart(
+  states: [ModelState, ModelState, ModelState],
+  header: (state: ModelState) => JsonObject,
+  prefix: string,
+  into: Record<string, TypedArray>,
+): boolean {
+  const [m, n, a] = states.map((state) => partOf(state, header(state), prefix));
+  const carried = carryState(m, n, a);
+  if (!carried) return false;
+  for (const [name, array] of Object.entries(carried.arrays)) into[prefix + name] = array;
+  return true;
+}
+
+/** A pipeline carries stage by stage and its model; if one part has no carry, the pipeline has none. */
+export const carryPipelineState: CarryFn = (merged, now, at) => {
+  const states: [ModelState, ModelState, ModelState] = [merged, now, at];
+  requireSameConfig(states);
+  const config = merged.config as { stages: JsonObject[] };
+  const arrays: Record<string, TypedArray> = {};
+  const stages = config.stages.every((_, i) => carryPart(states, (s) => (s.config.stages as JsonObject[])[i], `stage${i}/`, arrays));
+  if (!stages || !carryPart(states, (s) => s.config.model as JsonObject, 'model/', arrays)) return undefined;
+  return { kind: merged.kind, version: merged.version, config: merged.config, arrays };
+};
+
+/** `indexLabels(...)`: the wrapped model carried, with the label order of the merged version (the same on every worker). */
+export const carryLabelIndexedState: CarryFn = (merged, now, at) => {
+  if (JSON.stringify(now.config.labels) !== JSON.stringify(merged.config.labels)) return undefined;
+  const arrays: Record<string, TypedArray> = {};
+  if (!carryPart([merged, now, at], (s) => s.config.model as JsonObject, 'model/', arrays)) return undefined;
+  return { kind: merged.kind, version: merged.version, config: merged.config, arrays };
 };

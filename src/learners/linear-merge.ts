@@ -1,5 +1,16 @@
 import type { ModelState, TypedArray } from '../state';
-import { arraysOf, elementMax, MergeError, normalisedWeights, requireSameConfig, requireSameKeys, weightedAverage, type MergeFn } from './merge';
+import {
+  addDifference,
+  arraysOf,
+  elementMax,
+  MergeError,
+  normalisedWeights,
+  requireSameConfig,
+  requireSameKeys,
+  weightedAverage,
+  type CarryFn,
+  type MergeFn,
+} from './merge';
 
 /**
  * Merge of the linear learners (LinearRegression, LogisticRegression, SoftmaxRegression, LinearSVM):
@@ -47,3 +58,25 @@ function averageEffectiveWeights(states: readonly ModelState[], w: readonly numb
   }
   return out;
 }
+
+/**
+ * The linear learners' carry: merged + (now − at) for every array, the weights as effective weights (the L2
+ * scale folded in, the result at scale 1), the largest |x_j| as the maximum. A difference of arrays with
+ * the same shapes, so it is O(parameters), whatever the records learned since the contribution.
+ */
+export const carryLinearState: CarryFn = (merged, now, at) => {
+  const states = [merged, now, at];
+  requireSameConfig(states);
+  const keys = requireSameKeys(states);
+  const arrays: Record<string, TypedArray> = {};
+  for (const key of keys) {
+    const [m, n, a] = arraysOf(states, key);
+    if (key === 'weights') {
+      const [em, en, ea] = states.map((state) => averageEffectiveWeights([state], [1]));
+      arrays[key] = addDifference(em, en, ea);
+    } else if (key === 'penalty.scalars') arrays[key] = Float64Array.of(m[0] + n[0] - a[0], 1);
+    else if (key === 'normalized.featureScales') arrays[key] = elementMax([m, n]);
+    else arrays[key] = addDifference(m, n, a);
+  }
+  return { kind: merged.kind, version: merged.version, config: merged.config, arrays };
+};

@@ -19,6 +19,32 @@ export type MergeFn = (states: readonly ModelState[], weights: readonly number[]
 
 const merges = createRegistry<MergeFn>('merge');
 
+/**
+ * Puts what a worker learned since it contributed (`now` − `at`) onto the merged version: the worker's own
+ * progress as a parameter difference, instead of learning those records again (docs/scale-out.md,
+ * "Carrying on"). Pure. A kind without one is carried by re-learning its records.
+ */
+export type CarryFn = (merged: ModelState, now: ModelState, at: ModelState) => ModelState | undefined;
+
+const carries = createRegistry<CarryFn>('carry');
+
+export function registerCarry(kind: string, carry: CarryFn): void {
+  carries.register(kind, carry);
+}
+
+/** merged + (now − at) by the kind's carry; undefined when the kind (or a part of it) has none. */
+export function carryState(merged: ModelState, now: ModelState, at: ModelState): ModelState | undefined {
+  if (now.kind !== merged.kind || at.kind !== merged.kind || !carries.has(merged.kind)) return undefined;
+  return carries.get(merged.kind)(merged, now, at);
+}
+
+/** merged + (now − at), element by element, into a new array. */
+export function addDifference(merged: TypedArray, now: TypedArray, at: TypedArray): TypedArray {
+  const out = merged.slice();
+  for (let j = 0; j < out.length; j++) out[j] = merged[j] + now[j] - at[j];
+  return out;
+}
+
 export function registerMerge(kind: string, merge: MergeFn): void {
   merges.register(kind, merge);
 }

@@ -1,7 +1,11 @@
 import type { AssignedPartition } from '../../connectors/kafka/consumer-session';
+import type { FencedWriter } from '../../connectors/kafka/fenced-writer';
 import { isFencedCommit, isKafkaRetriable } from '../../connectors/kafka/kafka-errors';
+import type { OutgoingMessage } from '../../connectors/kafka/sink';
 import type { RecordPosition } from '../../connectors/types';
 import type { Checkpoint } from '../checkpoints/envelope';
+import { versionedKeyOwner } from '../checkpoints/records';
+import { FencedError } from '../errors';
 import { retry, type RetryOptions } from '../retry';
 import { partitionKey, type ModelSlot } from './model-slot';
 import { newSlot, slotModelId } from './restore';
@@ -17,6 +21,13 @@ export interface PartitionHandoverConfig {
   fromBeginning: boolean;
   /** Commits offsets as a member of the group's current generation: the fence before every publish. */
   commit(positions: RecordPosition[]): Promise<void>;
+  /**
+   * Opens the transactional writer of one partition's model (its model id as the transactional id). Opening
+   * it fences the previous owner's: a checkpoint that owner still had in flight is aborted, or committed
+   * before the restore reads the model topic, never after. Absent: publishes go through the runtime's own
+   * producer, and one in flight at a handover can land late (unit tests of the handover logic).
+   */
+  openWriter?(modelId: string): Promise<FencedWriter>;
   /** How long the fence's commit and the restore's read ride out a broker outage. */
   retry: RetryOptions;
   /** Told of each model restored for a partition this member was given (with its checkpoint, if it had one). */
@@ -36,6 +47,16 @@ export interface PartitionHandover {
    * commit means the partition is being handed over: the slot is dropped and nothing is published.
    */
   mayPublish(slot: ModelSlot): Promise<boolean>;
+  /**
+   * The checkpoint publisher's sink when `openWriter` is given: each checkpoint goes out in one transaction
+   * of its model's writer. A model this member no longer holds, or whose writer a new owner fenced, fails
+   * with a `FencedError` (see `fenced`).
+   */
+  readonly sink: { send(topic: string, messages: OutgoingMessage[]): Promise<void> };
+  /** A publish of the slot was fenced: its partition went to another member, so the model is dropped. */
+  fenced(slot: ModelSlot): void;
+  /** Closes every writer. */
+  close(): Promise<void>;
 }
 
 /**
@@ -46,10 +67,11 @@ export interface PartitionHandover {
  *   learned since its last checkpoint: the receiving member recomputes that from the checkpoint's offsets.
  * - On assign, the receiving member holds the partition paused, reads the model topic, restores the newest
  *   checkpoint of that model id, seeks to its offsets, and resumes.
- * - A member publishes only after its generation accepted a commit (`mayPublish`). A publish already past
- *   that fence when the partition moves may still land: at most one per model, since checkpoints run one
- *   at a time. The receiving member numbers its versions past it (highest claimed + 2), so no two
- *   manifests share a version and readers, which only go forward, never go back to it.
+ * - A member publishes only after its generation accepted a commit (`mayPublish`), and through its
+ *   partition model's transactional writer (`openWriter`), which the receiving member opens before it
+ *   reads the model topic: a publish in flight at the handover is aborted, or committed before the
+ *   restore reads, so the new owner continues from it. Without writers one such publish could land late;
+ *   the receiving member still numbers its versions past highest claimed + 1, so none would share a version.
  */
 export function createPartitionHandover(config: PartitionHandoverConfig): PartitionHandover {
   const { topology, slots } = config;
@@ -57,10 +79,35 @@ export function createPartitionHandover(config: PartitionHandoverConfig): Partit
   const owned = new Map<string, string>();
   let joins = 0;
   let member: string | undefined;
+  /** The open transactional writer of each model this member holds (or is restoring). */
+  const writers = new Map<string, FencedWriter>();
+
+  function closeWriter(modelId: string): void {
+    const writer = writers.get(modelId);
+    writers.delete(modelId);
+    void writer?.close();
+  }
+
+  /** Opens the writers of the models given, fencing their previous owners, before anything is read. */
+  async function openWriters(modelIds: string[]): Promise<Map<string, FencedWriter>> {
+    const open = config.openWriter;
+    const opened = new Map<string, FencedWriter>();
+    if (!open) return opened;
+    await Promise.all(
+      modelIds.map(async (modelId) => {
+        const writer = await retry(() => open(modelId), config.retry);
+        closeWriter(modelId);
+        writers.set(modelId, writer);
+        opened.set(modelId, writer);
+      }),
+    );
+    return opened;
+  }
 
   function drop(key: string): void {
     const modelId = owned.get(key);
     owned.delete(key);
+    if (modelId !== undefined) closeWriter(modelId);
     const slot = modelId === undefined ? undefined : slots.get(modelId);
     if (!slot || modelId === undefined) return;
     slots.delete(modelId);
@@ -68,10 +115,15 @@ export function createPartitionHandover(config: PartitionHandoverConfig): Partit
   }
 
   async function restore(added: AssignedPartition[], join: number): Promise<RecordPosition[]> {
+    const modelIds = added.map((position) => slotModelId(topology, position.partition));
+    const opened = await openWriters(modelIds);
     // A broker outage mid-run is waited out here as everywhere else, rather than ending the trainer.
     const { checkpoints, highestClaimed } = await retry(() => config.load(), config.retry);
-    // A newer join is restoring (or has dropped) these partitions itself.
-    if (join !== joins) return [];
+    // A newer join is restoring (or has dropped) these partitions itself; it opens writers of its own.
+    if (join !== joins) {
+      for (const [modelId, writer] of opened) if (writers.get(modelId) === writer) closeWriter(modelId);
+      return [];
+    }
     const fresh = config.fromBeginning && join === 1;
     return added.flatMap((position) => {
       const key = partitionKey(position);
@@ -120,5 +172,27 @@ export function createPartitionHandover(config: PartitionHandoverConfig): Partit
       }
       return holds();
     },
+    sink: {
+      async send(topic, messages) {
+        const modelId = ownerOf(messages);
+        const writer = writers.get(modelId);
+        if (!writer) throw new FencedError(`${modelId}: its partition is no longer this member's, so this checkpoint is not published`);
+        await writer.send(topic, messages);
+      },
+    },
+    fenced(slot) {
+      for (const [key, modelId] of owned) if (modelId === slot.modelId && slots.get(modelId) === slot) drop(key);
+    },
+    async close() {
+      await Promise.all([...writers.values()].map((writer) => writer.close()));
+      writers.clear();
+    },
   };
+}
+
+/** The model id a checkpoint's records belong to (one per send: the publisher sends one model's checkpoint at a time). */
+function ownerOf(messages: OutgoingMessage[]): string {
+  const ids = new Set(messages.map(({ key }) => versionedKeyOwner(String(key))?.modelId ?? String(key)));
+  if (ids.size !== 1) throw new Error(`a checkpoint send must carry the records of one model, got [${[...ids].join(', ')}] in ${messages.length} records`);
+  return [...ids][0];
 }

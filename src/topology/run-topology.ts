@@ -1,12 +1,13 @@
 import { Subject, filter, lastValueFrom, tap, type Observable } from 'rxjs';
 import { createDeadLetterWriter } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
-import { createKafkaSink } from '../../connectors/kafka/sink';
+import { isFenced, openFencedWriter } from '../../connectors/kafka/fenced-writer';
+import { createKafkaSink, type OutgoingMessage } from '../../connectors/kafka/sink';
 import { createKafkaSource } from '../../connectors/kafka/source';
 import { probeBrokers } from '../../connectors/kafka/probe';
 import type { DecodedRecord, MicroBatch, RecordPosition } from '../../connectors/types';
 import { createCheckpointPublisher } from '../checkpoints/publisher';
-import { isRetriable, StreamlearnError } from '../errors';
+import { errorMessage, isRetriable, StreamlearnError } from '../errors';
 import { retry, type RetryOptions } from '../retry';
 import { createManifestSigner, createManifestVerifier } from '../checkpoints/signing';
 import type { KeyObject } from 'node:crypto';
@@ -133,7 +134,9 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
   // Checkpoints have a producer of their own: subscribers wait for them, so they never queue behind predictions or
   // dead letters, and go out without waiting for the event loop's next turn (the next micro-batch's learning).
   const checkpointSink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-checkpoints`, latencyBound: true });
-  const publisher = createCheckpointPublisher({ sink: checkpointSink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
+  // Per-partition: each model's checkpoints go through its own transactional writer, the fence of a handover.
+  const publisherSink = perPartition ? { send: (topic: string, messages: OutgoingMessage[]) => handover!.sink.send(topic, messages) } : checkpointSink;
+  const publisher = createCheckpointPublisher({ sink: publisherSink, topic: outputs.modelTopic, signer, leftovers: liveKeys });
   const mixing = await setUpMixing(topology, {
     connection,
     cadence: options.mix ?? config.mix,
@@ -174,6 +177,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
         fromBeginning,
         load: () => loadTopologyCheckpoints(topology, connection, { verifier, onSkipped }),
         commit: (positions) => source.commit(positions),
+        openWriter: (modelId) => openFencedWriter({ ...connection, transactionalId: `${modelId}.checkpoints` }),
         retry: WHILE_BROKER_DOWN,
         onRestored: (slot, checkpoint) => {
           watches.delete(slot.modelId);
@@ -245,7 +249,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     // A partition's model is published only by the member its partition is assigned to (the fence).
     if (handover && !(await handover.mayPublish(slot))) return undefined;
     const publishStarted = performance.now();
-    const manifest = await retry(() => publisher.publish(fields, snapshot.state), WHILE_BROKER_DOWN);
+    const manifest = await publishUnlessFenced(slot, () => publisher.publish(fields, snapshot.state));
+    if (!manifest) return undefined;
     const publishMs = performance.now() - publishStarted;
     watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state: snapshot.state, importance: importance ?? null });
     // The commit only tells a consumer reset where to start; restarts resume from the checkpoint, and a reset
@@ -280,6 +285,18 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     driftConfig && outputs.driftTopic
       ? driftResponder({ topology, sink, driftTopic: outputs.driftTopic, watchFor, exclusive, checkpointNow: checkpointOrFenced })
       : undefined;
+  /** Publishes, riding out a broker outage; a per-partition model whose new owner fenced its writer is dropped instead. */
+  async function publishUnlessFenced(slot: ModelSlot, publish: () => Promise<CheckpointManifest>): Promise<CheckpointManifest | undefined> {
+    try {
+      return await retry(publish, { ...WHILE_BROKER_DOWN, shouldRetry: (err) => !isFenced(err) && isRetriable(err) });
+    } catch (err) {
+      if (!handover || !isFenced(err)) throw err;
+      log(`${slot.modelId}: not published, its partition went to another member (${errorMessage(err)})`);
+      handover.fenced(slot);
+      return undefined;
+    }
+  }
+
   /** For drift actions, which publish a new version by design: a fenced member says so and stops. */
   async function checkpointOrFenced(slot: ModelSlot): Promise<CheckpointManifest> {
     const manifest = await checkpointNow(slot);
@@ -411,7 +428,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       sourceSubscription.unsubscribe();
       await source.stop();
       await mixing.member?.close();
-      await Promise.all([sink.close(), checkpointSink.close()]);
+      await Promise.all([sink.close(), checkpointSink.close(), handover?.close()]);
     }
   })();
   done.catch(() => undefined);

@@ -6,7 +6,7 @@ import type { Estimator } from '../../src/learners/estimator';
 import { regressionSgd } from '../../topologies/regression-sgd';
 import { produce, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
-import { endOffsets, newestCheckpoint, publishedManifests, waitForLog, watchCommits } from './support/scale';
+import { endOffsets, expectOverallMetricsCount, newestCheckpoint, publishedManifests, waitForLog, watchCommits } from './support/scale';
 import { buildCli, exited, isRunning, sleep, startTrainer } from './support/trainer';
 
 /**
@@ -71,6 +71,8 @@ describe('scale-out: one shared model, several trainer processes', () => {
       const ends = await endOffsets(brokers, topology.config.input.topic);
       expect(new Map(final.manifest.offsets.map((o) => [o.partition, o.offset]))).toEqual(ends);
       expect(final.manifest.examplesSeen).toBe(EVENTS);
+      // The merged overall metrics scored every event once too: through the kill and the join.
+      expectOverallMetricsCount(topology, final, EVENTS);
       // One stream of versions: no version published twice, generations never going back.
       const manifests = await publishedManifests(brokers, modelTopic, topology.modelId);
       const versions = manifests.map((m) => m.version);

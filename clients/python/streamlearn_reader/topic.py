@@ -18,18 +18,31 @@ def parse_manifest_key(key: str) -> tuple[str, int | None]:
     return (match.group(1), int(match.group(2))) if match else (key, None)
 
 
+def mix_stamp(manifest: dict, where: str) -> tuple[int, int] | None:
+    """A merged version's (epoch, generation), compared as a tuple; None for a version no mixer wrote."""
+    generation, epoch = manifest.get("generation"), manifest.get("epoch", 0)
+    for name, value in (("generation", generation), ("epoch", epoch)):
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            raise CheckpointError(f"{where}: {manifest.get('modelId')} v{manifest.get('version')} has {name} {value!r}, not an integer ≥ 0")
+    return None if generation is None else (epoch, generation)
+
+
 class Assembler:
     """Feeds model-topic records in offset order; returns a checkpoint whenever a manifest completes one.
 
     A manifest lives under its model id, and (when the publisher keeps versions) under `<modelId>@v<n>`
     too. One that names another model or version than its key is refused; a version at or below the
-    newest accepted one of its model is passed over unopened (a second copy, a replay).
+    newest accepted one of its model is passed over unopened (a second copy, a replay). A version merged
+    by a mixer carries (epoch, generation); one older than the newest accepted of its model is refused: a
+    lower epoch, or a lower generation within the same epoch (generations restart after a group reset, and
+    a new epoch starts with them; docs/scale-out.md).
     """
 
     def __init__(self, model_id: str | None = None):
         self.model_id = model_id
         self.chunks: dict[str, bytes] = {}
         self.newest: dict[str, int] = {}
+        self.newest_stamp: dict[str, tuple[int, int]] = {}
 
     def push(self, key: str | None, value: bytes | None, where: str) -> Checkpoint | None:
         if key is None:
@@ -50,8 +63,16 @@ class Assembler:
                                   f"({manifest.get('modelId')} v{manifest.get('version')})")
         if manifest["version"] <= self.newest.get(key_model, 0):
             return None
+        stamp = mix_stamp(manifest, where)
+        held = self.newest_stamp.get(key_model)
+        if stamp is not None and held is not None and stamp < held:
+            older = (f"epoch {stamp[0]}, older than epoch {held[0]}" if stamp[0] < held[0]
+                     else f"generation {stamp[1]}, older than generation {held[1]}")
+            raise CheckpointError(f"{where}: {key_model} v{manifest['version']} comes from {older} already accepted")
         checkpoint = self._open(manifest, inline, where)
         self.newest[key_model] = checkpoint.version
+        if stamp is not None:
+            self.newest_stamp[key_model] = stamp
         return checkpoint
 
     def _open(self, manifest: dict, inline: bytes, where: str) -> Checkpoint:

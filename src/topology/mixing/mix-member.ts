@@ -11,9 +11,10 @@ import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing
 import { errorMessage } from '../../errors';
 import { retry, type RetryOptions } from '../../retry';
 import { metricValues, type ModelSlot } from '../model-slot';
+import { encodeMetricStates } from '../metric-state';
 import type { Topology } from '../topology';
 import { adoptVersion, carryOnto, contributedAt, type Contributed, type Resettable } from './adopt';
-import { contributionRecords, createMixReader, type MixStart } from './mix-records';
+import { contributionRecords, createMixReader, type MixPart, type MixStart } from './mix-records';
 import { createMixer } from './mixer';
 
 export interface MixCadence {
@@ -72,15 +73,17 @@ export function createMixMember(config: MixMemberConfig): MixMember {
   const modelTopic = topology.config.outputs.modelTopic;
   const mixTopic = mixTopicOf(topology);
   // CPU spent on mixing (states captured and encoded, contributions decoded, merges, adoptions), for the bench.
-  let mixCpuMicros = 0;
+  // Split by part, so that the bench can say where it goes (docs/scale-out.md, "Benchmark").
+  const cpuMicros: Record<MixPart, number> = { 'read versions': 0, 'read contributions': 0, contribute: 0, adopt: 0, merge: 0, publish: 0 };
   let adoptions = 0;
-  const metered = <T>(work: () => T): T => {
+  let relearned = 0;
+  const metered = <T>(part: MixPart, work: () => T): T => {
     const started = process.cpuUsage();
     try {
       return work();
     } finally {
       const used = process.cpuUsage(started);
-      mixCpuMicros += used.user + used.system;
+      cpuMicros[part] += used.user + used.system;
     }
   };
   const mixer = createMixer({ ...config, modelId, modelTopic, mixTopic, metered });
@@ -117,7 +120,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
       next: (event) => {
         if (event.type !== 'record') return;
         try {
-          const checkpoint = metered(() => models.push(event.record, `${modelTopic}/${event.record.partition}@${event.record.offset}`));
+          const checkpoint = metered('read versions', () => models.push(event.record, `${modelTopic}/${event.record.partition}@${event.record.offset}`));
           if (checkpoint) latest = checkpoint;
         } catch (err) {
           log(`mix: skipped a model record: ${errorMessage(err)}`);
@@ -133,7 +136,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
         if (round) opened.add(`${round[1]}/${round[2]}`);
         // Only the mixer opens contributions; the others just learn from the key that a round is open.
         if (round && Number(round[1]) !== mixer.generation()) return notify();
-        const mixEvent = metered(() => readMix(event.record, `${mixTopic}/${event.record.partition}@${event.record.offset}`));
+        const mixEvent = metered('read contributions', () => readMix(event.record, `${mixTopic}/${event.record.partition}@${event.record.offset}`));
         if (mixEvent?.type === 'start') starts.set(mixEvent.start.generation, mixEvent.start);
         if (mixEvent?.type === 'contribution') mixer.offer(mixEvent.contribution);
         notify();
@@ -149,11 +152,9 @@ export function createMixMember(config: MixMemberConfig): MixMember {
   function advance(): void {
     if (generation === undefined || member === undefined || config.inStep() > 0) return;
     const [current, me] = [generation, member];
-    metered(() => {
-      if (phase === 'awaiting-start') begin(current);
-      else if (phase === 'contributed') adoptMerged(current);
-      if (phase === 'learning' && isDue(current)) contribute(current, me);
-    });
+    if (phase === 'awaiting-start') metered('adopt', () => begin(current));
+    else if (phase === 'contributed') metered('adopt', () => adoptMerged(current));
+    if (phase === 'learning' && isDue(current)) metered('contribute', () => contribute(current, me));
   }
 
   function begin(current: number): void {
@@ -167,7 +168,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
 
   function adoptMerged(current: number): void {
     if (!latest || latest.manifest.version <= baseVersion || latest.manifest.generation !== current || !contributed) return;
-    carryOnto(resettable(), latest, contributed, partitions);
+    relearned += carryOnto(resettable(), latest, contributed, partitions);
     const since = contributed.at;
     contributed = undefined;
     enter(latest.manifest.version, latest.manifest.examplesSeen);
@@ -196,6 +197,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
     const slot = config.slot();
     const mine = new Set(partitions);
     const offsets = [...slot.offsets.values()].filter((o) => o.topic === inputTopic && mine.has(o.partition));
+    const state = slot.model.state();
     const records = contributionRecords(modelId, {
       generation: current,
       base: baseVersion,
@@ -206,10 +208,11 @@ export function createMixMember(config: MixMemberConfig): MixMember {
       offsets,
       examplesSeen: slot.examplesSeen,
       metrics: metricValues(slot.metrics),
-      state: slot.model.state(),
+      metricState: encodeMetricStates(slot.metrics),
+      state,
     });
     phase = 'contributed';
-    contributed = contributedAt(slot);
+    contributed = contributedAt(slot, state);
     opened.add(`${current}/${baseVersion}`);
     void retry(() => config.sink.send(mixTopic, records), config.patience).catch((err: unknown) => log(`mix: contribution lost: ${errorMessage(err)}`));
   }
@@ -255,7 +258,9 @@ export function createMixMember(config: MixMemberConfig): MixMember {
         ),
     stepEnded: notify,
     async close() {
-      log(`mix: ${adoptions} versions adopted; mixing used ${(mixCpuMicros / 1000).toFixed(0)} ms of CPU`);
+      const total = Object.values(cpuMicros).reduce((sum, us) => sum + us, 0);
+      const parts = Object.entries(cpuMicros).map(([part, us]) => `${part} ${(us / 1000).toFixed(0)}`);
+      log(`mix: ${adoptions} versions adopted, ${relearned} records re-learned; mixing used ${(total / 1000).toFixed(0)} ms of CPU (${parts.join(', ')})`);
       clearInterval(tick);
       subscriptions.forEach((s) => s.unsubscribe());
       await mixer.close();

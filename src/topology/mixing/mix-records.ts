@@ -4,6 +4,7 @@ import type { PartitionOffset } from '../../checkpoints/manifest';
 import { checkpointRecords, createCheckpointAssembler } from '../../checkpoints/records';
 import { errorMessage } from '../../errors';
 import type { JsonObject, ModelState } from '../../state';
+import { METRIC_STATE_KEY } from '../metric-state';
 
 /**
  * The records of a shared model's mix topic (`<model topic>.mix`, one partition, docs/scale-out.md):
@@ -35,8 +36,13 @@ export interface Contribution {
   offsets: PartitionOffset[];
   examplesSeen: number;
   metrics: Record<string, number>;
+  /** `encodeMetricStates` of the member's metrics: merged into the version's (docs/scale-out.md). */
+  metricState: JsonObject;
   state: ModelState;
 }
+
+/** Where mixing spends CPU, as each worker reports it when it stops. */
+export type MixPart = 'read versions' | 'read contributions' | 'contribute' | 'adopt' | 'merge' | 'publish';
 
 const START_SUFFIX = '~start';
 
@@ -54,7 +60,7 @@ export function contributionRecords(modelId: string, c: Contribution): OutgoingM
     offsets: c.offsets,
     examplesSeen: c.examplesSeen,
     metrics: c.metrics,
-    extra: { mix },
+    extra: { mix, [METRIC_STATE_KEY]: c.metricState },
   };
   const { manifest, payload } = buildCheckpoint(fields, c.state);
   return checkpointRecords(manifest, payload).records;
@@ -105,6 +111,7 @@ function contributionOf({ manifest, state }: Checkpoint, where: string): Contrib
     offsets: manifest.offsets,
     examplesSeen: manifest.examplesSeen,
     metrics: manifest.metrics,
+    metricState: (manifest.extra?.[METRIC_STATE_KEY] ?? {}) as JsonObject,
     state,
   };
 }

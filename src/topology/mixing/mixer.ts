@@ -2,14 +2,15 @@ import type { KafkaConnection } from '../../../connectors/kafka/connection';
 import { isFenced, openFencedWriter, type FencedWriter } from '../../../connectors/kafka/fenced-writer';
 import type { Checkpoint } from '../../checkpoints/envelope';
 import { loadCheckpointIndex } from '../../checkpoints/latest';
-import type { PartitionOffset } from '../../checkpoints/manifest';
+import type { CheckpointManifest, PartitionOffset } from '../../checkpoints/manifest';
 import { createCheckpointPublisher, type CheckpointPublisher } from '../../checkpoints/publisher';
 import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing';
 import { errorMessage } from '../../errors';
 import { mergeStates } from '../../learners/merge';
 import { retry, type RetryOptions } from '../../retry';
+import { METRIC_STATE_KEY, mergeMetricStates, metricValuesOf } from '../metric-state';
 import { partitionKey } from '../model-slot';
-import { startRecord, type Contribution, type MixStart } from './mix-records';
+import { startRecord, type Contribution, type MixPart, type MixStart } from './mix-records';
 
 export interface MixerConfig {
   connection: KafkaConnection;
@@ -21,8 +22,8 @@ export interface MixerConfig {
   verifier?: ManifestVerifier;
   log(line: string): void;
   patience: RetryOptions;
-  /** Runs synchronous mixing work, counting its CPU. */
-  metered<T>(work: () => T): T;
+  /** Runs synchronous mixing work, counting its CPU under `part`. */
+  metered<T>(part: MixPart, work: () => T): T;
 }
 
 export interface Mixer {
@@ -51,6 +52,7 @@ export function createMixer(config: MixerConfig): Mixer {
   let base: Checkpoint | undefined;
   let baseVersion = 0;
   let claimed = 0;
+  let epoch = 0;
   let ready = false;
   let merging = false;
   const offered = new Map<string, Contribution>();
@@ -69,13 +71,14 @@ export function createMixer(config: MixerConfig): Mixer {
     base = index.latest.get(modelId);
     baseVersion = base?.manifest.version ?? 0;
     claimed = Math.max(baseVersion, index.highestClaimed(modelId));
+    epoch = epochFor(base?.manifest, generation);
     const start: MixStart = { generation, base: baseVersion, claimed, mixer: member };
     await retry(() => opened.send(config.mixTopic, [startRecord(modelId, start)]), { ...config.patience, shouldRetry: (err) => !isFenced(err) });
     if (leading !== generation) return void opened.close();
     writer = opened;
     publisher = createCheckpointPublisher({ sink: opened, topic: config.modelTopic, signer: config.signer });
     ready = true;
-    log(`mix: leading generation ${generation} from v${baseVersion}`);
+    log(`mix: leading generation ${generation} (epoch ${epoch}) from v${baseVersion}`);
     mergeIfComplete();
   }
 
@@ -123,7 +126,7 @@ export function createMixer(config: MixerConfig): Mixer {
 
   async function publishMerged(round: Contribution[], generation: number): Promise<void> {
     const weights = round.map((c) => c.learned);
-    const state = config.metered(() =>
+    const state = config.metered('merge', () =>
       mergeStates(
         round.map((c) => c.state),
         weights,
@@ -131,18 +134,31 @@ export function createMixer(config: MixerConfig): Mixer {
       ),
     );
     const learned = weights.reduce((sum, w) => sum + w, 0);
+    const metricState = config.metered('merge', () =>
+      mergeMetricStates(
+        round.map((c) => c.metricState),
+        weights,
+        base?.manifest.extra?.[METRIC_STATE_KEY],
+      ),
+    );
     const version = Math.max(baseVersion, claimed) + 1;
     const fields = {
       modelId,
       version,
       generation,
+      epoch,
       offsets: mergedOffsets(base?.manifest.offsets ?? [], round),
       examplesSeen: (base?.manifest.examplesSeen ?? 0) + learned,
-      metrics: averageMetrics(round, weights),
-      extra: { mix: { generation, members: round.length, learned: Object.fromEntries(round.map((c) => [c.member, c.learned])) } },
+      // The values of the merged metric state, so that a restore resumes what the manifest says; a metric
+      // without state (a worker of an older build) keeps the workers' average by examples.
+      metrics: { ...averageMetrics(round, weights), ...metricValuesOf(metricState) },
+      extra: {
+        mix: { generation, members: round.length, learned: Object.fromEntries(round.map((c) => [c.member, c.learned])) },
+        [METRIC_STATE_KEY]: metricState,
+      },
     };
     // The publish encodes (Arrow, SHA-256) before its first await: that part is mixing CPU too.
-    const publish = () => config.metered(() => publisher!.publish(fields, state));
+    const publish = () => config.metered('publish', () => publisher!.publish(fields, state));
     const manifest = await retry(publish, { ...config.patience, shouldRetry: (err) => !isFenced(err) });
     if (leading !== generation) return;
     base = { manifest, state };
@@ -167,6 +183,18 @@ export function createMixer(config: MixerConfig): Mixer {
       await writer?.close();
     },
   };
+}
+
+/**
+ * The epoch of the versions a mixer of `generation` publishes (docs/scale-out.md, "Generation reset"): the
+ * newest version's epoch, or the next one when that version was stamped with a higher generation. Within
+ * one life of the group generations only grow, so a lower one means Kafka forgot the empty group and
+ * numbers from 1 again. The mixer reads the newest version after fencing every earlier mixer, so no other
+ * version can land in between: (epoch, generation) never goes back.
+ */
+export function epochFor(newest: Pick<CheckpointManifest, 'generation' | 'epoch'> | undefined, generation: number): number {
+  const epoch = newest?.epoch ?? 0;
+  return newest?.generation !== undefined && generation < newest.generation ? epoch + 1 : epoch;
 }
 
 /** The base's offsets, with each member's partitions moved on to where its contribution reached. */

@@ -7,6 +7,9 @@ import { decodeEnvelope } from '../../../src/checkpoints/envelope';
 import { parseManifestKey } from '../../../src/checkpoints/records';
 import type { Checkpoint } from '../../../src/checkpoints/envelope';
 import { sleep } from './trainer';
+import { isSummable } from '../../../src/evaluation/metric-merge';
+import { METRIC_STATE_KEY, resumeMetrics } from '../../../src/topology/metric-state';
+import type { Topology } from '../../../src/topology/topology';
 
 /** Every manifest of `modelId` published on the model topic, in topic order, read from its version keys and model-id key alike, once per version record. */
 export async function publishedManifests(brokers: string[], topic: string, modelId: string): Promise<CheckpointManifest[]> {
@@ -95,4 +98,12 @@ export function watchCommits(brokers: string[], groupId: string, topic: string):
 export async function waitForLog(log: () => string, predicate: (text: string) => boolean, timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(200)) if (predicate(log())) return true;
   return predicate(log());
+}
+
+/** Every overall metric of a merged version counted `events` pairs: each event scored once, on every worker together. */
+export function expectOverallMetricsCount(topology: Topology, version: Checkpoint, events: number): void {
+  const metrics = resumeMetrics(topology.config.metrics(), version.manifest.extra?.[METRIC_STATE_KEY]);
+  const overall = Object.entries(metrics).filter(([, metric]) => isSummable(metric.state()));
+  expect(overall.length).toBeGreaterThan(0);
+  for (const [name, metric] of overall) expect({ name, count: metric.count() }).toEqual({ name, count: events });
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createKafkaSink } from '../../../connectors/kafka/sink';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
 import { createImputer } from '../../../src/features/imputer';
@@ -354,6 +355,41 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
       expect(answer.recommendations![a].map((r) => r.itemId)).toEqual(mine.map((r) => r.itemId));
       answer.recommendations![a].forEach((r, i) => expect(Math.abs(r.score - mine[i].score)).toBeLessThanOrEqual(1e-9));
     });
+  });
+
+  it('follows mixer epochs: reads the versions of a reset group, refuses an older generation within an epoch and an older epoch', async () => {
+    const brokers = testBrokers();
+    const topic = `${uniqueName('py-epochs')}.models`;
+    await ensureTopics({ brokers }, [{ topic, compacted: true }]);
+    const model = createLinearSVM({ numFeatures: 2 });
+    // [version, epoch, generation]: the old life of the group, a reset (generations from 1 again, epoch 1),
+    // a stale generation within epoch 1, a zombie of the old life, and the newest version.
+    const stamps = [
+      [1, 0, 40],
+      [2, 1, 2],
+      [3, 1, 1],
+      [4, 0, 41],
+      [5, 1, 3],
+    ];
+    const sink = createKafkaSink({ brokers });
+    try {
+      const records = stamps.map(([version, epoch, generation]) => {
+        const { manifest, payload } = buildCheckpoint(
+          { modelId: 'mixed', version, epoch, generation, offsets: [], examplesSeen: version, metrics: {} },
+          model.state(),
+        );
+        return { key: 'mixed', value: encodeEnvelope(manifest, payload) };
+      });
+      await sink.send(topic, records);
+    } finally {
+      await sink.close();
+    }
+    const answer = await reader({ topic, modelId: 'mixed' }, 'show');
+    expect([answer.manifest.version, answer.manifest.epoch, answer.manifest.generation]).toEqual([5, 1, 3]);
+    expect(answer.rejected).toEqual([
+      expect.stringMatching(/mixed v3 comes from generation 1, older than generation 2 already accepted$/),
+      expect.stringMatching(/mixed v4 comes from epoch 0, older than epoch 1 already accepted$/),
+    ]);
   });
 
   it('maps classes to labels for a LabelIndexed classifier (its state written here, as the wrapper writes it)', async () => {

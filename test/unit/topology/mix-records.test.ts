@@ -1,6 +1,14 @@
 import '../../../src/builtins';
+import { createRmse } from '../../../src/evaluation';
 import { createLinearRegression } from '../../../src/learners';
+import { encodeMetricStates } from '../../../src/topology/metric-state';
 import { contributionRecords, createMixReader, startRecord, type Contribution } from '../../../src/topology/mixing/mix-records';
+
+const rmse = (window?: number) => {
+  const metric = createRmse(window ? { window } : {});
+  [1, 2, 4].forEach((y) => metric.update(y, 2));
+  return metric;
+};
 
 const contribution = (numFeatures = 3): Contribution => {
   const model = createLinearRegression({ numFeatures });
@@ -21,6 +29,7 @@ const contribution = (numFeatures = 3): Contribution => {
     ],
     examplesSeen: 500,
     metrics: { rmse: 1.5 },
+    metricState: encodeMetricStates({ rmse: rmse(), rollingRmse: rmse(4) }),
     state: model.state(),
   };
 };

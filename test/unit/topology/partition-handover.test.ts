@@ -1,4 +1,6 @@
+import type { OutgoingMessage } from '../../../connectors/kafka/sink';
 import type { RecordPosition } from '../../../connectors/types';
+import { FencedError } from '../../../src/errors';
 import { buildCheckpoint, type Checkpoint } from '../../../src/checkpoints/envelope';
 import type { Row } from '../../../src/features/stage';
 import type { ModelSlot } from '../../../src/topology/model-slot';
@@ -182,5 +184,71 @@ describe('per-partition handover', () => {
     expect(await handover.onAssigned([at(0)], MEMBER)).toEqual([]);
     expect(h.slots.get(id(0))!.examplesSeen).toBe(0);
     expect(await handover.onAssigned([at(0), at(1)], MEMBER)).toEqual([{ topic: TOPIC, partition: 1, offset: '9' }]);
+  });
+  describe('with a transactional writer per partition model', () => {
+    /** Writers that log their life and their sends into `h.events`, the restore's read included. */
+    function withWriters(h: Harness): PartitionHandoverConfig {
+      let opened = 0;
+      return {
+        ...h.config,
+        load: async () => {
+          h.events.push('read the model topic');
+          return h.config.load();
+        },
+        openWriter: async (modelId) => {
+          const n = ++opened;
+          h.events.push(`opened ${modelId} #${n}`);
+          return {
+            send: async (_topic, messages) => void h.events.push(`sent ${messages.length} via ${modelId} #${n}`),
+            close: async () => void h.events.push(`closed ${modelId} #${n}`),
+          };
+        },
+      };
+    }
+    const records = (modelId: string, version: number): OutgoingMessage[] => [
+      { key: `${modelId}/v${version}/chunk/0`, value: 'c' },
+      { key: `${modelId}@v${version}`, value: 'm' },
+      { key: modelId, value: 'm' },
+    ];
+
+    it('opens the writers of the partitions it is given before it reads the model topic (the fence comes first)', async () => {
+      const h = harness([checkpointOf(1, 4, 120)]);
+      await createPartitionHandover(withWriters(h)).onAssigned([at(0), at(1)], MEMBER);
+      expect(h.events.slice(0, 3)).toEqual([`opened ${id(0)} #1`, `opened ${id(1)} #2`, 'read the model topic']);
+    });
+
+    it('sends each checkpoint through its own model’s writer; a model given up has none, and its writer is closed', async () => {
+      const h = harness();
+      const handover = createPartitionHandover(withWriters(h));
+      await handover.onAssigned([at(0), at(1)], MEMBER);
+      await handover.sink.send('models', records(id(1), 3));
+      expect(h.events.at(-1)).toBe(`sent 3 via ${id(1)} #2`);
+      handover.onAssigned([at(0)], MEMBER);
+      expect(h.events.slice(-2)).toEqual([`closed ${id(1)} #2`, `gave up ${id(1)}`]);
+      await expect(handover.sink.send('models', records(id(1), 4))).rejects.toThrow(FencedError);
+      await expect(handover.sink.send('models', [...records(id(0), 1), ...records(id(1), 1)])).rejects.toThrow(/one model/);
+      await handover.close();
+      expect(h.events.at(-1)).toBe(`closed ${id(0)} #1`);
+    });
+
+    it('a fenced publish drops the model; a restore overtaken by a newer join closes only its own writers', async () => {
+      const h = harness();
+      const handover = createPartitionHandover(withWriters(h));
+      await handover.onAssigned([at(2)], MEMBER);
+      handover.fenced(h.slots.get(id(2))!);
+      expect(h.slots.has(id(2))).toBe(false);
+      expect(h.events.slice(-2)).toEqual([`closed ${id(2)} #1`, `gave up ${id(2)}`]);
+      const first = handover.onAssigned([at(3)], MEMBER);
+      const second = handover.onAssigned([at(3)], MEMBER);
+      await Promise.all([first, second]);
+      await handover.sink.send('models', records(id(3), 1));
+      expect(h.events.filter((e) => e.includes(id(3)))).toEqual([
+        `opened ${id(3)} #2`,
+        `opened ${id(3)} #3`,
+        `closed ${id(3)} #2`,
+        `took ${id(3)} from v0`,
+        `sent 3 via ${id(3)} #3`,
+      ]);
+    });
   });
 });

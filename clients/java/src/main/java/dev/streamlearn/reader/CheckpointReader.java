@@ -50,6 +50,8 @@ public final class CheckpointReader {
     p.put("bootstrap.servers", brokers);
     p.put("group.id", "streamlearn-java-reader-" + UUID.randomUUID());
     p.put("enable.auto.commit", "false");
+    // Mixers and per-partition trainers publish in transactions (docs/scale-out.md): an aborted one must not be read.
+    p.put("isolation.level", "read_committed");
     p.put("key.deserializer", StringDeserializer.class.getName());
     p.put("value.deserializer", ByteArrayDeserializer.class.getName());
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
