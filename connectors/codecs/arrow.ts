@@ -98,6 +98,16 @@ function isNumericType(type: DataType): boolean {
 }
 
 /**
+ * What `numericColumn` returns, or undefined where it would throw (a missing, non-numeric or nullable-with-nulls
+ * column): for the runtime's column path, which then reads that table's rows as objects instead.
+ */
+export function numericColumnIfClean(table: Table, name: string): NumericArray | undefined {
+  const column = table.getChild(name);
+  if (column === null || !isNumericType(column.type) || column.nullCount > 0) return undefined;
+  return column.toArray() as NumericArray;
+}
+
+/**
  * A numeric column's values as a typed array: a view on the table's memory when the column is one chunk,
  * a copy when it spans several batches. Throws a SCHEMA `DecodeError` for a missing, non-numeric
  * (including 64-bit integer and half float) or nullable-with-nulls column, whose storage would mislead.
