@@ -102,9 +102,19 @@ function isNumericType(type: DataType): boolean {
  * column): for the runtime's column path, which then reads that table's rows as objects instead.
  */
 export function numericColumnIfClean(table: Table, name: string): NumericArray | undefined {
+  const column = numericStorage(table, name);
+  return column === undefined || column.nulls !== null ? undefined : column.values;
+}
+
+/**
+ * A numeric column's stored values and, when it has null cells, the column itself to ask `isValid(row)`:
+ * the value stored under a null cell is whatever the writer left there. Undefined for a missing or
+ * non-numeric column.
+ */
+export function numericStorage(table: Table, name: string): { values: NumericArray; nulls: Vector | null } | undefined {
   const column = table.getChild(name);
-  if (column === null || !isNumericType(column.type) || column.nullCount > 0) return undefined;
-  return column.toArray() as NumericArray;
+  if (column === null || !isNumericType(column.type)) return undefined;
+  return { values: column.toArray() as NumericArray, nulls: column.nullCount > 0 ? column : null };
 }
 
 /**

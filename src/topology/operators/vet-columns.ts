@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
-import { numericColumnIfClean } from '../../../connectors/codecs/arrow';
+import type { Vector } from 'apache-arrow';
+import { numericStorage } from '../../../connectors/codecs/arrow';
 import type { DecodedRecord } from '../../../connectors/types';
 import type { ColumnSource } from '../../features/column-form';
 import type { FeatureBatch } from '../../features/feature-batch';
@@ -18,9 +19,28 @@ export interface VettedColumns {
   ys: Float64Array;
 }
 
-/** A table's numeric columns, as the column forms read them. */
-function tableSource(table: Table): ColumnSource {
-  return { length: table.numRows, numeric: (name) => numericColumnIfClean(table, name), vector: () => undefined };
+/**
+ * A table's numeric columns as the column forms read them, and which rows hold a null cell in a column
+ * that was read (those rows take the row form, which names the null).
+ */
+function tableColumns(table: Table): { source: ColumnSource; nullRows(): Uint8Array | undefined } {
+  const nullable: Vector[] = [];
+  const source: ColumnSource = {
+    length: table.numRows,
+    numeric(name) {
+      const column = numericStorage(table, name);
+      if (column?.nulls) nullable.push(column.nulls);
+      return column?.values;
+    },
+    vector: () => undefined,
+  };
+  const nullRows = () => {
+    if (nullable.length === 0) return undefined;
+    const rows = new Uint8Array(table.numRows);
+    for (const column of nullable) for (let row = 0; row < rows.length; row++) if (!column.isValid(row)) rows[row] = 1;
+    return rows;
+  };
+  return { source, nullRows };
 }
 
 /** Whether a model maps raw labels to class indexes: those labels are vetted in the row form. */
@@ -65,8 +85,10 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
     const selected = rows === undefined ? size : next - from;
     const local = (k: number) => (rows === undefined ? k : rows[from + k] - start);
     const table = isTable(record.value) ? record.value : undefined;
-    const pass: ColumnPass | undefined = table && !indexesLabels(slot.model) ? pipeline.bindColumns(tableSource(table)) : undefined;
-    const y = pass && table ? numericColumnIfClean(table, label) : undefined;
+    const columns = table && !indexesLabels(slot.model) ? tableColumns(table) : undefined;
+    const pass: ColumnPass | undefined = columns && pipeline.bindColumns(columns.source);
+    const y = pass && columns ? columns.source.numeric(label) : undefined;
+    const nulls = y && columns ? columns.nullRows() : undefined;
     for (let k = 0; k < selected; k++) {
       const row = local(k);
       if (table === undefined) {
@@ -80,7 +102,10 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
       const value = y[row];
       // The common case, checked without allocating: anything else is the row form's to judge and name.
       const labelOk =
-        Number.isFinite(value) && (classes === 0 || (Number.isInteger(value) && value >= 0 && value < classes)) && guard.check(value, unnamed) === null;
+        (nulls === undefined || nulls[row] === 0) &&
+        Number.isFinite(value) &&
+        (classes === 0 || (Number.isInteger(value) && value >= 0 && value < classes)) &&
+        guard.check(value, unnamed) === null;
       const features = labelOk ? pass.transform(row) : null;
       if (features === null || !allFinite(features)) {
         rowForm(rowRecord(record, row), start + row);
