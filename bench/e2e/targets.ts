@@ -11,6 +11,8 @@ export interface TargetRows {
   /** The CTR rows: their input label, and the paths of the topology and of the Python peer. */
   ctr: { input: string; topology: string; river: string };
   columnar: string;
+  /** Arrow through runTopology: the path the Arrow target is judged on, against the columnar ceiling. */
+  arrowTopology: string;
   /** The checkpoint label of the runs with one checkpoint per second. */
   everySecond: string;
 }
@@ -28,12 +30,14 @@ export function judgeTargets(throughput: ThroughputRow[], latency: LatencyRow[],
     throughput.find((row) => row.path === path && row.checkpoints === checkpoints && (input === undefined || row.input === input));
   const result: Target[] = [];
 
+  const arrow = find(rows.arrowTopology, rows.everySecond)?.measurement;
   const columnar = find(rows.columnar, rows.everySecond)?.measurement;
-  if (columnar) {
+  if (arrow) {
+    const ceiling = columnar ? `; ${ratio(perCpuSecond(arrow) / perCpuSecond(columnar))} the bench-only columnar ceiling by CPU` : '';
     result.push({
-      target: `Arrow ≥ ${TARGETS.arrowPerCore.toLocaleString('en-US')} records/s per core end to end (columnar path, checkpoints ${rows.everySecond})`,
-      measured: `${Math.round(perCpuSecond(columnar)).toLocaleString('en-US')}/CPU-s (${rate(columnar)} wall)`,
-      met: verdict(perCpuSecond(columnar) >= TARGETS.arrowPerCore),
+      target: `Arrow through runTopology ≥ ${TARGETS.arrowPerCore.toLocaleString('en-US')} rows per CPU-second, scaler, metrics and checkpoints ${rows.everySecond} on`,
+      measured: `${Math.round(perCpuSecond(arrow)).toLocaleString('en-US')}/CPU-s (${rate(arrow)} wall)${ceiling}`,
+      met: verdict(perCpuSecond(arrow) >= TARGETS.arrowPerCore),
     });
   }
 

@@ -61,8 +61,9 @@ export async function measureTopology(topology: Topology, brokers: string[], rec
     let first = 0;
     let seen = 0;
     let measurement: Measurement | undefined;
-    running.steps.subscribe(({ batch, published: manifest }) => {
-      const count = batch.records.length + batch.deadLettered;
+    running.steps.subscribe(({ learned, deadLettered, replayed, published: manifest }) => {
+      // Events, not messages: an Arrow message holds many rows.
+      const count = learned + deadLettered + replayed;
       if (stop === undefined) {
         stop = startSpan();
         startupSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;

@@ -98,6 +98,26 @@ function isNumericType(type: DataType): boolean {
 }
 
 /**
+ * What `numericColumn` returns, or undefined where it would throw (a missing, non-numeric or nullable-with-nulls
+ * column): for the runtime's column path, which then reads that table's rows as objects instead.
+ */
+export function numericColumnIfClean(table: Table, name: string): NumericArray | undefined {
+  const column = numericStorage(table, name);
+  return column === undefined || column.nulls !== null ? undefined : column.values;
+}
+
+/**
+ * A numeric column's stored values and, when it has null cells, the column itself to ask `isValid(row)`:
+ * the value stored under a null cell is whatever the writer left there. Undefined for a missing or
+ * non-numeric column.
+ */
+export function numericStorage(table: Table, name: string): { values: NumericArray; nulls: Vector | null } | undefined {
+  const column = table.getChild(name);
+  if (column === null || !isNumericType(column.type)) return undefined;
+  return { values: column.toArray() as NumericArray, nulls: column.nullCount > 0 ? column : null };
+}
+
+/**
  * A numeric column's values as a typed array: a view on the table's memory when the column is one chunk,
  * a copy when it spans several batches. Throws a SCHEMA `DecodeError` for a missing, non-numeric
  * (including 64-bit integer and half float) or nullable-with-nulls column, whose storage would mislead.

@@ -1,6 +1,7 @@
 import { CheckpointError, ConfigError, DecodeError } from '../errors';
 import type { Classifier, Estimator, FeatureVector, LearnReport, LearnerState, TypedArray } from '../learners/estimator';
 import { fromState } from '../learners/registry';
+import type { ColumnKernel, ColumnSource } from './column-form';
 import { describeValue } from './config';
 import { checkKind } from './restore';
 import { stageFromState } from './registry';
@@ -30,6 +31,24 @@ export interface Pipeline extends Estimator<Row> {
    * `learnOne`). Throws what a stage throws, before any stage has learned `x`.
    */
   featureStep(x: Row, admit: (features: FeatureVector) => boolean): FeatureVector | null | undefined;
+  /**
+   * The fused pass in column form over a run of rows (an Arrow record batch), when every stage has a
+   * column form for these columns (`Stage.bindColumns`); undefined otherwise, and the caller takes
+   * `featureStep` row by row. See src/features/column-form.ts.
+   */
+  bindColumns(source: ColumnSource): ColumnPass | undefined;
+}
+
+/**
+ * A pipeline's stages bound to a run of rows. For each row in order: `transform(i)`, then (if the features
+ * are admitted) `learn(i)`, before row i + 1; or, when `transform(i)` returns null, `featureStep` on the
+ * row as an object, which keeps every rule of the row form.
+ */
+export interface ColumnPass {
+  /** Row i's features (valid until the next call), or null when a stage needs the row form for it; learns nothing. */
+  transform(i: number): Float64Array | null;
+  /** Lets every stage learn row i, right after `transform(i)` returned its features. */
+  learn(i: number): void;
 }
 
 export interface ClassifierPipeline extends Pipeline, Classifier<Row> {
@@ -112,6 +131,34 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     return vector;
   }
 
+  function bindColumns(raw: ColumnSource): ColumnPass | undefined {
+    // A pipeline whose stages must interleave (one overwrites an earlier one's input) keeps the row form.
+    if (!reorderable) return undefined;
+    const written = new Map<string, Float64Array>();
+    const source: ColumnSource = {
+      length: raw.length,
+      numeric: (name) => (rawCols.includes(name) ? raw.numeric(name) : undefined),
+      vector: (name) => written.get(name),
+    };
+    const kernels: ColumnKernel[] = [];
+    for (const stage of stages) {
+      const kernel = stage.outputCols.length === 1 ? stage.bindColumns?.(source) : undefined;
+      if (kernel === undefined) return undefined;
+      kernels.push(kernel);
+      written.set(stage.outputCols[0], kernel.output);
+    }
+    const features = kernels[kernels.length - 1].output;
+    return {
+      transform(i: number): Float64Array | null {
+        for (let k = 0; k < kernels.length; k++) if (!kernels[k].transform(i)) return null;
+        return features;
+      },
+      learn(i: number): void {
+        for (let k = 0; k < kernels.length; k++) kernels[k].learn(i);
+      },
+    };
+  }
+
   function learnStages(x: Row): FeatureVector | null {
     const row = { ...x };
     for (const stage of stages) {
@@ -153,6 +200,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     featuresCol,
     transformOne,
     featureStep,
+    bindColumns,
     learnOne(x: Row, y: number): void {
       const vector = learnStages(x);
       if (vector !== null) model.learnOne(vector, y);

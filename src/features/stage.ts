@@ -1,6 +1,7 @@
 /** The contract every feature stage implements. */
 
 import type { LearnerState } from '../learners/estimator';
+import type { ColumnKernel, ColumnSource } from './column-form';
 import type { SizedSparseVector } from './vector';
 
 /** A record flowing through a pipeline: raw columns plus the columns stages write. */
@@ -44,6 +45,12 @@ export interface Stage {
    * in the same place; it joins the fused pass unchanged, only paying its own allocations.
    */
   transformInto?(row: Row, out: StageOutput): boolean;
+  /**
+   * Optional column form (src/features/column-form.ts), used when the input is columnar (Arrow): a kernel
+   * that reads the columns of a run of rows directly. Undefined, or a stage without it: the pipeline
+   * featurises the run through the row form (one row object per row), with the same result.
+   */
+  bindColumns?(source: ColumnSource): ColumnKernel | undefined;
   /**
    * Updates the stage's statistics from the row's inputs. On the fused path those inputs may be an earlier
    * stage's reused buffers: a stage that keeps an input beyond the call (a reservoir) keeps a copy.

@@ -2,6 +2,7 @@ import { DecodeError } from '../errors';
 import { booleanField } from '../learners/config-checks';
 import { columnName, describeValue, distinctOutputs } from './config';
 import { checkKind, restoreArray } from './restore';
+import type { ColumnKernel, ColumnSource } from './column-form';
 import type { Row, Stage, StageOutput, StageState } from './stage';
 import { isDenseVector } from './vector';
 
@@ -49,13 +50,47 @@ function buildStandardScaler(config: StandardScalerConfig, restored: ScalerStats
       throw new DecodeError('SCHEMA', `${KIND}: column "${inputCol}" must hold a dense vector, got ${describeValue(value)}`);
     }
     const vector = value as ArrayLike<number>;
-    if (stats === null) {
-      const width = vector.length;
-      stats = { count: new Float64Array(width), mean: new Float64Array(width), m2: new Float64Array(width) };
-    } else if (vector.length !== stats.mean.length) {
-      throw new DecodeError('SCHEMA', `${KIND}: column "${inputCol}" has width ${vector.length}, expected ${stats.mean.length}`);
+    if (!fitsWidth(vector.length)) {
+      throw new DecodeError('SCHEMA', `${KIND}: column "${inputCol}" has width ${vector.length}, expected ${stats?.mean.length}`);
     }
     return vector;
+  }
+
+  /** Whether a vector of `width` can be scaled; the first one fixes the width (statistics made at the first transform, as ever). */
+  function fitsWidth(width: number): boolean {
+    if (stats === null) stats = { count: new Float64Array(width), mean: new Float64Array(width), m2: new Float64Array(width) };
+    return width === stats.mean.length;
+  }
+
+  function learnVector(x: ArrayLike<number>): void {
+    const { count, mean, m2 } = stats as ScalerStats;
+    for (let j = 0; j < x.length; j++) {
+      const value = x[j];
+      if (!Number.isFinite(value)) continue;
+      count[j]++;
+      const delta = value - mean[j];
+      mean[j] += delta / count[j];
+      m2[j] += delta * (value - mean[j]);
+    }
+  }
+
+  /** Column form: scales the vector an earlier stage's kernel writes, with the same arithmetic as `transform`. */
+  function bindColumns(source: ColumnSource): ColumnKernel | undefined {
+    const x = source.vector(inputCol);
+    if (x === undefined || (stats !== null && stats.mean.length !== x.length)) return undefined;
+    const output = new Float64Array(x.length);
+    return {
+      output,
+      transform(): boolean {
+        // Made here, not at binding: a run of which no row is transformed leaves the state as it was.
+        if (stats === null) fitsWidth(x.length);
+        scale(x, output);
+        return true;
+      },
+      learn(): void {
+        learnVector(x);
+      },
+    };
   }
 
   function scale(x: ArrayLike<number>, out: Float64Array): Float64Array {
@@ -82,17 +117,9 @@ function buildStandardScaler(config: StandardScalerConfig, restored: ScalerStats
       row[outputCol] = scale(x, out.dense(x.length));
       return true;
     },
+    bindColumns,
     learn(row: Row): void {
-      const x = input(row);
-      const { count, mean, m2 } = stats as ScalerStats;
-      for (let j = 0; j < x.length; j++) {
-        const value = x[j];
-        if (!Number.isFinite(value)) continue;
-        count[j]++;
-        const delta = value - mean[j];
-        mean[j] += delta / count[j];
-        m2[j] += delta * (value - mean[j]);
-      }
+      learnVector(input(row));
     },
     state(): StageState {
       const arrays: Record<string, Float64Array> = stats === null ? {} : { count: stats.count.slice(), mean: stats.mean.slice(), m2: stats.m2.slice() };

@@ -2,6 +2,7 @@ import { ConfigError, DecodeError, NonFiniteError } from '../errors';
 import { choiceField } from '../learners/config-checks';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
 import { checkKind } from './restore';
+import type { ColumnKernel, ColumnSource } from './column-form';
 import type { Row, Stage, StageOutput, StageState } from './stage';
 import { isDenseVector, isSparseVector, type SizedSparseVector } from './vector';
 
@@ -161,10 +162,35 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
     return anySparse ? 'sparse' : true;
   }
 
+  /**
+   * Column form, for scalar inputs that are all numeric columns: copies each row's numbers into one
+   * buffer. A non-finite number goes to the row form, whose `handleInvalid` decides (error, skip or keep).
+   */
+  function bindColumns(source: ColumnSource): ColumnKernel | undefined {
+    if (widths.some((width) => width !== 0)) return undefined;
+    const columns = inputCols.map((name) => source.numeric(name));
+    if (columns.some((column) => column === undefined)) return undefined;
+    const values = columns as ArrayLike<number>[];
+    const output = new Float64Array(totalWidth);
+    return {
+      output,
+      transform(i: number): boolean {
+        for (let c = 0; c < values.length; c++) {
+          const x = values[c][i];
+          if (!Number.isFinite(x)) return false;
+          output[c] = x;
+        }
+        return true;
+      },
+      learn(): void {},
+    };
+  }
+
   return {
     kind: KIND,
     inputCols,
     outputCols: [outputCol],
+    bindColumns,
     transform(row: Row): boolean {
       const checked = check(row);
       if (checked === false) return false;

@@ -88,7 +88,7 @@ export function createCoefficientImportance<X = FeatureVector>(config: Coefficie
           continue;
         }
         untilSample = geometricGap(random, sampleRate);
-        const vector = inputs(xs[i]);
+        const vector = inputs(xs.at(i) as X);
         if (vector === null) continue;
         if (!isDenseVector(vector) && !isSparseVector(vector))
           throw new DecodeError('SCHEMA', `${OWNER}: example ${i} is ${describeValue(vector)}, not a feature vector`);

@@ -100,10 +100,11 @@ export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): Increm
         if (untilSample > 0) {
           untilSample--;
         } else {
-          if (reservoir.length > 0) perturb(xs[i], ys[i], i, inputs, labels);
+          if (reservoir.length > 0) perturb(xs.at(i) as X, ys[i], i, inputs, labels);
           untilSample = geometricGap(random, sampleRate);
         }
-        reservoir.add(xs[i]);
+        // Read only when kept: on the column path an example is made when asked for.
+        if (reservoir.wants()) reservoir.keep(xs.at(i) as X);
       }
       if (inputs.length === 0) return;
       const losses = pointwiseLosses(model, loss, inputs, labels);

@@ -8,14 +8,14 @@ import { createIncrementalPfi, type IncrementalPfiConfig } from './incremental-p
 import { scoresFromSnapshot } from './publish';
 import { createSplitGainImportance, isSplitGainModel } from './split-gain-importance';
 import type { SmoothingConfig } from './config';
-import type { ImportanceSnapshot } from './snapshot';
+import type { Examples, ImportanceSnapshot } from './snapshot';
 
 /**
  * What a topology runtime needs from a model's importance: a hook for each micro-batch, called after the
  * batch is scored and before the model learns it, and the snapshot to publish with each checkpoint.
  */
 export interface ModelImportance {
-  beforeLearn(rows: readonly Row[], ys: ArrayLike<number>): void;
+  beforeLearn(rows: Examples<Row>, ys: ArrayLike<number>): void;
   snapshot(): ImportanceSnapshot;
 }
 

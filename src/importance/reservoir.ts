@@ -14,6 +14,9 @@ export type ReservoirKind = 'uniform' | 'geometric';
 export interface Reservoir<X> {
   readonly length: number;
   add(x: X): void;
+  /** Counts one example and says whether `keep` must take it: `add(x)` is `wants() && keep(x)`, for an example made only when kept. */
+  wants(): boolean;
+  keep(x: X): void;
   /** A uniformly drawn kept example; the reservoir must not be empty. */
   pick(): X;
 }
@@ -43,21 +46,31 @@ export function createReservoir<X>(kind: ReservoirKind, size: number, random: Ra
     weight *= Math.exp(Math.log(random.next()) / size);
   }
 
+  function wants(): boolean {
+    if (kept.length < size || untilReplacement === 0) return true;
+    untilReplacement--;
+    return false;
+  }
+
+  function keep(x: X): void {
+    if (kept.length < size) {
+      kept.push(x);
+      if (kept.length === size) schedule();
+    } else {
+      kept[random.nextInt(size)] = x;
+      schedule();
+    }
+  }
+
   return {
     get length() {
       return kept.length;
     },
     add(x) {
-      if (kept.length < size) {
-        kept.push(x);
-        if (kept.length === size) schedule();
-      } else if (untilReplacement > 0) {
-        untilReplacement--;
-      } else {
-        kept[random.nextInt(size)] = x;
-        schedule();
-      }
+      if (wants()) keep(x);
     },
+    wants,
+    keep,
     pick: () => kept[random.nextInt(kept.length)],
   };
 }

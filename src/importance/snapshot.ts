@@ -29,6 +29,15 @@ export interface ImportanceSource {
 }
 
 /** An online importance estimator over examples of type `X`. */
+/**
+ * The examples of a micro-batch as `update` reads them: an array, or a list whose items are made when asked
+ * for (the rows of Arrow tables, on the runtime's column path), since only the sampled ones are read.
+ */
+export interface Examples<X> {
+  readonly length: number;
+  at(index: number): X | undefined;
+}
+
 export interface FeatureImportance<X> extends ImportanceSource {
   readonly method: ImportanceMethod;
   /** Feature (or group) names, in the order of `ScoresState` arrays. */
@@ -36,7 +45,7 @@ export interface FeatureImportance<X> extends ImportanceSource {
   /** Fraction of examples that `update` samples. */
   readonly sampleRate: number;
   /** Folds in a micro-batch; call it before the model learns the batch, so that losses are out-of-sample. */
-  update(xs: readonly X[], ys: ArrayLike<number>): void;
+  update(xs: Examples<X>, ys: ArrayLike<number>): void;
   /** Copies of the smoothed scores, to store with a checkpoint and resume from. */
   scores(): ScoresState;
 }

@@ -105,9 +105,10 @@ export function createTopologyMetrics({ registry, topology, rateWindowMs = 10_00
   });
 
   return {
-    batchLearned({ batch, slot, learned, deadLettered, metrics, learnMs }) {
+    batchLearned({ batch, slot, learned, deadLettered, replayed, metrics, learnMs }) {
       const partition = String(batch.partition);
-      const total = batch.records.length + batch.deadLettered;
+      // Events, not messages: an Arrow message holds many.
+      const total = learned + deadLettered + replayed;
       consumed.inc({ topology, partition }, total);
       records.inc({ topology, partition, outcome: 'learned' }, learned);
       records.inc({ topology, partition, outcome: 'dead_lettered' }, deadLettered);

@@ -1,9 +1,9 @@
-import type { DecodedRecord } from '../../connectors/types';
 import type { PartitionOffset } from '../checkpoints/manifest';
 import type { Metric } from '../evaluation/metric';
 import type { ModelImportance } from '../importance/model-importance';
 import type { ImportanceSnapshot } from '../importance/snapshot';
 import type { JsonObject, ModelState } from '../state';
+import type { BatchEvents } from './batch-events';
 import type { LabelGuard } from './label-guard';
 import type { PartitionLedger } from './slot-ledger';
 import type { TopologyModel } from './topology';
@@ -18,9 +18,11 @@ export interface SlotSnapshot {
   importance: ImportanceSnapshot | null;
 }
 
-/** The good records of a learned batch, kept until a checkpoint covers them, to be learned again after a rollback. */
-export interface JournalEntry {
-  records: DecodedRecord<unknown>[];
+/**
+ * The good events of a learned batch, kept until a checkpoint covers them, to be learned again after a
+ * rollback: records, or rows of Arrow tables by flat index (`BatchEvents`).
+ */
+export interface JournalEntry extends BatchEvents {
   /** `topic/partition@first..last`, for errors. */
   where: string;
 }

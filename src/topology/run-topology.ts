@@ -366,7 +366,15 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     // A batch of a partition this member no longer holds (revoked while it waited) is left to the new owner.
     filter((batch) => !handover || handover.owns(batch) || (void batch.ack(), false)),
     tap(() => inStep++),
-    learnBatch({ ...deps, slotFor, codec: input.codec, deadLetter, onPredictions: observeAndPublish, afterBatch }),
+    // Predictions are per event: asked for only when something consumes them (Arrow rows are then made into records).
+    learnBatch({
+      ...deps,
+      slotFor,
+      codec: input.codec,
+      deadLetter,
+      onPredictions: outputs.predictionsTopic || driftConfig ? observeAndPublish : undefined,
+      afterBatch,
+    }),
     tap(({ batch }) => void batch.ack()),
     checkpointer.published(),
     tap((step) => {

@@ -3,6 +3,7 @@ import { fromState } from '../../learners/registry';
 import { readImportanceExtra } from '../../importance/publish';
 import { partitionKey, type ModelSlot } from '../model-slot';
 import { snapshotSlot } from '../slot-health';
+import { eventRecords } from '../batch-events';
 import { labelIndex } from '../operators/vet';
 import { captureLedger, checkpointCovered, newLedger } from '../slot-ledger';
 import type { Topology, TopologyModel } from '../topology';
@@ -95,7 +96,7 @@ export function carryOnto({ topology, slot }: Resettable, version: Checkpoint, a
   slot.lastGood = snapshotSlot(slot);
   const label = topology.config.label;
   for (const entry of carried ? [] : since) {
-    const rows = entry.records.map((record) => record.value as Row);
+    const rows = eventRecords(entry).map((record) => record.value as Row);
     model.learnMany(
       rows,
       Float64Array.from(rows, (row) => labelIndex(model, row[label])),

@@ -1,15 +1,16 @@
 import type { DecodedRecord } from '../../../connectors/types';
 import { DivergedError, type StreamlearnError } from '../../errors';
-import type { Row } from '../../features/stage';
 import { FeatureBatch } from '../../features/feature-batch';
 import type { Pipeline } from '../../features/pipeline';
 import type { PartitionOffset } from '../../checkpoints/manifest';
 import { metricValues, type JournalEntry, type ModelSlot, type SlotSnapshot } from '../model-slot';
 import { healthProblem, snapshotSlot } from '../slot-health';
 import { captureLedger } from '../slot-ledger';
+import { eventCount, eventRecords, eventRows, oneEventEach, type BatchEvents } from '../batch-events';
 import type { Failure } from './dead-letters';
 import { testThenTrain, type StepOutcome } from './train-step';
 import { fusedPipeline, vet, vetInto } from './vet';
+import { vetColumns } from './vet-columns';
 
 export interface LearnDeps {
   label: string;
@@ -21,7 +22,8 @@ export interface LearnDeps {
 
 export interface Learned {
   rejected: Failure[];
-  good: DecodedRecord<unknown>[];
+  /** The events that passed vetting, in order: records, or rows of Arrow tables by flat index. */
+  good: BatchEvents;
   /** Absent when no record passed vetting. */
   outcome?: StepOutcome;
 }
@@ -36,14 +38,24 @@ function featureBatchOf(pipeline: Pipeline): FeatureBatch {
   return batch;
 }
 
-/** Vets records and takes the test-then-train step on the ones that pass: a pipeline's in one fused pass. */
-export function learnRecords(slot: ModelSlot, records: DecodedRecord<unknown>[], label: string, where: string): Learned {
+/**
+ * Vets events and takes the test-then-train step on the ones that pass: a pipeline's in one fused pass, on
+ * the columns of Arrow tables where its stages have column forms (`vetColumns`), else row by row.
+ */
+export function learnRecords(slot: ModelSlot, events: BatchEvents, label: string, where: string): Learned {
+  const pipeline = fusedPipeline(slot.model);
+  if (pipeline !== undefined && !oneEventEach(events.records)) {
+    const batch = featureBatchOf(pipeline);
+    const { rejected, good, ys } = vetColumns(events, label, slot, pipeline, batch);
+    if (ys.length === 0) return { rejected, good };
+    return { rejected, good, outcome: testThenTrain(slot, { rows: eventRows(good), ys, features: { pipeline, batch }, where }) };
+  }
   const rejected: Failure[] = [];
   const good: DecodedRecord<unknown>[] = [];
   const ys: number[] = [];
-  const pipeline = fusedPipeline(slot.model);
   const batch = pipeline === undefined ? undefined : featureBatchOf(pipeline);
-  for (const record of records) {
+  // Rows of tables reach a model without stages (a recommender) as row objects.
+  for (const record of eventRecords(events)) {
     const verdict = pipeline === undefined ? vet(record, label, slot) : vetInto(record, label, slot, pipeline, batch as FeatureBatch);
     if ('error' in verdict) rejected.push({ record, error: verdict.error });
     else {
@@ -51,10 +63,10 @@ export function learnRecords(slot: ModelSlot, records: DecodedRecord<unknown>[],
       ys.push(verdict.y);
     }
   }
-  if (good.length === 0) return { rejected, good };
-  const rows = good.map((record) => record.value as Row);
+  if (good.length === 0) return { rejected, good: { records: good } };
+  const rows = eventRows({ records: good });
   const features = pipeline === undefined ? undefined : { pipeline, batch: batch as FeatureBatch };
-  return { rejected, good, outcome: testThenTrain(slot, { rows, ys: Float64Array.from(ys), features, where }) };
+  return { rejected, good: { records: good }, outcome: testThenTrain(slot, { rows, ys: Float64Array.from(ys), features, where }) };
 }
 
 function diverged(records: DecodedRecord<unknown>[], where: string, why: string, cause?: StreamlearnError): Failure[] {
@@ -82,19 +94,20 @@ export function replayJournal(slot: ModelSlot, deps: LearnDeps): Replay {
   const replay: Replay = { failures: [], predictions: new Map() };
   for (const entry of entries) {
     const before = snapshotSlot(slot);
-    const { rejected, good, outcome } = learnRecords(slot, entry.records, deps.label, entry.where);
+    const { rejected, good, outcome } = learnRecords(slot, entry, deps.label, entry.where);
     replay.failures.push(...rejected);
     if (outcome === undefined) continue;
     const problem = 'error' in outcome ? outcome.error.message : healthProblem(slot.model.state(), slot.metrics, deps.maxAbsWeight);
     if ('error' in outcome || problem !== null) {
       deps.restore(slot, before);
-      replay.failures.push(...diverged(good, entry.where, problem ?? '', 'error' in outcome ? outcome.error : undefined));
+      replay.failures.push(...diverged(eventRecords(good), entry.where, problem ?? '', 'error' in outcome ? outcome.error : undefined));
       continue;
     }
     // The same entry object: a checkpoint in flight recognises the entries it covers by identity.
-    entry.records = good;
+    entry.records = good.records;
+    entry.rows = good.rows;
     slot.journal.push(entry);
-    slot.examplesSeen += good.length;
+    slot.examplesSeen += eventCount(good);
     replay.predictions.set(entry, outcome.predictions);
   }
   return replay;

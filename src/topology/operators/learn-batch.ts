@@ -5,6 +5,7 @@ import type { ModelSlot } from '../model-slot';
 import { metricValues } from '../model-slot';
 import { admit, recordConsumed } from '../slot-ledger';
 import { deadLetterRecords, type Failure } from './dead-letters';
+import { eventCount, eventRecords } from '../batch-events';
 import { learnRecords, replayJournal, type LearnDeps } from './divergence';
 export { labelIndex } from './vet';
 
@@ -50,15 +51,15 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     const admitted = admit(slot, batch);
     const where = `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`;
     const before = slot.examplesSeen;
-    const { rejected, good, outcome } = learnRecords(slot, admitted.records, label, where);
+    const { rejected, good, outcome } = learnRecords(slot, { records: admitted.records }, label, where);
     const failures: Failure[] = [...rejected];
     let learned = 0;
     let predictions: Float64Array | undefined;
     if (outcome !== undefined) {
-      const entry = { records: good, where };
+      const entry = { ...good, where };
       slot.journal.push(entry);
       if ('predictions' in outcome) {
-        learned = good.length;
+        learned = eventCount(good);
         predictions = outcome.predictions;
         slot.examplesSeen += learned;
       } else {
@@ -66,13 +67,14 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
         const replay = replayJournal(slot, config);
         failures.push(...replay.failures);
         predictions = replay.predictions.get(entry);
-        learned = predictions === undefined ? 0 : entry.records.length;
+        learned = predictions === undefined ? 0 : eventCount(entry);
       }
     }
     await deadLetterRecords(deadLetter, codec, failures);
-    if (predictions !== undefined) await config.onPredictions?.(batch, good, predictions, slot);
+    // One record per event, rows of Arrow tables made on demand: only for a consumer that wants them.
+    if (predictions !== undefined && config.onPredictions) await config.onPredictions(batch, eventRecords(good), predictions, slot);
     // examplesSeen is kept by learnRecords and replayJournal; the ledger moves the offsets on and counts what was consumed.
-    const consumed = admitted.records.length + admitted.deadLettered;
+    const consumed = eventCount({ records: admitted.records }) + admitted.deadLettered;
     recordConsumed(slot, batch, admitted.offsets + admitted.deadLettered, 0, consumed);
     // Earlier batches dropped by a replay were counted as learned when they were: they count as dead letters now.
     const undone = before + learned - slot.examplesSeen;

@@ -4,6 +4,7 @@ import { isRowLearner } from '../../learners/estimator';
 import type { FeatureBatch } from '../../features/feature-batch';
 import type { Pipeline } from '../../features/pipeline';
 import type { Row } from '../../features/stage';
+import type { Examples } from '../../importance/snapshot';
 import type { ModelSlot } from '../model-slot';
 
 /**
@@ -11,7 +12,8 @@ import type { ModelSlot } from '../model-slot';
  * for them (`features`, whose dropped rows predict NaN), learned by the pipeline's final estimator.
  */
 export interface StepInput {
-  rows: Row[];
+  /** The events' values: an array on the row form; on the column path, rows of Arrow tables made when read (importance samples a few). */
+  rows: Examples<Row>;
   ys: Float64Array;
   features?: { batch: FeatureBatch; pipeline: Pipeline };
   /** `topic/partition@first..last`, named by errors. */
@@ -63,7 +65,9 @@ export function testThenTrain(slot: ModelSlot, input: StepInput): StepOutcome {
   try {
     if (input.features !== undefined) return { predictions: fusedStep(slot, input, input.features) };
     checkOnce(slot.model, slot.metrics);
-    const { rows, ys, where } = input;
+    const { ys, where } = input;
+    // Models without stages of their own learn row objects: the row form, whose rows are an array.
+    const rows = Array.isArray(input.rows) ? (input.rows as Row[]) : Array.from({ length: input.rows.length }, (_, i) => input.rows.at(i) as Row);
     const metrics = Object.values(slot.metrics);
     const outcome = testThenTrainBatch({ model: slot.model, metrics, xs: rows, ys, where, beforeLearn: () => slot.importance?.beforeLearn(rows, ys) });
     return outcome.report?.error ? { error: outcome.report.error } : { predictions: outcome.predictions };

@@ -9,7 +9,6 @@ import { createAccuracy, createRmse } from '../../../src/evaluation';
 import { pipeline } from '../../../src/features/pipeline';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
 import { createLinearRegression, createLogisticRegression } from '../../../src/learners';
-import { arrowRows } from '../../../src/topology/arrow-rows';
 import { runTopology } from '../../../src/topology/run-topology';
 import { defineTopology, topicsFor, type TopologyConfig } from '../../../src/topology/topology';
 import { testBrokers, uniqueName } from '../../support/kafka';
@@ -117,7 +116,6 @@ describe('dead letters are byte-identical to the records that arrived', () => {
       {
         name: uniqueName('dlq-bytes-arrow'),
         input: { codec },
-        transformBatches: arrowRows(),
         label: 'y',
         model: () => pipeline(features(), createLogisticRegression({ numFeatures: 2 })),
         metrics: () => ({ accuracy: createAccuracy() }),

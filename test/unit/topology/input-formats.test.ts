@@ -4,7 +4,6 @@ import { createCsvCodec } from '../../../connectors/codecs/csv';
 import { createJsonCodec } from '../../../connectors/codecs/json';
 import { createStandardScaler, createVectorAssembler, pipeline, type Row } from '../../../src/features';
 import { createLinearRegression } from '../../../src/learners';
-import { arrowRows } from '../../../src/topology/arrow-rows';
 import { learnAll, regressionTopology } from './harness';
 
 const FIELDS = ['x0', 'x1', 'x2'];
@@ -44,7 +43,7 @@ describe('JSON, CSV and Arrow inputs', () => {
         topology(csv),
         data.map((row) => csv.encode(row)),
       ),
-      arrow: await learnAll(topology(arrow), tables, { maxRecords: 1, transform: arrowRows() }),
+      arrow: await learnAll(topology(arrow), tables, { maxRecords: 1 }),
     };
     const twin = model();
     for (const row of data) twin.learnOne(row as Row, row.y);

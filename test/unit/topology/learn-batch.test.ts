@@ -8,7 +8,6 @@ import type { Estimator } from '../../../src/learners/estimator';
 import { ConfigError } from '../../../src/errors';
 import { DEAD_LETTER_HEADERS } from '../../../connectors/dead-letter';
 import { createArrowCodec, tableFromColumns } from '../../../connectors/codecs/arrow';
-import { arrowRows } from '../../../src/topology/arrow-rows';
 import { FIELDS, bytesOf, classifierTopology, learnAll, linearEvents, regressionTopology, sentHeaders } from './harness';
 
 const totals = (run: Awaited<ReturnType<typeof learnAll>>) => ({
@@ -193,7 +192,7 @@ describe('learnBatch: every dead-letter reason', () => {
   });
 });
 
-describe('learnBatch on Arrow record batches cut into rows', () => {
+describe('learnBatch on Arrow record batches', () => {
   it('dead-letters the message of a bad row once, byte for byte, naming the bad rows; the good rows are learned', async () => {
     const codec = createArrowCodec();
     const table = (ys: number[]) =>
@@ -201,7 +200,7 @@ describe('learnBatch on Arrow record batches cut into rows', () => {
     const good = codec.encode(table([0, 1, 1, 0, 1]));
     const bad = codec.encode(table([1, -1, 0, 7, 1]));
     const topology = classifierTopology({ metrics: () => ({ accuracy: createAccuracy() }), input: { topic: 'events', codec } });
-    const run = await learnAll(topology, [good, bad], { maxRecords: 1, transform: arrowRows() });
+    const run = await learnAll(topology, [good, bad], { maxRecords: 1 });
     expect(run.letters).toHaveLength(1);
     expect(run.letters[0].raw.value!.equals(bad)).toBe(true);
     expect(sentHeaders(run.letters[0])).toMatchObject({

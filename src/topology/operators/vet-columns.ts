@@ -1,0 +1,128 @@
+import type { Table } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
+import { numericStorage } from '../../../connectors/codecs/arrow';
+import type { DecodedRecord } from '../../../connectors/types';
+import type { ColumnSource } from '../../features/column-form';
+import type { FeatureBatch } from '../../features/feature-batch';
+import type { ColumnPass, Pipeline } from '../../features/pipeline';
+import type { LabelIndexed } from '../../learners/label-indexer';
+import { eventsIn, isTable, rowRecord, type BatchEvents } from '../batch-events';
+import type { ModelSlot } from '../model-slot';
+import { isClassifier } from '../restore';
+import type { Failure } from './dead-letters';
+import { vetInto } from './vet';
+
+/** What the columnar vetting of a batch keeps: the events learned (flat indexes, see batch-events.ts) and their labels. */
+export interface VettedColumns {
+  rejected: Failure[];
+  good: BatchEvents;
+  ys: Float64Array;
+}
+
+/**
+ * A table's numeric columns as the column forms read them, and which rows hold a null cell in a column
+ * that was read (those rows take the row form, which names the null).
+ */
+function tableColumns(table: Table): { source: ColumnSource; nullRows(): Uint8Array | undefined } {
+  const nullable: Vector[] = [];
+  const source: ColumnSource = {
+    length: table.numRows,
+    numeric(name) {
+      const column = numericStorage(table, name);
+      if (column?.nulls) nullable.push(column.nulls);
+      return column?.values;
+    },
+    vector: () => undefined,
+  };
+  const nullRows = () => {
+    if (nullable.length === 0) return undefined;
+    const rows = new Uint8Array(table.numRows);
+    for (const column of nullable) for (let row = 0; row < rows.length; row++) if (!column.isValid(row)) rows[row] = 1;
+    return rows;
+  };
+  return { source, nullRows };
+}
+
+/** Whether a model maps raw labels to class indexes: those labels are vetted in the row form. */
+const indexesLabels = (model: ModelSlot['model']) => typeof (model as Partial<LabelIndexed<unknown>>).indexLabel === 'function';
+
+/**
+ * The fused pass over a batch whose records may be Arrow tables, without a row object per row: each
+ * table's label and feature columns are read as typed arrays, and each row, in order, has its label
+ * checked, goes through the stages' column forms (`Pipeline.bindColumns`), has its features checked for
+ * finiteness, then teaches the stages and is appended to `batch`. Anything unusual about a row (a bad
+ * label, a null or non-finite cell, a row a stage drops or refuses) sends that row alone through the row
+ * form (`vetInto`, on the row as an object), whose rules and messages thus hold for Arrow unchanged; a
+ * table whose columns do not suit the column forms (a string or nullable column, a stage without a column
+ * form) goes through the row form whole. Records that are not tables are vetted as they are.
+ */
+export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, pipeline: Pipeline, batch: FeatureBatch): VettedColumns {
+  const { records, rows } = events;
+  const rejected: Failure[] = [];
+  const capacity = rows?.length ?? records.reduce((sum, record) => sum + eventsIn(record), 0);
+  const kept = new Int32Array(capacity);
+  const ys = new Float64Array(capacity);
+  let count = 0;
+  let next = 0;
+  let start = 0;
+  const rowForm = (record: DecodedRecord<unknown>, flat: number) => {
+    const verdict = vetInto(record, label, slot, pipeline, batch);
+    if ('error' in verdict) rejected.push({ record, error: verdict.error });
+    else {
+      kept[count] = flat;
+      ys[count++] = verdict.y;
+    }
+  };
+  const classes = isClassifier(slot.model) ? slot.model.numClasses : 0;
+  const guard = slot.labelGuard;
+  const unnamed = () => '';
+  for (const record of records) {
+    const size = eventsIn(record);
+    const end = start + size;
+    // The selected rows of this record, as indexes into it.
+    const from = next;
+    if (rows !== undefined) while (next < rows.length && rows[next] < end) next++;
+    const selected = rows === undefined ? size : next - from;
+    const local = (k: number) => (rows === undefined ? k : rows[from + k] - start);
+    const table = isTable(record.value) ? record.value : undefined;
+    const columns = table && !indexesLabels(slot.model) ? tableColumns(table) : undefined;
+    const pass: ColumnPass | undefined = columns && pipeline.bindColumns(columns.source);
+    const y = pass && columns ? columns.source.numeric(label) : undefined;
+    const nulls = y && columns ? columns.nullRows() : undefined;
+    for (let k = 0; k < selected; k++) {
+      const row = local(k);
+      if (table === undefined) {
+        rowForm(record, start);
+        continue;
+      }
+      if (pass === undefined || y === undefined) {
+        rowForm(rowRecord(record, row), start + row);
+        continue;
+      }
+      const value = y[row];
+      // The common case, checked without allocating: anything else is the row form's to judge and name.
+      const labelOk =
+        (nulls === undefined || nulls[row] === 0) &&
+        Number.isFinite(value) &&
+        (classes === 0 || (Number.isInteger(value) && value >= 0 && value < classes)) &&
+        guard.check(value, unnamed) === null;
+      const features = labelOk ? pass.transform(row) : null;
+      if (features === null || !allFinite(features)) {
+        rowForm(rowRecord(record, row), start + row);
+        continue;
+      }
+      pass.learn(row);
+      batch.add(features);
+      guard.accept(value);
+      kept[count] = start + row;
+      ys[count++] = value;
+    }
+    start = end;
+  }
+  return { rejected, good: { records, rows: kept.slice(0, count) }, ys: ys.slice(0, count) };
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let j = 0; j < values.length; j++) if (!Number.isFinite(values[j])) return false;
+  return true;
+}
