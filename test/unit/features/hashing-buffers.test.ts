@@ -1,5 +1,5 @@
 /** Hashing without garbage: category hashes memoised in a bounded cache, outputs written into reused buffers. */
-import { CategoryHashes } from '../../../src/features/category-hashes';
+import { CategoryHashes, sharedCategoryHashes } from '../../../src/features/category-hashes';
 import { createFeatureHasher, createInteractions, murmur3String, type Row, type SizedSparseVector } from '../../../src/features';
 import { ReusedStageOutput } from '../../../src/features/stage-output';
 
@@ -25,6 +25,15 @@ describe('CategoryHashes', () => {
     expect(cache.size).toBe(6);
     ['f', 'g', 'h', 'i'].forEach((c) => cache.hash(c)); // another turn at 'h': b, c, d are gone, e a f g h i stay
     expect(cache.size).toBe(6);
+  });
+
+  it('repeats of the last category and caches shared by column give the same hashes', () => {
+    const cache = sharedCategoryHashes(murmur3String('age', 0));
+    expect(sharedCategoryHashes(murmur3String('age', 0))).toBe(cache);
+    expect(sharedCategoryHashes(murmur3String('zip', 0))).not.toBe(cache);
+    for (const category of ['x', 'x', 'y', 'x', 'x', `${'x'}`, 'y', 'y']) {
+      expect(cache.hash(category)).toBe(murmur3String(category, murmur3String('age', 0)));
+    }
   });
 });
 
