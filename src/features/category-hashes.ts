@@ -16,6 +16,11 @@ export const CATEGORY_CACHE_SIZE = 8192;
 export class CategoryHashes {
   private current = new Map<string, number>();
   private old = new Map<string, number>();
+  // The last category asked for: hashers over the same column (ctr-logistic hashes age into the 2^18 space
+  // and into its cross namespace) ask for the same string one after the other, and a string compare is
+  // cheaper than a Map probe.
+  private lastCategory: string | undefined;
+  private lastHash = 0;
 
   constructor(
     private readonly seed: number,
@@ -23,19 +28,33 @@ export class CategoryHashes {
   ) {}
 
   hash(category: string): number {
+    if (category === this.lastCategory) return this.lastHash;
+    this.lastCategory = category;
     const cached = this.current.get(category);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return (this.lastHash = cached);
     const hash = this.old.get(category) ?? murmur3String(category, this.seed);
     if (this.current.size >= this.capacity) {
       this.old = this.current;
       this.current = new Map();
     }
     this.current.set(category, hash);
-    return hash;
+    return (this.lastHash = hash);
   }
 
   /** Entries held, for the memory test. */
   get size(): number {
     return this.current.size + this.old.size;
   }
+}
+
+// One cache per column hash (the column's name and the hasher's seed), shared by every hasher in the
+// process: a category's hash depends only on that and the category, so hashers over the same column reuse
+// each other's work. Bounded: one entry per distinct configured column, each holding at most 2 × capacity.
+const shared = new Map<number, CategoryHashes>();
+
+/** The process's category-hash cache of the column whose hash is `columnHash`. */
+export function sharedCategoryHashes(columnHash: number): CategoryHashes {
+  let cache = shared.get(columnHash);
+  if (cache === undefined) shared.set(columnHash, (cache = new CategoryHashes(columnHash)));
+  return cache;
 }

@@ -1,7 +1,7 @@
 import { DecodeError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
-import { CategoryHashes } from './category-hashes';
+import { sharedCategoryHashes } from './category-hashes';
 import { createHashedSpace } from './hashed-space';
 import { murmur3String } from './murmur3';
 import { checkKind } from './restore';
@@ -34,7 +34,7 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const savedConfig = { inputCols, outputCol, bits, seed, signed };
   // A column's hash names its numeric feature and seeds the hashes of its categories.
   const columnHashes = inputCols.map((name) => murmur3String(name, seed));
-  const categoryHashes = columnHashes.map((columnHash) => new CategoryHashes(columnHash));
+  const categoryHashes = columnHashes.map((columnHash) => sharedCategoryHashes(columnHash));
   const space = createHashedSpace(KIND, bits, signed);
 
   function addCategory(name: string, value: unknown, c: number): void {

@@ -14,21 +14,43 @@ const MAX_SPARSE_ENTRIES = POSITION_SLOTS;
 const INSERTION_SORT_MAX = 64;
 
 /**
- * Sorts the first `count` keys ascending. Keys are unique, so any sort gives the same order. Rows of a few
- * dozen entries (categorical events) take an insertion sort, which allocates nothing; long rows (text) the
- * native sort of a view.
+ * Short rows (categorical events: a dozen entries) are sorted in place by a stable insertion sort of the
+ * (index, value) pairs themselves: equal indices keep the order they were added in, so duplicates are summed
+ * in the same order as the keyed path sums them, bit for bit. It skips the float sort keys and their
+ * divisions (ctr-logistic's feature stages: see docs/performance.md, Stop 19). `entries` is scratch: the
+ * next row overwrites it.
  */
-function sortKeys(keys: Float64Array, count: number): void {
-  if (count > INSERTION_SORT_MAX) {
-    keys.subarray(0, count).sort();
-    return;
-  }
+function sortPairsInPlace(entries: Entries, count: number): void {
+  const { indices, values } = entries;
   for (let p = 1; p < count; p++) {
-    const key = keys[p];
+    const index = indices[p];
+    const value = values[p];
     let q = p - 1;
-    while (q >= 0 && keys[q] > key) keys[q + 1] = keys[q--];
-    keys[q + 1] = key;
+    while (q >= 0 && indices[q] > index) {
+      indices[q + 1] = indices[q];
+      values[q + 1] = values[q--];
+    }
+    indices[q + 1] = index;
+    values[q + 1] = value;
   }
+}
+
+/** Sums runs of equal indices of sorted pairs into `out`, dropping zero sums; returns the count written. */
+function sumSortedRuns(entries: Entries, count: number, out: Entries): number {
+  const { indices, values } = entries;
+  let written = 0;
+  let p = 0;
+  while (p < count) {
+    const index = indices[p];
+    let sum = 0;
+    while (p < count && indices[p] === index) sum += values[p++];
+    if (sum !== 0) {
+      out.indices[written] = index;
+      out.values[written] = sum;
+      written++;
+    }
+  }
+  return written;
 }
 
 /**
@@ -41,9 +63,14 @@ function compactInto(where: string, entries: Entries, count: number, keys: Float
   if (count > MAX_SPARSE_ENTRIES) {
     throw new DecodeError('OVERSIZE', `${where}: ${count} sparse entries in one row, more than ${MAX_SPARSE_ENTRIES}`);
   }
+  if (count <= INSERTION_SORT_MAX) {
+    sortPairsInPlace(entries, count);
+    return sumSortedRuns(entries, count, out);
+  }
   const { indices, values } = entries;
   for (let p = 0; p < count; p++) keys[p] = indices[p] * POSITION_SLOTS + p;
-  sortKeys(keys, count);
+  // Long rows (text): the native sort of a view; keys are unique, so any sort gives the same order.
+  keys.subarray(0, count).sort();
   let written = 0;
   let p = 0;
   while (p < count) {

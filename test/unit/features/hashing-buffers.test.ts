@@ -1,5 +1,5 @@
 /** Hashing without garbage: category hashes memoised in a bounded cache, outputs written into reused buffers. */
-import { CategoryHashes } from '../../../src/features/category-hashes';
+import { CategoryHashes, sharedCategoryHashes } from '../../../src/features/category-hashes';
 import { createFeatureHasher, createInteractions, murmur3String, type Row, type SizedSparseVector } from '../../../src/features';
 import { ReusedStageOutput } from '../../../src/features/stage-output';
 
@@ -25,6 +25,15 @@ describe('CategoryHashes', () => {
     expect(cache.size).toBe(6);
     ['f', 'g', 'h', 'i'].forEach((c) => cache.hash(c)); // another turn at 'h': b, c, d are gone, e a f g h i stay
     expect(cache.size).toBe(6);
+  });
+
+  it('repeats of the last category and caches shared by column give the same hashes', () => {
+    const cache = sharedCategoryHashes(murmur3String('age', 0));
+    expect(sharedCategoryHashes(murmur3String('age', 0))).toBe(cache);
+    expect(sharedCategoryHashes(murmur3String('zip', 0))).not.toBe(cache);
+    for (const category of ['x', 'x', 'y', 'x', 'x', `${'x'}`, 'y', 'y']) {
+      expect(cache.hash(category)).toBe(murmur3String(category, murmur3String('age', 0)));
+    }
   });
 });
 
@@ -67,6 +76,38 @@ describe('the hashing stages on the fused path', () => {
       crosses.transform(x);
       crosses.transformInto!(reused, out);
       expect(plain(reused.interactions)).toEqual(plain(x.interactions));
+    }
+  });
+});
+
+describe('collisions in the hashed space', () => {
+  // Non-associative sums: the order in which colliding values are added shows in the result's last bits.
+  const columns = Array.from({ length: 80 }, (_, c) => `c${c}`);
+  const magnitudes = [0.1, 1e16, -1e16, 0.2, 3.3, -0.7, 1e-3, 7];
+
+  /** Reference: each column's value added at its slot in column order, signed by the hash's top bit. */
+  function reference(row: Row, bits: number): Map<number, number> {
+    const sums = new Map<number, number>();
+    for (const name of columns) {
+      const hash = murmur3String(name, 0);
+      const slot = hash & (2 ** bits - 1);
+      const value = hash >>> 31 === 1 ? -(row[name] as number) : (row[name] as number);
+      sums.set(slot, (sums.get(slot) ?? 0) + value);
+    }
+    return sums;
+  }
+
+  it.each([2, 4, 7])('sums colliding entries in the order they were added, short and long rows (bits %i)', (bits) => {
+    for (const width of [10, 80]) {
+      const used = columns.slice(0, width);
+      const hasher = createFeatureHasher({ inputCols: used, bits });
+      for (let r = 0; r < 20; r++) {
+        const row: Row = Object.fromEntries(columns.map((name, c) => [name, c < width ? magnitudes[(c * 3 + r) % magnitudes.length] : 0]));
+        hasher.transformInto!(row, new ReusedStageOutput());
+        const expected = [...reference(row, bits)].filter(([, sum]) => sum !== 0).sort(([a], [b]) => a - b);
+        const { indices, values } = plain(row.features);
+        expect(indices.map((index, k) => [index, values[k]])).toEqual(expected);
+      }
     }
   });
 });
