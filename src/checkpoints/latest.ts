@@ -3,7 +3,7 @@ import type { KafkaConnection } from '../../connectors/kafka/connection';
 import { readTopic } from '../../connectors/kafka/topic-reader';
 import { errorMessage } from '../errors';
 import type { Checkpoint } from './envelope';
-import { createCheckpointAssembler, versionedKeyOwner } from './records';
+import { createCheckpointAssembler, parseManifestKey, versionedKeyOwner } from './records';
 import type { ManifestVerifier } from './signing';
 
 export interface LoadCheckpointsOptions {
@@ -13,6 +13,8 @@ export interface LoadCheckpointsOptions {
   verifier?: ManifestVerifier;
   /** Told about every record that was skipped, with where it is and why. */
   onSkipped?(reason: string): void;
+  /** Models whose kept versions (`kept`) to hold; default none: each kept version holds a whole state in memory. */
+  keepHistory?(modelId: string): boolean;
 }
 
 /**
@@ -42,12 +44,20 @@ export interface CheckpointIndex {
    * publishers left on the topic. A publisher given them tombstones each once its version is no longer kept.
    */
   liveKeys: string[];
+  /**
+   * The verifiable versions of a model still kept under their version keys (not tombstoned), oldest first,
+   * the newest included; empty for models `keepHistory` did not name. Drift rollback finds its targets
+   * here after a restart.
+   */
+  kept(modelId: string): Checkpoint[];
 }
 
 export async function loadCheckpointIndex(connection: KafkaConnection, topic: string, options: LoadCheckpointsOptions | string = {}): Promise<CheckpointIndex> {
-  const { modelId, verifier, onSkipped } = typeof options === 'string' ? { modelId: options } : options;
+  const { modelId, verifier, onSkipped, keepHistory } = typeof options === 'string' ? { modelId: options, keepHistory: undefined } : options;
   const assembler = createCheckpointAssembler({ modelId, verifier });
   const live = new Set<string>();
+  /** Checkpoints by version key, while the key is live: a version's first record is the one under its version key. */
+  const kept = new Map<string, Checkpoint>();
   const latest = await lastValueFrom(
     readTopic({ ...connection, topic }).pipe(
       filter((event) => event.type === 'record'),
@@ -55,10 +65,15 @@ export async function loadCheckpointIndex(connection: KafkaConnection, topic: st
         const { record } = event as Extract<typeof event, { type: 'record' }>;
         if (record.key !== null && versionedKeyOwner(record.key)) {
           live.delete(record.key);
+          kept.delete(record.key);
           if (record.value !== null) live.add(record.key);
         }
         try {
-          return assembler.push(record, `${topic}/${record.partition}@${record.offset}`);
+          const checkpoint = assembler.push(record, `${topic}/${record.partition}@${record.offset}`);
+          if (checkpoint && record.key !== null && parseManifestKey(record.key).version !== undefined && keepHistory?.(checkpoint.manifest.modelId)) {
+            kept.set(record.key, checkpoint);
+          }
+          return checkpoint;
         } catch (err) {
           onSkipped?.(errorMessage(err));
           return undefined;
@@ -67,5 +82,6 @@ export async function loadCheckpointIndex(connection: KafkaConnection, topic: st
       reduce((found, checkpoint) => (checkpoint ? found.set(checkpoint.manifest.modelId, checkpoint) : found), new Map<string, Checkpoint>()),
     ),
   );
-  return { latest, highestClaimed: assembler.highestClaimed, liveKeys: [...live] };
+  const history = (id: string) => [...kept.values()].filter((c) => c.manifest.modelId === id).sort((a, b) => a.manifest.version - b.manifest.version);
+  return { latest, highestClaimed: assembler.highestClaimed, liveKeys: [...live], kept: history };
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { isPositive, isPositiveInteger, numberField } from '../learners/config-checks';
+import { isPositive, isPositiveInteger, numberFields, type NumberFieldSpec } from '../learners/config-checks';
 import type { ModelState } from '../state';
 import { checkFinite, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftDirection, type DriftStatus, DetectorBase } from './detector';
 
@@ -17,12 +17,14 @@ export type ResolvedDdmConfig = Required<DdmConfig>;
 const KIND = 'DDM';
 const SCALARS = 8;
 
+const FIELDS: Record<keyof DdmConfig, NumberFieldSpec> = {
+  warmStart: [30, isPositiveInteger, 'a positive integer'],
+  warningThreshold: [2, isPositive, 'a finite number > 0'],
+  driftThreshold: [3, isPositive, 'a finite number > 0'],
+};
+
 export function resolveDdmConfig(config: DdmConfig = {}): ResolvedDdmConfig {
-  const resolved = {
-    warmStart: numberField(KIND, 'warmStart', config.warmStart, 30, isPositiveInteger, 'a positive integer'),
-    warningThreshold: numberField(KIND, 'warningThreshold', config.warningThreshold, 2, isPositive, 'a finite number > 0'),
-    driftThreshold: numberField(KIND, 'driftThreshold', config.driftThreshold, 3, isPositive, 'a finite number > 0'),
-  };
+  const resolved = numberFields(KIND, FIELDS, config);
   if (resolved.warningThreshold > resolved.driftThreshold) {
     throw new ConfigError(`${KIND}: warningThreshold (${resolved.warningThreshold}) must not exceed driftThreshold (${resolved.driftThreshold})`);
   }

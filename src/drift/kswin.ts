@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { isOpenFraction, isPositiveInteger, numberField } from '../learners/config-checks';
+import { isOpenFraction, isPositiveInteger, numberFields, type NumberFieldSpec } from '../learners/config-checks';
 import { createRandom, type Random } from '../random';
 import type { ModelState } from '../state';
 import { checkFinite, directionFromCode, stateArray, statusCode, statusFromCode, type DriftDetector, type DriftStatus, DetectorBase } from './detector';
@@ -20,13 +20,15 @@ export type ResolvedKswinConfig = Required<KswinConfig>;
 const KIND = 'KSWIN';
 const SCALARS = 7;
 
+const FIELDS: Record<keyof KswinConfig, NumberFieldSpec> = {
+  alpha: [0.005, isOpenFraction, 'in (0, 1)'],
+  windowSize: [100, isPositiveInteger, 'a positive integer'],
+  statSize: [30, isPositiveInteger, 'a positive integer'],
+  seed: [1, Number.isSafeInteger, 'an integer'],
+};
+
 export function resolveKswinConfig(config: KswinConfig = {}): ResolvedKswinConfig {
-  const resolved = {
-    alpha: numberField(KIND, 'alpha', config.alpha, 0.005, isOpenFraction, 'in (0, 1)'),
-    windowSize: numberField(KIND, 'windowSize', config.windowSize, 100, isPositiveInteger, 'a positive integer'),
-    statSize: numberField(KIND, 'statSize', config.statSize, 30, isPositiveInteger, 'a positive integer'),
-    seed: numberField(KIND, 'seed', config.seed, 1, Number.isSafeInteger, 'an integer'),
-  };
+  const resolved = numberFields(KIND, FIELDS, config);
   if (resolved.windowSize < 2 * resolved.statSize) {
     throw new ConfigError(
       `${KIND}: windowSize (${resolved.windowSize}) must be at least twice statSize (${resolved.statSize}), ` +

@@ -5,7 +5,7 @@ import { isSparse, type FeatureVector } from '../learners/estimator';
 import type { LinearModel } from '../learners/linear-learner';
 import { createRandom } from '../random';
 import { sampleRateField, seedField, smoothingField, type SmoothingConfig } from './config';
-import { geometricGap } from './reservoir';
+import { sampledUpdate } from './reservoir';
 import { createSmoothedScores } from './smoothed-scores';
 import { rankScores, type FeatureImportance, type ScoresState } from './snapshot';
 
@@ -47,8 +47,6 @@ export function createCoefficientImportance<X = FeatureVector>(config: Coefficie
   const squares = new Float64Array(width);
   const sample = new Float64Array(width);
   let count = 0;
-  /** Examples to pass over before the next sampled one. */
-  let untilSample = geometricGap(random, sampleRate);
 
   function observe(vector: FeatureVector, where: number): void {
     const values = isSparse(vector) ? vector.values : vector;
@@ -80,22 +78,14 @@ export function createCoefficientImportance<X = FeatureVector>(config: Coefficie
     method: 'coefficients',
     names,
     sampleRate,
-    update(xs, ys) {
-      if (xs.length !== ys.length) throw new DecodeError('SCHEMA', `${OWNER}: ${xs.length} examples but ${ys.length} labels`);
-      for (let i = 0; i < xs.length; i++) {
-        if (untilSample > 0) {
-          untilSample--;
-          continue;
-        }
-        untilSample = geometricGap(random, sampleRate);
-        const vector = inputs(xs.at(i) as X);
-        if (vector === null) continue;
-        if (!isDenseVector(vector) && !isSparseVector(vector))
-          throw new DecodeError('SCHEMA', `${OWNER}: example ${i} is ${describeValue(vector)}, not a feature vector`);
-        observe(vector, i);
-        fold();
-      }
-    },
+    update: sampledUpdate<X>(OWNER, random, sampleRate, (x, i) => {
+      const vector = inputs(x);
+      if (vector === null) return;
+      if (!isDenseVector(vector) && !isSparseVector(vector))
+        throw new DecodeError('SCHEMA', `${OWNER}: example ${i} is ${describeValue(vector)}, not a feature vector`);
+      observe(vector, i);
+      fold();
+    }),
     scores: () => scores.state(),
     snapshot: () => rankScores('coefficients', names, scores.state(), smoothing),
   };

@@ -1,5 +1,6 @@
-import { ConfigError } from '../errors';
+import { ConfigError, DecodeError } from '../errors';
 import type { Random } from '../random';
+import type { Examples } from './snapshot';
 
 /**
  * - `uniform`: every example seen so far is equally likely to be kept (reservoir sampling, Li's
@@ -27,6 +28,34 @@ export interface Reservoir<X> {
  */
 export function geometricGap(random: Random, p: number): number {
   return p >= 1 ? 0 : Math.floor(Math.log(1 - random.next()) / Math.log(1 - p));
+}
+
+/**
+ * The `update` of an importance that folds one sampled example at a time (split gains, coefficients):
+ * checks the batch's shape (`owner` names the importance in the error), samples each example with
+ * probability `sampleRate` (one random number per sampled example, `geometricGap`; the first gap is drawn
+ * here), and hands the sampled ones to `onSample` with their index in the batch. `random` must be the
+ * importance's own: the gap is drawn before `onSample` runs. (iPFI keeps its own loop: it draws from the
+ * same generator for its perturbations and reservoir, in an order its resumed runs depend on.)
+ */
+export function sampledUpdate<X>(
+  owner: string,
+  random: Random,
+  sampleRate: number,
+  onSample: (x: X, i: number) => void,
+): (xs: Examples<X>, ys: ArrayLike<number>) => void {
+  let untilSample = geometricGap(random, sampleRate);
+  return (xs, ys) => {
+    if (xs.length !== ys.length) throw new DecodeError('SCHEMA', `${owner}: ${xs.length} examples but ${ys.length} labels`);
+    for (let i = 0; i < xs.length; i++) {
+      if (untilSample > 0) {
+        untilSample--;
+        continue;
+      }
+      untilSample = geometricGap(random, sampleRate);
+      onSample(xs.at(i) as X, i);
+    }
+  };
 }
 
 /** Keeps references: the examples must not be mutated after they are added. */

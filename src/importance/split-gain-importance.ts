@@ -1,8 +1,8 @@
-import { ConfigError, DecodeError } from '../errors';
+import { ConfigError } from '../errors';
 import { describeValue } from '../features/config';
 import { createRandom } from '../random';
 import { sampleRateField, seedField, smoothingField, type SmoothingConfig } from './config';
-import { geometricGap } from './reservoir';
+import { sampledUpdate } from './reservoir';
 import { createSmoothedScores } from './smoothed-scores';
 import { rankScores, type FeatureImportance, type ScoresState } from './snapshot';
 
@@ -46,23 +46,11 @@ export function createSplitGainImportance<X = unknown>(config: SplitGainImportan
   const sampleRate = sampleRateField(OWNER, config.sampleRate, DEFAULT_SAMPLE_RATE);
   const random = createRandom(seedField(OWNER, config.seed) + (config.resume?.samples ?? 0));
   const scores = createSmoothedScores(width, smoothing, config.resume);
-  let untilSample = geometricGap(random, sampleRate);
-
   return {
     method: 'split-gain',
     names,
     sampleRate,
-    update(xs, ys) {
-      if (xs.length !== ys.length) throw new DecodeError('SCHEMA', `${OWNER}: ${xs.length} examples but ${ys.length} labels`);
-      for (let i = 0; i < xs.length; i++) {
-        if (untilSample > 0) {
-          untilSample--;
-          continue;
-        }
-        untilSample = geometricGap(random, sampleRate);
-        scores.update(model.featureImportances());
-      }
-    },
+    update: sampledUpdate<X>(OWNER, random, sampleRate, () => scores.update(model.featureImportances())),
     scores: () => scores.state(),
     snapshot: () => rankScores('split-gain', names, scores.state(), smoothing),
   };

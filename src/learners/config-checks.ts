@@ -12,6 +12,19 @@ export function numberField(owner: string, name: string, value: unknown, fallbac
   return v;
 }
 
+/** A numeric config field: its default, its check, and what the check expects (for the error). */
+export type NumberFieldSpec = readonly [fallback: number, valid: (v: number) => boolean, expectation: string];
+
+/** `numberField` over a table of fields, in the table's order: a kind lists each of its numeric fields once. */
+export function numberFields<K extends string>(owner: string, specs: Record<K, NumberFieldSpec>, config: Partial<Record<K, unknown>>): Record<K, number> {
+  const resolved = {} as Record<K, number>;
+  for (const name of Object.keys(specs) as K[]) {
+    const [fallback, valid, expectation] = specs[name];
+    resolved[name] = numberField(owner, name, config[name], fallback, valid, expectation);
+  }
+  return resolved;
+}
+
 export function optionalNumberField(owner: string, name: string, value: unknown, valid: (v: number) => boolean, expectation: string): number | null {
   return value === undefined || value === null ? null : numberField(owner, name, value, 0, valid, expectation);
 }

@@ -47,7 +47,7 @@ export function driftResponder(config: DriftActionsConfig): (step: LearnedBatch)
       const record = describe(config.topology, step.slot, watch, detection);
       if (detection.direction > 0 && !acted) {
         acted = true;
-        Object.assign(record, await carryOut(config, step.slot, watch));
+        Object.assign(record, await carryOut(config, step.slot, watch, detection));
       }
       records.push(record);
     }
@@ -78,12 +78,12 @@ function describe(topology: Topology, slot: ModelSlot, watch: DriftWatch, d: Det
 
 type Outcome = Pick<DriftRecord, 'action' | 'newVersion' | 'archivedAs' | 'rolledBackTo' | 'note'>;
 
-async function carryOut(config: DriftActionsConfig, slot: ModelSlot, watch: DriftWatch): Promise<Outcome> {
+async function carryOut(config: DriftActionsConfig, slot: ModelSlot, watch: DriftWatch, detection: Detection): Promise<Outcome> {
   const { action } = watch.config;
   if (action === 'alert') return { action };
-  const target = action === 'rollback' ? watch.rollbackTarget() : undefined;
+  const target = action === 'rollback' ? watch.rollbackTarget(detection.rollingError) : undefined;
   if (action === 'rollback' && target === undefined) {
-    return { action: 'none', note: 'rollback: no checkpoint in memory had a lower rolling error; the model is kept' };
+    return { action: 'none', note: 'rollback: no kept checkpoint had a lower rolling error than at the detection; the model is kept' };
   }
   return config.exclusive(async () => {
     const archivedAs = await archive(config, slot);

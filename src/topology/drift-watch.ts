@@ -12,8 +12,9 @@ import type { JsonObject, ModelState } from '../state';
  * - `alert`: only publish the detection on `<topology>.drift`;
  * - `reset`: archive the model on the model topic (key `<modelId>@drift-v<version>`), start a fresh one and
  *   publish it as the next version;
- * - `rollback`: archive the model likewise, return to the latest checkpoint (kept in memory) whose rolling
- *   error was lower than the current one, and publish that state as the next version.
+ * - `rollback`: archive the model likewise, return to the latest checkpoint (kept in memory, and after a
+ *   restart read back from the versions the model topic keeps) whose rolling error was lower than the
+ *   current one, and publish that state as the next version.
  */
 export type DriftAction = 'alert' | 'reset' | 'rollback';
 /** The per-event value the detector watches: 0/1 misclassification, or a regression's error. */
@@ -27,7 +28,10 @@ export interface DriftWatchConfig {
   action?: DriftAction;
   /** Half-life, in events, of the rolling error recorded with each checkpoint and compared by rollback. Default 500. */
   rollingHalfLife?: number;
-  /** Checkpoints kept in memory as rollback targets, per model. Default 5. */
+  /**
+   * Checkpoints kept in memory as rollback targets, per model. Default 5. After a restart the targets are
+   * the versions the model topic still keeps (the publisher's `keepVersions`, 3 by default).
+   */
   keepCheckpoints?: number;
 }
 
@@ -164,10 +168,12 @@ export class DriftWatch {
     if (this.points.length > this.config.keepCheckpoints) this.points.shift();
   }
 
-  /** The latest remembered checkpoint whose rolling error was lower than the current one. */
-  rollbackTarget(): RollbackPoint | undefined {
-    const now = this.rollingError;
-    for (let i = this.points.length - 1; i >= 0; i--) if (this.points[i]!.rollingError < now) return this.points[i];
+  /**
+   * The latest remembered checkpoint whose rolling error was lower than `than`: the rolling error at the
+   * detection acted on (which its drift record carries, so the choice can be checked from the record), or now.
+   */
+  rollbackTarget(than = this.rollingError): RollbackPoint | undefined {
+    for (let i = this.points.length - 1; i >= 0; i--) if (this.points[i]!.rollingError < than) return this.points[i];
     return undefined;
   }
 
@@ -195,15 +201,24 @@ export function readDriftExtra(manifest: Pick<CheckpointManifest, 'modelId' | 'v
 }
 
 /**
- * A model's watch, resumed from the checkpoint it was restored from (if any), which is also its first
- * rollback target: a restart keeps the detector's state and one checkpoint to return to.
+ * A model's watch, resumed from the checkpoint it was restored from (if any). Its rollback targets are the
+ * versions still kept on the model topic up to that one (`kept`, oldest first; the restored checkpoint
+ * alone when none are given), each with the rolling error its manifest recorded: a restart keeps the
+ * detector's state and the checkpoints to return to.
  */
-export function watchFromCheckpoint(config: ResolvedDriftWatchConfig, restoredFrom: Checkpoint | undefined): DriftWatch {
+export function watchFromCheckpoint(config: ResolvedDriftWatchConfig, restoredFrom: Checkpoint | undefined, kept: readonly Checkpoint[] = []): DriftWatch {
   if (restoredFrom === undefined) return new DriftWatch(config);
-  const resume = readDriftExtra(restoredFrom.manifest);
-  const watch = new DriftWatch(config, resume);
-  const { version, examplesSeen } = restoredFrom.manifest;
-  const rollingError = resume && resume.rollingWeight > 0 ? resume.rollingSum / resume.rollingWeight : Number.NaN;
-  watch.remember({ version, rollingError, examplesSeen, state: restoredFrom.state, importance: readImportanceExtra(restoredFrom.manifest) });
+  const watch = new DriftWatch(config, readDriftExtra(restoredFrom.manifest));
+  const version = restoredFrom.manifest.version;
+  const earlier = kept.filter((c) => c.manifest.version < version);
+  for (const checkpoint of [...earlier, restoredFrom]) watch.remember(rollbackPoint(checkpoint));
   return watch;
+}
+
+/** A checkpoint as a rollback target; a checkpoint without drift state (NaN rolling error) is never chosen. */
+function rollbackPoint(checkpoint: Checkpoint): RollbackPoint {
+  const { manifest, state } = checkpoint;
+  const resume = readDriftExtra(manifest);
+  const rollingError = resume && resume.rollingWeight > 0 ? resume.rollingSum / resume.rollingWeight : Number.NaN;
+  return { version: manifest.version, rollingError, examplesSeen: manifest.examplesSeen, state, importance: readImportanceExtra(manifest) };
 }

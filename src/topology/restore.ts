@@ -72,19 +72,21 @@ export function restoreSnapshot(topology: Topology, slot: ModelSlot, snapshot: S
 /**
  * This topology's newest verifiable checkpoints on its model topic, by model id, and the highest version
  * any record claimed. Records that cannot be verified are skipped (and reported): the restore walks back
- * to the newest good version of each model.
+ * to the newest good version of each model. A topology that rolls back on drift also gets each model's
+ * versions still kept on the topic (`kept`): its rollback targets survive a restart.
  */
 export async function loadTopologyCheckpoints(
   topology: Topology,
   connection: KafkaConnection,
-  options: Omit<LoadCheckpointsOptions, 'modelId'> = {},
-): Promise<{ checkpoints: Map<string, Checkpoint>; highestClaimed(modelId: string): number; liveKeys: string[] }> {
-  const index = await loadCheckpointIndex(connection, topology.config.outputs.modelTopic, options);
+  options: Omit<LoadCheckpointsOptions, 'modelId' | 'keepHistory'> = {},
+): Promise<{ checkpoints: Map<string, Checkpoint>; highestClaimed(modelId: string): number; liveKeys: string[]; kept(modelId: string): Checkpoint[] }> {
   // Archived models (`<id>@drift-v<n>`, kept by drift actions) are not models to resume.
   const mine = (id: string) =>
     id === topology.modelId || (topology.modelScope === 'per-partition' && id.startsWith(`${topology.modelId}.p`) && !id.includes('@'));
+  const rollsBack = topology.config.drift?.action === 'rollback';
+  const index = await loadCheckpointIndex(connection, topology.config.outputs.modelTopic, { ...options, keepHistory: rollsBack ? mine : undefined });
   const checkpoints = new Map([...index.latest].filter(([id]) => mine(id)));
   // Kinds with asynchronous setup (NeuralNet's backend) are made ready here, so that newSlot stays synchronous.
   await Promise.all([...checkpoints.values()].map((checkpoint) => prepareKinds(checkpoint.state)));
-  return { checkpoints, highestClaimed: index.highestClaimed, liveKeys: index.liveKeys };
+  return { checkpoints, highestClaimed: index.highestClaimed, liveKeys: index.liveKeys, kept: index.kept };
 }

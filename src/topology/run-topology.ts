@@ -114,7 +114,10 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
 
   await config.setup?.();
   const onSkipped = options.onCheckpointSkipped ?? ((reason: string) => process.stderr.write(`restore skipped a checkpoint record: ${reason}\n`));
-  const { checkpoints, highestClaimed, liveKeys } = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
+  const loaded = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
+  const { checkpoints, highestClaimed, liveKeys } = loaded;
+  /** Each model's versions kept on the model topic at the last read: its rollback targets after a restart or handover. */
+  let kept = loaded.kept;
   const slots = new Map<string, ModelSlot>();
   // Per-partition models are restored as their partitions are assigned (see partition-handover.ts), not here.
   const perPartition = topology.modelScope === 'per-partition';
@@ -175,7 +178,11 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
         topology,
         slots,
         fromBeginning,
-        load: () => loadTopologyCheckpoints(topology, connection, { verifier, onSkipped }),
+        load: async () => {
+          const reread = await loadTopologyCheckpoints(topology, connection, { verifier, onSkipped });
+          kept = reread.kept;
+          return reread;
+        },
         commit: (positions) => source.commit(positions),
         openWriter: (modelId) => openFencedWriter({ ...connection, transactionalId: `${modelId}.checkpoints` }),
         retry: WHILE_BROKER_DOWN,
@@ -201,7 +208,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     if (!driftConfig) return undefined;
     let watch = watches.get(slot.modelId);
     if (!watch) {
-      watch = watchFromCheckpoint(driftConfig, fromBeginning ? undefined : checkpoints.get(slot.modelId));
+      watch = watchFromCheckpoint(driftConfig, fromBeginning ? undefined : checkpoints.get(slot.modelId), kept(slot.modelId));
       watches.set(slot.modelId, watch);
     }
     return watch;

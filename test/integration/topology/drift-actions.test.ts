@@ -3,50 +3,30 @@
  * detection on `<topology>.drift` with the offset, the detector, its statistic and the model version, and
  * carries out its action — alert, reset (fresh model, old one archived) or rollback (to a better checkpoint).
  */
-import { createJsonCodec } from '../../../connectors/codecs/json';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { drift as driftCommand } from '../../../src/cli/commands/drift';
-import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
-import { createAccuracy } from '../../../src/evaluation';
-import { pipeline } from '../../../src/features/pipeline';
-import { createVectorAssembler } from '../../../src/features/vector-assembler';
-import { createLogisticRegression } from '../../../src/learners';
-import { createRandom } from '../../../src/random';
+import { loadCheckpointIndex, loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import type { DriftRecord } from '../../../src/topology/drift-record';
 import type { DriftAction } from '../../../src/topology/drift-watch';
 import { runTopology } from '../../../src/topology/run-topology';
-import { readyMadeTopology } from '../../../src/topology/topology';
+import {
+  CHANGE_AT,
+  DRIFT_TOTAL as TOTAL,
+  driftEvents as events,
+  driftTopology as sharedTopology,
+  expectArchivedThenReplaced,
+  expectKeptAcrossTheNoise,
+  expectRolledBackToKept,
+  keptPoints,
+  NOISE_END,
+  noisyThenInverted,
+  restartTopologies,
+} from '../../support/drift-topology';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { produce, readAll } from './support';
 
-const TOTAL = 6000;
-/** Where every scenario's concept changes (or its burst of corrupted labels begins). */
-const CHANGE_AT = 3000;
-
-/** label = [x0 > 0], except where `flipped(i)`: there the concept is inverted. */
-function events(flipped: (i: number) => boolean): object[] {
-  const rng = createRandom(3);
-  return Array.from({ length: TOTAL }, (_, i) => {
-    const x0 = rng.gaussian();
-    const x1 = rng.gaussian();
-    return { x0, x1, label: x0 > 0 !== flipped(i) ? 1 : 0 };
-  });
-}
-
-function driftTopology(action: DriftAction) {
-  return readyMadeTopology(
-    'drift-test',
-    { prefix: `${uniqueName(`drift-${action}`)}.`, batch: { maxRecords: 200 }, checkpoint: { everyRecords: 500, everyMs: 60_000 } },
-    {
-      codec: createJsonCodec(),
-      label: 'label',
-      model: () =>
-        pipeline(createVectorAssembler({ inputCols: ['x0', 'x1'], outputCol: 'features' }), createLogisticRegression({ numFeatures: 2, stepSize: 0.5 })),
-      metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 500 }) }),
-      drift: { detector: { kind: 'ADWIN' }, on: 'error', action },
-    },
-  );
-}
+const driftTopology = (action: DriftAction) =>
+  sharedTopology(action, { prefix: `${uniqueName(`drift-${action}`)}.`, checkpoint: { everyRecords: 500, everyMs: 60_000 } });
 
 async function run(action: DriftAction, flipped: (i: number) => boolean) {
   const brokers = testBrokers();
@@ -65,14 +45,6 @@ async function run(action: DriftAction, flipped: (i: number) => boolean) {
   const drift = (await readAll(brokers, topology.config.outputs.driftTopic!)).map((r) => JSON.parse(r.value!.toString()) as DriftRecord);
   const checkpoints = await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic);
   return { topology, drift, checkpoints };
-}
-
-/** The replaced model is archived as the next version (a checkpoint may have landed since the detection), the new one follows it. */
-function expectArchivedThenReplaced(modelId: string, record: DriftRecord): void {
-  const archived = /@drift-v(\d+)$/.exec(record.archivedAs ?? '');
-  expect(record.archivedAs?.startsWith(`${modelId}@drift-v`)).toBe(true);
-  expect(Number(archived?.[1])).toBeGreaterThan(record.modelVersion);
-  expect(record.newVersion).toBe(Number(archived?.[1]) + 1);
 }
 
 describe('drift actions on a real broker', () => {
@@ -203,5 +175,30 @@ describe('drift actions on a real broker', () => {
     expect(Number(up[0]!.offset)).toBeLessThan(3300);
     // ADWIN's count is one per event since it was created: it did not restart at the restart.
     expect(up[0]!.watched).toBe(Number(up[0]!.offset) + 1);
+  });
+
+  it('rollback after a restart: the targets are the versions kept on the model topic, with the rolling errors their manifests recorded', async () => {
+    const brokers = testBrokers();
+    const { before, after } = restartTopologies(`${uniqueName('drift-restart')}.`);
+    const input = before.config.input.topic;
+    const { modelTopic, driftTopic } = before.config.outputs;
+    await ensureTopics({ brokers }, [{ topic: input, partitions: 1 }]);
+    const stream = noisyThenInverted();
+    await produce(brokers, input, stream.slice(0, NOISE_END));
+    await (
+      await runTopology(before, { brokers, until: (p) => p.records >= NOISE_END })
+    ).done;
+    const index = await loadCheckpointIndex({ brokers }, modelTopic, { keepHistory: (id) => id === before.modelId });
+    const kept = keptPoints(index.kept(before.modelId));
+    expectKeptAcrossTheNoise(kept);
+
+    await produce(brokers, input, stream.slice(NOISE_END));
+    const restarted = await runTopology(after, { brokers, until: (p) => p.records >= TOTAL - NOISE_END });
+    expect(restarted.restored[after.modelId]).toBe(kept[kept.length - 1]!.version);
+    await restarted.done;
+    const drift = (await readAll(brokers, driftTopic!)).map((r) => JSON.parse(r.value!.toString()) as DriftRecord);
+    expectRolledBackToKept(kept, drift, after.modelId);
+    const live = (await loadLatestCheckpoints({ brokers }, modelTopic)).get(after.modelId)!;
+    expect(live.manifest.examplesSeen).toBeLessThan(TOTAL);
   });
 });

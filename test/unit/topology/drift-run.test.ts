@@ -3,67 +3,43 @@
  * the broker-backed scenarios of test/integration/topology/drift-actions.test.ts, in-process, so that the
  * runtime's drift wiring is unit-tested and mutation-tested.
  */
-import { createJsonCodec } from '../../../connectors/codecs/json';
-import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
-import { createAccuracy } from '../../../src/evaluation';
-import { pipeline } from '../../../src/features/pipeline';
-import { createVectorAssembler } from '../../../src/features/vector-assembler';
-import { createLogisticRegression } from '../../../src/learners';
-import { createRandom } from '../../../src/random';
+import { loadCheckpointIndex, loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import { formatDrift, type DriftRecord } from '../../../src/topology/drift-record';
 import type { DriftAction } from '../../../src/topology/drift-watch';
 import { runTopology } from '../../../src/topology/run-topology';
-import { readyMadeTopology } from '../../../src/topology/topology';
+import type { Topology } from '../../../src/topology/topology';
+import {
+  DRIFT_TOTAL as TOTAL,
+  driftEvents,
+  driftTopology as sharedTopology,
+  expectArchivedThenReplaced,
+  expectKeptAcrossTheNoise,
+  expectRolledBackToKept,
+  keptPoints,
+  NOISE_END,
+  noisyThenInverted,
+  restartTopologies,
+  type DriftEvent,
+} from '../../support/drift-topology';
 import { fakeCluster } from '../connectors/fake-kafka';
 
 jest.mock('kafkajs', () => require('../connectors/fake-kafka').fakeKafkaJs());
 
-const TOTAL = 6000;
 const connection = { brokers: ['fake:9092'] };
-
-/** label = [x0 > 0], except where `flipped(i)`: there the concept is inverted. */
-function events(flipped: (i: number) => boolean): Buffer[] {
-  const rng = createRandom(3);
-  return Array.from({ length: TOTAL }, (_, i) => {
-    const x0 = rng.gaussian();
-    const x1 = rng.gaussian();
-    return Buffer.from(JSON.stringify({ x0, x1, label: x0 > 0 !== flipped(i) ? 1 : 0 }));
-  });
-}
-
-function driftTopology(action: DriftAction) {
-  return readyMadeTopology(
-    'drift-test',
-    { prefix: 'drift.', batch: { maxRecords: 200 }, checkpoint: { everyRecords: 500, everyMs: 600_000 } },
-    {
-      codec: createJsonCodec(),
-      label: 'label',
-      model: () =>
-        pipeline(createVectorAssembler({ inputCols: ['x0', 'x1'], outputCol: 'features' }), createLogisticRegression({ numFeatures: 2, stepSize: 0.5 })),
-      metrics: () => ({ accuracy: createAccuracy(), rollingAccuracy: createAccuracy({ window: 500 }) }),
-      drift: { detector: { kind: 'ADWIN' }, on: 'error', action },
-    },
-  );
-}
+const encode = (events: DriftEvent[]): Buffer[] => events.map((e) => Buffer.from(JSON.stringify(e)));
+const driftTopology = (action: DriftAction) => sharedTopology(action, { prefix: 'drift.', checkpoint: { everyRecords: 500, everyMs: 600_000 } });
 
 async function run(action: DriftAction, flipped: (i: number) => boolean) {
   const topology = driftTopology(action);
   fakeCluster.addTopic(topology.config.input.topic, 1);
-  fakeCluster.append(topology.config.input.topic, 0, events(flipped));
+  fakeCluster.append(topology.config.input.topic, 0, encode(driftEvents(flipped)));
   const running = await runTopology(topology, { ...connection, until: (p) => p.records >= TOTAL });
   await running.done;
-  const drift = fakeCluster.partition(topology.config.outputs.driftTopic!, 0).messages.map((m) => JSON.parse(String(m.value)) as DriftRecord);
-  const checkpoints = await loadLatestCheckpoints(connection, topology.config.outputs.modelTopic);
-  return { topology, drift, checkpoints };
+  return { topology, drift: driftRecords(topology), checkpoints: await loadLatestCheckpoints(connection, topology.config.outputs.modelTopic) };
 }
 
-/** The replaced model is archived as the next version (a checkpoint may have landed since the detection), the new one follows it. */
-function expectArchivedThenReplaced(modelId: string, record: DriftRecord): void {
-  const archived = /@drift-v(\d+)$/.exec(record.archivedAs ?? '');
-  expect(record.archivedAs?.startsWith(`${modelId}@drift-v`)).toBe(true);
-  expect(Number(archived?.[1])).toBeGreaterThan(record.modelVersion);
-  expect(record.newVersion).toBe(Number(archived?.[1]) + 1);
-}
+const driftRecords = (topology: Topology): DriftRecord[] =>
+  fakeCluster.partition(topology.config.outputs.driftTopic!, 0).messages.map((m) => JSON.parse(String(m.value)) as DriftRecord);
 
 beforeEach(() => fakeCluster.reset());
 
@@ -133,5 +109,28 @@ describe('drift actions through runTopology over a fake Kafka', () => {
     expect(live.manifest.examplesSeen).toBeLessThan(TOTAL);
     expect(live.manifest.examplesSeen).toBeGreaterThan(TOTAL / 2);
     expect(live.state.arrays['model/weights'][0]).toBeGreaterThan(0);
+  });
+
+  it('rollback after a restart returns to a version read back from the model topic, chosen by the rolling error its manifest recorded', async () => {
+    const { before, after } = restartTopologies('drift-restart.');
+    const input = before.config.input.topic;
+    const stream = encode(noisyThenInverted());
+    fakeCluster.addTopic(input, 1);
+    fakeCluster.append(input, 0, stream.slice(0, NOISE_END));
+    await (
+      await runTopology(before, { ...connection, until: (p) => p.records >= NOISE_END })
+    ).done;
+    const index = await loadCheckpointIndex(connection, before.config.outputs.modelTopic, { keepHistory: (id) => id === before.modelId });
+    const kept = keptPoints(index.kept(before.modelId));
+    expectKeptAcrossTheNoise(kept);
+    // Tombstoned versions are not kept: the publisher keeps 3 of the 5 or more published.
+    expect(kept.length).toBeLessThanOrEqual(3);
+    expect(kept.map((k) => k.version)).toEqual([...kept.map((k) => k.version)].sort((a, b) => a - b));
+
+    fakeCluster.append(input, 0, stream.slice(NOISE_END));
+    await (
+      await runTopology(after, { ...connection, until: (p) => p.records >= TOTAL - NOISE_END })
+    ).done;
+    expectRolledBackToKept(kept, driftRecords(after), after.modelId);
   });
 });
