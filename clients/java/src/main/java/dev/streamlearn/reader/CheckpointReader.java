@@ -44,7 +44,10 @@ public final class CheckpointReader {
 
   private CheckpointReader() {}
 
-  /** Reads the topic (one partition) from start to end; the highest verified version wins, failures go to `rejected`. */
+  /**
+   * Reads the topic (one partition) from start to end; the highest verified version wins, failures go to `rejected`.
+   * A merged version older (by epoch, then generation) than the newest accepted one is refused, as the TS and Python readers do.
+   */
   public static Checkpoint readLatest(String brokers, String topic, String modelId, Consumer<String> rejected) throws IOException {
     Properties p = new Properties();
     p.put("bootstrap.servers", brokers);
@@ -62,6 +65,7 @@ public final class CheckpointReader {
       Map<String, byte[]> chunks = new HashMap<>();
       JsonNode newest = null;
       byte[] newestPayload = null;
+      long[] newestStamp = null; // (epoch, generation) of the newest accepted merged version
       while (consumer.position(tp) < end) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
           if (r.key() == null) continue;
@@ -82,6 +86,11 @@ public final class CheckpointReader {
             if (!manifest.path("modelId").asText().equals(modelId) || (versioned.matches() && manifest.path("version").asLong() != Long.parseLong(versioned.group(2)))) {
               throw new IOException(where + ": key " + r.key() + " names another model or version than its manifest");
             }
+            // A replay or second copy of an accepted version is passed over; an older mixer stamp is refused.
+            if (newest != null && manifest.path("version").asLong() <= newest.get("version").asLong()) continue;
+            long[] stamp = mixStamp(manifest, where);
+            String older = olderThan(stamp, newestStamp);
+            if (older != null) throw new IOException(where + ": " + modelId + " v" + manifest.path("version").asLong() + " comes from " + older + " already accepted");
             byte[] payload = Arrays.copyOfRange(r.value(), 9 + n, r.value().length);
             if (manifest.has("chunks")) {
               ByteArrayOutputStream joined = new ByteArrayOutputStream();
@@ -95,7 +104,9 @@ public final class CheckpointReader {
             }
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
             if (!sha.equals(manifest.get("payloadSha256").asText())) throw new IOException(where + ": payload SHA-256 " + sha + " does not match the manifest");
-            if (newest == null || manifest.get("version").asLong() > newest.get("version").asLong()) { newest = manifest; newestPayload = payload; }
+            newest = manifest;
+            newestPayload = payload;
+            if (stamp != null) newestStamp = stamp;
           } catch (IOException | NoSuchAlgorithmException err) {
             rejected.accept(err.getMessage());
           }
@@ -104,6 +115,30 @@ public final class CheckpointReader {
       if (newest == null) throw new IOException("model topic " + topic + " holds no verified checkpoint of " + modelId);
       return new Checkpoint(newest, readArrays(newestPayload));
     }
+  }
+
+  /**
+   * A merged version's (epoch, generation); null for a version no mixer wrote. Absent epoch: 0. Readers order merged
+   * versions by (epoch, generation): generations restart after a group reset, and a new epoch starts with them (docs/scale-out.md).
+   */
+  static long[] mixStamp(JsonNode manifest, String where) throws IOException {
+    JsonNode generation = manifest.get("generation");
+    JsonNode epoch = manifest.get("epoch");
+    for (Map.Entry<String, JsonNode> field : List.of(Map.entry("generation", generation == null ? JSON.nullNode() : generation), Map.entry("epoch", epoch == null ? JSON.nullNode() : epoch))) {
+      JsonNode value = field.getValue();
+      if (!value.isNull() && !(value.isIntegralNumber() && value.canConvertToLong() && value.asLong() >= 0)) {
+        throw new IOException(where + ": " + manifest.path("modelId").asText() + " v" + manifest.path("version").asLong() + " has " + field.getKey() + " " + value + ", not an integer ≥ 0");
+      }
+    }
+    if (generation == null || generation.isNull()) return null;
+    return new long[] {epoch == null || epoch.isNull() ? 0 : epoch.asLong(), generation.asLong()};
+  }
+
+  /** Why `stamp` is older than `held` ("epoch 0, older than epoch 1"), or null when it is not (or either is absent). */
+  static String olderThan(long[] stamp, long[] held) {
+    if (stamp == null || held == null) return null;
+    if (stamp[0] != held[0]) return stamp[0] < held[0] ? "epoch " + stamp[0] + ", older than epoch " + held[0] : null;
+    return stamp[1] < held[1] ? "generation " + stamp[1] + ", older than generation " + held[1] : null;
   }
 
   /**
