@@ -65,26 +65,73 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
     position[2] = 0;
   }
 
+  function update(yTrue: number, yPred: number): void {
+    spec.contribute(yTrue, yPred, contribution);
+    for (let s = 0; s < width; s++) sums[s] += contribution[s];
+    if (window === 0) {
+      position[0]++;
+      return;
+    }
+    const slot = position[1] * width;
+    if (position[0] === window) {
+      for (let s = 0; s < width; s++) sums[s] -= ring[slot + s];
+      position[2]++;
+    } else {
+      position[0]++;
+    }
+    // A loop, not `ring.set`: the windowed metrics' update was 4.4% of the Arrow step, most of it the call.
+    for (let s = 0; s < width; s++) ring[slot + s] = contribution[s];
+    position[1] = (position[1] + 1) % window;
+    if (position[2] === window) resum();
+  }
+
+  /** `update` over a batch with the ring's positions in locals, written back before a resum and at the end (4.1% of the Arrow step as calls). */
+  function windowedMany(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
+    let [count, head, evicted] = position;
+    try {
+      for (let i = 0; i < yPred.length; i++) {
+        if (Number.isNaN(yPred[i])) continue;
+        spec.contribute(yTrue[i], yPred[i], contribution);
+        for (let s = 0; s < width; s++) sums[s] += contribution[s];
+        const slot = head * width;
+        if (count === window) {
+          for (let s = 0; s < width; s++) sums[s] -= ring[slot + s];
+          evicted++;
+        } else {
+          count++;
+        }
+        for (let s = 0; s < width; s++) ring[slot + s] = contribution[s];
+        head = (head + 1) % window;
+        if (evicted === window) {
+          resum();
+          evicted = 0;
+        }
+      }
+    } finally {
+      // A pair `contribute` refuses leaves the pairs before it counted, as `update` does.
+      position[0] = count;
+      position[1] = head;
+      position[2] = evicted;
+    }
+  }
+
   return {
     kind: spec.kind,
     needs: spec.needs,
-    update(yTrue: number, yPred: number): void {
-      spec.contribute(yTrue, yPred, contribution);
-      for (let s = 0; s < width; s++) sums[s] += contribution[s];
-      if (window === 0) {
-        position[0]++;
+    update,
+    // One loop per metric instead of one call per pair and metric: 4.4% + 1.1% of the Arrow step's profile
+    // went to scoring 5 metrics row by row. The unwindowed sums take the same additions in the same order.
+    updateMany(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
+      if (window !== 0) {
+        windowedMany(yTrue, yPred);
         return;
       }
-      const slot = position[1] * width;
-      if (position[0] === window) {
-        for (let s = 0; s < width; s++) sums[s] -= ring[slot + s];
-        position[2]++;
-      } else {
+      for (let i = 0; i < yPred.length; i++) {
+        if (Number.isNaN(yPred[i])) continue;
+        spec.contribute(yTrue[i], yPred[i], contribution);
+        for (let s = 0; s < width; s++) sums[s] += contribution[s];
         position[0]++;
       }
-      ring.set(contribution, slot);
-      position[1] = (position[1] + 1) % window;
-      if (position[2] === window) resum();
     },
     get(): number {
       return position[0] === 0 ? NaN : spec.result(sums, position[0]);

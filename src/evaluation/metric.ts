@@ -23,6 +23,11 @@ export interface Metric {
   readonly kind: string;
   readonly needs: PredictionKind;
   update(yTrue: number, yPred: number): void;
+  /**
+   * Optional batch form: `update(yTrue[i], yPred[i])` for every i in order whose `yPred[i]` is not NaN, the
+   * same state bit for bit. Callers pass finite pairs only (a non-finite one takes `update`, which names it).
+   */
+  updateMany?(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void;
   /** The current value; NaN while undefined (no pairs yet, a single class for AUC, constant targets for R²). */
   get(): number;
   /** Pairs currently scored: all so far, or the window's fill. */

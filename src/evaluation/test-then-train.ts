@@ -117,15 +117,51 @@ export function testThenTrainRows(step: RowsStep): BatchOutcome {
   return { predictions, unscored, report: model.learnRows(rows, ys, step.where) };
 }
 
-/** Scores every example; returns how many were left unscored. */
-function scoreBatch(
+/**
+ * Scores every example; returns how many were left unscored. Metrics of values with a batch form take the
+ * batch in one call each (the same state: each metric sees the same pairs in the same order); a batch with
+ * a non-finite label or an infinite prediction is scored row by row, so that the error and what was
+ * scored before it are the row form's.
+ */
+export function scoreBatch(
   metrics: readonly Metric[],
   ys: ArrayLike<number>,
   predictions: Float64Array,
   probabilities: Float64Array | undefined,
   width: number,
 ): number {
+  const unscored = batchable(ys, predictions);
+  if (unscored < 0) return scoreRows(metrics, ys, predictions, probabilities, width);
+  const rest = metrics.filter((metric) => metric.needs !== 'value' || metric.updateMany === undefined);
+  for (const metric of metrics) if (!rest.includes(metric)) metric.updateMany!(ys, predictions);
+  if (rest.length === 0) return unscored;
+  // A row is unscored when any metric's prediction is NaN: the batched ones' (its value) or the rest's.
+  return scoreRows(rest, ys, predictions, probabilities, width, rest.length < metrics.length);
+}
+
+/** How many predictions are NaN, or -1 when a scored pair is not finite (a label, or an infinite prediction). */
+function batchable(ys: ArrayLike<number>, predictions: Float64Array): number {
   let unscored = 0;
-  for (let i = 0; i < predictions.length; i++) if (!scoreExample(metrics, ys[i], predictions[i], probabilities, i * width, width)) unscored++;
+  for (let i = 0; i < predictions.length; i++) {
+    const prediction = predictions[i];
+    if (Number.isNaN(prediction)) unscored++;
+    else if (!Number.isFinite(prediction) || !Number.isFinite(ys[i])) return -1;
+  }
+  return unscored;
+}
+
+function scoreRows(
+  metrics: readonly Metric[],
+  ys: ArrayLike<number>,
+  predictions: Float64Array,
+  probabilities: Float64Array | undefined,
+  width: number,
+  valuesScored = false,
+): number {
+  let unscored = 0;
+  for (let i = 0; i < predictions.length; i++) {
+    const scored = scoreExample(metrics, ys[i], predictions[i], probabilities, i * width, width);
+    if (!scored || (valuesScored && Number.isNaN(predictions[i]))) unscored++;
+  }
   return unscored;
 }

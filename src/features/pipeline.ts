@@ -169,16 +169,28 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   }
 
   /** Transforms a batch; `kept` lists the positions no stage dropped. */
-  function transformMany(xs: readonly Row[], through: (x: Row) => FeatureVector | null) {
+  function transformMany(xs: readonly Row[], through: (x: Row, i: number) => FeatureVector | null) {
     const vectors: FeatureVector[] = [];
     const kept: number[] = [];
     xs.forEach((x, i) => {
-      const vector = through(x);
+      const vector = through(x, i);
       if (vector === null) return;
       vectors.push(vector);
       kept.push(i);
     });
     return { vectors, kept };
+  }
+
+  /**
+   * Prediction's transform of a batch: through the column forms over the rows' numeric cells when every stage
+   * has one (the same arithmetic, so the same features bit for bit), each row's features copied out of the
+   * reused buffer; a row a kernel declines takes `transformOne`. iPFI's perturbed rows took 5% of the Arrow
+   * step through the row forms (a row copy and a vector per stage per row).
+   */
+  function transformForPrediction(xs: readonly Row[]) {
+    const pass = xs.length > 1 ? bindColumns(rowColumns(xs)) : undefined;
+    if (pass === undefined) return transformMany(xs, transformOne);
+    return transformMany(xs, (x, i) => pass.transform(i)?.slice() ?? transformOne(x));
   }
 
   function state(): LearnerState {
@@ -216,7 +228,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       return vector === null ? NaN : model.predictOne(vector);
     },
     predictMany(xs: readonly Row[], out = new Float64Array(xs.length)): Float64Array {
-      const { vectors, kept } = transformMany(xs, transformOne);
+      const { vectors, kept } = transformForPrediction(xs);
       const predictions = model.predictMany(vectors);
       out.fill(NaN, 0, xs.length);
       kept.forEach((i, k) => (out[i] = predictions[k]));
@@ -236,12 +248,29 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       return vector === null ? out.fill(NaN, 0, classes) : model.predictProbaOne(vector, out);
     },
     predictProbaMany(xs: readonly Row[], out = new Float64Array(xs.length * classes)): Float64Array {
-      const { vectors, kept } = transformMany(xs, transformOne);
+      const { vectors, kept } = transformForPrediction(xs);
       const probabilities = model.predictProbaMany(vectors);
       out.fill(NaN, 0, xs.length * classes);
       kept.forEach((i, k) => out.set(probabilities.subarray(k * classes, (k + 1) * classes), i * classes));
       return out;
     },
+  };
+}
+
+/** Row objects as column forms read them: a raw column is numeric only when every row's cell is a number. */
+function rowColumns(xs: readonly Row[]): ColumnSource {
+  return {
+    length: xs.length,
+    numeric(name) {
+      const column = new Float64Array(xs.length);
+      for (let i = 0; i < xs.length; i++) {
+        const value = xs[i][name];
+        if (typeof value !== 'number') return undefined;
+        column[i] = value;
+      }
+      return column;
+    },
+    vector: () => undefined,
   };
 }
 

@@ -3,9 +3,20 @@
  * before it predicts, or scores P(class 0) where a metric needs P(class 1).
  */
 import { ConfigError } from '../../../src/errors';
-import { createAccuracy, createCrossEntropy, createLogLoss, progressiveValScore, testThenTrainBatch, checkMetrics } from '../../../src/evaluation';
+import {
+  createAccuracy,
+  createCrossEntropy,
+  createLogLoss,
+  createMae,
+  createR2,
+  createRmse,
+  progressiveValScore,
+  scoreExample,
+  testThenTrainBatch,
+  checkMetrics,
+} from '../../../src/evaluation';
 import type { Classifier } from '../../../src/learners/estimator';
-import { testThenTrainRows } from '../../../src/evaluation/test-then-train';
+import { scoreBatch, testThenTrainRows } from '../../../src/evaluation/test-then-train';
 import { FeatureBatch } from '../../../src/features/feature-batch';
 import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 
@@ -128,5 +139,38 @@ describe('testThenTrainRows: a feature batch read in place', () => {
       [true, 7],
     ]);
     expect(inPlace.state().arrays).toEqual(viewed.state().arrays);
+  });
+});
+
+describe('scoreBatch: metrics of values scored in one call each', () => {
+  const make = () => {
+    const plain = createRmse();
+    // No batch form: scored row by row next to the batched ones.
+    const rowOnly = { kind: plain.kind, needs: plain.needs, update: plain.update, get: plain.get, count: plain.count, state: plain.state };
+    return [createMae(), createRmse(), createR2(), createRmse({ window: 7 }), createR2({ window: 5 }), rowOnly];
+  };
+  const ys = Float64Array.from({ length: 53 }, (_, i) => Math.sin(i * 1.7) * 3 + i / 10);
+  const predictions = Float64Array.from(ys, (y, i) => (i % 11 === 4 ? NaN : y + Math.cos(i * 0.9)));
+
+  it('leaves every metric in the state scoring each row with scoreExample gives, bit for bit, and counts the same unscored rows', () => {
+    const [batched, perRow] = [make(), make()];
+    const unscored = [scoreBatch(batched, ys, predictions, undefined, 0), scoreBatch(batched, ys.subarray(0, 9), predictions.subarray(0, 9), undefined, 0)];
+    let rowUnscored = 0;
+    for (let i = 0; i < ys.length; i++) if (!scoreExample(perRow, ys[i], predictions[i])) rowUnscored++;
+    for (let i = 0; i < 9; i++) scoreExample(perRow, ys[i], predictions[i]);
+    expect(unscored).toEqual([rowUnscored, 1]);
+    expect(batched.map((metric) => metric.state())).toEqual(perRow.map((metric) => metric.state()));
+    expect(batched.map((metric) => metric.get())).toEqual(perRow.map((metric) => metric.get()));
+  });
+
+  it('scores a batch with an infinite prediction row by row: the row form’s error, after the rows before it', () => {
+    const bad = predictions.slice();
+    bad[20] = Infinity;
+    const [batched, perRow] = [make(), make()];
+    expect(() => scoreBatch(batched, ys, bad, undefined, 0)).toThrow(/RMSE|MAE|R2/);
+    expect(() => {
+      for (let i = 0; i < ys.length; i++) scoreExample(perRow, ys[i], bad[i]);
+    }).toThrow(/RMSE|MAE|R2/);
+    expect(batched.map((metric) => metric.state())).toEqual(perRow.map((metric) => metric.state()));
   });
 });

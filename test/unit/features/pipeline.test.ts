@@ -148,3 +148,43 @@ describe('pipeline', () => {
     expect(() => pipelineFromState({ ...state, config: { ...state.config, model: null } })).toThrow(/model state header/);
   });
 });
+
+describe('Pipeline prediction of a batch through the column forms', () => {
+  const fields = ['a', 'b', 'c'];
+  const make = (calls: { rows: number }) => {
+    const model = pipeline(
+      createVectorAssembler({ inputCols: fields, outputCol: 'raw', handleInvalid: 'skip' }),
+      createStandardScaler({ inputCol: 'raw', outputCol: 'features' }),
+      createLinearRegression({ numFeatures: fields.length, stepSize: 0.05 }),
+    );
+    for (const stage of model.stages) {
+      const { transform } = stage;
+      stage.transform = (row) => (calls.rows++, transform(row));
+    }
+    return model;
+  };
+  const rows: Row[] = Array.from({ length: 40 }, (_, i) => ({ a: Math.sin(i) * 3, b: Math.cos(i * 0.7) - 1, c: (i % 4) / 3, y: i / 7 }));
+
+  it('predicts each row as predictOne does, bit for bit, calling the row forms only for rows a kernel declines', () => {
+    const calls = { rows: 0 };
+    const model = make(calls);
+    for (const row of rows.slice(0, 30)) model.learnOne(row, row.y as number);
+    const batch = [...rows.slice(30), { a: NaN, b: 1, c: 2 }, { a: Infinity, b: 1, c: 2 }];
+    calls.rows = 0;
+    const predicted = model.predictMany(batch);
+    // The two declined rows take the assembler's row form, which drops them (NaN predictions).
+    expect(calls.rows).toBe(2);
+    const one = batch.map((row) => model.predictOne(row));
+    expect(Array.from(predicted)).toEqual(one);
+    expect(one.slice(-2).every(Number.isNaN)).toBe(true);
+  });
+
+  it('takes the row forms for a batch with a cell that is not a number, with their error', () => {
+    const model = make({ rows: 0 });
+    for (const row of rows) model.learnOne(row, row.y as number);
+    const batch = [rows[0], { ...rows[1], b: 'x' }];
+    expect(() => model.predictMany(batch)).toThrow(DecodeError);
+    expect(() => model.predictOne(batch[1])).toThrow(DecodeError);
+    expect(model.predictMany([rows[0], { ...rows[1], b: 2 }])[1]).toBe(model.predictOne({ ...rows[1], b: 2 }));
+  });
+});
