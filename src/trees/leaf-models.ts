@@ -121,7 +121,8 @@ export class LeafModels {
     }
     let sum = 0;
     for (let c = 0; c < k; c++) {
-      out[c] = Math.exp(out[c] - top);
+      // exp(0) is exactly 1: the top class (one of two on binary streams) skips a `Math.exp`.
+      out[c] = out[c] === top ? 1 : Math.exp(out[c] - top);
       sum += out[c];
     }
     for (let c = 0; c < k; c++) out[c] /= sum;
