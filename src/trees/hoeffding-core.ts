@@ -185,7 +185,7 @@ export class HoeffdingCore {
     const base = slot * this.nodes.slotWidth;
     for (let i = 0; i < subspaceSize; i++) {
       const f = features[slot * subspaceSize + i];
-      this.observers.observe(block, base + i * blockSize, f, row[f], y, w);
+      this.observers.observe(block, base + i * blockSize, f, row[f], y, w, slot * subspaceSize + i);
     }
   }
 

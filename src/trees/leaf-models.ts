@@ -81,7 +81,8 @@ export class LeafModels {
     this.bayesLeaf = -1;
     if (useBayes) {
       this.naiveBayes(leaf, row, out);
-      this.bayes.set(out.subarray(0, k));
+      // A loop, not `set(out.subarray(0, k))`: a subarray is an allocation per prediction.
+      for (let c = 0; c < k; c++) this.bayes[c] = out[c];
       this.bayesLeaf = leaf;
       return;
     }
@@ -103,21 +104,14 @@ export class LeafModels {
     const k = this.k;
     const stats = this.nodes.stats;
     const slot = this.nodes.slot[leaf];
-    const sub = this.spec.subspaceSize;
-    const blockSize = this.observers.blockSize;
     let total = 0;
     for (let c = 0; c < k; c++) total += stats[leaf * k + c];
+    if (slot >= 0) this.observers.gaussians.reserve((slot + 1) * this.spec.subspaceSize * k);
     let top = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < k; c++) {
       const weight = stats[leaf * k + c];
       let score = weight > 0 ? Math.log(weight / total) : Number.NEGATIVE_INFINITY;
-      if (weight > 0 && slot >= 0) {
-        const base = slot * this.nodes.slotWidth;
-        for (let i = 0; i < sub; i++) {
-          const f = this.nodes.slotFeatures[slot * sub + i];
-          score += this.observers.logLikelihood(this.nodes.observers, base + i * blockSize, f, row[f], c, weight);
-        }
-      }
+      if (weight > 0 && slot >= 0) score = this.addLogLikelihoods(score, slot, row, c, weight);
       out[c] = score;
       if (score > top) top = score;
     }
@@ -127,10 +121,33 @@ export class LeafModels {
     }
     let sum = 0;
     for (let c = 0; c < k; c++) {
-      out[c] = Math.exp(out[c] - top);
+      // exp(0) is exactly 1: the top class (one of two on binary streams) skips a `Math.exp`.
+      out[c] = out[c] === top ? 1 : Math.exp(out[c] - top);
       sum += out[c];
     }
     for (let c = 0; c < k; c++) out[c] /= sum;
+  }
+
+  /**
+   * `score` plus log P(x_f | c) of each feature slot `slot` observes, added one by one in their order (so
+   * the same bits as before the cache); Gaussians through the cache, counts directly.
+   */
+  private addLogLikelihoods(score: number, slot: number, row: Float64Array, c: number, weight: number): number {
+    const nodes = this.nodes;
+    const block = nodes.observers;
+    const features = nodes.slotFeatures;
+    const sub = this.spec.subspaceSize;
+    const blockSize = this.observers.blockSize;
+    const base = slot * nodes.slotWidth;
+    let sum = score;
+    for (let i = 0; i < sub; i++) {
+      const f = features[slot * sub + i];
+      const o = base + i * blockSize;
+      sum += this.observers.gaussian(f)
+        ? this.observers.gaussianLogLikelihood(block, o, row[f], c, slot * sub + i)
+        : this.observers.logLikelihood(block, o, f, row[f], c, weight);
+    }
+    return sum;
   }
 
   private standardised(row: Float64Array, j: number): number {

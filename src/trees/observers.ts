@@ -1,5 +1,6 @@
 import type { TreeSpec } from './config';
 import { addMoment, classMerit, mergeMoments, normalCdf, subtractMoments, varianceReduction } from './criteria';
+import { GaussianCache, gaussianLogLikelihood } from './gaussian-cache';
 
 /**
  * The attribute observers of an active leaf: per feature, a fixed-size block of a Float64Array, so a
@@ -22,6 +23,10 @@ export class Observers {
   private readonly right: Float64Array;
   /** What the block being searched observed in all: class weights or target moments. */
   private readonly total: Float64Array;
+  /** Variances and log-normalisers of the Gaussians, per (slot, feature position, class); see `GaussianCache`. */
+  readonly gaussians = new GaussianCache();
+  /** Per feature, 1 when its observer is Gaussian: a lookup on the per-prediction path instead of three tests. */
+  private readonly gaussianFeature: Uint8Array;
 
   constructor(
     private readonly spec: TreeSpec,
@@ -39,10 +44,12 @@ export class Observers {
     this.left = new Float64Array(Math.max(this.stride, 3));
     this.right = new Float64Array(Math.max(this.stride, 3));
     this.total = new Float64Array(Math.max(this.stride, 3));
+    this.gaussianFeature = Uint8Array.from(spec.cardinality, (c) => (!this.regression && spec.observer === 'gaussian' && c === 0 ? 1 : 0));
   }
 
-  private gaussian(feature: number): boolean {
-    return !this.regression && this.spec.observer === 'gaussian' && this.spec.cardinality[feature] === 0;
+  /** Whether `feature` has a Gaussian observer (classification, numeric, `observer: 'gaussian'`). */
+  gaussian(feature: number): boolean {
+    return this.gaussianFeature[feature] === 1;
   }
 
   bin(feature: number, x: number): number {
@@ -50,13 +57,19 @@ export class Observers {
     return b < 0 ? 0 : b >= this.spec.numBins ? this.spec.numBins - 1 : b;
   }
 
-  /** Adds weight `w` of `x` with class (or target) `y` to feature `feature`'s block at `o`. */
-  observe(block: Float64Array, o: number, feature: number, x: number, y: number, w: number): void {
+  /**
+   * Adds weight `w` of `x` with class (or target) `y` to feature `feature`'s block at `o`; `position`
+   * numbers the (slot, feature position) pair, so a Gaussian refreshes its cache entry `position·k + y`.
+   */
+  observe(block: Float64Array, o: number, feature: number, x: number, y: number, w: number, position: number): void {
     if (this.gaussian(feature)) {
-      const b = o + y * 5;
+      const b = o + y * GAUSSIAN_WIDTH;
       if (block[b] === 0 || x < block[b + 3]) block[b + 3] = x;
       if (block[b] === 0 || x > block[b + 4]) block[b + 4] = x;
       addMoment(block, b, x, w);
+      const entry = position * this.k + y;
+      this.gaussians.reserve(entry + 1);
+      this.gaussians.refresh(block, b, entry);
       return;
     }
     const cell = this.spec.cardinality[feature] > 0 ? x : this.bin(feature, x);
@@ -177,18 +190,14 @@ export class Observers {
     return Math.round((threshold - this.binLow[feature]) / this.binWidth[feature]) - 1;
   }
 
+  /** `logLikelihood` of a Gaussian feature's block at `o`, through the cache; `position` as in `observe`. */
+  gaussianLogLikelihood(block: Float64Array, o: number, x: number, c: number, position: number): number {
+    return this.gaussians.logDensity(block, o + c * GAUSSIAN_WIDTH, x, position * this.k + c);
+  }
+
   /** log P(x | class c) for naive Bayes, Laplace-smoothed for counts; `classWeight` is the leaf's weight of c. */
   logLikelihood(block: Float64Array, o: number, feature: number, x: number, c: number, classWeight: number): number {
-    if (this.gaussian(feature)) {
-      const b = o + c * 5;
-      const w = block[b];
-      if (w <= 0) return LOG_FLOOR;
-      // Sample variance, as MOA's GaussianEstimator and River's Var (ddof = 1).
-      const variance = w > 1 ? block[b + 2] / (w - 1) : 0;
-      const diff = x - block[b + 1];
-      if (!(variance > 1e-12)) return Math.abs(diff) < 1e-9 ? 0 : LOG_FLOOR;
-      return Math.max(LOG_FLOOR, -0.5 * Math.log(2 * Math.PI * variance) - (diff * diff) / (2 * variance));
-    }
+    if (this.gaussian(feature)) return gaussianLogLikelihood(block, o + c * GAUSSIAN_WIDTH, x);
     const cardinality = this.spec.cardinality[feature];
     const cells = cardinality > 0 ? cardinality : this.spec.numBins;
     const cell = cardinality > 0 ? x : this.bin(feature, x);
@@ -196,8 +205,8 @@ export class Observers {
   }
 }
 
-/** A floor on log densities, so one feature cannot veto a class outright. */
-const LOG_FLOOR = -700;
+/** Numbers per class in a Gaussian observer's block: weight, mean, M2, min, max (module-local: compiled, an export is a property read). */
+const GAUSSIAN_WIDTH = 5;
 
 /** The weight of a class's Gaussian (block at `b`) that falls at or below `t`, clipped to its observed range. */
 function gaussianWeightBelow(block: Float64Array, b: number, t: number): number {
