@@ -8,9 +8,12 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagno
 const { moduleNameMapper } = require('./jest.config.js').projects[0];
 
 module.exports = {
-  testEnvironment: 'node',
+  // Skips the remaining tests of a mutant once one has failed (see the file for why).
+  testEnvironment: '<rootDir>/test/support/mutation-environment.js',
   transform,
   moduleNameMapper,
+  // Runs only the files that hold a mutant's covering tests (see the file for why).
+  testSequencer: '<rootDir>/test/support/mutation-sequencer.js',
   testMatch: [
     '<rootDir>/test/unit/checkpoints/**/*.test.ts',
     '<rootDir>/test/unit/topology/**/*.test.ts',
