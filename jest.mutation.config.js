@@ -9,11 +9,11 @@ const { moduleNameMapper } = require('./jest.config.js').projects[0];
 
 module.exports = {
   // Skips the remaining tests of a mutant once one has failed (see the file for why).
-  testEnvironment: '<rootDir>/test/support/mutation-environment.js',
+  testEnvironment: require.resolve('./test/support/mutation-environment.js'),
   transform,
   moduleNameMapper,
   // Runs only the files that hold a mutant's covering tests (see the file for why).
-  testSequencer: '<rootDir>/test/support/mutation-sequencer.js',
+  testSequencer: require.resolve('./test/support/mutation-sequencer.js'),
   testMatch: [
     '<rootDir>/test/unit/checkpoints/**/*.test.ts',
     '<rootDir>/test/unit/topology/**/*.test.ts',
