@@ -12,6 +12,8 @@ module.exports = {
   testEnvironment: require.resolve('./test/support/mutation-environment.js'),
   transform,
   moduleNameMapper,
+  // Stryker's sandbox copy (another package named streamlearn) while a run is in progress.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
   // Runs only the files that hold a mutant's covering tests (see the file for why).
   testSequencer: require.resolve('./test/support/mutation-sequencer.js'),
   testMatch: [
