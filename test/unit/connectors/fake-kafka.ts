@@ -37,6 +37,8 @@ export class FakeCluster {
   /** The configs the client was built with, in order. */
   clients: Array<Record<string, unknown>> = [];
   deletedGroups: string[] = [];
+  /** What each consumer was built, subscribed and run with (functions kept), in order. */
+  consumerSettings: Array<{ config: Record<string, unknown>; subscription?: Record<string, unknown>; run?: Record<string, unknown> }> = [];
   producersCreated = 0;
   private failures = new Map<string, unknown[]>();
   private rebalances = 0;
@@ -257,6 +259,8 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
   let loop: Promise<void> | undefined;
   const positions = new Map<string, number>();
   const memberId = `${config.groupId}-member-${++membersCreated}`;
+  const settings: FakeCluster['consumerSettings'][number] = { config: config as unknown as Record<string, unknown> };
+  cluster.consumerSettings.push(settings);
   /** Partitions seeked while their batch was in hand: that batch is stale. */
   const seeked = new Set<string>();
   let seenRebalances = cluster.rebalanceCount();
@@ -354,11 +358,13 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
     },
     async subscribe(subscription: { topics?: string[]; topic?: string; fromBeginning?: boolean }) {
       cluster.call('consumer.subscribe');
+      settings.subscription = subscription;
       topics = subscription.topics ?? [subscription.topic!];
       fromBeginning = subscription.fromBeginning ?? false;
     },
     async run(run: RunConfig) {
       cluster.call('consumer.run');
+      settings.run = run as unknown as Record<string, unknown>;
       running = true;
       loop = runLoop(run);
     },
