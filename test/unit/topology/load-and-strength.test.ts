@@ -26,12 +26,8 @@ describe('loadTopology', () => {
     for (const name of names) expect(name).toMatch(/^[a-z-]+$/);
   });
 
-  it('loads a built-in by name and applies the options to its factory', () => {
-    const shared = loadTopology('regression-sgd');
-    expect(shared.modelId).toBe('regression-sgd');
-    expect(shared.config.modelScope ?? 'shared').toBe('shared');
-    expect(loadTopology('regression-sgd', { modelScope: 'per-partition' }).config.modelScope).toBe('per-partition');
-  });
+  // Loading a built-in by name (it loads the whole package: 14 s under load) is in test/unit/topologies/load-built-in.test.ts,
+  // out of the mutation run's tests.
 
   it('loads a CommonJS module by absolute path, and by a path relative to the working directory', () => {
     const path = moduleFile('plain.js', "module.exports = { modelId: 'plain', config: { note: 'cjs' } };");
