@@ -40,7 +40,7 @@ describe('mixing through runTopology over a fake Kafka', () => {
     const progress = await running.done;
     expect(progress.learned).toBe(60);
     expect(fakeCluster.topics.has('models.mix')).toBe(true);
-    expect(lines.some((line) => line.startsWith('mix: leading generation 1 from v0'))).toBe(true);
+    expect(lines.filter((line) => line.startsWith('mix: leading generation 1 ') && line.endsWith(' from v0'))).toHaveLength(1);
 
     const newest = (await loadLatestCheckpoints(connection, 'models')).get('unit-regression');
     expect(newest).toBeDefined();
