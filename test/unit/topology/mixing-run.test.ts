@@ -9,6 +9,7 @@ import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
 import { ConfigError } from '../../../src/errors';
 import { createHoeffdingTreeRegressor } from '../../../src/trees';
 import { createMixReader, type Contribution, type MixStart } from '../../../src/topology/mixing/mix-records';
+import { setUpMixing, type MixingDeps } from '../../../src/topology/mixing/set-up';
 import { runTopology } from '../../../src/topology/run-topology';
 import { fakeCluster } from '../connectors/fake-kafka';
 import { linearEvents, regressionTopology } from './harness';
@@ -84,5 +85,28 @@ describe('mixing through runTopology over a fake Kafka', () => {
     await expect(start({}, { everyRecords: -1 })).rejects.toThrow('mix.everyRecords must be positive (Infinity to disable), got -1');
     await expect(start({ model: () => createHoeffdingTreeRegressor({ numFeatures: 2 }) as never }, { everyMs: 100 })).rejects.toThrow(ConfigError);
     expect(fakeCluster.topics.has('models.mix')).toBe(false);
+  });
+
+  it('without mixing, a second process taking some of the shared model’s partitions ends the run with one line', async () => {
+    const failures: Error[] = [];
+    const deps = { connection, cadence: undefined, fail: (err: Error) => failures.push(err) } as unknown as MixingDeps;
+    const linear = await setUpMixing(regressionTopology({ outputs }), deps);
+    expect(linear.member).toBeUndefined();
+    const join = (assignment: Record<string, number[]>) => linear.membership!.joined({ memberId: 'm', assignment });
+    join({ events: [0, 1] });
+    join({ events: [] });
+    join({ other: [0] });
+    expect(failures).toEqual([]);
+    join({ events: [1] });
+    expect(failures.map(String)).toEqual([
+      'ConfigError: topology unit-regression: another process joined group "unit-regression" and took partitions of the shared model; ' +
+        'to train one model with several processes, start each with --mix-every-ms N (docs/scale-out.md)',
+    ]);
+    // A model that cannot be merged says so instead.
+    const tree = await setUpMixing(regressionTopology({ outputs, model: () => createHoeffdingTreeRegressor({ numFeatures: 2 }) as never }), deps);
+    tree.membership!.joined({ memberId: 'm', assignment: { events: [0] } });
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toBeInstanceOf(ConfigError);
+    expect(failures[1].message).not.toContain('--mix-every-ms');
   });
 });
