@@ -8,9 +8,14 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagno
 const { moduleNameMapper } = require('./jest.config.js').projects[0];
 
 module.exports = {
-  testEnvironment: 'node',
+  // Skips the remaining tests of a mutant once one has failed (see the file for why).
+  testEnvironment: require.resolve('./test/support/mutation-environment.js'),
   transform,
   moduleNameMapper,
+  // Stryker's sandbox copy (another package named streamlearn) while a run is in progress.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
+  // Runs only the files that hold a mutant's covering tests (see the file for why).
+  testSequencer: require.resolve('./test/support/mutation-sequencer.js'),
   testMatch: [
     '<rootDir>/test/unit/checkpoints/**/*.test.ts',
     '<rootDir>/test/unit/topology/**/*.test.ts',

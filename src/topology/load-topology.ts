@@ -27,14 +27,14 @@ function isTopology(value: unknown): value is Topology {
 export function loadTopology(nameOrPath: string, options: TopologyOptions = {}): Topology {
   const builtIn = builtInTopologies().includes(nameOrPath);
   const path = builtIn ? join(BUILT_IN, nameOrPath) : isAbsolute(nameOrPath) ? nameOrPath : resolve(process.cwd(), nameOrPath);
-  let loaded: { default?: unknown };
+  let loaded: { default?: unknown } | null;
   try {
-    loaded = require(path) as { default?: unknown };
+    loaded = require(path) as { default?: unknown } | null;
   } catch (err) {
     throw new ConfigError(`topology "${nameOrPath}" could not be loaded (built-in: ${builtInTopologies().join(', ') || 'none'}): ${(err as Error).message}`);
   }
   // An ES module (or TypeScript) has a default export; a CommonJS module may instead assign module.exports.
-  const value = loaded.default ?? loaded;
+  const value = loaded?.default ?? loaded;
   const exported = typeof value === 'function' ? (value as (options: TopologyOptions) => unknown)(options) : value;
   if (!isTopology(exported)) throw new ConfigError(`${path} has no default export (nor module.exports) made by defineTopology() (or a function returning one)`);
   return exported;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { arraysFromArrow, arraysToArrow } from '../../../src/checkpoints/arrow-arrays';
 import { buildCheckpoint, decodeEnvelope, encodeEnvelope, openCheckpoint } from '../../../src/checkpoints/envelope';
 import { checkpointRecords, versionTombstones, createCheckpointAssembler } from '../../../src/checkpoints/records';
@@ -44,6 +45,9 @@ describe('checkpoint payload (Arrow IPC)', () => {
   });
 });
 
+/** The exact one-line message (a regular expression anchored at both ends). */
+const refusal = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+
 describe('checkpoint envelope', () => {
   it('carries the manifest and rebuilds the state after checking the hash', () => {
     const state = sampleState(100);
@@ -66,6 +70,48 @@ describe('checkpoint envelope', () => {
 
   it('refuses bytes that are not a checkpoint', () => {
     expect(() => decodeEnvelope(Buffer.from('{"json":true}'), 'model-topic[0]@5')).toThrow(/model-topic\[0\]@5: not a streamlearn checkpoint/);
+  });
+
+  it('lays the envelope out as SLCK, version 1, the manifest length (u32 big-endian), the manifest, the payload', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(10));
+    const bytes = encodeEnvelope(manifest, payload);
+    const json = Buffer.from(JSON.stringify(manifest), 'utf8');
+    expect(bytes.subarray(0, 4).toString('ascii')).toBe('SLCK');
+    expect(bytes[4]).toBe(1);
+    expect(bytes.readUInt32BE(5)).toBe(json.length);
+    expect(bytes.subarray(9, 9 + json.length).equals(json)).toBe(true);
+    expect(bytes.subarray(9 + json.length).equals(Buffer.from(payload))).toBe(true);
+    expect(bytes.length).toBe(9 + json.length + payload.byteLength);
+    // Shorter than the 9 header bytes: refused before reading past the record.
+    expect(() => decodeEnvelope(Buffer.from('SLCK\u0001'), 'short')).toThrow(refusal('short: not a streamlearn checkpoint (bad magic)'));
+  });
+
+  it('refuses an envelope of another version, a manifest running past the record, bad JSON, or an unknown format, saying where', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(10));
+    const good = encodeEnvelope(manifest, payload);
+    const edit = (change: (bytes: Buffer) => void) => {
+      const bytes = Buffer.from(good);
+      change(bytes);
+      return () => decodeEnvelope(bytes, 'models/0@9');
+    };
+    expect(edit((b) => b.writeUInt8(2, 4))).toThrow(refusal('models/0@9: envelope version 2 is not supported'));
+    expect(edit((b) => b.writeUInt32BE(good.length - 8, 5))).toThrow(refusal(`models/0@9: manifest length ${good.length - 8} runs past the record`));
+    expect(edit((b) => b.writeUInt8(2, 4))).toThrow(CheckpointError);
+    // The manifest may end exactly at the record's end (no payload inline: a chunked checkpoint).
+    expect(decodeEnvelope(encodeEnvelope(manifest, new Uint8Array(0)), 'x').inlinePayload.length).toBe(0);
+    expect(edit((b) => (b[9] = 0x7b + 1))).toThrow(refusal('models/0@9: manifest is not valid JSON'));
+    const other = encodeEnvelope({ ...manifest, format: 'streamlearn.checkpoint/v9' as never }, payload);
+    expect(() => decodeEnvelope(other, 'models/0@9')).toThrow(/^models\/0@9: format "streamlearn.checkpoint\/v9" is not one of streamlearn\.checkpoint\/v1, /);
+  });
+
+  it('refuses a manifest whose payload size differs, even with the right hash, and an unreadable payload that matches its hash', () => {
+    const { manifest, payload } = buildCheckpoint(fields, sampleState(10));
+    expect(() => openCheckpoint({ ...manifest, payloadBytes: manifest.payloadBytes + 1 }, payload, 'models/0@3')).toThrow(
+      refusal(`models/0@3: checkpoint ctr v7: payload is ${payload.byteLength} bytes, manifest says ${payload.byteLength + 1}`),
+    );
+    const junk = Buffer.from('not arrow at all');
+    const forged = { ...manifest, payloadBytes: junk.length, payloadSha256: createHash('sha256').update(junk).digest('hex') };
+    expect(() => openCheckpoint(forged, junk)).toThrow(/^checkpoint ctr v7: /);
   });
 });
 

@@ -47,6 +47,14 @@ describe('parseProperties (Java .properties syntax)', () => {
     });
     expect(props.get('d')?.origin).toBe('x:7');
   });
+
+  it('unescapes \\t \\n \\r \\f and \\uXXXX, keeps any other escaped character, and names a malformed \\u escape', () => {
+    const value = (text: string) => parseProperties(`k=${text}`, 'p').get('k')?.value;
+    expect(value('a\\tb\\nc\\rd\\fe')).toBe('a\tb\nc\rd\fe');
+    expect(value('\\u00e9\\u00C9\\:\\=\\ x')).toBe('éÉ:= x');
+    expect(value('\\q')).toBe('q');
+    for (const bad of ['\\u12', '\\u00g1']) expect(() => value(bad)).toThrow(/^p:1: malformed \\u escape$/);
+  });
 });
 
 describe('settingsFromProperties', () => {

@@ -37,6 +37,8 @@ export class FakeCluster {
   /** The configs the client was built with, in order. */
   clients: Array<Record<string, unknown>> = [];
   deletedGroups: string[] = [];
+  /** What each consumer was built, subscribed and run with (functions kept), in order. */
+  consumerSettings: Array<{ config: Record<string, unknown>; subscription?: Record<string, unknown>; run?: Record<string, unknown> }> = [];
   producersCreated = 0;
   private failures = new Map<string, unknown[]>();
   private rebalances = 0;
@@ -201,6 +203,27 @@ function fakeProducer(cluster: FakeCluster) {
     async disconnect() {
       cluster.call('producer.disconnect');
     },
+    /** A transaction's messages reach the topic at its commit, as a read_committed reader sees them. */
+    async transaction() {
+      cluster.call('producer.transaction');
+      const pending: Array<{ topic: string; messages: ProducedBatch['topicMessages'][number]['messages'] }> = [];
+      return {
+        async send({ topic, messages }: (typeof pending)[number]) {
+          cluster.call('transaction.send');
+          pending.push({ topic, messages });
+        },
+        async commit() {
+          cluster.call('transaction.commit');
+          for (const { topic, messages } of pending.splice(0)) {
+            for (const message of messages) cluster.appendMessage(topic, (message.partition as number | undefined) ?? 0, message);
+          }
+        },
+        async abort() {
+          cluster.call('transaction.abort');
+          pending.length = 0;
+        },
+      };
+    },
     async sendBatch({ acks, topicMessages }: { acks?: number; topicMessages: ProducedBatch['topicMessages'] }) {
       cluster.call('producer.sendBatch');
       for (const { topic, messages } of topicMessages) {
@@ -223,6 +246,8 @@ interface RunConfig {
   eachMessage?(payload: { topic: string; partition: number; message: KafkaMessage }): Promise<void>;
 }
 
+let membersCreated = 0;
+
 const REBALANCE = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
 
 function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
@@ -233,6 +258,9 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
   let running = false;
   let loop: Promise<void> | undefined;
   const positions = new Map<string, number>();
+  const memberId = `${config.groupId}-member-${++membersCreated}`;
+  const settings: FakeCluster['consumerSettings'][number] = { config: config as unknown as Record<string, unknown> };
+  cluster.consumerSettings.push(settings);
   /** Partitions seeked while their batch was in hand: that batch is stale. */
   const seeked = new Set<string>();
   let seenRebalances = cluster.rebalanceCount();
@@ -253,7 +281,9 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
       }
     }
     cluster.calls.push('consumer.join');
-    emit('consumer.group_join', { memberAssignment, groupId: config.groupId });
+    emit('consumer.group_join', { memberAssignment, groupId: config.groupId, memberId });
+    // kafkajs reports the generation only with heartbeats; the fake's first one comes with the join.
+    emit('consumer.heartbeat', { groupId: config.groupId, memberId, groupGenerationId: seenRebalances + 1 });
   }
 
   async function fetchOnce(run: RunConfig): Promise<boolean> {
@@ -318,7 +348,7 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
   }
 
   return {
-    events: { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' },
+    events: { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join', HEARTBEAT: 'consumer.heartbeat' },
     on(event: string, listener: Listener) {
       listeners.set(event, [...(listeners.get(event) ?? []), listener]);
       return () => undefined;
@@ -328,11 +358,13 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
     },
     async subscribe(subscription: { topics?: string[]; topic?: string; fromBeginning?: boolean }) {
       cluster.call('consumer.subscribe');
+      settings.subscription = subscription;
       topics = subscription.topics ?? [subscription.topic!];
       fromBeginning = subscription.fromBeginning ?? false;
     },
     async run(run: RunConfig) {
       cluster.call('consumer.run');
+      settings.run = run as unknown as Record<string, unknown>;
       running = true;
       loop = runLoop(run);
     },

@@ -167,6 +167,36 @@ describe('readTopic', () => {
     expect(fakeCluster.calls).toContain('consumer.disconnect');
   });
 
+  it("from: 'end' skips what was there at the start, reads only what comes after, with its reader settings", async () => {
+    fakeCluster.addTopic('models', 2);
+    fakeCluster.append('models', 0, ['old0', 'old1']);
+    fakeCluster.append('models', 1, ['old2']);
+    const seen: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      const subscription = readTopic({ ...connection, topic: 'models', follow: true, from: 'end', maxWaitMs: 250 }).subscribe((event) => {
+        seen.push(record(event));
+        if (event.type === 'caught-up') {
+          fakeCluster.append('models', 0, ['new0']);
+          fakeCluster.append('models', 1, ['new1']);
+        }
+        if (seen.length === 3) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await done;
+    expect(seen[0]).toBe('caught-up');
+    expect(seen.slice(1).sort()).toEqual(['0@2="new0"', '1@1="new1"']);
+    expect(fakeCluster.calls).toEqual(expect.arrayContaining(['consumer.seek models/0@2', 'consumer.seek models/1@1']));
+    const { config, subscription } = fakeCluster.consumerSettings.at(-1)!;
+    expect(config).toMatchObject({ groupId: expect.stringMatching(/^streamlearn-reader-/), maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
+    expect(typeof (config.retry as { restartOnFailure?: unknown }).restartOnFailure).toBe('function');
+    expect(subscription).toEqual({ topic: 'models', fromBeginning: true });
+    expect(fakeCluster.clients.at(-1)).toMatchObject({ clientId: 'streamlearn-topic-reader' });
+    await readersClosed();
+  });
+
   it('names a missing topic and who creates it, and wraps broker failures', async () => {
     await expect(lastValueFrom(readTopic({ ...connection, topic: 'models' }))).rejects.toThrow(
       new ConfigError('topic "models" does not exist; it is created by whoever writes to it first (a model topic by its trainer, `streamlearn run`)'),

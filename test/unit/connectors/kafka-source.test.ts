@@ -316,6 +316,23 @@ describe('the Kafka source over a fake group', () => {
     const run = consume(events.batches());
     await until(() => fakeCluster.calls.includes('consumer.run'), 'the run');
     expect(fakeCluster.clients.at(-1)).toMatchObject({ clientId: 'my-trainer', brokers: ['fake:9092'] });
+    const { config, subscription, run: running } = fakeCluster.consumerSettings.at(-1)!;
+    expect(config).toMatchObject({ groupId: GROUP, sessionTimeout: 1000, heartbeatInterval: 50, allowAutoTopicCreation: false });
+    // The defaults: a fetch returns as soon as anything is there, held at most 500 ms, 1 MiB per partition.
+    expect(config).toMatchObject({ maxWaitTimeInMs: 500, minBytes: 1, maxBytesPerPartition: 1024 * 1024 });
+    expect(typeof (config.retry as { restartOnFailure?: unknown }).restartOnFailure).toBe('function');
+    // Start offsets are the source's own (committed, else its startFrom): kafkajs's default is only for a group without any.
+    expect(subscription).toEqual({ topics: ['events'], fromBeginning: true });
+    expect(running).toMatchObject({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1 });
+    run.subscription.unsubscribe();
+    await events.stop();
+  });
+
+  it('passes its fetch settings through', async () => {
+    const { source: events } = source({ maxWaitMs: 120, minBytes: 64, maxBytesPerPartition: 4096 });
+    const run = consume(events.batches());
+    await until(() => fakeCluster.calls.includes('consumer.run'), 'the run');
+    expect(fakeCluster.consumerSettings.at(-1)!.config).toMatchObject({ maxWaitTimeInMs: 120, minBytes: 64, maxBytesPerPartition: 4096 });
     run.subscription.unsubscribe();
     await events.stop();
   });

@@ -72,4 +72,21 @@ describe('mix topic records', () => {
     expect(read({ key: 'm~start', value: Buffer.from('{"generation":"x"}') }, 'mix@1')).toBeUndefined();
     expect(skipped).toEqual(['mix@1: not a mix start record']);
   });
+
+  it('refuses a start record missing any of generation, base, claimed (safe integers) or mixer (a string), and a null one', () => {
+    const skipped: string[] = [];
+    const read = createMixReader('m', (reason) => skipped.push(reason));
+    const good = { generation: 2, base: 1, claimed: 1, mixer: 'w' };
+    expect(read({ key: 'm~start', value: Buffer.from(JSON.stringify(good)) }, 'mix@0')).toEqual({ type: 'start', start: good });
+    const bad = [
+      { ...good, generation: undefined },
+      { ...good, base: 1.5 },
+      { ...good, claimed: 2 ** 60 },
+      { ...good, mixer: 3 },
+      { generation: 2, base: 1, claimed: 1 },
+    ];
+    bad.forEach((start, i) => expect(read({ key: 'm~start', value: Buffer.from(JSON.stringify(start)) }, `mix@${i + 1}`)).toBeUndefined());
+    expect(read({ key: 'm~start', value: null }, 'mix@9')).toBeUndefined();
+    expect(skipped).toEqual([...bad.map((_, i) => `mix@${i + 1}: not a mix start record`), 'mix@9: not a mix start record']);
+  });
 });
