@@ -6,6 +6,9 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 // Topologies import the package by name, as users do; in tests that name is the source (dist/ resolves it through package.json exports).
 const moduleNameMapper = { '^streamlearn$': '<rootDir>/src/index.ts', '^streamlearn/neural$': '<rootDir>/src/neural/index.ts' };
 
+// A StrykerJS sandbox (npm run test:mutation) is a copy of the package: Jest would see two 'streamlearn's.
+const modulePathIgnorePatterns = ['<rootDir>/.stryker-tmp/'];
+
 module.exports = {
   testTimeout: 180000,
   maxWorkers: 2,
@@ -16,6 +19,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       moduleNameMapper,
+      modulePathIgnorePatterns,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
@@ -23,6 +27,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       moduleNameMapper,
+      modulePathIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/after-each-file.ts'],
