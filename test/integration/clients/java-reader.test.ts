@@ -9,19 +9,17 @@ import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createKafkaSink } from '../../../connectors/kafka/sink';
-import { ensureTopics } from '../../../connectors/kafka/topics';
 import { readPayload } from '../../../src/checkpoints/arrow-arrays';
 import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
 import { pipeline } from '../../../src/features/pipeline';
 import { createFeatureHasher } from '../../../src/features/feature-hasher';
 import { createStandardScaler } from '../../../src/features/standard-scaler';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
-import { createLinearSVM, createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
+import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import { projectRoot } from '../../../src/paths';
 import { createRandom } from '../../../src/random';
-import { testBrokers, uniqueName } from '../../support/kafka';
-import { publishVersions } from './support';
+import { testBrokers } from '../../support/kafka';
+import { publishEpochStampedVersions, publishVersions } from './support';
 
 const run = promisify(execFile);
 const JAVA_DIR = join(projectRoot(), 'clients', 'java');
@@ -141,32 +139,7 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Ma
   });
 
   it('follows mixer epochs: reads the versions of a reset group, refuses an older generation within an epoch and an older epoch', async () => {
-    const brokers = testBrokers();
-    const topic = `${uniqueName('java-epochs')}.models`;
-    await ensureTopics({ brokers }, [{ topic, compacted: true }]);
-    const model = createLinearSVM({ numFeatures: 2 });
-    // [version, epoch, generation]: the old life of the group, a reset (generations from 1 again, epoch 1),
-    // a stale generation within epoch 1, a zombie of the old life, and the newest version.
-    const stamps = [
-      [1, 0, 40],
-      [2, 1, 2],
-      [3, 1, 1],
-      [4, 0, 41],
-      [5, 1, 3],
-    ];
-    const sink = createKafkaSink({ brokers });
-    try {
-      const records = stamps.map(([version, epoch, generation]) => {
-        const { manifest, payload } = buildCheckpoint(
-          { modelId: 'mixed', version, epoch, generation, offsets: [], examplesSeen: version, metrics: {} },
-          model.state(),
-        );
-        return { key: 'mixed', value: encodeEnvelope(manifest, payload) };
-      });
-      await sink.send(topic, records);
-    } finally {
-      await sink.close();
-    }
+    const topic = await publishEpochStampedVersions('java-epochs');
     const answer = await javaReader(topic, 'mixed');
     expect([answer.manifest.version, answer.manifest.epoch, answer.manifest.generation]).toEqual([5, 1, 3]);
     expect(answer.rejected).toEqual([

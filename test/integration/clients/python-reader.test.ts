@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createKafkaSink } from '../../../connectors/kafka/sink';
 import { ensureTopics } from '../../../connectors/kafka/topics';
 import { buildCheckpoint, encodeEnvelope } from '../../../src/checkpoints/envelope';
 import { createImputer } from '../../../src/features/imputer';
@@ -43,7 +42,7 @@ import { textClassifier } from '../../../topologies/text-classifier';
 import { testBrokers, uniqueName } from '../../support/kafka';
 import { readerPython } from '../../support/python-venv';
 import { produce, take } from '../topology/support';
-import { publishVersions } from './support';
+import { publishEpochStampedVersions, publishVersions } from './support';
 
 const run = promisify(execFile);
 const ROOT = projectRoot();
@@ -358,32 +357,7 @@ describe('the Python reader on kinds no ready-made topology uses', () => {
   });
 
   it('follows mixer epochs: reads the versions of a reset group, refuses an older generation within an epoch and an older epoch', async () => {
-    const brokers = testBrokers();
-    const topic = `${uniqueName('py-epochs')}.models`;
-    await ensureTopics({ brokers }, [{ topic, compacted: true }]);
-    const model = createLinearSVM({ numFeatures: 2 });
-    // [version, epoch, generation]: the old life of the group, a reset (generations from 1 again, epoch 1),
-    // a stale generation within epoch 1, a zombie of the old life, and the newest version.
-    const stamps = [
-      [1, 0, 40],
-      [2, 1, 2],
-      [3, 1, 1],
-      [4, 0, 41],
-      [5, 1, 3],
-    ];
-    const sink = createKafkaSink({ brokers });
-    try {
-      const records = stamps.map(([version, epoch, generation]) => {
-        const { manifest, payload } = buildCheckpoint(
-          { modelId: 'mixed', version, epoch, generation, offsets: [], examplesSeen: version, metrics: {} },
-          model.state(),
-        );
-        return { key: 'mixed', value: encodeEnvelope(manifest, payload) };
-      });
-      await sink.send(topic, records);
-    } finally {
-      await sink.close();
-    }
+    const topic = await publishEpochStampedVersions('py-epochs');
     const answer = await reader({ topic, modelId: 'mixed' }, 'show');
     expect([answer.manifest.version, answer.manifest.epoch, answer.manifest.generation]).toEqual([5, 1, 3]);
     expect(answer.rejected).toEqual([
