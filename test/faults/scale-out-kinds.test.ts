@@ -11,8 +11,8 @@ import { ctrMlp } from '../../topologies/ctr-mlp';
 import { recoMf } from '../../topologies/reco-mf';
 import { produce, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
-import { endOffsets, expectOverallMetricsCount, newestCheckpoint, publishedManifests, waitForLog } from './support/scale';
-import { buildCli, exited, isRunning, sleep, startTrainer } from './support/trainer';
+import { endOffsets, expectOverallMetricsCount, publishedManifests, waitForCoverage, waitForLog } from './support/scale';
+import { buildCli, exited, isRunning, startTrainer } from './support/trainer';
 
 /**
  * Issue 13: the kinds merged beyond the linear ones (docs/scale-out.md): a NeuralNet pipeline (ctr-mlp)
@@ -20,16 +20,6 @@ import { buildCli, exited, isRunning, sleep, startTrainer } from './support/trai
  * processes. Half the events arrive once both are mixing, so versions merged from two workers cover them.
  */
 const PARTITIONS = 4;
-
-async function waitForCoverage(brokers: string[], topology: Topology, timeoutMs: number): Promise<Checkpoint> {
-  const ends = await endOffsets(brokers, topology.config.input.topic);
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
-    const newest = await newestCheckpoint(brokers, topology.config.outputs.modelTopic, topology.modelId);
-    const offsets = new Map(newest?.manifest.offsets.map((o) => [o.partition, o.offset]) ?? []);
-    if ([...ends].every(([p, end]) => end === '0' || offsets.get(p) === end)) return newest!;
-  }
-  throw new Error(`no version covered the end of every partition within ${timeoutMs} ms`);
-}
 
 /** Two trainers of `name` learn `events`; the final version is returned once every process has stopped cleanly. */
 async function twoWorkers(name: string, prefix: string, topology: Topology, events: object[]): Promise<Checkpoint> {

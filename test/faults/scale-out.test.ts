@@ -6,7 +6,7 @@ import type { Estimator } from '../../src/learners/estimator';
 import { regressionSgd } from '../../topologies/regression-sgd';
 import { produce, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
-import { endOffsets, expectOverallMetricsCount, newestCheckpoint, publishedManifests, waitForLog, watchCommits } from './support/scale';
+import { endOffsets, expectOverallMetricsCount, publishedManifests, waitForCoverage, waitForLog, watchCommits } from './support/scale';
 import { buildCli, exited, isRunning, sleep, startTrainer } from './support/trainer';
 
 /**
@@ -21,16 +21,6 @@ function rmse(model: Estimator<Row>, rows: Row[]): number {
   let sum = 0;
   for (const row of rows) sum += (model.predictOne(row) - (row.y as number)) ** 2;
   return Math.sqrt(sum / rows.length);
-}
-
-async function waitForCoverage(brokers: string[], topology: ReturnType<typeof regressionSgd>, timeoutMs: number) {
-  const ends = await endOffsets(brokers, topology.config.input.topic);
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
-    const newest = await newestCheckpoint(brokers, topology.config.outputs.modelTopic, topology.modelId);
-    const offsets = new Map(newest?.manifest.offsets.map((o) => [o.partition, o.offset]) ?? []);
-    if ([...ends].every(([p, end]) => end === '0' || offsets.get(p) === end)) return newest!;
-  }
-  throw new Error(`no version covered the end of every partition within ${timeoutMs} ms`);
 }
 
 describe('scale-out: one shared model, several trainer processes', () => {

@@ -107,3 +107,14 @@ export function expectOverallMetricsCount(topology: Topology, version: Checkpoin
   expect(overall.length).toBeGreaterThan(0);
   for (const [name, metric] of overall) expect({ name, count: metric.count() }).toEqual({ name, count: events });
 }
+
+/** Waits for a version of `topology`'s model whose offsets are the end of every non-empty input partition. */
+export async function waitForCoverage(brokers: string[], topology: Topology, timeoutMs: number): Promise<Checkpoint> {
+  const ends = await endOffsets(brokers, topology.config.input.topic);
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
+    const newest = await newestCheckpoint(brokers, topology.config.outputs.modelTopic, topology.modelId);
+    const offsets = new Map(newest?.manifest.offsets.map((o) => [o.partition, o.offset]) ?? []);
+    if ([...ends].every(([p, end]) => end === '0' || offsets.get(p) === end)) return newest!;
+  }
+  throw new Error(`no version covered the end of every partition within ${timeoutMs} ms`);
+}
