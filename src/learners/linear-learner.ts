@@ -203,12 +203,7 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
   }
 
   /** Fills `out` with one row of `numClasses` probabilities per example, as `write` derives them from margins. */
-  protected probabilityRows(
-    xs: readonly FeatureVector[],
-    numClasses: number,
-    out: Float64Array,
-    write: (margins: Float64Array, out: Float64Array, offset: number) => void,
-  ): Float64Array {
+  protected probabilityRows(xs: readonly FeatureVector[], numClasses: number, out: Float64Array, write: ProbabilityWriter): Float64Array {
     this.checkOutput(out, xs.length * numClasses);
     try {
       for (let i = 0; i < xs.length; i++) {
@@ -223,20 +218,22 @@ export abstract class LinearLearner<C extends ResolvedLinearConfig> implements E
   }
 
   private computeMargins(x: FeatureVector): void {
-    const margins = this.margins;
-    let fits = this.weights.margins(x, margins);
-    for (let k = 0; k < margins.length; k++) fits = fits && Number.isFinite(margins[k]);
-    if (!fits) throw inputError(x, this.weights.numFeatures, this.where());
+    if (!this.marginsFit(this.weights.margins(x, this.margins))) throw inputError(x, this.weights.numFeatures, this.where());
   }
 
   /** `computeMargins` of row `k` of `rows`, read in place. */
   private rowMargins(rows: FeatureRows, k: number): void {
     const r = rows.row[k];
     const indices = rows.sparse[r] === 1 ? rows.indices : null;
+    const fits = this.weights.rangeMargins(rows.values, indices, rows.start[r], rows.start[r + 1], this.margins);
+    if (!this.marginsFit(fits)) throw inputError(rowView(rows, k), this.weights.numFeatures, this.where());
+  }
+
+  /** Whether the example fitted the weights (`fits`, from the margin pass) and gave finite margins. */
+  private marginsFit(fits: boolean): boolean {
     const margins = this.margins;
-    let fits = this.weights.rangeMargins(rows.values, indices, rows.start[r], rows.start[r + 1], margins);
-    for (let j = 0; j < margins.length; j++) fits = fits && Number.isFinite(margins[j]);
-    if (!fits) throw inputError(rowView(rows, k), this.weights.numFeatures, this.where());
+    for (let k = 0; fits && k < margins.length; k++) fits = Number.isFinite(margins[k]);
+    return fits;
   }
 
   /** `stepOn` for row `k` of `rows`, read in place. */

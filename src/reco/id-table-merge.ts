@@ -1,5 +1,7 @@
+import { CheckpointError } from '../errors';
 import { MergeError } from '../learners/merge';
 import type { ModelState, TypedArray } from '../state';
+import { decodeIds, encodeIds } from './id-table';
 
 /**
  * How a per-row column of an id table merges across workers (docs/scale-out.md):
@@ -12,8 +14,6 @@ import type { ModelState, TypedArray } from '../state';
 export type ColumnRule = 'average' | 'count' | 'heaviest';
 
 const META = new Set(['ids', 'idOffsets', 'referenced', 'clock']);
-const decoder = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
 
 interface Table {
   rows: Map<string, number>;
@@ -39,7 +39,9 @@ export function mergeIdTables(
   const tables = states.map((state, i) => readTable(prefix, state, `state ${i}`));
   const baseTable = base && base.arrays[`${prefix}ids`] !== undefined ? readTable(prefix, base, 'the base') : undefined;
   const ids = keptIds(tables, weights, capacity);
-  writeIds(prefix, ids, out);
+  const { bytes, offsets } = encodeIds(ids);
+  out[`${prefix}ids`] = bytes;
+  out[`${prefix}idOffsets`] = offsets;
   const referenced = new Uint8Array(ids.length);
   ids.forEach((id, r) => tables.forEach((t) => (referenced[r] |= t.referenced[t.rows.get(id) ?? -1] ?? 0)));
   out[`${prefix}referenced`] = referenced;
@@ -125,9 +127,9 @@ function readTable(prefix: string, state: ModelState, what: string): Table {
   const offsets = get('idOffsets');
   const bytes = get('ids');
   if (!(bytes instanceof Uint8Array)) throw new MergeError(`merge: ${state.kind} ${what}: '${prefix}ids' is not a Uint8Array`);
+  if (!(offsets instanceof Int32Array)) throw new MergeError(`merge: ${state.kind} ${what}: '${prefix}idOffsets' is not an Int32Array`);
   const size = offsets.length - 1;
-  const rows = new Map<string, number>();
-  for (let r = 0; r < size; r++) rows.set(decoder.decode(bytes.subarray(offsets[r], offsets[r + 1])), r);
+  const rows = new Map(decodedIds(prefix, bytes, offsets, `${state.kind} ${what}`).map((id, r) => [id, r]));
   const columns = new Map<string, { array: TypedArray; width: number }>();
   for (const [key, array] of Object.entries(state.arrays)) {
     if (!key.startsWith(prefix) || META.has(key.slice(prefix.length))) continue;
@@ -137,12 +139,11 @@ function readTable(prefix: string, state: ModelState, what: string): Table {
   return { rows, columns, referenced: get('referenced') as Uint8Array };
 }
 
-function writeIds(prefix: string, ids: readonly string[], out: Record<string, TypedArray>): void {
-  const encoded = ids.map((id) => encoder.encode(id));
-  const offsets = new Int32Array(ids.length + 1);
-  encoded.forEach((bytes, r) => (offsets[r + 1] = offsets[r] + bytes.length));
-  const bytes = new Uint8Array(offsets[ids.length]);
-  encoded.forEach((b, r) => bytes.set(b, offsets[r]));
-  out[`${prefix}ids`] = bytes;
-  out[`${prefix}idOffsets`] = offsets;
+function decodedIds(prefix: string, bytes: Uint8Array, offsets: Int32Array, what: string): string[] {
+  try {
+    return decodeIds(prefix, bytes, offsets);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new MergeError(`merge: ${what}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }

@@ -92,12 +92,8 @@ export class IdTable {
    * column cut to the rows in use. Row r of every array belongs to the same id.
    */
   exportArrays(prefix: string, arrays: Record<string, TypedArray>): void {
-    const encoded = this.keys.map((key) => encoder.encode(key));
-    const offsets = new Int32Array(encoded.length + 1);
-    encoded.forEach((bytes, r) => (offsets[r + 1] = offsets[r] + bytes.length));
-    const ids = new Uint8Array(offsets[encoded.length]);
-    encoded.forEach((bytes, r) => ids.set(bytes, offsets[r]));
-    arrays[`${prefix}ids`] = ids;
+    const { bytes, offsets } = encodeIds(this.keys);
+    arrays[`${prefix}ids`] = bytes;
     arrays[`${prefix}idOffsets`] = offsets;
     arrays[`${prefix}referenced`] = this.referenced.slice(0, this.size);
     arrays[`${prefix}clock`] = Int32Array.of(this.hand);
@@ -119,7 +115,7 @@ export class IdTable {
     const bytes = fetch('ids', Uint8Array);
     const size = offsets.length - 1;
     if (size < 0 || size > this.capacity) throw new CheckpointError(`state array '${prefix}idOffsets' holds ${size} rows, capacity is ${this.capacity}`);
-    const keys = this.decodeKeys(prefix, bytes, offsets);
+    const keys = decodeIds(prefix, bytes, offsets);
     this.rows = Math.min(this.capacity, Math.max(INITIAL_ROWS, size));
     this.referenced = this.restored(prefix, 'referenced', fetch('referenced', Uint8Array), size, 1, Uint8Array);
     for (const { name, width, type } of this.columns) this.columnArrays.set(name, this.restored(prefix, name, fetch(name, type), size, width, type));
@@ -130,27 +126,6 @@ export class IdTable {
     this.keys = keys;
     this.slots.clear();
     keys.forEach((key, row) => this.slots.set(key, row));
-  }
-
-  private decodeKeys(prefix: string, bytes: Uint8Array, offsets: Int32Array): string[] {
-    const keys: string[] = [];
-    const seen = new Set<string>();
-    for (let r = 0; r + 1 < offsets.length; r++) {
-      if (!(offsets[r] <= offsets[r + 1] && offsets[r + 1] <= bytes.length && offsets[0] === 0)) {
-        throw new CheckpointError(`state array '${prefix}idOffsets' is not ascending within '${prefix}ids' at row ${r}`);
-      }
-      let key: string;
-      try {
-        key = decoder.decode(bytes.subarray(offsets[r], offsets[r + 1]));
-      } catch (err) {
-        throw new CheckpointError(`state array '${prefix}ids': row ${r} is not UTF-8`, { cause: err });
-      }
-      if (key.length === 0 || seen.has(key))
-        throw new CheckpointError(`state array '${prefix}ids': row ${r} holds ${key ? `the duplicate id "${key}"` : 'an empty id'}`);
-      seen.add(key);
-      keys.push(key);
-    }
-    return keys;
   }
 
   private restored<T extends TypedArray>(prefix: string, name: string, value: T, size: number, width: number, type: new (n: number) => T): T {
@@ -194,4 +169,36 @@ export class IdTable {
     }
     this.rows = rows;
   }
+}
+
+/** Every id's UTF-8 bytes, concatenated, with `offsets` (id r is bytes [offsets[r], offsets[r+1])): how a checkpoint holds ids. */
+export function encodeIds(ids: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const encoded = ids.map((id) => encoder.encode(id));
+  const offsets = new Int32Array(encoded.length + 1);
+  encoded.forEach((bytes, r) => (offsets[r + 1] = offsets[r] + bytes.length));
+  const bytes = new Uint8Array(offsets[encoded.length]);
+  encoded.forEach((b, r) => bytes.set(b, offsets[r]));
+  return { bytes, offsets };
+}
+
+/** The ids `encodeIds` wrote under `prefix`; throws `CheckpointError` on offsets out of order, bad UTF-8, an empty or a repeated id. */
+export function decodeIds(prefix: string, bytes: Uint8Array, offsets: Int32Array): string[] {
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (let r = 0; r + 1 < offsets.length; r++) {
+    if (!(offsets[r] <= offsets[r + 1] && offsets[r + 1] <= bytes.length && offsets[0] === 0)) {
+      throw new CheckpointError(`state array '${prefix}idOffsets' is not ascending within '${prefix}ids' at row ${r}`);
+    }
+    let key: string;
+    try {
+      key = decoder.decode(bytes.subarray(offsets[r], offsets[r + 1]));
+    } catch (err) {
+      throw new CheckpointError(`state array '${prefix}ids': row ${r} is not UTF-8`, { cause: err });
+    }
+    if (key.length === 0 || seen.has(key))
+      throw new CheckpointError(`state array '${prefix}ids': row ${r} holds ${key ? `the duplicate id "${key}"` : 'an empty id'}`);
+    seen.add(key);
+    keys.push(key);
+  }
+  return keys;
 }

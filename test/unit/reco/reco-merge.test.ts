@@ -1,8 +1,9 @@
 /** Merges of the recommenders for scale-out (src/reco/reco-merge.ts, docs/scale-out.md). */
 import '../../../src/builtins';
 import { fromState, type LearnerState } from '../../../src/learners';
-import { isMergeable, mergeStates, requireMergeable } from '../../../src/learners/merge';
+import { isMergeable, mergeStates, MergeError, requireMergeable } from '../../../src/learners/merge';
 import { createBiasedMF, createPopularity, type Recommender } from '../../../src/reco';
+import { encodeIds } from '../../../src/reco/id-table';
 import { CASES, readTable, throughCheckpoint, worldEvents, type RecoCase } from './support';
 
 const baseEvents = worldEvents(800, { users: 40, items: 50, seed: 11 });
@@ -76,6 +77,14 @@ describe.each(CASES.map((c) => [c.name, c] as const))('%s merge', (_name, spec) 
     expect(readTable(tied, 'items').ids).toEqual([...idsA, ...idsB].slice(0, 60));
     expect(() => fromState(tied)).not.toThrow();
     expect(readTable(mergeStates([sa, sb], [1, 3], undefined), 'items').ids).toEqual(idsB);
+  });
+
+  test('a state whose id table repeats an id is refused as a merge error naming the array and row', () => {
+    const ids = readTable(a, 'items').ids;
+    const { bytes, offsets } = encodeIds([ids[0], ...ids.slice(0, -1)]);
+    const bad = { ...a, arrays: { ...a.arrays, 'items/ids': bytes, 'items/idOffsets': offsets } };
+    expect(() => mergeStates([bad, b], [1, 1], base)).toThrow(MergeError);
+    expect(() => mergeStates([bad, b], [1, 1], base)).toThrow(/'items\/ids': row 1 holds the duplicate id/);
   });
 });
 
