@@ -21,6 +21,8 @@ export interface Outcome {
   seconds: number;
   /** The workers' CPU in the window, and their mean event-loop busy share (0–1). */
   cpuSeconds: number;
+  /** The workers' main threads alone (learning runs there; GC and I/O threads are the rest of `cpuSeconds`). */
+  mainCpuSeconds: number;
   busy: number;
   /** CPU-seconds per second in the window: the broker JVM, the bench process, the whole machine. */
   brokerCores: number;

@@ -18,10 +18,22 @@ function bySetup(outcomes: Outcome[]): Outcome[][] {
 
 const rate = (o: Outcome) => o.records / o.seconds;
 
+/**
+ * The rate this setup would reach on idle cores, from CPU alone (load-proof, unlike wall clock): the lower of
+ * its workers' main threads each running flat out (records per main-thread CPU-second × workers) and the
+ * machine's cores shared by the workers, the broker and the bench (records per CPU-second of all three × cores).
+ * It leaves out waiting: on a quiet machine "workers busy %" shows whether the workers waited.
+ */
+export function projectedRate(o: Outcome, cores: number): number {
+  const loops = (o.records / o.mainCpuSeconds) * o.setup.workers;
+  const machine = (o.records / (o.cpuSeconds + (o.brokerCores + o.benchCores) * o.seconds)) * cores;
+  return Math.min(loops, machine);
+}
+
 /** Each run's ratio to the one-worker setup of the same cadence in the same run (paired: the load moves between runs). */
-function vsOneWorker(o: Outcome, outcomes: Outcome[]): number {
+function vsOneWorker(o: Outcome, outcomes: Outcome[], measure: (o: Outcome) => number = rate): number {
   const base = outcomes.find((b) => b.round === o.round && b.setup.workers === 1 && b.setup.cadence === o.setup.cadence);
-  return base ? rate(o) / rate(base) : NaN;
+  return base ? measure(o) / measure(base) : NaN;
 }
 
 export function throughputTable(outcomes: Outcome[]): BenchTable {
@@ -40,6 +52,8 @@ export function throughputTable(outcomes: Outcome[]): BenchTable {
       'vs 1 worker': ratio,
       'vs ideal': ratio / Math.min(setup.workers, cores),
       'workers busy %': 100 * median(runs.map((o) => o.busy)),
+      'projected records/s, idle cores': median(runs.map((o) => projectedRate(o, cores))),
+      'projected vs 1 worker': median(runs.map((o) => vsOneWorker(o, outcomes, (x) => projectedRate(x, cores)))),
       'mixing CPU %': median(runs.map((o) => (100 * o.mixCpuSeconds) / o.totalCpuSeconds)),
       'window s': median(runs.map((o) => o.seconds)),
       versions: median(runs.map((o) => o.points.length)),
@@ -57,6 +71,8 @@ export function throughputTable(outcomes: Outcome[]): BenchTable {
       'vs 1 worker',
       'vs ideal',
       'workers busy %',
+      'projected records/s, idle cores',
+      'projected vs 1 worker',
       'mixing CPU %',
       'window s',
       'versions',
@@ -71,10 +87,15 @@ export function whereCoresWent(outcomes: Outcome[]): BenchTable {
   const rows = bySetup(outcomes).map((runs) => {
     const per10k = (bytes: (o: Outcome) => number) => median(runs.map((o) => bytes(o) / (o.learned / 10_000)));
     const workerCores = median(runs.map((o) => o.cpuSeconds / o.seconds));
+    const perRecord = (cpu: (o: Outcome) => number) => median(runs.map((o) => (1e6 * cpu(o)) / o.records));
     const [broker, bench, machine] = [median(runs.map((o) => o.brokerCores)), median(runs.map((o) => o.benchCores)), median(runs.map((o) => o.machineCores))];
     return {
       setup: runs[0].setup.name,
       'worker cores': workerCores,
+      'main-thread µs/record': perRecord((o) => o.mainCpuSeconds),
+      'worker µs/record': perRecord((o) => o.cpuSeconds),
+      'broker µs/record': perRecord((o) => o.brokerCores * o.seconds),
+      'bench µs/record': perRecord((o) => o.benchCores * o.seconds),
       'broker cores': broker,
       'bench cores': bench,
       'machine cores': machine,
@@ -90,6 +111,10 @@ export function whereCoresWent(outcomes: Outcome[]): BenchTable {
     columns: [
       'setup',
       'worker cores',
+      'main-thread µs/record',
+      'worker µs/record',
+      'broker µs/record',
+      'bench µs/record',
       'broker cores',
       'bench cores',
       'machine cores',

@@ -20,6 +20,8 @@ export interface ProbeSample {
   busyMs: number;
   idleMs: number;
   cpuMs: number;
+  /** The main thread's CPU alone. */
+  mainMs: number;
 }
 
 export interface Worker {
@@ -45,14 +47,14 @@ export function readCpu(pid: number | undefined): number | undefined {
 }
 
 const PROGRESS = /(\d+) rec \([^)]*\) dlq=\d+ lag\[([^\]]*)\]/;
-const PROBE = /^\[probe\] at=(\d+) busyMs=([\d.]+) idleMs=([\d.]+) cpuMs=([\d.]+)$/;
+const PROBE = /^\[probe\] at=(\d+) busyMs=([\d.]+) idleMs=([\d.]+) cpuMs=([\d.]+) mainMs=([\d.]+|NaN)$/;
 
 /** Reads one stderr line into the worker's series; returns whether it was the probe's (kept out of the log). */
 function sampleLine(line: string, at: number, worker: Pick<Worker, 'progress' | 'probes'>): boolean {
   const probe = PROBE.exec(line);
   if (probe) {
-    const [at, busyMs, idleMs, cpuMs] = probe.slice(1).map(Number);
-    worker.probes.push({ at, busyMs, idleMs, cpuMs });
+    const [at, busyMs, idleMs, cpuMs, mainMs] = probe.slice(1).map(Number);
+    worker.probes.push({ at, busyMs, idleMs, cpuMs, mainMs });
     return true;
   }
   const progress = PROGRESS.exec(line);
@@ -72,10 +74,11 @@ function sampleLine(line: string, at: number, worker: Pick<Worker, 'progress' | 
  * A `streamlearn run` worker process, as a user starts one, with the bench's probe loaded (`--require`).
  * Its progress lines and the probe's are kept as time series; its CPU is sampled from /proc while it runs.
  */
-export function startWorker(args: string[]): Worker {
+export function startWorker(args: string[], env: NodeJS.ProcessEnv = {}): Worker {
   const probe = join(__dirname, 'probe.js');
   const child = spawn(process.execPath, ['--require', probe, join(projectRoot(), 'bin', 'streamlearn.js'), 'run', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let log = '';
   let partial = '';

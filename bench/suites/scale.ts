@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKafkaClient } from '../../connectors/kafka/client';
 import { ensureTopics } from '../../connectors/kafka/topics';
@@ -7,12 +8,12 @@ import { friedmanStream } from '../../src/datasets/friedman';
 import { ConfigError } from '../../src/errors';
 import { retry } from '../../src/retry';
 import type { Row } from '../../src/features/stage';
-import { regressionSgd } from '../../topologies/regression-sgd';
 import { friedmanJson, produceAll } from '../e2e/data';
 import { loadAverage } from '../io/measure';
 import { deleteTopics } from '../io/topics';
 import type { BenchResult } from '../report';
 import { sampleMachine } from '../scale/machine';
+import sharedInput, { INPUT_ENV } from '../scale/shared-input';
 import { learningCurves, mixingProfile, throughputTable, whereCoresWent } from '../scale/tables';
 import { topicSize } from '../scale/topic-size';
 import { followVersions } from '../scale/versions';
@@ -49,29 +50,34 @@ function lagReports(workers: Worker[]): LagReport[] {
 
 const between = (series: Series[], start: number, end: number) => (valueAt(series, end) ?? NaN) - (valueAt(series, start) ?? NaN);
 
-/** One setup on its own topics: N `streamlearn run` processes; rates from the workers' progress, CPU from the probe and /proc. */
-async function measure(setup: Setup, context: { brokers: string[]; brokerPid?: number; records: number; seed: number; heldBack: Row[]; stamp: string }) {
-  const { brokers, records, seed, heldBack } = context;
+interface Context {
+  brokers: string[];
+  brokerPid?: number;
+  /** The one input topic every setup reads, and its end offsets. */
+  input: string;
+  ends: Map<number, number>;
+  records: number;
+  heldBack: Row[];
+  stamp: string;
+}
+
+/** One setup on its own group, model and mix topics: N `streamlearn run` processes; rates from the workers' progress, CPU from the probe and /proc. */
+async function measure(setup: Setup, context: Context) {
+  const { brokers, records, heldBack, ends } = context;
   const prefix = `${context.stamp}-${setup.workers}-${setup.cadence}.`;
-  const topology = regressionSgd({ prefix });
-  const { input, outputs } = topology.config;
+  const topology = sharedInput({ prefix });
+  const { outputs } = topology.config;
   const mixTopic = `${outputs.modelTopic}.mix`;
-  // The model topic too: the follower below reads it before the workers create it.
+  // The follower below reads the model topic before the workers create it.
   // Retried: right after the previous setup's topics were deleted the broker sometimes answers NOT_LEADER (seen once).
-  const specs = [
-    { topic: input.topic, partitions: PARTITIONS },
-    { topic: outputs.modelTopic, compacted: true },
-  ];
-  await retry(() => ensureTopics({ brokers }, specs), { retries: 5, initialDelayMs: 1000 });
-  await produceAll(brokers, input.topic, friedmanJson(records, seed));
-  const ends = await endOffsets(brokers, input.topic);
+  await retry(() => ensureTopics({ brokers }, [{ topic: outputs.modelTopic, compacted: true }]), { retries: 5, initialDelayMs: 1000 });
   const workers: Worker[] = [];
   const cpu = () => workers.reduce((sum, w) => sum + w.cpuSeconds(), 0);
   const follower = followVersions(brokers, outputs.modelTopic, topology.modelId, heldBack, cpu);
   const machine = sampleMachine(context.brokerPid);
   try {
-    const args = ['regression-sgd', '--brokers', brokers.join(','), '--prefix', prefix, ...setup.args];
-    for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args));
+    const args = [join(__dirname, '..', 'scale', 'shared-input.js'), '--brokers', brokers.join(','), '--prefix', prefix, ...setup.args];
+    for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args, { [INPUT_ENV]: context.input }));
     await follower.covering(new Map([...ends].map(([p, end]) => [p, String(end)])), 900_000);
     machine.stop();
     await Promise.all(workers.map((w) => stopWorker(w)));
@@ -85,6 +91,7 @@ async function measure(setup: Setup, context: { brokers: string[]; brokerPid?: n
     const seconds = (window.end - window.start) / 1000;
     const probes = workers.map((w) => ({
       cpu: w.probes.map((p) => ({ at: p.at, value: p.cpuMs / 1000 })),
+      main: w.probes.map((p) => ({ at: p.at, value: p.mainMs / 1000 })),
       busy: w.probes.map((p) => ({ at: p.at, value: p.busyMs })),
       idle: w.probes.map((p) => ({ at: p.at, value: p.idleMs })),
     }));
@@ -99,6 +106,7 @@ async function measure(setup: Setup, context: { brokers: string[]; brokerPid?: n
       records: window.records,
       seconds,
       cpuSeconds: probes.reduce((sum, p) => sum + between(p.cpu, window.start, window.end), 0),
+      mainCpuSeconds: probes.reduce((sum, p) => sum + between(p.main, window.start, window.end), 0),
       busy: busyShares.reduce((sum, b) => sum + b, 0) / busyShares.length,
       brokerCores: between(machine.broker, window.start, window.end) / seconds,
       benchCores: between(machine.bench, window.start, window.end) / seconds,
@@ -116,13 +124,9 @@ async function measure(setup: Setup, context: { brokers: string[]; brokerPid?: n
     machine.stop();
     follower.stop();
     await Promise.all(workers.map((w) => stopWorker(w, 5000)));
-    await deleteTopics(brokers, [
-      input.topic,
-      outputs.modelTopic,
-      mixTopic,
-      outputs.deadLetterTopic,
-      ...(outputs.metricsTopic ? [outputs.metricsTopic] : []),
-    ]).catch(() => undefined);
+    await deleteTopics(brokers, [outputs.modelTopic, mixTopic, outputs.deadLetterTopic, ...(outputs.metricsTopic ? [outputs.metricsTopic] : [])]).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -172,12 +176,18 @@ export async function run(args: string[]): Promise<BenchResult> {
   const stream = friedmanStream({ seed: seed + 1000 });
   const heldBack = Array.from({ length: 2000 }, () => stream.next().value as unknown as Row);
   const stamp = `bench-scale-${Date.now().toString(36)}`;
+  const input = `${stamp}.events`;
   const outcomes: Outcome[] = [];
   try {
+    await ensureTopics({ brokers: broker.brokers }, [{ topic: input, partitions: PARTITIONS }]);
+    const produced = Date.now();
+    await produceAll(broker.brokers, input, friedmanJson(records, seed));
+    log(`scale: ${records} events on ${input} in ${((Date.now() - produced) / 1000).toFixed(1)} s, read by every setup`);
+    const context: Context = { brokers: broker.brokers, brokerPid: broker.pid, input, ends: await endOffsets(broker.brokers, input), records, heldBack, stamp };
     for (let round = 0; round < repeat; round++) {
       for (const setup of setups) {
         log(`scale: ${setup.name}${repeat > 1 ? ` (run ${round + 1} of ${repeat})` : ''}…`);
-        const outcome = await measure(setup, { brokers: broker.brokers, brokerPid: broker.pid, records, seed, heldBack, stamp: `${stamp}-${round}` });
+        const outcome = await measure(setup, { ...context, stamp: `${stamp}-${round}` });
         log(
           `  ${(outcome.records / outcome.seconds).toFixed(0)} records/s over ${outcome.seconds.toFixed(1)} s, ${(outcome.records / outcome.cpuSeconds).toFixed(0)} records/CPU-s, ` +
             `workers busy ${(100 * outcome.busy).toFixed(0)}%, broker ${outcome.brokerCores.toFixed(2)} cores, machine ${outcome.machineCores.toFixed(2)} cores, ${outcome.points.length} versions`,
@@ -186,6 +196,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       }
     }
   } finally {
+    await deleteTopics(broker.brokers, [input]).catch(() => undefined);
     await broker.stop();
   }
   return {
@@ -209,7 +220,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       loadAtEnd: loadAverage(),
     },
     notes: [
-      'Each setup runs on its own topics with the same events; with --repeat n every setup runs n times, interleaved (all setups, then all again), and each cell is the median, "spread" the (max − min) / median of records/s.',
+      'Every setup reads the same events from one topic, produced once, with its own group, model and mix topics; with --repeat n every setup runs n times, interleaved (all setups, then all again), and each cell is the median, "spread" the (max − min) / median of records/s.',
       "Timed from the workers' own progress lines (the lag of each partition, about once a second): from when every worker is running and the group has consumed 10% of the stream, to 90%. Startup and the tail are left out, alike for every setup, and the window does not depend on how many versions the cadence publishes.",
       'records/CPU-s: the records over the workers’ CPU in that window (from a probe each worker loads, which also gives the event-loop busy share: 100% means the worker never waited for Kafka).',
       '"vs 1 worker": the median over runs of each run’s ratio to the 1-worker setup of the same cadence in the same run. "vs ideal": over min(workers, cores) × that; these machines have 2 cores, so 4 workers can at best double one.',
