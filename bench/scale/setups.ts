@@ -26,6 +26,8 @@ export interface Outcome {
   busy: number;
   /** CPU-seconds per second in the window: the broker JVM, the bench process, the whole machine. */
   brokerCores: number;
+  /** The broker's CPU-seconds per second before the workers started (a cost per second, not per record). */
+  brokerIdleCores: number;
   benchCores: number;
   machineCores: number;
   mixCpuSeconds: number;

@@ -21,13 +21,15 @@ const rate = (o: Outcome) => o.records / o.seconds;
 /**
  * The rate this setup would reach on idle cores, from CPU alone (load-proof, unlike wall clock): the lower of
  * its workers' main threads each running flat out (records per main-thread CPU-second × workers) and the
- * machine's cores shared by the workers, the broker and the bench (records per CPU-second of all three × cores).
+ * machine's cores shared by the workers, the broker and the bench (records per CPU-second of all three × cores,
+ * the broker's CPU before the workers started counted as a fixed cost).
  * It leaves out waiting: on a quiet machine "workers busy %" shows whether the workers waited.
  */
 export function projectedRate(o: Outcome, cores: number): number {
   const loops = (o.records / o.mainCpuSeconds) * o.setup.workers;
-  const machine = (o.records / (o.cpuSeconds + (o.brokerCores + o.benchCores) * o.seconds)) * cores;
-  return Math.min(loops, machine);
+  // The broker's idle share is taken off the cores, not charged per record: it would not grow with the rate.
+  const perRecord = (o.cpuSeconds + (o.brokerCores - o.brokerIdleCores + o.benchCores) * o.seconds) / o.records;
+  return Math.min(loops, (cores - o.brokerIdleCores) / perRecord);
 }
 
 /** Each run's ratio to the one-worker setup of the same cadence in the same run (paired: the load moves between runs). */
@@ -94,7 +96,8 @@ export function whereCoresWent(outcomes: Outcome[]): BenchTable {
       'worker cores': workerCores,
       'main-thread µs/record': perRecord((o) => o.mainCpuSeconds),
       'worker µs/record': perRecord((o) => o.cpuSeconds),
-      'broker µs/record': perRecord((o) => o.brokerCores * o.seconds),
+      'broker µs/record, above idle': perRecord((o) => (o.brokerCores - o.brokerIdleCores) * o.seconds),
+      'broker idle cores': median(runs.map((o) => o.brokerIdleCores)),
       'bench µs/record': perRecord((o) => o.benchCores * o.seconds),
       'broker cores': broker,
       'bench cores': bench,
@@ -113,7 +116,8 @@ export function whereCoresWent(outcomes: Outcome[]): BenchTable {
       'worker cores',
       'main-thread µs/record',
       'worker µs/record',
-      'broker µs/record',
+      'broker µs/record, above idle',
+      'broker idle cores',
       'bench µs/record',
       'broker cores',
       'bench cores',

@@ -59,7 +59,11 @@ interface Context {
   records: number;
   heldBack: Row[];
   stamp: string;
+  /** NODE_OPTIONS for the workers (`--node-options`), e.g. a larger young generation. */
+  nodeOptions?: string;
 }
+
+const IDLE_SAMPLE_MS = 2000;
 
 /** One setup on its own group, model and mix topics: N `streamlearn run` processes; rates from the workers' progress, CPU from the probe and /proc. */
 async function measure(setup: Setup, context: Context) {
@@ -77,10 +81,16 @@ async function measure(setup: Setup, context: Context) {
   const machine = sampleMachine(context.brokerPid);
   try {
     const args = [join(__dirname, '..', 'scale', 'shared-input.js'), '--brokers', brokers.join(','), '--prefix', prefix, ...setup.args];
-    for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args, { [INPUT_ENV]: context.input }));
+    // The broker's CPU with no worker yet (the bench's follower polling, its own housekeeping): a cost per second, not per record.
+    const idleFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    const brokerIdleCores = between(machine.broker, idleFrom, Date.now()) / ((Date.now() - idleFrom) / 1000);
+    const env = { [INPUT_ENV]: context.input, ...(context.nodeOptions ? { NODE_OPTIONS: context.nodeOptions } : {}) };
+    for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args, env));
     await follower.covering(new Map([...ends].map(([p, end]) => [p, String(end)])), 900_000);
     machine.stop();
     await Promise.all(workers.map((w) => stopWorker(w)));
+    follower.score();
     const window = progressWindow(
       ends,
       lagReports(workers),
@@ -109,6 +119,7 @@ async function measure(setup: Setup, context: Context) {
       mainCpuSeconds: probes.reduce((sum, p) => sum + between(p.main, window.start, window.end), 0),
       busy: busyShares.reduce((sum, b) => sum + b, 0) / busyShares.length,
       brokerCores: between(machine.broker, window.start, window.end) / seconds,
+      brokerIdleCores,
       benchCores: between(machine.bench, window.start, window.end) / seconds,
       machineCores: between(machine.machine, window.start, window.end) / seconds,
       mixCpuSeconds: workers.reduce((sum, w) => sum + mixingCpuSeconds(w.log()), 0),
@@ -152,6 +163,7 @@ function options(args: string[]) {
       workers: { type: 'string', default: '1,2,4' },
       cadence: { type: 'string', default: 'none,1s,10k' },
       repeat: { type: 'string', default: '1' },
+      'node-options': { type: 'string' },
     },
   });
   const records = Number(values.records);
@@ -160,17 +172,17 @@ function options(args: string[]) {
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new ConfigError(`--repeat must be a positive integer, got "${values.repeat}"`);
   const workers = list(values.workers, 'workers', ['1', '2', '4']).map(Number);
   const cadences = list(values.cadence, 'cadence', CADENCES);
-  return { records, seed: Number(values.seed), repeat, setups: setupsFor(workers, cadences) };
+  return { records, seed: Number(values.seed), repeat, setups: setupsFor(workers, cadences), nodeOptions: values['node-options'] };
 }
 
 /**
  * Scale-out (docs/scale-out.md): 1, 2 and 4 `streamlearn run` processes of regression-sgd sharing one
  * model on a 4-partition topic, mixing every second and every 10k records, plus one process without
  * mixing. Options: `--records n` (default 2,000,000), `--seed s`, `--workers 1,2,4`, `--cadence none,1s,10k`,
- * `--repeat n` (every setup n times, interleaved: the median and the spread are reported).
+ * `--repeat n` (every setup n times, interleaved: the median and the spread are reported), `--node-options S` (the workers' NODE_OPTIONS).
  */
 export async function run(args: string[]): Promise<BenchResult> {
-  const { records, seed, repeat, setups } = options(args);
+  const { records, seed, repeat, setups, nodeOptions } = options(args);
   const loadAtStart = loadAverage();
   const broker = await resolveBroker({ log });
   const stream = friedmanStream({ seed: seed + 1000 });
@@ -183,7 +195,16 @@ export async function run(args: string[]): Promise<BenchResult> {
     const produced = Date.now();
     await produceAll(broker.brokers, input, friedmanJson(records, seed));
     log(`scale: ${records} events on ${input} in ${((Date.now() - produced) / 1000).toFixed(1)} s, read by every setup`);
-    const context: Context = { brokers: broker.brokers, brokerPid: broker.pid, input, ends: await endOffsets(broker.brokers, input), records, heldBack, stamp };
+    const context: Context = {
+      brokers: broker.brokers,
+      brokerPid: broker.pid,
+      input,
+      ends: await endOffsets(broker.brokers, input),
+      records,
+      heldBack,
+      stamp,
+      nodeOptions,
+    };
     for (let round = 0; round < repeat; round++) {
       for (const setup of setups) {
         log(`scale: ${setup.name}${repeat > 1 ? ` (run ${round + 1} of ${repeat})` : ''}…`);
@@ -213,6 +234,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       records,
       seed,
       repeat,
+      nodeOptions: nodeOptions ?? null,
       partitions: PARTITIONS,
       cores: availableParallelism(),
       brokerSource: broker.source,
@@ -224,7 +246,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       "Timed from the workers' own progress lines (the lag of each partition, about once a second): from when every worker is running and the group has consumed 10% of the stream, to 90%. Startup and the tail are left out, alike for every setup, and the window does not depend on how many versions the cadence publishes.",
       'records/CPU-s: the records over the workers’ CPU in that window (from a probe each worker loads, which also gives the event-loop busy share: 100% means the worker never waited for Kafka).',
       '"vs 1 worker": the median over runs of each run’s ratio to the 1-worker setup of the same cadence in the same run. "vs ideal": over min(workers, cores) × that; these machines have 2 cores, so 4 workers can at best double one.',
-      '"broker cores", "bench cores", "machine cores": CPU-seconds per second in the window of the broker JVM (when the bench started it), of the bench process (producing nothing then; it follows and scores versions), and of the whole machine (everything, other users included). Machine minus workers, broker and bench is what others took.',
+      '"broker cores", "bench cores", "machine cores": CPU-seconds per second in the window of the broker JVM (when the bench started it), of the bench process (producing nothing then; it follows the versions, and scores them after the run), and of the whole machine (everything, other users included). Machine minus workers, broker and bench is what others took.',
       '"mixing CPU %": the CPU the workers spent capturing, encoding, decoding and merging states and adopting versions, over all their CPU. The profile splits it.',
       'Mixing every 10k records: each worker contributes after 10k records of its own (or when another opened the round), with a 5 s time cadence for the tail.',
     ],
