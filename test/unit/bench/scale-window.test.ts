@@ -1,3 +1,5 @@
+import type { Outcome } from '../../../bench/scale/setups';
+import { projectedRate } from '../../../bench/scale/tables';
 import { progressWindow, remainingAt, valueAt, type LagReport } from '../../../bench/scale/window';
 
 const report = (at: number, lags: Record<number, number>): LagReport => ({ at, lag: new Map(Object.entries(lags).map(([p, v]) => [Number(p), v])) });
@@ -46,5 +48,39 @@ describe('scale bench window', () => {
     expect(late.start).toBe(5);
     expect(late.records).toBeCloseTo(400, 6);
     expect(progressWindow(ends, reports.slice(0, 2), [0])).toBeUndefined();
+  });
+});
+
+describe('scale bench projection on idle cores', () => {
+  const outcome = (workers: number, cpu: { main: number; worker: number; broker: number; brokerIdle: number; bench: number }): Outcome => ({
+    setup: { name: `${workers}`, workers, cadence: '10k', args: [] },
+    records: 100_000,
+    seconds: 10,
+    cpuSeconds: cpu.worker,
+    mainCpuSeconds: cpu.main,
+    busy: 1,
+    brokerCores: cpu.broker,
+    brokerIdleCores: cpu.brokerIdle,
+    benchCores: cpu.bench,
+    machineCores: 2,
+    mixCpuSeconds: 0,
+    mixParts: {},
+    relearned: 0,
+    totalCpuSeconds: cpu.worker,
+    mix: { records: 0, bytes: 0 },
+    model: { records: 0, bytes: 0 },
+    learned: 100_000,
+    points: [],
+  });
+
+  it('is bound by one worker’s main thread when the cores have room', () => {
+    // 10 µs of main thread per record: one loop flat out does 100k/s; the machine could do 2 / 12 µs = 167k/s.
+    expect(projectedRate(outcome(1, { main: 1, worker: 1.2, broker: 0, brokerIdle: 0, bench: 0 }), 2) / 100_000).toBeCloseTo(1, 9);
+  });
+
+  it('is bound by the cores when workers, broker and bench together need more, the broker’s idle share taken off the cores', () => {
+    // Two loops could do 200k/s; per record 12 µs of workers + 3 µs of broker above its idle 0.1 core + 1 µs of bench.
+    const o = outcome(2, { main: 1, worker: 1.2, broker: 0.13, brokerIdle: 0.1, bench: 0.01 });
+    expect(projectedRate(o, 2) / (1.9 / 16e-6)).toBeCloseTo(1, 9);
   });
 });
