@@ -45,7 +45,8 @@ export const SUITES: Readonly<Record<string, SuiteEntry>> = {
     load: () => import('./suites/drift.js'),
   },
   scale: {
-    summary: 'scale-out: 1, 2 and 4 streamlearn run processes mixing one shared model on a 4-partition topic, every 1 s and every 10k records',
+    summary:
+      'scale-out: 1, 2 and 4 streamlearn run processes mixing one shared model on a 4-partition topic, every 1 s and every 10k records (--workers 1,2 --cadence none,1s,10k --repeat n --records n)',
     load: () => import('./suites/scale.js'),
   },
   reco: {

@@ -1,6 +1,7 @@
 import { readTopic } from '../../connectors/kafka/topic-reader';
 import { createCheckpointAssembler } from '../../src/checkpoints/records';
 import type { Row } from '../../src/features/stage';
+import type { ModelState } from '../../src/state';
 import { fromState } from '../../src/learners/registry';
 
 /** One version as this process received it, with the held-back error of its model. */
@@ -10,7 +11,9 @@ export interface VersionPoint {
   /** The version's `createdAt` (ms since the epoch). */
   createdAt: number;
   receivedAt: number;
+  /** Held-back RMSE, filled in by `score()` once the run is over (scoring while it runs would take the cores it is timed on). */
   rmse: number;
+  state: ModelState;
   workers: number;
   /** Summed CPU seconds of the workers when it was received. */
   workersCpu: number;
@@ -21,6 +24,8 @@ export interface VersionFollower {
   points: VersionPoint[];
   /** Resolves with the first version whose offsets reach `ends` on every partition. */
   covering(ends: Map<number, string>, timeoutMs: number): Promise<VersionPoint>;
+  /** Scores every version received on the held-back rows. */
+  score(): void;
   stop(): void;
 }
 
@@ -30,7 +35,7 @@ function rmse(model: { predictOne(row: Row): number }, rows: Row[]): number {
   return Math.sqrt(sum / rows.length);
 }
 
-/** Follows a model topic, scoring each new version of `modelId` on `heldBack` as it arrives. */
+/** Follows a model topic, keeping each new version of `modelId` to score on `heldBack` later. */
 export function followVersions(brokers: string[], topic: string, modelId: string, heldBack: Row[], workersCpu: () => number): VersionFollower {
   const assembler = createCheckpointAssembler({ modelId });
   const points: VersionPoint[] = [];
@@ -46,7 +51,8 @@ export function followVersions(brokers: string[], topic: string, modelId: string
         examplesSeen: manifest.examplesSeen,
         createdAt: Date.parse(manifest.createdAt),
         receivedAt: Date.now(),
-        rmse: rmse(fromState<Row>(checkpoint.state), heldBack),
+        rmse: NaN,
+        state: checkpoint.state,
         workers: (manifest.extra?.mix as { members?: number } | undefined)?.members ?? 1,
         workersCpu: workersCpu(),
         offsets: new Map(manifest.offsets.map((o) => [o.partition, o.offset])),
@@ -69,6 +75,7 @@ export function followVersions(brokers: string[], topic: string, modelId: string
         });
       }
     },
+    score: () => points.forEach((p) => (p.rmse = rmse(fromState<Row>(p.state), heldBack))),
     stop: () => subscription.unsubscribe(),
   };
 }

@@ -6,14 +6,35 @@ import { projectRoot } from '../../src/paths';
 /** Kernel clock ticks per second (`getconf CLK_TCK`), 100 on Linux. */
 const TICKS_PER_SECOND = 100;
 
+/** A worker's progress line (printed about once a second), stamped when the bench read it. */
+export interface ProgressSample {
+  at: number;
+  records: number;
+  /** Lag per input partition the worker reported on. */
+  lag: Map<number, number>;
+}
+
+/** What the probe (bench/scale/probe.ts) printed: cumulative event-loop busy and idle time and CPU, in ms, at the worker's clock. */
+export interface ProbeSample {
+  at: number;
+  busyMs: number;
+  idleMs: number;
+  cpuMs: number;
+  /** The main thread's CPU alone. */
+  mainMs: number;
+}
+
 export interface Worker {
   child: ChildProcess;
   log(): string;
   /** CPU seconds (user + system) the process has used so far; its last value after it exited. */
   cpuSeconds(): number;
+  progress: ProgressSample[];
+  probes: ProbeSample[];
 }
 
-function readCpu(pid: number | undefined): number | undefined {
+/** CPU seconds (user + system) of a process from /proc, or undefined once it is gone. */
+export function readCpu(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     // Fields 14 and 15 (utime, stime) after the command name, which is in parentheses and may hold spaces.
@@ -25,19 +46,53 @@ function readCpu(pid: number | undefined): number | undefined {
   }
 }
 
-/** A `streamlearn run` worker process, as a user starts one; its CPU is sampled from /proc while it runs. */
-export function startWorker(args: string[]): Worker {
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'streamlearn.js'), 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+const PROGRESS = /(\d+) rec \([^)]*\) dlq=\d+ lag\[([^\]]*)\]/;
+const PROBE = /^\[probe\] at=(\d+) busyMs=([\d.]+) idleMs=([\d.]+) cpuMs=([\d.]+) mainMs=([\d.]+|NaN)$/;
+
+/** Reads one stderr line into the worker's series; returns whether it was the probe's (kept out of the log). */
+function sampleLine(line: string, at: number, worker: Pick<Worker, 'progress' | 'probes'>): boolean {
+  const probe = PROBE.exec(line);
+  if (probe) {
+    const [at, busyMs, idleMs, cpuMs, mainMs] = probe.slice(1).map(Number);
+    worker.probes.push({ at, busyMs, idleMs, cpuMs, mainMs });
+    return true;
+  }
+  const progress = PROGRESS.exec(line);
+  if (progress) {
+    const lag = new Map(
+      progress[2]
+        .split(' ')
+        .filter(Boolean)
+        .map((entry) => entry.split(':').map(Number) as [number, number]),
+    );
+    worker.progress.push({ at, records: Number(progress[1]), lag });
+  }
+  return false;
+}
+
+/**
+ * A `streamlearn run` worker process, as a user starts one, with the bench's probe loaded (`--require`).
+ * Its progress lines and the probe's are kept as time series; its CPU is sampled from /proc while it runs.
+ */
+export function startWorker(args: string[], env: NodeJS.ProcessEnv = {}): Worker {
+  const probe = join(__dirname, 'probe.js');
+  const child = spawn(process.execPath, ['--require', probe, join(projectRoot(), 'bin', 'streamlearn.js'), 'run', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let log = '';
+  let partial = '';
   let lastCpu = 0;
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const worker: Worker = { child, log: () => log, cpuSeconds: () => (lastCpu = readCpu(child.pid) ?? lastCpu), progress: [], probes: [] };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const at = Date.now();
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (!sampleLine(line, at, worker)) log += `${line}\n`;
+  });
   const sample = setInterval(() => (lastCpu = readCpu(child.pid) ?? lastCpu), 200);
   child.once('exit', () => clearInterval(sample));
-  return {
-    child,
-    log: () => log,
-    cpuSeconds: () => (lastCpu = readCpu(child.pid) ?? lastCpu),
-  };
+  return worker;
 }
 
 /** SIGTERM, then the exit; SIGKILL after `graceMs`. */

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKafkaClient } from '../../connectors/kafka/client';
 import { ensureTopics } from '../../connectors/kafka/topics';
@@ -7,143 +8,139 @@ import { friedmanStream } from '../../src/datasets/friedman';
 import { ConfigError } from '../../src/errors';
 import { retry } from '../../src/retry';
 import type { Row } from '../../src/features/stage';
-import { regressionSgd } from '../../topologies/regression-sgd';
 import { friedmanJson, produceAll } from '../e2e/data';
 import { loadAverage } from '../io/measure';
 import { deleteTopics } from '../io/topics';
-import type { BenchResult, BenchTable } from '../report';
-import { followVersions, type VersionPoint } from '../scale/versions';
-import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker } from '../scale/workers';
+import type { BenchResult } from '../report';
+import { sampleMachine } from '../scale/machine';
+import sharedInput, { INPUT_ENV } from '../scale/shared-input';
+import { learningCurves, mixingProfile, throughputTable, whereCoresWent } from '../scale/tables';
+import { topicSize } from '../scale/topic-size';
+import { followVersions } from '../scale/versions';
+import { progressWindow, valueAt, type LagReport, type Series } from '../scale/window';
+import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker, type Worker } from '../scale/workers';
+import { CADENCES, PARTITIONS, setupsFor, type Outcome, type Setup } from '../scale/setups';
 
-const PARTITIONS = 4;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-interface Setup {
-  name: string;
-  workers: number;
-  cadence: string;
-  args: string[];
-}
-
-interface Outcome {
-  setup: Setup;
-  records: number;
-  seconds: number;
-  cpuSeconds: number;
-  mixCpuSeconds: number;
-  /** Mixing CPU (ms) per part over all workers, and records learned again on adoption (`carryOnto`). */
-  mixParts: Record<string, number>;
-  relearned: number;
-  totalCpuSeconds: number;
-  points: VersionPoint[];
-}
-
-const SETUPS: Setup[] = [
-  // The default checkpoints (every 10k records or 5 s): the stream's tail is published too.
-  { name: '1 process, no mixing (checkpoints every 10k / 5 s)', workers: 1, cadence: 'none', args: [] },
-  ...[1, 2, 4].flatMap((workers) => [
-    { name: `${workers} worker${workers > 1 ? 's' : ''}, mix every 1 s`, workers, cadence: '1 s', args: ['--mix-every-ms', '1000'] },
-    // A 5 s time cadence too: the stream's tail (under 10k records per worker) is mixed as well.
-    {
-      name: `${workers} worker${workers > 1 ? 's' : ''}, mix every 10k records`,
-      workers,
-      cadence: '10k',
-      args: ['--mix-every-records', '10000', '--mix-every-ms', '5000'],
-    },
-  ]),
-];
-
-async function endOffsets(brokers: string[], topic: string): Promise<Map<number, string>> {
+async function endOffsets(brokers: string[], topic: string): Promise<Map<number, number>> {
   const admin = createKafkaClient({ brokers, clientId: 'bench-scale' }).admin();
   await admin.connect();
   try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high]));
+    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
   } finally {
     await admin.disconnect();
   }
 }
 
-/** One setup on its own topics: N `streamlearn run` processes, timed from the first version with examples to the one covering every partition. */
-async function measure(setup: Setup, brokers: string[], records: number, seed: number, heldBack: Row[], stamp: string): Promise<Outcome> {
-  const prefix = `${stamp}-${setup.workers}-${setup.cadence.replace(/\W/g, '')}.`;
-  const topology = regressionSgd({ prefix });
-  const { input, outputs } = topology.config;
-  // The model topic too: the follower below reads it before the workers create it.
+/** The partitions a worker owned at the end: those of its last "mix: generation" line, or every one (no mixing, one process). */
+function ownedAtEnd(worker: Worker): number[] | undefined {
+  const lines = [...worker.log().matchAll(/mix: generation \d+, partitions \[([\d, ]*)\]/g)];
+  const last = lines[lines.length - 1];
+  return last ? last[1].split(', ').filter(Boolean).map(Number) : undefined;
+}
+
+/** Each worker's lag reports on the partitions it owned at the end (it keeps printing the last lag of one it gave up). */
+function lagReports(workers: Worker[]): LagReport[] {
+  return workers.flatMap((w) => {
+    const owned = ownedAtEnd(w);
+    return w.progress.map((p) => ({ at: p.at, lag: new Map([...p.lag].filter(([partition]) => !owned || owned.includes(partition))) }));
+  });
+}
+
+const between = (series: Series[], start: number, end: number) => (valueAt(series, end) ?? NaN) - (valueAt(series, start) ?? NaN);
+
+interface Context {
+  brokers: string[];
+  brokerPid?: number;
+  /** The one input topic every setup reads, and its end offsets. */
+  input: string;
+  ends: Map<number, number>;
+  records: number;
+  heldBack: Row[];
+  stamp: string;
+  /** NODE_OPTIONS for the workers (`--node-options`), e.g. a larger young generation. */
+  nodeOptions?: string;
+}
+
+const IDLE_SAMPLE_MS = 2000;
+const SETTLE_MS = 5000;
+
+/** One setup on its own group, model and mix topics: N `streamlearn run` processes; rates from the workers' progress, CPU from the probe and /proc. */
+async function measure(setup: Setup, context: Context) {
+  const { brokers, records, heldBack, ends } = context;
+  const prefix = `${context.stamp}-${setup.workers}-${setup.cadence}.`;
+  const topology = sharedInput({ prefix });
+  const { outputs } = topology.config;
+  const mixTopic = `${outputs.modelTopic}.mix`;
+  // The follower below reads the model topic before the workers create it.
   // Retried: right after the previous setup's topics were deleted the broker sometimes answers NOT_LEADER (seen once).
-  const specs = [
-    { topic: input.topic, partitions: PARTITIONS },
-    { topic: outputs.modelTopic, compacted: true },
-  ];
-  await retry(() => ensureTopics({ brokers }, specs), { retries: 5, initialDelayMs: 1000 });
-  await produceAll(brokers, input.topic, friedmanJson(records, seed));
-  const ends = await endOffsets(brokers, input.topic);
-  const workers: ReturnType<typeof startWorker>[] = [];
+  await retry(() => ensureTopics({ brokers }, [{ topic: outputs.modelTopic, compacted: true }]), { retries: 5, initialDelayMs: 1000 });
+  const workers: Worker[] = [];
   const cpu = () => workers.reduce((sum, w) => sum + w.cpuSeconds(), 0);
   const follower = followVersions(brokers, outputs.modelTopic, topology.modelId, heldBack, cpu);
+  const machine = sampleMachine(context.brokerPid);
   try {
-    const args = ['regression-sgd', '--brokers', brokers.join(','), '--prefix', prefix, ...setup.args];
-    for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args));
-    await follower.covering(ends, 900_000);
+    const args = [join(__dirname, '..', 'scale', 'shared-input.js'), '--brokers', brokers.join(','), '--prefix', prefix, ...setup.args];
+    // The broker's CPU with no worker yet (the bench's follower polling, its own housekeeping): a cost per second, not per record.
+    const idleFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    const idleSample = between(machine.broker, idleFrom, Date.now()) / ((Date.now() - idleFrom) / 1000);
+    const env = { [INPUT_ENV]: context.input, ...(context.nodeOptions ? { NODE_OPTIONS: context.nodeOptions } : {}) };
+    for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args, env));
+    await follower.covering(new Map([...ends].map(([p, end]) => [p, String(end)])), 900_000);
+    machine.stop();
     await Promise.all(workers.map((w) => stopWorker(w)));
-    const { first, last } = timedWindow(follower.points, records, setup.workers);
-    return {
+    follower.score();
+    const window = progressWindow(
+      ends,
+      lagReports(workers),
+      workers.map((w) => w.progress[0]?.at ?? Infinity),
+    );
+    if (!window)
+      throw new Error(`scale: ${setup.name}: the workers' progress lines gave no window (${workers.map((w) => w.progress.length).join(', ')} lines)`);
+    const seconds = (window.end - window.start) / 1000;
+    const probes = workers.map((w) => ({
+      cpu: w.probes.map((p) => ({ at: p.at, value: p.cpuMs / 1000 })),
+      main: w.probes.map((p) => ({ at: p.at, value: p.mainMs / 1000 })),
+      busy: w.probes.map((p) => ({ at: p.at, value: p.busyMs })),
+      idle: w.probes.map((p) => ({ at: p.at, value: p.idleMs })),
+    }));
+    const busyShares = probes.map((p) => {
+      const busy = between(p.busy, window.start, window.end);
+      return busy / (busy + between(p.idle, window.start, window.end));
+    });
+    const mix = setup.cadence === 'none' ? { records: 0, bytes: 0 } : await topicSize(brokers, mixTopic);
+    const model = await topicSize(brokers, outputs.modelTopic);
+    const outcome: Outcome = {
       setup,
-      records: last.examplesSeen - first.examplesSeen,
-      seconds: (last.createdAt - first.createdAt) / 1000,
-      cpuSeconds: last.workersCpu - first.workersCpu,
+      records: window.records,
+      seconds,
+      cpuSeconds: probes.reduce((sum, p) => sum + between(p.cpu, window.start, window.end), 0),
+      mainCpuSeconds: probes.reduce((sum, p) => sum + between(p.main, window.start, window.end), 0),
+      busy: busyShares.reduce((sum, b) => sum + b, 0) / busyShares.length,
+      brokerCores: between(machine.broker, window.start, window.end) / seconds,
+      // Right after a large produce the broker still flushes and compiles: an idle sample above its busy rate is not idle.
+      brokerIdleCores: Math.min(idleSample, between(machine.broker, window.start, window.end) / seconds),
+      benchCores: between(machine.bench, window.start, window.end) / seconds,
+      machineCores: between(machine.machine, window.start, window.end) / seconds,
       mixCpuSeconds: workers.reduce((sum, w) => sum + mixingCpuSeconds(w.log()), 0),
       ...sumBreakdowns(workers.map((w) => mixingBreakdown(w.log()))),
       totalCpuSeconds: cpu(),
+      mix,
+      model,
+      learned: records,
       points: [...follower.points],
     };
+    return outcome;
   } finally {
+    machine.stop();
     follower.stop();
     await Promise.all(workers.map((w) => stopWorker(w, 5000)));
-    await deleteTopics(brokers, [
-      input.topic,
-      outputs.modelTopic,
-      `${outputs.modelTopic}.mix`,
-      outputs.deadLetterTopic,
-      ...(outputs.metricsTopic ? [outputs.metricsTopic] : []),
-    ]).catch(() => undefined);
+    await deleteTopics(brokers, [outputs.modelTopic, mixTopic, outputs.deadLetterTopic, ...(outputs.metricsTopic ? [outputs.metricsTopic] : [])]).catch(
+      () => undefined,
+    );
   }
-}
-
-/**
- * The versions a rate is taken between: the first past 5% of the stream that merges every worker, and the
- * last at or below 90%. Startup (joins, the first start) and the stream's tail (published at the time
- * cadence, after an idle wait) are left out, alike for every setup.
- */
-function timedWindow(points: VersionPoint[], records: number, workers: number): { first: VersionPoint; last: VersionPoint } {
-  const first = points.find((p) => p.examplesSeen >= 0.05 * records && p.workers === workers) ?? points[0];
-  const inside = points.filter((p) => p.examplesSeen <= 0.9 * records && p.examplesSeen > first.examplesSeen);
-  const last = inside[inside.length - 1] ?? points[points.length - 1];
-  return { first, last };
-}
-
-function throughputTable(outcomes: Outcome[]): BenchTable {
-  const cores = availableParallelism();
-  const oneWorker = (cadence: string) => outcomes.find((o) => o.setup.workers === 1 && o.setup.cadence === cadence);
-  const rows = outcomes.map((o) => {
-    const rate = o.records / o.seconds;
-    const base = oneWorker(o.setup.cadence);
-    const baseRate = base ? base.records / base.seconds : NaN;
-    return {
-      setup: o.setup.name,
-      'records/s': rate,
-      'records/CPU-s': o.records / o.cpuSeconds,
-      'vs 1 worker': rate / baseRate,
-      'vs ideal': rate / (baseRate * Math.min(o.setup.workers, cores)),
-      'mixing CPU %': (100 * o.mixCpuSeconds) / o.totalCpuSeconds,
-      versions: o.points.length,
-      'final RMSE': o.points[o.points.length - 1]?.rmse ?? null,
-    };
-  });
-  return {
-    title: `Throughput: regression-sgd on a ${PARTITIONS}-partition topic, N \`streamlearn run\` processes`,
-    columns: ['setup', 'records/s', 'records/CPU-s', 'vs 1 worker', 'vs ideal', 'mixing CPU %', 'versions', 'final RMSE'],
-    rows,
-  };
 }
 
 function sumBreakdowns(all: Array<{ parts: Record<string, number>; relearned: number }>): { mixParts: Record<string, number>; relearned: number } {
@@ -152,78 +149,109 @@ function sumBreakdowns(all: Array<{ parts: Record<string, number>; relearned: nu
   return { mixParts, relearned: all.reduce((sum, b) => sum + b.relearned, 0) };
 }
 
-/** Where the mixing CPU goes, per part, as a share of all the workers' CPU (the profile issue 13 asks for). */
-function mixingProfile(outcomes: Outcome[], records: number): BenchTable {
-  const mixed = outcomes.filter((o) => o.setup.cadence !== 'none');
-  const parts = [...new Set(mixed.flatMap((o) => Object.keys(o.mixParts)))];
-  const rows = mixed.map((o) => ({
-    setup: o.setup.name,
-    ...Object.fromEntries(parts.map((part) => [`${part} %`, (100 * (o.mixParts[part] ?? 0)) / 1000 / o.totalCpuSeconds])),
-    're-learned % of records': (100 * o.relearned) / records,
-  }));
-  return {
-    title: 'Where mixing CPU goes: % of all the workers’ CPU per part',
-    columns: ['setup', ...parts.map((part) => `${part} %`), 're-learned % of records'],
-    rows,
-  };
+function list(value: string, option: string, allowed: readonly string[]): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  const bad = items.find((item) => !allowed.includes(item));
+  if (bad !== undefined || items.length === 0) throw new ConfigError(`--${option} takes a comma-separated list of ${allowed.join(', ')}; got "${value}"`);
+  return items;
 }
 
-/** Held-back RMSE of the newest version at or below each number of examples seen. */
-function learningCurves(outcomes: Outcome[], records: number): BenchTable {
-  const marks = [0.05, 0.1, 0.25, 0.5, 1].map((f) => Math.round(f * records));
-  const rows = marks.map((mark) => {
-    const row: Record<string, number | null> = { examples: mark };
-    for (const o of outcomes) {
-      const reached = o.points.filter((p) => p.examplesSeen <= mark);
-      row[o.setup.name] = reached.length > 0 ? reached[reached.length - 1].rmse : null;
-    }
-    return row;
+function options(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      records: { type: 'string', default: '2000000' },
+      seed: { type: 'string', default: '1' },
+      workers: { type: 'string', default: '1,2,4' },
+      cadence: { type: 'string', default: 'none,1s,10k' },
+      repeat: { type: 'string', default: '1' },
+      'node-options': { type: 'string' },
+    },
   });
-  return {
-    title: 'Learning curves: held-back RMSE by examples seen (newest version at or below)',
-    columns: ['examples', ...outcomes.map((o) => o.setup.name)],
-    rows,
-  };
+  const records = Number(values.records);
+  const repeat = Number(values.repeat);
+  if (!(Number.isInteger(records) && records >= 20_000)) throw new ConfigError(`--records must be an integer of at least 20000, got "${values.records}"`);
+  if (!(Number.isInteger(repeat) && repeat >= 1)) throw new ConfigError(`--repeat must be a positive integer, got "${values.repeat}"`);
+  const workers = list(values.workers, 'workers', ['1', '2', '4']).map(Number);
+  const cadences = list(values.cadence, 'cadence', CADENCES);
+  return { records, seed: Number(values.seed), repeat, setups: setupsFor(workers, cadences), nodeOptions: values['node-options'] };
 }
 
 /**
  * Scale-out (docs/scale-out.md): 1, 2 and 4 `streamlearn run` processes of regression-sgd sharing one
  * model on a 4-partition topic, mixing every second and every 10k records, plus one process without
- * mixing. Options: `--records n` (default 200,000), `--seed s`.
+ * mixing. Options: `--records n` (default 2,000,000), `--seed s`, `--workers 1,2,4`, `--cadence none,1s,10k`,
+ * `--repeat n` (every setup n times, interleaved: the median and the spread are reported), `--node-options S` (the workers' NODE_OPTIONS).
  */
 export async function run(args: string[]): Promise<BenchResult> {
-  const { values } = parseArgs({ args, options: { records: { type: 'string', default: '200000' }, seed: { type: 'string', default: '1' } } });
-  const records = Number(values.records);
-  const seed = Number(values.seed);
-  if (!(Number.isInteger(records) && records >= 20_000)) throw new ConfigError(`--records must be an integer of at least 20000, got "${values.records}"`);
+  const { records, seed, repeat, setups, nodeOptions } = options(args);
   const loadAtStart = loadAverage();
   const broker = await resolveBroker({ log });
-  const heldBack = Array.from(
-    { length: 2000 },
-    (
-      (stream) => () =>
-        stream.next().value as unknown as Row
-    )(friedmanStream({ seed: seed + 1000 })),
-  );
+  const stream = friedmanStream({ seed: seed + 1000 });
+  const heldBack = Array.from({ length: 2000 }, () => stream.next().value as unknown as Row);
   const stamp = `bench-scale-${Date.now().toString(36)}`;
+  const input = `${stamp}.events`;
   const outcomes: Outcome[] = [];
   try {
-    for (const setup of SETUPS) {
-      log(`scale: ${setup.name}…`);
-      const outcome = await measure(setup, broker.brokers, records, seed, heldBack, stamp);
-      log(`  ${(outcome.records / outcome.seconds).toFixed(0)} records/s, ${outcome.points.length} versions`);
-      outcomes.push(outcome);
+    await ensureTopics({ brokers: broker.brokers }, [{ topic: input, partitions: PARTITIONS }]);
+    const produced = Date.now();
+    await produceAll(broker.brokers, input, friedmanJson(records, seed));
+    log(`scale: ${records} events on ${input} in ${((Date.now() - produced) / 1000).toFixed(1)} s, read by every setup`);
+    // Let the broker settle (flushes, JIT) after the produce, before the first setup samples its idle CPU.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const context: Context = {
+      brokers: broker.brokers,
+      brokerPid: broker.pid,
+      input,
+      ends: await endOffsets(broker.brokers, input),
+      records,
+      heldBack,
+      stamp,
+      nodeOptions,
+    };
+    for (let round = 0; round < repeat; round++) {
+      for (const setup of setups) {
+        log(`scale: ${setup.name}${repeat > 1 ? ` (run ${round + 1} of ${repeat})` : ''}…`);
+        const outcome = await measure(setup, { ...context, stamp: `${stamp}-${round}` });
+        log(
+          `  ${(outcome.records / outcome.seconds).toFixed(0)} records/s over ${outcome.seconds.toFixed(1)} s, ${(outcome.records / outcome.cpuSeconds).toFixed(0)} records/CPU-s, ` +
+            `workers busy ${(100 * outcome.busy).toFixed(0)}%, broker ${outcome.brokerCores.toFixed(2)} cores, machine ${outcome.machineCores.toFixed(2)} cores, ${outcome.points.length} versions`,
+        );
+        outcomes.push({ ...outcome, round });
+      }
     }
   } finally {
+    await deleteTopics(broker.brokers, [input]).catch(() => undefined);
     await broker.stop();
   }
   return {
-    tables: [throughputTable(outcomes), mixingProfile(outcomes, records), learningCurves(outcomes, records)],
-    context: { records, seed, partitions: PARTITIONS, cores: availableParallelism(), loadAtStart, loadAtEnd: loadAverage() },
+    tables: [
+      throughputTable(outcomes),
+      whereCoresWent(outcomes),
+      mixingProfile(outcomes),
+      learningCurves(
+        outcomes.filter((o) => o.round === 0),
+        records,
+      ),
+    ],
+    context: {
+      records,
+      seed,
+      repeat,
+      nodeOptions: nodeOptions ?? null,
+      partitions: PARTITIONS,
+      cores: availableParallelism(),
+      brokerSource: broker.source,
+      loadAtStart,
+      loadAtEnd: loadAverage(),
+    },
     notes: [
-      'Each setup runs on its own topics, one after the other, with the same events. Timed between versions (their createdAt): from the first past 5% of the stream that merges every worker to the last at or below 90%, leaving out startup and the tail; CPU is the workers’ own (from /proc), sampled when each version is received.',
-      '"vs ideal": records/s over (1 worker’s records/s × min(workers, cores)); these machines have 2 cores, so 4 workers can at best double one.',
-      '"mixing CPU %": the CPU the workers spent capturing, encoding, decoding and merging states and adopting versions, over all their CPU. The profile splits it: read versions (assembling the model topic\'s versions), read contributions (the mixer decoding them), contribute (state captured and encoded), adopt (a version restored, plus the records learned since the contribution learned again on it), merge (states and metric states), publish (the merged version encoded).',
+      'Every setup reads the same events from one topic, produced once, with its own group, model and mix topics; with --repeat n every setup runs n times, interleaved (all setups, then all again), and each cell is the median, "spread" the (max − min) / median of records/s.',
+      "Timed from the workers' own progress lines (the lag of each partition, about once a second): from when every worker is running and the group has consumed 10% of the stream, to 90%. Startup and the tail are left out, alike for every setup, and the window does not depend on how many versions the cadence publishes.",
+      'records/CPU-s: the records over the workers’ CPU in that window (from a probe each worker loads, which also gives the event-loop busy share: 100% means the worker never waited for Kafka).',
+      '"vs 1 worker": the median over runs of each run’s ratio to the 1-worker setup of the same cadence in the same run. "vs ideal": over min(workers, cores) × that; these machines have 2 cores, so 4 workers can at best double one.',
+      '"broker cores", "bench cores", "machine cores": CPU-seconds per second in the window of the broker JVM (when the bench started it), of the bench process (producing nothing then; it follows the versions, and scores them after the run), and of the whole machine (everything, other users included). Machine minus workers, broker and bench is what others took.',
+      '"mixing CPU %": the CPU the workers spent capturing, encoding, decoding and merging states and adopting versions, over all their CPU. The profile splits it.',
       'Mixing every 10k records: each worker contributes after 10k records of its own (or when another opened the round), with a 5 s time cadence for the tail.',
     ],
   };

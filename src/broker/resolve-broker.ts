@@ -10,6 +10,8 @@ export interface ResolvedBroker {
   /** How every client of the command reaches these brokers (security settings included). */
   connection: KafkaConnection;
   source: BrokerSource;
+  /** The broker JVM's process id when this call started one (benchmarks read its CPU from /proc). */
+  pid?: number;
   /** Stops what this call started; a broker named by KAFKA_BROKERS is left alone. */
   stop(): Promise<void>;
 }
@@ -41,5 +43,5 @@ export async function resolveBroker(options: { port?: number; log?: (line: strin
   }
   log('no KAFKA_BROKERS and no Docker engine: starting a local Kafka 3.9.1 (KRaft) JVM');
   const local = await startLocalKafka({ port: options.port ?? 0 });
-  return { brokers: local.brokers, connection: { brokers: local.brokers }, source: 'jvm', stop: local.stop };
+  return { brokers: local.brokers, connection: { brokers: local.brokers }, source: 'jvm', pid: local.pid, stop: local.stop };
 }

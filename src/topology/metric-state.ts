@@ -12,11 +12,12 @@ import { addedSince, isSummable } from '../evaluation/metric-merge';
  */
 export const METRIC_STATE_KEY = 'metricState';
 
-/** Every metric's state, for `extra.metricState`. */
-export function encodeMetricStates(metrics: Record<string, Metric>): JsonObject {
+/** Every metric's state, for `extra.metricState`; with `windows: false`, only the overall (summable) metrics'. */
+export function encodeMetricStates(metrics: Record<string, Metric>, { windows = true }: { windows?: boolean } = {}): JsonObject {
   const out: JsonObject = {};
   for (const [name, metric] of Object.entries(metrics)) {
     const { kind, version, config, arrays } = metric.state();
+    if (!windows && !isSummable({ kind, version, config, arrays } as MetricState)) continue;
     out[name] = { kind, version, config, arrays: Object.fromEntries(Object.entries(arrays).map(([key, array]) => [key, typedArrayToJson(array)])) };
   }
   return out;
@@ -49,13 +50,15 @@ function storedState(stored: JsonValue | undefined, name: string, kind: string):
 
 /**
  * The metric state of a merged version (docs/scale-out.md): each overall metric is the base's plus what every
- * worker counted since (exact); a windowed metric is the window of the worker that learned most (workers do
- * not share one order of pairs). `weights` are the examples each worker learned.
+ * worker counted since (exact); a windowed metric is the window of the worker that learned most among those
+ * that sent their windows this round (workers do not share one order of pairs), or the base's when none did
+ * (a worker sends its windows at most once a second). `weights` are the examples each worker learned.
  */
 export function mergeMetricStates(contributions: readonly JsonObject[], weights: readonly number[], base: JsonValue | undefined): JsonObject {
-  const heaviest = weights.indexOf(Math.max(...weights));
+  const byWeight = contributions.map((c, i) => ({ c, w: weights[i] })).sort((a, b) => b.w - a.w);
   const out: JsonObject = {};
-  for (const [name, entry] of Object.entries(contributions[heaviest] ?? {})) {
+  for (const name of new Set(byWeight.flatMap(({ c }) => Object.keys(c)))) {
+    const entry = byWeight.find(({ c }) => c[name] !== undefined)!.c[name];
     const kind = (entry as { kind?: unknown } | null)?.kind;
     const states = typeof kind === 'string' ? contributions.map((c) => storedState(c, name, kind)) : [];
     const summable = states.length > 0 && states.every((state) => state !== undefined && isSummable(state));
@@ -63,8 +66,18 @@ export function mergeMetricStates(contributions: readonly JsonObject[], weights:
       ? encodeMetricStates({ [name]: metricFromState(addedSince(states as MetricState[], storedState(base, name, kind as string))) })[name]
       : entry;
   }
+  // A windowed metric no worker sent this round: the base's window goes on.
+  if (isJsonObject(base)) for (const [name, entry] of Object.entries(base)) if (!(name in out) && isWindowed(base, name, entry)) out[name] = entry;
   return out;
 }
+
+function isWindowed(stored: JsonObject, name: string, entry: JsonValue): boolean {
+  const kind = (entry as { kind?: unknown } | null)?.kind;
+  const state = typeof kind === 'string' ? storedState(stored, name, kind) : undefined;
+  return state !== undefined && !isSummable(state);
+}
+
+const isJsonObject = (value: JsonValue | undefined): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Each metric's value from a stored `extra.metricState`. */
 export function metricValuesOf(stored: JsonObject): Record<string, number> {

@@ -58,6 +58,13 @@ export interface MixMember {
 type Phase = 'awaiting-start' | 'learning' | 'contributed';
 
 /**
+ * How often a contribution carries the worker's windowed metric states. regression-sgd's two 2,000-pair
+ * windows are 86 KB of base64 against ~1 KB for the rest of its contribution (measured), and a merge keeps
+ * one worker's window anyway; mixing every 10k records, they were most of the bytes on the mix topic.
+ */
+const WINDOWS_EVERY_MS = 1000;
+
+/**
  * One worker of a shared model trained by several processes (docs/scale-out.md). After each group join
  * it waits for its generation's start, resets its slot to the start's version (what it learned and did
  * not mix is dropped: the partitions' new owners learn it again from that version's offsets), then learns
@@ -98,6 +105,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
   let lastMixAt = Date.now();
   /** Where the slot stood when it contributed: what it learns after that is carried onto the merged version. */
   let contributed: Contributed | undefined;
+  let windowsSentAt = -Infinity;
   const starts = new Map<number, MixStart>();
   const opened = new Set<string>();
   let latest: Checkpoint | undefined;
@@ -198,6 +206,8 @@ export function createMixMember(config: MixMemberConfig): MixMember {
     const mine = new Set(partitions);
     const offsets = [...slot.offsets.values()].filter((o) => o.topic === inputTopic && mine.has(o.partition));
     const state = slot.model.state();
+    const windows = Date.now() - windowsSentAt >= WINDOWS_EVERY_MS;
+    if (windows) windowsSentAt = Date.now();
     const records = contributionRecords(modelId, {
       generation: current,
       base: baseVersion,
@@ -208,7 +218,7 @@ export function createMixMember(config: MixMemberConfig): MixMember {
       offsets,
       examplesSeen: slot.examplesSeen,
       metrics: metricValues(slot.metrics),
-      metricState: encodeMetricStates(slot.metrics),
+      metricState: encodeMetricStates(slot.metrics, { windows }),
       state,
     });
     phase = 'contributed';

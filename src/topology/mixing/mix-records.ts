@@ -63,7 +63,10 @@ export function contributionRecords(modelId: string, c: Contribution): OutgoingM
     extra: { mix, [METRIC_STATE_KEY]: c.metricState },
   };
   const { manifest, payload } = buildCheckpoint(fields, c.state);
-  return checkpointRecords(manifest, payload).records;
+  // Only the record keyed by version (and any chunks): the one keyed by the bare id is there for a compacted
+  // model topic's "latest", which the mix topic does not need. It doubled the bytes every member fetched and
+  // the manifests the mixer parsed (docs/scale-out.md, "Benchmark").
+  return checkpointRecords(manifest, payload).records.filter((record) => record.key !== id);
 }
 
 export type MixEvent = { type: 'start'; start: MixStart } | { type: 'contribution'; contribution: Contribution };

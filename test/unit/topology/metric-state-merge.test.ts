@@ -74,4 +74,25 @@ describe('windowed metrics', () => {
     const kept = adoptMetrics({ w: a }, merged, {});
     expect(kept.w).toBe(a);
   });
+
+  test('a contribution without its windows (sent at most once a second) still counts its overall metrics; the window comes from one that sent it, else the base', () => {
+    const worker = (seed: number) => ({ w: fed(createRmse({ window: 50 }), pairs(seed, 120), (p) => p), m: fed(createRmse(), pairs(seed, 120), (p) => p) });
+    const [a, b, base] = [worker(7), worker(8), worker(9)];
+    const thin = encodeMetricStates(a, { windows: false });
+    expect(Object.keys(thin)).toEqual(['m']);
+    const full = encodeMetricStates(b);
+    // The heavier worker sent no window: the lighter one's is taken; the overall metric sums both.
+    const merged = mergeMetricStates([thin, full], [30, 10], undefined);
+    expect(merged.w).toEqual(full.w);
+    expect(resumeMetrics({ m: createRmse() }, merged).m.count()).toBe(240);
+    // Nobody sent a window: the base's goes on, and the overall metric is still the base's pairs plus both workers'.
+    const stored = encodeMetricStates(base);
+    const from = (seed: number) => {
+      const resumed = resumeMetrics({ w: createRmse({ window: 50 }), m: createRmse() }, stored);
+      return encodeMetricStates({ w: fed(resumed.w, pairs(seed, 60), (p) => p), m: fed(resumed.m, pairs(seed, 60), (p) => p) }, { windows: false });
+    };
+    const onBase = mergeMetricStates([from(10), from(11)], [30, 10], stored);
+    expect(onBase.w).toEqual(stored.w);
+    expect(resumeMetrics({ m: createRmse() }, onBase).m.count()).toBe(120 + 60 + 60);
+  });
 });

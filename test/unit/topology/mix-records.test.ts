@@ -47,6 +47,8 @@ describe('mix topic records', () => {
       ...contributionRecords('m', large),
     ];
     expect(records.filter((r) => String(r.key).includes('/chunk/')).length).toBeGreaterThan(0);
+    // One manifest record per contribution (keyed by version): no second "latest" copy on the mix topic.
+    expect(records.filter((r) => !String(r.key).includes('/chunk/') && r.key !== 'm~start')).toHaveLength(2);
     const events = records
       .map((r, i) => read({ key: r.key as string, value: Buffer.from(r.value as Buffer | string) }, `mix@${i}`))
       .filter((e) => e !== undefined);
