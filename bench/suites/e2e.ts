@@ -42,7 +42,8 @@ function topicsOf(topology: Topology): string[] {
  * topic, Arrow input both through runTopology (rows materialised) and on the columnar path, and checkpoint
  * publish and subscriber latency. Options: `--records n` JSON events (default 500,000), `--arrow-records n`
  * Arrow rows (default 8,000,000), `--repeats r` passes of each throughput run, the fastest counting
- * (default 2), `--versions v` checkpoints per latency run (default 100), `--seed s`.
+ * (default 2), `--versions v` checkpoints per latency run (default 100), `--seed s`. `--only ctr`: the CTR runs
+ * alone (bare kafkajs, runTopology ctr-logistic, confluent-kafka + River), no JSON regression, Arrow or latency runs.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -53,6 +54,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       repeats: { type: 'string', default: '2' },
       versions: { type: 'string', default: '100' },
       seed: { type: 'string', default: '1' },
+      only: { type: 'string' },
     },
   });
   const records = Number(values.records);
@@ -68,6 +70,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   if (!(Number.isInteger(versions) && versions >= MIN_VERSIONS))
     throw new ConfigError(`--versions must be an integer of at least ${MIN_VERSIONS}, got "${values.versions}"`);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
+  if (values.only !== undefined && values.only !== 'ctr') throw new ConfigError(`--only takes "ctr", got "${values.only}"`);
+  // The CTR peers alone: a quick measure of the ctr-logistic path against bare kafkajs and River.
+  const all = values.only === undefined;
 
   const loadAtStart = loadAverage();
   const broker = await resolveBroker({ log });
@@ -83,7 +88,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   const arrowTopic = arrowTopology.config.input.topic;
   const columnarModels = `${stamp}-columnar.models`;
   const latencyTopic = `${stamp}-latency.models`;
-  const topics = [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), ...topicsOf(arrowTopology), ...topicsOf(ctrTopology()), columnarModels, latencyTopic];
+  const topics = all
+    ? [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), ...topicsOf(arrowTopology), ...topicsOf(ctrTopology()), columnarModels, latencyTopic]
+    : topicsOf(ctrTopology());
   const peerMetrics: Record<string, number>[] = [];
 
   const passes = createPasses(log);
@@ -100,35 +107,46 @@ export async function run(args: string[]): Promise<BenchResult> {
   };
   try {
     await ensureTopics({ brokers }, [
-      { topic: jsonTopic, partitions: 1 },
-      { topic: arrowTopic, partitions: 1 },
       { topic: ctrTopic, partitions: 1 },
+      ...(all
+        ? [
+            { topic: jsonTopic, partitions: 1 },
+            { topic: arrowTopic, partitions: 1 },
+          ]
+        : []),
     ]);
-    log(`producing ${records} JSON events and ${arrowRecords} Arrow rows`);
-    await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
-    await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
+    log(all ? `producing ${records} JSON and CTR events and ${arrowRecords} Arrow rows` : `producing ${records} CTR events`);
+    if (all) await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
+    if (all) await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
     await produceAll(brokers, ctrTopic, ctrJson(records, seed + 2));
-    for (const [topic, messages] of [
-      [jsonTopic, records],
-      [ctrTopic, records],
-      [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE],
-    ] as const) {
+    const produced = [
+      [ctrTopic, records] as const,
+      ...(all
+        ? ([
+            [jsonTopic, records],
+            [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE],
+          ] as const)
+        : []),
+    ];
+    for (const [topic, messages] of produced) {
       const stored = await messageCount(brokers, topic);
       if (stored !== messages) throw new Error(`${topic} holds ${stored} messages, ${messages} were produced`);
     }
-    await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
-    await seedModelTopic(brokers, arrowTopology);
+    if (all) await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
+    if (all) await seedModelTopic(brokers, arrowTopology);
     await seedModelTopic(brokers, ctrTopology());
 
     // Round-robin, so that a burst of load from the machine's other users spreads over all the runs.
     for (let pass = 0; pass < repeats; pass++) {
-      passes.add(
-        { input: 'JSON', path: BARE, checkpoints: '–' },
-        await consumeWithKafkaJs({ brokers, topic: jsonTopic, messages: records, parseJson: true }),
-        null,
-      );
-      for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
-        await learnUnderLoad(jsonTopology(everyMs), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(everyMs) });
+      if (all) {
+        passes.add(
+          { input: 'JSON', path: BARE, checkpoints: '–' },
+          await consumeWithKafkaJs({ brokers, topic: jsonTopic, messages: records, parseJson: true }),
+          null,
+        );
+        for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
+          await learnUnderLoad(jsonTopology(everyMs), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(everyMs) });
+        }
       }
       passes.add(
         { input: CTR, path: BARE, checkpoints: '–' },
@@ -139,6 +157,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       const river = await consumeWithRiver(brokers, ctrTopic, records);
       passes.add({ input: CTR, path: RIVER, checkpoints: '–' }, river.measurement, null);
       peerMetrics.push(river.metrics);
+      if (!all) continue;
       for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
         const result = await trainColumnar({
           brokers,
@@ -152,7 +171,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       }
       await learnUnderLoad(arrowTopology, arrowRecords, { input: 'Arrow', path: TOPOLOGY_ARROW, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
     }
-    for (let run = 0; run < MAX_FAST_RUNS && underLoad.versions < MIN_VERSIONS; run++) {
+    for (let run = 0; all && run < MAX_FAST_RUNS && underLoad.versions < MIN_VERSIONS; run++) {
       await learnUnderLoad(jsonTopology(FAST_CHECKPOINT_EVERY_MS), records, {
         input: 'JSON',
         path: TOPOLOGY_JSON,
@@ -160,10 +179,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
     }
 
-    for (const [model, state] of [
+    const latencyModels = [
       [REGRESSION_MODEL, jsonTopology(CHECKPOINT_EVERY_MS).config.model().state()],
       ['ctr-logistic (FTRL, 2^19 float32 weights)', ctrLogistic().config.model().state()],
-    ] as const) {
+    ] as const;
+    for (const [model, state] of all ? latencyModels : []) {
       log(`checkpoint latency: ${model}`);
       const result = await measureCheckpointLatency({
         brokers,
@@ -175,15 +195,17 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
       latency.push({ model, condition: `idle, one publish per ${LATENCY_INTERVAL_MS} ms`, ...result });
     }
-    latency.push({
-      model: REGRESSION_MODEL,
-      condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(CHECKPOINT_EVERY_MS)} and ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)})`,
-      payloadBytes: latency[0].payloadBytes,
-      publishMs: underLoad.checkpointMs,
-      receiveMs: underLoad.receiveMs,
-      missed: underLoad.versions - underLoad.receiveMs.length,
-      loopDelayP99Ms: underLoad.loopDelayP99Ms,
-    });
+    if (all) {
+      latency.push({
+        model: REGRESSION_MODEL,
+        condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(CHECKPOINT_EVERY_MS)} and ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)})`,
+        payloadBytes: latency[0].payloadBytes,
+        publishMs: underLoad.checkpointMs,
+        receiveMs: underLoad.receiveMs,
+        missed: underLoad.versions - underLoad.receiveMs.length,
+        loopDelayP99Ms: underLoad.loopDelayP99Ms,
+      });
+    }
   } finally {
     await deleteTopics(brokers, topics).catch((err: unknown) => log(`could not delete the benchmark topics: ${String(err)}`));
     await broker.stop();

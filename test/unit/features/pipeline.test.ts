@@ -188,3 +188,55 @@ describe('Pipeline prediction of a batch through the column forms', () => {
     expect(model.predictMany([rows[0], { ...rows[1], b: 2 }])[1]).toBe(model.predictOne({ ...rows[1], b: 2 }));
   });
 });
+
+describe('Pipeline prediction of a batch without column forms (hashed categories)', () => {
+  const FIELDS = ['city', 'tier', 'word'];
+  const make = (calls: { rows: number }) => {
+    const model = pipeline(
+      createFeatureHasher({ inputCols: FIELDS, outputCol: 'categories', bits: 6 }),
+      createFeatureHasher({ inputCols: ['city'], outputCol: 'cityNs', bits: 3 }),
+      createFeatureHasher({ inputCols: ['tier', 'word'], outputCol: 'restNs', bits: 3 }),
+      createInteractions({ pairs: [['cityNs', 'restNs']], outputCol: 'crosses', bits: 6 }),
+      createVectorAssembler({ inputCols: ['categories', 'crosses'], vectorSizes: { categories: 64, crosses: 64 }, handleInvalid: 'skip' }),
+      createLogisticRegression({ numFeatures: 128, stepSize: 0.2 }),
+    );
+    for (const stage of model.stages) {
+      const { transform } = stage;
+      stage.transform = (row) => (calls.rows++, transform(row));
+    }
+    return model;
+  };
+  const random = createRandom(11);
+  const rows: Row[] = Array.from({ length: 60 }, () => ({
+    city: CITIES[random.nextInt(CITIES.length)],
+    tier: `t${random.nextInt(3)}`,
+    word: WORDS[random.nextInt(WORDS.length)],
+    y: random.nextInt(2),
+  }));
+
+  it('predicts each row as predictProbaOne does, bit for bit, through the reused buffers (no row form), and leaves the fused pass its buffers', () => {
+    const calls = { rows: 0 };
+    const model = make(calls);
+    for (const row of rows.slice(0, 40)) model.learnOne(row, row.y as number);
+    // With rows missing fields: fewer entries, an empty vector.
+    const batch = [...rows.slice(40), { city: 'Oslo' }, {}];
+    const held = model.featureStep(rows[0], () => true);
+    const heldCopy = held && 'indices' in held ? { indices: held.indices.slice(), values: held.values.slice() } : null;
+    calls.rows = 0;
+    const probabilities = model.predictProbaMany(batch);
+    expect(calls.rows).toBe(0);
+    const one = batch.flatMap((row) => Array.from(model.predictProbaOne(row)));
+    expect(Array.from(probabilities)).toEqual(one);
+    expect(Array.from(model.predictMany(batch))).toEqual(batch.map((row) => model.predictOne(row)));
+    // The fused pass's features, handed out before the prediction, are still the row's.
+    expect(held && 'indices' in held ? { indices: held.indices, values: held.values } : null).toEqual(heldCopy);
+  });
+
+  it('refuses a bad cell with the row form’s error', () => {
+    const model = make({ rows: 0 });
+    const bad = { ...rows[0], tier: { nested: true } };
+    expect(() => model.predictProbaMany([rows[1], bad])).toThrow(DecodeError);
+    expect(() => model.predictProbaMany([rows[1], bad])).toThrow(/FeatureHasher: column "tier" holds/);
+    expect(() => model.predictOne(bad)).toThrow(/FeatureHasher: column "tier" holds/);
+  });
+});
