@@ -9,8 +9,11 @@ import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
 import type { TopologyStep } from '../../../src/topology/operators/checkpoint-when-due';
 import { runTopology, type RunTopologyOptions } from '../../../src/topology/run-topology';
 import type { TopologyConfig } from '../../../src/topology/topology';
+import { pipeline } from '../../../src/features/pipeline';
+import { createVectorAssembler } from '../../../src/features/vector-assembler';
+import { createLogisticRegression, indexLabels } from '../../../src/learners';
 import { fakeCluster } from '../connectors/fake-kafka';
-import { linearEvents, regressionTopology } from './harness';
+import { FIELDS, linearEvents, regressionTopology } from './harness';
 
 jest.mock('kafkajs', () => require('../connectors/fake-kafka').fakeKafkaJs());
 
@@ -140,5 +143,20 @@ describe('runTopology reports what it does', () => {
     expect(progress.learned).toBe(20);
     expect(fakeCluster.committedOffset('my-group', 'events', 0)).toBe('20');
     expect(fakeCluster.committedOffset('unit-regression', 'events', 0)).toBeUndefined();
+  });
+
+  it('names the original label with each prediction of a model that indexes its labels', async () => {
+    const labelled = linearEvents(20, true).map((row) => Buffer.from(JSON.stringify({ ...row, y: row.y === 1 ? 'high' : 'low' })));
+    fakeCluster.append('events', 0, labelled);
+    const model = () =>
+      indexLabels(pipeline(createVectorAssembler({ inputCols: FIELDS, outputCol: 'features' }), createLogisticRegression({ numFeatures: 2 })), {
+        labels: ['low', 'high'],
+      });
+    await run({ model, metrics: () => ({}), outputs: { ...outputs, predictionsTopic: 'predictions' } }, 20);
+    const predictions = fakeCluster.partition('predictions', 0).messages.map((m) => JSON.parse(String(m.value)) as { prediction: number; label?: string });
+    expect(fakeCluster.partition('dlq', 0).messages.map((m) => String(m.headers?.['x-error-message']))).toEqual([]);
+    expect(predictions.length).toBe(20);
+    for (const { prediction, label } of predictions) expect([prediction, label]).toEqual([prediction, ['low', 'high'][prediction]]);
+    expect(new Set(predictions.map(({ label }) => label))).toEqual(new Set(['low', 'high']));
   });
 });
