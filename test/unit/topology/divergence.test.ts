@@ -10,6 +10,9 @@ import { captureHealthy, replayJournal } from '../../../src/topology/operators/d
 import { restoreSnapshot } from '../../../src/topology/restore';
 import { healthProblem } from '../../../src/topology/slot-health';
 import type { Topology } from '../../../src/topology/topology';
+import type { Row } from '../../../src/features/stage';
+import { createRecoWorld } from '../../../src/datasets/reco-events';
+import { recoMf } from '../../../topologies/reco-mf';
 import { bytesOf, learnAll, linearEvents, regressionTopology } from './harness';
 
 const depsOf = (topology: Topology, maxAbsWeight?: number) => ({
@@ -103,5 +106,38 @@ describe('captureHealthy', () => {
     );
     await expect(capture).rejects.toBeInstanceOf(DivergedError);
     expect(replays).toBe(2);
+  });
+});
+
+describe('learnRecords on a model without stages of its own (a recommender)', () => {
+  it('vets each event with the model, dead-letters what it refuses, and predicts each batch before learning it', async () => {
+    const topology = recoMf({ model: { factors: 4, userCapacity: 1000, itemCapacity: 1000 } });
+    const world = createRecoWorld({ users: 50, items: 50, factors: 4, seed: 3 }).events();
+    const events: Row[] = Array.from({ length: 40 }, () => world.next().value as unknown as Row);
+    events[13] = { itemId: 'i1', rating: 3 };
+    const run = await learnAll(topology, bytesOf(events), { maxRecords: 10 });
+    expect(run.letters.map((letter) => letter.position.offset)).toEqual(['13']);
+
+    // By hand: predict each batch's good events with the model as it stood before the batch, then learn them.
+    const model = topology.config.model();
+    const expected: number[] = [];
+    for (let start = 0; start < 40; start += 10) {
+      const rows = events.slice(start, start + 10).filter((_, i) => start + i !== 13);
+      expected.push(...model.predictMany(rows));
+      model.learnMany(
+        rows,
+        Float64Array.from(rows, (row) => row.rating as number),
+      );
+    }
+    expect(run.predictions.map((p) => p.prediction)).toEqual(expected);
+    expect(run.slots.get('0')!.model.state().arrays).toEqual(model.state().arrays);
+  });
+
+  it('journals nothing for a batch of which no event passed vetting', async () => {
+    const topology = recoMf({ model: { factors: 4, userCapacity: 1000, itemCapacity: 1000 } });
+    const run = await learnAll(topology, bytesOf(Array.from({ length: 10 }, () => ({ itemId: 'i1', rating: 3 }))), { maxRecords: 10 });
+    expect(run.letters.length).toBe(10);
+    expect(run.slots.get('0')!.journal).toEqual([]);
+    expect(run.steps.map((step) => [step.learned, step.deadLettered])).toEqual([[0, 10]]);
   });
 });
