@@ -149,6 +149,8 @@ describe('restoreSnapshot', () => {
     expect(slot.model.state().arrays).toEqual(before.arrays);
     expect(metricValues(slot.metrics)).toEqual(before.metrics);
     expect(slot.labelGuard.state()).toEqual(snapshot.labels);
+    // Still a regressor's guard: the bound learned before the snapshot refuses an outlier.
+    expect(slot.labelGuard.check(1e6, where)?.code).toBe('LABEL_OUT_OF_RANGE');
     expect(slot.examplesSeen).toBe(200);
     expect(slot.offsets.get('events/0')?.offset).toBe('60');
   });
