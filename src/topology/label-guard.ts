@@ -31,8 +31,11 @@ export interface LabelGuard {
 
 const OWNER = 'guards.labels';
 
-/** The guard for a topology's labels; `regression` enables the outlier bound (classes are checked as indexes). */
-export function createLabelGuard(config: LabelGuardConfig = {}, regression: boolean, resume?: JsonObject): LabelGuard {
+/**
+ * The guard for a topology's labels; `regression` enables the outlier bound (classes are checked as indexes).
+ * `resume` is what a checkpoint saved (`state()`); anything without its three fields starts a fresh guard.
+ */
+export function createLabelGuard(config: LabelGuardConfig = {}, regression: boolean, resume?: unknown): LabelGuard {
   const min = optionalNumberField(OWNER, 'min', config.min, Number.isFinite, 'a finite number') ?? -Infinity;
   const max = optionalNumberField(OWNER, 'max', config.max, Number.isFinite, 'a finite number') ?? Infinity;
   const outliers = config.outliers === false || !regression ? null : (config.outliers ?? {});
@@ -43,10 +46,11 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
   const heights = new Float64Array(10);
   const positions = new Float64Array(10);
   let count = 0;
-  if (resume && Array.isArray(resume.heights) && Array.isArray(resume.positions) && typeof resume.count === 'number') {
-    heights.set(resume.heights as number[]);
-    positions.set(resume.positions as number[]);
-    count = resume.count;
+  const saved = resume as Partial<Record<'heights' | 'positions' | 'count', unknown>> | null | undefined;
+  if (Array.isArray(saved?.heights) && Array.isArray(saved?.positions) && typeof saved?.count === 'number') {
+    heights.set(saved.heights as number[]);
+    positions.set(saved.positions as number[]);
+    count = saved.count;
   }
 
   return {

@@ -5,7 +5,6 @@ import '../builtins';
 import { readImportanceExtra } from '../importance/publish';
 import type { Classifier } from '../learners/estimator';
 import { fromState, prepareKinds } from '../learners/registry';
-import type { JsonObject } from '../state';
 import { createLabelGuard } from './label-guard';
 import { METRIC_STATE_KEY, resumeMetrics } from './metric-state';
 import type { ModelSlot, SlotSnapshot } from './model-slot';
@@ -27,10 +26,6 @@ export function isClassifier(model: TopologyModel): model is TopologyModel & Cla
   return typeof (model as Partial<Classifier<Row>>).predictProbaOne === 'function';
 }
 
-function objectOrUndefined(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
-
 /**
  * A slot for `modelId`, restored from `checkpoint` unless `fresh`. Its versions continue after the highest
  * one seen on the topic (`claimedVersion` counts records that failed verification too).
@@ -44,7 +39,7 @@ export function newSlot(topology: Topology, modelId: string, checkpoint?: Checkp
     model,
     importance: topology.config.importance?.(model, restore ? readImportanceExtra(checkpoint.manifest) : null),
     metrics: resumeMetrics(topology.config.metrics(), extra[METRIC_STATE_KEY]),
-    labelGuard: createLabelGuard(topology.config.guards?.labels, !isClassifier(model), objectOrUndefined(extra[LABEL_GUARD_KEY])),
+    labelGuard: createLabelGuard(topology.config.guards?.labels, !isClassifier(model), extra[LABEL_GUARD_KEY]),
     // A fresh start still numbers its versions after the latest on the topic: versions only go forward.
     version: Math.max(checkpoint?.manifest.version ?? 0, claimedVersion),
     offsets: new Map(restore ? checkpoint.manifest.offsets.map((o) => [partitionKey(o), o]) : []),

@@ -97,10 +97,17 @@ export function replayJournal(slot: ModelSlot, deps: LearnDeps): Replay {
     const { rejected, good, outcome } = learnRecords(slot, entry, deps.label, entry.where);
     replay.failures.push(...rejected);
     if (outcome === undefined) continue;
-    const problem = 'error' in outcome ? outcome.error.message : healthProblem(slot.model.state(), slot.metrics, deps.maxAbsWeight);
-    if ('error' in outcome || problem !== null) {
+    const undo = (why: string, cause?: StreamlearnError) => {
       deps.restore(slot, before);
-      replay.failures.push(...diverged(eventRecords(good), entry.where, problem ?? '', 'error' in outcome ? outcome.error : undefined));
+      replay.failures.push(...diverged(eventRecords(good), entry.where, why, cause));
+    };
+    if ('error' in outcome) {
+      undo(outcome.error.message, outcome.error);
+      continue;
+    }
+    const problem = healthProblem(slot.model.state(), slot.metrics, deps.maxAbsWeight);
+    if (problem !== null) {
+      undo(problem);
       continue;
     }
     // The same entry object: a checkpoint in flight recognises the entries it covers by identity.

@@ -263,6 +263,8 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
   cluster.consumerSettings.push(settings);
   /** Partitions seeked while their batch was in hand: that batch is stale. */
   const seeked = new Set<string>();
+  /** Partitions not fetched until resumed (kafkajs's `pause`/`resume`). */
+  const paused = new Set<string>();
   let seenRebalances = cluster.rebalanceCount();
 
   const key = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -289,6 +291,7 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
   async function fetchOnce(run: RunConfig): Promise<boolean> {
     let fetched = false;
     for (const [where, position] of [...positions]) {
+      if (paused.has(where)) continue;
       const [topic, partitionText] = where.split('/');
       const partition = Number(partitionText);
       cluster.call('consumer.fetch');
@@ -372,6 +375,14 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
       cluster.calls.push(`consumer.seek ${topic}/${partition}@${offset}`);
       positions.set(key(topic, partition), Number(offset));
       seeked.add(key(topic, partition));
+    },
+    pause(held: Array<{ topic: string; partitions: number[] }>) {
+      cluster.call('consumer.pause');
+      for (const { topic, partitions } of held) for (const partition of partitions) paused.add(key(topic, partition));
+    },
+    resume(held: Array<{ topic: string; partitions: number[] }>) {
+      cluster.call('consumer.resume');
+      for (const { topic, partitions } of held) for (const partition of partitions) paused.delete(key(topic, partition));
     },
     async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>) {
       cluster.call('consumer.commitOffsets');
