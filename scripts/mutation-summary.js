@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const args = process.argv.slice(2);
 const underAt = args.indexOf('--under');
 const under = underAt >= 0 ? Number(args[underAt + 1]) : 101;
-const file = args.find((arg, i) => !arg.startsWith('--') && i !== underAt + 1) ?? 'reports/mutation/mutation.json';
+const file = args.find((arg, i) => !arg.startsWith('--') && (underAt < 0 || i !== underAt + 1)) ?? 'reports/mutation/mutation.json';
 const report = JSON.parse(fs.readFileSync(file, 'utf8'));
 
 const STATUSES = ['Killed', 'Timeout', 'Survived', 'NoCoverage'];

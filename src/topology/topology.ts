@@ -80,7 +80,11 @@ export interface TopologyConfig {
    * `maxAbsWeight` (default 1e100) or are not finite, or whose metrics are not, is never published.
    */
   guards?: { labels?: LabelGuardConfig; maxAbsWeight?: number };
-  /** Extra RxJS operators on the micro-batches, applied before learning (filtering, sampling, tapping). */
+  /**
+   * Extra RxJS operators on the micro-batches, applied before learning (mapping, filtering or sampling the
+   * records inside a batch, tapping). They must pass every batch on: a batch that is dropped is never
+   * acknowledged, so its source fetches nothing more.
+   */
   transformBatches?: MonoTypeOperatorFunction<MicroBatch<Row>>;
 }
 
