@@ -53,7 +53,7 @@ describe('parseProperties (Java .properties syntax)', () => {
     expect(value('a\\tb\\nc\\rd\\fe')).toBe('a\tb\nc\rd\fe');
     expect(value('\\u00e9\\u00C9\\:\\=\\ x')).toBe('éÉ:= x');
     expect(value('\\q')).toBe('q');
-    for (const bad of ['\\u12', '\\u00g1']) expect(() => value(bad)).toThrow(/^p:1: malformed \\u escape$/);
+    for (const bad of ['\\u12', '\\u00g1']) expect(() => value(bad)).toThrow(/^p:1: malformed \\u escape \(\\u must be followed by 4 hex digits\)$/);
   });
 });
 
