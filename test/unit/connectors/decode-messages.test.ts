@@ -41,7 +41,7 @@ describe('rawHeaders', () => {
 
 describe('toHeaders', () => {
   it('keeps one text value per name, the last of a repeated name', () => {
-    expect(toHeaders({ a: Buffer.from('1'), b: 'two', c: [Buffer.from('first'), Buffer.from('last')], d: undefined, e: [] })).toEqual({
+    expect(toHeaders({ a: Buffer.from('1'), b: 'two', c: [Buffer.from('first'), Buffer.from('second'), Buffer.from('last')], d: undefined, e: [] })).toEqual({
       a: '1',
       b: 'two',
       c: 'last',

@@ -56,6 +56,8 @@ describe('parseProperties: lines', () => {
     expect(read('a=1\\\n#b')).toEqual({ a: '1#b' });
     expect(read('a=1\\\n  \\\n  2\nb=3')).toEqual({ a: '12', b: '3' });
     expect(read(' \\\na=1')).toEqual({ a: '1' });
+    // Only the blanks at the start of the next line are dropped, not ones inside it.
+    expect(read('a=x\\\nb c\\\n  d e')).toEqual({ a: 'xb cd e' });
   });
 
   it('ends a continued line at an empty line, and at the end of the text', () => {
