@@ -105,7 +105,8 @@ describe('settingsFromProperties', () => {
 
   it('turns off the host name check only when ssl.endpoint.identification.algorithm is empty', () => {
     const off = settings('security.protocol=SSL\nssl.endpoint.identification.algorithm=').security.ssl as ConnectionOptions;
-    expect(off.checkServerIdentity?.('h', {} as never)).toBeUndefined();
+    expect(typeof off.checkServerIdentity).toBe('function');
+    expect(off.checkServerIdentity!('h', {} as never)).toBeUndefined();
     expect(settings('security.protocol=SSL\nssl.endpoint.identification.algorithm=https').security.ssl).toBe(true);
   });
 
@@ -186,7 +187,7 @@ describe('settingsFromProperties, each rule', () => {
   const tls = (text: string) => settings(text).security.ssl as ConnectionOptions;
 
   it('reads the protocol in any case and with blanks, and refuses ssl.* or sasl.* settings the protocol does not use', () => {
-    expect(settings('security.protocol= ssl ').security).toEqual({ ssl: true });
+    expect(settings('security.protocol= ssl ').security).toStrictEqual({ ssl: true });
     expect(settings('bootstrap.servers=h:1').security).toEqual({});
     // sasl.mechanism alone is harmless (many shared files set it) and is allowed with any protocol.
     expect(settings('sasl.mechanism=PLAIN').security).toEqual({});
@@ -250,6 +251,7 @@ describe('settingsFromProperties, each rule', () => {
     expect(refusal('security.protocol=SASL_SSL\nsasl.jaas.config=x.PlainLoginModule required username="u";')).toBe(
       'client.properties:2: sasl.password is missing (sasl.password, or password="…" in sasl.jaas.config)',
     );
+    expect(settings('security.protocol=SASL_SSL\nsasl.mechanism=plain \nsasl.username=u\nsasl.password=p').security.sasl?.mechanism).toBe('plain');
     expect(refusal('security.protocol=SASL_SSL\nsasl.mechanism= oauthbearer')).toBe(
       'client.properties:2: sasl.mechanism "OAUTHBEARER" is not supported; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512',
     );
@@ -306,5 +308,43 @@ describe('readClientProperties', () => {
     expect(() => readClientProperties(join(dir, 'absent.properties'))).toThrow(
       new RegExp(`^--command-config ${join(dir, 'absent.properties')} cannot be read: .*ENOENT`),
     );
+  });
+});
+
+describe('client properties, last edges', () => {
+  it('unescapes any character in a quoted JAAS value, a blank included', () => {
+    const jaas = 'x.PlainLoginModule required username="u" password="a\\ b";';
+    expect(settings(`security.protocol=SASL_SSL\nsasl.jaas.config=${jaas.replace(/\\/g, '\\\\')}`).security.sasl?.password).toBe('a b');
+  });
+
+  it('names the JAAS property in the SCRAM refusals', () => {
+    const scram = `x.ScramLoginModule required username="u" password="${SECRET}";`;
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=${scram}`)).toBe(
+      'client.properties:3: sasl.jaas.config uses ScramLoginModule but sasl.mechanism is PLAIN',
+    );
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.jaas.config=${scram}`)).toBe(
+      'client.properties:2: sasl.jaas.config uses ScramLoginModule: set sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512',
+    );
+  });
+
+  it('reads types with blanks in any case, and ssl.ca.location whatever ssl.truststore.type says', () => {
+    const tls = (text: string) => settings(text).security.ssl as ConnectionOptions;
+    expect(tls(`security.protocol=SSL\nssl.truststore.type=pem \nssl.truststore.location=${file('t2.pem', CA)}`)).toStrictEqual({ ca: CA });
+    expect(tls(`security.protocol=SSL\nssl.truststore.type=JKS\nssl.ca.location=${file('ca3.pem', CA)}`)).toStrictEqual({ ca: CA });
+    const notPem = file('raw.key', 'NOT-PEM');
+    expect(tls(`security.protocol=SSL\nssl.keystore.type=pem \nssl.keystore.location=${notPem}`)).toStrictEqual({ cert: 'NOT-PEM', key: 'NOT-PEM' });
+    expect(tls('security.protocol=SSL\nssl.keystore.certificate.chain=CHAIN')).toStrictEqual({ cert: 'CHAIN', key: undefined });
+  });
+
+  it('turns the host name check off for a blank value from the environment too', () => {
+    const ssl = settingsFromProperties(propertiesFromEnv({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM: ' ' })).security
+      .ssl as ConnectionOptions;
+    expect(typeof ssl.checkServerIdentity).toBe('function');
+  });
+
+  it('needs brokers in the environment, and drops empty entries', () => {
+    expect(() => connectionFromEnv({})).toThrow(new ConfigError('environment: no brokers (bootstrap.servers, or KAFKA_BROKERS)'));
+    expect(() => connectionFromEnv({ KAFKA_BROKERS: ' , ' })).toThrow(new ConfigError('environment: no brokers (bootstrap.servers, or KAFKA_BROKERS)'));
+    expect(connectionFromEnv({ KAFKA_BROKERS: 'k1:9092, ,k2:9092,' }).brokers).toEqual(['k1:9092', 'k2:9092']);
   });
 });

@@ -190,7 +190,9 @@ describe('dead letters at their edges', () => {
   it('refuses an empty topic name and a limit that is not a positive integer', () => {
     const sink = fakeSink(1 << 20);
     expect(() => createDeadLetterWriter({ sink, topic: '' })).toThrow('createDeadLetterWriter: topic must be a non-empty topic name');
-    expect(() => createDeadLetterWriter({ sink, topic: 'dlq', maxMessageBytes: 0 })).toThrow(/maxMessageBytes/);
+    expect(() => createDeadLetterWriter({ sink, topic: 'dlq', maxMessageBytes: 0 })).toThrow(
+      'createDeadLetterWriter: maxMessageBytes must be a positive integer, got 0',
+    );
     expect(() => createDeadLetterWriter({ sink, topic: 'dlq', maxMessageBytes: 10.5 })).toThrow(/maxMessageBytes/);
   });
 
@@ -258,5 +260,26 @@ describe('dead letters at their edges', () => {
     expect(sent).toHaveLength(3);
     expect(calls).toBeGreaterThan(6);
     expect(mostResending).toBe(1);
+  });
+  it('counts header text in bytes, not characters, and the key, when it makes room for a truncated value', () => {
+    const withMessage = (text: string) => ({ ...letter(Buffer.alloc(50_000, 1)), error: new Error(text) });
+    const ascii = (letterMessage(withMessage('e'.repeat(1000)), 9_000).value as Buffer).length;
+    const accented = (letterMessage(withMessage('é'.repeat(1000)), 9_000).value as Buffer).length;
+    expect(ascii - accented).toBe(1000);
+    const keyed = { ...letter(Buffer.alloc(50_000, 1)), raw: { ...letter(Buffer.alloc(50_000, 1)).raw, key: Buffer.alloc(1002) } };
+    expect(ascii - (letterMessage({ ...keyed, error: new Error('e'.repeat(1000)) }, 9_000).value as Buffer).length).toBe(1000);
+    const big = { huge: Buffer.alloc(5000) };
+    const dropped = (key: Buffer | null) =>
+      (letterMessage({ ...letter(Buffer.alloc(10_000, 1), big), raw: { key, value: Buffer.alloc(10_000, 1), headers: big } }, 4500).value as Buffer).length;
+    expect(dropped(null) - dropped(Buffer.alloc(500))).toBe(500);
+  });
+
+  it('keeps the broker error as the cause of the write failure', async () => {
+    const failure = protocolError('LEADER_NOT_AVAILABLE', true);
+    const sink = fakeSink(1 << 20, Infinity, failure);
+    const error = await createDeadLetterWriter({ sink, topic: 'dlq', retry: { retries: 0 } })
+      .write(letter(Buffer.from('x')))
+      .catch((err: unknown) => err);
+    expect((error as Error).cause).toBe(failure);
   });
 });
