@@ -70,11 +70,14 @@ describe('checkpointRecords', () => {
   });
 
   it('signs the manifest it sends, inline and chunked (the chunk reference included)', () => {
-    const sign = (manifest: CheckpointManifest) => ({ ...manifest, signature: { keyId: 'k', value: `signed ${manifest.chunks?.count ?? 0}` } });
+    const sign = (manifest: CheckpointManifest) => ({
+      ...manifest,
+      signature: { alg: 'ed25519' as const, keyId: 'k', value: `signed ${manifest.chunks?.count ?? 0}` },
+    });
     const small = built(1, {}, 4);
     const one = checkpointRecords(small.manifest, small.payload, {}, sign);
-    expect(one.manifest.signature).toEqual({ keyId: 'k', value: 'signed 0' });
-    expect(decodeEnvelope(one.records[0].value!, 'r').manifest.signature).toEqual({ keyId: 'k', value: 'signed 0' });
+    expect(one.manifest.signature).toEqual({ alg: 'ed25519', keyId: 'k', value: 'signed 0' });
+    expect(decodeEnvelope(one.records[0].value!, 'r').manifest.signature).toEqual({ alg: 'ed25519', keyId: 'k', value: 'signed 0' });
     const big = built(1);
     const many = checkpointRecords(big.manifest, big.payload, { maxMessageBytes: 2024 }, sign);
     expect(many.manifest.signature?.value).toBe(`signed ${many.manifest.chunks!.count}`);
