@@ -9,13 +9,12 @@ export interface Property {
 
 const ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f' };
 
+/** Java's `loadConvert`: `\uXXXX`, `\t \n \r \f`, and any other escaped character as itself; `\u` without 4 hex digits is refused, as Java's "Malformed \uxxxx encoding". */
 function unescape(text: string, origin: string): string {
-  return text.replace(/\\(u([0-9a-fA-F]{4})|u.{0,3}|[\s\S])/g, (_, escaped: string, hex?: string) => {
-    if (escaped.startsWith('u') && escaped.length > 1) {
-      if (!hex) throw new ConfigError(`${origin}: malformed \\u escape`);
-      return String.fromCharCode(parseInt(hex, 16));
-    }
-    return ESCAPES[escaped] ?? escaped;
+  return text.replace(/\\(?:u([0-9a-fA-F]{4})?|([\s\S]))/g, (_, hex: string | undefined, char: string | undefined) => {
+    if (char !== undefined) return ESCAPES[char] ?? char;
+    if (hex === undefined) throw new ConfigError(`${origin}: malformed \\u escape (\\u must be followed by 4 hex digits)`);
+    return String.fromCharCode(parseInt(hex, 16));
   });
 }
 
@@ -47,8 +46,9 @@ export function parseProperties(text: string, source: string): Map<string, Prope
   const properties = new Map<string, Property>();
   for (const { line, number } of logicalLines(text)) {
     const origin = `${source}:${number}`;
-    // The key ends at the first unescaped '=', ':' or blank; blanks around the separator are dropped.
-    const match = /^((?:\\[\s\S]|[^\\=:\s])*)\s*[=:]?\s*([\s\S]*)$/.exec(line)!;
+    // The key ends at the first unescaped '=', ':' or blank; blanks around the separator are dropped. Blanks are
+    // Java's three (space, tab, form feed): a no-break space or \v is part of the key or value, as in Java.
+    const match = /^((?:\\[\s\S]|[^\\=: \t\f])*)[ \t\f]*[=:]?[ \t\f]*([\s\S]*)$/.exec(line)!;
     const key = unescape(match[1], origin);
     if (key === '') throw new ConfigError(`${origin}: a line without a property name`);
     properties.set(key, { value: unescape(match[2], origin), origin });

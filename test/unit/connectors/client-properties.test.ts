@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { connectionFromEnv, connectionFromPropertiesFile, propertiesFromEnv, settingsFromProperties } from '../../../connectors/kafka/client-properties';
+import {
+  connectionFromEnv,
+  connectionFromPropertiesFile,
+  propertiesFromEnv,
+  readClientProperties,
+  settingsFromProperties,
+} from '../../../connectors/kafka/client-properties';
 import { parseProperties } from '../../../connectors/kafka/properties-format';
 import { ConfigError } from '../../../src/errors';
 
@@ -53,7 +59,7 @@ describe('parseProperties (Java .properties syntax)', () => {
     expect(value('a\\tb\\nc\\rd\\fe')).toBe('a\tb\nc\rd\fe');
     expect(value('\\u00e9\\u00C9\\:\\=\\ x')).toBe('éÉ:= x');
     expect(value('\\q')).toBe('q');
-    for (const bad of ['\\u12', '\\u00g1']) expect(() => value(bad)).toThrow(/^p:1: malformed \\u escape$/);
+    for (const bad of ['\\u12', '\\u00g1']) expect(() => value(bad)).toThrow(/^p:1: malformed \\u escape \(\\u must be followed by 4 hex digits\)$/);
   });
 });
 
@@ -99,7 +105,8 @@ describe('settingsFromProperties', () => {
 
   it('turns off the host name check only when ssl.endpoint.identification.algorithm is empty', () => {
     const off = settings('security.protocol=SSL\nssl.endpoint.identification.algorithm=').security.ssl as ConnectionOptions;
-    expect(off.checkServerIdentity?.('h', {} as never)).toBeUndefined();
+    expect(typeof off.checkServerIdentity).toBe('function');
+    expect(off.checkServerIdentity!('h', {} as never)).toBeUndefined();
     expect(settings('security.protocol=SSL\nssl.endpoint.identification.algorithm=https').security.ssl).toBe(true);
   });
 
@@ -173,5 +180,171 @@ describe('connections for API users', () => {
     };
     expect(() => connectionFromEnv(plaintextPlain)).toThrow(/^environment: SASL PLAIN without TLS/);
     expect(connectionFromEnv({ ...plaintextPlain, KAFKA_ALLOW_PLAINTEXT_SASL: 'true' }).allowPlaintextSasl).toBe(true);
+  });
+});
+
+describe('settingsFromProperties, each rule', () => {
+  const tls = (text: string) => settings(text).security.ssl as ConnectionOptions;
+
+  it('reads the protocol in any case and with blanks, and refuses ssl.* or sasl.* settings the protocol does not use', () => {
+    expect(settings('security.protocol= ssl ').security).toStrictEqual({ ssl: true });
+    expect(settings('bootstrap.servers=h:1').security).toEqual({});
+    // sasl.mechanism alone is harmless (many shared files set it) and is allowed with any protocol.
+    expect(settings('sasl.mechanism=PLAIN').security).toEqual({});
+    expect(refusal(`ssl.ca.location=${file('p.pem', CA)}`)).toBe(
+      'client.properties:1: ssl.ca.location is set but security.protocol is PLAINTEXT (the default), which does not use TLS: set security.protocol=SSL or SASL_SSL',
+    );
+    expect(refusal('security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-256\nsasl.username=u\nsasl.password=p\nssl.key.password=k')).toBe(
+      'client.properties:5: ssl.key.password is set but security.protocol is SASL_PLAINTEXT, which does not use TLS: set security.protocol=SSL or SASL_SSL',
+    );
+    expect(refusal('security.protocol=SSL\nsasl.username=u')).toBe(
+      'client.properties:2: sasl.username is set but security.protocol is SSL: set security.protocol=SASL_SSL',
+    );
+  });
+
+  it('reads brokers, the connection timeout and the plaintext-SASL allowance', () => {
+    expect(settings('bootstrap.servers= , ').brokers).toBeUndefined();
+    expect(settings('bootstrap.servers=a:1,,b:2').brokers).toEqual(['a:1', 'b:2']);
+    expect(settings('connection.timeout.ms=2500').security).toEqual({ connectionTimeoutMs: 2500 });
+    expect(refusal('connection.timeout.ms=0')).toBe('client.properties:1: connection.timeout.ms must be a positive number of milliseconds, got "0"');
+    expect(refusal('connection.timeout.ms=-1')).toMatch(/must be a positive number/);
+    expect(settings('allow.plaintext.sasl= TRUE ').security).toEqual({ allowPlaintextSasl: true });
+    expect(settings('allow.plaintext.sasl=false').security).toEqual({});
+    expect(settings('a.b=1\nbootstrap.servers=h:1\nc=2').ignored).toEqual(['a.b', 'c']);
+  });
+
+  it('reads JAAS options quoted (with escapes) or bare; sasl.username and sasl.password win over them', () => {
+    const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required username=bare password="a\\"b";';
+    expect(settings(`security.protocol=SASL_SSL\nsasl.jaas.config=${jaas.replace(/\\/g, '\\\\')}`).security.sasl).toEqual({
+      mechanism: 'plain',
+      username: 'bare',
+      password: 'a"b',
+    });
+    expect(settings(`security.protocol=SASL_SSL\nsasl.jaas.config=${jaas}\nsasl.username=u2\nsasl.password=p2`).security.sasl).toEqual({
+      mechanism: 'plain',
+      username: 'u2',
+      password: 'p2',
+    });
+  });
+
+  it('refuses a JAAS module that is unknown or does not match the mechanism, and names what is missing', () => {
+    const module = (name: string) => `${name} required username="u" password="${SECRET}";`;
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule required;`)).toBe(
+      'client.properties:2: sasl.jaas.config uses Krb5LoginModule; streamlearn supports PlainLoginModule and ScramLoginModule',
+    );
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\nsasl.jaas.config=${module('x.PlainLoginModule')}`)).toBe(
+      'client.properties:3: sasl.jaas.config uses PlainLoginModule but sasl.mechanism is SCRAM-SHA-256',
+    );
+    expect(settings(`security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=${module('x.PlainLoginModule')}`).security.sasl).toMatchObject({
+      mechanism: 'plain',
+    });
+    expect(settings(`security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=${module('x.ScramLoginModule')}`).security.sasl).toMatchObject({
+      mechanism: 'scram-sha-512',
+    });
+    expect(refusal('security.protocol=SASL_SSL\nsasl.username=u\nsasl.password=p')).toBe('sasl.mechanism is missing (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)');
+    expect(refusal('security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.password=p')).toBe(
+      'sasl.username is missing (sasl.username, or username="…" in sasl.jaas.config)',
+    );
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.jaas.config=x.PlainLoginModule required password="${SECRET}";`)).toBe(
+      'client.properties:2: sasl.username is missing (sasl.username, or username="…" in sasl.jaas.config)',
+    );
+    expect(refusal('security.protocol=SASL_SSL\nsasl.jaas.config=x.PlainLoginModule required username="u";')).toBe(
+      'client.properties:2: sasl.password is missing (sasl.password, or password="…" in sasl.jaas.config)',
+    );
+    expect(settings('security.protocol=SASL_SSL\nsasl.mechanism=plain \nsasl.username=u\nsasl.password=p').security.sasl?.mechanism).toBe('plain');
+    expect(refusal('security.protocol=SASL_SSL\nsasl.mechanism= oauthbearer')).toBe(
+      'client.properties:2: sasl.mechanism "OAUTHBEARER" is not supported; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512',
+    );
+  });
+
+  it('takes CAs inline, from ssl.ca.location before ssl.truststore.location, and refuses a file that is not PEM', () => {
+    expect(tls('security.protocol=SSL\nssl.truststore.certificates=INLINE')).toEqual({ ca: 'INLINE' });
+    const other = file('other.pem', CA.replace('MIIB', 'OTHER'));
+    expect(tls(`security.protocol=SSL\nssl.truststore.location=${other}\nssl.ca.location=${file('first.pem', CA)}`)).toEqual({ ca: CA });
+    expect(tls(`security.protocol=SSL\nssl.truststore.type= pem\nssl.truststore.location=${other}`)).toEqual({ ca: CA.replace('MIIB', 'OTHER') });
+    expect(refusal(`security.protocol=SSL\nssl.ca.location=${file('der.crt', 'binary')}`)).toBe(
+      'client.properties:2: ssl.ca.location must be a PEM file of CA certificates; export one with: keytool -exportcert -rfc -keystore <truststore> -alias <ca> -file ca.pem',
+    );
+    expect(refusal(`security.protocol=SSL\nssl.truststore.type=PKCS12\nssl.truststore.location=${other}`)).toMatch(
+      /^client.properties:3: ssl.truststore.location must be a PEM file of CA certificates \(ssl.truststore.type=PKCS12 cannot be read by Node\)/,
+    );
+  });
+
+  it('reads the client identity inline, from a PEM keystore, or from PKCS12 with the key password as a fallback passphrase', () => {
+    expect(tls('security.protocol=SSL\nssl.keystore.certificate.chain=CHAIN\nssl.keystore.key=KEY\nssl.key.password=kp')).toEqual({
+      cert: 'CHAIN',
+      key: 'KEY',
+      passphrase: 'kp',
+    });
+    expect(tls('security.protocol=SSL\nssl.keystore.key=KEY')).toEqual({ cert: undefined, key: 'KEY' });
+    const pemStore = file('store.pem', `${CA}KEY`);
+    expect(tls(`security.protocol=SSL\nssl.keystore.type=PEM\nssl.keystore.location=${pemStore}`)).toEqual({ cert: `${CA}KEY`, key: `${CA}KEY` });
+    expect(tls(`security.protocol=SSL\nssl.keystore.location=${pemStore}\nssl.key.password=kp`)).toEqual({
+      cert: `${CA}KEY`,
+      key: `${CA}KEY`,
+      passphrase: 'kp',
+    });
+    const p12 = file('fallback.p12', Buffer.from([0x30, 0x82, 0, 0]));
+    expect(tls(`security.protocol=SSL\nssl.keystore.location=${p12}\nssl.key.password=kp`).passphrase).toBe('kp');
+    expect(tls(`security.protocol=SSL\nssl.keystore.location=${p12}`)).toEqual({ pfx: Buffer.from([0x30, 0x82, 0, 0]), passphrase: undefined });
+    expect(refusal(`security.protocol=SSL\nssl.keystore.type=JKS\nssl.keystore.location=${p12}`)).toMatch(
+      /^client.properties:3: ssl.keystore.location must be PKCS12 or PEM/,
+    );
+    expect(refusal(`security.protocol=SSL\nssl.keystore.location=${join(dir, 'none.p12')}`)).toMatch(
+      /^client.properties:2: ssl.keystore.location cannot be read: .*ENOENT/,
+    );
+    expect(refusal(`security.protocol=SSL\nssl.certificate.location=${file('c2.pem', CA)}`)).toBe(
+      'ssl.certificate.location and ssl.key.location must be given together',
+    );
+    expect(refusal(`security.protocol=SSL\nssl.key.location=${file('k2.pem', 'KEY')}`)).toBe(
+      'ssl.certificate.location and ssl.key.location must be given together',
+    );
+  });
+});
+
+describe('readClientProperties', () => {
+  it('reads a file, and names a file it cannot read in one line', () => {
+    expect(readClientProperties(file('r.properties', 'a=1')).get('a')).toEqual({ value: '1', origin: `${dir}/r.properties:1` });
+    expect(() => readClientProperties(join(dir, 'absent.properties'))).toThrow(
+      new RegExp(`^--command-config ${join(dir, 'absent.properties')} cannot be read: .*ENOENT`),
+    );
+  });
+});
+
+describe('client properties, last edges', () => {
+  it('unescapes any character in a quoted JAAS value, a blank included', () => {
+    const jaas = 'x.PlainLoginModule required username="u" password="a\\ b";';
+    expect(settings(`security.protocol=SASL_SSL\nsasl.jaas.config=${jaas.replace(/\\/g, '\\\\')}`).security.sasl?.password).toBe('a b');
+  });
+
+  it('names the JAAS property in the SCRAM refusals', () => {
+    const scram = `x.ScramLoginModule required username="u" password="${SECRET}";`;
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=${scram}`)).toBe(
+      'client.properties:3: sasl.jaas.config uses ScramLoginModule but sasl.mechanism is PLAIN',
+    );
+    expect(refusal(`security.protocol=SASL_SSL\nsasl.jaas.config=${scram}`)).toBe(
+      'client.properties:2: sasl.jaas.config uses ScramLoginModule: set sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512',
+    );
+  });
+
+  it('reads types with blanks in any case, and ssl.ca.location whatever ssl.truststore.type says', () => {
+    const tls = (text: string) => settings(text).security.ssl as ConnectionOptions;
+    expect(tls(`security.protocol=SSL\nssl.truststore.type=pem \nssl.truststore.location=${file('t2.pem', CA)}`)).toStrictEqual({ ca: CA });
+    expect(tls(`security.protocol=SSL\nssl.truststore.type=JKS\nssl.ca.location=${file('ca3.pem', CA)}`)).toStrictEqual({ ca: CA });
+    const notPem = file('raw.key', 'NOT-PEM');
+    expect(tls(`security.protocol=SSL\nssl.keystore.type=pem \nssl.keystore.location=${notPem}`)).toStrictEqual({ cert: 'NOT-PEM', key: 'NOT-PEM' });
+    expect(tls('security.protocol=SSL\nssl.keystore.certificate.chain=CHAIN')).toStrictEqual({ cert: 'CHAIN', key: undefined });
+  });
+
+  it('turns the host name check off for a blank value from the environment too', () => {
+    const ssl = settingsFromProperties(propertiesFromEnv({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM: ' ' })).security
+      .ssl as ConnectionOptions;
+    expect(typeof ssl.checkServerIdentity).toBe('function');
+  });
+
+  it('needs brokers in the environment, and drops empty entries', () => {
+    expect(() => connectionFromEnv({})).toThrow(new ConfigError('environment: no brokers (bootstrap.servers, or KAFKA_BROKERS)'));
+    expect(() => connectionFromEnv({ KAFKA_BROKERS: ' , ' })).toThrow(new ConfigError('environment: no brokers (bootstrap.servers, or KAFKA_BROKERS)'));
+    expect(connectionFromEnv({ KAFKA_BROKERS: 'k1:9092, ,k2:9092,' }).brokers).toEqual(['k1:9092', 'k2:9092']);
   });
 });

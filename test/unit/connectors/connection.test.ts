@@ -79,3 +79,73 @@ describe('createKafkaClient', () => {
     expect(() => createKafkaClient({ brokers: [] })).toThrow(ConfigError);
   });
 });
+
+describe('validateConnection, each rule at its edge', () => {
+  it('accepts ports 1 and 65535 and refuses 65536, a list that is not an array, and a broker that is not a string', () => {
+    expect(validateConnection('test', { brokers: ['h:1', 'h:65535'] }).brokers).toEqual(['h:1', 'h:65535']);
+    expect(failure({ brokers: ['h:65536'] })).toBe('test: broker "h:65536" is not host:port');
+    expect(failure({ brokers: 'h:1' as unknown as string[] })).toBe('test: brokers must name at least one host:port');
+    expect(failure({ brokers: [] })).toBe('test: brokers must name at least one host:port');
+    expect(failure({ brokers: ['h:1', 9092 as unknown as string] })).toBe('test: broker "9092" is not host:port');
+    expect(failure({ brokers: ['h:1', 'h:'] })).toBe('test: broker "h:" is not host:port');
+    expect(failure({ brokers: ['[::1:9092'] })).toMatch(/is not host:port/);
+  });
+
+  it('refuses ssl that is neither a boolean nor an object', () => {
+    for (const ssl of ['yes', null, 1]) {
+      expect(failure({ brokers: ['h:1'], ssl: ssl as unknown as boolean })).toBe('test: ssl must be true, false or an object of TLS options');
+    }
+    expect(validateConnection('test', { brokers: ['h:1'], ssl: false })).toEqual({ brokers: ['h:1'], ssl: false });
+    expect(validateConnection('test', { brokers: ['h:1'], ssl: { servername: 's' } }).ssl).toEqual({ servername: 's' });
+  });
+
+  it('refuses a timeout that is negative, not finite or not a number, naming the value', () => {
+    expect(failure({ brokers: ['h:1'], connectionTimeoutMs: -5 })).toBe('test: connectionTimeoutMs must be a positive number of milliseconds, got -5');
+    expect(failure({ brokers: ['h:1'], connectionTimeoutMs: Infinity })).toMatch(/got Infinity$/);
+    expect(failure({ brokers: ['h:1'], connectionTimeoutMs: NaN })).toMatch(/got NaN$/);
+  });
+
+  it('refuses a mechanism that is missing or a user or password that is not a string', () => {
+    const sasl = (fields: object) => ({ brokers: ['h:1'], ssl: true, sasl: fields as KafkaConnection['sasl'] });
+    expect(failure(sasl({ username: 'u', password: SECRET }))).toBe(
+      'test: sasl.mechanism "undefined" is not supported; use one of plain, scram-sha-256, scram-sha-512',
+    );
+    expect(failure(sasl({ mechanism: 'plain', username: 7, password: SECRET }))).toBe('test: sasl.username is missing');
+    expect(failure(sasl({ mechanism: 'plain', username: 'u', password: 7 }))).toBe('test: sasl.password is missing');
+    expect(failure(sasl({ mechanism: 'plain', username: 'u' }))).toBe('test: sasl.password is missing');
+  });
+
+  it('returns exactly the normalised fields: no ssl, sasl, timeout or allowance that was not given, nothing else of sasl', () => {
+    // Strict: a key present with the value undefined would override a default when the connection is spread into kafkajs's config.
+    expect(validateConnection('test', { brokers: ['h:1'] })).toStrictEqual({ brokers: ['h:1'] });
+    expect(validateConnection('test', { brokers: ['h:1'], allowPlaintextSasl: false })).toStrictEqual({ brokers: ['h:1'] });
+    const extra = { mechanism: 'PLAIN', username: 'u', password: SECRET, extra: 1 } as unknown as KafkaConnection['sasl'];
+    expect(validateConnection('test', { brokers: [' h:1 '], sasl: extra, allowPlaintextSasl: true, connectionTimeoutMs: 10 })).toStrictEqual({
+      brokers: ['h:1'],
+      sasl: { mechanism: 'plain', username: 'u', password: SECRET },
+      allowPlaintextSasl: true,
+      connectionTimeoutMs: 10,
+    });
+  });
+});
+
+describe('securityProtocol and describeConnection', () => {
+  it("name each of Kafka's four protocols; ssl: false is no TLS", () => {
+    const sasl = { mechanism: 'scram-sha-256' as const, username: 'alice', password: SECRET };
+    expect(securityProtocol({ brokers: ['h:1'] })).toBe('PLAINTEXT');
+    expect(securityProtocol({ brokers: ['h:1'], ssl: false })).toBe('PLAINTEXT');
+    expect(securityProtocol({ brokers: ['h:1'], ssl: {} })).toBe('SSL');
+    expect(securityProtocol({ brokers: ['h:1'], ssl: false, sasl })).toBe('SASL_PLAINTEXT');
+    expect(securityProtocol({ brokers: ['h:1'], ssl: true, sasl })).toBe('SASL_SSL');
+    expect(describeConnection({ brokers: ['a:1', 'b:2'], ssl: true })).toBe('a:1,b:2 (SSL)');
+  });
+});
+
+describe('connectionOf, every field', () => {
+  it('keeps each connection field that is set, false included, and drops the rest', () => {
+    const sasl = { mechanism: 'plain' as const, username: 'u', password: SECRET };
+    const full = { brokers: ['h:1'], ssl: false, sasl, connectionTimeoutMs: 5, allowPlaintextSasl: false, groupId: 'g' };
+    expect(connectionOf(full)).toEqual({ brokers: ['h:1'], ssl: false, sasl, connectionTimeoutMs: 5, allowPlaintextSasl: false });
+    expect(Object.keys(connectionOf({ brokers: ['h:1'] }))).toEqual(['brokers']);
+  });
+});

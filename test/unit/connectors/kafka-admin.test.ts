@@ -216,4 +216,70 @@ describe('readTopic', () => {
     await expect(lastValueFrom(readTopic({ ...connection, topic: 'models' }))).rejects.toThrow('reading topic "models": Not authorized');
     await readersClosed();
   });
+  it('waits only for partitions that held records at the start, and retries a leader that is not there yet', async () => {
+    fakeCluster.addTopic('models', 3);
+    fakeCluster.append('models', 1, ['a', 'b'], 'k');
+    fakeCluster.failNext('admin.fetchTopicOffsets', protocolError('NOT_LEADER_OR_FOLLOWER', true));
+    const events = await lastValueFrom(readTopic({ ...connection, topic: 'models' }).pipe(toArray()));
+    expect(events.map(record)).toEqual(['1@0="a"', '1@1="b"', 'caught-up']);
+    expect(fakeCluster.calls.filter((call) => call === 'admin.fetchTopicOffsets')).toHaveLength(2);
+    await readersClosed();
+  });
+
+  it('hands each record as stored: key text or null, value bytes or null, timestamp, last value of each header', async () => {
+    fakeCluster.addTopic('models', 1);
+    fakeCluster.appendMessage('models', 0, { key: null, value: null, timestamp: 1234, headers: { h: ['x', 'y'] } });
+    fakeCluster.appendMessage('models', 0, { key: 'k', value: Buffer.from([1, 2]) });
+    const events = await lastValueFrom(readTopic({ ...connection, topic: 'models' }).pipe(toArray()));
+    expect(events).toEqual([
+      { type: 'record', record: { topic: 'models', partition: 0, offset: '0', key: null, value: null, timestamp: 1234, headers: { h: 'y' } } },
+      { type: 'record', record: { topic: 'models', partition: 0, offset: '1', key: 'k', value: Buffer.from([1, 2]), timestamp: 1000, headers: {} } },
+      { type: 'caught-up' },
+    ]);
+    await readersClosed();
+  });
+
+  it("from: 'end' without follow is caught up at once and completes without joining", async () => {
+    fakeCluster.addTopic('models', 1);
+    fakeCluster.append('models', 0, ['old']);
+    expect((await lastValueFrom(readTopic({ ...connection, topic: 'models', from: 'end' }).pipe(toArray()))).map(record)).toEqual(['caught-up']);
+    expect(fakeCluster.calls).not.toContain('consumer.connect');
+    await readersClosed();
+  });
+
+  it("from: 'end' reads a partition that was empty at the start from its beginning", async () => {
+    fakeCluster.addTopic('models', 2);
+    fakeCluster.append('models', 0, ['old']);
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      const subscription = readTopic({ ...connection, topic: 'models', follow: true, from: 'end' }).subscribe((event) => {
+        seen.push(record(event));
+        if (event.type === 'caught-up') fakeCluster.append('models', 1, ['first', 'second']);
+        if (seen.length === 3) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    expect(seen).toEqual(['caught-up', '1@0="first"', '1@1="second"']);
+    expect(fakeCluster.calls).toContain('consumer.seek models/0@1');
+    expect(fakeCluster.calls).not.toContain('consumer.seek models/1@0');
+    await readersClosed();
+  });
+
+  it('stops emitting once unsubscribed, then leaves and deletes its group', async () => {
+    fakeCluster.addTopic('models', 1);
+    fakeCluster.append('models', 0, ['a', 'b', 'c']);
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      const subscription = readTopic({ ...connection, topic: 'models', follow: true }).subscribe((event) => {
+        seen.push(record(event));
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+    await readersClosed();
+    expect(seen).toEqual(['0@0="a"']);
+    expect(fakeCluster.calls.slice(-3)).toEqual(['consumer.disconnect', 'admin.deleteGroups', 'admin.disconnect']);
+  });
 });

@@ -1,0 +1,109 @@
+import type { KafkaMessage } from 'kafkajs';
+import { decodeMessages, rawHeaders, toHeaders } from '../../../connectors/kafka/decode-messages';
+import type { Codec, RecordPosition } from '../../../connectors/types';
+import { DecodeError } from '../../../src/errors';
+
+const message = (offset: string, value: Buffer | null, extra: Partial<KafkaMessage> = {}): KafkaMessage =>
+  ({ offset, value, key: null, timestamp: '1700000000123', attributes: 0, headers: {}, ...extra }) as KafkaMessage;
+
+/** A codec that reads a number, refuses anything else, and remembers where it was asked to decode. */
+function numberCodec(): Codec<number> & { positions: RecordPosition[] } {
+  const positions: RecordPosition[] = [];
+  return {
+    name: 'number',
+    positions,
+    decode(bytes, position) {
+      positions.push(position);
+      const value = Number(bytes.toString());
+      if (!Number.isFinite(value)) throw new DecodeError('MALFORMED', `not a number at ${position.offset}`);
+      return value;
+    },
+    encode: (value: number) => Buffer.from(String(value)),
+  };
+}
+
+describe('rawHeaders', () => {
+  it('keeps header values as bytes: strings become Buffers, repeated names stay lists, undefined values are dropped', () => {
+    const bytes = Buffer.from([0xff, 0x00]);
+    const result = rawHeaders({ a: bytes, b: 'text', c: [Buffer.from('x'), 'y'], d: undefined });
+    expect(Object.keys(result).sort()).toEqual(['a', 'b', 'c']);
+    expect(result.a).toBe(bytes);
+    expect(result.b).toEqual(Buffer.from('text'));
+    expect(Buffer.isBuffer(result.b)).toBe(true);
+    expect(result.c).toEqual([Buffer.from('x'), Buffer.from('y')]);
+  });
+
+  it('returns an empty record for no headers', () => {
+    expect(rawHeaders(undefined)).toEqual({});
+    expect(rawHeaders({})).toEqual({});
+  });
+});
+
+describe('toHeaders', () => {
+  it('keeps one text value per name, the last of a repeated name', () => {
+    expect(toHeaders({ a: Buffer.from('1'), b: 'two', c: [Buffer.from('first'), Buffer.from('second'), Buffer.from('last')], d: undefined, e: [] })).toEqual({
+      a: '1',
+      b: 'two',
+      c: 'last',
+    });
+    expect(toHeaders(undefined)).toEqual({});
+    expect(toHeaders({})).toEqual({});
+  });
+});
+
+describe('decodeMessages', () => {
+  it('decodes each message into a record with its position, key, headers, timestamp and original bytes', () => {
+    const codec = numberCodec();
+    const value = Buffer.from('42');
+    const headers = { h: Buffer.from('v') };
+    const { records, undecodable } = decodeMessages([message('7', value, { key: Buffer.from('k'), headers })], 'events', 3, codec);
+    expect(undecodable).toEqual([]);
+    expect(records).toEqual([
+      {
+        topic: 'events',
+        partition: 3,
+        offset: '7',
+        key: 'k',
+        headers: { h: 'v' },
+        timestamp: 1700000000123,
+        value: 42,
+        raw: { key: Buffer.from('k'), value, headers: { h: Buffer.from('v') } },
+      },
+    ]);
+    expect(codec.positions).toEqual([{ topic: 'events', partition: 3, offset: '7' }]);
+  });
+
+  it('keeps a null key as null', () => {
+    const { records } = decodeMessages([message('0', Buffer.from('1'))], 't', 0, numberCodec());
+    expect(records[0].key).toBeNull();
+    expect(records[0].raw?.key).toBeNull();
+  });
+
+  it('sets aside what the codec refuses and tombstones, in order, with their bytes and position; the rest is decoded', () => {
+    const codec = numberCodec();
+    const bad = Buffer.from('not a number');
+    const { records, undecodable } = decodeMessages(
+      [message('0', Buffer.from('1')), message('1', bad, { key: Buffer.from('kb') }), message('2', null), message('3', Buffer.from('3'))],
+      't',
+      1,
+      codec,
+    );
+    expect(records.map((record) => [record.offset, record.value])).toEqual([
+      ['0', 1],
+      ['3', 3],
+    ]);
+    expect(undecodable.map((record) => record.position)).toEqual([
+      { topic: 't', partition: 1, offset: '1' },
+      { topic: 't', partition: 1, offset: '2' },
+    ]);
+    expect(undecodable[0].raw).toEqual({ key: Buffer.from('kb'), value: bad, headers: {} });
+    expect((undecodable[0].error as DecodeError).message).toBe('not a number at 1');
+    const tombstone = undecodable[1].error as DecodeError;
+    expect(tombstone).toBeInstanceOf(DecodeError);
+    expect(tombstone.code).toBe('MALFORMED');
+    expect(tombstone.message).toBe('t/1@2: the record has no value (a tombstone)');
+    expect(undecodable[1].raw.value).toBeNull();
+    // The codec is never asked to decode a tombstone.
+    expect(codec.positions.map((position) => position.offset)).toEqual(['0', '1', '3']);
+  });
+});
