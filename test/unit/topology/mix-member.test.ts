@@ -29,7 +29,7 @@ const events = linearEvents(300);
 
 /** Appends to the fake topics as a producer would. */
 const sink = {
-  send: async (topic: string, messages: OutgoingMessage[]) => messages.forEach((m) => fakeCluster.appendMessage(topic, 0, m as Record<string, unknown>)),
+  send: async (topic: string, messages: OutgoingMessage[]) => messages.forEach((m) => fakeCluster.appendMessage(topic, 0, { ...m })),
 };
 const publisher = () => createCheckpointPublisher({ sink, topic: 'models' });
 

@@ -5,6 +5,7 @@ import { encodeMetricStates } from '../../../src/topology/metric-state';
 import { contributionRecords, createMixReader, startRecord, type Contribution } from '../../../src/topology/mixing/mix-records';
 import { buildCheckpoint } from '../../../src/checkpoints/envelope';
 import { checkpointRecords } from '../../../src/checkpoints/records';
+import type { JsonObject } from '../../../src/state';
 
 const rmse = (window?: number) => {
   const metric = createRmse(window ? { window } : {});
@@ -121,7 +122,7 @@ describe('mix topic records', () => {
         offsets: c.offsets,
         examplesSeen: 9,
         metrics: {},
-        extra: { ...(mix === undefined ? {} : { mix: mix as never }), ...(withState ? { metricState: c.metricState } : {}) },
+        extra: { ...(mix === undefined ? {} : { mix: mix as JsonObject }), ...(withState ? { metricState: c.metricState } : {}) } as JsonObject,
       };
       const { manifest, payload } = buildCheckpoint(fields, c.state);
       return checkpointRecords(manifest, payload).records;
