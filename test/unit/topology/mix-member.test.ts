@@ -224,6 +224,19 @@ describe('a mixing worker that does not mix', () => {
     expect(slot.examplesSeen).toBe(3);
   });
 
+  it('on a time cadence, contributes once it has learned something and the interval has passed, never with nothing learned', async () => {
+    const { member, slot, lines } = await start({ everyRecords: Infinity, everyMs: 300 });
+    member.membership.joined({ memberId: 'member-1', assignment: { events: [1] } });
+    member.membership.heartbeat({ memberId: 'member-1', generation: 2 });
+    announce(2, 0);
+    await until('the start', () => lines.some((l) => l.startsWith('mix: generation 2')));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(contributions()).toEqual([]);
+    learn(slot, 1, 2);
+    await until('a contribution', () => contributions().length === 1);
+    expect(contributions()[0]).toMatchObject({ learned: 2, consumed: 2 });
+  });
+
   it('a re-join mid-round drops the round: the old generation’s version is not adopted, and the new start’s version is', async () => {
     const { member, slot, adopted, commits, lines } = await start();
     member.membership.joined({ memberId: 'member-1', assignment: { events: [1] } });
