@@ -19,6 +19,8 @@ import { fakeCluster } from '../connectors/fake-kafka';
 import { linearEvents, regressionTopology } from './harness';
 
 jest.mock('kafkajs', () => require('../connectors/fake-kafka').fakeKafkaJs());
+// Waits on the fake group and the members' 200 ms ticks: under load longer than Jest's default 5 s (the mutation config keeps it).
+jest.setTimeout(60_000);
 
 const connection = { brokers: ['fake:9092'] };
 const topology = regressionTopology();
