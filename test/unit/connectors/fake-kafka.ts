@@ -7,6 +7,13 @@
  * consumer that joins (GROUP_JOIN with its assignment), fetches from committed offsets or seeks, calls
  * eachBatch/eachMessage, re-fetches what was not resolved, re-joins after a rebalance error or a scripted
  * rebalance, and asks `retry.restartOnFailure` after any other error (then CRASH when refused).
+ *
+ * Groups: the running consumers of one group id split its partitions round-robin in the order they joined
+ * (partition p goes to the (p mod n)-th member); a member joining or leaving moves the group to its next
+ * generation, and every other member re-joins before its next fetch (its heartbeat then fails as the
+ * coordinator's does). A member of an older generation has its commits refused with ILLEGAL_GENERATION.
+ * Transactional producers: a producer that connects with a transactional id fences every earlier holder of
+ * that id, whose later transactions fail with PRODUCER_FENCED, as the broker's transaction coordinator does.
  */
 import type { KafkaMessage } from 'kafkajs';
 
@@ -42,6 +49,10 @@ export class FakeCluster {
   producersCreated = 0;
   private failures = new Map<string, unknown[]>();
   private rebalances = 0;
+  /** Each group's running members in join order, and how often its membership changed. */
+  private groups = new Map<string, { members: string[]; changes: number }>();
+  /** The latest producer to open each transactional id: only it may use the id. */
+  private transactionalHolders = new Map<string, number>();
 
   reset(): void {
     Object.assign(this, new FakeCluster());
@@ -110,6 +121,43 @@ export class FakeCluster {
 
   rebalanceCount(): number {
     return this.rebalances;
+  }
+
+  /** The group's generation count so far: scripted rebalances plus its membership changes. */
+  groupEpoch(group: string): number {
+    return this.rebalances + (this.groups.get(group)?.changes ?? 0);
+  }
+
+  /** Adds a member (a change of membership: the others re-join); returns the partitions of `count` it owns. */
+  joinGroup(group: string, member: string, count: number): number[] {
+    const state = this.groups.get(group) ?? { members: [], changes: 0 };
+    this.groups.set(group, state);
+    if (!state.members.includes(member)) {
+      state.members.push(member);
+      state.changes++;
+    }
+    const index = state.members.indexOf(member);
+    return Array.from({ length: count }, (_, partition) => partition).filter((partition) => partition % state.members.length === index);
+  }
+
+  leaveGroup(group: string, member: string): void {
+    const state = this.groups.get(group);
+    if (!state?.members.includes(member)) return;
+    state.members = state.members.filter((one) => one !== member);
+    state.changes++;
+  }
+
+  members(group: string): string[] {
+    return [...(this.groups.get(group)?.members ?? [])];
+  }
+
+  /** A producer opened `transactionalId` (InitProducerId): every earlier holder is fenced. */
+  openTransactional(transactionalId: string, producer: number): void {
+    this.transactionalHolders.set(transactionalId, producer);
+  }
+
+  isFencedProducer(transactionalId: string, producer: number): boolean {
+    return this.transactionalHolders.get(transactionalId) !== producer;
   }
 
   call(operation: string): void {
@@ -194,11 +242,16 @@ function fakeAdmin(cluster: FakeCluster) {
   };
 }
 
-function fakeProducer(cluster: FakeCluster) {
+function fakeProducer(cluster: FakeCluster, transactionalId?: string) {
   const id = ++cluster.producersCreated;
+  const fenceCheck = () => {
+    if (transactionalId !== undefined && cluster.isFencedProducer(transactionalId, id))
+      throw protocolError('PRODUCER_FENCED', false, 'There is a newer producer with the same transactionalId which fences the current one');
+  };
   return {
     async connect() {
       cluster.call('producer.connect');
+      if (transactionalId !== undefined) cluster.openTransactional(transactionalId, id);
     },
     async disconnect() {
       cluster.call('producer.disconnect');
@@ -210,10 +263,12 @@ function fakeProducer(cluster: FakeCluster) {
       return {
         async send({ topic, messages }: (typeof pending)[number]) {
           cluster.call('transaction.send');
+          fenceCheck();
           pending.push({ topic, messages });
         },
         async commit() {
           cluster.call('transaction.commit');
+          fenceCheck();
           for (const { topic, messages } of pending.splice(0)) {
             for (const message of messages) cluster.appendMessage(topic, (message.partition as number | undefined) ?? 0, message);
           }
@@ -265,27 +320,28 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
   const seeked = new Set<string>();
   /** Partitions not fetched until resumed (kafkajs's `pause`/`resume`). */
   const paused = new Set<string>();
-  let seenRebalances = cluster.rebalanceCount();
+  let seenRebalances = cluster.groupEpoch(config.groupId);
+  const changed = () => cluster.groupEpoch(config.groupId) !== seenRebalances;
 
   const key = (topic: string, partition: number) => `${topic}/${partition}`;
 
   function join(): void {
-    seenRebalances = cluster.rebalanceCount();
     positions.clear();
     const memberAssignment: Record<string, number[]> = {};
     for (const topic of topics) {
       const count = cluster.topics.get(topic)?.partitions.length ?? 0;
-      memberAssignment[topic] = Array.from({ length: count }, (_, partition) => partition);
-      for (let partition = 0; partition < count; partition++) {
+      memberAssignment[topic] = cluster.joinGroup(config.groupId, memberId, count);
+      for (const partition of memberAssignment[topic]) {
         const committed = cluster.committedOffset(config.groupId, topic, partition);
         const part = cluster.partition(topic, partition);
         positions.set(key(topic, partition), committed === undefined ? (fromBeginning ? part.low : part.low + part.messages.length) : Number(committed));
       }
     }
+    seenRebalances = cluster.groupEpoch(config.groupId);
     cluster.calls.push('consumer.join');
     emit('consumer.group_join', { memberAssignment, groupId: config.groupId, memberId });
     // kafkajs reports the generation only with heartbeats; the fake's first one comes with the join.
-    emit('consumer.heartbeat', { groupId: config.groupId, memberId, groupGenerationId: seenRebalances + 1 });
+    emit('consumer.heartbeat', { groupId: config.groupId, memberId, groupGenerationId: seenRebalances });
   }
 
   async function fetchOnce(run: RunConfig): Promise<boolean> {
@@ -314,14 +370,14 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
           heartbeat: async () => {
             cluster.call('consumer.heartbeat');
             // As the coordinator answers a member's heartbeat once the group is rebalancing.
-            if (cluster.rebalanceCount() !== seenRebalances) throw protocolError('REBALANCE_IN_PROGRESS', true);
+            if (changed()) throw protocolError('REBALANCE_IN_PROGRESS', true);
           },
           isRunning: () => running,
-          isStale: () => seeked.has(where) || cluster.rebalanceCount() !== seenRebalances,
+          isStale: () => seeked.has(where) || changed(),
         });
       }
       if (!seeked.has(where) && resolved !== undefined) positions.set(where, resolved + 1);
-      if (!running || cluster.rebalanceCount() !== seenRebalances) return fetched;
+      if (!running || changed()) return fetched;
     }
     return fetched;
   }
@@ -330,7 +386,7 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
     join();
     while (running) {
       try {
-        if (cluster.rebalanceCount() !== seenRebalances) join();
+        if (changed()) join();
         if (!(await fetchOnce(run))) await sleep(2);
       } catch (err) {
         if (!running) return;
@@ -343,6 +399,7 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
         emit('consumer.crash', { error: err, groupId: config.groupId, restart });
         if (!restart) {
           running = false;
+          cluster.leaveGroup(config.groupId, memberId);
           return;
         }
         join();
@@ -386,12 +443,15 @@ function fakeConsumer(cluster: FakeCluster, config: ConsumerConfig) {
     },
     async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>) {
       cluster.call('consumer.commitOffsets');
+      // As the coordinator refuses a member of an older generation (a zombie, or one that has not re-joined yet).
+      if (changed()) throw protocolError('ILLEGAL_GENERATION', true, 'The provided generation id is not the current generation');
       for (const { topic, partition, offset } of offsets) cluster.commit(config.groupId, topic, partition, offset);
     },
     async disconnect() {
       cluster.calls.push('consumer.disconnect');
       running = false;
       await loop;
+      cluster.leaveGroup(config.groupId, memberId);
     },
   };
 }
@@ -408,7 +468,7 @@ export function fakeKafkaJs(): Record<string, unknown> {
     }
     producer(options: Record<string, unknown>) {
       fakeCluster.calls.push(`producer ${JSON.stringify(options)}`);
-      return fakeProducer(fakeCluster);
+      return fakeProducer(fakeCluster, options.transactionalId as string | undefined);
     }
     consumer(config: ConsumerConfig) {
       return fakeConsumer(fakeCluster, config);

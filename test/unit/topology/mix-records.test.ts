@@ -3,6 +3,9 @@ import { createRmse } from '../../../src/evaluation';
 import { createLinearRegression } from '../../../src/learners';
 import { encodeMetricStates } from '../../../src/topology/metric-state';
 import { contributionRecords, createMixReader, startRecord, type Contribution } from '../../../src/topology/mixing/mix-records';
+import { buildCheckpoint } from '../../../src/checkpoints/envelope';
+import { checkpointRecords } from '../../../src/checkpoints/records';
+import type { JsonObject } from '../../../src/state';
 
 const rmse = (window?: number) => {
   const metric = createRmse(window ? { window } : {});
@@ -90,5 +93,56 @@ describe('mix topic records', () => {
     bad.forEach((start, i) => expect(read({ key: 'm~start', value: Buffer.from(JSON.stringify(start)) }, `mix@${i + 1}`)).toBeUndefined());
     expect(read({ key: 'm~start', value: null }, 'mix@9')).toBeUndefined();
     expect(skipped).toEqual([...bad.map((_, i) => `mix@${i + 1}: not a mix start record`), 'mix@9: not a mix start record']);
+  });
+
+  it('keys a contribution by model, generation, base and member, numbered as the version after its base', () => {
+    const records = contributionRecords('m', contribution());
+    const manifests = records.filter((r) => !String(r.key).includes('/chunk/'));
+    // One manifest record, under the version key: the bare-id copy (a compacted topic's "latest") is not sent.
+    expect(manifests.map((r) => r.key)).toEqual(['m~g7~b3~streamlearn-1-abc@v4']);
+    const read = createMixReader('m', (reason) => {
+      throw new Error(reason);
+    });
+    const events = records.map((r, i) => read({ key: r.key as string, value: Buffer.from(r.value as Buffer | string) }, `mix@${i}`));
+    const event = events.find((e) => e?.type === 'contribution');
+    if (event?.type !== 'contribution') throw new Error('expected a contribution');
+    expect(event.contribution.examplesSeen).toBe(500);
+    // Another model whose id starts with this one's is not this model's ("m~" is the prefix, not "m").
+    expect(createMixReader('mm', () => undefined)({ key: 'm~start', value: Buffer.from('{}') }, 'mix@0')).toBeUndefined();
+    expect(read({ key: null, value: Buffer.from('{}') }, 'mix@1')).toBeUndefined();
+  });
+
+  it('reads a contribution without learned, consumed or metric state as zero and empty, and refuses one without a valid extra.mix', () => {
+    const c = contribution();
+    // Each its own member: the reader passes over a second record of one contribution (a replay) unopened.
+    const records = (mix: Record<string, unknown> | undefined, member: string, withState = true) => {
+      const fields = {
+        modelId: `m~g7~b3~${member}`,
+        version: 4,
+        generation: 7,
+        offsets: c.offsets,
+        examplesSeen: 9,
+        metrics: {},
+        extra: { ...(mix === undefined ? {} : { mix: mix as JsonObject }), ...(withState ? { metricState: c.metricState } : {}) } as JsonObject,
+      };
+      const { manifest, payload } = buildCheckpoint(fields, c.state);
+      return checkpointRecords(manifest, payload).records;
+    };
+    const skipped: string[] = [];
+    const read = createMixReader('m', (reason) => skipped.push(reason));
+    const readAll = (list: ReturnType<typeof records>, at: string) =>
+      list.map((r) => read({ key: r.key, value: r.value === null ? null : Buffer.from(r.value) }, at)).find((e) => e !== undefined);
+    const bare = readAll(records({ generation: 7, base: 3, member: 'x', partitions: [1] }, 'x', false), 'mix@0');
+    expect(bare).toMatchObject({ type: 'contribution', contribution: { learned: 0, consumed: 0, metricState: {}, partitions: [1], member: 'x' } });
+    const invalid = [
+      undefined,
+      { base: 3, member: 'x', partitions: [1] },
+      { generation: 7.5, base: 3, member: 'x', partitions: [1] },
+      { generation: 7, base: '3', member: 'x', partitions: [1] },
+      { generation: 7, base: 3, member: 5, partitions: [1] },
+      { generation: 7, base: 3, member: 'x', partitions: 1 },
+    ];
+    invalid.forEach((mix, i) => expect(readAll(records(mix, `y${i}`), `mix@${i + 1}`)).toBeUndefined());
+    expect(skipped).toEqual(invalid.map((_, i) => `mix@${i + 1}: contribution m~g7~b3~y${i} has no valid extra.mix`));
   });
 });
