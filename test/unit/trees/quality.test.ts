@@ -62,6 +62,22 @@ describe('Hoeffding tree classifier on stationary streams', () => {
     expect(leaves).toBeGreaterThan(4);
   });
 
+  it('a leaf splits on a weak lone feature at its first attempt: "no split" scores −∞, as in MOA and River', () => {
+    // Info gain ≈ 0.12 (70% / 30% on each side of 0) against a Hoeffding bound of 0.20 at 200 events (δ 1e-7):
+    // with "no split" scored 0 the gain would have to beat the bound, or the bound fall under τ (≈ 3,200 events).
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const rows = Array.from({ length: 250 }, () => {
+      const x = 2 * random() - 1;
+      const labelFollowsSign = random() < 0.7;
+      return { x: Float64Array.of(x), y: x > 0 === labelFollowsSign ? 1 : 0 };
+    });
+    const tree = createHoeffdingTreeClassifier({ numFeatures: 1, numClasses: 2 });
+    prequentialAccuracy(tree, rows);
+    const splits = Array.from(tree.state().arrays['nodes.kind']).filter((kind) => kind !== 0);
+    expect(splits).toHaveLength(1);
+  });
+
   it('maxDepth bounds the depth of every node', () => {
     const tree = createHoeffdingTreeClassifier({ numFeatures: 10, numClasses: 2, maxDepth: 2, gracePeriod: 50 });
     prequentialAccuracy(tree, take(hyperplaneStream({ seed: 3 }), N));
