@@ -108,10 +108,11 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   const outputCols = [...new Set(stages.flatMap((stage) => stage.outputCols))].filter((col) => !rawCols.includes(col));
   const scratch: Row = Object.fromEntries([...rawCols, ...outputCols].map((col) => [col, undefined]));
 
-  function readInto(x: Row): Row {
-    for (let c = 0; c < rawCols.length; c++) scratch[rawCols[c]] = x[rawCols[c]];
-    for (let c = 0; c < outputCols.length; c++) scratch[outputCols[c]] = undefined;
-    return scratch;
+  /** `x`'s raw columns into `row` (the fused pass's `scratch` unless said), its stage outputs cleared. */
+  function readInto(x: Row, row: Row = scratch): Row {
+    for (let c = 0; c < rawCols.length; c++) row[rawCols[c]] = x[rawCols[c]];
+    for (let c = 0; c < outputCols.length; c++) row[outputCols[c]] = undefined;
+    return row;
   }
 
   function featureStep(x: Row, admit: (features: FeatureVector) => boolean): FeatureVector | null | undefined {
@@ -219,8 +220,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
 
   /** `transformOne` on the prediction row and buffers: the features are valid until the next call. */
   function transformInPlace(x: Row): FeatureVector | null {
-    for (let c = 0; c < rawCols.length; c++) predictionRow[rawCols[c]] = x[rawCols[c]];
-    for (let c = 0; c < outputCols.length; c++) predictionRow[outputCols[c]] = undefined;
+    readInto(x, predictionRow);
     for (let k = 0; k < stages.length; k++) {
       const stage = stages[k];
       const kept = stage.transformInto === undefined ? stage.transform(predictionRow) : stage.transformInto(predictionRow, predictionOutputs[k]);
