@@ -76,6 +76,7 @@ export function startWatch(config: WatchConfig, log: (line: string) => void): Pr
   const detections: DriftRecord[] = [];
   const waiting = new Map<WatchCommand['type'], () => void>();
   let exited = false;
+  let started = false;
   const send = (command: WatchCommand) =>
     new Promise<void>((resolve) => {
       if (exited) return resolve();
@@ -93,18 +94,18 @@ export function startWatch(config: WatchConfig, log: (line: string) => void): Pr
     };
     worker.on('message', (message: WatchMessage) => {
       if (message.type === 'log') log(message.line);
-      else if (message.type === 'dashboard') resolve(Object.assign(handle, { dashboardUrl: message.url ?? undefined }));
-      else if (message.type === 'version') {
+      else if (message.type === 'dashboard') {
+        started = true;
+        resolve(Object.assign(handle, { dashboardUrl: message.url ?? undefined }));
+      } else if (message.type === 'version') {
         if (versions.count++ > 0) versions.latencies.push(message.latencyMs);
         if (versions.latencies.length > MAX_LATENCIES) versions.latencies.shift();
         versions.last = message.version;
       } else if (message.type === 'detection') detections.push(message.record);
       else waiting.get(message.command)?.();
     });
-    worker.on('error', (err) => {
-      log(`  the subscriber, drift watch and dashboard stopped: ${errorMessage(err)}`);
-      reject(err);
-    });
+    // Before the dashboard is up, the failure is the job's (the start fails with it); after, one line says so.
+    worker.on('error', (err) => (!started ? reject(err) : log(`  the subscriber, drift watch and dashboard stopped: ${errorMessage(err)}`)));
     worker.on('exit', () => {
       exited = true;
       for (const done of waiting.values()) done();
