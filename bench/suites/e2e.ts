@@ -14,6 +14,7 @@ import { createPasses, type RunKey } from '../e2e/passes';
 import { latencyTable, targetTable, throughputTable, type LatencyRow } from '../e2e/tables';
 import { judgeTargets } from '../e2e/targets';
 import { consumeWithRiver, ctrJson } from '../e2e/ctr';
+import { spawnSubscriber } from '../e2e/subscriber-process';
 import { measureTopology, seedModelTopic } from '../e2e/topology-run';
 import { consumeWithKafkaJs } from '../io/bare-kafkajs';
 import { loadAverage } from '../io/measure';
@@ -43,7 +44,8 @@ function topicsOf(topology: Topology): string[] {
  * publish and subscriber latency. Options: `--records n` JSON events (default 500,000), `--arrow-records n`
  * Arrow rows (default 8,000,000), `--repeats r` passes of each throughput run, the fastest counting
  * (default 2), `--versions v` checkpoints per latency run (default 100), `--seed s`. `--only ctr`: the CTR runs
- * alone (bare kafkajs, runTopology ctr-logistic, confluent-kafka + River), no JSON regression, Arrow or latency runs.
+ * alone (bare kafkajs, runTopology ctr-logistic, confluent-kafka + River) and ctr-logistic's latency while learning; no
+ * JSON regression, Arrow or idle latency runs.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -82,7 +84,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const arrowConfig = regressionSgd({ prefix: `${stamp}-arrow-`, checkpoint: { everyRecords: Infinity, everyMs: CHECKPOINT_EVERY_MS } }).config;
   // The same topology as the JSON runs (assembler, scaler, SGD, 5 metrics, iPFI, a checkpoint per second), on Arrow input.
   const arrowTopology = defineTopology({ ...arrowConfig, input: { ...arrowConfig.input, codec: createArrowCodec() } });
-  const ctrTopology = () => ctrLogistic({ prefix: `${stamp}-ctr-`, checkpoint: { everyRecords: Infinity, everyMs: CHECKPOINT_EVERY_MS } });
+  const ctrTopology = (everyMs = CHECKPOINT_EVERY_MS) => ctrLogistic({ prefix: `${stamp}-ctr-`, checkpoint: { everyRecords: Infinity, everyMs } });
   const ctrTopic = ctrTopology().config.input.topic;
   const jsonTopic = jsonTopology(CHECKPOINT_EVERY_MS).config.input.topic;
   const arrowTopic = arrowTopology.config.input.topic;
@@ -95,16 +97,25 @@ export async function run(args: string[]): Promise<BenchResult> {
 
   const passes = createPasses(log);
   const latency: LatencyRow[] = [];
-  const underLoad = { receiveMs: [] as number[], checkpointMs: [] as number[], versions: 0, loopDelayP99Ms: 0 };
+  // Versions published while learning, by input: JSON (regression-sgd) and CTR (ctr-logistic, issue 12's p99).
+  const underLoadOf = () => ({ receiveMs: [] as number[], checkpointMs: [] as number[], versions: 0, loopDelayP99Ms: 0 });
+  const underLoad = { JSON: underLoadOf(), [CTR]: underLoadOf() } as Record<string, ReturnType<typeof underLoadOf>>;
   const learnUnderLoad = async (topology: Topology, rows: number, key: RunKey) => {
     const result = await measureTopology(topology, brokers, rows);
     passes.add(key, result.measurement, result.versions);
-    if (key.input !== 'JSON' || result.versions === 0) return;
-    underLoad.receiveMs.push(...result.receiveMs);
-    underLoad.checkpointMs.push(...result.checkpointMs);
-    underLoad.versions += result.versions;
-    underLoad.loopDelayP99Ms = Math.max(underLoad.loopDelayP99Ms, result.loopDelayMs.p99);
+    const bucket = underLoad[key.input];
+    if (bucket === undefined || result.versions === 0) return;
+    bucket.receiveMs.push(...result.receiveMs);
+    bucket.checkpointMs.push(...result.checkpointMs);
+    bucket.versions += result.versions;
+    bucket.loopDelayP99Ms = Math.max(bucket.loopDelayP99Ms, result.loopDelayMs.p99);
   };
+  const fastRuns = async (input: RunKey['input'], path: string, topology: (everyMs: number) => Topology) => {
+    for (let run = 0; run < MAX_FAST_RUNS && underLoad[input].versions < MIN_VERSIONS; run++) {
+      await learnUnderLoad(topology(FAST_CHECKPOINT_EVERY_MS), records, { input, path, checkpoints: checkpointLabel(FAST_CHECKPOINT_EVERY_MS) });
+    }
+  };
+  let outsideCtrMs: number[] | undefined;
   try {
     await ensureTopics({ brokers }, [
       { topic: ctrTopic, partitions: 1 },
@@ -171,17 +182,23 @@ export async function run(args: string[]): Promise<BenchResult> {
       }
       await learnUnderLoad(arrowTopology, arrowRecords, { input: 'Arrow', path: TOPOLOGY_ARROW, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
     }
-    for (let run = 0; all && run < MAX_FAST_RUNS && underLoad.versions < MIN_VERSIONS; run++) {
-      await learnUnderLoad(jsonTopology(FAST_CHECKPOINT_EVERY_MS), records, {
-        input: 'JSON',
-        path: TOPOLOGY_JSON,
-        checkpoints: checkpointLabel(FAST_CHECKPOINT_EVERY_MS),
-      });
+    if (all) await fastRuns('JSON', TOPOLOGY_JSON, jsonTopology);
+    // The ctr-logistic model while learning: the subscriber in the trainer's process (as in the passes) and
+    // `streamlearn subscribe` in a process of its own, as a serving process (and npm start's watcher thread)
+    // follows it. Only in these added runs, so that the passes' CPU figures do not carry it.
+    const outside = spawnSubscriber(brokers, ctrTopology().config.outputs.modelTopic, ctrTopology().modelId);
+    try {
+      await outside.ready;
+      await fastRuns(CTR, TOPOLOGY_CTR, ctrTopology);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      outsideCtrMs = outside.latencies();
+    } finally {
+      outside.stop();
     }
 
     const latencyModels = [
       [REGRESSION_MODEL, jsonTopology(CHECKPOINT_EVERY_MS).config.model().state()],
-      ['ctr-logistic (FTRL, 2^19 float32 weights)', ctrLogistic().config.model().state()],
+      [CTR_MODEL, ctrLogistic().config.model().state()],
     ] as const;
     for (const [model, state] of all ? latencyModels : []) {
       log(`checkpoint latency: ${model}`);
@@ -195,17 +212,29 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
       latency.push({ model, condition: `idle, one publish per ${LATENCY_INTERVAL_MS} ms`, ...result });
     }
-    if (all) {
+    const learning = (model: string, input: RunKey['input'], payloadBytes: number | null) => {
+      const bucket = underLoad[input];
       latency.push({
-        model: REGRESSION_MODEL,
-        condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(CHECKPOINT_EVERY_MS)} and ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)})`,
-        payloadBytes: latency[0].payloadBytes,
-        publishMs: underLoad.checkpointMs,
-        receiveMs: underLoad.receiveMs,
-        missed: underLoad.versions - underLoad.receiveMs.length,
-        loopDelayP99Ms: underLoad.loopDelayP99Ms,
+        model,
+        condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(CHECKPOINT_EVERY_MS)} and ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)}; subscriber in the trainer's process)`,
+        payloadBytes,
+        publishMs: bucket.checkpointMs,
+        receiveMs: bucket.receiveMs,
+        missed: bucket.versions - bucket.receiveMs.length,
+        loopDelayP99Ms: bucket.loopDelayP99Ms,
       });
-    }
+    };
+    if (all) learning(REGRESSION_MODEL, 'JSON', latency[0].payloadBytes);
+    learning(CTR_MODEL, CTR, all ? latency[1].payloadBytes : null);
+    latency.push({
+      model: CTR_MODEL,
+      condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)}; \`streamlearn subscribe\` in a process of its own)`,
+      payloadBytes: null,
+      publishMs: [],
+      receiveMs: outsideCtrMs ?? [],
+      missed: 0,
+      loopDelayP99Ms: null,
+    });
   } finally {
     await deleteTopics(brokers, topics).catch((err: unknown) => log(`could not delete the benchmark topics: ${String(err)}`));
     await broker.stop();
@@ -241,7 +270,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       `${BARE}: a plain kafkajs consumer (createKafkaClient, eachBatch, no commits) that JSON.parses each value and nothing else: the ceiling a JSON topology is measured against.`,
       `${COLUMNAR}: the ceiling peer, built from connectors and learners, not runTopology: createKafkaSource with the Arrow codec, numericColumn views, per row predictOne then learnOne of regression-sgd's learner (no scaler, no metrics, no importance, no vetting, no dead letters) on one reused Float64Array; checkpoints through createCheckpointPublisher, then the offset commit, as runTopology does.`,
       `${TOPOLOGY_ARROW}: the regression-sgd topology of the JSON runs (assembler, scaler, SGD, 5 prequential metrics, iPFI importance, label guard, a checkpoint per second) on the Arrow topic through runTopology, which learns the tables on column views (docs/performance.md, "Arrow"), interleaved with the ceiling peer.`,
-      `Latency: createdAt has millisecond resolution. "idle": a publisher and subscriber alone in this process, ${versions} versions. "${UNDER_LOAD}": every version the checkpointed JSON runs published while learning, received by the subscriber that shares their event loop; there the publish column is the whole checkpoint step (publish, offset commit, metrics record), from createdAt to the micro-batch step that carries it. "loop delay p99": the process's event-loop delay (perf_hooks), how long a ready socket may wait to be read.`,
+      `Latency: createdAt has millisecond resolution. "idle": a publisher and subscriber alone in this process, ${versions} versions. "${UNDER_LOAD}": every version the checkpointed JSON runs (regression-sgd) and CTR runs (ctr-logistic) published while learning, received by the subscriber that shares their event loop (or, for ctr-logistic, also by \`streamlearn subscribe\` in a process of its own, during the runs checkpointing every ${FAST_CHECKPOINT_EVERY_MS} ms: "missed" is not counted there); there the publish column is the whole checkpoint step (publish, offset commit, metrics record), from createdAt to the micro-batch step that carries it. "loop delay p99": the process's event-loop delay (perf_hooks), how long a ready socket may wait to be read.`,
     ],
   };
 }
@@ -251,6 +280,7 @@ const CTR = 'CTR JSON';
 const TOPOLOGY_CTR = 'runTopology ctr-logistic';
 const RIVER = 'confluent-kafka + River (Python)';
 const REGRESSION_MODEL = 'regression-sgd (10 features + scaler)';
+const CTR_MODEL = 'ctr-logistic (FTRL, 2^19 float32 weights)';
 const UNDER_LOAD = 'while runTopology learns';
 const TOPOLOGY_JSON = 'runTopology regression-sgd';
 const TOPOLOGY_ARROW = 'runTopology regression-sgd, Arrow columnar';

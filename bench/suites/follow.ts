@@ -98,7 +98,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       samples: samples.map((s) => [s.seconds, s.rssMb, s.records]),
     },
     notes: [
-      'The whole main job in one process, as a user runs it: producer, ctr-logistic learning, checkpoint every 10,000 events or 1 s, subscriber rebuilding every version, drift watch, dashboard. The first quarter (warm-up: broker connections, the first 100k backlog, JIT) is left out.',
+      'The whole main job in one process, as a user runs it: producer, ctr-logistic learning, a checkpoint every second or 150k events, and on a worker thread of the same process the subscriber rebuilding every version, the drift watch and the dashboard. The first quarter (warm-up: broker connections, the first 100k backlog, JIT) is left out.',
       `Single samples, first of the 2nd quarter to the last: ${endpoints}% (the saw-tooth; medians are what the growth compares).`,
       `The job's own summary at Ctrl-C: ${summary.replace(/\s+/g, ' ').trim()}`,
     ],

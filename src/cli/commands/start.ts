@@ -1,10 +1,7 @@
 import { createKafkaSink } from '../../../connectors/kafka/sink';
-import { readTopic } from '../../../connectors/kafka/topic-reader';
 import { ensureTopics } from '../../../connectors/kafka/topics';
-import { subscribeModel, type ModelVersion } from '../../checkpoints/subscribe';
 import { ctrEventStream } from '../../datasets/ctr-events';
 import { errorMessage } from '../../errors';
-import { parseDriftRecord, type DriftRecord } from '../../topology/drift-record';
 import { runTopology } from '../../topology/run-topology';
 import { ctrLogistic } from '../../../topologies/ctr-logistic';
 import { brokersFor } from '../brokers';
@@ -12,14 +9,16 @@ import { untilSignal } from '../follow';
 import { brokerOption, integerOption, type Command } from '../command';
 import { createTopologyMetrics } from '../../observability/topology-metrics';
 import { metricsOptions, metricsServerFor } from '../metrics-option';
-import { startDemoDashboard } from '../dashboard-option';
 import { createProgressPrinter, progressLine } from '../progress-line';
-import { describeVersion } from './models';
+import { describeDetection, startWatch } from './start-watch';
 
 /** Events whose bytes or fields are wrong on purpose, to show that they are dead-lettered, not lost. */
 const MALFORMED = ['{"age": "age3", "label": ', '{"age":"age4","salary":"sal2"}', '{"age":"age2","label":"yes"}', 'not json at all'];
 
 type EventSource = ReturnType<typeof ctrEventStream>;
+
+/** How often the learning pace (wall clock and CPU) and the progress line are taken. */
+const PACE_EVERY_MS = 100;
 
 /** `--follow-rate max` keeps at most this many events waiting to be learned. */
 const FULL_SPEED_BACKLOG = 50_000;
@@ -32,9 +31,6 @@ const FULL_SPEED_BACKLOG = 50_000;
  * 10 versions (CPU profile, docs/performance.md, Stop 20), and growing with the rate.
  */
 const MAIN_JOB_CADENCE = { everyRecords: 150_000, everyMs: 1_000, minIntervalMs: 100 };
-
-/** Publish → subscriber latencies kept for the summary (the latest ones). */
-const MAX_LATENCIES = 1000;
 
 /** Sends `count` events; every `malformedEvery`-th is replaced by a malformed one. Returns how many were. */
 async function produceEvents(
@@ -56,13 +52,6 @@ async function produceEvents(
     await sink.send(topic, chunk);
   }
   return malformed;
-}
-
-/** The offset a detection names, and its delay after the drift the demo injected (events, by offset). */
-function describeDetection(record: DriftRecord, driftAt: number): string {
-  const delay = Number(record.offset) - driftAt;
-  const when = delay >= 0 ? `${delay} events after the injected drift` : `${-delay} events before the injected drift (a false alarm)`;
-  return `${record.detector} detected a rise of the error at offset ${record.offset}, ${when}; statistic ${record.statistic.toFixed(3)} > ${record.threshold}`;
 }
 
 export const start: Command = {
@@ -92,10 +81,23 @@ export const start: Command = {
     log(`broker ${broker.brokers.join(',')} (${broker.source}); topics ${input} → ${outputs.modelTopic}, ${outputs.metricsTopic}, ${outputs.deadLetterTopic}`);
 
     await ensureTopics(broker.connection, [{ topic: input }, { topic: outputs.modelTopic, compacted: true }]);
-    // The dashboard runs while the job does; --dashboard keeps it open after a job without --follow ends.
-    const dashboard = await startDemoDashboard(broker.connection, prefix, integerOption(args, 'dashboard-port'), log);
-    const metrics = await metricsServerFor(args, log);
     const driftAt = Math.floor(count / 2);
+    // The subscriber, the drift watch and the dashboard run on a thread of their own (start-watch.ts). The
+    // dashboard runs while the job does; --dashboard keeps it open after a job without --follow ends.
+    const watch = await startWatch(
+      {
+        connection: broker.connection,
+        prefix,
+        modelTopic: outputs.modelTopic,
+        modelId: topology.modelId,
+        driftTopic: outputs.driftTopic!,
+        driftAt,
+        dashboardPort: integerOption(args, 'dashboard-port'),
+      },
+      log,
+    );
+    const dashboard = watch.dashboardUrl;
+    const metrics = await metricsServerFor(args, log);
     const produceStarted = Date.now();
     const sink = createKafkaSink({ ...broker.connection, clientId: 'streamlearn-demo-producer' });
     const events = ctrEventStream({ seed: 42, functionBefore: 0, functionAfter: 2, driftAt, labelNoise: 0.02 });
@@ -104,35 +106,9 @@ export const start: Command = {
       `produced ${count} Agrawal events (function 0, then function 2 from event ${driftAt}; 2% label noise; ${malformed} malformed) in ${Date.now() - produceStarted} ms`,
     );
 
-    // Only what is shown is kept: the newest version and the latest latencies. Keeping every version (each
-    // a whole model) grew `start --follow` by ~4 MB/s.
-    const seen = { count: 0, last: undefined as ModelVersion | undefined, latencies: [] as number[] };
-    const subscription = subscribeModel({ ...broker.connection, topic: outputs.modelTopic, modelId: topology.modelId }).subscribe({
-      next: (version) => {
-        const latency = version.receivedAt - Date.parse(version.manifest.createdAt);
-        if (seen.count++ > 0) seen.latencies.push(latency);
-        if (seen.latencies.length > MAX_LATENCIES) seen.latencies.shift();
-        seen.last = version;
-        log(`  subscriber ← ${describeVersion(version.manifest, latency)}`);
-      },
-      error: (err: unknown) => log(`  subscriber stopped: ${errorMessage(err)}`),
-    });
-
     const observer = metrics && createTopologyMetrics({ registry: metrics.registry, topology: topology.config.name });
     const running = await runTopology(topology, { ...broker.connection, observer, until: (p) => !follow && p.records >= count });
-    const detections: DriftRecord[] = [];
-    const driftWatch = readTopic({ ...broker.connection, topic: outputs.driftTopic!, follow: true }).subscribe((event) => {
-      if (event.type !== 'record' || event.record.value === null) return;
-      let record: DriftRecord;
-      try {
-        record = parseDriftRecord(event.record.value, `${outputs.driftTopic}@${event.record.offset}`);
-      } catch (err) {
-        return log(`  drift ← skipped ${errorMessage(err)}`);
-      }
-      if (record.direction !== 'up') return;
-      detections.push(record);
-      log(`  drift ← ${describeDetection(record, driftAt)}`);
-    });
+    watch.watchDrift();
     const printer = createProgressPrinter(process.stderr, 2000);
     let beforeDrift: Record<string, number> = {};
     let lag = 0;
@@ -142,14 +118,18 @@ export const start: Command = {
     // A failure ends `done` too, which reports it once: the subscription must not rethrow it.
     running.steps.subscribe({
       next: (step) => {
-        pace.lastAt = performance.now();
-        lag = Object.values(step.progress.lag).reduce((sum, value) => sum + value, 0);
-        pace.records = step.progress.records;
-        if (pace.firstAt === 0) Object.assign(pace, { firstAt: pace.lastAt, firstRecords: pace.records, firstCpu: process.cpuUsage() });
-        pace.cpu = process.cpuUsage(pace.firstCpu);
-        // The URL rides on the progress line, so it is on screen for as long as the job runs.
-        printer.update(`${progressLine(step.progress)}${dashboard ? ` | dashboard ${dashboard.url}` : ''}`);
         if (Number(step.batch.nextOffset) <= driftAt) beforeDrift = { ...step.progress.metrics };
+        const now = performance.now();
+        const last = !follow && step.progress.records >= count;
+        // The pace, the lag and the progress line at most every PACE_EVERY_MS, and at the last step: read per
+        // step, process.cpuUsage() alone was 1.7% of the trainer thread (CPU profile, Stop 21).
+        if (pace.firstAt !== 0 && now - pace.lastAt < PACE_EVERY_MS && !last) return;
+        Object.assign(pace, { lastAt: now, records: step.progress.records });
+        if (pace.firstAt === 0) Object.assign(pace, { firstAt: now, firstRecords: pace.records, firstCpu: process.cpuUsage() });
+        pace.cpu = process.cpuUsage(pace.firstCpu);
+        lag = Object.values(step.progress.lag).reduce((sum, value) => sum + value, 0);
+        // The URL rides on the progress line, so it is on screen for as long as the job runs.
+        printer.update(`${progressLine(step.progress)}${dashboard ? ` | dashboard ${dashboard}` : ''}`);
       },
       error: () => undefined,
     });
@@ -176,12 +156,13 @@ export const start: Command = {
 
     // The final checkpoint is acknowledged; give the subscriber a moment to receive it.
     const finalVersion = progress.versions[topology.modelId];
-    for (let waited = 0; seen.last?.manifest.version !== finalVersion && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    subscription.unsubscribe();
+    const seen = watch.versions;
+    for (let waited = 0; seen.last !== finalVersion && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     // Detections are published before the checkpoint of their batch; give the reader the same moment.
-    for (let waited = 0; !detections.some((d) => Number(d.offset) >= driftAt) && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    driftWatch.unsubscribe();
-    const detected = detections.find((d) => Number(d.offset) >= driftAt);
+    const detected = () => watch.detections.find((d) => Number(d.offset) >= driftAt);
+    for (let waited = 0; !detected() && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await watch.stopFollowing();
+    const detection = detected();
 
     const seconds = (Date.now() - progress.startedAt) / 1000;
     const learningRate = pace.lastAt > pace.firstAt ? Math.round((pace.records - pace.firstRecords) / ((pace.lastAt - pace.firstAt) / 1000)) : NaN;
@@ -198,9 +179,9 @@ export const start: Command = {
         `  model                ${topology.modelId} v${finalVersion} on ${outputs.modelTopic}; subscriber saw ${seen.count} versions`,
         `  before the drift     rolling accuracy ${fmt(beforeDrift, 'rollingAccuracy')}, rolling log loss ${fmt(beforeDrift, 'rollingLogLoss')}`,
         `  at the end           rolling accuracy ${fmt(progress.metrics, 'rollingAccuracy')}, rolling log loss ${fmt(progress.metrics, 'rollingLogLoss')}, overall accuracy ${fmt(progress.metrics, 'accuracy')}`,
-        `  drift                injected at event ${driftAt}; ${detected ? describeDetection(detected, driftAt) : 'not detected'} (see ${outputs.driftTopic})`,
-        `  publish → subscriber ${latencies.length ? `p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms` : 'n/a'}`,
-        ...(dashboard ? [`  dashboard            ${dashboard.url}${args.values.dashboard === true && !follow ? ' (open until Ctrl-C)' : ' (closing)'}`] : []),
+        `  drift                injected at event ${driftAt}; ${detection ? describeDetection(detection, driftAt) : 'not detected'} (see ${outputs.driftTopic})`,
+        `  publish → subscriber ${latencies.length ? `p50 ${latencies[Math.floor(latencies.length / 2)]} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]} ms, max ${latencies.at(-1)} ms (${latencies.length} versions)` : 'n/a'}`,
+        ...(dashboard ? [`  dashboard            ${dashboard}${args.values.dashboard === true && !follow ? ' (open until Ctrl-C)' : ' (closing)'}`] : []),
         '',
       ].join('\n'),
     );
@@ -208,10 +189,10 @@ export const start: Command = {
     process.off('SIGTERM', stop);
     await metrics?.close();
     if (dashboard && args.values.dashboard === true && !follow) {
-      log(`the job is done; the dashboard stays at ${dashboard.url} until Ctrl-C`);
+      log(`the job is done; the dashboard stays at ${dashboard} until Ctrl-C`);
       await untilSignal();
     }
-    await dashboard?.close();
+    await watch.close();
     await broker.stop();
   },
 };

@@ -1,6 +1,10 @@
 /** The main job (`npm start`) shows the drift it injects being detected, with the offset and the delay. */
 import { start } from '../../../src/cli/commands/start';
+import { buildDist } from '../../support/build';
 import { testBrokers } from '../../support/kafka';
+
+// The job's subscriber, drift watch and dashboard run on a worker thread, which runs the compiled JavaScript.
+beforeAll(buildDist, 300_000);
 
 it('npm start: ADWIN detects the injected Agrawal drift and the summary names its offset and delay', async () => {
   const out: string[] = [];
@@ -22,4 +26,9 @@ it('npm start: ADWIN detects the injected Agrawal drift and the summary names it
   expect(Number(match![1])).toBe(10000 + Number(match![2]));
   expect(Number(match![2])).toBeLessThan(1000);
   expect(err.join('')).toContain(`drift ← ADWIN detected a rise of the error at offset ${match![1]}`);
+  // The subscriber (on the job's watcher thread) rebuilt the final version, and the summary counts it.
+  const model = /model +(\S+) v(\d+) on \S+; subscriber saw (\d+) versions/.exec(out.join(''));
+  expect(model).not.toBeNull();
+  expect(Number(model![3])).toBeGreaterThan(0);
+  expect(err.join('')).toContain(`subscriber ← ${model![1]} v${model![2]} `);
 });
