@@ -14,6 +14,7 @@ import {
   scoreExample,
   testThenTrainBatch,
   checkMetrics,
+  type Metric,
 } from '../../../src/evaluation';
 import type { Classifier } from '../../../src/learners/estimator';
 import { scoreBatch, testThenTrainRows } from '../../../src/evaluation/test-then-train';
@@ -178,7 +179,7 @@ describe('scoreBatch: metrics of values scored in one call each', () => {
     const labels = ys.slice();
     labels[30] = -Infinity;
     const [batched, perRow] = [make().slice(0, 5), make().slice(0, 5)];
-    const errors = batched.map((metric) => errorOf(() => metric.updateMany!(labels, predictions)));
+    const errors = batched.map((metric) => errorOf(() => (metric as Metric).updateMany!(labels, predictions)));
     const rowErrors = perRow.map((metric) =>
       errorOf(() => {
         for (let i = 0; i < labels.length; i++) if (!Number.isNaN(predictions[i])) metric.update(labels[i], predictions[i]);
