@@ -124,7 +124,8 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
         count++;
       }
       for (let s = 0; s < width; s++) ring[slot + s] = values[at + s];
-      head = (head + 1) % window;
+      // Not `% window`: the positions are doubles (read from a Float64Array), and a double's remainder is a call.
+      head = head + 1 === window ? 0 : head + 1;
       if (evicted === window) {
         resum();
         evicted = 0;
