@@ -107,15 +107,15 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
    * calls to `update`). The same additions in the same order as `update`.
    */
   function addPairs(values: Float64Array, yPred: ArrayLike<number>, from: number, to: number): void {
+    if (window === 0) {
+      addOverall(values, yPred, from, to);
+      return;
+    }
     let [count, head, evicted] = position;
     for (let i = from; i < to; i++) {
       if (Number.isNaN(yPred[i])) continue;
       const at = (i - from) * width;
       for (let s = 0; s < width; s++) sums[s] += values[at + s];
-      if (window === 0) {
-        count++;
-        continue;
-      }
       const slot = head * width;
       if (count === window) {
         for (let s = 0; s < width; s++) sums[s] -= ring[slot + s];
@@ -134,6 +134,21 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
     position[0] = count;
     position[1] = head;
     position[2] = evicted;
+  }
+
+  /**
+   * `addPairs` without a window: each sum added up in a local, one sum at a time. A sum's additions are the
+   * same, in the same order, as pair by pair (the sums do not depend on each other), so the same bits.
+   */
+  function addOverall(values: Float64Array, yPred: ArrayLike<number>, from: number, to: number): void {
+    for (let s = 0; s < width; s++) {
+      let sum = sums[s];
+      for (let i = from; i < to; i++) if (!Number.isNaN(yPred[i])) sum += values[(i - from) * width + s];
+      sums[s] = sum;
+    }
+    let count = position[0];
+    for (let i = from; i < to; i++) if (!Number.isNaN(yPred[i])) count++;
+    position[0] = count;
   }
 
   /** Contributions of a batch, reused from one batch to the next. */
