@@ -111,29 +111,47 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
       addOverall(values, yPred, from, to);
       return;
     }
-    let [count, head, evicted] = position;
-    for (let i = from; i < to; i++) {
-      if (Number.isNaN(yPred[i])) continue;
-      const at = (i - from) * width;
-      for (let s = 0; s < width; s++) sums[s] += values[at + s];
-      const slot = head * width;
-      if (count === window) {
-        for (let s = 0; s < width; s++) sums[s] -= ring[slot + s];
-        evicted++;
-      } else {
-        count++;
+    let count = position[0];
+    let head = position[1];
+    let evicted = position[2];
+    // One sum at a time, as `addOverall`: a sum, its ring column and its recomputation depend on no other
+    // sum, and the positions move the same way for each.
+    for (let s = 0; s < width; s++) {
+      count = position[0];
+      head = position[1];
+      evicted = position[2];
+      let sum = sums[s];
+      for (let i = from; i < to; i++) {
+        if (Number.isNaN(yPred[i])) continue;
+        const value = values[(i - from) * width + s];
+        sum += value;
+        const slot = head * width + s;
+        if (count === window) {
+          sum -= ring[slot];
+          evicted++;
+        } else {
+          count++;
+        }
+        ring[slot] = value;
+        // Not `% window`: the positions are doubles (read from a Float64Array), and a double's remainder is a call.
+        head = head + 1 === window ? 0 : head + 1;
+        if (evicted === window) {
+          sum = ringColumnSum(s);
+          evicted = 0;
+        }
       }
-      for (let s = 0; s < width; s++) ring[slot + s] = values[at + s];
-      // Not `% window`: the positions are doubles (read from a Float64Array), and a double's remainder is a call.
-      head = head + 1 === window ? 0 : head + 1;
-      if (evicted === window) {
-        resum();
-        evicted = 0;
-      }
+      sums[s] = sum;
     }
     position[0] = count;
     position[1] = head;
     position[2] = evicted;
+  }
+
+  /** Sum `s` recomputed from the ring, with `resum`'s additions in `resum`'s order. */
+  function ringColumnSum(s: number): number {
+    let sum = 0;
+    for (let k = s; k < ring.length; k += width) sum += ring[k];
+    return sum;
   }
 
   /**
