@@ -45,7 +45,8 @@ function topicsOf(topology: Topology): string[] {
  * Arrow rows (default 8,000,000), `--repeats r` passes of each throughput run, the fastest counting
  * (default 2), `--versions v` checkpoints per latency run (default 100), `--seed s`. `--only ctr`: the CTR runs
  * alone (bare kafkajs, runTopology ctr-logistic, confluent-kafka + River) and ctr-logistic's latency while learning; no
- * JSON regression, Arrow or idle latency runs.
+ * JSON regression, Arrow or idle latency runs. `--only arrow`: the Arrow runs alone (the columnar ceiling peer and
+ * runTopology on Arrow), interleaved.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -72,9 +73,12 @@ export async function run(args: string[]): Promise<BenchResult> {
   if (!(Number.isInteger(versions) && versions >= MIN_VERSIONS))
     throw new ConfigError(`--versions must be an integer of at least ${MIN_VERSIONS}, got "${values.versions}"`);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
-  if (values.only !== undefined && values.only !== 'ctr') throw new ConfigError(`--only takes "ctr", got "${values.only}"`);
-  // The CTR peers alone: a quick measure of the ctr-logistic path against bare kafkajs and River.
+  if (values.only !== undefined && values.only !== 'ctr' && values.only !== 'arrow')
+    throw new ConfigError(`--only takes "ctr" or "arrow", got "${values.only}"`);
+  // The CTR peers alone, or the Arrow ones: a quick measure of one path against its peers.
   const all = values.only === undefined;
+  const withCtr = all || values.only === 'ctr';
+  const withArrow = all || values.only === 'arrow';
 
   const loadAtStart = loadAverage();
   const broker = await resolveBroker({ log });
@@ -90,9 +94,11 @@ export async function run(args: string[]): Promise<BenchResult> {
   const arrowTopic = arrowTopology.config.input.topic;
   const columnarModels = `${stamp}-columnar.models`;
   const latencyTopic = `${stamp}-latency.models`;
-  const topics = all
-    ? [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), ...topicsOf(arrowTopology), ...topicsOf(ctrTopology()), columnarModels, latencyTopic]
-    : topicsOf(ctrTopology());
+  const topics = [
+    ...(all ? [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), latencyTopic] : []),
+    ...(withArrow ? [...topicsOf(arrowTopology), columnarModels] : []),
+    ...(withCtr ? topicsOf(ctrTopology()) : []),
+  ];
   const peerMetrics: Record<string, number>[] = [];
 
   const passes = createPasses(log);
@@ -117,35 +123,28 @@ export async function run(args: string[]): Promise<BenchResult> {
   };
   let outsideCtrMs: number[] | undefined;
   try {
-    await ensureTopics({ brokers }, [
-      { topic: ctrTopic, partitions: 1 },
-      ...(all
-        ? [
-            { topic: jsonTopic, partitions: 1 },
-            { topic: arrowTopic, partitions: 1 },
-          ]
-        : []),
-    ]);
-    log(all ? `producing ${records} JSON and CTR events and ${arrowRecords} Arrow rows` : `producing ${records} CTR events`);
-    if (all) await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
-    if (all) await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
-    await produceAll(brokers, ctrTopic, ctrJson(records, seed + 2));
     const produced = [
-      [ctrTopic, records] as const,
-      ...(all
-        ? ([
-            [jsonTopic, records],
-            [arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE],
-          ] as const)
-        : []),
+      ...(withCtr ? [[ctrTopic, records] as const] : []),
+      ...(all ? [[jsonTopic, records] as const] : []),
+      ...(withArrow ? [[arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE] as const] : []),
     ];
+    await ensureTopics(
+      { brokers },
+      produced.map(([topic]) => ({ topic, partitions: 1 })),
+    );
+    log(
+      `producing ${all ? `${records} JSON and CTR events and ${arrowRecords} Arrow rows` : withCtr ? `${records} CTR events` : `${arrowRecords} Arrow rows`}`,
+    );
+    if (all) await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
+    if (withArrow) await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
+    if (withCtr) await produceAll(brokers, ctrTopic, ctrJson(records, seed + 2));
     for (const [topic, messages] of produced) {
       const stored = await messageCount(brokers, topic);
       if (stored !== messages) throw new Error(`${topic} holds ${stored} messages, ${messages} were produced`);
     }
     if (all) await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
-    if (all) await seedModelTopic(brokers, arrowTopology);
-    await seedModelTopic(brokers, ctrTopology());
+    if (withArrow) await seedModelTopic(brokers, arrowTopology);
+    if (withCtr) await seedModelTopic(brokers, ctrTopology());
 
     // Round-robin, so that a burst of load from the machine's other users spreads over all the runs.
     for (let pass = 0; pass < repeats; pass++) {
@@ -159,16 +158,18 @@ export async function run(args: string[]): Promise<BenchResult> {
           await learnUnderLoad(jsonTopology(everyMs), records, { input: 'JSON', path: TOPOLOGY_JSON, checkpoints: checkpointLabel(everyMs) });
         }
       }
-      passes.add(
-        { input: CTR, path: BARE, checkpoints: '–' },
-        await consumeWithKafkaJs({ brokers, topic: ctrTopic, messages: records, parseJson: true }),
-        null,
-      );
-      await learnUnderLoad(ctrTopology(), records, { input: CTR, path: TOPOLOGY_CTR, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
-      const river = await consumeWithRiver(brokers, ctrTopic, records);
-      passes.add({ input: CTR, path: RIVER, checkpoints: '–' }, river.measurement, null);
-      peerMetrics.push(river.metrics);
-      if (!all) continue;
+      if (withCtr) {
+        passes.add(
+          { input: CTR, path: BARE, checkpoints: '–' },
+          await consumeWithKafkaJs({ brokers, topic: ctrTopic, messages: records, parseJson: true }),
+          null,
+        );
+        await learnUnderLoad(ctrTopology(), records, { input: CTR, path: TOPOLOGY_CTR, checkpoints: checkpointLabel(CHECKPOINT_EVERY_MS) });
+        const river = await consumeWithRiver(brokers, ctrTopic, records);
+        passes.add({ input: CTR, path: RIVER, checkpoints: '–' }, river.measurement, null);
+        peerMetrics.push(river.metrics);
+      }
+      if (!withArrow) continue;
       for (const everyMs of [Infinity, CHECKPOINT_EVERY_MS]) {
         const result = await trainColumnar({
           brokers,
@@ -186,14 +187,16 @@ export async function run(args: string[]): Promise<BenchResult> {
     // The ctr-logistic model while learning: the subscriber in the trainer's process (as in the passes) and
     // `streamlearn subscribe` in a process of its own, as a serving process (and npm start's watcher thread)
     // follows it. Only in these added runs, so that the passes' CPU figures do not carry it.
-    const outside = spawnSubscriber(brokers, ctrTopology().config.outputs.modelTopic, ctrTopology().modelId);
-    try {
-      await outside.ready;
-      await fastRuns(CTR, TOPOLOGY_CTR, ctrTopology);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      outsideCtrMs = outside.latencies();
-    } finally {
-      outside.stop();
+    if (withCtr) {
+      const outside = spawnSubscriber(brokers, ctrTopology().config.outputs.modelTopic, ctrTopology().modelId);
+      try {
+        await outside.ready;
+        await fastRuns(CTR, TOPOLOGY_CTR, ctrTopology);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        outsideCtrMs = outside.latencies();
+      } finally {
+        outside.stop();
+      }
     }
 
     const latencyModels = [
@@ -225,16 +228,18 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
     };
     if (all) learning(REGRESSION_MODEL, 'JSON', latency[0].payloadBytes);
-    learning(CTR_MODEL, CTR, all ? latency[1].payloadBytes : null);
-    latency.push({
-      model: CTR_MODEL,
-      condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)}; \`streamlearn subscribe\` in a process of its own)`,
-      payloadBytes: null,
-      publishMs: [],
-      receiveMs: outsideCtrMs ?? [],
-      missed: 0,
-      loopDelayP99Ms: null,
-    });
+    if (withCtr) {
+      learning(CTR_MODEL, CTR, all ? latency[1].payloadBytes : null);
+      latency.push({
+        model: CTR_MODEL,
+        condition: `${UNDER_LOAD} (checkpoints ${checkpointLabel(FAST_CHECKPOINT_EVERY_MS)}; \`streamlearn subscribe\` in a process of its own)`,
+        payloadBytes: null,
+        publishMs: [],
+        receiveMs: outsideCtrMs ?? [],
+        missed: 0,
+        loopDelayP99Ms: null,
+      });
+    }
   } finally {
     await deleteTopics(brokers, topics).catch((err: unknown) => log(`could not delete the benchmark topics: ${String(err)}`));
     await broker.stop();

@@ -9,6 +9,7 @@ function regressionSpec(
   width: number,
   contribute: (y: number, error: number, out: Float64Array) => void,
   result: (sums: Float64Array, count: number) => number,
+  contributeMany: AdditiveSpec['contributeMany'],
 ): AdditiveSpec {
   return {
     kind,
@@ -18,15 +19,22 @@ function regressionSpec(
       const y = finite(kind, 'yTrue', yTrue);
       contribute(y, y - finite(kind, 'yPred', yPred), out);
     },
+    contributeMany,
     result,
   };
 }
+
+// The batch forms below are `contribute` written out per metric (one loop each, no call per pair), with
+// its arithmetic on the error y − ŷ.
 
 export const MAE = regressionSpec(
   'MAE',
   1,
   (_y, error, out) => (out[0] = Math.abs(error)),
   (sums, count) => sums[0] / count,
+  (yTrue, yPred, n, out) => {
+    for (let i = 0; i < n; i++) out[i] = Math.abs(yTrue[i] - yPred[i]);
+  },
 );
 
 export const RMSE = regressionSpec(
@@ -34,6 +42,12 @@ export const RMSE = regressionSpec(
   1,
   (_y, error, out) => (out[0] = error * error),
   (sums, count) => Math.sqrt(sums[0] / count),
+  (yTrue, yPred, n, out) => {
+    for (let i = 0; i < n; i++) {
+      const error = yTrue[i] - yPred[i];
+      out[i] = error * error;
+    }
+  },
 );
 
 /**
@@ -51,6 +65,15 @@ export const R2 = regressionSpec(
   (sums, count) => {
     const total = sums[1] - (sums[0] * sums[0]) / count;
     return total > 0 ? 1 - sums[2] / total : NaN;
+  },
+  (yTrue, yPred, n, out) => {
+    for (let i = 0; i < n; i++) {
+      const y = yTrue[i];
+      const error = y - yPred[i];
+      out[3 * i] = y;
+      out[3 * i + 1] = y * y;
+      out[3 * i + 2] = error * error;
+    }
   },
 );
 

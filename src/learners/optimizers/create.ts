@@ -7,7 +7,7 @@ import { FtrlOptimizer } from './ftrl';
 import { NormalizedOptimizer } from './normalized';
 import type { Optimizer } from './optimizer';
 import { PassiveAggressiveOptimizer } from './passive-aggressive';
-import { ExampleSgdOptimizer, SgdOptimizer } from './sgd';
+import { ExampleSgdOptimizer } from './sgd';
 
 export interface OptimizerSetting {
   optimizer: ResolvedOptimizerConfig;
@@ -30,7 +30,7 @@ export function createOptimizer(weights: LinearWeights, setting: OptimizerSettin
   switch (optimizer.kind) {
     case 'sgd':
       if (optimizer.schedule === 'pa1' || optimizer.schedule === 'pa2') return new PassiveAggressiveOptimizer(context, optimizer);
-      return l1 > 0 ? new SgdOptimizer(context, optimizer, regParam) : new ExampleSgdOptimizer(context, optimizer, regParam);
+      return new ExampleSgdOptimizer(context, optimizer, regParam);
     case 'adagrad':
       return new AdagradOptimizer(context, optimizer);
     case 'adam':

@@ -43,6 +43,17 @@ function tableColumns(table: Table): { source: ColumnSource; nullRows(): Uint8Ar
   return { source, nullRows };
 }
 
+/** The batch's kept rows and labels are written here, reused across batches; what is returned is a copy of the used part. */
+let scratch = { kept: new Int32Array(1024), ys: new Float64Array(1024) };
+
+function scratchFor(capacity: number): typeof scratch {
+  if (scratch.kept.length < capacity) {
+    const length = Math.max(capacity, 2 * scratch.kept.length);
+    scratch = { kept: new Int32Array(length), ys: new Float64Array(length) };
+  }
+  return scratch;
+}
+
 /** Whether a model maps raw labels to class indexes: those labels are vetted in the row form. */
 const indexesLabels = (model: ModelSlot['model']) => typeof (model as Partial<LabelIndexed<unknown>>).indexLabel === 'function';
 
@@ -60,8 +71,7 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
   const { records, rows } = events;
   const rejected: Failure[] = [];
   const capacity = rows?.length ?? records.reduce((sum, record) => sum + eventsIn(record), 0);
-  const kept = new Int32Array(capacity);
-  const ys = new Float64Array(capacity);
+  const { kept, ys } = scratchFor(capacity);
   let count = 0;
   let next = 0;
   let start = 0;

@@ -14,6 +14,7 @@ import {
   scoreExample,
   testThenTrainBatch,
   checkMetrics,
+  type Metric,
 } from '../../../src/evaluation';
 import type { Classifier } from '../../../src/learners/estimator';
 import { scoreBatch, testThenTrainRows } from '../../../src/evaluation/test-then-train';
@@ -173,4 +174,28 @@ describe('scoreBatch: metrics of values scored in one call each', () => {
     }).toThrow(/RMSE|MAE|R2/);
     expect(batched.map((metric) => metric.state())).toEqual(perRow.map((metric) => metric.state()));
   });
+
+  it('updateMany called with a non-finite label: the pairs before it counted, then update’s error, as pair by pair', () => {
+    const labels = ys.slice();
+    labels[30] = -Infinity;
+    const [batched, perRow] = [make().slice(0, 5), make().slice(0, 5)];
+    const errors = batched.map((metric) => errorOf(() => (metric as Metric).updateMany!(labels, predictions)));
+    const rowErrors = perRow.map((metric) =>
+      errorOf(() => {
+        for (let i = 0; i < labels.length; i++) if (!Number.isNaN(predictions[i])) metric.update(labels[i], predictions[i]);
+      }),
+    );
+    expect(errors.map(String)).toEqual(rowErrors.map(String));
+    expect(errors.every((error) => /yTrue is -Infinity/.test(error.message))).toBe(true);
+    expect(batched.map((metric) => [metric.count(), metric.state()])).toEqual(perRow.map((metric) => [metric.count(), metric.state()]));
+  });
 });
+
+function errorOf(action: () => void): Error {
+  try {
+    action();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error, none was thrown');
+}

@@ -50,6 +50,9 @@ describe('an SGD or FTRL step straight from the example', () => {
     ['invscaling, L2', { kind: 'sgd', schedule: 'invscaling' }, { regParam: 0.05 }],
     ['optimal, L2, float32', { kind: 'sgd', schedule: 'optimal' }, { regParam: 0.8, dtype: 'float32' }],
     ['constant rate, no intercept', { kind: 'sgd', schedule: 'constant' }, { fitIntercept: false }],
+    // L1's cumulative clip is taken on each coordinate as it is stepped, as the GradientBatch step does.
+    ['invscaling, elastic net', { kind: 'sgd', schedule: 'invscaling' }, { regParam: 0.05, elasticNetParam: 0.5 }],
+    ['constant rate, L1, float32', { kind: 'sgd', schedule: 'constant' }, { regParam: 0.02, elasticNetParam: 1, dtype: 'float32' }],
     ['FTRL, elastic net', { kind: 'ftrl' }, { regParam: 0.05, elasticNetParam: 0.5 }],
     ['FTRL, float32, no intercept', { kind: 'ftrl' }, { dtype: 'float32', fitIntercept: false }],
   ];
@@ -69,7 +72,10 @@ describe('an SGD or FTRL step straight from the example', () => {
       fill.mockClear();
       expect({ setting, arrays: arraysOf(direct) }).toEqual({ setting, arrays: arraysOf(batched) });
       // The L2 penalty really shrank through the scale, so its lazy path was taken too.
-      if (extra.regParam !== undefined && optimizer.kind === 'sgd') expect(direct.state().arrays['penalty.scalars'][1]).toBeLessThan(1);
+      const sgd = extra.regParam !== undefined && optimizer.kind === 'sgd';
+      if (sgd && extra.elasticNetParam !== 1) expect(direct.state().arrays['penalty.scalars'][1]).toBeLessThan(1);
+      // And the L1 clip really moved weights.
+      if (sgd && extra.elasticNetParam !== undefined) expect(Array.from(direct.state().arrays['penalty.applied']).some((v) => v !== 0)).toBe(true);
     }
   });
 });
