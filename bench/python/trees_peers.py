@@ -123,7 +123,7 @@ def main():
     ys = [int(v) for v in y] if classification else y.tolist()
     runs = []
     for name, make in river_models(manifest).items():
-        if name in manifest["models"]:
+        if name in manifest["models"] and manifest.get("river", True):
             runs.append(run_river(name, make, rows, ys, classification))
     if manifest.get("moa", True):
         for name in ("HT", "HAT", "ARF"):

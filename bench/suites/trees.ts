@@ -111,7 +111,7 @@ function writeRows(file: string, rows: readonly LabelledRow[], d: number): void 
  * Hoeffding trees, the adaptive tree and ARF(10) against River and MOA (CapyMOA) on the same generated
  * streams, in one invocation: per workload, streamlearn's models first, then one Python process for the
  * peers; then ARF(10) through runTopology on the local broker. Options: `--scale f` (events × f),
- * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--moa-seeds n` (forest seeds of the paired
+ * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--no-river`, `--moa-seeds n` (forest seeds of the paired
  * ARF-vs-MOA accuracy verdict, default 3), `--topology-records n` (default 100,000), `--no-topology`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
@@ -123,6 +123,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       models: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'no-moa': { type: 'boolean', default: false },
+      'no-river': { type: 'boolean', default: false },
       'moa-seeds': { type: 'string', default: '3' },
       'topology-records': { type: 'string', default: '100000' },
       'no-topology': { type: 'boolean', default: false },
@@ -159,7 +160,17 @@ export async function run(args: string[]): Promise<BenchResult> {
       const manifest = join(dir, `${workload.name}.json`);
       writeFileSync(
         manifest,
-        JSON.stringify({ file, n, dim: workload.dim, task: workload.task, params: TREE_PARAMS, models, moa: !values['no-moa'], moaSeeds }),
+        JSON.stringify({
+          file,
+          n,
+          dim: workload.dim,
+          task: workload.task,
+          params: TREE_PARAMS,
+          models,
+          moa: !values['no-moa'],
+          river: !values['no-river'],
+          moaSeeds,
+        }),
       );
       const output = (await runPython('trees', 'trees_peers.py', [manifest])) as { versions: { [key: string]: JsonValue }; runs: TreeRun[] };
       Object.assign(versions, output.versions);
