@@ -74,7 +74,7 @@ def run_moa(name, x, y, manifest):
             "HT": lambda: HoeffdingTree(schema, grace_period=p["gracePeriod"], confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
             "HAT": lambda: HoeffdingAdaptiveTree(schema, grace_period=p["gracePeriod"], confidence=p["splitConfidence"], tie_threshold=p["tieThreshold"]),
             # MOA's defaults are ADWIN 0.001 (drift) / 0.01 (warning), grace 50, δ 0.01, NB-adaptive leaves: ours. Only m is set.
-            "ARF": lambda: AdaptiveRandomForestClassifier(schema, ensemble_size=p["numModels"], max_features=subspace, lambda_param=6.0, random_seed=1),
+            "ARF": lambda s=schema, seed=1: AdaptiveRandomForestClassifier(s, ensemble_size=p["numModels"], max_features=subspace, lambda_param=6.0, random_seed=seed),
         }
     else:
         from capymoa.regressor import FIMTDD, AdaptiveRandomForestRegressor
@@ -96,7 +96,21 @@ def run_moa(name, x, y, manifest):
     metric = results.cumulative.accuracy() / 100 if classification else results.cumulative.mae()
     log(f"  MOA {name}: {n / seconds:,.0f} events/s, metric {metric:.4f}")
     # The JVM runs inside this process (JPype): process_time counts its threads (JIT and GC included).
-    return {"tool": "MOA (CapyMOA)", "model": name, "n": n, "seconds": seconds, "cpuSeconds": cpu_seconds, "metric": metric, "memoryBytes": None}
+    run = {"tool": "MOA (CapyMOA)", "model": name, "n": n, "seconds": seconds, "cpuSeconds": cpu_seconds, "metric": metric, "memoryBytes": None}
+    if classification and name == "ARF":
+        run["seedMetrics"] = [metric] + [moa_arf_accuracy(learners["ARF"], seed, x, y) for seed in range(2, manifest.get("moaSeeds", 1) + 1)]
+        log(f"  MOA ARF, forest seeds 1-{len(run['seedMetrics'])}: {' '.join(f'{m:.4f}' for m in run['seedMetrics'])}")
+    return run
+
+
+def moa_arf_accuracy(make, seed, x, y):
+    """Accuracy of MOA's ARF with forest seed `seed` on the same events (untimed; only the verdict uses it)."""
+    from capymoa.evaluation import prequential_evaluation
+    from capymoa.stream import NumpyStream
+
+    stream = NumpyStream(x, y.astype(int), dataset_name="trees", target_type="categorical")
+    learner = make(stream.get_schema(), seed)
+    return prequential_evaluation(stream, learner, max_instances=len(y), window_size=len(y), optimise=True).cumulative.accuracy() / 100
 
 
 def main():
@@ -109,7 +123,7 @@ def main():
     ys = [int(v) for v in y] if classification else y.tolist()
     runs = []
     for name, make in river_models(manifest).items():
-        if name in manifest["models"]:
+        if name in manifest["models"] and manifest.get("river", True):
             runs.append(run_river(name, make, rows, ys, classification))
     if manifest.get("moa", True):
         for name in ("HT", "HAT", "ARF"):

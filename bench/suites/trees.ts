@@ -16,6 +16,7 @@ import {
 import { runPython } from '../python';
 import type { BenchResult, BenchTable, Cell } from '../report';
 import type { TreeWorkload } from '../trees/workloads';
+import { MAX_SHORTFALL, NOISE_STANDARD_ERRORS, pairedVerdict, type PairedVerdict } from '../trees/paired';
 import { measureArfTopology } from '../trees/topology-run';
 import { TREE_PARAMS, TREE_WORKLOADS } from '../trees/workloads';
 
@@ -28,12 +29,14 @@ interface TreeRun {
   /** Prequential accuracy, or MAE for regression. */
   metric: number;
   memoryBytes: number | null;
+  /** ARF classifiers: accuracy with forest seeds 1..`--moa-seeds` on the same events (seed 1's is `metric`). */
+  seedMetrics?: number[];
 }
 
 /** Events of the throwaway warm-up pass: enough for the JIT to compile the split search as well as the per-event path. */
 const WARMUP = 20_000;
 
-function makers(workload: TreeWorkload): Record<string, () => Estimator> {
+function makers(workload: TreeWorkload, forestSeed = 1): Record<string, () => Estimator> {
   const p = TREE_PARAMS;
   const d = workload.dim;
   const tree = { numFeatures: d, gracePeriod: p.gracePeriod, splitConfidence: p.splitConfidence, tieThreshold: p.tieThreshold };
@@ -43,7 +46,7 @@ function makers(workload: TreeWorkload): Record<string, () => Estimator> {
     gracePeriod: p.forestGracePeriod,
     splitConfidence: p.forestSplitConfidence,
     tieThreshold: p.tieThreshold,
-    seed: 1,
+    seed: forestSeed,
   };
   if (workload.task === 'regression') {
     return { HT: () => createHoeffdingTreeRegressor(tree), HAT: () => createHoeffdingAdaptiveTreeRegressor(tree), ARF: () => createARFRegressor(forest) };
@@ -87,6 +90,14 @@ function runOurs(name: string, make: () => Estimator, rows: readonly LabelledRow
   return run;
 }
 
+/** Our ARF classifier's accuracy with forest seeds 1..`seeds` (untimed; seed 1 is the timed run's). */
+function arfSeedMetrics(workload: TreeWorkload, rows: readonly LabelledRow[], first: TreeRun, seeds: number): number[] {
+  const metrics = [first.metric];
+  for (let seed = 2; seed <= seeds; seed++) metrics.push(prequential(makers(workload, seed).ARF(), rows, true));
+  process.stderr.write(`  streamlearn ARF, forest seeds 1-${seeds}: ${metrics.map((m) => m.toFixed(4)).join(' ')}\n`);
+  return metrics;
+}
+
 function writeRows(file: string, rows: readonly LabelledRow[], d: number): void {
   const flat = new Float64Array(rows.length * (d + 1));
   rows.forEach(({ x, y }, i) => {
@@ -100,7 +111,8 @@ function writeRows(file: string, rows: readonly LabelledRow[], d: number): void 
  * Hoeffding trees, the adaptive tree and ARF(10) against River and MOA (CapyMOA) on the same generated
  * streams, in one invocation: per workload, streamlearn's models first, then one Python process for the
  * peers; then ARF(10) through runTopology on the local broker. Options: `--scale f` (events × f),
- * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--topology-records n` (default 100,000), `--no-topology`.
+ * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--no-river`, `--moa-seeds n` (forest seeds of the paired
+ * ARF-vs-MOA accuracy verdict, default 3), `--topology-records n` (default 100,000), `--no-topology`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -111,6 +123,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       models: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'no-moa': { type: 'boolean', default: false },
+      'no-river': { type: 'boolean', default: false },
+      'moa-seeds': { type: 'string', default: '3' },
       'topology-records': { type: 'string', default: '100000' },
       'no-topology': { type: 'boolean', default: false },
     },
@@ -118,6 +132,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   const scale = Number(values.scale);
   const seed = Number(values.seed);
   const topologyRecords = Number(values['topology-records']);
+  const moaSeeds = Number(values['moa-seeds']);
+  if (!(Number.isInteger(moaSeeds) && moaSeeds >= 1 && moaSeeds <= 20))
+    throw new ConfigError(`--moa-seeds must be an integer in [1, 20], got "${values['moa-seeds']}"`);
   if (!(scale > 0 && scale <= 10)) throw new ConfigError(`--scale must be in (0, 10], got "${values.scale}"`);
   if (!(Number.isInteger(topologyRecords) && topologyRecords >= 10_000)) {
     throw new ConfigError(`--topology-records must be an integer of at least 10000, got "${values['topology-records']}"`);
@@ -136,10 +153,25 @@ export async function run(args: string[]): Promise<BenchResult> {
       const runs = Object.entries(makers(workload))
         .filter(([name]) => models.includes(name))
         .map(([name, make]) => runOurs(name, make, rows, classification));
+      const arf = runs.find((r) => r.model === 'ARF');
+      if (arf && classification && !values['no-moa']) arf.seedMetrics = arfSeedMetrics(workload, rows, arf, moaSeeds);
       const file = join(dir, `${workload.name}.f64`);
       writeRows(file, rows, workload.dim);
       const manifest = join(dir, `${workload.name}.json`);
-      writeFileSync(manifest, JSON.stringify({ file, n, dim: workload.dim, task: workload.task, params: TREE_PARAMS, models, moa: !values['no-moa'] }));
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          file,
+          n,
+          dim: workload.dim,
+          task: workload.task,
+          params: TREE_PARAMS,
+          models,
+          moa: !values['no-moa'],
+          river: !values['no-river'],
+          moaSeeds,
+        }),
+      );
       const output = (await runPython('trees', 'trees_peers.py', [manifest])) as { versions: { [key: string]: JsonValue }; runs: TreeRun[] };
       Object.assign(versions, output.versions);
       all.push({ workload, runs: [...runs, ...output.runs] });
@@ -149,13 +181,14 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
   const topology = values['no-topology'] ? [] : [await measureArfTopology(topologyRecords, 2, seed, (line) => process.stderr.write(`${line}\n`))];
   return {
-    tables: [resultTable(all), targetTable(all), ...topology],
-    context: { seed, scale, params: TREE_PARAMS, workloads: workloads.map((w) => `${w.name}: ${w.describe}`), versions },
+    tables: [resultTable(all), targetTable(all), pairedTable(all), ...topology],
+    context: { seed, scale, moaSeeds, params: TREE_PARAMS, workloads: workloads.map((w) => `${w.name}: ${w.describe}`), versions },
     notes: [
       'Prequential: every model predicts each event before learning it; accuracy for classification, MAE for regression. Single-threaded; each timed pass on a fresh model (streamlearn after a throwaway warm-up pass over the first 20k events, for the JIT).',
       'Same parameters on every side: trees grace 200, δ 1e-7, τ 0.05, info gain, adaptive naive Bayes leaves (adaptive mean/model leaves for regression); ARF 10 trees, round(√d) features per split, λ 6, grace 50, δ 0.01, ADWIN warning 0.01 / drift 0.001. River HAT (classifier and regressor) without bootstrap sampling. MOA for regression: FIMT-DD as its Hoeffding tree regressor (its own Page-Hinkley drift handling) and AdaptiveRandomForestRegressor; MOA has no adaptive tree regressor.',
       'Memory: the bytes of the model state (streamlearn: its state arrays; River: `_raw_memory_usage`). MOA runs in the JVM inside the Python process (CapyMOA, JPype) with its own Java loop (optimise=True); its CPU-s is the process CPU time, JIT and GC threads included.',
       'Targets are judged on events per CPU-second: on a machine shared with other jobs, wall time measures the neighbours too. streamlearn makes 3 timed passes (fresh model each) and the fastest counts; each peer makes one (River ARF takes minutes per pass).',
+      `ARF against MOA's ARF: one run's accuracy moves with the forest seed by up to ±2 points on a drifting stream, so the quality verdict pairs forest seeds 1..${moaSeeds} (\`--moa-seeds\`) on the same events: met when the mean Δ is ≥ 0, or a shortfall of at most ${MAX_SHORTFALL * 100} point that is within ${NOISE_STANDARD_ERRORS} paired standard errors of 0 (with one seed: Δ ≥ 0). Speed ratios are seed 1's run; the other seeds are untimed.`,
     ],
   };
 }
@@ -223,7 +256,8 @@ function targetTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
       const wall = ours.n / ours.seconds / (peer.n / peer.seconds);
       const speed = peer.cpuSeconds / ours.cpuSeconds;
       const classification = workload.task === 'classification';
-      const quality = classification ? ours.metric >= peer.metric - 0.005 : ours.metric <= peer.metric * 1.03;
+      const paired = pairedRuns(ours, peer);
+      const quality = paired ? paired.met : classification ? ours.metric >= peer.metric - 0.005 : ours.metric <= peer.metric * 1.03;
       rows.push({
         workload: workload.name,
         model: target.model,
@@ -232,14 +266,58 @@ function targetTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
         'speed × (CPU)': speed,
         'target ×': target.speed,
         'speed met': speed >= target.speed,
-        'metric Δ': classification ? ours.metric - peer.metric : ours.metric / peer.metric - 1,
+        'metric Δ': paired ? paired.meanDelta : classification ? ours.metric - peer.metric : ours.metric / peer.metric - 1,
         'quality met': quality,
       });
     }
   }
   return {
-    title: 'Targets, judged on events per CPU-second (metric Δ: accuracy, or relative MAE)',
+    title: 'Targets, judged on events per CPU-second (metric Δ: accuracy, or relative MAE; ARF against MOA: mean over the paired forest seeds below)',
     columns: ['workload', 'model', 'peer', 'speed × (wall)', 'speed × (CPU)', 'target ×', 'speed met', 'metric Δ', 'quality met'],
+    rows,
+  };
+}
+
+/** The paired verdict when both sides ran the same forest seeds (ARF classifiers against MOA), else null. */
+function pairedRuns(ours: TreeRun, peer: TreeRun): PairedVerdict | null {
+  const a = ours.seedMetrics;
+  const b = peer.seedMetrics;
+  return a && b && a.length === b.length ? pairedVerdict(a, b) : null;
+}
+
+/** ARF against MOA's ARF over forest seeds 1..n on the same events: the quality verdict of the targets table. */
+function pairedTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): BenchTable {
+  const rows: Record<string, Cell>[] = [];
+  for (const { workload, runs } of all) {
+    const ours = runs.find((r) => r.tool === 'streamlearn' && r.model === 'ARF');
+    const peer = runs.find((r) => r.tool === 'MOA (CapyMOA)' && r.model === 'ARF');
+    const v = ours && peer ? pairedRuns(ours, peer) : null;
+    if (!ours?.seedMetrics || !peer?.seedMetrics || v === null) continue;
+    rows.push({
+      workload: workload.name,
+      'forest seeds': v.runs,
+      'streamlearn per seed': ours.seedMetrics.map((m) => m.toFixed(4)).join(' '),
+      'MOA per seed': peer.seedMetrics.map((m) => m.toFixed(4)).join(' '),
+      'streamlearn mean': v.oursMean,
+      'MOA mean': v.peerMean,
+      'mean Δ (points)': v.meanDelta * 100,
+      's.e. (points)': v.standardError === null ? null : v.standardError * 100,
+      'quality met': v.met,
+    });
+  }
+  return {
+    title: `ARF against MOA's ARF, paired forest seeds on the same events (met: mean Δ ≥ 0, or a shortfall within ${NOISE_STANDARD_ERRORS} s.e. and at most ${MAX_SHORTFALL * 100} point)`,
+    columns: [
+      'workload',
+      'forest seeds',
+      'streamlearn per seed',
+      'MOA per seed',
+      'streamlearn mean',
+      'MOA mean',
+      'mean Δ (points)',
+      's.e. (points)',
+      'quality met',
+    ],
     rows,
   };
 }
