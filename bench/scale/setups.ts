@@ -23,6 +23,8 @@ export interface Outcome {
   cpuSeconds: number;
   /** The workers' main threads alone (learning runs there; GC and I/O threads are the rest of `cpuSeconds`). */
   mainCpuSeconds: number;
+  /** The workers' CPU in the window by thread kind (main, v8-worker, libuv+later, …; bench/scale/probe.ts), summed over workers. */
+  threadCpuSeconds: Record<string, number>;
   busy: number;
   /** CPU-seconds per second in the window: the broker JVM, the bench process, the whole machine. */
   brokerCores: number;

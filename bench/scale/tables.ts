@@ -132,6 +132,30 @@ export function whereCoresWent(outcomes: Outcome[]): BenchTable {
   };
 }
 
+/**
+ * The workers' CPU by thread (bench/scale/probe.ts): µs per record of each kind of thread, and the share that is not on
+ * the main thread. That share decides how many cores one saturated worker takes, so what 2 workers can reach on 2 cores.
+ */
+export function threadsTable(outcomes: Outcome[]): BenchTable {
+  const groups = bySetup(outcomes);
+  const kinds = [...new Set(outcomes.flatMap((o) => Object.keys(o.threadCpuSeconds)))];
+  const total = (o: Outcome) => Object.values(o.threadCpuSeconds).reduce((a, b) => a + b, 0);
+  const rows = groups.map((runs) => {
+    const perRecord = (kind: string) => median(runs.map((o) => (1e6 * (o.threadCpuSeconds[kind] ?? 0)) / o.records));
+    return {
+      setup: runs[0].setup.name,
+      ...Object.fromEntries(kinds.map((kind) => [`${kind} µs/record`, perRecord(kind)])),
+      'off main thread %': median(runs.map((o) => 100 * (1 - (o.threadCpuSeconds.main ?? NaN) / total(o)))),
+      'cores per saturated worker': median(runs.map((o) => total(o) / (o.threadCpuSeconds.main ?? NaN))),
+    };
+  });
+  return {
+    title: 'Worker CPU by thread: µs per record of each kind of thread (summed over workers), and what one worker whose main thread is saturated takes',
+    columns: ['setup', ...kinds.map((kind) => `${kind} µs/record`), 'off main thread %', 'cores per saturated worker'],
+    rows,
+  };
+}
+
 /** Where the mixing CPU goes, per part, as a share of all the workers' CPU (summed over runs). */
 export function mixingProfile(outcomes: Outcome[]): BenchTable {
   const groups = bySetup(outcomes.filter((o) => o.setup.cadence !== 'none'));

@@ -14,11 +14,11 @@ import { deleteTopics } from '../io/topics';
 import type { BenchResult } from '../report';
 import { sampleMachine } from '../scale/machine';
 import sharedInput, { INPUT_ENV } from '../scale/shared-input';
-import { learningCurves, mixingProfile, throughputTable, whereCoresWent } from '../scale/tables';
+import { learningCurves, mixingProfile, threadsTable, throughputTable, whereCoresWent } from '../scale/tables';
 import { topicSize } from '../scale/topic-size';
 import { followVersions } from '../scale/versions';
 import { progressWindow, valueAt, type LagReport, type Series } from '../scale/window';
-import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker, type Worker } from '../scale/workers';
+import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker, type ProbeSample, type Worker } from '../scale/workers';
 import { CADENCES, PARTITIONS, setupsFor, type Outcome, type Setup } from '../scale/setups';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -104,6 +104,7 @@ async function measure(setup: Setup, context: Context) {
       cpu: w.probes.map((p) => ({ at: p.at, value: p.cpuMs / 1000 })),
       main: w.probes.map((p) => ({ at: p.at, value: p.mainMs / 1000 })),
       busy: w.probes.map((p) => ({ at: p.at, value: p.busyMs })),
+      threads: threadSeries(w.probes),
       idle: w.probes.map((p) => ({ at: p.at, value: p.idleMs })),
     }));
     const busyShares = probes.map((p) => {
@@ -118,6 +119,11 @@ async function measure(setup: Setup, context: Context) {
       seconds,
       cpuSeconds: probes.reduce((sum, p) => sum + between(p.cpu, window.start, window.end), 0),
       mainCpuSeconds: probes.reduce((sum, p) => sum + between(p.main, window.start, window.end), 0),
+      threadCpuSeconds: sumThreads(
+        probes.map((p) => p.threads),
+        window.start,
+        window.end,
+      ),
       busy: busyShares.reduce((sum, b) => sum + b, 0) / busyShares.length,
       brokerCores: between(machine.broker, window.start, window.end) / seconds,
       // Right after a large produce the broker still flushes and compiles: an idle sample above its busy rate is not idle.
@@ -141,6 +147,20 @@ async function measure(setup: Setup, context: Context) {
       () => undefined,
     );
   }
+}
+
+/** Each thread kind's cumulative CPU seconds over time, from a worker's probe lines. */
+function threadSeries(probes: ProbeSample[]): Map<string, Series[]> {
+  const series = new Map<string, Series[]>();
+  for (const p of probes) for (const [kind, ms] of Object.entries(p.threads)) series.set(kind, [...(series.get(kind) ?? []), { at: p.at, value: ms / 1000 }]);
+  return series;
+}
+
+/** CPU seconds per thread kind between start and end, summed over workers. */
+function sumThreads(workers: Array<Map<string, Series[]>>, start: number, end: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const threads of workers) for (const [kind, series] of threads) sums[kind] = (sums[kind] ?? 0) + between(series, start, end);
+  return sums;
 }
 
 function sumBreakdowns(all: Array<{ parts: Record<string, number>; relearned: number }>): { mixParts: Record<string, number>; relearned: number } {
@@ -228,6 +248,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     tables: [
       throughputTable(outcomes),
       whereCoresWent(outcomes),
+      threadsTable(outcomes),
       mixingProfile(outcomes),
       learningCurves(
         outcomes.filter((o) => o.round === 0),
