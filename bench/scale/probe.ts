@@ -6,7 +6,7 @@
  * (V8's GC helpers, libuv's pool, …): which of them take the CPU that is not on the main thread.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 
 const EVERY_MS = 250;
 
@@ -68,11 +68,27 @@ function threadsByKind(): string {
   return [...sums].map(([kind, ms]) => `${kind}:${ms}`).join(',');
 }
 
+/** Garbage collections seen on the main thread by kind: count and pause ms (`PerformanceObserver`, entry type "gc"). */
+const gcs = new Map<string, { count: number; ms: number }>();
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+};
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
+    const sum = gcs.get(kind) ?? { count: 0, ms: 0 };
+    gcs.set(kind, { count: sum.count + 1, ms: sum.ms + entry.duration });
+  }
+}).observe({ entryTypes: ['gc'] });
+
 const timer = setInterval(() => {
   const { active, idle } = performance.eventLoopUtilization();
   const { user, system } = process.cpuUsage();
   process.stderr.write(
-    `[probe] at=${Date.now()} busyMs=${active.toFixed(1)} idleMs=${idle.toFixed(1)} cpuMs=${((user + system) / 1000).toFixed(1)} mainMs=${mainThreadMs()} threads=${threadsByKind()}\n`,
+    `[probe] at=${Date.now()} busyMs=${active.toFixed(1)} idleMs=${idle.toFixed(1)} cpuMs=${((user + system) / 1000).toFixed(1)} mainMs=${mainThreadMs()} threads=${threadsByKind()} gc=${[...gcs].map(([kind, { count, ms }]) => `${kind}:${count}:${ms.toFixed(1)}`).join(',')}\n`,
   );
 }, EVERY_MS);
 timer.unref();
