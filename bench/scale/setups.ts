@@ -10,6 +10,11 @@ export interface Setup {
   workers: number;
   cadence: (typeof CADENCES)[number];
   args: string[];
+  /** The workers' NODE_OPTIONS (`--node-options`), when given, and which variant of them (its own group and topics). */
+  nodeOptions?: string;
+  variant?: number;
+  /** Bytes per partition a fetch asks for (`--fetch-kb`), when given. */
+  fetchBytes?: number;
 }
 
 export interface Outcome {
@@ -23,6 +28,10 @@ export interface Outcome {
   cpuSeconds: number;
   /** The workers' main threads alone (learning runs there; GC and I/O threads are the rest of `cpuSeconds`). */
   mainCpuSeconds: number;
+  /** The workers' CPU in the window by thread kind (main, v8-worker, libuv+later, …; bench/scale/probe.ts), summed over workers. */
+  threadCpuSeconds: Record<string, number>;
+  /** Main-thread garbage collections in the window, summed over workers: "<kind> count" and "<kind> s" (pause seconds). */
+  gc: Record<string, number>;
   busy: number;
   /** CPU-seconds per second in the window: the broker JVM, the bench process, the whole machine. */
   brokerCores: number;
@@ -44,8 +53,22 @@ export interface Outcome {
 
 const plural = (workers: number) => `${workers} worker${workers > 1 ? 's' : ''}`;
 
-/** The setups asked for, in the order they run: the reference first, then by workers and cadence. */
-export function setupsFor(workers: number[], cadences: readonly string[]): Setup[] {
+/**
+ * The setups asked for, in the order they run: the reference first, then by workers and cadence; each once per
+ * NODE_OPTIONS variant (`--node-options 'A|B'`, '' for none), so that flags are compared in the same run.
+ */
+export function setupsFor(workers: number[], cadences: readonly string[], nodeOptions: string[] = [''], fetchKb: number[] = [0]): Setup[] {
+  const variants = nodeOptions.flatMap((options) => fetchKb.map((kb) => ({ options, kb })));
+  return variants.flatMap(({ options, kb }, variant) =>
+    setupsOf(workers, cadences).map((setup) => {
+      const tags = [options, kb > 0 ? `fetch ${kb} KiB` : ''].filter(Boolean);
+      const name = tags.length > 0 ? `${setup.name} [${tags.join(', ')}]` : setup.name;
+      return { ...setup, name, variant, ...(options ? { nodeOptions: options } : {}), ...(kb > 0 ? { fetchBytes: kb * 1024 } : {}) };
+    }),
+  );
+}
+
+function setupsOf(workers: number[], cadences: readonly string[]): Setup[] {
   const setups: Setup[] = [];
   if (cadences.includes('none')) setups.push({ name: '1 process, no mixing (checkpoints every 10k / 5 s)', workers: 1, cadence: 'none', args: [] });
   for (const n of workers) {

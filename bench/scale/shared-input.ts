@@ -8,9 +8,13 @@ import { defineTopology, type Topology, type TopologyOptions } from '../../src/t
 import { regressionSgd } from '../../topologies/regression-sgd';
 
 export const INPUT_ENV = 'SCALE_BENCH_INPUT';
+/** Bytes per partition a fetch asks for (`--fetch-kb`), when the bench compares fetch sizes. */
+export const FETCH_BYTES_ENV = 'SCALE_BENCH_FETCH_BYTES';
 
 export default function sharedInput(options: TopologyOptions = {}): Topology {
   const { config } = regressionSgd(options);
   const topic = process.env[INPUT_ENV];
-  return topic ? defineTopology({ ...config, input: { ...config.input, topic } }) : defineTopology(config);
+  const fetchBytes = Number(process.env[FETCH_BYTES_ENV]);
+  const batch = fetchBytes > 0 ? { ...config.batch, maxBytesPerPartition: fetchBytes } : config.batch;
+  return defineTopology({ ...config, batch, input: topic ? { ...config.input, topic } : config.input });
 }

@@ -34,7 +34,7 @@ export function projectedRate(o: Outcome, cores: number): number {
 
 /** Each run's ratio to the one-worker setup of the same cadence in the same run (paired: the load moves between runs). */
 function vsOneWorker(o: Outcome, outcomes: Outcome[], measure: (o: Outcome) => number = rate): number {
-  const base = outcomes.find((b) => b.round === o.round && b.setup.workers === 1 && b.setup.cadence === o.setup.cadence);
+  const base = outcomes.find((b) => b.round === o.round && b.setup.workers === 1 && b.setup.cadence === o.setup.cadence && b.setup.variant === o.setup.variant);
   return base ? measure(o) / measure(base) : NaN;
 }
 
@@ -127,6 +127,44 @@ export function whereCoresWent(outcomes: Outcome[]): BenchTable {
       'mix records per 10k',
       'model KB per 10k records',
       'model records per 10k',
+    ],
+    rows,
+  };
+}
+
+/**
+ * The workers' CPU by thread (bench/scale/probe.ts): µs per record of each kind of thread, and the share that is not on
+ * the main thread. That share decides how many cores one saturated worker takes, so what 2 workers can reach on 2 cores.
+ */
+export function threadsTable(outcomes: Outcome[]): BenchTable {
+  const groups = bySetup(outcomes);
+  const kinds = [...new Set(outcomes.flatMap((o) => Object.keys(o.threadCpuSeconds)))];
+  const total = (o: Outcome) => Object.values(o.threadCpuSeconds).reduce((a, b) => a + b, 0);
+  const rows = groups.map((runs) => {
+    const perRecord = (kind: string) => median(runs.map((o) => (1e6 * (o.threadCpuSeconds[kind] ?? 0)) / o.records));
+    return {
+      setup: runs[0].setup.name,
+      ...Object.fromEntries(kinds.map((kind) => [`${kind} µs/record`, perRecord(kind)])),
+      'off main thread %': median(runs.map((o) => 100 * (1 - (o.threadCpuSeconds.main ?? NaN) / total(o)))),
+      'cores per saturated worker': median(runs.map((o) => total(o) / (o.threadCpuSeconds.main ?? NaN))),
+      'scavenges per 10k records': median(runs.map((o) => (1e4 * (o.gc['scavenge count'] ?? 0)) / o.records)),
+      'scavenge pause µs/record': median(runs.map((o) => (1e6 * (o.gc['scavenge s'] ?? 0)) / o.records)),
+      'mark-compacts per 1M records': median(runs.map((o) => (1e6 * (o.gc['mark-compact count'] ?? 0)) / o.records)),
+      'mark-compact pause µs/record': median(runs.map((o) => (1e6 * (o.gc['mark-compact s'] ?? 0)) / o.records)),
+    };
+  });
+  return {
+    title:
+      'Worker CPU by thread: µs per record of each kind of thread (summed over workers), what one worker whose main thread is saturated takes, and its garbage collections (main-thread pauses)',
+    columns: [
+      'setup',
+      ...kinds.map((kind) => `${kind} µs/record`),
+      'off main thread %',
+      'cores per saturated worker',
+      'scavenges per 10k records',
+      'scavenge pause µs/record',
+      'mark-compacts per 1M records',
+      'mark-compact pause µs/record',
     ],
     rows,
   };

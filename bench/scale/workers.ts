@@ -22,6 +22,10 @@ export interface ProbeSample {
   cpuMs: number;
   /** The main thread's CPU alone. */
   mainMs: number;
+  /** CPU ms of the process's threads by kind (main, v8-worker, libuv+later, …; bench/scale/probe.ts). */
+  threads: Record<string, number>;
+  /** Garbage collections on the main thread so far by kind (scavenge, mark-compact, …): count and pause ms. */
+  gc: Record<string, { count: number; ms: number }>;
 }
 
 export interface Worker {
@@ -47,14 +51,37 @@ export function readCpu(pid: number | undefined): number | undefined {
 }
 
 const PROGRESS = /(\d+) rec \([^)]*\) dlq=\d+ lag\[([^\]]*)\]/;
-const PROBE = /^\[probe\] at=(\d+) busyMs=([\d.]+) idleMs=([\d.]+) cpuMs=([\d.]+) mainMs=([\d.]+|NaN)$/;
+const PROBE = /^\[probe\] at=(\d+) busyMs=([\d.]+) idleMs=([\d.]+) cpuMs=([\d.]+) mainMs=([\d.]+|NaN) threads=(\S*) gc=(\S*)$/;
+
+/** `scavenge:12:30.5,mark-compact:1:4.0` → { scavenge: { count: 12, ms: 30.5 }, … }. */
+function parseGcs(text: string): Record<string, { count: number; ms: number }> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => {
+        const [kind, count, ms] = entry.split(':');
+        return [kind, { count: Number(count), ms: Number(ms) }];
+      }),
+  );
+}
+
+/** `main:120,v8-worker:30` → { main: 120, 'v8-worker': 30 }. */
+function parseThreads(text: string): Record<string, number> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.lastIndexOf(':')), Number(entry.slice(entry.lastIndexOf(':') + 1))]),
+  );
+}
 
 /** Reads one stderr line into the worker's series; returns whether it was the probe's (kept out of the log). */
 function sampleLine(line: string, at: number, worker: Pick<Worker, 'progress' | 'probes'>): boolean {
   const probe = PROBE.exec(line);
   if (probe) {
-    const [at, busyMs, idleMs, cpuMs, mainMs] = probe.slice(1).map(Number);
-    worker.probes.push({ at, busyMs, idleMs, cpuMs, mainMs });
+    const [at, busyMs, idleMs, cpuMs, mainMs] = probe.slice(1, 6).map(Number);
+    worker.probes.push({ at, busyMs, idleMs, cpuMs, mainMs, threads: parseThreads(probe[6]), gc: parseGcs(probe[7]) });
     return true;
   }
   const progress = PROGRESS.exec(line);

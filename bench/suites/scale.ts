@@ -13,12 +13,12 @@ import { loadAverage } from '../io/measure';
 import { deleteTopics } from '../io/topics';
 import type { BenchResult } from '../report';
 import { sampleMachine } from '../scale/machine';
-import sharedInput, { INPUT_ENV } from '../scale/shared-input';
-import { learningCurves, mixingProfile, throughputTable, whereCoresWent } from '../scale/tables';
+import sharedInput, { FETCH_BYTES_ENV, INPUT_ENV } from '../scale/shared-input';
+import { learningCurves, mixingProfile, threadsTable, throughputTable, whereCoresWent } from '../scale/tables';
 import { topicSize } from '../scale/topic-size';
 import { followVersions } from '../scale/versions';
 import { progressWindow, valueAt, type LagReport, type Series } from '../scale/window';
-import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker, type Worker } from '../scale/workers';
+import { mixingBreakdown, mixingCpuSeconds, startWorker, stopWorker, type ProbeSample, type Worker } from '../scale/workers';
 import { CADENCES, PARTITIONS, setupsFor, type Outcome, type Setup } from '../scale/setups';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -59,8 +59,6 @@ interface Context {
   records: number;
   heldBack: Row[];
   stamp: string;
-  /** NODE_OPTIONS for the workers (`--node-options`), e.g. a larger young generation. */
-  nodeOptions?: string;
 }
 
 const IDLE_SAMPLE_MS = 2000;
@@ -69,7 +67,7 @@ const SETTLE_MS = 5000;
 /** One setup on its own group, model and mix topics: N `streamlearn run` processes; rates from the workers' progress, CPU from the probe and /proc. */
 async function measure(setup: Setup, context: Context) {
   const { brokers, records, heldBack, ends } = context;
-  const prefix = `${context.stamp}-${setup.workers}-${setup.cadence}.`;
+  const prefix = `${context.stamp}-${setup.workers}-${setup.cadence}-${setup.variant ?? 0}.`;
   const topology = sharedInput({ prefix });
   const { outputs } = topology.config;
   const mixTopic = `${outputs.modelTopic}.mix`;
@@ -86,7 +84,11 @@ async function measure(setup: Setup, context: Context) {
     const idleFrom = Date.now();
     await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
     const idleSample = between(machine.broker, idleFrom, Date.now()) / ((Date.now() - idleFrom) / 1000);
-    const env = { [INPUT_ENV]: context.input, ...(context.nodeOptions ? { NODE_OPTIONS: context.nodeOptions } : {}) };
+    const env = {
+      [INPUT_ENV]: context.input,
+      ...(setup.nodeOptions ? { NODE_OPTIONS: setup.nodeOptions } : {}),
+      ...(setup.fetchBytes ? { [FETCH_BYTES_ENV]: String(setup.fetchBytes) } : {}),
+    };
     for (let i = 0; i < setup.workers; i++) workers.push(startWorker(args, env));
     await follower.covering(new Map([...ends].map(([p, end]) => [p, String(end)])), 900_000);
     machine.stop();
@@ -104,6 +106,8 @@ async function measure(setup: Setup, context: Context) {
       cpu: w.probes.map((p) => ({ at: p.at, value: p.cpuMs / 1000 })),
       main: w.probes.map((p) => ({ at: p.at, value: p.mainMs / 1000 })),
       busy: w.probes.map((p) => ({ at: p.at, value: p.busyMs })),
+      threads: threadSeries(w.probes),
+      gc: gcSeries(w.probes),
       idle: w.probes.map((p) => ({ at: p.at, value: p.idleMs })),
     }));
     const busyShares = probes.map((p) => {
@@ -118,6 +122,16 @@ async function measure(setup: Setup, context: Context) {
       seconds,
       cpuSeconds: probes.reduce((sum, p) => sum + between(p.cpu, window.start, window.end), 0),
       mainCpuSeconds: probes.reduce((sum, p) => sum + between(p.main, window.start, window.end), 0),
+      threadCpuSeconds: sumThreads(
+        probes.map((p) => p.threads),
+        window.start,
+        window.end,
+      ),
+      gc: sumThreads(
+        probes.map((p) => p.gc),
+        window.start,
+        window.end,
+      ),
       busy: busyShares.reduce((sum, b) => sum + b, 0) / busyShares.length,
       brokerCores: between(machine.broker, window.start, window.end) / seconds,
       // Right after a large produce the broker still flushes and compiles: an idle sample above its busy rate is not idle.
@@ -143,6 +157,32 @@ async function measure(setup: Setup, context: Context) {
   }
 }
 
+/** Each thread kind's cumulative CPU seconds over time, from a worker's probe lines. */
+function threadSeries(probes: ProbeSample[]): Map<string, Series[]> {
+  const series = new Map<string, Series[]>();
+  for (const p of probes) for (const [kind, ms] of Object.entries(p.threads)) series.set(kind, [...(series.get(kind) ?? []), { at: p.at, value: ms / 1000 }]);
+  return series;
+}
+
+/** Each kind of garbage collection's cumulative count ("<kind> count") and main-thread pause seconds ("<kind> s"). */
+function gcSeries(probes: ProbeSample[]): Map<string, Series[]> {
+  const series = new Map<string, Series[]>();
+  const add = (name: string, at: number, value: number) => series.set(name, [...(series.get(name) ?? []), { at, value }]);
+  for (const p of probes)
+    for (const [kind, { count, ms }] of Object.entries(p.gc)) {
+      add(`${kind} count`, p.at, count);
+      add(`${kind} s`, p.at, ms / 1000);
+    }
+  return series;
+}
+
+/** CPU seconds per thread kind between start and end, summed over workers. */
+function sumThreads(workers: Array<Map<string, Series[]>>, start: number, end: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const threads of workers) for (const [kind, series] of threads) sums[kind] = (sums[kind] ?? 0) + between(series, start, end);
+  return sums;
+}
+
 function sumBreakdowns(all: Array<{ parts: Record<string, number>; relearned: number }>): { mixParts: Record<string, number>; relearned: number } {
   const mixParts: Record<string, number> = {};
   for (const { parts } of all) for (const [part, ms] of Object.entries(parts)) mixParts[part] = (mixParts[part] ?? 0) + ms;
@@ -156,6 +196,15 @@ function list(value: string, option: string, allowed: readonly string[]): string
   return items;
 }
 
+/** `--fetch-kb 1024,128`: bytes per partition a fetch asks for, in KiB, one variant of every setup each. */
+function fetchKb(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const kb = value.split(',').map(Number);
+  if (kb.some((k) => !(Number.isInteger(k) && k > 0)))
+    throw new ConfigError(`--fetch-kb takes a comma-separated list of positive integers (KiB); got "${value}"`);
+  return kb;
+}
+
 function options(args: string[]) {
   const { values } = parseArgs({
     args,
@@ -166,6 +215,7 @@ function options(args: string[]) {
       cadence: { type: 'string', default: 'none,1s,10k' },
       repeat: { type: 'string', default: '1' },
       'node-options': { type: 'string' },
+      'fetch-kb': { type: 'string' },
     },
   });
   const records = Number(values.records);
@@ -174,14 +224,26 @@ function options(args: string[]) {
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new ConfigError(`--repeat must be a positive integer, got "${values.repeat}"`);
   const workers = list(values.workers, 'workers', ['1', '2', '4']).map(Number);
   const cadences = list(values.cadence, 'cadence', CADENCES);
-  return { records, seed: Number(values.seed), repeat, setups: setupsFor(workers, cadences), nodeOptions: values['node-options'] };
+  return {
+    records,
+    seed: Number(values.seed),
+    repeat,
+    setups: setupsFor(
+      workers,
+      cadences,
+      values['node-options']?.split('|').map((o) => o.trim()),
+      fetchKb(values['fetch-kb']),
+    ),
+    nodeOptions: values['node-options'],
+  };
 }
 
 /**
  * Scale-out (docs/scale-out.md): 1, 2 and 4 `streamlearn run` processes of regression-sgd sharing one
  * model on a 4-partition topic, mixing every second and every 10k records, plus one process without
  * mixing. Options: `--records n` (default 2,000,000), `--seed s`, `--workers 1,2,4`, `--cadence none,1s,10k`,
- * `--repeat n` (every setup n times, interleaved: the median and the spread are reported), `--node-options S` (the workers' NODE_OPTIONS).
+ * `--repeat n` (every setup n times, interleaved: the median and the spread are reported), `--node-options 'S|T'` (the workers'
+ * NODE_OPTIONS; several variants separated by | run every setup once per variant, interleaved; an empty variant is none).
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { records, seed, repeat, setups, nodeOptions } = options(args);
@@ -207,7 +269,6 @@ export async function run(args: string[]): Promise<BenchResult> {
       records,
       heldBack,
       stamp,
-      nodeOptions,
     };
     for (let round = 0; round < repeat; round++) {
       for (const setup of setups) {
@@ -228,6 +289,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     tables: [
       throughputTable(outcomes),
       whereCoresWent(outcomes),
+      threadsTable(outcomes),
       mixingProfile(outcomes),
       learningCurves(
         outcomes.filter((o) => o.round === 0),

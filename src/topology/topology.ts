@@ -62,7 +62,11 @@ export interface TopologyConfig {
    * models are merged after this many records and/or this long, whichever comes first. Off when absent.
    */
   mix?: { everyRecords?: number; everyMs?: number };
-  batch?: { maxRecords?: number; maxWaitMs?: number };
+  /**
+   * Micro-batches and fetches: at most `maxRecords` records a batch (default 1000), a fetch held at most `maxWaitMs`
+   * (default 200) and at most `maxBytesPerPartition` bytes of each partition a fetch (default: see run-topology.ts).
+   */
+  batch?: { maxRecords?: number; maxWaitMs?: number; maxBytesPerPartition?: number };
   /**
    * Online feature importance of each model (src/importance), published with every checkpoint and on
    * `outputs.importanceTopic`; `resume` is the snapshot of the checkpoint the model was restored from.

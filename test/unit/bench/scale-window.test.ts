@@ -1,5 +1,6 @@
 import type { Outcome } from '../../../bench/scale/setups';
-import { projectedRate } from '../../../bench/scale/tables';
+import { setupsFor } from '../../../bench/scale/setups';
+import { projectedRate, threadsTable } from '../../../bench/scale/tables';
 import { progressWindow, remainingAt, valueAt, type LagReport } from '../../../bench/scale/window';
 
 const report = (at: number, lags: Record<number, number>): LagReport => ({ at, lag: new Map(Object.entries(lags).map(([p, v]) => [Number(p), v])) });
@@ -58,6 +59,8 @@ describe('scale bench projection on idle cores', () => {
     seconds: 10,
     cpuSeconds: cpu.worker,
     mainCpuSeconds: cpu.main,
+    threadCpuSeconds: { main: cpu.main, 'v8-worker': cpu.worker - cpu.main },
+    gc: { 'scavenge count': 25, 'scavenge s': 0.2 },
     busy: 1,
     brokerCores: cpu.broker,
     brokerIdleCores: cpu.brokerIdle,
@@ -82,5 +85,34 @@ describe('scale bench projection on idle cores', () => {
     // Two loops could do 200k/s; per record 12 µs of workers + 3 µs of broker above its idle 0.1 core + 1 µs of bench.
     const o = outcome(2, { main: 1, worker: 1.2, broker: 0.13, brokerIdle: 0.1, bench: 0.01 });
     expect(projectedRate(o, 2) / (1.9 / 16e-6)).toBeCloseTo(1, 9);
+  });
+
+  it('says how many cores one saturated worker takes, from its threads’ CPU', () => {
+    const [row] = threadsTable([outcome(1, { main: 1, worker: 1.25, broker: 0, brokerIdle: 0, bench: 0 })]).rows;
+    const expected = {
+      'main µs/record': 10,
+      'v8-worker µs/record': 2.5,
+      'off main thread %': 20,
+      'cores per saturated worker': 1.25,
+      'scavenges per 10k records': 2.5,
+    };
+    for (const [column, value] of Object.entries(expected)) expect(row[column]).toBeCloseTo(value, 9);
+  });
+});
+
+describe('scale bench setups', () => {
+  it('runs every setup once per NODE_OPTIONS and fetch-size variant, each variant on its own topics', () => {
+    const setups = setupsFor([1, 2], ['1s'], ['', '--v8-pool-size=1'], [1024, 64]);
+    expect(setups.map((s) => [s.name, s.variant, s.nodeOptions, s.fetchBytes])).toEqual([
+      ['1 worker, mix every 1 s [fetch 1024 KiB]', 0, undefined, 1024 * 1024],
+      ['2 workers, mix every 1 s [fetch 1024 KiB]', 0, undefined, 1024 * 1024],
+      ['1 worker, mix every 1 s [fetch 64 KiB]', 1, undefined, 64 * 1024],
+      ['2 workers, mix every 1 s [fetch 64 KiB]', 1, undefined, 64 * 1024],
+      ['1 worker, mix every 1 s [--v8-pool-size=1, fetch 1024 KiB]', 2, '--v8-pool-size=1', 1024 * 1024],
+      ['2 workers, mix every 1 s [--v8-pool-size=1, fetch 1024 KiB]', 2, '--v8-pool-size=1', 1024 * 1024],
+      ['1 worker, mix every 1 s [--v8-pool-size=1, fetch 64 KiB]', 3, '--v8-pool-size=1', 64 * 1024],
+      ['2 workers, mix every 1 s [--v8-pool-size=1, fetch 64 KiB]', 3, '--v8-pool-size=1', 64 * 1024],
+    ]);
+    expect(setupsFor([1], ['none', '1s']).map((s) => s.name)).toEqual(['1 process, no mixing (checkpoints every 10k / 5 s)', '1 worker, mix every 1 s']);
   });
 });

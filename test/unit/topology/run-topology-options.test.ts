@@ -145,6 +145,15 @@ describe('runTopology reports what it does', () => {
     expect(fakeCluster.committedOffset('unit-regression', 'events', 0)).toBeUndefined();
   });
 
+  it('fetches 1 MiB of each partition, or what the topology’s batch settings ask for', async () => {
+    fakeCluster.append('events', 0, events(20));
+    await run({}, 20);
+    expect(fakeCluster.consumerSettings.at(-1)!.config).toMatchObject({ maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 200 });
+    fakeCluster.append('events', 0, events(20));
+    await run({ batch: { maxRecords: 10, maxBytesPerPartition: 65_536 } }, 20);
+    expect(fakeCluster.consumerSettings.at(-1)!.config).toMatchObject({ maxBytesPerPartition: 65_536 });
+  });
+
   it('names the original label with each prediction of a model that indexes its labels', async () => {
     const labelled = linearEvents(20, true).map((row) => Buffer.from(JSON.stringify({ ...row, y: row.y === 1 ? 'high' : 'low' })));
     fakeCluster.append('events', 0, labelled);
