@@ -94,7 +94,12 @@ interface Entries {
   values: Float64Array;
 }
 
-export interface HashedSpace {
+/** Where hashed entries go: a hashed space, or a list that replays them into several (HashedCrosses). */
+export interface HashSink {
+  add(hash: number, value: number): void;
+}
+
+export interface HashedSpace extends HashSink {
   readonly size: number;
   /** Starts a new row. */
   clear(): void;
