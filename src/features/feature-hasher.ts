@@ -31,13 +31,15 @@ function addCategory(sink: HashSink, where: string, name: string, value: unknown
  * the stage in errors. HashedCrosses calls it too, so both stages hash a value the same way.
  */
 export function hashColumn(sink: HashSink, where: string, name: string, value: unknown, columnHash: number, categories: CategoryHashes): void {
-  if (value === null || value === undefined) return;
-  if (typeof value === 'number') {
+  // Categorical events are strings: their test first.
+  if (typeof value === 'string') sink.add(categories.hash(value), 1);
+  else if (value === null || value === undefined) return;
+  else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new NonFiniteError(`${where}: column "${name}" holds ${value}`);
     if (value !== 0) sink.add(columnHash, value);
   } else if (Array.isArray(value)) {
     for (const category of value) addCategory(sink, where, name, category, categories);
-  } else if (typeof value === 'string' || typeof value === 'boolean') {
+  } else if (typeof value === 'boolean') {
     addCategory(sink, where, name, value, categories);
   } else {
     throw new DecodeError('SCHEMA', `${where}: column "${name}" holds ${describeValue(value)}`);

@@ -34,11 +34,16 @@ interface Namespace {
   bits: number;
 }
 
-/** A row's hashed entries in the order they were hashed, replayed into each space that reads them. */
+/**
+ * A row's hashed entries in the order they were hashed: added to the columns' space at once, and kept to be
+ * replayed into each namespace that reads them.
+ */
 class HashedEntries implements HashSink {
   hashes = new Float64Array(64);
   values = new Float64Array(64);
   count = 0;
+
+  constructor(private readonly columns: HashSink) {}
 
   add(hash: number, value: number): void {
     if (this.count === this.hashes.length) {
@@ -48,6 +53,7 @@ class HashedEntries implements HashSink {
     }
     this.hashes[this.count] = hash;
     this.values[this.count++] = value;
+    this.columns.add(hash, value);
   }
 
   replay(into: HashSink, from: number, to: number): void {
@@ -120,33 +126,30 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
   const crosses = createHashedSpace(KIND, crossBits, false);
   const size = 2 ** bits + 2 ** crossBits;
 
-  const entries = new HashedEntries();
+  const entries = new HashedEntries(columns);
   const starts = new Int32Array(inputCols.length + 1);
-  const columnsOut = new ReusedStageOutput();
   const spaceOuts = namespaces.map(() => new ReusedStageOutput());
   const spaceVectors: SizedSparseVector[] = new Array(namespaces.length);
-  const crossesOut = new ReusedStageOutput();
   const rowOut = new ReusedStageOutput();
 
-  /** Hashes each column once, in column order, into `entries` and the columns' space. */
-  function hashColumns(row: Row): SizedSparseVector {
+  /** Hashes each column once, in column order, into the columns' space and `entries`. */
+  function hashColumns(row: Row): void {
     entries.count = 0;
+    columns.clear();
     for (let c = 0; c < inputCols.length; c++) {
       starts[c] = entries.count;
       hashColumn(entries, KIND, inputCols[c], row[inputCols[c]], columnHashes[c], categoryHashes[c]);
     }
     starts[inputCols.length] = entries.count;
-    columns.clear();
-    entries.replay(columns, 0, entries.count);
-    return columns.buildInto(columnsOut);
   }
 
   /** Each namespace's vector from the entries of its columns (in its own column order), then their crosses. */
-  function crossNamespaces(): SizedSparseVector {
+  function crossNamespaces(): void {
     for (let n = 0; n < spaces.length; n++) {
       const space: HashedSpace = spaces[n];
       space.clear();
-      for (const c of namespaceColumns[n]) entries.replay(space, starts[c], starts[c + 1]);
+      const reads = namespaceColumns[n];
+      for (let k = 0; k < reads.length; k++) entries.replay(space, starts[reads[k]], starts[reads[k] + 1]);
       spaceVectors[n] = space.buildInto(spaceOuts[n]);
     }
     crosses.clear();
@@ -154,25 +157,17 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
       const [a, b] = pairIndices[p];
       addCrosses(crosses, spaceVectors[a], spaceVectors[b], a === b, pairSeeds[p]);
     }
-    return crosses.buildInto(crossesOut);
   }
 
-  /** Copies `vector`'s entries at `offset` into `indices`/`values` from `at`; refuses a sum that overflowed. */
-  function place(vector: SizedSparseVector, offset: number, indices: Int32Array, values: Float64Array, at: number, what: string): number {
-    for (let k = 0; k < vector.indices.length; k++, at++) {
-      const value = vector.values[k];
-      if (!Number.isFinite(value)) throw new NonFiniteError(`${KIND}: ${what} hold ${value} at ${vector.indices[k]}`);
-      indices[at] = offset + vector.indices[k];
-      values[at] = value;
-    }
-    return at;
-  }
-
+  /** The columns' space then the crosses', compacted straight into `out`; a sum or product that overflowed is refused. */
   function assemble(row: Row, out: StageOutput): SizedSparseVector {
-    const hashed = hashColumns(row);
-    const crossed = crossNamespaces();
-    const { indices, values } = out.sparse(hashed.indices.length + crossed.indices.length);
-    const count = place(crossed, 2 ** bits, indices, values, place(hashed, 0, indices, values, 0, 'the hashed columns'), 'the crosses');
+    hashColumns(row);
+    crossNamespaces();
+    const { indices, values } = out.sparse(columns.entryCount() + crosses.entryCount());
+    const count = crosses.compactTo(indices, values, columns.compactTo(indices, values, 0, 0), 2 ** bits);
+    for (let k = 0; k < count; k++) {
+      if (!Number.isFinite(values[k])) throw new NonFiniteError(`${KIND}: output slot ${indices[k]} is ${values[k]} (a sum or product overflowed)`);
+    }
     return out.sparseVector(size, count);
   }
 
