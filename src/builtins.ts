@@ -18,6 +18,7 @@ import { rocAucFromState } from './evaluation/roc-auc';
 import { featureHasherFromState } from './features/feature-hasher';
 import { hashingTokenizerFromState } from './features/hashing-tokenizer';
 import { imputerFromState } from './features/imputer';
+import { hashedCrossesFromState } from './features/hashed-crosses';
 import { interactionsFromState } from './features/interactions';
 import { oneHotEncoderFromState } from './features/one-hot-encoder';
 import { pipelineFromState } from './features/pipeline';
@@ -101,6 +102,7 @@ registerStage('FeatureHasher', featureHasherFromState);
 registerStage('HashingTokenizer', hashingTokenizerFromState);
 registerStage('Imputer', imputerFromState);
 registerStage('Interactions', interactionsFromState);
+registerStage('HashedCrosses', hashedCrossesFromState);
 registerStage(IMPORTANCE_SELECTOR_KIND, importanceSelectorFromState);
 
 // Model mixing (docs/scale-out.md): kinds several workers can share. Trees, forests and the stateful
@@ -115,11 +117,11 @@ registerMerge('Popularity', mergePopularityStates);
 registerMerge('Pipeline', mergePipelineStates);
 registerMerge(LABEL_INDEXED_KIND, mergeLabelIndexedStates);
 registerMerge('StandardScaler', mergeStandardScalerStates);
-['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerMerge(kind, mergeStatelessStage));
+['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions', 'HashedCrosses'].forEach((kind) => registerMerge(kind, mergeStatelessStage));
 // Carrying a worker's progress since its contribution onto the merged version as a difference of parameters;
 // kinds not listed (the recommenders) learn those records again instead.
 ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'LinearSVM'].forEach((kind) => registerCarry(kind, carryLinearState));
-['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions'].forEach((kind) => registerCarry(kind, carryStatelessStage));
+['VectorAssembler', 'FeatureHasher', 'HashingTokenizer', 'Interactions', 'HashedCrosses'].forEach((kind) => registerCarry(kind, carryStatelessStage));
 registerCarry('StandardScaler', carryStandardScalerState);
 registerCarry('Pipeline', carryPipelineState);
 registerCarry(LABEL_INDEXED_KIND, carryLabelIndexedState);

@@ -53,17 +53,14 @@ export function rocAucFromState(state: MetricState): Metric {
   return histogramAuc(bins, positives, restoreArray(state, 'negatives', Float64Array, bins + 1));
 }
 
-function score(yTrue: number, yPred: number): { y: 0 | 1; p: number } {
-  return { y: binary(KIND, 'yTrue', yTrue), p: probability(KIND, 'yPred', yPred) };
-}
-
 function histogramAuc(bins: number, positives: Float64Array, negatives: Float64Array): Metric {
   const total = (counts: Float64Array) => counts.reduce((sum, n) => sum + n, 0);
   return {
     kind: KIND,
     needs: 'probability',
     update(yTrue, yPred) {
-      const { y, p } = score(yTrue, yPred);
+      const y = binary(KIND, 'yTrue', yTrue);
+      const p = probability(KIND, 'yPred', yPred);
       (y === 1 ? positives : negatives)[Math.floor(p * bins)]++;
     },
     get() {
@@ -113,6 +110,23 @@ function windowedAuc(window: number, scores: Float64Array, labels: Uint8Array, p
     sorted[y].copyWithin(at, at + 1, sizes[y]);
     sizes[y]--;
   };
+  /**
+   * `remove(y, old)` then `insert(y, p)` in one move: only the scores between the two places shift, about
+   * a third of the class's window on average instead of the tail twice (the windowed AUC was 4% of the
+   * ctr step). Equal scores are the same number, so the sorted array is the same whichever equal one moves.
+   */
+  const replace = (y: 0 | 1, old: number, p: number) => {
+    const values = sorted[y];
+    const from = lowerBound(values, sizes[y], old);
+    const to = lowerBound(values, sizes[y], p);
+    if (to > from) {
+      values.copyWithin(from, from + 1, to);
+      values[to - 1] = p;
+    } else {
+      values.copyWithin(to + 1, to, from);
+      values[to] = p;
+    }
+  };
   const count = position[0];
   const oldest = count === window ? position[1] : 0;
   for (let k = 0; k < count; k++) insert(labels[(oldest + k) % window] as 0 | 1, scores[(oldest + k) % window]);
@@ -121,13 +135,21 @@ function windowedAuc(window: number, scores: Float64Array, labels: Uint8Array, p
     kind: KIND,
     needs: 'probability',
     update(yTrue, yPred) {
-      const { y, p } = score(yTrue, yPred);
+      // Checked one by one (no pair object per update): both throw before anything changes.
+      const y = binary(KIND, 'yTrue', yTrue);
+      const p = probability(KIND, 'yPred', yPred);
       const head = position[1];
-      if (position[0] === window) remove(labels[head] as 0 | 1, scores[head]);
-      else position[0]++;
+      if (position[0] < window) {
+        position[0]++;
+        insert(y, p);
+      } else if (labels[head] === y) {
+        replace(y, scores[head], p);
+      } else {
+        remove(labels[head] as 0 | 1, scores[head]);
+        insert(y, p);
+      }
       scores[head] = p;
       labels[head] = y;
-      insert(y, p);
       position[1] = (head + 1) % window;
     },
     get() {

@@ -1,8 +1,8 @@
 import { DecodeError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
-import { sharedCategoryHashes } from './category-hashes';
-import { createHashedSpace } from './hashed-space';
+import { sharedCategoryHashes, type CategoryHashes } from './category-hashes';
+import { createHashedSpace, type HashSink } from './hashed-space';
 import { murmur3String } from './murmur3';
 import { checkKind } from './restore';
 import type { Row, Stage, StageOutput, StageState } from './stage';
@@ -18,6 +18,33 @@ export interface FeatureHasherConfig {
 }
 
 const KIND = 'FeatureHasher';
+
+function addCategory(sink: HashSink, where: string, name: string, value: unknown, categories: CategoryHashes): void {
+  if (typeof value === 'string') sink.add(categories.hash(value), 1);
+  else if (typeof value === 'boolean') sink.add(categories.hash(value ? 'true' : 'false'), 1);
+  else throw new DecodeError('SCHEMA', `${where}: column "${name}" holds ${describeValue(value)} in its array; expected strings`);
+}
+
+/**
+ * One column's value as FeatureHasher hashes it, added to `sink` (see {@link createFeatureHasher}):
+ * a number at the column's hash, each category at its hash, nothing for a missing value. `where` names
+ * the stage in errors. HashedCrosses calls it too, so both stages hash a value the same way.
+ */
+export function hashColumn(sink: HashSink, where: string, name: string, value: unknown, columnHash: number, categories: CategoryHashes): void {
+  // Categorical events are strings: their test first.
+  if (typeof value === 'string') sink.add(categories.hash(value), 1);
+  else if (value === null || value === undefined) return;
+  else if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new NonFiniteError(`${where}: column "${name}" holds ${value}`);
+    if (value !== 0) sink.add(columnHash, value);
+  } else if (Array.isArray(value)) {
+    for (const category of value) addCategory(sink, where, name, category, categories);
+  } else if (typeof value === 'boolean') {
+    addCategory(sink, where, name, value, categories);
+  } else {
+    throw new DecodeError('SCHEMA', `${where}: column "${name}" holds ${describeValue(value)}`);
+  }
+}
 
 /**
  * Hashes columns into a sparse vector of 2^bits dimensions (Spark's FeatureHasher, signed). A number is a
@@ -37,30 +64,10 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const categoryHashes = columnHashes.map((columnHash) => sharedCategoryHashes(columnHash));
   const space = createHashedSpace(KIND, bits, signed);
 
-  function addCategory(name: string, value: unknown, c: number): void {
-    if (typeof value === 'string') space.add(categoryHashes[c].hash(value), 1);
-    else if (typeof value === 'boolean') space.add(categoryHashes[c].hash(value ? 'true' : 'false'), 1);
-    else throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)} in its array; expected strings`);
-  }
-
   /** Hashes the row's columns into `space`. */
   function fill(row: Row): void {
     space.clear();
-    for (let c = 0; c < inputCols.length; c++) {
-      const name = inputCols[c];
-      const value = row[name];
-      if (value === null || value === undefined) continue;
-      if (typeof value === 'number') {
-        if (!Number.isFinite(value)) throw new NonFiniteError(`${KIND}: column "${name}" holds ${value}`);
-        if (value !== 0) space.add(columnHashes[c], value);
-      } else if (Array.isArray(value)) {
-        for (const category of value) addCategory(name, category, c);
-      } else if (typeof value === 'string' || typeof value === 'boolean') {
-        addCategory(name, value, c);
-      } else {
-        throw new DecodeError('SCHEMA', `${KIND}: column "${name}" holds ${describeValue(value)}`);
-      }
-    }
+    for (let c = 0; c < inputCols.length; c++) hashColumn(space, KIND, inputCols[c], row[inputCols[c]], columnHashes[c], categoryHashes[c]);
   }
 
   return {

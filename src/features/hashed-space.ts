@@ -35,8 +35,8 @@ function sortPairsInPlace(entries: Entries, count: number): void {
   }
 }
 
-/** Sums runs of equal indices of sorted pairs into `out`, dropping zero sums; returns the count written. */
-function sumSortedRuns(entries: Entries, count: number, out: Entries): number {
+/** Sums runs of equal indices of sorted pairs into `out` from `at` (indices plus `offset`), dropping zero sums; returns the count written. */
+function sumSortedRuns(entries: Entries, count: number, out: Entries, at: number, offset: number): number {
   const { indices, values } = entries;
   let written = 0;
   let p = 0;
@@ -45,8 +45,8 @@ function sumSortedRuns(entries: Entries, count: number, out: Entries): number {
     let sum = 0;
     while (p < count && indices[p] === index) sum += values[p++];
     if (sum !== 0) {
-      out.indices[written] = index;
-      out.values[written] = sum;
+      out.indices[at + written] = index + offset;
+      out.values[at + written] = sum;
       written++;
     }
   }
@@ -55,17 +55,17 @@ function sumSortedRuns(entries: Entries, count: number, out: Entries): number {
 
 /**
  * Sorts the first `count` (index, value) pairs by index, sums duplicates (hash collisions) and drops the
- * zeros that opposite signs leave, writing the result into `out` (room for `count` entries) and returning
- * how many it wrote. `keys` is scratch of at least `count` slots. `where` names the producer in the error a
+ * zeros that opposite signs leave, writing the result into `out` from `at`, each index plus `offset` (room
+ * for `count` entries from there), and returning how many it wrote. `keys` is scratch of at least `count` slots. `where` names the producer in the error a
  * row with more than `MAX_SPARSE_ENTRIES` entries raises.
  */
-function compactInto(where: string, entries: Entries, count: number, keys: Float64Array, out: Entries): number {
+function compactInto(where: string, entries: Entries, count: number, keys: Float64Array, out: Entries, at: number, offset: number): number {
   if (count > MAX_SPARSE_ENTRIES) {
     throw new DecodeError('OVERSIZE', `${where}: ${count} sparse entries in one row, more than ${MAX_SPARSE_ENTRIES}`);
   }
   if (count <= INSERTION_SORT_MAX) {
     sortPairsInPlace(entries, count);
-    return sumSortedRuns(entries, count, out);
+    return sumSortedRuns(entries, count, out, at, offset);
   }
   const { indices, values } = entries;
   for (let p = 0; p < count; p++) keys[p] = indices[p] * POSITION_SLOTS + p;
@@ -81,8 +81,8 @@ function compactInto(where: string, entries: Entries, count: number, keys: Float
       p++;
     }
     if (sum !== 0) {
-      out.indices[written] = index;
-      out.values[written] = sum;
+      out.indices[at + written] = index + offset;
+      out.values[at + written] = sum;
       written++;
     }
   }
@@ -94,7 +94,12 @@ interface Entries {
   values: Float64Array;
 }
 
-export interface HashedSpace {
+/** Where hashed entries go: a hashed space, or a list that replays them into several (HashedCrosses). */
+export interface HashSink {
+  add(hash: number, value: number): void;
+}
+
+export interface HashedSpace extends HashSink {
   readonly size: number;
   /** Starts a new row. */
   clear(): void;
@@ -104,6 +109,13 @@ export interface HashedSpace {
   build(): SizedSparseVector;
   /** The same entries, written into `out`'s reused buffers (the fused path: no allocation). */
   buildInto(out: StageOutput): SizedSparseVector;
+  /** Entries the row holds before compaction: room enough for what `compactTo` writes. */
+  entryCount(): number;
+  /**
+   * The same entries written into `indices`/`values` from position `at`, each index plus `offset` (a slice
+   * of a wider vector: HashedCrosses writes its spaces one after the other); returns the position after.
+   */
+  compactTo(indices: Int32Array, values: Float64Array, at: number, offset: number): number;
 }
 
 /** `where` names the stage in errors; bits <= 30 keeps the sign bit apart from the slot bits. */
@@ -115,9 +127,9 @@ export function createHashedSpace(where: string, bits: number, signed: boolean):
   let compacted: Entries = { indices: new Int32Array(64), values: new Float64Array(64) };
   let count = 0;
   /** Compacts into `out` (room for `count` entries); returns the number of entries. */
-  const compact = (out: Entries): number => {
+  const compact = (out: Entries, at: number, offset: number): number => {
     if (keys.length < count) keys = new Float64Array(entries.indices.length);
-    return compactInto(where, entries, count, keys, out);
+    return compactInto(where, entries, count, keys, out, at, offset);
   };
   return {
     size,
@@ -138,12 +150,18 @@ export function createHashedSpace(where: string, bits: number, signed: boolean):
     },
     build(): SizedSparseVector {
       if (compacted.indices.length < count) compacted = { indices: new Int32Array(entries.indices.length), values: new Float64Array(entries.indices.length) };
-      const written = compact(compacted);
+      const written = compact(compacted, 0, 0);
       // Two exact-size copies: the only arrays the row form allocates (it made five before the fused pass).
       return { size, indices: compacted.indices.slice(0, written), values: compacted.values.slice(0, written) };
     },
     buildInto(out: StageOutput): SizedSparseVector {
-      return out.sparseVector(size, compact(out.sparse(count)));
+      return out.sparseVector(size, compact(out.sparse(count), 0, 0));
+    },
+    entryCount(): number {
+      return count;
+    },
+    compactTo(indices: Int32Array, values: Float64Array, at: number, offset: number): number {
+      return at + compact({ indices, values }, at, offset);
     },
   };
 }

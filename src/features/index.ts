@@ -16,6 +16,8 @@ export { createImputer } from './imputer';
 export type { ImputeStrategy, ImputerConfig } from './imputer';
 export { createInteractions } from './interactions';
 export type { InteractionsConfig } from './interactions';
+export { createHashedCrosses } from './hashed-crosses';
+export type { HashedCrossesConfig } from './hashed-crosses';
 export { registerStage, stageFromState } from './registry';
 export type { StageFromState } from './registry';
 export { pipeline, pipelineFromState } from './pipeline';

@@ -1,6 +1,6 @@
 import { ConfigError, DecodeError } from '../errors';
 import { columnName, describeValue, distinctOutputs, integerField } from './config';
-import { createHashedSpace } from './hashed-space';
+import { createHashedSpace, type HashSink } from './hashed-space';
 import { murmur3Pair, murmur3String } from './murmur3';
 import { checkKind } from './restore';
 import type { Row, Stage, StageOutput, StageState } from './stage';
@@ -15,6 +15,29 @@ export interface InteractionsConfig {
 }
 
 const KIND = 'Interactions';
+
+/** The seed of the pair of columns (namespaces) `a` × `b`: their crosses' hashes depend on both names. */
+export function pairSeed(a: string, b: string, seed: number): number {
+  return murmur3Pair(murmur3String(a, seed), murmur3String(b, seed), seed);
+}
+
+interface Entries {
+  indices: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/**
+ * Adds the products of `left`'s and `right`'s entries to `space`, each at the hash of its pair of indices:
+ * every pair, or each unordered pair of distinct entries once when a column is crossed with itself (`same`).
+ * HashedCrosses calls it too, so both stages cross in the same order (collisions sum alike, bit for bit).
+ */
+export function addCrosses(space: HashSink, left: Entries, right: Entries, same: boolean, seed: number): void {
+  for (let u = 0; u < left.indices.length; u++) {
+    for (let v = same ? u + 1 : 0; v < right.indices.length; v++) {
+      space.add(murmur3Pair(left.indices[u], right.indices[v], seed), left.values[u] * right.values[v]);
+    }
+  }
+}
 
 /**
  * Quadratic features between groups, like Vowpal Wabbit's `-q`: for every pair of columns, every non-zero
@@ -38,7 +61,7 @@ export function createInteractions(config: InteractionsConfig): Stage {
   const bits = integerField(KIND, 'bits', config.bits, 18, 1, 30);
   const seed = integerField(KIND, 'seed', config.seed, 0, 0, 0xffffffff);
   const savedConfig = { pairs, outputCol, bits, seed };
-  const pairSeeds = pairs.map(([a, b]) => murmur3Pair(murmur3String(a, seed), murmur3String(b, seed), seed));
+  const pairSeeds = pairs.map(([a, b]) => pairSeed(a, b, seed));
   const space = createHashedSpace(KIND, bits, false);
 
   /** The column's non-zero entries as (indices, values), or null when it is missing. */
@@ -62,11 +85,7 @@ export function createInteractions(config: InteractionsConfig): Stage {
       const left = entries(row, a);
       const right = a === b ? left : entries(row, b);
       if (left === null || right === null) continue;
-      for (let u = 0; u < left.indices.length; u++) {
-        for (let v = a === b ? u + 1 : 0; v < right.indices.length; v++) {
-          space.add(murmur3Pair(left.indices[u], right.indices[v], pairSeeds[p]), left.values[u] * right.values[v]);
-        }
-      }
+      addCrosses(space, left, right, a === b, pairSeeds[p]);
     }
   }
 

@@ -231,6 +231,30 @@ class Interactions:
         row[self.out] = space.build()
 
 
+class HashedCrosses:
+    """The stage chain HashedCrosses fuses, from its config: FeatureHasher over inputCols, one FeatureHasher
+    per namespace, Interactions of the pairs, VectorAssembler of the two (the same vector, bit for bit)."""
+
+    def __init__(self, config, arrays):
+        bits, cross_bits = config.get("bits", 18), config.get("crossBits", 18)
+        seed, signed = config.get("seed", 0), config.get("signed", True)
+        shared = {"seed": seed, "signed": signed}
+        # Column names no input can hold, so the chain's intermediate columns never meet a record's own.
+        columns, crosses = "\0columns", "\0crosses"
+        self.chain = [FeatureHasher({"inputCols": config["inputCols"], "outputCol": columns, "bits": bits, **shared}, {})]
+        for name, namespace in config["namespaces"].items():
+            self.chain.append(FeatureHasher({"inputCols": namespace["inputCols"], "outputCol": name, "bits": namespace.get("bits", 18), **shared}, {}))
+        self.chain.append(Interactions({"pairs": config["pairs"], "outputCol": crosses, "bits": cross_bits, "seed": seed}, {}))
+        sizes = {columns: 2**bits, crosses: 2**cross_bits}
+        self.chain.append(VectorAssembler({"inputCols": [columns, crosses], "outputCol": config["outputCol"], "vectorSizes": sizes}, {}))
+
+    def transform(self, row):
+        scratch = dict(row)
+        for stage in self.chain:
+            stage.transform(scratch)
+        row[self.chain[-1].out] = scratch[self.chain[-1].out]
+
+
 def _js_string(value) -> str:
     """String(value) as JavaScript writes numbers and booleans."""
     if isinstance(value, bool):
@@ -308,6 +332,7 @@ STAGES = {
     "FeatureHasher": FeatureHasher,
     "HashingTokenizer": HashingTokenizer,
     "Interactions": Interactions,
+    "HashedCrosses": HashedCrosses,
     "OneHotEncoder": OneHotEncoder,
     "Imputer": Imputer,
     "ImportanceSelector": ImportanceSelector,

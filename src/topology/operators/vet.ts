@@ -80,6 +80,11 @@ export function vet(record: DecodedRecord<unknown>, label: string, slot: ModelSl
   }
 }
 
+// The first non-finite feature `admitFinite` found: module state, not a closure per event (featureStep calls
+// it synchronously, and vetInto reads it right after).
+let firstBad = -1;
+const admitFinite = (features: FeatureVector): boolean => (firstBad = firstNonFinite(features)) < 0;
+
 /**
  * The fused pass's vetting of one event for a pipeline (`Pipeline.featureStep`): checks the label, runs
  * the stages once, refuses features that are not finite, and otherwise lets the stages learn the event and
@@ -95,10 +100,9 @@ export function vetInto(
 ): { error: Error } | { y: number } {
   const labelled = vetLabel(record, label, slot);
   if ('error' in labelled) return labelled;
-  let bad = -1;
   try {
-    const vector = pipeline.featureStep(labelled.row, (features) => (bad = firstNonFinite(features)) < 0);
-    if (vector === undefined) return { error: new NonFiniteError(`${where(record)}: feature ${bad} is not finite after the feature stages`) };
+    const vector = pipeline.featureStep(labelled.row, admitFinite);
+    if (vector === undefined) return { error: new NonFiniteError(`${where(record)}: feature ${firstBad} is not finite after the feature stages`) };
     batch.add(vector);
   } catch (err) {
     return { error: stageError(err, where(record)) };

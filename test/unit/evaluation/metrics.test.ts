@@ -142,6 +142,24 @@ describe('additive windows', () => {
   });
 });
 
+describe('ROC AUC over a window', () => {
+  it('gives, at every step, exactly the value of its sorted windows rebuilt from the ring by inserts alone', () => {
+    // A window refilled many times over, scores on a 16-value grid (ties) and both classes leaving and
+    // arriving: an update that replaces a score of the same class moves one in place; the state rebuilds
+    // the sorted windows by inserting the ring's pairs one by one (the way updates worked before stop 21).
+    const pairs = classificationPairs(2000, 3, 16).scores;
+    const metric = createRocAuc({ window: 50 });
+    let compared = 0;
+    pairs.forEach(([y, p]) => {
+      metric.update(y, p);
+      const rebuilt = metricFromState(metric.state()).get();
+      if (!Number.isNaN(rebuilt)) compared++;
+      expect(metric.get()).toBe(rebuilt);
+    });
+    expect(compared).toBeGreaterThan(1900);
+  });
+});
+
 describe('ROC AUC overall', () => {
   it('is exact for scores on the bin grid and within its bound otherwise', () => {
     const onGrid = classificationPairs(3000, 6, 1024).scores;

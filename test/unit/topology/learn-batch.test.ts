@@ -1,7 +1,8 @@
-import { createLogisticRegression, indexLabels } from '../../../src/learners';
+import { createLinearRegression, createLogisticRegression, indexLabels } from '../../../src/learners';
 import { createAccuracy, createLogLoss, createRmse, createMae, createRocAuc, progressiveValScore } from '../../../src/evaluation';
 import { pipeline } from '../../../src/features/pipeline';
-import type { Row } from '../../../src/features/stage';
+import { registerStage } from '../../../src/features/registry';
+import type { Row, Stage } from '../../../src/features/stage';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
 import { createSoftmaxRegression } from '../../../src/learners';
 import type { Estimator } from '../../../src/learners/estimator';
@@ -110,6 +111,30 @@ describe('learnBatch: every dead-letter reason', () => {
     }
     // Class 1 = numClasses − 1 is a class: exactly the two good events are learned.
     expect(totals(run)).toEqual({ learned: 2, deadLettered: cases.length });
+  });
+
+  it("dead-letters an event whose features are not finite after the stages, naming that event's first bad feature", async () => {
+    // A stage that overflows: finite inputs, an infinite feature where an input is large.
+    const overflow: Stage = {
+      kind: 'TestOverflow',
+      inputCols: FIELDS,
+      outputCols: ['features'],
+      transform(row) {
+        row.features = Float64Array.from(FIELDS, (name) => Math.exp(Math.abs(row[name] as number)));
+        return true;
+      },
+      learn() {},
+      state: () => ({ kind: 'TestOverflow', version: 1, config: {}, arrays: {} }),
+    };
+    // The batch's snapshot restores its stages by kind.
+    registerStage('TestOverflow', () => overflow);
+    const topology = regressionTopology({ model: () => pipeline(overflow, createLinearRegression({ numFeatures: 2 })) });
+    const run = await learnAll(topology, bytesOf([good, { ...good, x1: 1e10 }, good, { ...good, x0: -1e10 }, good]));
+    expect(run.letters.map((letter) => [sentHeaders(letter)[DEAD_LETTER_HEADERS.code], sentHeaders(letter)[DEAD_LETTER_HEADERS.message]])).toEqual([
+      ['NONFINITE', 'memory/0@1: feature 1 is not finite after the feature stages'],
+      ['NONFINITE', 'memory/0@3: feature 0 is not finite after the feature stages'],
+    ]);
+    expect(totals(run)).toEqual({ learned: 3, deadLettered: 2 });
   });
 
   it('names what is wrong with an event in its message: not an object, a label missing or not a number, or one the indexer cannot place', async () => {
