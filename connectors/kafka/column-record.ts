@@ -1,46 +1,116 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
 import type { NumericColumns } from '../codecs/json-columns';
 import type { DecodedRecord, Headers, RecordBytes } from '../types';
-import { rawHeaders } from './headers';
+import { NO_HEADERS, rawHeaders, toHeaders } from './headers';
 
 /**
- * A record whose value the source read into its batch's numeric columns (`readNumericColumns`) instead of
- * a parsed object: row `columnRow` of `columns`. Its key, timestamp, original bytes and value are made
- * only when asked for: the value by `JSON.parse` of the bytes, which the scanner checked give exactly
- * these numbers. Only the kafkajs message and two numbers are kept per record (the columnar path reads
- * the columns); a record read as an object (the row form, a dead letter, a prediction's key) costs what
- * it did. Its value and raw bytes are accessors: `{ ...record }` does not copy them.
+ * What the records of one fetched chunk read into columns share: the columns, and each message's offset,
+ * timestamp, key, headers and value bytes kept in arrays, not in an object per message. The runtime keeps
+ * a batch's records until the checkpoint that covers them (its journal, for a rollback); kafkajs's message
+ * objects and their Buffer views are then no longer held, and die young as they do for a bare consumer.
+ */
+export class MessageChunk {
+  readonly offsets: string[];
+  readonly timestamps: Float64Array;
+  /** Absent when no message has a key, or headers. */
+  readonly keys?: (Buffer | null)[];
+  readonly headers?: IHeaders[];
+  /** The bytes of every value: one store with each value's start and length, or (values in several stores) the Buffers. */
+  private readonly store?: ArrayBufferLike;
+  private readonly starts?: Float64Array;
+  private readonly lengths?: Int32Array;
+  private readonly values?: (Buffer | null)[];
+
+  constructor(
+    messages: readonly KafkaMessage[],
+    readonly columns: NumericColumns,
+  ) {
+    // One pass over the messages: this runs once per fetched chunk, on every message (2.6% of the step as four passes).
+    const n = messages.length;
+    this.offsets = new Array<string>(n);
+    this.timestamps = new Float64Array(n);
+    const starts = new Float64Array(n);
+    const lengths = new Int32Array(n);
+    let store: ArrayBufferLike | undefined;
+    let shared = true;
+    let keyed = false;
+    let headed = false;
+    for (let i = 0; i < n; i++) {
+      const { offset, timestamp, key, headers, value } = messages[i];
+      this.offsets[i] = offset;
+      this.timestamps[i] = Number(timestamp);
+      keyed ||= key !== null;
+      headed ||= headers !== undefined && toHeaders(headers) !== NO_HEADERS;
+      if (value === null) continue;
+      store ??= value.buffer;
+      shared &&= value.buffer === store;
+      starts[i] = value.byteOffset;
+      lengths[i] = value.length;
+    }
+    if (keyed) this.keys = messages.map((message) => message.key);
+    if (headed) this.headers = messages.map((message) => message.headers ?? {});
+    if (shared) {
+      this.store = store;
+      this.starts = starts;
+      this.lengths = lengths;
+    } else this.values = messages.map((message) => message.value);
+  }
+
+  /** Message `row`'s value bytes: a view on the store, made when asked for. */
+  value(row: number): Buffer {
+    if (this.values !== undefined) return this.values[row] as Buffer;
+    return Buffer.from(this.store as ArrayBuffer, (this.starts as Float64Array)[row], (this.lengths as Int32Array)[row]);
+  }
+}
+
+/**
+ * A record whose value the source read into its chunk's numeric columns (`readNumericColumns`) instead of
+ * a parsed object: row `columnRow` of `chunk.columns`. Its key, headers, raw bytes and value are made only
+ * when asked for: the value by `JSON.parse` of the bytes, which the scanner checked give exactly these
+ * numbers. The columnar path reads the columns; a record read as an object (the row form, a dead letter, a
+ * prediction's key) costs what it did. These are accessors: `{ ...record }` copies only topic and partition.
  */
 export class ColumnRecord implements DecodedRecord<unknown> {
   private parsed: unknown;
   constructor(
     readonly topic: string,
     readonly partition: number,
-    private readonly message: KafkaMessage,
-    readonly columns: NumericColumns,
+    readonly chunk: MessageChunk,
     readonly columnRow: number,
-    readonly headers: Headers,
   ) {}
 
-  get offset(): string {
-    return this.message.offset;
+  get columns(): NumericColumns {
+    return this.chunk.columns;
   }
 
-  get key(): string | null {
-    return this.message.key === null ? null : this.message.key.toString();
+  get offset(): string {
+    return this.chunk.offsets[this.columnRow];
   }
 
   get timestamp(): number {
-    return Number(this.message.timestamp);
+    return this.chunk.timestamps[this.columnRow];
+  }
+
+  get key(): string | null {
+    const key = this.chunk.keys?.[this.columnRow] ?? null;
+    return key === null ? null : key.toString();
+  }
+
+  get headers(): Headers {
+    return toHeaders(this.chunk.headers?.[this.columnRow]);
   }
 
   get raw(): RecordBytes {
-    return { key: this.message.key, value: this.message.value, headers: rawHeaders(this.message.headers) };
+    return {
+      key: this.chunk.keys?.[this.columnRow] ?? null,
+      value: this.chunk.value(this.columnRow),
+      headers: rawHeaders(this.chunk.headers?.[this.columnRow]),
+    };
   }
 
   get value(): unknown {
     // The scanner accepted only ASCII bytes, so latin1 is the codec's UTF-8 here.
-    if (this.parsed === undefined) this.parsed = JSON.parse((this.message.value as Buffer).toString('latin1')) as unknown;
+    if (this.parsed === undefined) this.parsed = JSON.parse(this.chunk.value(this.columnRow).toString('latin1')) as unknown;
     return this.parsed;
   }
 }

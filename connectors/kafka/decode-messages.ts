@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { DecodeError } from '../../src/errors';
 import type { Codec, DecodedRecord, RecordBytes, RecordPosition } from '../types';
-import { ColumnRecord } from './column-record';
+import { ColumnRecord, MessageChunk } from './column-record';
 import { rawHeaders, toHeaders } from './headers';
 
 export { rawHeaders, toHeaders } from './headers';
@@ -27,11 +27,12 @@ export function decodeMessages<T>(
   const records: DecodedRecord<T>[] = [];
   const undecodable: UndecodableRecord[] = [];
   const columns = codec.readColumns?.(messages.map((message) => message.value));
+  const chunk = columns === undefined ? undefined : new MessageChunk(messages, columns);
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
-    if (columns !== undefined && columns.fast[i] === 1) {
+    if (chunk !== undefined && chunk.columns.fast[i] === 1) {
       // The codec's value type for these is what JSON.parse makes of the bytes (ColumnRecord.value).
-      records.push(new ColumnRecord(topic, partition, message, columns, i, toHeaders(message.headers)) as DecodedRecord<unknown> as DecodedRecord<T>);
+      records.push(new ColumnRecord(topic, partition, chunk, i) as DecodedRecord<unknown> as DecodedRecord<T>);
       continue;
     }
     const position = { topic, partition, offset: message.offset };

@@ -170,3 +170,24 @@ describe('decodeMessages with a codec that reads columns (JSON)', () => {
     expect([columnar.columns.columns[0][columnar.columnRow], columnar.columns.columns[1][columnar.columnRow]]).toEqual([-3e-5, 1]);
   });
 });
+
+describe('decodeMessages: the bytes a column record keeps', () => {
+  it('gives back each value byte for byte, whether the values share one store (a fetch) or not', () => {
+    const texts = ['{"x":1,"y":2}', '{"x":3,"y":4}', '{"x":5,"y":6}'];
+    const pooled = Buffer.from(texts.join(''));
+    const shared = texts.map((_, i) => pooled.subarray(texts.slice(0, i).join('').length, texts.slice(0, i + 1).join('').length));
+    const separate = texts.map((text) => Buffer.from(Uint8Array.from(Buffer.from(text)).buffer));
+    for (const values of [shared, separate]) {
+      const { records } = decodeMessages(
+        values.map((value, i) => message(String(i), value)),
+        't',
+        0,
+        createJsonCodec(),
+      );
+      expect(records.map((record) => [isColumnRecord(record), record.raw?.value?.toString(), record.value])).toEqual(
+        texts.map((text) => [true, text, JSON.parse(text)]),
+      );
+    }
+    expect(new Set(separate.map((value) => value.buffer)).size).toBe(3);
+  });
+});
