@@ -15,24 +15,25 @@ export interface UndecodableRecord {
 
 /**
  * Splits fetched messages into decoded records and the ones to dead-letter; decode failures never escape.
- * With a codec that reads columns (JSON), the messages it reads become `ColumnRecord`s on the batch's
- * columns, without a parsed object each; the others are decoded one by one as before.
+ * With `readColumns` and a codec that reads columns (JSON), the messages it reads become `ColumnRecord`s on
+ * the batch's columns, without a parsed object each; the others are decoded one by one as before.
  */
 export function decodeMessages<T>(
   messages: KafkaMessage[],
   topic: string,
   partition: number,
   codec: Codec<T>,
+  readColumns = false,
 ): { records: DecodedRecord<T>[]; undecodable: UndecodableRecord[] } {
   const records: DecodedRecord<T>[] = [];
   const undecodable: UndecodableRecord[] = [];
-  const columns = codec.readColumns?.(messages.map((message) => message.value));
-  const chunk = columns === undefined ? undefined : new MessageChunk(messages, columns);
+  const columns = readColumns ? codec.readColumns?.(messages.map((message) => message.value)) : undefined;
+  const chunk = columns === undefined ? undefined : new MessageChunk(topic, partition, messages, columns);
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
     if (chunk !== undefined && chunk.columns.fast[i] === 1) {
       // The codec's value type for these is what JSON.parse makes of the bytes (ColumnRecord.value).
-      records.push(new ColumnRecord(topic, partition, chunk, i) as DecodedRecord<unknown> as DecodedRecord<T>);
+      records.push(new ColumnRecord(chunk, i) as DecodedRecord<unknown> as DecodedRecord<T>);
       continue;
     }
     const position = { topic, partition, offset: message.offset };

@@ -116,7 +116,7 @@ describe('decodeMessages with a codec that reads columns (JSON)', () => {
     const values = ['{"x":0.1,"y":2}', '{"x":"a","y":2}', '{"x":-3e-5,"y":1}', '{"x":1e400,"y":1}'].map((text) => Buffer.from(text));
     const headers = { h: [Buffer.from('1'), Buffer.from('2')] };
     const messages = values.map((value, i) => message(String(10 + i), value, i === 2 ? { key: Buffer.from('k'), headers } : {}));
-    const { records, undecodable } = decodeMessages(messages, 'events', 1, codec);
+    const { records, undecodable } = decodeMessages(messages, 'events', 1, codec, true);
     expect(records.map(isColumnRecord)).toEqual([true, false, true]);
     expect(undecodable.map((record) => [record.position.offset, (record.error as DecodeError).code])).toEqual([['13', 'NONFINITE']]);
     // The fields of a record, read as a consumer reads them (a column record's are accessors).
@@ -183,11 +183,32 @@ describe('decodeMessages: the bytes a column record keeps', () => {
         't',
         0,
         createJsonCodec(),
+        true,
       );
       expect(records.map((record) => [isColumnRecord(record), record.raw?.value?.toString(), record.value])).toEqual(
         texts.map((text) => [true, text, JSON.parse(text)]),
       );
     }
     expect(new Set(separate.map((value) => value.buffer)).size).toBe(3);
+  });
+
+  it('reads columns only when asked: by default every record is decoded by the codec, as a plain object', () => {
+    const { records } = decodeMessages([message('0', Buffer.from('{"x":1}'))], 't', 0, createJsonCodec());
+    expect(records.map(isColumnRecord)).toEqual([false]);
+    expect({ ...records[0] }).toMatchObject({ topic: 't', offset: '0', value: { x: 1 } });
+  });
+
+  it('keeps offsets past 15 digits as kafkajs wrote them', () => {
+    const offsets = ['9007199254740993', '9007199254740994'];
+    const { records } = decodeMessages(
+      offsets.map((offset) => message(offset, Buffer.from('{"x":1}'))),
+      't',
+      0,
+      createJsonCodec(),
+      true,
+    );
+    expect(records.map((record) => [isColumnRecord(record), record.offset, record.topic, record.partition])).toEqual(
+      offsets.map((offset) => [true, offset, 't', 0]),
+    );
   });
 });

@@ -55,7 +55,7 @@ function kafkaBatches(values: Buffer[], maxRecords: number, refused: Undecodable
     const chunk = values
       .slice(start, start + maxRecords)
       .map((value, k) => ({ offset: String(start + k), value, key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
-    const { records, undecodable } = decodeMessages(chunk, 'events', 0, codec);
+    const { records, undecodable } = decodeMessages(chunk, 'events', 0, codec, true);
     refused.push(...undecodable);
     columnRecords.count += records.filter(isColumnRecord).length;
     const lastOffset = chunk[chunk.length - 1].offset;
