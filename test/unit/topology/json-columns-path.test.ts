@@ -13,7 +13,10 @@ import { nextOffset, type MicroBatch, type RecordPosition } from '../../../conne
 import { errorMessage } from '../../../src/errors';
 import { createStandardScaler, createVectorAssembler, pipeline, type Row } from '../../../src/features';
 import { createLinearRegression } from '../../../src/learners';
-import { learnAll, regressionTopology, type Run } from './harness';
+import type { ModelSlot, SlotSnapshot } from '../../../src/topology/model-slot';
+import { replayJournal } from '../../../src/topology/operators/divergence';
+import { restoreSnapshot } from '../../../src/topology/restore';
+import { bytesOf, learnAll, linearEvents, regressionTopology, type Run } from './harness';
 
 const FIELDS = ['x0', 'x1', 'x2'];
 const model = () =>
@@ -121,5 +124,26 @@ describe('JSON read into columns through the runtime', () => {
     expect(columns.slots.get('0')!.examplesSeen).toBe(rows.slots.get('0')!.examplesSeen);
     expect(weights(columns)).toEqual(weights(rows));
     expect(columns.slots.get('0')!.labelGuard.state()).toEqual(rows.slots.get('0')!.labelGuard.state());
+  });
+
+  it('replays a journal of column records as the row form does: the same DIVERGED letters, kept entries and model', async () => {
+    // The third batch (offsets 20-29) holds a target that explodes the weights past ±50 (see divergence.test.ts).
+    const topology = regressionTopology({ guards: { maxAbsWeight: 50, labels: { outliers: false } } });
+    const events = linearEvents(40);
+    events[25] = { x0: 1, x1: 1, y: 1e5 };
+    const values = bytesOf(events);
+    const columnRecords = { count: 0 };
+    const columns = await learnAll(topology, values, { source: kafkaBatches(values, 10, [], columnRecords) });
+    const rows = await learnAll(topology, values, {
+      source: createMemorySource({ records: values, codec: createJsonCodec(), maxRecords: 10, topic: 'events' }),
+    });
+    expect(columnRecords.count).toBe(40);
+    const deps = { label: 'y', maxAbsWeight: 50, restore: (slot: ModelSlot, snapshot: SlotSnapshot) => restoreSnapshot(topology, slot, snapshot) };
+    const replayed = [columns, rows].map((run) => replayJournal(run.slots.get('0')!, deps));
+    const failures = replayed.map((replay) => replay.failures.map(({ record, error }) => [record.offset, errorMessage(error)]));
+    expect(failures[0]).toEqual(failures[1]);
+    expect(failures[0].map(([offset]) => offset)).toEqual(Array.from({ length: 10 }, (_, i) => String(20 + i)));
+    expect(columns.slots.get('0')!.journal.map((entry) => entry.where)).toEqual(['events/0@0..9', 'events/0@10..19', 'events/0@30..39']);
+    expect(weights(columns)).toEqual(weights(rows));
   });
 });
