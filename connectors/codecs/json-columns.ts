@@ -231,14 +231,18 @@ function readRow(bytes: Buffer, keys: readonly Buffer[], columns: readonly Float
   return at !== SLOW && skipSpace(bytes, at) === bytes.length;
 }
 
+/** Messages tried for the keys before a chunk is left to the codec whole. */
+const TEMPLATE_TRIES = 16;
+
 /**
  * Reads the messages that are flat objects of numbers, all with the keys of the first such message in its
- * order, into columns; undefined when none is (the caller then decodes every message as before).
+ * order, into columns; undefined when none of the first 16 is (the caller then decodes every message as before).
  */
 export function readNumericColumns(values: readonly (Buffer | null)[], maxBytes: number): NumericColumns | undefined {
   let first = 0;
   let names: string[] | undefined;
-  for (; first < values.length && names === undefined; first++) {
+  // Other shapes (CTR events of strings) fail at their first value; 16 tries bound what that costs a chunk.
+  for (; first < Math.min(values.length, TEMPLATE_TRIES) && names === undefined; first++) {
     const value = values[first];
     if (value !== null) names = templateOf(value, maxBytes);
   }

@@ -161,3 +161,12 @@ describe('readNumericColumns', () => {
     }
   });
 });
+
+describe('readNumericColumns on other shapes', () => {
+  it('gives up on a chunk whose first 16 messages are not flat objects of numbers (CTR events of strings), and reads one whose 16th is', () => {
+    const strings = Array.from({ length: 16 }, (_, i) => `{"id":"e${i}"}`);
+    expect(readNumericColumns(buffers([...strings, '{"a":1}']), 1_048_576)).toBeUndefined();
+    const read = readNumericColumns(buffers([...strings.slice(1), '{"a":1}', '{"a":2}']), 1_048_576)!;
+    expect(Array.from(read.fast.slice(15))).toEqual([1, 1]);
+  });
+});
