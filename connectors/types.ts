@@ -1,4 +1,5 @@
 /** Shapes shared by every source and sink: bytes come in as micro-batches of decoded records. */
+import type { NumericColumns } from './codecs/json-columns';
 
 export type Headers = Record<string, string>;
 
@@ -65,6 +66,12 @@ export interface Codec<T> {
   encode(value: T): Buffer;
   /** Throws `DecodeError` naming what was wrong; the caller dead-letters the bytes. */
   decode(bytes: Buffer, context: DecodeContext): T;
+  /**
+   * Optional, for a whole fetched chunk at once: the messages this codec can read straight into numeric
+   * columns (JSON's flat objects of numbers), each exactly as `decode` would read it; the others (`fast`
+   * 0) are decoded by `decode` as usual. Undefined when none can be.
+   */
+  readColumns?(values: readonly (Buffer | null)[]): NumericColumns | undefined;
 }
 
 export function nextOffset(offset: string): string {

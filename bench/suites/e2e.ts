@@ -46,7 +46,8 @@ function topicsOf(topology: Topology): string[] {
  * (default 2), `--versions v` checkpoints per latency run (default 100), `--seed s`. `--only ctr`: the CTR runs
  * alone (bare kafkajs, runTopology ctr-logistic, confluent-kafka + River) and ctr-logistic's latency while learning; no
  * JSON regression, Arrow or idle latency runs. `--only arrow`: the Arrow runs alone (the columnar ceiling peer and
- * runTopology on Arrow), interleaved.
+ * runTopology on Arrow), interleaved. `--only json`: the JSON regression runs alone (bare kafkajs, runTopology
+ * regression-sgd with and without checkpoints), no latency runs.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -73,12 +74,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   if (!(Number.isInteger(versions) && versions >= MIN_VERSIONS))
     throw new ConfigError(`--versions must be an integer of at least ${MIN_VERSIONS}, got "${values.versions}"`);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got "${values.seed}"`);
-  if (values.only !== undefined && values.only !== 'ctr' && values.only !== 'arrow')
-    throw new ConfigError(`--only takes "ctr" or "arrow", got "${values.only}"`);
-  // The CTR peers alone, or the Arrow ones: a quick measure of one path against its peers.
+  if (values.only !== undefined && values.only !== 'ctr' && values.only !== 'arrow' && values.only !== 'json')
+    throw new ConfigError(`--only takes "ctr", "arrow" or "json", got "${values.only}"`);
+  // The CTR peers alone, or the Arrow ones, or the JSON regression ones: a quick measure of one path against its peers.
   const all = values.only === undefined;
   const withCtr = all || values.only === 'ctr';
   const withArrow = all || values.only === 'arrow';
+  const withJson = all || values.only === 'json';
 
   const loadAtStart = loadAverage();
   const broker = await resolveBroker({ log });
@@ -95,7 +97,8 @@ export async function run(args: string[]): Promise<BenchResult> {
   const columnarModels = `${stamp}-columnar.models`;
   const latencyTopic = `${stamp}-latency.models`;
   const topics = [
-    ...(all ? [...topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)), latencyTopic] : []),
+    ...(withJson ? topicsOf(jsonTopology(CHECKPOINT_EVERY_MS)) : []),
+    ...(all ? [latencyTopic] : []),
     ...(withArrow ? [...topicsOf(arrowTopology), columnarModels] : []),
     ...(withCtr ? topicsOf(ctrTopology()) : []),
   ];
@@ -125,7 +128,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   try {
     const produced = [
       ...(withCtr ? [[ctrTopic, records] as const] : []),
-      ...(all ? [[jsonTopic, records] as const] : []),
+      ...(withJson ? [[jsonTopic, records] as const] : []),
       ...(withArrow ? [[arrowTopic, arrowRecords / ROWS_PER_ARROW_MESSAGE] as const] : []),
     ];
     await ensureTopics(
@@ -133,22 +136,22 @@ export async function run(args: string[]): Promise<BenchResult> {
       produced.map(([topic]) => ({ topic, partitions: 1 })),
     );
     log(
-      `producing ${all ? `${records} JSON and CTR events and ${arrowRecords} Arrow rows` : withCtr ? `${records} CTR events` : `${arrowRecords} Arrow rows`}`,
+      `producing ${all ? `${records} JSON and CTR events and ${arrowRecords} Arrow rows` : withCtr ? `${records} CTR events` : withJson ? `${records} JSON events` : `${arrowRecords} Arrow rows`}`,
     );
-    if (all) await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
+    if (withJson) await produceAll(brokers, jsonTopic, friedmanJson(records, seed));
     if (withArrow) await produceAll(brokers, arrowTopic, friedmanArrow(arrowRecords, seed + 1));
     if (withCtr) await produceAll(brokers, ctrTopic, ctrJson(records, seed + 2));
     for (const [topic, messages] of produced) {
       const stored = await messageCount(brokers, topic);
       if (stored !== messages) throw new Error(`${topic} holds ${stored} messages, ${messages} were produced`);
     }
-    if (all) await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
+    if (withJson) await seedModelTopic(brokers, jsonTopology(CHECKPOINT_EVERY_MS));
     if (withArrow) await seedModelTopic(brokers, arrowTopology);
     if (withCtr) await seedModelTopic(brokers, ctrTopology());
 
     // Round-robin, so that a burst of load from the machine's other users spreads over all the runs.
     for (let pass = 0; pass < repeats; pass++) {
-      if (all) {
+      if (withJson) {
         passes.add(
           { input: 'JSON', path: BARE, checkpoints: '–' },
           await consumeWithKafkaJs({ brokers, topic: jsonTopic, messages: records, parseJson: true }),

@@ -1,6 +1,7 @@
 import { errorMessage, type DecodeErrorCode } from '../../src/errors';
 import type { Codec } from '../types';
 import { FORBIDDEN_KEYS, decodeFailure, decodeUtf8, encodeFailure } from './decode-failure';
+import { readNumericColumns } from './json-columns';
 import { requirePositiveInteger } from './validate';
 import type { JsonValue } from '../../src/state';
 
@@ -86,5 +87,6 @@ export function createJsonCodec({ maxBytes = 1_048_576, maxDepth = 64 }: JsonCod
       if (found) throw decodeFailure('json', found.code, context, describe(found));
       return value;
     },
+    readColumns: (values) => readNumericColumns(values, maxBytes),
   };
 }

@@ -7,6 +7,8 @@ import { rebalanceCause } from './kafka-errors';
 
 export interface BatchHandlerConfig<T> {
   codec: Codec<T>;
+  /** See KafkaSourceConfig.readColumns. Default false. */
+  readColumns?: boolean;
   deadLetter: DeadLetter;
   deadLetterRetry: RetryOptions;
   maxRecords: number;
@@ -136,7 +138,7 @@ export function createBatchHandler<T>(config: BatchHandlerConfig<T>): (payload: 
       for (let start = 0; start < batch.messages.length; start += maxRecords) {
         if (!live()) return;
         const chunk = batch.messages.slice(start, start + maxRecords);
-        const { records, undecodable } = decodeMessages(chunk, batch.topic, batch.partition, codec);
+        const { records, undecodable } = decodeMessages(chunk, batch.topic, batch.partition, codec, config.readColumns ?? false);
         await deadLetterAll(chunk, batch.topic, batch.partition, undecodable);
         if (!live() || !(await deliver(payload, chunk, records, live))) return;
         // A fetch holds thousands of records; without a macrotask turn between chunks, acks, commits and

@@ -15,6 +15,8 @@ export interface ConsumerSessionConfig<T> extends KafkaConnection {
   groupId: string;
   topics: string[];
   codec: Codec<T>;
+  /** See KafkaSourceConfig.readColumns. */
+  readColumns?: boolean;
   deadLetter: DeadLetter;
   startFrom: StartFrom;
   resumeFrom?(): RecordPosition[];
@@ -144,6 +146,7 @@ export function startConsumerSession<T>(config: ConsumerSessionConfig<T>): Consu
 
   const eachBatch = createBatchHandler<T>({
     codec: config.codec,
+    readColumns: config.readColumns ?? false,
     deadLetter: config.deadLetter,
     deadLetterRetry: config.deadLetterRetry,
     maxRecords: config.maxRecords,

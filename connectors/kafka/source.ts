@@ -47,6 +47,12 @@ export interface KafkaSourceConfig<T> extends KafkaConnection {
    * by `commit()`, e.g. once a checkpoint that covers them is published.
    */
   commitOnAck?: boolean;
+  /**
+   * Default false. True: values the codec can read into columns (JSON's flat objects of numbers) are, and
+   * their records are `ColumnRecord`s, whose fields are accessors made when read: read them by name; a
+   * spread (`{ ...record }`) copies none of them. `runTopology` asks for it when no `transformBatches` sees the records.
+   */
+  readColumns?: boolean;
 }
 
 export interface KafkaSource<T> {
@@ -113,6 +119,7 @@ export function createKafkaSource<T>(config: KafkaSourceConfig<T>): KafkaSource<
           deadLetterRetry,
           maxRecords,
           commitOnAck,
+          readColumns: config.readColumns ?? false,
           maxWaitMs,
           minBytes,
           maxBytesPerPartition,

@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { numericColumnIfClean } from '../../connectors/codecs/arrow';
+import { isColumnRecord } from '../../connectors/kafka/column-record';
 import type { DecodedRecord } from '../../connectors/types';
 import type { Row } from '../features/stage';
 import type { Examples } from '../importance/snapshot';
@@ -22,15 +23,28 @@ export function isTable(value: unknown): value is Table {
   return typeof candidate === 'object' && candidate !== null && typeof candidate.numRows === 'number' && typeof candidate.getChild === 'function';
 }
 
+/** A record's value when it is an Arrow table; a record read into columns is one event and is not asked for its value (that would parse it). */
+export function tableOf(record: DecodedRecord<unknown>): Table | undefined {
+  if (isColumnRecord(record)) return undefined;
+  const value = record.value;
+  return isTable(value) ? value : undefined;
+}
+
 /** Events a record holds: a table's rows, else one. */
 export function eventsIn(record: DecodedRecord<unknown>): number {
-  return isTable(record.value) ? record.value.numRows : 1;
+  return tableOf(record)?.numRows ?? 1;
 }
 
 /** Whether every record is one event (no tables): the row form's batches, JSON or CSV. */
 export function oneEventEach(records: readonly DecodedRecord<unknown>[]): boolean {
-  for (let i = 0; i < records.length; i++) if (isTable(records[i].value)) return false;
+  for (let i = 0; i < records.length; i++) if (tableOf(records[i]) !== undefined) return false;
   return true;
+}
+
+/** Whether some records' values sit in columns (Arrow tables, or JSON the source read into columns): the fused pass then reads the columns. */
+export function hasColumns(records: readonly DecodedRecord<unknown>[]): boolean {
+  for (let i = 0; i < records.length; i++) if (isColumnRecord(records[i]) || tableOf(records[i]) !== undefined) return true;
+  return false;
 }
 
 /** The number of events in `events`. */
@@ -89,7 +103,7 @@ function eventAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array,
     else high = middle - 1;
   }
   const record = records[low];
-  return isTable(record.value) ? rowRecord(record, flat - starts[low]) : record;
+  return tableOf(record) === undefined ? record : rowRecord(record, flat - starts[low]);
 }
 
 /**
@@ -107,7 +121,8 @@ export function eventRecords(events: BatchEvents): DecodedRecord<unknown>[] {
 /** The events' values (row objects), each made when asked for (`Examples`): feature importance samples a few of them. */
 export function eventRows(events: BatchEvents): Examples<Row> {
   const { records, rows } = events;
-  if (rows === undefined && oneEventEach(records)) return records.map((record) => record.value as Row);
+  // Records read into columns make their row objects only when one is read.
+  if (rows === undefined && !hasColumns(records)) return records.map((record) => record.value as Row);
   const starts = eventStarts(records);
   const length = rows === undefined ? starts[records.length] : rows.length;
   return {

@@ -166,6 +166,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     groupId: options.groupId ?? topology.modelId,
     topics: [input.topic],
     codec: input.codec,
+    // JSON read into columns, for the fused pass; a user's transformBatches may copy records, which a column record's accessors do not survive.
+    readColumns: config.transformBatches === undefined,
     deadLetter,
     commitOnAck: false,
     startFrom: fromBeginning ? 'earliest' : restoredOffsets.length > 0 ? { offsets: restoredOffsets } : 'committed',

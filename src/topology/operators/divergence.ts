@@ -6,7 +6,7 @@ import type { PartitionOffset } from '../../checkpoints/manifest';
 import { metricValues, type JournalEntry, type ModelSlot, type SlotSnapshot } from '../model-slot';
 import { healthProblem, snapshotSlot } from '../slot-health';
 import { captureLedger } from '../slot-ledger';
-import { eventCount, eventRecords, eventRows, oneEventEach, type BatchEvents } from '../batch-events';
+import { eventCount, eventRecords, eventRows, hasColumns, type BatchEvents } from '../batch-events';
 import type { Failure } from './dead-letters';
 import { testThenTrain, type StepOutcome } from './train-step';
 import { fusedPipeline, vet, vetInto } from './vet';
@@ -40,11 +40,12 @@ function featureBatchOf(pipeline: Pipeline): FeatureBatch {
 
 /**
  * Vets events and takes the test-then-train step on the ones that pass: a pipeline's in one fused pass, on
- * the columns of Arrow tables where its stages have column forms (`vetColumns`), else row by row.
+ * the columns of Arrow tables and of JSON read into columns where its stages have column forms
+ * (`vetColumns`), else row by row.
  */
 export function learnRecords(slot: ModelSlot, events: BatchEvents, label: string, where: string): Learned {
   const pipeline = fusedPipeline(slot.model);
-  if (pipeline !== undefined && !oneEventEach(events.records)) {
+  if (pipeline !== undefined && hasColumns(events.records)) {
     const batch = featureBatchOf(pipeline);
     const { rejected, good, ys } = vetColumns(events, label, slot, pipeline, batch);
     if (ys.length === 0) return { rejected, good };

@@ -1,12 +1,14 @@
 import type { Table } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { numericStorage } from '../../../connectors/codecs/arrow';
+import type { NumericColumns } from '../../../connectors/codecs/json-columns';
+import { isColumnRecord } from '../../../connectors/kafka/column-record';
 import type { DecodedRecord } from '../../../connectors/types';
 import type { ColumnSource } from '../../features/column-form';
 import type { FeatureBatch } from '../../features/feature-batch';
 import type { ColumnPass, Pipeline } from '../../features/pipeline';
 import type { LabelIndexed } from '../../learners/label-indexer';
-import { eventsIn, isTable, rowRecord, type BatchEvents } from '../batch-events';
+import { eventsIn, rowRecord, tableOf, type BatchEvents } from '../batch-events';
 import type { ModelSlot } from '../model-slot';
 import { isClassifier } from '../restore';
 import type { Failure } from './dead-letters';
@@ -54,12 +56,46 @@ function scratchFor(capacity: number): typeof scratch {
   return scratch;
 }
 
+/** JSON messages the source read into columns, as the column forms read them: every row is a number in every column. */
+function jsonColumns({ names, columns, fast }: NumericColumns): ColumnSource {
+  return {
+    length: fast.length,
+    numeric(name) {
+      const column = names.indexOf(name);
+      return column < 0 ? undefined : columns[column];
+    },
+    vector: () => undefined,
+  };
+}
+
 /** Whether a model maps raw labels to class indexes: those labels are vetted in the row form. */
 const indexesLabels = (model: ModelSlot['model']) => typeof (model as Partial<LabelIndexed<unknown>>).indexLabel === 'function';
 
+/** A run of rows bound to the stages' column forms: no `pass` or no label column means the row form for all of them. */
+interface Bound {
+  pass?: ColumnPass;
+  y?: ArrayLike<number>;
+  nulls?: Uint8Array;
+}
+
+function bindTable(table: Table, label: string, slot: ModelSlot, pipeline: Pipeline): Bound {
+  const columns = indexesLabels(slot.model) ? undefined : tableColumns(table);
+  const pass = columns && pipeline.bindColumns(columns.source);
+  const y = pass && columns ? columns.source.numeric(label) : undefined;
+  return { pass, y, nulls: y && columns ? columns.nullRows() : undefined };
+}
+
+function bindJson(columns: NumericColumns, label: string, slot: ModelSlot, pipeline: Pipeline): Bound {
+  if (indexesLabels(slot.model)) return {};
+  const source = jsonColumns(columns);
+  const pass = pipeline.bindColumns(source);
+  return { pass, y: pass && source.numeric(label) };
+}
+
 /**
- * The fused pass over a batch whose records may be Arrow tables, without a row object per row: each
- * table's label and feature columns are read as typed arrays, and each row, in order, has its label
+ * The fused pass over a batch whose records may be Arrow tables or JSON messages the source read into
+ * columns (`ColumnRecord`), without a row object per row: each table's (or chunk's) label and feature
+ * columns are read as typed arrays, and each row, in order, has its label
  * checked, goes through the stages' column forms (`Pipeline.bindColumns`), has its features checked for
  * finiteness, then teaches the stages and is appended to `batch`. Anything unusual about a row (a bad
  * label, a null or non-finite cell, a row a stage drops or refuses) sends that row alone through the row
@@ -86,6 +122,9 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
   const classes = isClassifier(slot.model) ? slot.model.numClasses : 0;
   const guard = slot.labelGuard;
   const unnamed = () => '';
+  // A chunk of JSON messages read into columns is bound once, for all its records.
+  let jsonBoundTo: NumericColumns | undefined;
+  let jsonBound: Bound = {};
   for (const record of records) {
     const size = eventsIn(record);
     const end = start + size;
@@ -94,19 +133,23 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
     if (rows !== undefined) while (next < rows.length && rows[next] < end) next++;
     const selected = rows === undefined ? size : next - from;
     const local = (k: number) => (rows === undefined ? k : rows[from + k] - start);
-    const table = isTable(record.value) ? record.value : undefined;
-    const columns = table && !indexesLabels(slot.model) ? tableColumns(table) : undefined;
-    const pass: ColumnPass | undefined = columns && pipeline.bindColumns(columns.source);
-    const y = pass && columns ? columns.source.numeric(label) : undefined;
-    const nulls = y && columns ? columns.nullRows() : undefined;
+    const table = tableOf(record);
+    const json = isColumnRecord(record) ? record : undefined;
+    if (json !== undefined && json.columns !== jsonBoundTo) {
+      jsonBoundTo = json.columns;
+      jsonBound = bindJson(json.columns, label, slot, pipeline);
+    }
+    const { pass, y, nulls } = table ? bindTable(table, label, slot, pipeline) : json ? jsonBound : {};
     for (let k = 0; k < selected; k++) {
-      const row = local(k);
-      if (table === undefined) {
+      if (table === undefined && json === undefined) {
         rowForm(record, start);
         continue;
       }
+      // The row in the bound columns, and the event's flat index.
+      const row = json ? json.columnRow : local(k);
+      const flat = json ? start : start + row;
       if (pass === undefined || y === undefined) {
-        rowForm(rowRecord(record, row), start + row);
+        rowForm(table ? rowRecord(record, row) : record, flat);
         continue;
       }
       const value = y[row];
@@ -118,13 +161,13 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
         guard.check(value, unnamed) === null;
       const features = labelOk ? pass.transform(row) : null;
       if (features === null || !allFinite(features)) {
-        rowForm(rowRecord(record, row), start + row);
+        rowForm(table ? rowRecord(record, row) : record, flat);
         continue;
       }
       pass.learn(row);
       batch.add(features);
       guard.accept(value);
-      kept[count] = start + row;
+      kept[count] = flat;
       ys[count++] = value;
     }
     start = end;

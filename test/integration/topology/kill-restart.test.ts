@@ -55,7 +55,15 @@ describe('a trainer killed with SIGKILL at random points', () => {
       // Kill at a random point once it is learning (a restart first waits for the killed member's session to expire).
       const learning = new Promise<void>((resolve) => trainer.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes(' rec (') && resolve()));
       await Promise.race([learning, sleep(20_000)]);
-      await sleep(rng.next() * 2000);
+      // Once it has published a version of its own, so that every restart resumes past the last: a time alone is
+      // no measure of progress (on a quiet machine the trainer learns all the events in under a second).
+      const before = killedAtVersions.at(-1) ?? 0;
+      for (let waited = 0; waited < 20_000; waited += 100) {
+        const version = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId)?.manifest.version ?? 0;
+        if (version > before) break;
+        await sleep(100);
+      }
+      await sleep(rng.next() * 500);
       trainer.kill('SIGKILL');
       await exited(trainer);
       const latest = (await loadLatestCheckpoints({ brokers }, topology.config.outputs.modelTopic)).get(topology.modelId);

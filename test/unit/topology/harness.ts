@@ -81,12 +81,15 @@ export async function learnAll(
     transform,
     codec = topology.config.input.codec,
     afterBatch,
+    source: given,
   }: {
     maxRecords?: number;
     transform?: MonoTypeOperatorFunction<MicroBatch<Row>>;
     codec?: Codec<unknown>;
     /** `learnBatch`'s hook, e.g. a checkpointer's `afterStep`. */
     afterBatch?: (step: LearnedBatch) => Promise<void>;
+    /** Batches to learn instead of the memory source's of `messages`. */
+    source?: import('rxjs').Observable<MicroBatch<unknown>>;
   } = {},
 ): Promise<Run> {
   const deadLetter = fakeDeadLetter();
@@ -100,7 +103,7 @@ export async function learnAll(
   const onPredictions = async (batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], values: Float64Array, slot: ModelSlot) => {
     for (const message of predictionMessages(batch, records, values, slot.version)) predictions.push(JSON.parse(String(message.value)));
   };
-  const source = createMemorySource({ records: messages, codec, maxRecords }) as unknown as import('rxjs').Observable<MicroBatch<Row>>;
+  const source = (given ?? createMemorySource({ records: messages, codec, maxRecords })) as unknown as import('rxjs').Observable<MicroBatch<Row>>;
   const steps = await lastValueFrom(
     (transform ? source.pipe(transform) : source).pipe(
       learnBatch({
