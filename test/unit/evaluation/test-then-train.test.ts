@@ -20,6 +20,7 @@ import type { Classifier } from '../../../src/learners/estimator';
 import { scoreBatch, testThenTrainRows } from '../../../src/evaluation/test-then-train';
 import { FeatureBatch } from '../../../src/features/feature-batch';
 import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
+import { errorOf } from '../../support/error-of';
 
 /**
  * A classifier that predicts the last label it learned (class 0 before any), with probability 0.8 on it:
@@ -190,12 +191,3 @@ describe('scoreBatch: metrics of values scored in one call each', () => {
     expect(batched.map((metric) => [metric.count(), metric.state()])).toEqual(perRow.map((metric) => [metric.count(), metric.state()]));
   });
 });
-
-function errorOf(action: () => void): Error {
-  try {
-    action();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error, none was thrown');
-}

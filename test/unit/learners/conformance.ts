@@ -7,6 +7,7 @@ import { CheckpointError, ConfigError, DecodeError, NonFiniteError } from '../..
 import type { BatchMode, Classifier, Estimator, FeatureVector, JsonObject, LearnerState } from '../../../src/learners';
 import { fromState, isRowLearner, isSparse, rowViews } from '../../../src/learners';
 import { FeatureBatch } from '../../../src/features/feature-batch';
+import { errorOf } from '../../support/error-of';
 
 export interface ConformanceCase {
   name: string;
@@ -62,15 +63,6 @@ function corrupt(x: FeatureVector, position: number, value: number): { x: Featur
   const copy = Float64Array.from(x);
   copy[position] = value;
   return { x: copy, feature: position };
-}
-
-function errorOf(action: () => void): Error {
-  try {
-    action();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error, none was thrown');
 }
 
 function describeError(action: () => void): { type: string; message: string } {

@@ -9,6 +9,7 @@ import type { Estimator, FeatureVector, LinearConfig, OptimizerConfig, SparseVec
 import { createLinearRegression, createLogisticRegression } from '../../../src/learners';
 import { GradientBatch } from '../../../src/learners/gradient-batch';
 import { regressionData, sparseVectors } from './fixtures';
+import { errorOf } from '../../support/error-of';
 
 /** Gradient clipping this loose never changes a finite gradient, but sends every step through the GradientBatch. */
 const THROUGH_THE_BATCH = { clipValue: 1e300 };
@@ -17,15 +18,6 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 function arraysOf(learner: Estimator): Record<string, number[]> {
   return Object.fromEntries(Object.entries(learner.state().arrays).map(([key, values]) => [key, Array.from(values)]));
-}
-
-function errorOf(action: () => void): Error {
-  try {
-    action();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error, none was thrown');
 }
 
 /** Sparse vectors whose first index repeats as their last, so that one step updates a weight twice. */

@@ -11,6 +11,7 @@ import {
   type RecoCommonConfig,
   type Recommender,
 } from '../../../src/reco';
+export { errorOf } from '../../support/error-of';
 
 export function take<T>(iterator: Iterator<T>, n: number): T[] {
   return Array.from({ length: n }, () => iterator.next().value as T);
@@ -75,13 +76,4 @@ export function readTable(state: LearnerState, prefix: string): { ids: string[];
       return ids.map((_, r) => values.slice(r * width, (r + 1) * width));
     },
   };
-}
-
-export function errorOf(action: () => unknown): Error {
-  try {
-    action();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error, none was thrown');
 }
