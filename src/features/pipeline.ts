@@ -49,6 +49,13 @@ export interface ColumnPass {
   transform(i: number): Float64Array | null;
   /** Lets every stage learn row i, right after `transform(i)` returned its features. */
   learn(i: number): void;
+  /**
+   * Every row's features at once (rows × width, row-major, valid until the next run), as `transform(i)` then
+   * `learn(i)` row by row would give them, when every stage has a batch form; null otherwise or when some row
+   * needs the per-row path. Learns nothing: `commitRun()` does, once the caller has admitted every row.
+   */
+  transformRun(): Float64Array | null;
+  commitRun(): void;
 }
 
 export interface ClassifierPipeline extends Pipeline, Classifier<Row> {
@@ -136,10 +143,12 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     // A pipeline whose stages must interleave (one overwrites an earlier one's input) keeps the row form.
     if (!reorderable) return undefined;
     const written = new Map<string, Float64Array>();
+    const writtenRun = new Map<string, Float64Array>();
     const source: ColumnSource = {
       length: raw.length,
       numeric: (name) => (rawCols.includes(name) ? raw.numeric(name) : undefined),
       vector: (name) => written.get(name),
+      vectorRun: (name) => writtenRun.get(name),
     };
     const kernels: ColumnKernel[] = [];
     for (const stage of stages) {
@@ -149,6 +158,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       written.set(stage.outputCols[0], kernel.output);
     }
     const features = kernels[kernels.length - 1].output;
+    const batchForm = kernels.every((kernel) => kernel.transformRun !== undefined && kernel.commitRun !== undefined);
     return {
       transform(i: number): Float64Array | null {
         for (let k = 0; k < kernels.length; k++) if (!kernels[k].transform(i)) return null;
@@ -157,7 +167,27 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       learn(i: number): void {
         for (let k = 0; k < kernels.length; k++) kernels[k].learn(i);
       },
+      transformRun(): Float64Array | null {
+        if (!batchForm) return null;
+        let out: Float64Array | null = null;
+        for (let k = 0; k < kernels.length; k++) {
+          out = runBuffer(k, raw.length * kernels[k].output.length);
+          writtenRun.set(stages[k].outputCols[0], out);
+          if (kernels[k].transformRun?.(out) !== true) return null;
+        }
+        return out;
+      },
+      commitRun(): void {
+        for (let k = 0; k < kernels.length; k++) kernels[k].commitRun?.();
+      },
     };
+  }
+
+  // The batch form's buffers, one per stage, reused from run to run (a run is committed or dropped before the next).
+  const runBuffers: Float64Array[] = stages.map(() => new Float64Array(0));
+  function runBuffer(k: number, length: number): Float64Array {
+    if (runBuffers[k].length < length) runBuffers[k] = new Float64Array(Math.max(length, 2 * runBuffers[k].length));
+    return runBuffers[k].length === length ? runBuffers[k] : runBuffers[k].subarray(0, length);
   }
 
   function learnStages(x: Row): FeatureVector | null {
