@@ -1,6 +1,7 @@
 import { DataType, Precision, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { ConfigError, DecodeError, errorMessage } from '../../src/errors';
 import type { Codec } from '../types';
+import { createSchemaCache, decodeOneBatch } from './arrow-decode';
 import { decodeFailure, encodeFailure } from './decode-failure';
 
 export interface ArrowCodecOptions {
@@ -54,6 +55,7 @@ export function findNonFinite(table: Table): string | undefined {
  * the message's buffers (copying a column only when its buffer is misaligned), it never builds row objects.
  */
 export function createArrowCodec({ rejectNonFinite = true }: ArrowCodecOptions = {}): Codec<Table> {
+  const schemas = createSchemaCache();
   return {
     name: 'arrow',
     encode(table) {
@@ -65,7 +67,7 @@ export function createArrowCodec({ rejectNonFinite = true }: ArrowCodecOptions =
     decode(bytes, context) {
       let table: Table;
       try {
-        table = tableFromIPC(bytes);
+        table = decodeOneBatch(bytes, schemas) ?? tableFromIPC(bytes);
       } catch (err) {
         throw decodeFailure('arrow', 'MALFORMED', context, `not an Arrow IPC stream: ${errorMessage(err)}`, err);
       }
