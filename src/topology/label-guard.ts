@@ -1,6 +1,6 @@
 import { LabelOutOfRangeError } from '../errors';
 import { integerField } from '../features/config';
-import { p2Add, p2Median } from '../features/p2-median';
+import { p2AddFrom, p2Median } from '../features/p2-median';
 import { numberField, optionalNumberField } from '../learners/config-checks';
 import type { JsonObject } from '../state';
 
@@ -63,13 +63,18 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
     const median = p2Median(heights, 0, count);
     return Math.abs(y - median) <= k * Math.max(p2Median(heights, 5, count), Math.abs(median), minScale);
   };
-  const accept = (y: number) => {
+  // The deviation handed to the second median, in an array: see p2AddFrom.
+  const deviation = new Float64Array(1);
+  /** Accepts `ys[at]`. */
+  const acceptAt = (ys: ArrayLike<number>, at: number) => {
     if (outliers === null) return;
     count++;
-    const median = count > 1 ? p2Median(heights, 0, count - 1) : y;
-    p2Add(heights, positions, 0, count, y);
-    p2Add(heights, positions, 5, count, Math.abs(y - median));
+    const y = ys[at];
+    deviation[0] = Math.abs(y - (count > 1 ? p2Median(heights, 0, count - 1) : y));
+    p2AddFrom(heights, positions, 0, count, ys, at);
+    p2AddFrom(heights, positions, 5, count, deviation, 0);
   };
+  const one = new Float64Array(1);
   // acceptAll's undo: the markers and count before the run.
   const before = { heights: new Float64Array(10), positions: new Float64Array(10), count: 0 };
 
@@ -81,7 +86,10 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
       const scale = Math.max(p2Median(heights, 5, count), Math.abs(median), minScale);
       return new LabelOutOfRangeError(`${where()}: label ${y} is beyond the outlier bound ${median} ± ${k} × ${scale} learned from ${count} labels`);
     },
-    accept,
+    accept(y) {
+      one[0] = y;
+      acceptAt(one, 0);
+    },
     acceptAll(ys, n) {
       before.heights.set(heights);
       before.positions.set(positions);
@@ -94,7 +102,7 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
           count = before.count;
           return false;
         }
-        accept(y);
+        acceptAt(ys, i);
       }
       return true;
     },
