@@ -1,5 +1,15 @@
 import { CheckpointError, ConfigError, DecodeError } from '../errors';
-import type { Classifier, Estimator, FeatureVector, LearnReport, LearnerState, TypedArray } from '../learners/estimator';
+import {
+  isRowLearner,
+  type Classifier,
+  type Estimator,
+  type FeatureVector,
+  type LearnReport,
+  type LearnerState,
+  type RowLearner,
+  type TypedArray,
+} from '../learners/estimator';
+import { FeatureBatch } from './feature-batch';
 import { fromState } from '../learners/registry';
 import type { ColumnKernel, ColumnSource } from './column-form';
 import { describeValue } from './config';
@@ -224,6 +234,30 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     return transformMany(xs, (x, i) => pass.transform(i)?.slice() ?? transformOne(x));
   }
 
+  // Prediction's features for a learner that reads rows in place, and its predictions: reused from call to call.
+  const predictionBatch = new FeatureBatch();
+  let predicted = new Float64Array(0);
+
+  /**
+   * `predictMany` through the column forms, each row's features copied into a reused feature batch that the
+   * learner reads in place (`predictRows`: the same margins as `predictMany` over the same numbers, so the
+   * same predictions), instead of a copy and a view per row: iPFI's perturbed rows, ~50 per 1,000 Arrow
+   * rows, cost 3.4% of the trainer through Kafka. False, with nothing written, where the column forms do
+   * not apply.
+   */
+  function predictRowsInPlace(learner: RowLearner, xs: readonly Row[], out: Float64Array): boolean {
+    const pass = xs.length > 1 ? bindColumns(rowColumns(xs)) : undefined;
+    if (pass === undefined) return false;
+    predictionBatch.clear();
+    for (let i = 0; i < xs.length; i++) predictionBatch.add(pass.transform(i) ?? transformOne(xs[i]));
+    const rows = predictionBatch.rows();
+    if (predicted.length < rows.count) predicted = new Float64Array(Math.max(rows.count, 2 * predicted.length));
+    learner.predictRows(rows, predicted.length === rows.count ? predicted : predicted.subarray(0, rows.count));
+    out.fill(NaN, 0, xs.length);
+    for (let k = 0; k < rows.count; k++) out[rows.row[k]] = predicted[k];
+    return true;
+  }
+
   // Prediction's row path has a scratch row and stage buffers of its own, so that it never overwrites what
   // the fused pass handed out.
   const predictionRow: Row = { ...scratch };
@@ -294,6 +328,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       return vector === null ? NaN : model.predictOne(vector);
     },
     predictMany(xs: readonly Row[], out = new Float64Array(xs.length)): Float64Array {
+      if (isRowLearner(model) && predictRowsInPlace(model, xs, out)) return out;
       const { vectors, kept } = transformForPrediction(xs);
       const predictions = model.predictMany(vectors);
       out.fill(NaN, 0, xs.length);
