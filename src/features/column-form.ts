@@ -6,6 +6,11 @@
  * kernel's `transform(i)`, then vets the features, then every kernel's `learn(i)`. A stateful stage
  * therefore transforms row i + 1 with the statistics of rows 0..i, exactly as `learnOne` does.
  *
+ * The batch form (`transformRun`, `commitRun`) works column by column: a per-feature stage such as the
+ * scaler updates and transforms feature j of row i from feature j's own history only, so a loop over the
+ * features outside and the rows inside writes the same bits with no call per row. It is speculative: it
+ * assumes every row of the run is learned, and the caller commits only once every row passed vetting.
+ *
  * Exactness over the unusual: a kernel handles the common case (finite numbers) and returns false for
  * anything else (a non-finite or missing value, a row its stage would drop). The caller then takes the row
  * form (`Pipeline.featureStep`) for that one row, so that every error, skip and `keep` behaves as it does
@@ -20,6 +25,11 @@ export interface ColumnSource {
   numeric(name: string): ArrayLike<number> | undefined;
   /** The dense vector an earlier stage's kernel writes each row into, or undefined when no kernel writes `name`. */
   vector(name: string): Float64Array | undefined;
+  /**
+   * The rows an earlier stage's kernel wrote in its batch form (`transformRun`): length × width, row-major,
+   * valid during the current run; undefined when no kernel writes `name` or this source has no batch form.
+   */
+  vectorRun?(name: string): Float64Array | undefined;
 }
 
 /** One stage bound to the columns of a run of rows. */
@@ -30,6 +40,15 @@ export interface ColumnKernel {
   transform(i: number): boolean;
   /** Learns row i, right after every stage transformed it (its inputs still hold row i). */
   learn(i: number): void;
+  /**
+   * The batch form (optional): every row of the run at once, feature by feature, into `out` (rows × the
+   * output's width, row-major), with what `transform(i)` then `learn(i)` for each row in order would write;
+   * learns nothing until `commitRun()`. False when some row needs the per-row path (the caller then drops
+   * the run and goes row by row, so a false must leave the stage as it was).
+   */
+  transformRun?(out: Float64Array): boolean;
+  /** Learns every row of the last `transformRun`, as `learn(i)` for each in order would. */
+  commitRun?(): void;
 }
 
 /** A stage that has a column form. */

@@ -44,14 +44,7 @@ export class FeatureBatch {
   /** Appends a row's features (copied), or a row a stage dropped (null). */
   add(vector: FeatureVector | null): void {
     const row = this.length++;
-    if (this.kinds.length <= row) {
-      const kinds = new Int8Array(this.kinds.length * 2);
-      kinds.set(this.kinds);
-      this.kinds = kinds;
-      const sparseRows = new Uint8Array(kinds.length);
-      sparseRows.set(this.sparseRows);
-      this.sparseRows = sparseRows;
-    }
+    if (this.kinds.length <= row) this.ensureRows(row + 1);
     this.start = grown(this.start, row + 2, int32s);
     const from = this.used;
     this.sparseRows[row] = 0;
@@ -72,6 +65,23 @@ export class FeatureBatch {
     }
     this.start[row] = from;
     this.start[row + 1] = this.used;
+  }
+
+  /** Appends `n` dense rows of `width` features, read row-major from `rows` (copied): `add` for each, in one copy. */
+  addDense(rows: Float64Array, n: number, width: number): void {
+    const first = this.length;
+    this.length += n;
+    this.ensureRows(this.length);
+    this.start = grown(this.start, this.length + 1, int32s);
+    this.reserve(this.used + n * width);
+    this.values.set(n * width === rows.length ? rows : rows.subarray(0, n * width), this.used);
+    for (let row = first, at = this.used; row < this.length; row++, at += width) {
+      this.kinds[row] = DENSE;
+      this.sparseRows[row] = 0;
+      this.start[row] = at;
+    }
+    this.used += n * width;
+    this.start[this.length] = this.used;
   }
 
   /**
@@ -103,6 +113,16 @@ export class FeatureBatch {
     let count = 0;
     for (let r = 0; r < this.length; r++) if (this.kinds[r] !== DROPPED) row[count++] = r;
     return { count, row, start: this.start, sparse: this.sparseRows, values: this.values, indices: this.indices };
+  }
+
+  private ensureRows(rows: number): void {
+    if (this.kinds.length >= rows) return;
+    const kinds = new Int8Array(Math.max(rows, this.kinds.length * 2));
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const sparseRows = new Uint8Array(kinds.length);
+    sparseRows.set(this.sparseRows);
+    this.sparseRows = sparseRows;
   }
 
   private reserve(needed: number): void {

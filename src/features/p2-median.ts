@@ -7,8 +7,21 @@
 // Desired-position increments per observation for the 0.5 quantile.
 const INCREMENTS = [0, 0.25, 0.5, 0.75, 1];
 
+/** Where `p2Add` puts x for `p2AddFrom`. */
+const single = new Float64Array(1);
+
 /** Adds x as observation number `count` (1-based, counting this one). */
 export function p2Add(heights: Float64Array, positions: Float64Array, base: number, count: number, x: number): void {
+  single[0] = x;
+  p2AddFrom(heights, positions, base, count, single, 0);
+}
+
+/**
+ * `p2Add` of `xs[at]`: a caller in a hot loop passes its array and index, not the number, because a double
+ * handed to a call V8 does not inline is boxed (the label guard's two calls a row made 32 bytes of garbage).
+ */
+export function p2AddFrom(heights: Float64Array, positions: Float64Array, base: number, count: number, xs: ArrayLike<number>, at: number): void {
+  const x = xs[at];
   if (count <= 5) {
     // Warm-up: keep the first five values sorted.
     let i = count - 1;
@@ -20,32 +33,65 @@ export function p2Add(heights: Float64Array, positions: Float64Array, base: numb
     positions[base + count - 1] = count;
     return;
   }
+  // The five markers in locals, the adjustments unrolled and written out (the parabolic estimate, else the
+  // linear one): the same operations in the same order as the indexed loop this replaces, so the same bits
+  // (tested); 37 -> 28 ns a call. Not a helper function: one V8 does not inline boxes its seven doubles.
+  // Two calls a row were 6% of the Arrow trainer's CPU (the label guard).
+  const b = base;
   const q = heights;
   const n = positions;
+  let q0 = q[b];
+  let q1 = q[b + 1];
+  let q2 = q[b + 2];
+  let q3 = q[b + 3];
+  let q4 = q[b + 4];
+  const n0 = n[b];
+  let n1 = n[b + 1];
+  let n2 = n[b + 2];
+  let n3 = n[b + 3];
+  // The cell x falls in (k: between markers k and k + 1), the outer markers moved to take it.
   let k: number;
-  if (x < q[base]) {
-    q[base] = x;
+  if (x < q0) {
+    q0 = x;
     k = 0;
-  } else if (x >= q[base + 4]) {
-    q[base + 4] = x;
+  } else if (x >= q4) {
+    q4 = x;
     k = 3;
-  } else {
-    k = 0;
-    while (x >= q[base + k + 1]) k++;
+  } else k = x >= q1 ? (x >= q2 ? (x >= q3 ? 3 : 2) : 1) : 0;
+  if (k < 1) n1++;
+  if (k < 2) n2++;
+  if (k < 3) n3++;
+  const n4 = n[b + 4] + 1;
+  let drift = 1 + (count - 1) * INCREMENTS[1] - n1;
+  if ((drift >= 1 && n2 - n1 > 1) || (drift <= -1 && n0 - n1 < -1)) {
+    const d = Math.sign(drift);
+    const c = q1 + (d / (n2 - n0)) * ((n1 - n0 + d) * ((q2 - q1) / (n2 - n1)) + (n2 - n1 - d) * ((q1 - q0) / (n1 - n0)));
+    q1 = q0 < c && c < q2 ? c : d > 0 ? q1 + (d * (q2 - q1)) / (n2 - n1) : q1 + (d * (q0 - q1)) / (n0 - n1);
+    n1 += d;
   }
-  for (let i = k + 1; i < 5; i++) n[base + i]++;
-  for (let i = 1; i <= 3; i++) {
-    const desired = 1 + (count - 1) * INCREMENTS[i];
-    const drift = desired - n[base + i];
-    const roomAbove = n[base + i + 1] - n[base + i];
-    const roomBelow = n[base + i - 1] - n[base + i];
-    if ((drift >= 1 && roomAbove > 1) || (drift <= -1 && roomBelow < -1)) {
-      const d = Math.sign(drift);
-      const candidate = parabolic(q, n, base + i, d);
-      q[base + i] = q[base + i - 1] < candidate && candidate < q[base + i + 1] ? candidate : linear(q, n, base + i, d);
-      n[base + i] += d;
-    }
+  drift = 1 + (count - 1) * INCREMENTS[2] - n2;
+  if ((drift >= 1 && n3 - n2 > 1) || (drift <= -1 && n1 - n2 < -1)) {
+    const d = Math.sign(drift);
+    const c = q2 + (d / (n3 - n1)) * ((n2 - n1 + d) * ((q3 - q2) / (n3 - n2)) + (n3 - n2 - d) * ((q2 - q1) / (n2 - n1)));
+    q2 = q1 < c && c < q3 ? c : d > 0 ? q2 + (d * (q3 - q2)) / (n3 - n2) : q2 + (d * (q1 - q2)) / (n1 - n2);
+    n2 += d;
   }
+  drift = 1 + (count - 1) * INCREMENTS[3] - n3;
+  if ((drift >= 1 && n4 - n3 > 1) || (drift <= -1 && n2 - n3 < -1)) {
+    const d = Math.sign(drift);
+    const c = q3 + (d / (n4 - n2)) * ((n3 - n2 + d) * ((q4 - q3) / (n4 - n3)) + (n4 - n3 - d) * ((q3 - q2) / (n3 - n2)));
+    q3 = q2 < c && c < q4 ? c : d > 0 ? q3 + (d * (q4 - q3)) / (n4 - n3) : q3 + (d * (q2 - q3)) / (n2 - n3);
+    n3 += d;
+  }
+  q[b] = q0;
+  q[b + 1] = q1;
+  q[b + 2] = q2;
+  q[b + 3] = q3;
+  q[b + 4] = q4;
+  n[b + 1] = n1;
+  n[b + 2] = n2;
+  n[b + 3] = n3;
+  n[b + 4] = n4;
 }
 
 /** The median estimate after `count` observations; exact for the first five. */
@@ -53,16 +99,4 @@ export function p2Median(heights: Float64Array, base: number, count: number): nu
   if (count >= 5) return heights[base + 2];
   const mid = (count - 1) / 2;
   return (heights[base + Math.floor(mid)] + heights[base + Math.ceil(mid)]) / 2;
-}
-
-function parabolic(q: Float64Array, n: Float64Array, i: number, d: number): number {
-  return (
-    q[i] +
-    (d / (n[i + 1] - n[i - 1])) *
-      ((n[i] - n[i - 1] + d) * ((q[i + 1] - q[i]) / (n[i + 1] - n[i])) + (n[i + 1] - n[i] - d) * ((q[i] - q[i - 1]) / (n[i] - n[i - 1])))
-  );
-}
-
-function linear(q: Float64Array, n: Float64Array, i: number, d: number): number {
-  return q[i] + (d * (q[i + d] - q[i])) / (n[i + d] - n[i]);
 }

@@ -1,5 +1,15 @@
 import { CheckpointError, ConfigError, DecodeError } from '../errors';
-import type { Classifier, Estimator, FeatureVector, LearnReport, LearnerState, TypedArray } from '../learners/estimator';
+import {
+  isRowLearner,
+  type Classifier,
+  type Estimator,
+  type FeatureVector,
+  type LearnReport,
+  type LearnerState,
+  type RowLearner,
+  type TypedArray,
+} from '../learners/estimator';
+import { FeatureBatch } from './feature-batch';
 import { fromState } from '../learners/registry';
 import type { ColumnKernel, ColumnSource } from './column-form';
 import { describeValue } from './config';
@@ -49,6 +59,13 @@ export interface ColumnPass {
   transform(i: number): Float64Array | null;
   /** Lets every stage learn row i, right after `transform(i)` returned its features. */
   learn(i: number): void;
+  /**
+   * Every row's features at once (rows × width, row-major, valid until the next run), as `transform(i)` then
+   * `learn(i)` row by row would give them, when every stage has a batch form; null otherwise or when some row
+   * needs the per-row path. Learns nothing: `commitRun()` does, once the caller has admitted every row.
+   */
+  transformRun(): Float64Array | null;
+  commitRun(): void;
 }
 
 export interface ClassifierPipeline extends Pipeline, Classifier<Row> {
@@ -136,10 +153,12 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     // A pipeline whose stages must interleave (one overwrites an earlier one's input) keeps the row form.
     if (!reorderable) return undefined;
     const written = new Map<string, Float64Array>();
+    const writtenRun = new Map<string, Float64Array>();
     const source: ColumnSource = {
       length: raw.length,
       numeric: (name) => (rawCols.includes(name) ? raw.numeric(name) : undefined),
       vector: (name) => written.get(name),
+      vectorRun: (name) => writtenRun.get(name),
     };
     const kernels: ColumnKernel[] = [];
     for (const stage of stages) {
@@ -149,6 +168,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       written.set(stage.outputCols[0], kernel.output);
     }
     const features = kernels[kernels.length - 1].output;
+    const batchForm = kernels.every((kernel) => kernel.transformRun !== undefined && kernel.commitRun !== undefined);
     return {
       transform(i: number): Float64Array | null {
         for (let k = 0; k < kernels.length; k++) if (!kernels[k].transform(i)) return null;
@@ -157,7 +177,27 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       learn(i: number): void {
         for (let k = 0; k < kernels.length; k++) kernels[k].learn(i);
       },
+      transformRun(): Float64Array | null {
+        if (!batchForm) return null;
+        let out: Float64Array | null = null;
+        for (let k = 0; k < kernels.length; k++) {
+          out = runBuffer(k, raw.length * kernels[k].output.length);
+          writtenRun.set(stages[k].outputCols[0], out);
+          if (kernels[k].transformRun?.(out) !== true) return null;
+        }
+        return out;
+      },
+      commitRun(): void {
+        for (let k = 0; k < kernels.length; k++) kernels[k].commitRun?.();
+      },
     };
+  }
+
+  // The batch form's buffers, one per stage, reused from run to run (a run is committed or dropped before the next).
+  const runBuffers: Float64Array[] = stages.map(() => new Float64Array(0));
+  function runBuffer(k: number, length: number): Float64Array {
+    if (runBuffers[k].length < length) runBuffers[k] = new Float64Array(Math.max(length, 2 * runBuffers[k].length));
+    return runBuffers[k].length === length ? runBuffers[k] : runBuffers[k].subarray(0, length);
   }
 
   function learnStages(x: Row): FeatureVector | null {
@@ -192,6 +232,30 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     const pass = xs.length > 1 ? bindColumns(rowColumns(xs)) : undefined;
     if (pass === undefined) return transformReused(xs);
     return transformMany(xs, (x, i) => pass.transform(i)?.slice() ?? transformOne(x));
+  }
+
+  // Prediction's features for a learner that reads rows in place, and its predictions: reused from call to call.
+  const predictionBatch = new FeatureBatch();
+  let predicted = new Float64Array(0);
+
+  /**
+   * `predictMany` through the column forms, each row's features copied into a reused feature batch that the
+   * learner reads in place (`predictRows`: the same margins as `predictMany` over the same numbers, so the
+   * same predictions), instead of a copy and a view per row: iPFI's perturbed rows, ~50 per 1,000 Arrow
+   * rows, cost 3.4% of the trainer through Kafka. False, with nothing written, where the column forms do
+   * not apply.
+   */
+  function predictRowsInPlace(learner: RowLearner, xs: readonly Row[], out: Float64Array): boolean {
+    const pass = xs.length > 1 ? bindColumns(rowColumns(xs)) : undefined;
+    if (pass === undefined) return false;
+    predictionBatch.clear();
+    for (let i = 0; i < xs.length; i++) predictionBatch.add(pass.transform(i) ?? transformOne(xs[i]));
+    const rows = predictionBatch.rows();
+    if (predicted.length < rows.count) predicted = new Float64Array(Math.max(rows.count, 2 * predicted.length));
+    learner.predictRows(rows, predicted.length === rows.count ? predicted : predicted.subarray(0, rows.count));
+    out.fill(NaN, 0, xs.length);
+    for (let k = 0; k < rows.count; k++) out[rows.row[k]] = predicted[k];
+    return true;
   }
 
   // Prediction's row path has a scratch row and stage buffers of its own, so that it never overwrites what
@@ -264,6 +328,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       return vector === null ? NaN : model.predictOne(vector);
     },
     predictMany(xs: readonly Row[], out = new Float64Array(xs.length)): Float64Array {
+      if (isRowLearner(model) && predictRowsInPlace(model, xs, out)) return out;
       const { vectors, kept } = transformForPrediction(xs);
       const predictions = model.predictMany(vectors);
       out.fill(NaN, 0, xs.length);

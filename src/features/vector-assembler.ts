@@ -183,6 +183,19 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
         return true;
       },
       learn(): void {},
+      transformRun(out: Float64Array): boolean {
+        const width = values.length;
+        for (let c = 0; c < width; c++) {
+          const column = values[c];
+          for (let i = 0, at = c; i < source.length; i++, at += width) {
+            const x = column[i];
+            if (!Number.isFinite(x)) return false;
+            out[at] = x;
+          }
+        }
+        return true;
+      },
+      commitRun(): void {},
     };
   }
 

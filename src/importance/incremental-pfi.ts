@@ -97,6 +97,15 @@ export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): Increm
       const inputs: X[] = [];
       const labels: number[] = [];
       for (let i = 0; i < xs.length; i++) {
+        // Examples neither sampled nor kept (most of them), passed over in one step with the counters
+        // moved as one by one: the per-example loop was ~2% of the Arrow trainer's CPU.
+        const idle = Math.min(untilSample, reservoir.refusing(), xs.length - i);
+        if (idle > 0) {
+          untilSample -= idle;
+          reservoir.pass(idle);
+          i += idle - 1;
+          continue;
+        }
         if (untilSample > 0) {
           untilSample--;
         } else {

@@ -18,6 +18,10 @@ export interface Reservoir<X> {
   /** Counts one example and says whether `keep` must take it: `add(x)` is `wants() && keep(x)`, for an example made only when kept. */
   wants(): boolean;
   keep(x: X): void;
+  /** How many examples in a row `wants` would refuse from now on (0 when it wants the next one). */
+  refusing(): number;
+  /** Counts `n` (at most `refusing()`) examples as refused, as `n` calls of `wants` would. */
+  pass(n: number): void;
   /** A uniformly drawn kept example; the reservoir must not be empty. */
   pick(): X;
 }
@@ -100,6 +104,10 @@ export function createReservoir<X>(kind: ReservoirKind, size: number, random: Ra
     },
     wants,
     keep,
+    refusing: () => (kept.length < size ? 0 : untilReplacement),
+    pass(n) {
+      untilReplacement -= n;
+    },
     pick: () => kept[random.nextInt(kept.length)],
   };
 }

@@ -1,6 +1,6 @@
 import { LabelOutOfRangeError } from '../errors';
 import { integerField } from '../features/config';
-import { p2Add, p2Median } from '../features/p2-median';
+import { p2AddFrom, p2Median } from '../features/p2-median';
 import { numberField, optionalNumberField } from '../learners/config-checks';
 import type { JsonObject } from '../state';
 
@@ -26,6 +26,11 @@ export interface LabelGuard {
   check(y: number, where: () => string): LabelOutOfRangeError | null;
   /** Records an accepted target (only accepted ones move the bound). */
   accept(y: number): void;
+  /**
+   * `check` then `accept` for `ys[0..n)` in order, when every one passes; otherwise nothing is accepted and
+   * the result is false (the caller then goes label by label, for the error). No closure or error per label.
+   */
+  acceptAll(ys: ArrayLike<number>, n: number): boolean;
   state(): JsonObject;
 }
 
@@ -53,23 +58,53 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
     count = saved.count;
   }
 
+  const withinOutlierBound = (y: number) => {
+    if (outliers === null || count < warmup) return true;
+    const median = p2Median(heights, 0, count);
+    return Math.abs(y - median) <= k * Math.max(p2Median(heights, 5, count), Math.abs(median), minScale);
+  };
+  // The deviation handed to the second median, in an array: see p2AddFrom.
+  const deviation = new Float64Array(1);
+  /** Accepts `ys[at]`. */
+  const acceptAt = (ys: ArrayLike<number>, at: number) => {
+    if (outliers === null) return;
+    count++;
+    const y = ys[at];
+    deviation[0] = Math.abs(y - (count > 1 ? p2Median(heights, 0, count - 1) : y));
+    p2AddFrom(heights, positions, 0, count, ys, at);
+    p2AddFrom(heights, positions, 5, count, deviation, 0);
+  };
+  const one = new Float64Array(1);
+  // acceptAll's undo: the markers and count before the run.
+  const before = { heights: new Float64Array(10), positions: new Float64Array(10), count: 0 };
+
   return {
     check(y, where) {
       if (y < min || y > max) return new LabelOutOfRangeError(`${where()}: label ${y} is outside the configured range [${min}, ${max}]`);
-      if (outliers === null || count < warmup) return null;
+      if (withinOutlierBound(y)) return null;
       const median = p2Median(heights, 0, count);
       const scale = Math.max(p2Median(heights, 5, count), Math.abs(median), minScale);
-      if (!(Math.abs(y - median) <= k * scale)) {
-        return new LabelOutOfRangeError(`${where()}: label ${y} is beyond the outlier bound ${median} ± ${k} × ${scale} learned from ${count} labels`);
-      }
-      return null;
+      return new LabelOutOfRangeError(`${where()}: label ${y} is beyond the outlier bound ${median} ± ${k} × ${scale} learned from ${count} labels`);
     },
     accept(y) {
-      if (outliers === null) return;
-      count++;
-      const median = count > 1 ? p2Median(heights, 0, count - 1) : y;
-      p2Add(heights, positions, 0, count, y);
-      p2Add(heights, positions, 5, count, Math.abs(y - median));
+      one[0] = y;
+      acceptAt(one, 0);
+    },
+    acceptAll(ys, n) {
+      before.heights.set(heights);
+      before.positions.set(positions);
+      before.count = count;
+      for (let i = 0; i < n; i++) {
+        const y = ys[i];
+        if (y < min || y > max || !withinOutlierBound(y)) {
+          heights.set(before.heights);
+          positions.set(before.positions);
+          count = before.count;
+          return false;
+        }
+        acceptAt(ys, i);
+      }
+      return true;
     },
     state: () => ({ count, heights: [...heights], positions: [...positions] }),
   };

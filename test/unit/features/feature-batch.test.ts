@@ -20,6 +20,27 @@ describe('FeatureBatch', () => {
     expect(vectors.map(plain)).toEqual([[1, 2, 3], { indices: [4, 9], values: [0.5, -1] }, [0.25, 8, Math.fround(1e-3)]]);
   });
 
+  it('appends runs of dense rows (addDense) as add does row by row, among other rows, growing past its first capacity', () => {
+    const [byRun, byRow] = [new FeatureBatch(), new FeatureBatch()];
+    const run = Float64Array.from({ length: 300 * 4 }, (_, k) => k / 7);
+    for (const batch of [byRun, byRow]) batch.add({ indices: Int32Array.of(1), values: Float64Array.of(2) });
+    byRun.addDense(run, 300, 4);
+    for (let i = 0; i < 300; i++) byRow.add(run.subarray(i * 4, i * 4 + 4));
+    for (const batch of [byRun, byRow]) batch.add(null);
+    byRun.addDense(run.subarray(0, 8), 2, 4);
+    byRow.add(run.subarray(0, 4));
+    byRow.add(run.subarray(4, 8));
+    expect(byRun.length).toBe(304);
+    expect(byRun.kept().vectors.map(plain)).toEqual(byRow.kept().vectors.map(plain));
+    expect(byRun.kept().rows).toEqual(byRow.kept().rows);
+    const [a, b] = [byRun.rows(), byRow.rows()];
+    expect([a.count, Array.from(a.start.subarray(0, 305)), Array.from(a.sparse.subarray(0, 304))]).toEqual([
+      b.count,
+      Array.from(b.start.subarray(0, 305)),
+      Array.from(b.sparse.subarray(0, 304)),
+    ]);
+  });
+
   it('reuses its memory from one batch to the next, and grows for a bigger one', () => {
     const batch = new FeatureBatch();
     const fill = (n: number, width: number) => {

@@ -29,6 +29,31 @@ describe('reservoirs', () => {
     expect(mean).toBeLessThan(0.7);
   });
 
+  it.each(['uniform', 'geometric'] as const)('%s: refusing() counts the examples wants() refuses next, and pass(n) is n refusals', (kind) => {
+    const [byOne, bySkip] = [createReservoir<number>(kind, 20, createRandom(5)), createReservoir<number>(kind, 20, createRandom(5))];
+    const kept: [number[], number[]] = [[], []];
+    for (let i = 0; i < 5000; i++) {
+      if (byOne.wants()) {
+        byOne.keep(i);
+        kept[0].push(i);
+      }
+    }
+    for (let i = 0; i < 5000; i++) {
+      const idle = Math.min(bySkip.refusing(), 5000 - i);
+      if (idle > 0) {
+        bySkip.pass(idle);
+        i += idle - 1;
+        continue;
+      }
+      expect(bySkip.wants()).toBe(true);
+      bySkip.keep(i);
+      kept[1].push(i);
+    }
+    expect(kept[1]).toEqual(kept[0]);
+    expect(kept[0].length).toBeGreaterThan(20);
+    expect(Array.from({ length: 50 }, () => bySkip.pick())).toEqual(Array.from({ length: 50 }, () => byOne.pick()));
+  });
+
   it('fills up before it replaces', () => {
     const reservoir = createReservoir<number>('geometric', 3, createRandom(1));
     expect(reservoir.length).toBe(0);

@@ -7,6 +7,7 @@ import { createArrowCodec } from '../../../connectors/codecs/arrow';
 import { DEAD_LETTER_HEADERS } from '../../../connectors/dead-letter';
 import { createStandardScaler, createVectorAssembler, pipeline, type Pipeline, type Row, type Stage } from '../../../src/features';
 import { createLinearRegression } from '../../../src/learners';
+import { createLabelGuard } from '../../../src/topology/label-guard';
 import { learnAll, regressionTopology, sentHeaders } from './harness';
 
 const FIELDS = ['x0', 'x1', 'x2'];
@@ -70,6 +71,43 @@ describe('Arrow tables through the runtime, on column views', () => {
     expect([run.letters.length, slot.examplesSeen, run.steps.map((step) => step.learned)]).toEqual([0, 400, [200, 200]]);
     expect(arrays(slot.model as Pipeline)).toEqual(arrays(twinOf(data)));
     expect(run.predictions.map((p) => [p.offset, p.row])).toEqual(data.map((_, i) => [String(Math.floor(i / 100)), i % 100]));
+  });
+
+  it('learns whole tables column by column, without a kernel call per row; a table a late outlier label refuses goes row by row, as learnOne and the guard label by label', async () => {
+    const data = events(400);
+    data[250].y = 1e7;
+    const perRow = { calls: 0 };
+    const model = () => {
+      const made = scaled();
+      for (const stage of made.stages as Stage[]) {
+        const bind = stage.bindColumns!.bind(stage);
+        stage.bindColumns = (source) => {
+          const kernel = bind(source)!;
+          const transform = kernel.transform.bind(kernel);
+          kernel.transform = (i) => (perRow.calls++, transform(i));
+          return kernel;
+        };
+      }
+      return made;
+    };
+    const topology = regressionTopology({ model, input: { topic: 'events', codec } });
+    const run = await learnAll(
+      topology,
+      [0, 1, 2, 3].map((t) => encode(data.slice(t * 100, (t + 1) * 100))),
+      { maxRecords: 2 },
+    );
+    // Only the refused table went row by row: 99 rows through both stages (row 50's label stopped it before them).
+    expect(perRow.calls).toBe(99 * 2);
+    expect(
+      run.letters.map((letter) => [letter.position.offset, sentHeaders(letter)[DEAD_LETTER_HEADERS.code], sentHeaders(letter)[DEAD_LETTER_HEADERS.rows]]),
+    ).toEqual([['2', 'LABEL_OUT_OF_RANGE', '50']]);
+    const good = data.filter((_, i) => i !== 250);
+    const slot = run.slots.get('0')!;
+    expect(slot.examplesSeen).toBe(399);
+    expect(arrays(slot.model as Pipeline)).toEqual(arrays(twinOf(good)));
+    const guard = createLabelGuard({}, true);
+    for (const row of good) guard.accept(row.y as number);
+    expect(slot.labelGuard.state()).toEqual(guard.state());
   });
 
   it('dead-letters bad rows (null, NaN, a null or missing label, a string column) with their message bytes and x-source-rows; the rest is learned', async () => {

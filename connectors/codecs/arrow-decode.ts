@@ -1,0 +1,91 @@
+/**
+ * Arrow IPC decode without the reader machinery, for the common message: one schema, one uncompressed record
+ * batch without dictionaries, then the end-of-stream marker (or nothing). The schema is parsed once and kept
+ * while the messages repeat its bytes (a topic's messages all do); each message then costs the record batch
+ * header's flatbuffer and apache-arrow's own `VectorLoader`, so the columns are the ones `tableFromIPC` makes.
+ * Anything else (another layout, a new schema with dictionaries, compression, more batches, bytes that do not
+ * parse) returns undefined, and the caller takes `tableFromIPC`, whose result and errors stay the reference.
+ * Measured: `tableFromIPC` re-parsed the schema and built ~50 KB of reader objects per message, 13% of the
+ * Arrow trainer's CPU through Kafka (docs/performance.md, "Stop 22: Arrow").
+ */
+import { Message, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+
+/** Arrow's continuation marker before each message's metadata length (IPC format ≥ 0.15). */
+const CONTINUATION = -1;
+
+/** The last schema seen: its metadata bytes, and the schema, or null when its messages take `tableFromIPC`. */
+export interface SchemaCache {
+  bytes: Uint8Array | null;
+  schema: Schema | null;
+}
+
+export const createSchemaCache = (): SchemaCache => ({ bytes: null, schema: null });
+
+/** A message's metadata range `[start, end)` after the prefix at `at`, or undefined past the end or at an end-of-stream marker. */
+function metadataAt(view: DataView, at: number): { start: number; end: number } | undefined {
+  if (at + 4 > view.byteLength) return undefined;
+  let length = view.getInt32(at, true);
+  let start = at + 4;
+  if (length === CONTINUATION) {
+    if (start + 4 > view.byteLength) return undefined;
+    length = view.getInt32(start, true);
+    start += 4;
+  }
+  if (length <= 0 || start + length > view.byteLength) return undefined;
+  return { start, end: start + length };
+}
+
+/** Whether `bytes` from `at` on is nothing, or only an end-of-stream marker (a zero length, after a continuation or not). */
+function endsAt(view: DataView, at: number): boolean {
+  const left = view.byteLength - at;
+  if (left === 0) return true;
+  if (left === 4) return view.getInt32(at, true) === 0;
+  return left === 8 && view.getInt32(at, true) === CONTINUATION && view.getInt32(at + 4, true) === 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The schema these metadata bytes encode, from the cache when they are the last ones seen; null when unsuited. */
+function schemaOf(metadata: Uint8Array, cache: SchemaCache): Schema | null {
+  if (cache.bytes !== null && sameBytes(cache.bytes, metadata)) return cache.schema;
+  const message = Message.decode(metadata);
+  const schema = message.isSchema() && message.bodyLength === 0 ? message.header() : null;
+  cache.bytes = new Uint8Array(metadata);
+  cache.schema = schema !== null && schema.dictionaries.size === 0 && schema.fields.length > 0 ? schema : null;
+  return cache.schema;
+}
+
+/** The table of a one-batch IPC stream, or undefined when the message takes `tableFromIPC` (see above). */
+export function decodeOneBatch(bytes: Uint8Array, cache: SchemaCache): Table | undefined {
+  try {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const schemaAt = metadataAt(view, 0);
+    if (schemaAt === undefined) return undefined;
+    const schema = schemaOf(bytes.subarray(schemaAt.start, schemaAt.end), cache);
+    const batchAt = schema === null ? undefined : metadataAt(view, schemaAt.end);
+    if (schema === null || batchAt === undefined) return undefined;
+    const message = Message.decode(bytes.subarray(batchAt.start, batchAt.end));
+    if (!message.isRecordBatch()) return undefined;
+    const header = message.header();
+    const bodyEnd = batchAt.end + message.bodyLength;
+    if (header.compression != null || !endsAt(view, bodyEnd) || bodyEnd > bytes.byteLength) return undefined;
+    // The columns are typed-array views of the body: a body off an 8-byte boundary (where Kafka hands it out) is
+    // copied once here, as the reader copies each misaligned column.
+    let body = bytes.subarray(batchAt.end, bodyEnd);
+    // (`new Uint8Array`, not `slice`: a Buffer's slice is a view.)
+    if (body.byteOffset % 8 !== 0) body = new Uint8Array(body);
+    const children = new VectorLoader(body, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(
+      schema.fields,
+    );
+    const data = makeData({ type: new Struct(schema.fields), length: header.length, children });
+    return new Table(schema, new RecordBatch(schema, data, message.metadata));
+  } catch {
+    // Bytes the fast path cannot read: tableFromIPC reads them or names what is wrong.
+    return undefined;
+  }
+}

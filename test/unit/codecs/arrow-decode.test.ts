@@ -1,0 +1,109 @@
+/**
+ * The Arrow codec's one-batch fast path gives `tableFromIPC`'s table (types, values, nulls) with the schema
+ * parsed once per run of messages, and declines every other layout, which then takes `tableFromIPC`.
+ */
+import {
+  Bool,
+  Dictionary,
+  Float16,
+  Float64,
+  Int32,
+  Int64,
+  Table,
+  Utf8,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type Vector,
+} from 'apache-arrow';
+import { createSchemaCache, decodeOneBatch } from '../../../connectors/codecs/arrow-decode';
+import { createArrowCodec, tableFromColumns } from '../../../connectors/codecs/arrow';
+
+const ipc = (table: Table) => Buffer.from(tableToIPC(table, 'stream'));
+
+/** A table's content in comparable form: schema, and each column's cells and validity. */
+function contents(table: Table) {
+  const columns = table.schema.fields.map((field, i) => {
+    const column = table.getChildAt(i) as Vector;
+    return [field.name, String(field.type), field.nullable, column.nullCount, Array.from(column, (cell) => (typeof cell === 'bigint' ? `${cell}n` : cell))];
+  });
+  return { rows: table.numRows, batches: table.batches.length, columns };
+}
+
+function mixed(rows: number, from = 0): Table {
+  const index = Array.from({ length: rows }, (_, i) => from + i);
+  return new Table({
+    f64: makeVector(Float64Array.from(index, (i) => Math.sin(i) * 1e3)),
+    i32: makeVector(Int32Array.from(index, (i) => i * 7 - 50)),
+    nullable: vectorFromArray(
+      index.map((i) => (i % 3 === 0 ? null : i / 4)),
+      new Float64(),
+    ),
+    flag: vectorFromArray(
+      index.map((i) => i % 2 === 0),
+      new Bool(),
+    ),
+    text: vectorFromArray(
+      index.map((i) => `row ${i}`),
+      new Utf8(),
+    ),
+    big: vectorFromArray(
+      index.map((i) => BigInt(i) * 3n),
+      new Int64(),
+    ),
+    half: vectorFromArray(
+      index.map((i) => i / 8),
+      new Float16(),
+    ),
+  });
+}
+
+describe('decodeOneBatch', () => {
+  it('gives tableFromIPC’s table for one-batch messages, aligned or not, parsing a repeated schema once', () => {
+    const cache = createSchemaCache();
+    const first = ipc(mixed(100));
+    const second = ipc(mixed(37, 100));
+    const shifted = Buffer.alloc(second.length + 5);
+    second.copy(shifted, 5);
+    const tables = [first, second, shifted.subarray(5)].map((bytes) => decodeOneBatch(bytes, cache));
+    expect(tables.every((table) => table !== undefined)).toBe(true);
+    expect(contents(tables[0]!)).toEqual(contents(tableFromIPC(first)));
+    expect(contents(tables[1]!)).toEqual(contents(tableFromIPC(second)));
+    expect(contents(tables[2]!)).toEqual(contents(tableFromIPC(second)));
+    expect(tables[1]!.schema).toBe(tables[0]!.schema);
+  });
+
+  it('follows a change of schema, and gives an empty batch its zero rows', () => {
+    const cache = createSchemaCache();
+    const a = decodeOneBatch(ipc(tableFromColumns({ x: new Float64Array([1, 2]) })), cache)!;
+    const b = decodeOneBatch(ipc(tableFromColumns({ y: new Int32Array([3]) })), cache)!;
+    expect([a.schema.names, b.schema.names, Array.from(b.getChild('y')!)]).toEqual([['x'], ['y'], [3]]);
+    const empty = ipc(tableFromColumns({ y: new Int32Array(0) }));
+    expect(contents(decodeOneBatch(empty, cache)!)).toEqual(contents(tableFromIPC(empty)));
+  });
+
+  it('declines what is not one plain batch: several batches, dictionaries, no batch, trailing or truncated bytes, garbage', () => {
+    const cache = createSchemaCache();
+    const twoBatches = ipc(mixed(10).concat(mixed(5, 10)));
+    const dictionary = ipc(
+      new Table({
+        d: vectorFromArray(['a', 'b', 'a'], new Dictionary(new Utf8(), new Int32())),
+      }),
+    );
+    const plain = ipc(tableFromColumns({ x: new Float64Array([1, 2, 3]) }));
+    const noBatch = ipc(new Table({ x: makeVector(new Float64Array(0)) }).slice(0, 0));
+    const cases = [twoBatches, dictionary, Buffer.concat([plain, Buffer.alloc(8, 1)]), plain.subarray(0, plain.length - 20), Buffer.from('not arrow at all')];
+    expect(cases.map((bytes) => decodeOneBatch(bytes, cache))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(decodeOneBatch(noBatch, cache) === undefined || decodeOneBatch(noBatch, cache)!.numRows === 0).toBe(true);
+  });
+
+  it('leaves the codec’s results as they were: two batches and dictionaries still decode through tableFromIPC', () => {
+    const codec = createArrowCodec();
+    const context = { topic: 't', partition: 0, offset: '1' };
+    const twoBatches = ipc(mixed(10).concat(mixed(5, 10)));
+    expect(contents(codec.decode(twoBatches, context))).toEqual(contents(tableFromIPC(twoBatches)));
+    const plain = ipc(mixed(20));
+    expect(contents(codec.decode(plain, context))).toEqual(contents(tableFromIPC(plain)));
+  });
+});
