@@ -40,7 +40,8 @@ export interface LearnedBatch {
  * When learning the batch fails (a non-finite step, or predictions the model cannot make), the slot is
  * rolled back to its last good state and the batches since, this one included, are learned again one by
  * one with checks (`replayJournal`): those that diverge are dead-lettered (DIVERGED) instead. Dead letters are
- * durable before the batch is emitted, so before its offsets can be committed.
+ * handed to `deadLetter` before the batch is emitted: durable then, or, with runTopology's writer (`trackDeadLetters`),
+ * stored in the background while the next batches are learned, every commit path waiting for them first.
  */
 export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatch<unknown>, LearnedBatch> {
   const { label, codec, deadLetter } = config;
