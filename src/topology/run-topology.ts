@@ -350,10 +350,17 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       );
   }
 
-  async function observeAndPublish(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
+  async function observeAndPublish(
+    batch: MicroBatch<unknown>,
+    records: DecodedRecord<unknown>[],
+    predictions: Float64Array,
+    slot: ModelSlot,
+    vetted?: Float64Array,
+  ) {
     const watch = watchFor(slot);
     if (watch) {
-      const ys = Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
+      // Vetting's labels: reading `record.value` again would parse a column record's JSON a second time.
+      const ys = vetted ?? Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
       watch.observe(
         batch.topic,
         batch.partition,
