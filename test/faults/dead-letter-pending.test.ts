@@ -85,11 +85,11 @@ describe('the trainer killed while its dead letters are still being written', ()
 
 /**
  * The broker killed (SIGKILL) right after each burst is produced, while the trainer reads it and its letters
- * are in flight, and restarted 1-3 s later; 3 bursts of 4,000 events, a bad one in each 100. The trainer
+ * are in flight, and restarted 1-3 s later; 2 bursts of 6,000 events, a bad one in each 100. The trainer
  * (the library's runTopology, patient with its letters) rides through.
  */
-const BURSTS = 3;
-const BURST = 4000;
+const BURSTS = 2;
+const BURST = 6000;
 
 describe('the broker killed while dead letters are in flight', () => {
   let broker: FaultBroker;
