@@ -142,10 +142,11 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     observer,
   );
   /**
-   * Bad records' letters are written while the following batches are learned (a local round trip each: with one
-   * event in 2,000 malformed, 76 of 300 micro-batches waited for one, 6.8% of `npm start`'s window under load).
-   * Every path that commits or publishes offsets first waits for the letters handed over before it
-   * (`lettersStored`): the checkpoint's publish, the group commits, a mixing member's contribution.
+   * Bad records' letters are written while the following batches are learned. Awaited where they arose, they cost
+   * `npm start` (one event in 2,000 malformed) 76 step waits and 74 source-chunk waits of 300 batches, 18-19% of the
+   * learning window under load (docs/performance.md, Stop 22). Every path that commits or publishes offsets first
+   * waits for the letters handed over before it (`lettersStored`): the checkpoint's publish, the group commits
+   * (handover fence included), a mixing member's contribution (docs/guarantees.md).
    */
   const letters = trackDeadLetters(deadLetter, (err) => admitted.error(err));
   const lettersStored = () => letters.settled();
@@ -165,7 +166,12 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     slot: () => slotFor({ partition: 0 }),
     inStep: () => inStep,
     // A contribution carries offsets the mixer publishes in a version: its letters are stored first.
-    sink: { send: async (topic, messages) => (await lettersStored(), sink.send(topic, messages)) },
+    sink: {
+      async send(topic, messages) {
+        await lettersStored();
+        await sink.send(topic, messages);
+      },
+    },
     commit,
     signer,
     verifier,
