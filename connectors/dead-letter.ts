@@ -179,3 +179,53 @@ export function createDeadLetterWriter({
     },
   };
 }
+
+/** Dead letters written in the background, and the wait every commit path makes for them. */
+export interface PendingDeadLetters {
+  /**
+   * A writer whose `write` resolves as soon as the letter is handed over, not once it is stored: the batch
+   * goes on while the letter is sent. Whoever uses it must call `settled()` before committing or
+   * publishing any offset past the letter's record.
+   */
+  handOver: DeadLetter;
+  /**
+   * Resolves once every letter handed over before this call is stored; rejects (with its `DeadLetterError`)
+   * when one of them, or any letter before, could not be: the offsets past it must then never be committed.
+   */
+  settled(): Promise<void>;
+  /** Letters handed over and not yet stored. */
+  readonly pending: number;
+}
+
+/**
+ * Tracks the letters handed over to `writer`. A letter that cannot be stored is reported to `failed` at
+ * once (the caller ends its run) and makes every later `settled()` reject.
+ */
+export function trackDeadLetters(writer: DeadLetter, failed: (err: unknown) => void): PendingDeadLetters {
+  const pending = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  const check = () => {
+    if (failure) throw failure.err;
+  };
+  return {
+    handOver: {
+      write(letter) {
+        const stored = writer.write(letter);
+        pending.add(stored);
+        stored.then(
+          () => pending.delete(stored),
+          (err: unknown) => {
+            pending.delete(stored);
+            failure ??= { err };
+            failed(err);
+          },
+        );
+        return Promise.resolve();
+      },
+    },
+    settled: () => (pending.size === 0 ? Promise.resolve().then(check) : Promise.all(pending).then(check)),
+    get pending() {
+      return pending.size;
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { Subject, filter, lastValueFrom, tap, type Observable } from 'rxjs';
-import { createDeadLetterWriter } from '../../connectors/dead-letter';
+import { createDeadLetterWriter, trackDeadLetters } from '../../connectors/dead-letter';
 import { connectionOf, validateConnection, type KafkaConnection } from '../../connectors/kafka/connection';
 import { isFenced, openFencedWriter } from '../../connectors/kafka/fenced-writer';
 import { createKafkaSink, type OutgoingMessage } from '../../connectors/kafka/sink';
@@ -141,6 +141,19 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     createDeadLetterWriter({ sink, topic: outputs.deadLetterTopic, maxMessageBytes: deadLetterMaxBytes, retry: options.deadLetterRetry }),
     observer,
   );
+  /**
+   * Bad records' letters are written while the following batches are learned. Awaited where they arose, they cost
+   * `npm start` (one event in 2,000 malformed) 76 step waits and 74 source-chunk waits of 300 batches, 18-19% of the
+   * learning window under load (docs/performance.md, Stop 22). Every path that commits or publishes offsets first
+   * waits for the letters handed over before it (`lettersStored`): the checkpoint's publish, the group commits
+   * (handover fence included), a mixing member's contribution (docs/guarantees.md).
+   */
+  const letters = trackDeadLetters(deadLetter, (err) => admitted.error(err));
+  const lettersStored = () => letters.settled();
+  const commit = async (positions: RecordPosition[]) => {
+    await lettersStored();
+    await source.commit(positions);
+  };
   // Checkpoints have a producer of their own: subscribers wait for them, so they never queue behind predictions or
   // dead letters, and go out without waiting for the event loop's next turn (the next micro-batch's learning).
   const checkpointSink = createKafkaSink({ ...connection, clientId: `${topology.modelId}-checkpoints`, latencyBound: true });
@@ -152,8 +165,14 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     cadence: options.mix ?? config.mix,
     slot: () => slotFor({ partition: 0 }),
     inStep: () => inStep,
-    sink,
-    commit: (positions) => source.commit(positions),
+    // A contribution carries offsets the mixer publishes in a version: its letters are stored first.
+    sink: {
+      async send(topic, messages) {
+        await lettersStored();
+        await sink.send(topic, messages);
+      },
+    },
+    commit,
     signer,
     verifier,
     log,
@@ -168,7 +187,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     codec: input.codec,
     // JSON read into columns, for the fused pass; a user's transformBatches may copy records, which a column record's accessors do not survive.
     readColumns: config.transformBatches === undefined,
-    deadLetter,
+    deadLetter: letters.handOver,
     commitOnAck: false,
     startFrom: fromBeginning ? 'earliest' : restoredOffsets.length > 0 ? { offsets: restoredOffsets } : 'committed',
     maxRecords: config.batch?.maxRecords ?? 1000,
@@ -193,7 +212,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
           kept = reread.kept;
           return reread;
         },
-        commit: (positions) => source.commit(positions),
+        commit,
         openWriter: (modelId) => openFencedWriter({ ...connection, transactionalId: `${modelId}.checkpoints` }),
         retry: WHILE_BROKER_DOWN,
         onRestored: (slot, checkpoint) => {
@@ -246,6 +265,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       deadLetterRecords(deadLetter, input.codec, failures),
     );
     captured?.();
+    // The checkpoint's offsets are where a restart resumes: the letters of the records they cover are stored first.
+    await lettersStored();
     const importance = snapshot.importance;
     const watch = watchFor(slot);
     const rollingError = watch?.rollingError ?? NaN;
@@ -272,7 +293,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     watch?.remember({ version: manifest.version, rollingError, examplesSeen: fields.examplesSeen, state: snapshot.state, importance: importance ?? null });
     // The commit only tells a consumer reset where to start; restarts resume from the checkpoint, and a reset
     // from the slot's offsets (`resumeFrom`). A commit lost to an outage is made good by the next checkpoint.
-    await retry(() => source.commit(offsets), { ...WHILE_BROKER_DOWN, retries: 5 }).catch(() => undefined);
+    await retry(() => commit(offsets), { ...WHILE_BROKER_DOWN, retries: 5 }).catch(() => undefined);
     observer?.checkpointPublished?.(manifest, publishMs);
     slot.version = manifest.version;
     slot.sinceCheckpoint -= covered;
@@ -335,10 +356,17 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       );
   }
 
-  async function observeAndPublish(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot) {
+  async function observeAndPublish(
+    batch: MicroBatch<unknown>,
+    records: DecodedRecord<unknown>[],
+    predictions: Float64Array,
+    slot: ModelSlot,
+    vetted?: Float64Array,
+  ) {
     const watch = watchFor(slot);
     if (watch) {
-      const ys = Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
+      // Vetting's labels: reading `record.value` again would parse a column record's JSON a second time.
+      const ys = vetted ?? Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
       watch.observe(
         batch.topic,
         batch.partition,
@@ -388,7 +416,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       ...deps,
       slotFor,
       codec: input.codec,
-      deadLetter,
+      deadLetter: letters.handOver,
       onPredictions: outputs.predictionsTopic || driftConfig ? observeAndPublish : undefined,
       afterBatch,
     }),
@@ -438,6 +466,8 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
       await learning;
       clearInterval(idle);
       await publishing;
+      // A mixing member publishes nothing at the end: `done` still resolves only once every letter is stored.
+      await lettersStored();
       // A mixing worker leaves with what it has not mixed: the partitions' next owners learn it again (docs/scale-out.md).
       for (const slot of mixing.member ? [] : slots.values()) {
         const manifest = slot.sinceCheckpoint > 0 ? await checkpoint(slot) : undefined;

@@ -26,6 +26,8 @@ export interface Learned {
   good: BatchEvents;
   /** Absent when no record passed vetting. */
   outcome?: StepOutcome;
+  /** The labels of `good`, in order, as the model learns them (class indexes for models that index labels). */
+  ys?: Float64Array;
 }
 
 /** Each pipeline's feature batch, reused from one micro-batch to the next. */
@@ -49,7 +51,7 @@ export function learnRecords(slot: ModelSlot, events: BatchEvents, label: string
     const batch = featureBatchOf(pipeline);
     const { rejected, good, ys } = vetColumns(events, label, slot, pipeline, batch);
     if (ys.length === 0) return { rejected, good };
-    return { rejected, good, outcome: testThenTrain(slot, { rows: eventRows(good), ys, features: { pipeline, batch }, where }) };
+    return { rejected, good, ys, outcome: testThenTrain(slot, { rows: eventRows(good), ys, features: { pipeline, batch }, where }) };
   }
   const rejected: Failure[] = [];
   const good: DecodedRecord<unknown>[] = [];
@@ -67,7 +69,8 @@ export function learnRecords(slot: ModelSlot, events: BatchEvents, label: string
   if (good.length === 0) return { rejected, good: { records: good } };
   const rows = eventRows({ records: good });
   const features = pipeline === undefined ? undefined : { pipeline, batch: batch as FeatureBatch };
-  return { rejected, good: { records: good }, outcome: testThenTrain(slot, { rows, ys: Float64Array.from(ys), features, where }) };
+  const labels = Float64Array.from(ys);
+  return { rejected, good: { records: good }, ys: labels, outcome: testThenTrain(slot, { rows, ys: labels, features, where }) };
 }
 
 function diverged(records: DecodedRecord<unknown>[], where: string, why: string, cause?: StreamlearnError): Failure[] {

@@ -13,8 +13,11 @@ export interface LearnBatchConfig extends LearnDeps {
   slotFor(batch: MicroBatch<unknown>): ModelSlot;
   codec: Codec<unknown>;
   deadLetter: DeadLetter;
-  /** Called with each learned event's prediction (made before learning it), e.g. to publish it. */
-  onPredictions?(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot): Promise<void>;
+  /**
+   * Called with each learned event's prediction (made before learning it), e.g. to publish it, and with the labels
+   * vetting read (`ys`, as the model learns them) when the batch was learned in one step; after a rollback's replay, without.
+   */
+  onPredictions?(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot, ys?: Float64Array): Promise<void>;
   /** Called once the batch is learned and the slot's offsets include it; the next batch waits for it (drift actions). */
   afterBatch?(learned: LearnedBatch): Promise<void>;
 }
@@ -40,7 +43,8 @@ export interface LearnedBatch {
  * When learning the batch fails (a non-finite step, or predictions the model cannot make), the slot is
  * rolled back to its last good state and the batches since, this one included, are learned again one by
  * one with checks (`replayJournal`): those that diverge are dead-lettered (DIVERGED) instead. Dead letters are
- * durable before the batch is emitted, so before its offsets can be committed.
+ * handed to `deadLetter` before the batch is emitted: durable then, or, with runTopology's writer (`trackDeadLetters`),
+ * stored in the background while the next batches are learned, every commit path waiting for them first.
  */
 export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatch<unknown>, LearnedBatch> {
   const { label, codec, deadLetter } = config;
@@ -51,16 +55,18 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     const admitted = admit(slot, batch);
     const where = `${batch.topic}/${batch.partition}@${batch.firstOffset}..${batch.lastOffset}`;
     const before = slot.examplesSeen;
-    const { rejected, good, outcome } = learnRecords(slot, { records: admitted.records }, label, where);
+    const { rejected, good, outcome, ys } = learnRecords(slot, { records: admitted.records }, label, where);
     const failures: Failure[] = [...rejected];
     let learned = 0;
     let predictions: Float64Array | undefined;
+    let labels: Float64Array | undefined;
     if (outcome !== undefined) {
       const entry = { ...good, where };
       slot.journal.push(entry);
       if ('predictions' in outcome) {
         learned = eventCount(good);
         predictions = outcome.predictions;
+        labels = ys;
         slot.examplesSeen += learned;
       } else {
         // Learning may have gone wrong earlier (an exploded model cannot predict): replay checks every batch.
@@ -72,7 +78,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     }
     await deadLetterRecords(deadLetter, codec, failures);
     // One record per event, rows of Arrow tables made on demand: only for a consumer that wants them.
-    if (predictions !== undefined && config.onPredictions) await config.onPredictions(batch, eventRecords(good), predictions, slot);
+    if (predictions !== undefined && config.onPredictions) await config.onPredictions(batch, eventRecords(good), predictions, slot, labels);
     // examplesSeen is kept by learnRecords and replayJournal; the ledger moves the offsets on and counts what was consumed.
     const consumed = eventCount({ records: admitted.records }) + admitted.deadLettered;
     recordConsumed(slot, batch, admitted.offsets + admitted.deadLettered, 0, consumed);

@@ -9,7 +9,7 @@ import type { Row } from '../../../src/features/stage';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
 import { createLinearRegression, createLogisticRegression } from '../../../src/learners';
 import type { ModelSlot } from '../../../src/topology/model-slot';
-import { learnBatch, type LearnedBatch } from '../../../src/topology/operators/learn-batch';
+import { labelIndex, learnBatch, type LearnedBatch } from '../../../src/topology/operators/learn-batch';
 import { predictionMessages } from '../../../src/topology/operators/predictions';
 import { newSlot, restoreSnapshot } from '../../../src/topology/restore';
 import { defineTopology, type Topology, type TopologyConfig } from '../../../src/topology/topology';
@@ -69,6 +69,8 @@ export interface Run {
   letters: DeadLetterInput[];
   /** What the predictions topic would receive, parsed. */
   predictions: Array<{ offset: string; row?: number; prediction: number; modelVersion: number }>;
+  /** Per learned event, the label vetting handed to the drift watch and the one its record's value holds (indexed as the model does). */
+  labels: Array<{ offset: string; vetted: number | undefined; read: number }>;
   slots: Map<string, ModelSlot>;
 }
 
@@ -95,13 +97,16 @@ export async function learnAll(
   const deadLetter = fakeDeadLetter();
   const slots = new Map<string, ModelSlot>();
   const predictions: Run['predictions'] = [];
+  const labels: Run['labels'] = [];
   const slotFor = (batch: MicroBatch<unknown>) => {
     const slot = slots.get(String(batch.partition)) ?? newSlot(topology, topology.modelId);
     slots.set(String(batch.partition), slot);
     return slot;
   };
-  const onPredictions = async (batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], values: Float64Array, slot: ModelSlot) => {
+  const onPredictions = async (batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], values: Float64Array, slot: ModelSlot, ys?: Float64Array) => {
     for (const message of predictionMessages(batch, records, values, slot.version)) predictions.push(JSON.parse(String(message.value)));
+    const read = (record: DecodedRecord<unknown>) => labelIndex(slot.model, (record.value as Row)[topology.config.label]);
+    records.forEach((record, k) => labels.push({ offset: record.offset, vetted: ys?.[k], read: read(record) }));
   };
   const source = (given ?? createMemorySource({ records: messages, codec, maxRecords })) as unknown as import('rxjs').Observable<MicroBatch<Row>>;
   const steps = await lastValueFrom(
@@ -120,5 +125,5 @@ export async function learnAll(
       toArray(),
     ),
   );
-  return { steps, letters: deadLetter.letters, predictions, slots };
+  return { steps, letters: deadLetter.letters, predictions, labels, slots };
 }

@@ -126,6 +126,19 @@ describe('JSON read into columns through the runtime', () => {
     expect(columns.slots.get('0')!.labelGuard.state()).toEqual(rows.slots.get('0')!.labelGuard.state());
   });
 
+  it("hands the drift watch the labels vetting read, equal to each learned record's own label, on columns and rows", async () => {
+    const values = messages(600);
+    const columns = await learnAll(topology(), values, { source: kafkaBatches(values, 50, [], { count: 0 }) });
+    const source = createMemorySource({ records: values, codec: createJsonCodec(), maxRecords: 50, topic: 'events', onDeadLetter: () => undefined });
+    const rows = await learnAll(topology(), values, { source });
+    for (const run of [columns, rows]) {
+      expect(run.labels.length).toBe(run.slots.get('0')!.examplesSeen);
+      expect(run.labels.every(({ vetted }) => vetted !== undefined)).toBe(true);
+      expect(run.labels.map(({ offset, vetted }) => [offset, vetted])).toEqual(run.labels.map(({ offset, read }) => [offset, read]));
+    }
+    expect(columns.labels).toEqual(rows.labels);
+  });
+
   it('replays a journal of column records as the row form does: the same DIVERGED letters, kept entries and model', async () => {
     // The third batch (offsets 20-29) holds a target that explodes the weights past ±50 (see divergence.test.ts).
     const topology = regressionTopology({ guards: { maxAbsWeight: 50, labels: { outliers: false } } });

@@ -164,6 +164,12 @@ describe('learnBatch: every dead-letter reason', () => {
     ]);
     expect(sentHeaders(labelled.letters[0])[DEAD_LETTER_HEADERS.message]).toMatch(/^memory\/0@2: label field "y": label "bird" would be class 3/);
     expect(totals(labelled).learned).toBe(3);
+    // The drift watch is handed the class indexes vetting gave, the ones the indexer gives each record's label.
+    expect(labelled.labels).toEqual([
+      { offset: '0', vetted: 0, read: 0 },
+      { offset: '1', vetted: 1, read: 1 },
+      { offset: '4', vetted: 0, read: 0 },
+    ]);
   });
 
   it('dead-letters regression targets outside the configured range, bounds included as valid', async () => {
