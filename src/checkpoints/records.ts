@@ -175,7 +175,8 @@ function mixStamp(manifest: CheckpointManifest, where: string): MixStamp | undef
   return generation === undefined ? undefined : { epoch, generation };
 }
 
-function gatherChunks(manifest: CheckpointManifest, chunks: Map<string, Buffer>, where: string): Buffer {
+/** The payload of a chunked manifest from the chunks read before it (each used once, then dropped). */
+export function gatherChunks(manifest: CheckpointManifest, chunks: Map<string, Buffer>, where: string): Buffer {
   const ref = manifest.chunks!;
   if (!Number.isInteger(ref.count) || ref.count < 1 || typeof ref.keyPrefix !== 'string' || !ref.keyPrefix.startsWith(`${manifest.modelId}/`)) {
     throw new CheckpointError(`${where}: ${manifest.modelId} v${manifest.version} has an invalid chunk reference`);
