@@ -9,6 +9,7 @@ import '../../src/builtins';
 import { createCheckpointAssembler } from '../../src/checkpoints/records';
 import { createCheckpointPublisher } from '../../src/checkpoints/publisher';
 import type { Checkpoint } from '../../src/checkpoints/envelope';
+import type { CheckpointManifest } from '../../src/checkpoints/manifest';
 import { friedmanStream } from '../../src/datasets/friedman';
 import type { Row } from '../../src/features/stage';
 import { mergeStates } from '../../src/learners/merge';
@@ -56,8 +57,13 @@ async function main(rounds: number, perRound: number): Promise<void> {
     topic: 'm',
   });
   const readMix = createMixReader(topology.modelId, (reason) => console.error(reason));
-  const readers = slots.map(() => createCheckpointAssembler({ modelId: topology.modelId }));
   let base: Checkpoint | undefined;
+  // Worker 0 runs the mixer: it takes its own versions from it (as mixer.ts's `published` does), worker 1 decodes them.
+  const own = (manifest: CheckpointManifest) =>
+    base?.manifest.version === manifest.version
+      ? { ...base.state, arrays: Object.fromEntries(Object.entries(base.state.arrays).map(([n, a]) => [n, a.slice()])) }
+      : undefined;
+  const readers = slots.map((_, i) => createCheckpointAssembler({ modelId: topology.modelId, alreadyHeld: i === 0 ? own : undefined }));
   let baseExamples = 0;
   for (let round = 1; round <= rounds; round++) {
     slots.forEach((slot) => learn(slot, perRound));
