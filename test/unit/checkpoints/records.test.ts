@@ -214,6 +214,7 @@ describe('createCheckpointAssembler', () => {
       const refusing = createCheckpointAssembler({
         modelId: 'm',
         verifier: {
+          keyId: 'test',
           verify: (_m, where) => {
             throw new CheckpointError(`${where}: unsigned`);
           },
