@@ -75,6 +75,37 @@ function listColumn<T extends TypedArray>(itemType: DataType, make: new (length:
   return makeVector(makeData({ type: new List(new Field('item', itemType, false)), length: lists.length, nullCount: 0, valueOffsets: offsets, child }));
 }
 
+interface Described {
+  names: string[];
+  dtypes: DtypeName[];
+  shapes: number[][];
+  roles: string[];
+  derived: boolean[];
+  encodings: string[];
+}
+
+/** The last payload's describing columns: a model publishes the same names, shapes and roles version after version. */
+let lastDescribed: { key: string; columns: Record<string, Vector> } | undefined;
+
+/**
+ * The columns that describe the arrays (not their values), reused while they do not change: building them
+ * was a fifth of encoding a regression-sgd version (bench/scale/round-profile.ts). Arrow vectors are immutable.
+ */
+function describingColumns(described: Described): Record<string, Vector> {
+  const key = JSON.stringify(described);
+  if (lastDescribed?.key === key) return lastDescribed.columns;
+  const columns = {
+    name: vectorFromArray(described.names, new Utf8()),
+    dtype: vectorFromArray(described.dtypes, new Utf8()),
+    shape: listColumn(new Int32(), Int32Array, described.shapes),
+    role: vectorFromArray(described.roles, new Utf8()),
+    derived: vectorFromArray(described.derived, new Bool()),
+    encoding: vectorFromArray(described.encodings, new Utf8()),
+  };
+  lastDescribed = { key, columns };
+  return columns;
+}
+
 /**
  * Named typed arrays as one Arrow IPC stream: a row per array with `name`, `dtype`, `shape`, `role`,
  * `derived`, `encoding`, `indices`, and its values in the list column named after the dtype (the other
@@ -100,22 +131,16 @@ export function arraysToArrow(
     }
   });
   const sparse = names.map((name) => sparseEntries(all[name]));
+  const described = {
+    names,
+    dtypes,
+    shapes,
+    roles: names.map((name) => layout[name]?.role ?? name.slice(name.lastIndexOf('/') + 1)),
+    derived: names.map((name) => name in derived),
+    encodings: sparse.map((entries) => (entries ? 'sparse' : 'dense')),
+  };
   const columns: Record<string, Vector> = {
-    name: vectorFromArray(names, new Utf8()),
-    dtype: vectorFromArray(dtypes, new Utf8()),
-    shape: listColumn(new Int32(), Int32Array, shapes),
-    role: vectorFromArray(
-      names.map((name) => layout[name]?.role ?? name.slice(name.lastIndexOf('/') + 1)),
-      new Utf8(),
-    ),
-    derived: vectorFromArray(
-      names.map((name) => name in derived),
-      new Bool(),
-    ),
-    encoding: vectorFromArray(
-      sparse.map((entries) => (entries ? 'sparse' : 'dense')),
-      new Utf8(),
-    ),
+    ...describingColumns(described),
     indices: listColumn(
       new Uint32(),
       Uint32Array,

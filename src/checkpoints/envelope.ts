@@ -70,6 +70,20 @@ export function decodeEnvelope(bytes: Buffer, where: string): { manifest: Checkp
 
 /** Verifies the hash, then rebuilds the model state. A mismatch is refused: a model is never half-loaded. */
 export function openCheckpoint(manifest: CheckpointManifest, payload: Uint8Array, at?: string): Checkpoint {
+  const where = checkPayload(manifest, payload, at);
+  const { kind, stateVersion, config } = manifest.model;
+  let arrays: ModelState['arrays'];
+  try {
+    arrays = arraysFromArrow(payload);
+  } catch (err) {
+    // A payload can match its hash and still be unreadable (forged, or written by a newer version): say where.
+    throw new CheckpointError(`${where}: ${errorMessage(err)}`, { cause: err });
+  }
+  return { manifest, state: { kind, version: stateVersion, config, arrays } };
+}
+
+/** Refuses a payload whose size or SHA-256 is not the manifest's; returns where it is, for the reader's next error. */
+export function checkPayload(manifest: CheckpointManifest, payload: Uint8Array, at?: string): string {
   const where = `${at ? `${at}: ` : ''}checkpoint ${manifest.modelId} v${manifest.version}`;
   // A manifest without a well-formed hash is refused, not trusted: the hash is what binds it to its payload.
   if (typeof manifest.payloadSha256 !== 'string' || !SHA256_HEX.test(manifest.payloadSha256)) {
@@ -80,13 +94,5 @@ export function openCheckpoint(manifest: CheckpointManifest, payload: Uint8Array
   }
   const actual = sha256(payload);
   if (actual !== manifest.payloadSha256) throw new CheckpointError(`${where}: payload SHA-256 ${actual} does not match manifest ${manifest.payloadSha256}`);
-  const { kind, stateVersion, config } = manifest.model;
-  let arrays: ModelState['arrays'];
-  try {
-    arrays = arraysFromArrow(payload);
-  } catch (err) {
-    // A payload can match its hash and still be unreadable (forged, or written by a newer version): say where.
-    throw new CheckpointError(`${where}: ${errorMessage(err)}`, { cause: err });
-  }
-  return { manifest, state: { kind, version: stateVersion, config, arrays } };
+  return where;
 }

@@ -77,6 +77,12 @@ function isWindowed(stored: JsonObject, name: string, entry: JsonValue): boolean
   return state !== undefined && !isSummable(state);
 }
 
+/** Whether `stored[name]` is a windowed metric's state, from its config alone: its arrays are not decoded. */
+function isWindowedEntry(stored: JsonValue | undefined, name: string): boolean {
+  const window = isJsonObject(stored) ? (stored[name] as { config?: { window?: unknown } } | null | undefined)?.config?.window : undefined;
+  return typeof window === 'number' && window !== 0;
+}
+
 const isJsonObject = (value: JsonValue | undefined): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Each metric's value from a stored `extra.metricState`. */
@@ -112,6 +118,11 @@ export function adoptMetrics(
 ): Record<string, Metric> {
   const out: Record<string, Metric> = {};
   for (const [name, metric] of Object.entries(metrics)) {
+    // A window stays the worker's own: not decoded (two 2,000-pair windows were half of adopting a version, measured).
+    if (isWindowedEntry(stored, name)) {
+      out[name] = metric;
+      continue;
+    }
     const version = storedState(stored, name, metric.kind);
     const now = metric.state();
     if (!version || !isSummable(now) || !isSummable(version)) out[name] = metric;

@@ -121,7 +121,8 @@ export function createMixMember(config: MixMemberConfig): MixMember {
     });
   const notify = () => wake();
 
-  const models = createCheckpointAssembler({ modelId, verifier: config.verifier });
+  // Its own mixer's versions are taken from the mixer, not decoded again (bench/scale/round-profile.ts: half of reading one).
+  const models = createCheckpointAssembler({ modelId, verifier: config.verifier, alreadyHeld: (manifest) => mixer.published(manifest) });
   const readMix = createMixReader(modelId, (reason) => log(`mix: skipped a mix record: ${reason}`));
   const subscriptions: Subscription[] = [
     readTopic({ ...config.connection, topic: modelTopic, follow: true }).subscribe({

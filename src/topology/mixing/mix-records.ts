@@ -1,10 +1,12 @@
 import type { OutgoingMessage } from '../../../connectors/kafka/sink';
-import { buildCheckpoint, type Checkpoint } from '../../checkpoints/envelope';
-import type { PartitionOffset } from '../../checkpoints/manifest';
-import { checkpointRecords, createCheckpointAssembler } from '../../checkpoints/records';
-import { errorMessage } from '../../errors';
-import type { JsonObject, ModelState } from '../../state';
+import { checkPayload, decodeEnvelope, openCheckpoint, sha256, type Checkpoint } from '../../checkpoints/envelope';
+import { CHECKPOINT_FORMAT, type CheckpointManifest, type PartitionOffset } from '../../checkpoints/manifest';
+import { checkpointRecords, gatherChunks, parseManifestKey } from '../../checkpoints/records';
+import { CheckpointError, errorMessage } from '../../errors';
+import { libraryVersion } from '../../paths';
+import type { JsonObject, JsonValue, ModelState } from '../../state';
 import { METRIC_STATE_KEY } from '../metric-state';
+import { packArrays, unpackArrays } from './raw-arrays';
 
 /**
  * The records of a shared model's mix topic (`<model topic>.mix`, one partition, docs/scale-out.md):
@@ -12,7 +14,8 @@ import { METRIC_STATE_KEY } from '../metric-state';
  *   earlier mixer: the version every member of that generation continues from;
  * - a **contribution** per member and round: the member's model learned since that version, with the
  *   offsets it reached on its partitions, as a checkpoint envelope (chunked like any checkpoint) keyed
- *   `<modelId>~g<generation>~b<base>~<memberId>`.
+ *   `<modelId>~g<generation>~b<base>~<memberId>`. Its payload is the state's raw arrays (`raw-arrays.ts`,
+ *   named in `extra.mix.arrays`), not Arrow: only workers read it, many times a second.
  */
 export interface MixStart {
   generation: number;
@@ -53,16 +56,22 @@ export function startRecord(modelId: string, start: MixStart): OutgoingMessage {
 export function contributionRecords(modelId: string, c: Contribution): OutgoingMessage[] {
   const id = `${modelId}~g${c.generation}~b${c.base}~${c.member}`;
   const mix = { generation: c.generation, base: c.base, member: c.member, partitions: c.partitions, learned: c.learned, consumed: c.consumed };
-  const fields = {
+  const { directory, bytes: payload } = packArrays(c.state.arrays);
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    createdAt: new Date().toISOString(),
+    libraryVersion: libraryVersion(),
     modelId: id,
     version: c.base + 1,
     generation: c.generation,
     offsets: c.offsets,
     examplesSeen: c.examplesSeen,
     metrics: c.metrics,
-    extra: { mix, [METRIC_STATE_KEY]: c.metricState },
+    extra: { mix: { ...mix, arrays: directory }, [METRIC_STATE_KEY]: c.metricState },
+    model: { kind: c.state.kind, stateVersion: c.state.version, config: c.state.config },
+    payloadBytes: payload.byteLength,
+    payloadSha256: sha256(payload),
   };
-  const { manifest, payload } = buildCheckpoint(fields, c.state);
   // Only the record keyed by version (and any chunks): the one keyed by the bare id is there for a compacted
   // model topic's "latest", which the mix topic does not need. It doubled the bytes every member fetched and
   // the manifests the mixer parsed (docs/scale-out.md, "Benchmark").
@@ -76,19 +85,48 @@ export function createMixReader(
   modelId: string,
   onSkipped: (reason: string) => void,
 ): (record: { key: string | null; value: Buffer | null }, where: string) => MixEvent | undefined {
-  const assembler = createCheckpointAssembler();
+  const chunks = new Map<string, Buffer>();
+  const opened = new Set<string>();
   const prefix = `${modelId}~`;
-  return (record, where) => {
-    if (record.key === null || !record.key.startsWith(prefix)) return undefined;
+  return ({ key, value }, where) => {
+    if (key === null || !key.startsWith(prefix)) return undefined;
     try {
-      if (record.key === `${modelId}${START_SUFFIX}`) return { type: 'start', start: parseStart(record.value, where) };
-      const checkpoint = assembler.push(record, where);
+      if (key === `${modelId}${START_SUFFIX}`) return { type: 'start', start: parseStart(value, where) };
+      if (value === null) return void chunks.delete(key);
+      if (key.includes('/chunk/')) return void chunks.set(key, value);
+      const checkpoint = openContribution(key, value, chunks, opened, where);
       return checkpoint && { type: 'contribution', contribution: contributionOf(checkpoint, where) };
     } catch (err) {
       onSkipped(errorMessage(err));
       return undefined;
     }
   };
+}
+
+/** Contribution ids a reader remembers, to pass over a replay unopened: far more than the rounds a mixer still merges. */
+const REMEMBERED = 4096;
+
+/** A contribution's manifest and state, or undefined for a replay of one already read. */
+function openContribution(key: string, value: Buffer, chunks: Map<string, Buffer>, opened: Set<string>, where: string): Checkpoint | undefined {
+  const { manifest, inlinePayload } = decodeEnvelope(value, where);
+  const named = parseManifestKey(key);
+  if (manifest.modelId !== named.modelId || (named.version !== undefined && manifest.version !== named.version)) {
+    throw new CheckpointError(`${where}: record keyed "${key}" holds ${manifest.modelId} v${manifest.version}`);
+  }
+  if (opened.has(manifest.modelId)) return undefined;
+  const payload = manifest.chunks ? gatherChunks(manifest, chunks, where) : inlinePayload;
+  const directory = (manifest.extra?.mix as JsonObject | undefined)?.arrays;
+  // A contribution without a directory of raw arrays was written by an earlier build, as an Arrow checkpoint.
+  const checkpoint = directory === undefined ? openCheckpoint(manifest, payload, where) : openRaw(manifest, payload, directory, where);
+  opened.add(manifest.modelId);
+  if (opened.size > REMEMBERED) opened.delete(opened.values().next().value as string);
+  return checkpoint;
+}
+
+function openRaw(manifest: CheckpointManifest, payload: Uint8Array, directory: JsonValue, where: string): Checkpoint {
+  const at = checkPayload(manifest, payload, where);
+  const { kind, stateVersion, config } = manifest.model;
+  return { manifest, state: { kind, version: stateVersion, config, arrays: unpackArrays(directory, payload, at) } };
 }
 
 function parseStart(value: Buffer | null, where: string): MixStart {

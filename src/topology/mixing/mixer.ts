@@ -8,6 +8,7 @@ import type { ManifestSigner, ManifestVerifier } from '../../checkpoints/signing
 import { errorMessage } from '../../errors';
 import { mergeStates } from '../../learners/merge';
 import { retry, type RetryOptions } from '../../retry';
+import type { ModelState } from '../../state';
 import { METRIC_STATE_KEY, mergeMetricStates, metricValuesOf } from '../metric-state';
 import { partitionKey } from '../model-slot';
 import { startRecord, type Contribution, type MixPart, type MixStart } from './mix-records';
@@ -34,6 +35,8 @@ export interface Mixer {
   generation(): number | undefined;
   /** This member re-joined: it leads nothing until a heartbeat confirms its new generation. */
   standDown(): void;
+  /** A copy of the state of `manifest` when this mixer published it: its own member need not decode the version again. */
+  published(manifest: CheckpointManifest): ModelState | undefined;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export function createMixer(config: MixerConfig): Mixer {
   let ready = false;
   let merging = false;
   const offered = new Map<string, Contribution>();
+  let lastPublished: Checkpoint | undefined;
 
   async function lead(generation: number, member: string): Promise<void> {
     leading = generation;
@@ -160,6 +164,7 @@ export function createMixer(config: MixerConfig): Mixer {
     // The publish encodes (Arrow, SHA-256) before its first await: that part is mixing CPU too.
     const publish = () => config.metered('publish', () => publisher!.publish(fields, state));
     const manifest = await retry(publish, { ...config.patience, shouldRetry: (err) => !isFenced(err) });
+    lastPublished = { manifest, state };
     if (leading !== generation) return;
     base = { manifest, state };
     baseVersion = claimed = version;
@@ -178,6 +183,12 @@ export function createMixer(config: MixerConfig): Mixer {
     },
     generation: () => (ready ? leading : undefined),
     standDown,
+    published(manifest) {
+      const held = lastPublished?.manifest;
+      if (held?.modelId !== manifest.modelId || held.version !== manifest.version || held.payloadSha256 !== manifest.payloadSha256) return undefined;
+      const { arrays } = lastPublished!.state;
+      return { ...lastPublished!.state, arrays: Object.fromEntries(Object.entries(arrays).map(([name, array]) => [name, array.slice()])) };
+    },
     async close() {
       leading = undefined;
       await writer?.close();

@@ -200,4 +200,44 @@ describe('createCheckpointAssembler', () => {
     }
     expect(createCheckpointAssembler().push(inline(1, { generation: 0, epoch: 0 })[1], 'x')?.manifest.version).toBe(1);
   });
+
+  it('passes over the second key of the version just read without parsing it again, but not after a refusal', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const [versioned, latest] = inline(1);
+      const assembler = createCheckpointAssembler('m');
+      expect(assembler.push(versioned, 'models/0@0')?.manifest.version).toBe(1);
+      const parsed = parse.mock.calls.length;
+      expect(assembler.push({ ...latest, value: Buffer.from(latest.value!) }, 'models/0@1')).toBeUndefined();
+      expect(parse.mock.calls.length).toBe(parsed);
+      // A version refused under its first key is refused under its second too, each time said where.
+      const refusing = createCheckpointAssembler({
+        modelId: 'm',
+        verifier: {
+          keyId: 'test',
+          verify: (_m, where) => {
+            throw new CheckpointError(`${where}: unsigned`);
+          },
+        },
+      });
+      expect(refusal(() => refusing.push(versioned, 'models/0@0'))).toBe('models/0@0: unsigned');
+      expect(refusal(() => refusing.push(latest, 'models/0@1'))).toBe('models/0@1: unsigned');
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('takes a state the process already holds instead of decoding the payload, still checking the payload against its hash', () => {
+    const { records, payload } = chunked(1);
+    const held: ModelState = { ...state(), arrays: { w: Float64Array.from([7]) } };
+    const asked: number[] = [];
+    const assembler = createCheckpointAssembler({ modelId: 'm', alreadyHeld: (manifest) => (asked.push(manifest.version), held) });
+    const results = pushAll(assembler, records);
+    expect(asked).toEqual([1]);
+    expect(results.at(-2)?.state).toBe(held);
+    const tampered = chunked(2).records.map((r, i) => (i === 0 ? { ...r, value: Buffer.from(r.value!).fill(1) } : r));
+    const fresh = createCheckpointAssembler({ modelId: 'm', alreadyHeld: () => held });
+    expect(refusal(() => pushAll(fresh, tampered))).toMatch(/^models\/0@\d+: checkpoint m v2: payload SHA-256 [0-9a-f]{64} does not match manifest/);
+    expect(payload.byteLength).toBeGreaterThan(1000);
+  });
 });

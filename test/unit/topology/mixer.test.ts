@@ -113,6 +113,25 @@ const arrays = (checkpoint: { state: { arrays: Record<string, ArrayLike<number>>
   Object.fromEntries(Object.entries(checkpoint.state.arrays).map(([key, array]) => [key, Array.from(array)]));
 
 describe('the mixer', () => {
+  it('hands its own member a copy of the state it published for that very version, and nothing for any other', async () => {
+    const mixer = mixerOf([], 1);
+    mixer.lead(1, 'member-a');
+    await until('the start', () => mixer.generation() === 1);
+    const a = contribution('member-a', [0], 20, 0, { generation: 1, base: 0 });
+    mixer.offer(a);
+    await until('version 1', () => versions().length === 1);
+    const [v1] = versions();
+    const held = mixer.published(v1.manifest);
+    expect(held && arrays({ state: held })).toEqual(arrays(v1));
+    expect(held?.kind).toBe(v1.state.kind);
+    // A copy: the member learning on it must not move the base of the mixer's next merge.
+    Object.values(held!.arrays).forEach((array) => array.fill(0));
+    expect(arrays({ state: mixer.published(v1.manifest)! })).toEqual(arrays(v1));
+    expect(mixer.published({ ...v1.manifest, version: 2 })).toBeUndefined();
+    expect(mixer.published({ ...v1.manifest, payloadSha256: '0'.repeat(64) })).toBeUndefined();
+    expect(mixer.published({ ...v1.manifest, modelId: 'other' })).toBeUndefined();
+  });
+
   it('leads a generation: announces its start, waits for every partition, then publishes the example-weighted merge', async () => {
     const lines: string[] = [];
     const mixer = mixerOf(lines);
