@@ -1,5 +1,6 @@
 import { ConfigError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
+import type { CategoryColumn, ColumnSource, SparseColumnKernel } from './column-form';
 import { sharedCategoryHashes } from './category-hashes';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
 import { hashColumn } from './feature-hasher';
@@ -159,16 +160,59 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
     }
   }
 
-  /** The columns' space then the crosses', compacted straight into `out`; a sum or product that overflowed is refused. */
-  function assemble(row: Row, out: StageOutput): SizedSparseVector {
-    hashColumns(row);
+  /** The columns' space then the crosses', compacted straight into `out`: the output slot of the first non-finite value, or -1. */
+  function compact(out: StageOutput): number {
     crossNamespaces();
     const { indices, values } = out.sparse(columns.entryCount() + crosses.entryCount());
     const count = crosses.compactTo(indices, values, columns.compactTo(indices, values, 0, 0), 2 ** bits);
-    for (let k = 0; k < count; k++) {
-      if (!Number.isFinite(values[k])) throw new NonFiniteError(`${KIND}: output slot ${indices[k]} is ${values[k]} (a sum or product overflowed)`);
-    }
-    return out.sparseVector(size, count);
+    vector = out.sparseVector(size, count);
+    for (let k = 0; k < count; k++) if (!Number.isFinite(values[k])) return k;
+    return -1;
+  }
+  let vector: SizedSparseVector | undefined;
+
+  /** The row's vector in `out`; a sum or product that overflowed is refused. */
+  function assemble(row: Row, out: StageOutput): SizedSparseVector {
+    hashColumns(row);
+    const bad = compact(out);
+    const { indices, values } = vector as SizedSparseVector;
+    if (bad >= 0) throw new NonFiniteError(`${KIND}: output slot ${indices[bad]} is ${values[bad]} (a sum or product overflowed)`);
+    return vector as SizedSparseVector;
+  }
+
+  /**
+   * The column form, over JSON read into columns: each column's strings come as ids into the chunk's
+   * dictionary, whose hashes are looked up once per chunk; a row is then hashed with no string and no Map
+   * probe per field. Each cell is added as `hashColumn` adds it (a string at its category's hash, a non-zero
+   * number at the column's), in the same order, so the vector is the row form's bit for bit. A cell that is
+   * neither (the row form's to read or refuse) or an overflow sends the row to the row form.
+   */
+  function bindColumns(source: ColumnSource): SparseColumnKernel | undefined {
+    const read = inputCols.map((name) => source.categories?.(name));
+    if (read.some((column) => column === undefined || (column.ids === undefined && column.numbers === undefined))) return undefined;
+    const cells = read as CategoryColumn[];
+    const hashes = cells.map(({ strings }, c) => Float64Array.from(strings, (category) => categoryHashes[c].hash(category)));
+    const out = new ReusedStageOutput();
+    return {
+      transform(i: number): boolean {
+        entries.count = 0;
+        columns.clear();
+        for (let c = 0; c < cells.length; c++) {
+          starts[c] = entries.count;
+          const id = cells[c].ids?.[i] ?? -1;
+          if (id >= 0) entries.add(hashes[c][id], 1);
+          else {
+            const value = cells[c].numbers?.[i] ?? NaN;
+            if (value !== value) return false;
+            if (value !== 0) entries.add(columnHashes[c], value);
+          }
+        }
+        starts[inputCols.length] = entries.count;
+        return compact(out) < 0;
+      },
+      features: () => vector as SizedSparseVector,
+      learn(): void {},
+    };
   }
 
   return {
@@ -184,6 +228,7 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
       row[outputCol] = assemble(row, out);
       return true;
     },
+    bindColumns,
     learn(): void {},
     state(): StageState {
       return { kind: KIND, version: 1, config: savedConfig, arrays: {} };
