@@ -9,7 +9,7 @@
  * when full (clear-on-full, not LRU: a hit costs nothing more than the probe), and at most
  * {@link INTERNED_COLUMNS} columns are remembered. A column whose values are mostly new within a chunk (an
  * event id: over 1,024 and 90% of the rows new to the table) stops being interned for that chunk and the
- * next {@link SKIPPED_CHUNKS}: its cells are then
+ * next {@link SKIPPED_CHUNKS} (doubled each time it gives up again): its cells are then
  * only checked, and a stage that reads it takes the row form.
  */
 
@@ -25,8 +25,9 @@ export const INTERNED_PER_COLUMN = 1 << 14;
 export const INTERNED_COLUMNS = 256;
 /** A column stops interning once more of its strings than this, and than 90% of its rows since it (re)started, were new to the table. */
 const NEW_BEFORE_GIVING_UP = 1024;
-/** Chunks a column that gave up is only checked for, before it is tried again. */
+/** Chunks a column that gave up is only checked for, before it is tried again; doubled at each give-up that follows, up to the maximum. */
 const SKIPPED_CHUNKS = 16;
+const MAX_SKIPPED_CHUNKS = 1024;
 
 const SLOTS = INTERNED_PER_COLUMN * 2;
 const MASK = SLOTS - 1;
@@ -52,6 +53,8 @@ class ColumnTable {
   private ids: Int32Array | undefined;
   /** Chunks left to skip; -1 while the current chunk's column interns. */
   private skip = 0;
+  /** Chunks to skip at the next give-up. */
+  private backoff = SKIPPED_CHUNKS;
 
   /** Starts a chunk of `rows` messages. */
   begin(rows: number): void {
@@ -73,7 +76,9 @@ class ColumnTable {
     if (entry < 0) {
       // Nearly every value new (an event id): interning would make a string per event. Give up on it for a while.
       if (++this.misses > NEW_BEFORE_GIVING_UP && this.misses > (this.seen + row) * 0.9) {
-        this.skip = SKIPPED_CHUNKS;
+        // Skipped for longer each time it gives up again (an id column stays an id column): 16, 32, ... 1,024 chunks.
+        this.skip = this.backoff;
+        this.backoff = Math.min(this.backoff * 2, MAX_SKIPPED_CHUNKS);
         this.misses = 0;
         this.seen = 0;
         return;
@@ -101,6 +106,7 @@ class ColumnTable {
       this.skip = 0;
       this.seen += this.rows;
       // A recent rate: a column that once was mostly new may settle.
+      if (this.seen > 1 << 14) this.backoff = SKIPPED_CHUNKS;
       if (this.seen > 1 << 16) {
         this.seen >>= 1;
         this.misses >>= 1;
