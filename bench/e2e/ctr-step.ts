@@ -22,7 +22,7 @@ import { ctrJson } from './ctr';
 const CHUNK = 1000;
 
 /** The messages as kafkajs hands a fetch over: one store for all values, offsets as text. */
-function fetched(values: Buffer[]): KafkaMessage[][] {
+export function fetched(values: Buffer[]): KafkaMessage[][] {
   const store = Buffer.concat(values);
   const chunks: KafkaMessage[][] = [];
   let at = 0;
@@ -54,7 +54,7 @@ function batchOf(messages: KafkaMessage[], codec: Codec<unknown>, readColumns: b
   };
 }
 
-async function pass(chunks: KafkaMessage[][], readColumns: boolean): Promise<{ perCpu: number; perWall: number; fingerprint: string }> {
+export async function pass(chunks: KafkaMessage[][], readColumns: boolean): Promise<{ perCpu: number; perWall: number; fingerprint: string }> {
   const topology = ctrLogistic({ prefix: 'step-' });
   const { codec } = topology.config.input;
   const slot = newSlot(topology, topology.modelId);
@@ -97,4 +97,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();

@@ -40,7 +40,9 @@ interface Namespace {
  * replayed into each namespace that reads them.
  */
 class HashedEntries implements HashSink {
-  hashes = new Float64Array(64);
+  // Int32: a space reads a hash's bits only (`hash & mask`, `hash >>> 31`), and an int32 read back is passed on
+  // as a small integer, where an unsigned one above 2^31 was boxed (a heap number per entry replayed).
+  hashes = new Int32Array(64);
   values = new Float64Array(64);
   count = 0;
 
@@ -48,9 +50,12 @@ class HashedEntries implements HashSink {
 
   add(hash: number, value: number): void {
     if (this.count === this.hashes.length) {
-      const grow = (from: Float64Array) => Float64Array.from({ length: from.length * 2 }, (_, i) => from[i] ?? 0);
-      this.hashes = grow(this.hashes);
-      this.values = grow(this.values);
+      const hashes = new Int32Array(this.count * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const values = new Float64Array(this.count * 2);
+      values.set(this.values);
+      this.values = values;
     }
     this.hashes[this.count] = hash;
     this.values[this.count++] = value;
@@ -163,9 +168,10 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
   /** The columns' space then the crosses', compacted straight into `out`: the output slot of the first non-finite value, or -1. */
   function compact(out: StageOutput): number {
     crossNamespaces();
-    const { indices, values } = out.sparse(columns.entryCount() + crosses.entryCount());
-    const count = crosses.compactTo(indices, values, columns.compactTo(indices, values, 0, 0), 2 ** bits);
+    const buffers = out.sparse(columns.entryCount() + crosses.entryCount());
+    const count = crosses.compactTo(buffers, columns.compactTo(buffers, 0, 0), 2 ** bits);
     vector = out.sparseVector(size, count);
+    const values = buffers.values;
     for (let k = 0; k < count; k++) if (!Number.isFinite(values[k])) return k;
     return -1;
   }
@@ -191,7 +197,8 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
     const read = inputCols.map((name) => source.categories?.(name));
     if (read.some((column) => column === undefined || (column.ids === undefined && column.numbers === undefined))) return undefined;
     const cells = read as CategoryColumn[];
-    const hashes = cells.map(({ strings }, c) => Float64Array.from(strings, (category) => categoryHashes[c].hash(category)));
+    // As int32 (the same bits: see HashedEntries), so that no hash is boxed on its way to the spaces.
+    const hashes = cells.map(({ strings }, c) => Int32Array.from(strings, (category) => categoryHashes[c].hash(category) | 0));
     const out = new ReusedStageOutput();
     return {
       transform(i: number): boolean {
@@ -204,7 +211,7 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
           else {
             const value = cells[c].numbers?.[i] ?? NaN;
             if (value !== value) return false;
-            if (value !== 0) entries.add(columnHashes[c], value);
+            if (value !== 0) entries.add(columnHashes[c] | 0, value);
           }
         }
         starts[inputCols.length] = entries.count;
