@@ -1,9 +1,9 @@
 import { ConfigError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
-import type { CategoryColumn, ColumnSource, SparseColumnKernel } from './column-form';
+import type { ColumnSource, SparseColumnKernel } from './column-form';
 import { sharedCategoryHashes } from './category-hashes';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
-import { hashColumn } from './feature-hasher';
+import { bindHashedColumns, hashCell, hashColumn } from './feature-hasher';
 import { createHashedSpace, type HashedSpace, type HashSink } from './hashed-space';
 import { addCrosses, pairSeed } from './interactions';
 import { murmur3String } from './murmur3';
@@ -194,25 +194,16 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
    * neither (the row form's to read or refuse) or an overflow sends the row to the row form.
    */
   function bindColumns(source: ColumnSource): SparseColumnKernel | undefined {
-    const read = inputCols.map((name) => source.categories?.(name));
-    if (read.some((column) => column === undefined || (column.ids === undefined && column.numbers === undefined))) return undefined;
-    const cells = read as CategoryColumn[];
-    // As int32 (the same bits: see HashedEntries), so that no hash is boxed on its way to the spaces.
-    const hashes = cells.map(({ strings }, c) => Int32Array.from(strings, (category) => categoryHashes[c].hash(category) | 0));
+    const bound = bindHashedColumns(source, inputCols, categoryHashes);
+    if (bound === undefined) return undefined;
     const out = new ReusedStageOutput();
     return {
       transform(i: number): boolean {
         entries.count = 0;
         columns.clear();
-        for (let c = 0; c < cells.length; c++) {
+        for (let c = 0; c < inputCols.length; c++) {
           starts[c] = entries.count;
-          const id = cells[c].ids?.[i] ?? -1;
-          if (id >= 0) entries.add(hashes[c][id], 1);
-          else {
-            const value = cells[c].numbers?.[i] ?? NaN;
-            if (value !== value) return false;
-            if (value !== 0) entries.add(columnHashes[c] | 0, value);
-          }
+          if (!hashCell(entries, bound, c, i, columnHashes[c])) return false;
         }
         starts[inputCols.length] = entries.count;
         return compact(out) < 0;
