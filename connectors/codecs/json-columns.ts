@@ -1,12 +1,16 @@
 import { FORBIDDEN_KEYS } from './decode-failure';
+import { columnTable, FNV_OFFSET, fnvStep, type ColumnTable, type TextColumn } from './json-categories';
+
+export type { TextColumn } from './json-categories';
 
 /**
- * JSON messages that are flat objects of numbers, read straight into columns (issue 12: "no per-record
- * objects"): no text string, no parsed object and no boxed number per field survive the batch. Only a
- * message this scanner is sure about is marked `fast`; anything else (escapes, nesting, strings, null,
- * duplicate or forbidden keys, other keys or another key order than the first fast message, non-ASCII
- * bytes, a number that overflows, bad JSON, a message over `maxBytes`) is left to the codec's
- * `JSON.parse`, which decodes it, or refuses it with today's error, as before.
+ * JSON messages that are flat objects of numbers and plain strings, read straight into columns (issue 12:
+ * "no per-record objects"): no text string, no parsed object and no boxed number per field survive the
+ * batch; strings become ids into the chunk's dictionary of interned strings (json-categories.ts). Only a
+ * message this scanner is sure about is marked `fast`; anything else (escapes or control or non-ASCII
+ * bytes in a string or key, nesting, null, booleans, duplicate or forbidden keys, other keys or another key
+ * order than the first fast message, a number that overflows, bad JSON, a message over `maxBytes`) is left
+ * to the codec's `JSON.parse`, which decodes it, or refuses it with today's error, as before.
  *
  * Numbers equal `JSON.parse`'s bit for bit: Clinger's fast path (at most 15 significant digits and a
  * decimal exponent within ±22, where `digits * 10^k` or `digits / 10^k` is one correctly rounded operation
@@ -16,8 +20,17 @@ import { FORBIDDEN_KEYS } from './decode-failure';
 export interface NumericColumns {
   /** The keys of the first fast message, in its order: every fast message has exactly these, in this order. */
   readonly names: readonly string[];
-  /** One column per name, by message. A message that is not fast has NaN there. */
-  readonly columns: readonly Float64Array[];
+  /**
+   * The numbers of each name's column, by message; NaN where the message is not fast or the cell is a
+   * string. Undefined for a column that holds no number in the chunk.
+   */
+  readonly columns: readonly (Float64Array | undefined)[];
+  /**
+   * The strings of each name's column (ids into the chunk's dictionary, -1 where the cell is a number or the
+   * message is not fast). Undefined for a column that holds no string in the chunk, or whose strings were
+   * not interned (mostly new values: see json-categories.ts); their messages are fast all the same.
+   */
+  readonly texts: readonly (TextColumn | undefined)[];
   /** 1 where the message was read here; 0 where it is the codec's to decode. */
   readonly fast: Uint8Array;
 }
@@ -63,6 +76,8 @@ function skipSpace(bytes: Buffer, at: number): number {
 
 /** Skips white space and one expected byte: the position after it, or SLOW when another byte is there. */
 function expect(bytes: Buffer, at: number, byte: number): number {
+  // Compact JSON (JSON.stringify's) has no white space: the byte is usually right there.
+  if (bytes[at] === byte) return at + 1;
   at = skipSpace(bytes, at);
   return at < bytes.length && bytes[at] === byte ? at + 1 : SLOW;
 }
@@ -76,6 +91,31 @@ function keyEnd(bytes: Buffer, at: number): number {
   }
   return SLOW;
 }
+
+/**
+ * Reads the plain string value whose opening quote is at `at`: the position after its closing quote, or
+ * SLOW for escapes, control and non-ASCII bytes (JSON.parse's string is then exactly the bytes, read as
+ * latin1). Leaves the string's start in `spans[START]` and its FNV-1a hash in `spans[HASH]`.
+ */
+function readString(bytes: Buffer, at: number): number {
+  let hash = FNV_OFFSET;
+  spans[START] = ++at;
+  for (; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === QUOTE) {
+      spans[HASH] = hash;
+      return at + 1;
+    }
+    if (byte === BACKSLASH || byte < 0x20 || byte >= 0x80) return SLOW;
+    hash = fnvStep(hash, byte);
+  }
+  return SLOW;
+}
+
+/** Where `readString` leaves the string's start and hash: integers, kept in a typed array so that no store boxes them. */
+const spans = new Int32Array(2);
+const START = 0;
+const HASH = 1;
 
 const SPLITTER = 134_217_729; // 2^27 + 1, Veltkamp's split of a double into two 26-bit halves
 /** a × b: returns fl(a × b) and leaves the exact rest in `scratch[LOW]` (Dekker's product, no FMA needed). */
@@ -184,7 +224,13 @@ function readNumber(bytes: Buffer, start: number): number {
   return at;
 }
 
-/** The keys of a flat numeric object, in order, or undefined when the message is not one (or has a repeated or forbidden key). */
+/** Reads a number or a plain string at `at` (after white space): the position after it, or SLOW. */
+function skipValue(bytes: Buffer, at: number): number {
+  at = skipSpace(bytes, at);
+  return bytes[at] === QUOTE ? readString(bytes, at) : readNumber(bytes, at);
+}
+
+/** The keys of a flat object of numbers and plain strings, in order, or undefined when the message is not one (or has a repeated or forbidden key). */
 function templateOf(bytes: Buffer, maxBytes: number): string[] | undefined {
   if (bytes.length > maxBytes) return undefined;
   text = undefined;
@@ -198,7 +244,7 @@ function templateOf(bytes: Buffer, maxBytes: number): string[] | undefined {
     if (FORBIDDEN_KEYS.has(name) || names.includes(name)) return undefined;
     names.push(name);
     at = expect(bytes, close + 1, COLON);
-    at = at === SLOW ? SLOW : readNumber(bytes, skipSpace(bytes, at));
+    at = at === SLOW ? SLOW : skipValue(bytes, at);
     if (at === SLOW) return undefined;
     const closed = expect(bytes, at, CLOSE);
     if (closed !== SLOW) return skipSpace(bytes, closed) === bytes.length ? names : undefined;
@@ -214,8 +260,28 @@ function sameKey(bytes: Buffer, at: number, close: number, key: Buffer): boolean
   return true;
 }
 
-/** Reads one message whose keys must be `keys` (as bytes), in order, into row `row` of `columns`; false when it is not such a message. */
-function readRow(bytes: Buffer, keys: readonly Buffer[], columns: readonly Float64Array[], row: number): boolean {
+/** The columns a chunk is read into, and the interning tables of its string cells. */
+interface Target {
+  readonly columns: (Float64Array | undefined)[];
+  readonly tables: readonly ColumnTable[];
+  readonly rows: number;
+}
+
+/** Reads the value at `at` (after white space) into row `row` of column `c`: the position after it, or SLOW. */
+function readCell(bytes: Buffer, at: number, target: Target, c: number, row: number): number {
+  at = skipSpace(bytes, at);
+  if (bytes[at] === QUOTE) {
+    const end = readString(bytes, at);
+    if (end !== SLOW) target.tables[c].intern(row, bytes, spans[START], end - 1, spans[HASH]);
+    return end;
+  }
+  at = readNumber(bytes, at);
+  if (at !== SLOW) (target.columns[c] ??= new Float64Array(target.rows).fill(NaN))[row] = scratch[NUMBER];
+  return at;
+}
+
+/** Reads one message whose keys must be `keys` (as bytes), in order, into row `row` of the target; false when it is not such a message. */
+function readRow(bytes: Buffer, keys: readonly Buffer[], target: Target, row: number): boolean {
   text = undefined;
   let at = expect(bytes, 0, OPEN);
   for (let c = 0; c < keys.length && at !== SLOW; c++) {
@@ -224,8 +290,7 @@ function readRow(bytes: Buffer, keys: readonly Buffer[], columns: readonly Float
     const close = at === SLOW ? SLOW : keyEnd(bytes, at);
     if (close === SLOW || !sameKey(bytes, at, close, keys[c])) return false;
     at = expect(bytes, close + 1, COLON);
-    at = at === SLOW ? SLOW : readNumber(bytes, skipSpace(bytes, at));
-    columns[c][row] = scratch[NUMBER];
+    at = at === SLOW ? SLOW : readCell(bytes, at, target, c, row);
   }
   at = at === SLOW ? SLOW : expect(bytes, at, CLOSE);
   return at !== SLOW && skipSpace(bytes, at) === bytes.length;
@@ -235,13 +300,14 @@ function readRow(bytes: Buffer, keys: readonly Buffer[], columns: readonly Float
 const TEMPLATE_TRIES = 16;
 
 /**
- * Reads the messages that are flat objects of numbers, all with the keys of the first such message in its
- * order, into columns; undefined when none of the first 16 is (the caller then decodes every message as before).
+ * Reads the messages that are flat objects of numbers and plain strings, all with the keys of the first
+ * such message in its order, into columns; undefined when none of the first 16 is (the caller then decodes
+ * every message as before).
  */
 export function readNumericColumns(values: readonly (Buffer | null)[], maxBytes: number): NumericColumns | undefined {
   let first = 0;
   let names: string[] | undefined;
-  // Other shapes (CTR events of strings) fail at their first value; 16 tries bound what that costs a chunk.
+  // Other shapes fail at their first odd value; 16 tries bound what that costs a chunk.
   for (; first < Math.min(values.length, TEMPLATE_TRIES) && names === undefined; first++) {
     const value = values[first];
     if (value !== null) names = templateOf(value, maxBytes);
@@ -249,12 +315,24 @@ export function readNumericColumns(values: readonly (Buffer | null)[], maxBytes:
   if (names === undefined) return undefined;
   first--;
   const keys = names.map((name) => Buffer.from(name, 'latin1'));
-  const columns = names.map(() => new Float64Array(values.length).fill(NaN));
-  const fast = new Uint8Array(values.length);
-  for (let row = first; row < values.length; row++) {
+  const n = values.length;
+  const tables = names.map(columnTable);
+  for (const table of tables) table.begin(n);
+  const target: Target = { columns: names.map(() => undefined), tables, rows: n };
+  const fast = new Uint8Array(n);
+  for (let row = first; row < n; row++) {
     const value = values[row];
-    if (value !== null && value.length <= maxBytes && readRow(value, keys, columns, row)) fast[row] = 1;
-    else for (const column of columns) column[row] = NaN;
+    if (value !== null && value.length <= maxBytes && readRow(value, keys, target, row)) fast[row] = 1;
+    else forgetRow(target, row);
   }
-  return { names, columns, fast };
+  return { names, columns: target.columns, texts: tables.map((table) => table.end()), fast };
+}
+
+/** Clears what a message that turned out not to be fast left in the columns. */
+function forgetRow({ columns, tables }: Target, row: number): void {
+  for (let c = 0; c < columns.length; c++) {
+    const column = columns[c];
+    if (column !== undefined) column[row] = NaN;
+    tables[c].forget(row);
+  }
 }

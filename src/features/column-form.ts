@@ -17,6 +17,19 @@
  * for JSON, bit for bit, without a second implementation of those rules.
  */
 
+import type { SparseVector } from '../learners/estimator';
+
+/**
+ * A raw column's cells that are strings (JSON read into columns): by row, an id into `strings`, or -1 where
+ * the cell is not a string, in which case it is `numbers[row]` when that is a number (not NaN), and a cell
+ * the row form must read otherwise.
+ */
+export interface CategoryColumn {
+  readonly ids: Int32Array | undefined;
+  readonly strings: readonly string[];
+  readonly numbers: ArrayLike<number> | undefined;
+}
+
 /** The inputs a stage's kernel can read, for one run of rows. */
 export interface ColumnSource {
   /** Rows in the run. */
@@ -30,12 +43,11 @@ export interface ColumnSource {
    * valid during the current run; undefined when no kernel writes `name` or this source has no batch form.
    */
   vectorRun?(name: string): Float64Array | undefined;
+  /** A raw input column of strings (and numbers), when the source has them as ids (JSON); absent or undefined otherwise. */
+  categories?(name: string): CategoryColumn | undefined;
 }
 
-/** One stage bound to the columns of a run of rows. */
-export interface ColumnKernel {
-  /** The buffer `transform` writes row i's output into (a dense vector, the stage's single output column). */
-  readonly output: Float64Array;
+interface KernelSteps {
   /** Writes row i's output; false when the row needs the row form (nothing was learned, nothing is kept). */
   transform(i: number): boolean;
   /** Learns row i, right after every stage transformed it (its inputs still hold row i). */
@@ -50,6 +62,24 @@ export interface ColumnKernel {
   /** Learns every row of the last `transformRun`, as `learn(i)` for each in order would. */
   commitRun?(): void;
 }
+
+/** One stage bound to the columns of a run of rows, writing a dense vector. */
+export interface DenseColumnKernel extends KernelSteps {
+  /** The buffer `transform` writes row i's output into (a dense vector, the stage's single output column). */
+  readonly output: Float64Array;
+}
+
+/**
+ * One stage bound to the columns of a run of rows, writing a sparse vector (a hasher): it must be the last
+ * stage, as no later kernel reads a sparse column.
+ */
+export interface SparseColumnKernel extends KernelSteps {
+  readonly output?: undefined;
+  /** Row i's features after `transform(i)`, in the kernel's reused buffers (valid until the next call). */
+  features(): SparseVector;
+}
+
+export type ColumnKernel = DenseColumnKernel | SparseColumnKernel;
 
 /** A stage that has a column form. */
 export interface ColumnStage {

@@ -5,7 +5,10 @@ import { sharedCategoryHashes, type CategoryHashes } from './category-hashes';
 import { createHashedSpace, type HashSink } from './hashed-space';
 import { murmur3String } from './murmur3';
 import { checkKind } from './restore';
+import type { CategoryColumn, ColumnSource, SparseColumnKernel } from './column-form';
 import type { Row, Stage, StageOutput, StageState } from './stage';
+import { ReusedStageOutput } from './stage-output';
+import type { SparseVector } from '../learners/estimator';
 
 export interface FeatureHasherConfig {
   inputCols: string[];
@@ -46,6 +49,37 @@ export function hashColumn(sink: HashSink, where: string, name: string, value: u
   }
 }
 
+/** Columns of categories bound for hashing (`bindHashedColumns`): each column's cells and its categories' hashes. */
+export interface HashedColumns {
+  readonly cells: readonly CategoryColumn[];
+  /** By column, the hash of each of the chunk's categories, as int32 (a sink reads the bits only; no heap number on the way). */
+  readonly hashes: readonly Int32Array[];
+}
+
+/** The column form's binding of `hashColumn`: undefined when the source has no category column for one of `inputCols`. */
+export function bindHashedColumns(source: ColumnSource, inputCols: readonly string[], categories: readonly CategoryHashes[]): HashedColumns | undefined {
+  const read = inputCols.map((name) => source.categories?.(name));
+  if (read.some((column) => column === undefined || (column.ids === undefined && column.numbers === undefined))) return undefined;
+  const cells = read as CategoryColumn[];
+  // Each of the chunk's categories hashed once (the same cache as the row form's), not once per row.
+  return { cells, hashes: cells.map(({ strings }, c) => Int32Array.from(strings, (category) => categories[c].hash(category) | 0)) };
+}
+
+/**
+ * Row i's cell of bound column c, added to `sink` as `hashColumn` adds it: a category at its hash, a non-zero
+ * number at the column's. False when the cell is neither (the row form reads or refuses it).
+ */
+export function hashCell(sink: HashSink, { cells, hashes }: HashedColumns, c: number, i: number, columnHash: number): boolean {
+  const id = cells[c].ids?.[i] ?? -1;
+  if (id >= 0) sink.add(hashes[c][id], 1);
+  else {
+    const value = cells[c].numbers?.[i] ?? NaN;
+    if (value !== value) return false;
+    if (value !== 0) sink.add(columnHash | 0, value);
+  }
+  return true;
+}
+
 /**
  * Hashes columns into a sparse vector of 2^bits dimensions (Spark's FeatureHasher, signed). A number is a
  * feature named by its column, with that value; a string, boolean or each string of an array is the
@@ -70,10 +104,30 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
     for (let c = 0; c < inputCols.length; c++) hashColumn(space, KIND, inputCols[c], row[inputCols[c]], columnHashes[c], categoryHashes[c]);
   }
 
+  /** The column form over JSON read into columns (strings as ids): the same vector as `fill` + `buildInto`, with no string per row. */
+  function bindColumns(source: ColumnSource): SparseColumnKernel | undefined {
+    const bound = bindHashedColumns(source, inputCols, categoryHashes);
+    if (bound === undefined) return undefined;
+    const out = new ReusedStageOutput();
+    let vector: SparseVector | undefined;
+    return {
+      transform(i: number): boolean {
+        space.clear();
+        for (let c = 0; c < inputCols.length; c++) if (!hashCell(space, bound, c, i, columnHashes[c])) return false;
+        vector = space.buildInto(out);
+        for (let k = 0; k < vector.values.length; k++) if (!Number.isFinite(vector.values[k])) return false;
+        return true;
+      },
+      features: () => vector as SparseVector,
+      learn(): void {},
+    };
+  }
+
   return {
     kind: KIND,
     inputCols,
     outputCols: [outputCol],
+    bindColumns,
     transform(row: Row): boolean {
       fill(row);
       row[outputCol] = space.build();

@@ -1,8 +1,9 @@
 import { ConfigError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
+import type { ColumnSource, SparseColumnKernel } from './column-form';
 import { sharedCategoryHashes } from './category-hashes';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
-import { hashColumn } from './feature-hasher';
+import { bindHashedColumns, hashCell, hashColumn } from './feature-hasher';
 import { createHashedSpace, type HashedSpace, type HashSink } from './hashed-space';
 import { addCrosses, pairSeed } from './interactions';
 import { murmur3String } from './murmur3';
@@ -39,7 +40,9 @@ interface Namespace {
  * replayed into each namespace that reads them.
  */
 class HashedEntries implements HashSink {
-  hashes = new Float64Array(64);
+  // Int32: a space reads a hash's bits only (`hash & mask`, `hash >>> 31`), and an int32 read back is passed on
+  // as a small integer, where an unsigned one above 2^31 was boxed (a heap number per entry replayed).
+  hashes = new Int32Array(64);
   values = new Float64Array(64);
   count = 0;
 
@@ -47,9 +50,12 @@ class HashedEntries implements HashSink {
 
   add(hash: number, value: number): void {
     if (this.count === this.hashes.length) {
-      const grow = (from: Float64Array) => Float64Array.from({ length: from.length * 2 }, (_, i) => from[i] ?? 0);
-      this.hashes = grow(this.hashes);
-      this.values = grow(this.values);
+      const hashes = new Int32Array(this.count * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const values = new Float64Array(this.count * 2);
+      values.set(this.values);
+      this.values = values;
     }
     this.hashes[this.count] = hash;
     this.values[this.count++] = value;
@@ -159,16 +165,52 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
     }
   }
 
-  /** The columns' space then the crosses', compacted straight into `out`; a sum or product that overflowed is refused. */
+  /** The columns' space then the crosses', compacted straight into `out`: the output slot of the first non-finite value, or -1. */
+  function compact(out: StageOutput): number {
+    crossNamespaces();
+    const buffers = out.sparse(columns.entryCount() + crosses.entryCount());
+    const count = crosses.compactTo(buffers, columns.compactTo(buffers, 0, 0), 2 ** bits);
+    vector = out.sparseVector(size, count);
+    const values = buffers.values;
+    for (let k = 0; k < count; k++) if (!Number.isFinite(values[k])) return k;
+    return -1;
+  }
+  let vector: SizedSparseVector | undefined;
+
+  /** The row's vector in `out`; a sum or product that overflowed is refused. */
   function assemble(row: Row, out: StageOutput): SizedSparseVector {
     hashColumns(row);
-    crossNamespaces();
-    const { indices, values } = out.sparse(columns.entryCount() + crosses.entryCount());
-    const count = crosses.compactTo(indices, values, columns.compactTo(indices, values, 0, 0), 2 ** bits);
-    for (let k = 0; k < count; k++) {
-      if (!Number.isFinite(values[k])) throw new NonFiniteError(`${KIND}: output slot ${indices[k]} is ${values[k]} (a sum or product overflowed)`);
-    }
-    return out.sparseVector(size, count);
+    const bad = compact(out);
+    const { indices, values } = vector as SizedSparseVector;
+    if (bad >= 0) throw new NonFiniteError(`${KIND}: output slot ${indices[bad]} is ${values[bad]} (a sum or product overflowed)`);
+    return vector as SizedSparseVector;
+  }
+
+  /**
+   * The column form, over JSON read into columns: each column's strings come as ids into the chunk's
+   * dictionary, whose hashes are looked up once per chunk; a row is then hashed with no string and no Map
+   * probe per field. Each cell is added as `hashColumn` adds it (a string at its category's hash, a non-zero
+   * number at the column's), in the same order, so the vector is the row form's bit for bit. A cell that is
+   * neither (the row form's to read or refuse) or an overflow sends the row to the row form.
+   */
+  function bindColumns(source: ColumnSource): SparseColumnKernel | undefined {
+    const bound = bindHashedColumns(source, inputCols, categoryHashes);
+    if (bound === undefined) return undefined;
+    const out = new ReusedStageOutput();
+    return {
+      transform(i: number): boolean {
+        entries.count = 0;
+        columns.clear();
+        for (let c = 0; c < inputCols.length; c++) {
+          starts[c] = entries.count;
+          if (!hashCell(entries, bound, c, i, columnHashes[c])) return false;
+        }
+        starts[inputCols.length] = entries.count;
+        return compact(out) < 0;
+      },
+      features: () => vector as SizedSparseVector,
+      learn(): void {},
+    };
   }
 
   return {
@@ -184,6 +226,7 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
       row[outputCol] = assemble(row, out);
       return true;
     },
+    bindColumns,
     learn(): void {},
     state(): StageState {
       return { kind: KIND, version: 1, config: savedConfig, arrays: {} };

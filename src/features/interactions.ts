@@ -1,7 +1,7 @@
 import { ConfigError, DecodeError } from '../errors';
 import { columnName, describeValue, distinctOutputs, integerField } from './config';
 import { createHashedSpace, type HashSink } from './hashed-space';
-import { murmur3Pair, murmur3String } from './murmur3';
+import { murmur3Pair, murmur3PairBits, murmur3String } from './murmur3';
 import { checkKind } from './restore';
 import type { Row, Stage, StageOutput, StageState } from './stage';
 import { isDenseVector, isSparseVector } from './vector';
@@ -34,7 +34,7 @@ interface Entries {
 export function addCrosses(space: HashSink, left: Entries, right: Entries, same: boolean, seed: number): void {
   for (let u = 0; u < left.indices.length; u++) {
     for (let v = same ? u + 1 : 0; v < right.indices.length; v++) {
-      space.add(murmur3Pair(left.indices[u], right.indices[v], seed), left.values[u] * right.values[v]);
+      space.add(murmur3PairBits(left.indices[u], right.indices[v], seed), left.values[u] * right.values[v]);
     }
   }
 }

@@ -56,7 +56,7 @@ export interface Pipeline extends Estimator<Row> {
  */
 export interface ColumnPass {
   /** Row i's features (valid until the next call), or null when a stage needs the row form for it; learns nothing. */
-  transform(i: number): Float64Array | null;
+  transform(i: number): FeatureVector | null;
   /** Lets every stage learn row i, right after `transform(i)` returned its features. */
   learn(i: number): void;
   /**
@@ -159,20 +159,25 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       numeric: (name) => (rawCols.includes(name) ? raw.numeric(name) : undefined),
       vector: (name) => written.get(name),
       vectorRun: (name) => writtenRun.get(name),
+      categories: (name) => (rawCols.includes(name) ? raw.categories?.(name) : undefined),
     };
     const kernels: ColumnKernel[] = [];
     for (const stage of stages) {
+      // A sparse kernel writes no column a later kernel could read: it can only be the last.
+      if (kernels.length > 0 && kernels[kernels.length - 1].output === undefined) return undefined;
       const kernel = stage.outputCols.length === 1 ? stage.bindColumns?.(source) : undefined;
       if (kernel === undefined) return undefined;
       kernels.push(kernel);
-      written.set(stage.outputCols[0], kernel.output);
+      if (kernel.output !== undefined) written.set(stage.outputCols[0], kernel.output);
     }
-    const features = kernels[kernels.length - 1].output;
-    const batchForm = kernels.every((kernel) => kernel.transformRun !== undefined && kernel.commitRun !== undefined);
+    const last = kernels[kernels.length - 1];
+    const features = last.output === undefined ? () => last.features() : () => last.output;
+    // The batch form writes dense runs: every kernel dense (no sparse one) and with a batch form.
+    const batchForm = kernels.every((kernel) => kernel.output !== undefined && kernel.transformRun !== undefined && kernel.commitRun !== undefined);
     return {
-      transform(i: number): Float64Array | null {
+      transform(i: number): FeatureVector | null {
         for (let k = 0; k < kernels.length; k++) if (!kernels[k].transform(i)) return null;
-        return features;
+        return features();
       },
       learn(i: number): void {
         for (let k = 0; k < kernels.length; k++) kernels[k].learn(i);
@@ -181,7 +186,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
         if (!batchForm) return null;
         let out: Float64Array | null = null;
         for (let k = 0; k < kernels.length; k++) {
-          out = runBuffer(k, raw.length * kernels[k].output.length);
+          out = runBuffer(k, raw.length * (kernels[k].output as Float64Array).length);
           writtenRun.set(stages[k].outputCols[0], out);
           if (kernels[k].transformRun?.(out) !== true) return null;
         }
@@ -231,7 +236,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   function transformForPrediction(xs: readonly Row[]) {
     const pass = xs.length > 1 ? bindColumns(rowColumns(xs)) : undefined;
     if (pass === undefined) return transformReused(xs);
-    return transformMany(xs, (x, i) => pass.transform(i)?.slice() ?? transformOne(x));
+    return transformMany(xs, (x, i) => copyOf(pass.transform(i)) ?? transformOne(x));
   }
 
   // Prediction's features for a learner that reads rows in place, and its predictions: reused from call to call.
@@ -358,6 +363,12 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   };
 }
 
+/** A copy of features that live in reused buffers, or null. */
+function copyOf(vector: FeatureVector | null): FeatureVector | null {
+  if (vector === null) return null;
+  return isDenseVector(vector) ? vector.slice() : { ...vector, indices: vector.indices.slice(), values: vector.values.slice() };
+}
+
 /**
  * Copies of features that live in reused buffers, for a batch: sparse ones (Int32 indices, Float64 values)
  * packed into one pair of growing arrays and handed out as views once the batch is in, the others copied.
@@ -371,8 +382,7 @@ function createFeaturePacker() {
   return {
     add(vector: FeatureVector): void {
       if (isDenseVector(vector) || !(vector.indices instanceof Int32Array && vector.values instanceof Float64Array)) {
-        const copy = isDenseVector(vector) ? vector.slice() : { ...vector, indices: vector.indices.slice(), values: vector.values.slice() };
-        rows.push({ vector: copy, start: 0, count: 0, size: undefined });
+        rows.push({ vector: copyOf(vector) as FeatureVector, start: 0, count: 0, size: undefined });
         return;
       }
       const count = vector.indices.length;

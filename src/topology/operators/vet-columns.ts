@@ -7,6 +7,7 @@ import type { DecodedRecord } from '../../../connectors/types';
 import type { ColumnSource } from '../../features/column-form';
 import type { FeatureBatch } from '../../features/feature-batch';
 import type { ColumnPass, Pipeline } from '../../features/pipeline';
+import { isSparse, type FeatureVector } from '../../learners/estimator';
 import type { LabelIndexed } from '../../learners/label-indexer';
 import { eventsIn, rowRecord, tableOf, type BatchEvents } from '../batch-events';
 import type { ModelSlot } from '../model-slot';
@@ -56,8 +57,8 @@ function scratchFor(capacity: number): typeof scratch {
   return scratch;
 }
 
-/** JSON messages the source read into columns, as the column forms read them: every row is a number in every column. */
-function jsonColumns({ names, columns, fast }: NumericColumns): ColumnSource {
+/** JSON messages the source read into columns, as the column forms read them: numbers (NaN where not a number) and strings as ids. */
+function jsonColumns({ names, columns, texts, fast }: NumericColumns): ColumnSource {
   return {
     length: fast.length,
     numeric(name) {
@@ -65,6 +66,11 @@ function jsonColumns({ names, columns, fast }: NumericColumns): ColumnSource {
       return column < 0 ? undefined : columns[column];
     },
     vector: () => undefined,
+    categories(name) {
+      const column = names.indexOf(name);
+      const text = texts[column];
+      return column < 0 ? undefined : { ids: text?.ids, strings: text?.strings ?? [], numbers: columns[column] };
+    },
   };
 }
 
@@ -203,7 +209,8 @@ function learnWhole(pass: ColumnPass, y: ArrayLike<number>, n: number, classes: 
   return true;
 }
 
-function allFinite(values: Float64Array): boolean {
+function allFinite(features: FeatureVector): boolean {
+  const values = isSparse(features) ? features.values : features;
   for (let j = 0; j < values.length; j++) if (!Number.isFinite(values[j])) return false;
   return true;
 }

@@ -113,7 +113,7 @@ describe('decodeMessages', () => {
 describe('decodeMessages with a codec that reads columns (JSON)', () => {
   it('makes records on the batch columns for flat numeric objects, equal to the decoded ones field by field; the rest decodes as before', () => {
     const codec = createJsonCodec();
-    const values = ['{"x":0.1,"y":2}', '{"x":"a","y":2}', '{"x":-3e-5,"y":1}', '{"x":1e400,"y":1}'].map((text) => Buffer.from(text));
+    const values = ['{"x":0.1,"y":2}', '{"x":"a\\t","y":2}', '{"x":-3e-5,"y":1}', '{"x":1e400,"y":1}'].map((text) => Buffer.from(text));
     const headers = { h: [Buffer.from('1'), Buffer.from('2')] };
     const messages = values.map((value, i) => message(String(10 + i), value, i === 2 ? { key: Buffer.from('k'), headers } : {}));
     const { records, undecodable } = decodeMessages(messages, 'events', 1, codec, true);
@@ -150,7 +150,7 @@ describe('decodeMessages with a codec that reads columns (JSON)', () => {
           key: null,
           headers: {},
           timestamp: 1700000000123,
-          value: { x: 'a', y: 2 },
+          value: { x: 'a\t', y: 2 },
           raw: { key: null, value: values[1], headers: {} },
         },
         {
@@ -167,7 +167,7 @@ describe('decodeMessages with a codec that reads columns (JSON)', () => {
     );
     const columnar = records[2] as ColumnRecord;
     expect(columnar.columns.names).toEqual(['x', 'y']);
-    expect([columnar.columns.columns[0][columnar.columnRow], columnar.columns.columns[1][columnar.columnRow]]).toEqual([-3e-5, 1]);
+    expect([columnar.columns.columns[0]![columnar.columnRow], columnar.columns.columns[1]![columnar.columnRow]]).toEqual([-3e-5, 1]);
   });
 });
 

@@ -40,7 +40,7 @@ function rowByRow(model: Pipeline, cols: Record<string, Float64Array>): number[]
   const pass = model.bindColumns(source(cols))!;
   const out: number[] = [];
   for (let i = 0; i < cols.a.length; i++) {
-    out.push(...pass.transform(i)!);
+    out.push(...(pass.transform(i) as Float64Array));
     pass.learn(i);
   }
   return out;
@@ -91,7 +91,7 @@ describe('the stages’ batch form (column by column)', () => {
     const bind = assembler.bindColumns!.bind(assembler);
     assembler.bindColumns = (columnSource) => {
       const kernel = bind(columnSource);
-      return kernel && { output: kernel.output, transform: (i) => kernel.transform(i), learn: (i) => kernel.learn(i) };
+      return kernel && { output: kernel.output as Float64Array, transform: (i) => kernel.transform(i), learn: (i) => kernel.learn(i) };
     };
     const model = pipeline(assembler, createStandardScaler({ inputCol: 'raw', outputCol: 'features' }), createLinearRegression({ numFeatures: 4 }));
     const pass = model.bindColumns(source(columns(10, 5)))!;

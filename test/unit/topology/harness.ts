@@ -1,8 +1,11 @@
-import { lastValueFrom, tap, toArray, type MonoTypeOperatorFunction } from 'rxjs';
+import type { KafkaMessage } from 'kafkajs';
+import { from, lastValueFrom, tap, toArray, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { createJsonCodec } from '../../../connectors/codecs/json';
 import { letterMessage, type DeadLetter, type DeadLetterInput } from '../../../connectors/dead-letter';
 import { createMemorySource } from '../../../connectors/memory/memory-source';
-import type { Codec, DecodedRecord, MicroBatch } from '../../../connectors/types';
+import { isColumnRecord } from '../../../connectors/kafka/column-record';
+import { decodeMessages, type UndecodableRecord } from '../../../connectors/kafka/decode-messages';
+import { nextOffset, type Codec, type DecodedRecord, type MicroBatch } from '../../../connectors/types';
 import { createMae, createRmse } from '../../../src/evaluation';
 import { pipeline } from '../../../src/features/pipeline';
 import type { Row } from '../../../src/features/stage';
@@ -126,4 +129,36 @@ export async function learnAll(
     ),
   );
   return { steps, letters: deadLetter.letters, predictions, labels, slots };
+}
+
+/** Micro-batches as the Kafka source makes them (`decodeMessages`), what the codec refused set aside as its batch handler does. */
+export function kafkaBatches(
+  values: Buffer[],
+  maxRecords: number,
+  refused: UndecodableRecord[],
+  columnRecords: { count: number },
+): Observable<MicroBatch<unknown>> {
+  const codec = createJsonCodec();
+  const batches: MicroBatch<unknown>[] = [];
+  for (let start = 0; start < values.length; start += maxRecords) {
+    const chunk = values
+      .slice(start, start + maxRecords)
+      .map((value, k) => ({ offset: String(start + k), value, key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
+    const { records, undecodable } = decodeMessages(chunk, 'events', 0, codec, true);
+    refused.push(...undecodable);
+    columnRecords.count += records.filter(isColumnRecord).length;
+    const lastOffset = chunk[chunk.length - 1].offset;
+    batches.push({
+      topic: 'events',
+      partition: 0,
+      records,
+      deadLettered: chunk.length - records.length,
+      firstOffset: chunk[0].offset,
+      lastOffset,
+      lag: 0,
+      nextOffset: nextOffset(lastOffset),
+      ack: async () => undefined,
+    });
+  }
+  return from(batches);
 }

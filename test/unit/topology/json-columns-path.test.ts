@@ -3,20 +3,17 @@
  * teaches the model exactly what JSON.parse and the row form teach it: the same predictions event by event,
  * the same weights, and the same dead letters, whatever the messages hold.
  */
-import type { KafkaMessage } from 'kafkajs';
-import { from, type Observable } from 'rxjs';
 import { createJsonCodec } from '../../../connectors/codecs/json';
-import { isColumnRecord } from '../../../connectors/kafka/column-record';
-import { decodeMessages, type UndecodableRecord } from '../../../connectors/kafka/decode-messages';
+import type { UndecodableRecord } from '../../../connectors/kafka/decode-messages';
 import { createMemorySource } from '../../../connectors/memory/memory-source';
-import { nextOffset, type MicroBatch, type RecordPosition } from '../../../connectors/types';
+import type { RecordPosition } from '../../../connectors/types';
 import { errorMessage } from '../../../src/errors';
 import { createStandardScaler, createVectorAssembler, pipeline, type Row } from '../../../src/features';
 import { createLinearRegression } from '../../../src/learners';
 import type { ModelSlot, SlotSnapshot } from '../../../src/topology/model-slot';
 import { replayJournal } from '../../../src/topology/operators/divergence';
 import { restoreSnapshot } from '../../../src/topology/restore';
-import { bytesOf, learnAll, linearEvents, regressionTopology, type Run } from './harness';
+import { bytesOf, kafkaBatches, learnAll, linearEvents, regressionTopology, type Run } from './harness';
 
 const FIELDS = ['x0', 'x1', 'x2'];
 const model = () =>
@@ -48,33 +45,6 @@ function messages(n: number): Buffer[] {
     if (i === 3) return `{"\\u0078\\u0030":${x0},"x1":${x1},"x2":${x2},"y":${y}}`; // an escaped key
     return JSON.stringify({ x0, x1, x2, y });
   }).map((text) => Buffer.from(text));
-}
-
-/** Micro-batches as the Kafka source makes them (`decodeMessages`), what the codec refused set aside as its batch handler does. */
-function kafkaBatches(values: Buffer[], maxRecords: number, refused: UndecodableRecord[], columnRecords: { count: number }): Observable<MicroBatch<unknown>> {
-  const codec = createJsonCodec();
-  const batches: MicroBatch<unknown>[] = [];
-  for (let start = 0; start < values.length; start += maxRecords) {
-    const chunk = values
-      .slice(start, start + maxRecords)
-      .map((value, k) => ({ offset: String(start + k), value, key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
-    const { records, undecodable } = decodeMessages(chunk, 'events', 0, codec, true);
-    refused.push(...undecodable);
-    columnRecords.count += records.filter(isColumnRecord).length;
-    const lastOffset = chunk[chunk.length - 1].offset;
-    batches.push({
-      topic: 'events',
-      partition: 0,
-      records,
-      deadLettered: chunk.length - records.length,
-      firstOffset: chunk[0].offset,
-      lastOffset,
-      lag: 0,
-      nextOffset: nextOffset(lastOffset),
-      ack: async () => undefined,
-    });
-  }
-  return from(batches);
 }
 
 const letters = (run: Run) => run.letters.map((letter) => [letter.position.offset, errorMessage(letter.error)]);
