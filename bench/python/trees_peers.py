@@ -97,14 +97,30 @@ def run_moa(name, x, y, manifest):
     log(f"  MOA {name}: {n / seconds:,.0f} events/s, metric {metric:.4f}")
     # The JVM runs inside this process (JPype): process_time counts its threads (JIT and GC included).
     run = {"tool": "MOA (CapyMOA)", "model": name, "n": n, "seconds": seconds, "cpuSeconds": cpu_seconds, "metric": metric, "memoryBytes": None}
-    if classification and name == "ARF":
-        run["seedMetrics"] = [metric] + [moa_arf_accuracy(learners["ARF"], seed, x, y) for seed in range(2, manifest.get("moaSeeds", 1) + 1)]
-        log(f"  MOA ARF, forest seeds 1-{len(run['seedMetrics'])}: {' '.join(f'{m:.4f}' for m in run['seedMetrics'])}")
+    if classification and name == "ARF" and manifest.get("verdict"):
+        run["gridMetrics"] = verdict_metrics(learners["ARF"], manifest, metric)
+        log(f"  MOA ARF, {len(run['gridMetrics'])} verdict runs: mean {sum(run['gridMetrics']) / len(run['gridMetrics']):.4f}")
     return run
 
 
+def verdict_metrics(make, manifest, timed_metric):
+    """MOA ARF's accuracy on each (stream, forest seed, column order) pair of the verdict, in order (untimed).
+    The timed run is stream 0, seed 1, columns as generated: its accuracy is reused."""
+    d, n = manifest["dim"], manifest["n"]
+    streams = [np.fromfile(f, dtype="<f8").reshape(n, d + 1) for f in manifest["verdict"]["files"]]
+    metrics = []
+    for pair in manifest["verdict"]["pairs"]:
+        if pair["stream"] == 0 and pair["seed"] == 1 and pair["perm"] is None:
+            metrics.append(timed_metric)
+            continue
+        data = streams[pair["stream"]]
+        x = data[:, :d] if pair["perm"] is None else data[:, pair["perm"]]
+        metrics.append(moa_arf_accuracy(make, pair["seed"], np.ascontiguousarray(x), data[:, d]))
+    return metrics
+
+
 def moa_arf_accuracy(make, seed, x, y):
-    """Accuracy of MOA's ARF with forest seed `seed` on the same events (untimed; only the verdict uses it)."""
+    """Accuracy of MOA's ARF with forest seed `seed` on the events `x`, `y` (untimed; only the verdict uses it)."""
     from capymoa.evaluation import prequential_evaluation
     from capymoa.stream import NumpyStream
 

@@ -17,6 +17,7 @@ import { runPython } from '../python';
 import type { BenchResult, BenchTable, Cell } from '../report';
 import type { TreeWorkload } from '../trees/workloads';
 import { MAX_SHORTFALL, NOISE_STANDARD_ERRORS, pairedVerdict, type PairedVerdict } from '../trees/paired';
+import { permuted, verdictPairs, verdictStreamSeeds, type GridPair } from '../trees/verdict-grid';
 import { measureArfTopology } from '../trees/topology-run';
 import { TREE_PARAMS, TREE_WORKLOADS } from '../trees/workloads';
 
@@ -29,8 +30,15 @@ interface TreeRun {
   /** Prequential accuracy, or MAE for regression. */
   metric: number;
   memoryBytes: number | null;
-  /** ARF classifiers: accuracy with forest seeds 1..`--moa-seeds` on the same events (seed 1's is `metric`). */
-  seedMetrics?: number[];
+  /** ARF classifiers: accuracy on each pair of the ARF-vs-MOA verdict (`Workload.pairs`, same order). */
+  gridMetrics?: number[];
+}
+
+interface WorkloadRuns {
+  workload: TreeWorkload;
+  runs: TreeRun[];
+  /** The verdict's (stream, forest seed, column order) pairs; empty when it did not run. */
+  pairs: GridPair[];
 }
 
 /** Events of the throwaway warm-up pass: enough for the JIT to compile the split search as well as the per-event path. */
@@ -99,11 +107,10 @@ function runOurs(name: string, make: () => Estimator, rows: readonly LabelledRow
   return run;
 }
 
-/** Our ARF classifier's accuracy with forest seeds 1..`seeds` (untimed; seed 1 is the timed run's). */
-function arfSeedMetrics(workload: TreeWorkload, rows: readonly LabelledRow[], first: TreeRun, seeds: number): number[] {
-  const metrics = [first.metric];
-  for (let seed = 2; seed <= seeds; seed++) metrics.push(prequential(makers(workload, seed).ARF(), rows, true));
-  process.stderr.write(`  streamlearn ARF, forest seeds 1-${seeds}: ${metrics.map((m) => m.toFixed(4)).join(' ')}\n`);
+/** Our ARF classifier's accuracy on each verdict pair (untimed). */
+function arfGridMetrics(workload: TreeWorkload, streams: ReadonlyArray<readonly LabelledRow[]>, pairs: readonly GridPair[]): number[] {
+  const metrics = pairs.map((p) => prequential(makers(workload, p.seed).ARF(), permuted(streams[p.stream], p.perm), true));
+  process.stderr.write(`  streamlearn ARF, ${pairs.length} verdict runs: mean ${(metrics.reduce((a, b) => a + b, 0) / metrics.length).toFixed(4)}\n`);
   return metrics;
 }
 
@@ -120,8 +127,9 @@ function writeRows(file: string, rows: readonly LabelledRow[], d: number): void 
  * Hoeffding trees, the adaptive tree and ARF(10) against River and MOA (CapyMOA) on the same generated
  * streams, in one invocation: per workload, streamlearn's models first, then one Python process for the
  * peers; then ARF(10) through runTopology on the local broker. Options: `--scale f` (events × f),
- * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--no-river`, `--moa-seeds n` (forest seeds of the paired
- * ARF-vs-MOA accuracy verdict, default 3), `--topology-records n` (default 100,000), `--no-topology`.
+ * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--no-river`, `--moa-streams s` and `--moa-seeds n`
+ * (the paired ARF-vs-MOA accuracy verdict runs s stream seeds × n forest seeds, default 6 × 3), `--no-moa-shuffled` (skip
+ * its control with shuffled columns), `--topology-records n` (default 100,000), `--no-topology`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -134,6 +142,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       'no-moa': { type: 'boolean', default: false },
       'no-river': { type: 'boolean', default: false },
       'moa-seeds': { type: 'string', default: '3' },
+      'moa-streams': { type: 'string', default: '6' },
+      'no-moa-shuffled': { type: 'boolean', default: false },
       'topology-records': { type: 'string', default: '100000' },
       'no-topology': { type: 'boolean', default: false },
     },
@@ -144,13 +154,16 @@ export async function run(args: string[]): Promise<BenchResult> {
   const moaSeeds = Number(values['moa-seeds']);
   if (!(Number.isInteger(moaSeeds) && moaSeeds >= 1 && moaSeeds <= 20))
     throw new ConfigError(`--moa-seeds must be an integer in [1, 20], got "${values['moa-seeds']}"`);
+  const moaStreams = Number(values['moa-streams']);
+  if (!(Number.isInteger(moaStreams) && moaStreams >= 1 && moaStreams <= 20))
+    throw new ConfigError(`--moa-streams must be an integer in [1, 20], got "${values['moa-streams']}"`);
   if (!(scale > 0 && scale <= 10)) throw new ConfigError(`--scale must be in (0, 10], got "${values.scale}"`);
   if (!(Number.isInteger(topologyRecords) && topologyRecords >= 10_000)) {
     throw new ConfigError(`--topology-records must be an integer of at least 10000, got "${values['topology-records']}"`);
   }
   const workloads = pick(values.workloads);
   const models = values.models?.split(',').map((m) => m.trim()) ?? ['HT', 'HAT', 'ARF'];
-  const all: Array<{ workload: TreeWorkload; runs: TreeRun[] }> = [];
+  const all: WorkloadRuns[] = [];
   const versions: { [key: string]: JsonValue } = {};
   const dir = mkdtempSync(join(tmpdir(), 'streamlearn-bench-trees-'));
   try {
@@ -163,9 +176,13 @@ export async function run(args: string[]): Promise<BenchResult> {
         .filter(([name]) => models.includes(name))
         .map(([name, make]) => runOurs(name, make, rows, classification));
       const arf = runs.find((r) => r.model === 'ARF');
-      if (arf && classification && !values['no-moa']) arf.seedMetrics = arfSeedMetrics(workload, rows, arf, moaSeeds);
-      const file = join(dir, `${workload.name}.f64`);
-      writeRows(file, rows, workload.dim);
+      const verdict = arf !== undefined && classification && !values['no-moa'];
+      const streams = verdict ? verdictStreamSeeds(seed + i, moaStreams).map((s, j) => (j === 0 ? rows : workload.rows(n, s))) : [rows];
+      const pairs = verdict ? verdictPairs(moaStreams, moaSeeds, workload.dim, !values['no-moa-shuffled']) : [];
+      if (arf && verdict) arf.gridMetrics = arfGridMetrics(workload, streams, pairs);
+      const files = streams.map((_, j) => join(dir, `${workload.name}-${j}.f64`));
+      streams.forEach((stream, j) => writeRows(files[j], stream, workload.dim));
+      const file = files[0];
       const manifest = join(dir, `${workload.name}.json`);
       writeFileSync(
         manifest,
@@ -178,12 +195,12 @@ export async function run(args: string[]): Promise<BenchResult> {
           models,
           moa: !values['no-moa'],
           river: !values['no-river'],
-          moaSeeds,
+          verdict: { files, pairs },
         }),
       );
       const output = (await runPython('trees', 'trees_peers.py', [manifest])) as { versions: { [key: string]: JsonValue }; runs: TreeRun[] };
       Object.assign(versions, output.versions);
-      all.push({ workload, runs: [...runs, ...output.runs] });
+      all.push({ workload, runs: [...runs, ...output.runs], pairs });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -191,13 +208,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   const topology = values['no-topology'] ? [] : [await measureArfTopology(topologyRecords, 2, seed, (line) => process.stderr.write(`${line}\n`))];
   return {
     tables: [resultTable(all), targetTable(all), pairedTable(all), ...topology],
-    context: { seed, scale, moaSeeds, params: TREE_PARAMS, workloads: workloads.map((w) => `${w.name}: ${w.describe}`), versions },
+    context: { seed, scale, moaStreams, moaSeeds, params: TREE_PARAMS, workloads: workloads.map((w) => `${w.name}: ${w.describe}`), versions },
     notes: [
       'Prequential: every model predicts each event before learning it; accuracy for classification, MAE for regression. Single-threaded; each timed pass on a fresh model (streamlearn after a throwaway warm-up pass over the first 20k events, for the JIT).',
       'Same parameters on every side: trees grace 200, δ 1e-7, τ 0.05, info gain, adaptive naive Bayes leaves (adaptive mean/model leaves for regression); ARF 10 trees, round(√d) features per split, λ 6, grace 50, δ 0.01, ADWIN warning 0.01 / drift 0.001. River HAT (classifier and regressor) without bootstrap sampling. MOA for regression: FIMT-DD as its Hoeffding tree regressor (its own Page-Hinkley drift handling) and AdaptiveRandomForestRegressor; MOA has no adaptive tree regressor.',
       'Memory: the bytes of the model state (streamlearn: its state arrays; River: `_raw_memory_usage`). MOA runs in the JVM inside the Python process (CapyMOA, JPype) with its own Java loop (optimise=True); its CPU-s is the process CPU time, JIT and GC threads included.',
       'Targets are judged on events per CPU-second: on a machine shared with other jobs, wall time measures the neighbours too. streamlearn makes at least 3 timed passes (fresh model each), more until they used 1 s of CPU, and the one with the least CPU counts; each peer makes one (River ARF takes minutes per pass).',
-      `ARF against MOA's ARF: one run's accuracy moves with the forest seed by up to ±2 points on a drifting stream, so the quality verdict pairs forest seeds 1..${moaSeeds} (\`--moa-seeds\`) on the same events: met when the mean Δ is ≥ 0, or a shortfall of at most ${MAX_SHORTFALL * 100} point that is within ${NOISE_STANDARD_ERRORS} paired standard errors of 0 (with one seed: Δ ≥ 0). Speed ratios are seed 1's run; the other seeds are untimed.`,
+      `ARF against MOA's ARF: one run's accuracy moves by up to ±2 points with the forest seed and ±1–3 points with the stream on a drifting stream, so the quality verdict pairs ${moaStreams} stream seeds (\`--moa-streams\`; the timed run's, then 1,000 apart) × forest seeds 1..${moaSeeds} (\`--moa-seeds\`), both sides on the same events: met when the mean Δ is ≥ 0, or a shortfall of at most ${MAX_SHORTFALL * 100} point that is within ${NOISE_STANDARD_ERRORS} standard errors of 0, the standard error taken over the streams' mean Δ (pairs on one stream are not independent; with one stream, over its pairs; with one pair: Δ ≥ 0). The verdict is on the columns as generated. The "columns shuffled" row re-runs every pair with the columns in an order drawn per pair: MOA's ARF draws every tree's feature subspaces from the same Random(1) (its tree learner's default seed), so every tree's root considers the same columns (of 9: 0, 2, 6; of 3: 0, 1), which on agrawal-drift and sea-drift hold the informative ones; shuffling shows what that fixed draw is worth. Speed ratios are stream 1 / seed 1's timed run; the verdict runs are untimed.`,
     ],
   };
 }
@@ -211,7 +228,7 @@ function pick(names: string | undefined): TreeWorkload[] {
   });
 }
 
-function resultTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): BenchTable {
+function resultTable(all: WorkloadRuns[]): BenchTable {
   const rows: Record<string, Cell>[] = [];
   for (const { workload, runs } of all) {
     for (const run of runs) {
@@ -248,7 +265,7 @@ function resultTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
 }
 
 /** The issue's targets: ≥ 20× River for HT and ARF(10), ≥ 1× MOA's ARF, accuracy equal or better (within 0.5 point; MAE within 3%). */
-function targetTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): BenchTable {
+function targetTable(all: WorkloadRuns[]): BenchTable {
   const rows: Record<string, Cell>[] = [];
   const targets = [
     { model: 'HT', tool: 'River', speed: 20 },
@@ -257,7 +274,7 @@ function targetTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
     { model: 'HT', tool: 'MOA (CapyMOA)', speed: 1 },
     { model: 'ARF', tool: 'MOA (CapyMOA)', speed: 1 },
   ];
-  for (const { workload, runs } of all) {
+  for (const { workload, runs, pairs } of all) {
     for (const target of targets) {
       const ours = runs.find((r) => r.tool === 'streamlearn' && r.model === target.model);
       const peer = runs.find((r) => r.tool === target.tool && r.model === target.model);
@@ -265,7 +282,7 @@ function targetTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
       const wall = ours.n / ours.seconds / (peer.n / peer.seconds);
       const speed = peer.cpuSeconds / ours.cpuSeconds;
       const classification = workload.task === 'classification';
-      const paired = pairedRuns(ours, peer);
+      const paired = pairedRuns(ours, peer, pairs);
       const quality = paired ? paired.met : classification ? ours.metric >= peer.metric - 0.005 : ours.metric <= peer.metric * 1.03;
       rows.push({
         workload: workload.name,
@@ -281,50 +298,63 @@ function targetTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): B
     }
   }
   return {
-    title: 'Targets, judged on events per CPU-second (metric Δ: accuracy, or relative MAE; ARF against MOA: mean over the paired forest seeds below)',
+    title: 'Targets, judged on events per CPU-second (metric Δ: accuracy, or relative MAE; ARF against MOA: mean over the paired streams × forest seeds below)',
     columns: ['workload', 'model', 'peer', 'speed × (wall)', 'speed × (CPU)', 'target ×', 'speed met', 'metric Δ', 'quality met'],
     rows,
   };
 }
 
-/** The paired verdict when both sides ran the same forest seeds (ARF classifiers against MOA), else null. */
-function pairedRuns(ours: TreeRun, peer: TreeRun): PairedVerdict | null {
-  const a = ours.seedMetrics;
-  const b = peer.seedMetrics;
-  return a && b && a.length === b.length ? pairedVerdict(a, b) : null;
+/**
+ * The paired verdict of ARF classifiers against MOA over the pairs with the columns as generated
+ * (`shuffled`: over those with shuffled columns), or null when the verdict did not run.
+ */
+function pairedRuns(ours: TreeRun, peer: TreeRun, pairs: readonly GridPair[], shuffled = false): PairedVerdict | null {
+  const a = ours.gridMetrics;
+  const b = peer.gridMetrics;
+  if (!a || !b || a.length !== pairs.length || b.length !== pairs.length) return null;
+  const picked = pairs.map((p, i) => ({ p, i })).filter(({ p }) => (p.perm !== null) === shuffled);
+  if (picked.length === 0) return null;
+  return pairedVerdict(
+    picked.map(({ i }) => a[i]),
+    picked.map(({ i }) => b[i]),
+    picked.map(({ p }) => p.stream),
+  );
 }
 
-/** ARF against MOA's ARF over forest seeds 1..n on the same events: the quality verdict of the targets table. */
-function pairedTable(all: Array<{ workload: TreeWorkload; runs: TreeRun[] }>): BenchTable {
+/** ARF against MOA's ARF over stream seeds × forest seeds on the same events: the quality verdict of the targets table. */
+function pairedTable(all: WorkloadRuns[]): BenchTable {
   const rows: Record<string, Cell>[] = [];
-  for (const { workload, runs } of all) {
+  for (const { workload, runs, pairs } of all) {
     const ours = runs.find((r) => r.tool === 'streamlearn' && r.model === 'ARF');
     const peer = runs.find((r) => r.tool === 'MOA (CapyMOA)' && r.model === 'ARF');
-    const v = ours && peer ? pairedRuns(ours, peer) : null;
-    if (!ours?.seedMetrics || !peer?.seedMetrics || v === null) continue;
-    rows.push({
-      workload: workload.name,
-      'forest seeds': v.runs,
-      'streamlearn per seed': ours.seedMetrics.map((m) => m.toFixed(4)).join(' '),
-      'MOA per seed': peer.seedMetrics.map((m) => m.toFixed(4)).join(' '),
-      'streamlearn mean': v.oursMean,
-      'MOA mean': v.peerMean,
-      'mean Δ (points)': v.meanDelta * 100,
-      's.e. (points)': v.standardError === null ? null : v.standardError * 100,
-      'quality met': v.met,
-    });
+    if (!ours || !peer) continue;
+    for (const shuffled of [false, true]) {
+      const v = pairedRuns(ours, peer, pairs, shuffled);
+      if (v === null) continue;
+      rows.push({
+        workload: workload.name,
+        columns: shuffled ? 'shuffled (control)' : 'as generated (verdict)',
+        'streams × seeds': `${v.units} × ${v.runs / v.units}`,
+        'streamlearn mean': v.oursMean,
+        'MOA mean': v.peerMean,
+        'mean Δ (points)': v.meanDelta * 100,
+        's.e. (points)': v.standardError === null ? null : v.standardError * 100,
+        'Δ per stream (points)': v.unitDeltas.map((d) => (d * 100).toFixed(2)).join(' '),
+        'quality met': v.met,
+      });
+    }
   }
   return {
-    title: `ARF against MOA's ARF, paired forest seeds on the same events (met: mean Δ ≥ 0, or a shortfall within ${NOISE_STANDARD_ERRORS} s.e. and at most ${MAX_SHORTFALL * 100} point)`,
+    title: `ARF against MOA's ARF, paired stream seeds × forest seeds on the same events (met: mean Δ ≥ 0, or a shortfall within ${NOISE_STANDARD_ERRORS} s.e. over the streams and at most ${MAX_SHORTFALL * 100} point)`,
     columns: [
       'workload',
-      'forest seeds',
-      'streamlearn per seed',
-      'MOA per seed',
+      'columns',
+      'streams × seeds',
       'streamlearn mean',
       'MOA mean',
       'mean Δ (points)',
       's.e. (points)',
+      'Δ per stream (points)',
       'quality met',
     ],
     rows,
