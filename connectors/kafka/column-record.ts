@@ -4,6 +4,25 @@ import type { DecodedRecord, Headers, RecordBytes } from '../types';
 import { NO_HEADERS, rawHeaders, toHeaders } from './headers';
 
 /**
+ * The number a decimal integer's text stands for, as `Number(text)` reads it. kafkajs hands offsets and
+ * timestamps as text; `Number` of a 13-digit timestamp was half of this constructor, 4.2% of the trainer's
+ * thread in `npm start` (CPU profile, line ticks: 141 of 290 on the timestamp, 90 on the offset). Up to
+ * 15 digits every partial sum is an exact double, so the loop gives `Number`'s result; anything else
+ * (a sign, other characters, longer text) is left to `Number`.
+ */
+export function decimal(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 15) return Number(text);
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number(text);
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
  * What the records of one fetched chunk read into columns share: the columns, and each message's offset,
  * timestamp, key, headers and value bytes kept in arrays, not in an object per message. The runtime keeps
  * a batch's records until the checkpoint that covers them (its journal, for a rollback); kafkajs's message
@@ -45,9 +64,9 @@ export class MessageChunk {
     let headed = false;
     for (let i = 0; i < n; i++) {
       const { offset, timestamp, key, headers, value } = messages[i];
-      offsets[i] = Number(offset);
+      offsets[i] = decimal(offset);
       long ||= offset.length > 15;
-      this.timestamps[i] = Number(timestamp);
+      this.timestamps[i] = decimal(timestamp);
       keyed ||= key !== null;
       headed ||= headers !== undefined && toHeaders(headers) !== NO_HEADERS;
       if (value === null) continue;

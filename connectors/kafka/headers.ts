@@ -27,8 +27,8 @@ export function rawHeaders(headers: IHeaders | undefined): RawHeaders {
 
 /** Kafka headers may repeat a name; a `Headers` record holds one value per name, so the last one wins. */
 export function toHeaders(headers: IHeaders | undefined): Headers {
-  const result: Headers = {};
   if (headers === undefined || isEmpty(headers)) return NO_HEADERS;
+  const result: Headers = {};
   for (const [name, value] of Object.entries(headers)) {
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (last !== undefined) result[name] = last.toString();

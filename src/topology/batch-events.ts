@@ -112,7 +112,13 @@ function eventAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array,
  */
 export function eventRecords(events: BatchEvents): DecodedRecord<unknown>[] {
   const { records, rows } = events;
-  if (rows === undefined && oneEventEach(records)) return records;
+  if (oneEventEach(records)) {
+    // Record i is event i: no flat index to search for (the search was 1.6% of `npm start`'s trainer thread).
+    if (rows === undefined || rows.length === records.length) return records;
+    const selected = new Array<DecodedRecord<unknown>>(rows.length);
+    for (let i = 0; i < rows.length; i++) selected[i] = records[rows[i]];
+    return selected;
+  }
   const starts = eventStarts(records);
   const count = rows === undefined ? starts[records.length] : rows.length;
   return Array.from({ length: count }, (_, i) => eventAt(records, starts, rows === undefined ? i : rows[i]));

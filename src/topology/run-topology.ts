@@ -367,13 +367,7 @@ export async function runTopology(topology: Topology, options: RunTopologyOption
     if (watch) {
       // Vetting's labels: reading `record.value` again would parse a column record's JSON a second time.
       const ys = vetted ?? Float64Array.from(records, (record) => labelIndex(slot.model, (record.value as Row)[config.label]));
-      watch.observe(
-        batch.topic,
-        batch.partition,
-        records.map((record) => record.offset),
-        predictions,
-        ys,
-      );
+      watch.observe(batch.topic, batch.partition, { length: records.length, at: (i) => records[i]?.offset }, predictions, ys);
     }
     await publishPredictions(batch, records, predictions, slot);
   }

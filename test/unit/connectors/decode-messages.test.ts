@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { decodeMessages, rawHeaders, toHeaders } from '../../../connectors/kafka/decode-messages';
 import { createJsonCodec } from '../../../connectors/codecs/json';
-import { isColumnRecord, type ColumnRecord } from '../../../connectors/kafka/column-record';
+import { decimal, isColumnRecord, type ColumnRecord } from '../../../connectors/kafka/column-record';
 import type { Codec, DecodedRecord, RecordPosition } from '../../../connectors/types';
 import { DecodeError } from '../../../src/errors';
 
@@ -50,6 +50,18 @@ describe('toHeaders', () => {
     });
     expect(toHeaders(undefined)).toEqual({});
     expect(toHeaders({})).toEqual({});
+  });
+});
+
+describe('decimal', () => {
+  it('reads offsets and timestamps as Number does, digits up to 15 and anything else', () => {
+    const texts = ['0', '7', '1000000', '1733560000123', '999999999999999', '9007199254740993', '-1', '', ' 12', '1e3', '12a', '0x10', '007'];
+    let seed = 11;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      texts.push(String(seed * (i % 7) ** (i % 5)).slice(0, 1 + (i % 16)));
+    }
+    for (const text of texts) expect([text, decimal(text)]).toEqual([text, Number(text)]);
   });
 });
 
