@@ -8,19 +8,23 @@
  * Measured: `tableFromIPC` re-parsed the schema and built ~50 KB of reader objects per message, 13% of the
  * Arrow trainer's CPU through Kafka (docs/performance.md, "Stop 22: Arrow").
  */
-import { Message, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
+import { Data, Message, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 
 /** Arrow's continuation marker before each message's metadata length (IPC format ≥ 0.15). */
 const CONTINUATION = -1;
 
-/** The last schema seen: its metadata bytes, and the schema, or null when its messages take `tableFromIPC`. */
+/**
+ * The last schema seen: its metadata bytes, and the schema, or null when its messages take `tableFromIPC`;
+ * `batchSchema` is the schema apache-arrow's `RecordBatch` constructor derived from it, once one was built.
+ */
 export interface SchemaCache {
   bytes: Uint8Array | null;
   schema: Schema | null;
+  batchSchema: Schema | null;
 }
 
-export const createSchemaCache = (): SchemaCache => ({ bytes: null, schema: null });
+export const createSchemaCache = (): SchemaCache => ({ bytes: null, schema: null, batchSchema: null });
 
 /** A message's metadata range `[start, end)` after the prefix at `at`, or undefined past the end or at an end-of-stream marker. */
 function metadataAt(view: DataView, at: number): { start: number; end: number } | undefined {
@@ -56,6 +60,7 @@ function schemaOf(metadata: Uint8Array, cache: SchemaCache): Schema | null {
   const message = Message.decode(metadata);
   const schema = message.isSchema() && message.bodyLength === 0 ? message.header() : null;
   cache.bytes = new Uint8Array(metadata);
+  cache.batchSchema = null;
   cache.schema = schema !== null && schema.dictionaries.size === 0 && schema.fields.length > 0 ? schema : null;
   return cache.schema;
 }
@@ -82,10 +87,30 @@ export function decodeOneBatch(bytes: Uint8Array, cache: SchemaCache): Table | u
     const children = new VectorLoader(body, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(
       schema.fields,
     );
-    const data = makeData({ type: new Struct(schema.fields), length: header.length, children });
-    return new Table(schema, new RecordBatch(schema, data, message.metadata));
+    // `new Table(batch)`: the table takes the batch's schema, as `tableFromIPC`'s does, without comparing schemas.
+    return new Table(recordBatch(cache, schema, children, header.length, message.metadata));
   } catch {
     // Bytes the fast path cannot read: tableFromIPC reads them or names what is wrong.
     return undefined;
   }
+}
+
+/**
+ * `new RecordBatch(schema, data, metadata)` over columns of `length` rows. For such columns the constructor
+ * changes nothing but rebuilds the schema (`schema.assign`: each field cloned, metadata maps merged) and the
+ * struct data, every message: 1.1% of the Arrow trainer and ~10 MB of garbage per 1M rows (1,000-row
+ * messages). After the first batch of a schema, the batch is made with that batch's schema, as the
+ * constructor would leave it. Columns of other lengths (which it backfills with nulls) still go through it.
+ */
+function recordBatch(cache: SchemaCache, schema: Schema, children: Data[], length: number, metadata: Map<string, string>): RecordBatch {
+  const reuse = cache.batchSchema;
+  const sameLength = children.every((child) => child.length === length);
+  if (reuse === null || !sameLength) {
+    const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, children }), metadata);
+    if (sameLength) cache.batchSchema = batch.schema;
+    return batch;
+  }
+  const data = makeData({ type: new Struct(reuse.fields), length, children });
+  // The constructor's own fields, in its order (`metadata` reads `_metadata`).
+  return Object.assign(Object.create(RecordBatch.prototype) as RecordBatch, { schema: reuse, data, _metadata: metadata });
 }

@@ -53,6 +53,33 @@ export class ElasticNetPenalty {
     return after;
   }
 
+  /**
+   * `clip` of weights `0..count-1` (the dense step's coordinates, each after its gradient step), with the
+   * step's scale, owed shrinkage and arrays in locals; whether every clipped weight is within `largest`.
+   * Each weight's operations are `clip`'s (a clip reads and writes its own weight only), so the same bits.
+   * The per-coordinate call was 10% of the Arrow trainer's SGD step.
+   */
+  clipDense(count: number, largest: number): boolean {
+    const w = this.weights.values;
+    const applied = this.applied;
+    const scale = this.weights.scale;
+    const owed = this.owed;
+    let finite = true;
+    for (let c = 0; c < count; c++) {
+      const before = w[c];
+      const paid = applied[c];
+      if (before > 0) {
+        w[c] = Math.max(0, before - (owed + paid) / scale);
+      } else if (before < 0) {
+        w[c] = Math.min(0, before + (owed - paid) / scale);
+      }
+      const after = w[c];
+      applied[c] = paid + scale * (after - before);
+      if (!(Math.abs(after) <= largest)) finite = false;
+    }
+    return finite;
+  }
+
   /** Ends a step. */
   settle(): void {
     if (this.weights.scale < MIN_SCALE) this.weights.foldScale();

@@ -72,6 +72,10 @@ export class ExampleSgdOptimizer extends SgdOptimizer implements ExampleOptimize
         if (withL1) value = penalty.clip(j);
         if (!(Math.abs(value) <= largest)) finite = false;
       }
+    } else if (withL1) {
+      // The gradient steps, then the clips in one pass: each coordinate's operations are in the same order.
+      for (let j = 0; j < to - from; j++) w[j] = w[j] - move * (derivative * values[from + j]);
+      if (!penalty.clipDense(to - from, largest)) finite = false;
     } else {
       for (let j = 0; j < to - from; j++) {
         let value = w[j] - move * (derivative * values[from + j]);

@@ -9,6 +9,7 @@ import {
   Float64,
   Int32,
   Int64,
+  RecordBatch,
   Table,
   Utf8,
   makeVector,
@@ -72,6 +73,13 @@ describe('decodeOneBatch', () => {
     expect(contents(tables[1]!)).toEqual(contents(tableFromIPC(second)));
     expect(contents(tables[2]!)).toEqual(contents(tableFromIPC(second)));
     expect(tables[1]!.schema).toBe(tables[0]!.schema);
+    // Batches after the first of a schema skip apache-arrow's constructor: they must behave as its batches do.
+    const reference = tableFromIPC(second).batches[0];
+    const batch = tables[2]!.batches[0];
+    expect(batch).toBeInstanceOf(RecordBatch);
+    expect([batch.schema, batch.metadata, batch.numRows, batch.numCols]).toEqual([reference.schema, reference.metadata, reference.numRows, reference.numCols]);
+    expect(contents(new Table(batch.slice(3, 9)))).toEqual(contents(new Table(reference.slice(3, 9))));
+    expect(contents(new Table(batch.select(['f64', 'text'])))).toEqual(contents(new Table(reference.select(['f64', 'text']))));
   });
 
   it('follows a change of schema, and gives an empty batch its zero rows', () => {
