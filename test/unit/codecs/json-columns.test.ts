@@ -1,19 +1,9 @@
 /** The JSON column reader against JSON.parse: every number bit for bit, and only what JSON.parse reads as a flat object of numbers. */
 import { readNumericColumns } from '../../../connectors/codecs/json-columns';
 import { createJsonCodec } from '../../../connectors/codecs/json';
+import { createRandom } from '../../../src/random';
 
 /** A seeded generator (mulberry32), so that a failure names a case that can be run again. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)];
 const digitsOf = (next: () => number, n: number, first = '123456789') =>
   pick(next, [...first]) + Array.from({ length: n - 1 }, () => pick(next, [...'0123456789'])).join('');
@@ -76,7 +66,7 @@ const buffers = (texts: string[]) => texts.map((text) => Buffer.from(text));
 
 describe('readNumericColumns', () => {
   it('reads every number as JSON.parse does, bit for bit (20,000 seeded random and edge texts)', () => {
-    const next = random(21);
+    const next = createRandom(21).next;
     const texts = Array.from({ length: 20_000 }, () => numberText(next));
     // One message per text, keyed like a two-field event so keys and separators are read too.
     const messages = texts.map((text) => `{"x": ${text} ,"y":1}`);

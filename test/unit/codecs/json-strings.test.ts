@@ -1,17 +1,7 @@
 /** String cells of the JSON column reader: exactly JSON.parse's strings, only plain ones, and a bounded intern table. */
 import { INTERNED_COLUMNS, INTERNED_PER_COLUMN, internedSizes } from '../../../connectors/codecs/json-categories';
 import { readNumericColumns, type NumericColumns } from '../../../connectors/codecs/json-columns';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../../../src/random';
 
 /** Message `row`'s cell of column `c` as the reader has it: a string, a number, or undefined when neither. */
 function cell(read: NumericColumns, c: number, row: number): string | number | undefined {
@@ -27,7 +17,7 @@ const PLAIN = ' !#$%&()*+,-./0123456789:;<=>?@ABCXYZ[]^_`abcxyz{|}~\x7f';
 
 describe('readNumericColumns on strings', () => {
   it('reads plain ASCII strings as JSON.parse does, and leaves escapes, control and non-ASCII bytes, null and booleans to it (5,000 seeded messages)', () => {
-    const next = random(12);
+    const next = createRandom(12).next;
     const plain = () => Array.from({ length: Math.floor(next() * 10) }, () => PLAIN[Math.floor(next() * PLAIN.length)]).join('');
     // Each odd value makes its message the codec's; `JSON.stringify` writes the escapes.
     const odd = ['a"b', 'a\\b', 'tab\there', 'new\nline', 'é', '日本', '\u0001', '😀', null, true, false, [], {}, ['x']];

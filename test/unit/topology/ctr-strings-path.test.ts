@@ -19,19 +19,9 @@ import { restoreSnapshot } from '../../../src/topology/restore';
 import { defineTopology, type Topology } from '../../../src/topology/topology';
 import { CTR_FEATURES, CTR_FIELDS, ctrLogistic } from '../../../topologies/ctr-logistic';
 import { kafkaBatches, learnAll, type Run } from './harness';
+import { createRandom } from '../../../src/random';
 
 /** A seeded generator (mulberry32), so that a failure names a case that can be run again. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** How often HashedCrosses featurised an event through its column form, and through the row form (vetting, or iPFI's perturbed rows). */
 const calls = { kernel: 0, row: 0 };
 
@@ -65,7 +55,7 @@ const hasherModel = () =>
 
 /** CTR events with seeded random categories (new ones throughout, some repeated), and numbers where categories usually are. */
 function events(n: number, seed: number): Row[] {
-  const next = random(seed);
+  const next = createRandom(seed).next;
   const stream = ctrEventStream({ seed });
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.:/#!~*()[]{}<>=+?@$%^&|;,`\x7f';
   const word = () => Array.from({ length: Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
