@@ -24,17 +24,29 @@ import { CheckpointError } from '../errors';
 import type { TypedArray } from '../state';
 import { densify, sparseEntries, type SparseEntries } from './sparse';
 
-type DtypeName = 'float64' | 'float32' | 'int32' | 'uint32' | 'int16' | 'uint16' | 'int8' | 'uint8';
+/** The element types a checkpoint array may have: one table for the Arrow payload and the mix topic's raw arrays. */
+export const ARRAY_TYPES = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+} as const;
+
+export type DtypeName = keyof typeof ARRAY_TYPES;
 
 const DTYPES: Record<DtypeName, { arrow: () => DataType; array: new (length: number) => TypedArray }> = {
-  float64: { arrow: () => new Float64(), array: Float64Array },
-  float32: { arrow: () => new Float32(), array: Float32Array },
-  int32: { arrow: () => new Int32(), array: Int32Array },
-  uint32: { arrow: () => new Uint32(), array: Uint32Array },
-  int16: { arrow: () => new Int16(), array: Int16Array },
-  uint16: { arrow: () => new Uint16(), array: Uint16Array },
-  int8: { arrow: () => new Int8(), array: Int8Array },
-  uint8: { arrow: () => new Uint8(), array: Uint8Array },
+  float64: { arrow: () => new Float64(), array: ARRAY_TYPES.float64 },
+  float32: { arrow: () => new Float32(), array: ARRAY_TYPES.float32 },
+  int32: { arrow: () => new Int32(), array: ARRAY_TYPES.int32 },
+  uint32: { arrow: () => new Uint32(), array: ARRAY_TYPES.uint32 },
+  int16: { arrow: () => new Int16(), array: ARRAY_TYPES.int16 },
+  uint16: { arrow: () => new Uint16(), array: ARRAY_TYPES.uint16 },
+  int8: { arrow: () => new Int8(), array: ARRAY_TYPES.int8 },
+  uint8: { arrow: () => new Uint8(), array: ARRAY_TYPES.uint8 },
 };
 
 /** What a reader in another language needs to use one array without our source: its shape and role. */
@@ -54,15 +66,9 @@ export interface PayloadArrays {
   layout: Record<string, ArrayLayout>;
 }
 
-function dtypeOf(array: TypedArray): DtypeName {
-  if (array instanceof Float64Array) return 'float64';
-  if (array instanceof Float32Array) return 'float32';
-  if (array instanceof Int32Array) return 'int32';
-  if (array instanceof Uint32Array) return 'uint32';
-  if (array instanceof Int16Array) return 'int16';
-  if (array instanceof Uint16Array) return 'uint16';
-  if (array instanceof Int8Array) return 'int8';
-  return 'uint8';
+export function dtypeOf(array: TypedArray): DtypeName {
+  for (const name of Object.keys(ARRAY_TYPES) as DtypeName[]) if (array instanceof ARRAY_TYPES[name]) return name;
+  throw new CheckpointError(`${Object.prototype.toString.call(array)} is not a typed array of a checkpoint`);
 }
 
 /** One list column: row i holds `lists[i]` (or nothing) in a single child buffer, as Arrow lays lists out. */

@@ -1,4 +1,5 @@
 import { CheckpointError } from '../../errors';
+import { ARRAY_TYPES, dtypeOf, type DtypeName } from '../../checkpoints/arrow-arrays';
 import type { JsonValue, TypedArray } from '../../state';
 
 /**
@@ -10,26 +11,9 @@ import type { JsonValue, TypedArray } from '../../state';
  * which readers in other languages open, stay Arrow. Byte order is the machine's (little-endian on every
  * platform Node runs on); a contribution is read back by another worker of the same build.
  */
-const DTYPES = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-} as const;
-
-type DtypeName = keyof typeof DTYPES;
 export type ArrayDirectory = [name: string, dtype: DtypeName, length: number][];
 
 const align8 = (n: number): number => (n + 7) & ~7;
-
-function dtypeOf(array: TypedArray): DtypeName {
-  for (const name of Object.keys(DTYPES) as DtypeName[]) if (array instanceof DTYPES[name]) return name;
-  throw new CheckpointError(`raw arrays: ${Object.prototype.toString.call(array)} is not a typed array of a checkpoint`);
-}
 
 export function packArrays(arrays: Record<string, TypedArray>): { directory: ArrayDirectory; bytes: Uint8Array } {
   const directory: ArrayDirectory = Object.entries(arrays).map(([name, array]) => [name, dtypeOf(array), array.length]);
@@ -49,7 +33,7 @@ const isEntry = (entry: JsonValue): entry is [string, DtypeName, number] =>
   entry.length === 3 &&
   typeof entry[0] === 'string' &&
   typeof entry[1] === 'string' &&
-  Object.hasOwn(DTYPES, entry[1]) &&
+  Object.hasOwn(ARRAY_TYPES, entry[1]) &&
   Number.isSafeInteger(entry[2]) &&
   (entry[2] as number) >= 0;
 
@@ -60,7 +44,7 @@ export function unpackArrays(directory: JsonValue | undefined, bytes: Uint8Array
   const arrays: Record<string, TypedArray> = {};
   let at = 0;
   for (const [name, dtype, length] of directory as ArrayDirectory) {
-    const Make = DTYPES[dtype];
+    const Make = ARRAY_TYPES[dtype];
     at = align8(at);
     const end = at + length * Make.BYTES_PER_ELEMENT;
     if (end > bytes.byteLength) throw new CheckpointError(`${where}: raw array "${name}" (${length} ${dtype}) runs past the ${bytes.byteLength}-byte payload`);
