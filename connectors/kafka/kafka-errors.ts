@@ -76,6 +76,16 @@ export function isTopicGone(err: unknown): boolean {
   return false;
 }
 
+/**
+ * A send whose records may be stored although it failed: kafkajs tried again (the connection broke, a broker
+ * died between its append and its answer, a leader moved), and it reports only its last attempt, so one lost
+ * answer among the attempts leaves the outcome unknown. A refusal that no retry changes (too large, a
+ * deleted topic, a fatal producer error) is known: nothing of the request was stored.
+ */
+export function isOutcomeUnknown(err: unknown): boolean {
+  return isKafkaRetriable(err) && !isTooLargeError(err) && !isTopicGone(err) && !isFatalProducerError(err);
+}
+
 /** Mirrors kafkajs's own restart rule: retries ran out on a transient error, or the root cause is transient. */
 export function isKafkaRetriable(err: unknown): boolean {
   const chain = [...causeChain(err)];

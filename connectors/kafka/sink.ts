@@ -1,10 +1,10 @@
-import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type ICustomPartitioner, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { BrokerError, ConfigError } from '../../src/errors';
 import { retry, type RetryOptions } from '../../src/retry';
 import { requirePositiveInteger } from '../codecs/validate';
-import { createKafkaClient } from './client';
+import { createKafkaClient, type KafkaClientConfig } from './client';
 import { connectionOf, validateConnection, type KafkaConnection } from './connection';
-import { brokerFailure, isFatalProducerError } from './kafka-errors';
+import { brokerFailure, isFatalProducerError, isOutcomeUnknown } from './kafka-errors';
 
 export interface OutgoingMessage {
   key?: string | Buffer | null;
@@ -36,6 +36,13 @@ export interface KafkaSinkConfig extends KafkaConnection {
   latencyBound?: boolean;
   /** Retries after a fatal producer error, each with a new producer. Default: src/retry.ts defaults. */
   recreateRetry?: RetryOptions;
+  /**
+   * Resends of a request whose outcome is unknown (see `createKafkaSink`), after kafkajs's own retries ran
+   * out. Default: src/retry.ts defaults (5 resends, each with kafkajs's retries: about a minute of outage).
+   */
+  resendRetry?: RetryOptions;
+  /** Overrides for kafkajs's client (e.g. a `socketFactory` for a proxy); ours stay behind this interface. */
+  kafkaJs?: KafkaClientConfig['kafkaJs'];
   /**
    * Producer compression of every request: `gzip` (the only codec kafkajs ships) or `none` (default).
    * Checkpoints do not pay for it: see docs/checkpoint-format.md, "Compression", for the measurement.
@@ -96,16 +103,23 @@ function toKafkaMessage(message: OutgoingMessage): { message: Message; bytes: nu
  * per-partition order across sends and avoids the concurrent-send sequence errors of kafkajs#598. When the
  * producer hits a fatal error anyway, it is replaced by a new one (new producer id) and the request is
  * retried; messages of a request that partly succeeded may then be written twice.
+ *
+ * A request whose answer was lost (the connection broke, a broker died between its append and its answer)
+ * may be stored already. It is sent again as it was, by the same producer: kafkajs gives it the same
+ * sequence numbers and the same partitions (`stablePartitions`), so the broker recognises the batch it holds
+ * and answers without writing it again. Failing its sends instead would let each sender retry on its own;
+ * regrouped into other requests, the broker refuses them as out of order, and the new producer that cures
+ * that writes them a second time (ten dead letters twice, test/integration/connectors/kafka-sink-lost-answers.test.ts).
  */
 export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
-  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {}, latencyBound = false } = config;
+  const { clientId = 'streamlearn-sink', lingerMs = 0, recreateRetry = {}, resendRetry = {}, latencyBound = false, kafkaJs } = config;
   const maxBatchMessages = requirePositiveInteger('createKafkaSink', 'maxBatchMessages', config.maxBatchMessages ?? 5000);
   const maxBatchBytes = requirePositiveInteger('createKafkaSink', 'maxBatchBytes', config.maxBatchBytes ?? 900_000);
   if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new ConfigError(`createKafkaSink: lingerMs must be >= 0, got ${lingerMs}`);
   const codec = config.compression ?? 'none';
   if (codec !== 'none' && codec !== 'gzip') throw new ConfigError(`createKafkaSink: compression must be "none" or "gzip", got "${String(codec)}"`);
   const compression = codec === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-  const kafka = createKafkaClient({ ...validateConnection('createKafkaSink', connectionOf(config)), clientId });
+  const kafka = createKafkaClient({ ...validateConnection('createKafkaSink', connectionOf(config)), clientId, ...(kafkaJs ? { kafkaJs } : {}) });
 
   const queue: Part[] = [];
   let producer: Promise<Producer> | undefined;
@@ -115,7 +129,13 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
   function connectedProducer(): Promise<Producer> {
     producer ??= (async () => {
       // Retries are bounded so that a lost broker surfaces as an error instead of an endless wait.
-      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
+      const created = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries: 5 },
+        createPartitioner: stablePartitions,
+      });
       await created.connect();
       return created;
     })().catch((err: unknown) => {
@@ -171,7 +191,8 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
       const request = takeRequest().filter((part) => !part.send.settled);
       if (request.length === 0) continue;
       try {
-        await retry(() => produce(request), { ...recreateRetry, shouldRetry: isFatalProducerError });
+        const withNewProducers = () => retry(() => produce(request), { ...recreateRetry, shouldRetry: isFatalProducerError });
+        await retry(withNewProducers, { ...resendRetry, shouldRetry: isOutcomeUnknown });
         for (const { send } of request) if (--send.remaining === 0 && !send.settled) settle(send);
       } catch (err) {
         const topics = [...new Set(request.map((part) => part.topic))].join(', ');
@@ -228,3 +249,19 @@ export function createKafkaSink(config: KafkaSinkConfig): KafkaSink {
     },
   };
 }
+
+/**
+ * kafkajs's default partitioner, except that a message keeps the partition it was first given: a keyless one
+ * goes round-robin, so a request sent again would otherwise be regrouped by partition and not recognised.
+ */
+const stablePartitions: ICustomPartitioner = () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const given = new WeakMap<Message, number>();
+  return (args) => {
+    const earlier = given.get(args.message);
+    if (earlier !== undefined && earlier < args.partitionMetadata.length) return earlier;
+    const partition = partitioner(args);
+    given.set(args.message, partition);
+    return partition;
+  };
+};

@@ -3,6 +3,7 @@ import {
   causeChain,
   isFatalProducerError,
   isKafkaRetriable,
+  isOutcomeUnknown,
   isTooLargeError,
   isTopicGone,
   rebalanceCause,
@@ -54,6 +55,17 @@ describe('reading kafkajs errors through their causes', () => {
     const failure = brokerFailure('sending', protocolError('LEADER_NOT_AVAILABLE', true, 'There is no leader'));
     expect([failure.name, failure.message, failure.retriable, failure.code]).toEqual(['BrokerError', 'sending: There is no leader', true, 'BROKER']);
     expect(brokerFailure('x', new Error('y')).retriable).toBe(false);
+  });
+
+  it('takes a send that kafkajs retried as possibly stored, unless the broker refused it for good', () => {
+    const connection = Object.assign(new Error('Connection error: read ECONNRESET'), { name: 'KafkaJSConnectionError', retriable: true });
+    expect(isOutcomeUnknown(wrapped(connection, 'KafkaJSNonRetriableError'))).toBe(true);
+    expect(isOutcomeUnknown(wrapped(protocolError('NOT_LEADER_OR_FOLLOWER', true), 'KafkaJSNumberOfRetriesExceeded'))).toBe(true);
+    // Even after retries ran out (kafkajs gives up on these at once; a mix of attempts may end in one).
+    for (const known of ['MESSAGE_TOO_LARGE', 'UNKNOWN_TOPIC_OR_PARTITION', 'OUT_OF_ORDER_SEQUENCE_NUMBER']) {
+      expect([known, isOutcomeUnknown(wrapped(protocolError(known, false), 'KafkaJSNumberOfRetriesExceeded'))]).toEqual([known, false]);
+    }
+    expect(isOutcomeUnknown(wrapped(protocolError('TOPIC_AUTHORIZATION_FAILED', false), 'KafkaJSNonRetriableError'))).toBe(false);
   });
 });
 
