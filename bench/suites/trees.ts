@@ -167,17 +167,19 @@ export async function run(args: string[]): Promise<BenchResult> {
   const versions: { [key: string]: JsonValue } = {};
   const dir = mkdtempSync(join(tmpdir(), 'streamlearn-bench-trees-'));
   try {
-    for (const [i, workload] of workloads.entries()) {
+    for (const workload of workloads) {
       const n = Math.max(1000, Math.round(workload.n * scale));
       process.stderr.write(`${workload.name}: n = ${n}\n`);
-      const rows = workload.rows(n, seed + i);
+      // Numbered by the workload's place in the full list, not in `--workloads`: a filtered run sees the full run's streams.
+      const streamSeed = seed + TREE_WORKLOADS.indexOf(workload);
+      const rows = workload.rows(n, streamSeed);
       const classification = workload.task === 'classification';
       const runs = Object.entries(makers(workload))
         .filter(([name]) => models.includes(name))
         .map(([name, make]) => runOurs(name, make, rows, classification));
       const arf = runs.find((r) => r.model === 'ARF');
       const verdict = arf !== undefined && classification && !values['no-moa'];
-      const streams = verdict ? verdictStreamSeeds(seed + i, moaStreams).map((s, j) => (j === 0 ? rows : workload.rows(n, s))) : [rows];
+      const streams = verdict ? verdictStreamSeeds(streamSeed, moaStreams).map((s, j) => (j === 0 ? rows : workload.rows(n, s))) : [rows];
       const pairs = verdict ? verdictPairs(moaStreams, moaSeeds, workload.dim, !values['no-moa-shuffled']) : [];
       if (arf && verdict) arf.gridMetrics = arfGridMetrics(workload, streams, pairs);
       const files = streams.map((_, j) => join(dir, `${workload.name}-${j}.f64`));
