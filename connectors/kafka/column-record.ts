@@ -1,6 +1,7 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import type { NumericColumns } from '../codecs/json-columns';
 import type { DecodedRecord, Headers, RecordBytes } from '../types';
+import { ByteViews } from './byte-views';
 import { NO_HEADERS, rawHeaders, toHeaders } from './headers';
 
 /**
@@ -37,7 +38,7 @@ export class MessageChunk {
   private readonly offsetTexts?: string[];
   readonly timestamps: Float64Array;
   /** Absent when no message has a key, or headers. */
-  readonly keys?: (Buffer | null)[];
+  readonly keys?: ByteViews;
   readonly headers?: IHeaders[];
   /** The bytes of every value: one store with each value's start and length, or (values in several stores) the Buffers. */
   private readonly store?: ArrayBufferLike;
@@ -77,7 +78,7 @@ export class MessageChunk {
     }
     if (long) this.offsetTexts = messages.map((message) => message.offset);
     else this.offsetNumbers = offsets;
-    if (keyed) this.keys = messages.map((message) => message.key);
+    if (keyed) this.keys = new ByteViews(messages.map((message) => message.key));
     if (headed) this.headers = messages.map((message) => message.headers ?? {});
     if (shared) {
       this.store = store;
@@ -134,7 +135,7 @@ export class ColumnRecord implements DecodedRecord<unknown> {
   }
 
   get key(): string | null {
-    const key = this.chunk.keys?.[this.columnRow] ?? null;
+    const key = this.chunk.keys?.at(this.columnRow) ?? null;
     return key === null ? null : key.toString();
   }
 
@@ -144,7 +145,7 @@ export class ColumnRecord implements DecodedRecord<unknown> {
 
   get raw(): RecordBytes {
     return {
-      key: this.chunk.keys?.[this.columnRow] ?? null,
+      key: this.chunk.keys?.at(this.columnRow) ?? null,
       value: this.chunk.value(this.columnRow),
       headers: rawHeaders(this.chunk.headers?.[this.columnRow]),
     };

@@ -25,6 +25,8 @@ export interface SubscribeModelConfig extends KafkaConnection {
   onRejected?(reason: string): void;
   /** Refuse versions this key did not sign; the model in hand is kept. */
   verifier?: ManifestVerifier;
+  /** Longest the broker holds a fetch open while the topic is idle (readTopic's default, 100 ms); a new record answers it at once. */
+  maxWaitMs?: number;
 }
 
 /**
@@ -34,10 +36,10 @@ export interface SubscribeModelConfig extends KafkaConnection {
  * after that each newer version is emitted as it arrives. Versions never go backwards.
  */
 export function subscribeModel<X = unknown>(config: SubscribeModelConfig): Observable<ModelVersion<X>> {
-  const { topic, modelId, onRejected, verifier } = config;
+  const { topic, modelId, onRejected, verifier, maxWaitMs } = config;
   return new Observable<ModelVersion<X>>((subscriber) => {
     const follower = createVersionFollower<X>({ modelId, verifier, onRejected, emit: (version) => subscriber.next(version) });
-    const subscription = readTopic({ ...connectionOf(config), topic, follow: true }).subscribe({
+    const subscription = readTopic({ ...connectionOf(config), topic, follow: true, maxWaitMs }).subscribe({
       next: (event) =>
         event.type === 'caught-up' ? follower.caughtUp() : follower.push(event.record, `${topic}/${event.record.partition}@${event.record.offset}`),
       error: (err: unknown) => subscriber.error(err),

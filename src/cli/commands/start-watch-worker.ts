@@ -5,7 +5,7 @@ import { readTopic } from '../../../connectors/kafka/topic-reader';
 import { subscribeModel } from '../../checkpoints/subscribe';
 import { errorMessage } from '../../errors';
 import { parseDriftRecord, type DriftRecord } from '../../topology/drift-record';
-import { startDemoDashboard } from '../dashboard-option';
+import { startDemoDashboard, WATCH_FETCH_WAIT_MS } from '../dashboard-option';
 import { describeVersion } from './models';
 import { describeDetection, type WatchCommand, type WatchConfig, type WatchMessage } from './start-watch';
 
@@ -15,7 +15,7 @@ const post = (message: WatchMessage) => port.postMessage(message);
 const log = (line: string) => post({ type: 'log', line });
 
 function followModel(): Subscription {
-  return subscribeModel({ ...config.connection, topic: config.modelTopic, modelId: config.modelId }).subscribe({
+  return subscribeModel({ ...config.connection, topic: config.modelTopic, modelId: config.modelId, maxWaitMs: WATCH_FETCH_WAIT_MS }).subscribe({
     next: (version) => {
       const latencyMs = version.receivedAt - Date.parse(version.manifest.createdAt);
       post({ type: 'version', version: version.manifest.version, latencyMs });
@@ -27,7 +27,7 @@ function followModel(): Subscription {
 
 function watchDrift(): Subscription {
   const topic = config.driftTopic;
-  return readTopic({ ...config.connection, topic, follow: true }).subscribe({
+  return readTopic({ ...config.connection, topic, follow: true, maxWaitMs: WATCH_FETCH_WAIT_MS }).subscribe({
     next: (event) => {
       if (event.type !== 'record' || event.record.value === null) return;
       let record: DriftRecord;

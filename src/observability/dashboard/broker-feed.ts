@@ -25,6 +25,8 @@ export interface BrokerFeedConfig {
   state: DashboardState;
   /** How often new topologies are looked for, and high watermarks fetched for the lag. */
   pollEveryMs?: number;
+  /** Longest the broker holds each topic reader's fetch open while its topic is idle (readTopic's default, 100 ms). */
+  followWaitMs?: number;
   log?(line: string): void;
 }
 
@@ -45,7 +47,7 @@ export function splitTopic(topic: string): { topology: string; suffix: string } 
  * their topics from the first offset into the dashboard state, each with a group-less reader that commits
  * nothing. Looks again for new topologies, and fetches the input topics' high watermarks, every poll.
  */
-export function startBrokerFeed({ connection, prefix = '', state, pollEveryMs = 2000, log = () => undefined }: BrokerFeedConfig): BrokerFeed {
+export function startBrokerFeed({ connection, prefix = '', state, pollEveryMs = 2000, followWaitMs, log = () => undefined }: BrokerFeedConfig): BrokerFeed {
   const admin = createKafkaClient({ ...connection, clientId: 'streamlearn-dashboard' }).admin();
   const readers = new Map<string, Subscription>();
   let stopped = false;
@@ -53,7 +55,7 @@ export function startBrokerFeed({ connection, prefix = '', state, pollEveryMs = 
   let lastFailure = '';
 
   const follow = (topic: string, topology: string, read: (typeof READERS)[string]) => {
-    const subscription = readTopic({ ...connection, topic, follow: true }).subscribe({
+    const subscription = readTopic({ ...connection, topic, follow: true, maxWaitMs: followWaitMs }).subscribe({
       next(event) {
         if (event.type !== 'record') return;
         try {

@@ -19,6 +19,8 @@ export interface DashboardConfig extends KafkaConnection {
   /** How often changes are pushed to the pages. */
   pushEveryMs?: number;
   pollEveryMs?: number;
+  /** Longest the broker holds a topic reader's fetch open while its topic is idle (see broker-feed.ts). */
+  followWaitMs?: number;
   limits?: Partial<DashboardLimits>;
   log?(line: string): void;
 }
@@ -117,7 +119,7 @@ export async function startDashboard(config: DashboardConfig): Promise<Dashboard
 
   const bound = await listen(server, port, host, 'the dashboard');
   hosts = allowedHosts(host, bound);
-  const feed = startBrokerFeed({ connection: connectionOf(config), prefix, state, pollEveryMs: config.pollEveryMs, log });
+  const feed = startBrokerFeed({ connection: connectionOf(config), prefix, state, pollEveryMs: config.pollEveryMs, followWaitMs: config.followWaitMs, log });
   const push = setInterval(() => {
     for (const name of state.takeChanged()) {
       const view = state.view(name);
