@@ -76,14 +76,20 @@ export function isTopicGone(err: unknown): boolean {
   return false;
 }
 
+const NO_ANSWER_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError']);
+const STORED_UNCONFIRMED_TYPES = new Set(['NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT']);
+
 /**
- * A send whose records may be stored although it failed: kafkajs tried again (the connection broke, a broker
- * died between its append and its answer, a leader moved), and it reports only its last attempt, so one lost
- * answer among the attempts leaves the outcome unknown. A refusal that no retry changes (too large, a
- * deleted topic, a fatal producer error) is known: nothing of the request was stored.
+ * A send whose records may be stored although it failed: its answer never came (the connection broke or
+ * timed out, as when a broker dies between its append and its answer), or the broker appended the records
+ * but could not confirm them. A refusal (not enough replicas, a leader moving, too large, a deleted topic)
+ * is known: nothing of the request was stored, and its senders may retry it in any grouping.
  */
 export function isOutcomeUnknown(err: unknown): boolean {
-  return isKafkaRetriable(err) && !isTooLargeError(err) && !isTopicGone(err) && !isFatalProducerError(err);
+  for (const link of causeChain(err)) {
+    if ((link.name !== undefined && NO_ANSWER_ERRORS.has(link.name)) || (link.type !== undefined && STORED_UNCONFIRMED_TYPES.has(link.type))) return true;
+  }
+  return false;
 }
 
 /** Mirrors kafkajs's own restart rule: retries ran out on a transient error, or the root cause is transient. */

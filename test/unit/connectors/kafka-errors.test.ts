@@ -57,15 +57,24 @@ describe('reading kafkajs errors through their causes', () => {
     expect(brokerFailure('x', new Error('y')).retriable).toBe(false);
   });
 
-  it('takes a send that kafkajs retried as possibly stored, unless the broker refused it for good', () => {
+  it('takes a send as possibly stored when its answer never came or the broker could not confirm it, not after a refusal', () => {
     const connection = Object.assign(new Error('Connection error: read ECONNRESET'), { name: 'KafkaJSConnectionError', retriable: true });
+    const timeout = Object.assign(new Error('Request Produce timed out'), { name: 'KafkaJSRequestTimeoutError', retriable: true });
     expect(isOutcomeUnknown(wrapped(connection, 'KafkaJSNonRetriableError'))).toBe(true);
-    expect(isOutcomeUnknown(wrapped(protocolError('NOT_LEADER_OR_FOLLOWER', true), 'KafkaJSNumberOfRetriesExceeded'))).toBe(true);
-    // Even after retries ran out (kafkajs gives up on these at once; a mix of attempts may end in one).
-    for (const known of ['MESSAGE_TOO_LARGE', 'UNKNOWN_TOPIC_OR_PARTITION', 'OUT_OF_ORDER_SEQUENCE_NUMBER']) {
-      expect([known, isOutcomeUnknown(wrapped(protocolError(known, false), 'KafkaJSNumberOfRetriesExceeded'))]).toEqual([known, false]);
+    expect(isOutcomeUnknown(wrapped(timeout, 'KafkaJSNumberOfRetriesExceeded'))).toBe(true);
+    for (const unconfirmed of ['NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT']) {
+      expect([unconfirmed, isOutcomeUnknown(wrapped(protocolError(unconfirmed, true), 'KafkaJSNumberOfRetriesExceeded'))]).toEqual([unconfirmed, true]);
     }
-    expect(isOutcomeUnknown(wrapped(protocolError('TOPIC_AUTHORIZATION_FAILED', false), 'KafkaJSNonRetriableError'))).toBe(false);
+    for (const refused of [
+      'NOT_ENOUGH_REPLICAS',
+      'NOT_LEADER_OR_FOLLOWER',
+      'MESSAGE_TOO_LARGE',
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    ]) {
+      expect([refused, isOutcomeUnknown(wrapped(protocolError(refused, true), 'KafkaJSNumberOfRetriesExceeded'))]).toEqual([refused, false]);
+    }
+    expect(isOutcomeUnknown(new Error('plain'))).toBe(false);
   });
 });
 
