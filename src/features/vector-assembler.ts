@@ -185,9 +185,11 @@ export function createVectorAssembler(config: VectorAssemblerConfig): Stage {
       learn(): void {},
       transformRun(out: Float64Array): boolean {
         const width = values.length;
+        // Read once: sources of several shapes (a table's, iPFI's) made it a polymorphic load every row.
+        const rows = source.length;
         for (let c = 0; c < width; c++) {
           const column = values[c];
-          for (let i = 0, at = c; i < source.length; i++, at += width) {
+          for (let i = 0, at = c; i < rows; i++, at += width) {
             const x = column[i];
             if (!Number.isFinite(x)) return false;
             out[at] = x;

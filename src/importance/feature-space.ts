@@ -12,6 +12,11 @@ export interface FeatureSpace<X> {
   readonly names: readonly string[];
   /** A copy of `x` whose feature (group) `index` holds `donor`'s values; `x` is left as it was. */
   replace(x: X, donor: X, index: number): X;
+  /**
+   * Optional, for spaces whose `replace` cannot fail: the value `replace(x, donor, index)` would hold in
+   * `column`, without the copy (iPFI then predicts its perturbed examples from columns).
+   */
+  cell?(x: X, donor: X, index: number, column: string): unknown;
 }
 
 /** Feature names, or group names each mapped to its members. */
@@ -45,6 +50,7 @@ export function rowFeatures(features: FeatureList<string>): FeatureSpace<Row> {
     for (const column of columns)
       if (typeof column !== 'string' || column.length === 0) throw new ConfigError(`rowFeatures: ${describeValue(column)} is not a column name`);
   }
+  const sets = members.map((columns) => new Set(columns));
   return {
     names,
     replace(x, donor, index) {
@@ -52,6 +58,7 @@ export function rowFeatures(features: FeatureList<string>): FeatureSpace<Row> {
       for (const column of members[index]) copy[column] = donor[column];
       return copy;
     },
+    cell: (x, donor, index, column) => (sets[index].has(column) ? donor[column] : x[column]),
   };
 }
 

@@ -1,10 +1,12 @@
 import { DecodeError, errorMessage } from '../errors';
+import type { ColumnSource } from '../features/column-form';
 import { integerField } from '../features/config';
+import type { Pipeline } from '../features/pipeline';
 import type { Estimator } from '../learners/estimator';
 import { createRandom } from '../random';
 import { reservoirFields, sampleRateField, seedField, smoothingField, type SmoothingConfig } from './config';
 import type { FeatureSpace } from './feature-space';
-import { pointwiseLosses, resolveLoss, type ImportanceLoss } from './losses';
+import { pointwiseLosses, predictionLosses, resolveLoss, type ImportanceLoss } from './losses';
 import { createReservoir, geometricGap, type ReservoirKind } from './reservoir';
 import { createSmoothedScores } from './smoothed-scores';
 import { rankScores, type FeatureImportance, type ScoresState } from './snapshot';
@@ -60,18 +62,18 @@ export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): Increm
   /** Examples to pass over before the next sampled one. */
   let untilSample = geometricGap(random, sampleRate);
 
+  const evaluation = createEvaluationBatch(model, features, loss);
+
   /** Appends the example and its `groups × innerSamples` replacements to the evaluation batch. */
-  function perturb(x: X, y: number, i: number, inputs: X[], labels: number[]): void {
-    inputs.push(x);
-    labels.push(y);
+  function perturb(x: X, ys: ArrayLike<number>, i: number): void {
+    evaluation.add(x, undefined, -1, ys, i);
     for (let g = 0; g < groups; g++) {
       for (let s = 0; s < innerSamples; s++) {
         try {
-          inputs.push(features.replace(x, reservoir.pick(), g));
+          evaluation.add(x, reservoir.pick(), g, ys, i);
         } catch (err) {
           throw new DecodeError('SCHEMA', `${OWNER}: example ${i} of the batch: ${errorMessage(err)}`, { cause: err });
         }
-        labels.push(y);
       }
     }
   }
@@ -94,8 +96,7 @@ export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): Increm
     sampleRate,
     update(xs, ys) {
       if (xs.length !== ys.length) throw new DecodeError('SCHEMA', `${OWNER}: ${xs.length} examples but ${ys.length} labels`);
-      const inputs: X[] = [];
-      const labels: number[] = [];
+      evaluation.clear();
       for (let i = 0; i < xs.length; i++) {
         // Examples neither sampled nor kept (most of them), passed over in one step with the counters
         // moved as one by one: the per-example loop was ~2% of the Arrow trainer's CPU.
@@ -109,17 +110,86 @@ export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): Increm
         if (untilSample > 0) {
           untilSample--;
         } else {
-          if (reservoir.length > 0) perturb(xs.at(i) as X, ys[i], i, inputs, labels);
+          if (reservoir.length > 0) perturb(xs.at(i) as X, ys, i);
           untilSample = geometricGap(random, sampleRate);
         }
         // Read only when kept: on the column path an example is made when asked for.
         if (reservoir.wants()) reservoir.keep(xs.at(i) as X);
       }
-      if (inputs.length === 0) return;
-      const losses = pointwiseLosses(model, loss, inputs, labels);
-      for (let start = 0; start < inputs.length; start += perExample) fold(losses, start);
+      if (evaluation.length() === 0) return;
+      const losses = evaluation.losses();
+      for (let start = 0; start < losses.length; start += perExample) fold(losses, start);
     },
     scores: () => scores.state(),
     snapshot: () => rankScores('ipfi', features.names, scores.state(), smoothing),
+  };
+}
+
+/**
+ * iPFI's evaluation batch: each example unchanged (`group` -1) or with a group taken from a donor. Where the
+ * feature space can tell a perturbed example's cells (`cell`), the model a pipeline that predicts from
+ * columns, and the loss one of predictions, no perturbed example is made: the pipeline reads its columns,
+ * cell by cell from the example and its donor (the same numbers, so the same predictions). Each perturbed
+ * row was a copy of the example (`{...x}` boxes every double): ~16 MB of garbage per 1M Arrow rows.
+ * Otherwise each perturbed example is made at once, as before (`replace` may throw: the caller names it).
+ */
+function createEvaluationBatch<X>(model: Estimator<X>, features: FeatureSpace<X>, loss: ImportanceLoss) {
+  const cell = features.cell;
+  const columnar = cell !== undefined && loss !== 'log' && typeof (model as Partial<Pipeline>).predictColumns === 'function';
+  // Written by position up to `count` and kept from batch to batch (`length = 0` would drop their storage).
+  const bases: X[] = [];
+  const donors: (X | undefined)[] = [];
+  const groupOf: number[] = [];
+  let labels = new Float64Array(64);
+  let count = 0;
+  const rowAt = (k: number): X => (groupOf[k] < 0 ? bases[k] : features.replace(bases[k], donors[k] as X, groupOf[k]));
+  const source: ColumnSource = {
+    get length() {
+      return count;
+    },
+    numeric(name) {
+      const column = new Float64Array(count);
+      for (let k = 0; k < count; k++) {
+        const value =
+          groupOf[k] < 0 ? (bases[k] as Record<string, unknown>)[name] : (cell as NonNullable<typeof cell>)(bases[k], donors[k] as X, groupOf[k], name);
+        if (typeof value !== 'number') return undefined;
+        column[k] = value;
+      }
+      return column;
+    },
+    vector: () => undefined,
+  };
+  return {
+    length: () => count,
+    clear(): void {
+      count = 0;
+    },
+    /** Example `x` (label `ys[i]`: a label passed as a number was boxed) unchanged, or with `group` from `donor`. */
+    add(x: X, donor: X | undefined, group: number, ys: ArrayLike<number>, i: number): void {
+      const made = columnar || donor === undefined ? x : features.replace(x, donor, group);
+      if (count === labels.length) {
+        const grown = new Float64Array(2 * count);
+        grown.set(labels);
+        labels = grown;
+      }
+      bases[count] = made;
+      donors[count] = columnar ? donor : undefined;
+      groupOf[count] = columnar ? group : -1;
+      labels[count] = ys[i];
+      count++;
+    },
+    losses(): Float64Array {
+      const ys = labels.subarray(0, count);
+      if (columnar) {
+        const predictions = (model as unknown as Pipeline).predictColumns(source, rowAt as unknown as (k: number) => Record<string, unknown>);
+        if (predictions !== undefined) return predictionLosses(loss, predictions, ys);
+      }
+      return pointwiseLosses(
+        model,
+        loss,
+        Array.from({ length: count }, (_, k) => rowAt(k)),
+        ys,
+      );
+    },
   };
 }

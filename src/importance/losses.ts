@@ -38,8 +38,17 @@ export function pointwiseLosses<X>(model: Estimator<X>, loss: ImportanceLoss, xs
     }
     return out;
   }
-  const predictions = model.predictMany(xs);
-  for (let i = 0; i < xs.length; i++) {
+  return predictionLosses(loss, model.predictMany(xs), ys, out);
+}
+
+/** `pointwiseLosses` of a regression value or class per example (any loss but `log`), from its predictions. */
+export function predictionLosses(
+  loss: ImportanceLoss,
+  predictions: Float64Array,
+  ys: ArrayLike<number>,
+  out = new Float64Array(predictions.length),
+): Float64Array {
+  for (let i = 0; i < out.length; i++) {
     const error = predictions[i] - ys[i];
     out[i] = loss === 'squared' ? error * error : loss === 'absolute' ? Math.abs(error) : Number.isNaN(error) ? NaN : error === 0 ? 0 : 1;
   }

@@ -93,8 +93,8 @@ export function rowRecord(message: DecodedRecord<unknown>, row: number): Decoded
   return { topic, partition, offset, key, headers, timestamp, value: tableRow(message.value as Table, row), raw, row };
 }
 
-/** The event at a flat index, given the records' `eventStarts`. */
-function eventAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array, flat: number): DecodedRecord<unknown> {
+/** The position of the record holding the event at a flat index, given the records' `eventStarts`. */
+function recordAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array, flat: number): number {
   let low = 0;
   let high = records.length - 1;
   while (low < high) {
@@ -102,8 +102,21 @@ function eventAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array,
     if (starts[middle] <= flat) low = middle;
     else high = middle - 1;
   }
-  const record = records[low];
-  return tableOf(record) === undefined ? record : rowRecord(record, flat - starts[low]);
+  return low;
+}
+
+/** The event at a flat index, given the records' `eventStarts`. */
+function eventAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array, flat: number): DecodedRecord<unknown> {
+  const at = recordAt(records, starts, flat);
+  const record = records[at];
+  return tableOf(record) === undefined ? record : rowRecord(record, flat - starts[at]);
+}
+
+/** `eventAt(…).value`, without a record made around a table's row (iPFI reads only the values). */
+function valueAt(records: readonly DecodedRecord<unknown>[], starts: Int32Array, flat: number): unknown {
+  const at = recordAt(records, starts, flat);
+  const table = tableOf(records[at]);
+  return table === undefined ? records[at].value : tableRow(table, flat - starts[at]);
 }
 
 /**
@@ -133,6 +146,6 @@ export function eventRows(events: BatchEvents): Examples<Row> {
   const length = rows === undefined ? starts[records.length] : rows.length;
   return {
     length,
-    at: (i) => (i >= 0 && i < length ? (eventAt(records, starts, rows === undefined ? i : rows[i]).value as Row) : undefined),
+    at: (i) => (i >= 0 && i < length ? (valueAt(records, starts, rows === undefined ? i : rows[i]) as Row) : undefined),
   };
 }

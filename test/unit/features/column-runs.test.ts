@@ -9,7 +9,8 @@ import { createStandardScaler, createVectorAssembler, pipeline, type Pipeline } 
 import { createLinearRegression } from '../../../src/learners';
 import { createRandom } from '../../../src/random';
 
-const FIELDS = ['a', 'b', 'c', 'd'];
+// Five: the scaler's batch form takes features two by two, and the last one alone.
+const FIELDS = ['a', 'b', 'c', 'd', 'e'];
 
 /** Columns of n rows: wide and tiny scales, a constant column (no spread: the scaler's 0), negative values. */
 function columns(n: number, seed: number): Record<string, Float64Array> {
@@ -19,6 +20,7 @@ function columns(n: number, seed: number): Record<string, Float64Array> {
     b: Float64Array.from({ length: n }, () => -3 + 20 * random.gaussian()),
     c: new Float64Array(n).fill(7),
     d: Float64Array.from({ length: n }, () => 1e-4 * random.gaussian()),
+    e: Float64Array.from({ length: n }, () => 5e6 + 3e5 * random.gaussian()),
   };
 }
 
@@ -71,7 +73,7 @@ describe('the stages’ batch form (column by column)', () => {
     pass.transformRun();
     pass.commitRun();
     const learned = stageArrays(model);
-    expect(learned.find(([name]) => name === 'count')?.[1]).toEqual([50, 50, 50, 50]);
+    expect(learned.find(([name]) => name === 'count')?.[1]).toEqual(FIELDS.map(() => 50));
     model.bindColumns(source(columns(50, 3)))!.transformRun();
     expect(stageArrays(model)).toEqual(learned);
   });
@@ -93,7 +95,7 @@ describe('the stages’ batch form (column by column)', () => {
       const kernel = bind(columnSource);
       return kernel && { output: kernel.output as Float64Array, transform: (i) => kernel.transform(i), learn: (i) => kernel.learn(i) };
     };
-    const model = pipeline(assembler, createStandardScaler({ inputCol: 'raw', outputCol: 'features' }), createLinearRegression({ numFeatures: 4 }));
+    const model = pipeline(assembler, createStandardScaler({ inputCol: 'raw', outputCol: 'features' }), createLinearRegression({ numFeatures: FIELDS.length }));
     const pass = model.bindColumns(source(columns(10, 5)))!;
     expect(pass.transformRun()).toBeNull();
     expect(pass.transform(0)).not.toBeNull();
