@@ -95,62 +95,91 @@ function lowerBound(sorted: Float64Array, length: number, value: number): number
   return low;
 }
 
+/** `lowerBound` of `source[at]`: the kernels below pass an array and an index, so that no double crosses a call boxed. */
+function lowerBoundOf(sorted: Float64Array, length: number, source: ArrayLike<number>, at: number): number {
+  return lowerBound(sorted, length, source[at]);
+}
+
 function windowedAuc(window: number, scores: Float64Array, labels: Uint8Array, position: Float64Array): Metric {
   // Sorted scores per class, rebuilt from the ring so that state holds only the ring.
   const sorted = [new Float64Array(window), new Float64Array(window)];
   const sizes = [0, 0];
-  const insert = (y: 0 | 1, p: number) => {
-    const at = lowerBound(sorted[y], sizes[y], p);
-    sorted[y].copyWithin(at + 1, at, sizes[y]);
-    sorted[y][at] = p;
+  /** Inserts `source[at]` among class y's scores. */
+  const insert = (y: 0 | 1, source: ArrayLike<number>, at: number) => {
+    const values = sorted[y];
+    const to = lowerBoundOf(values, sizes[y], source, at);
+    values.copyWithin(to + 1, to, sizes[y]);
+    values[to] = source[at];
     sizes[y]++;
   };
-  const remove = (y: 0 | 1, p: number) => {
-    const at = lowerBound(sorted[y], sizes[y], p);
-    sorted[y].copyWithin(at, at + 1, sizes[y]);
+  /** Removes the score of the ring's slot `slot` from class y's scores. */
+  const remove = (y: 0 | 1, slot: number) => {
+    const from = lowerBoundOf(sorted[y], sizes[y], scores, slot);
+    sorted[y].copyWithin(from, from + 1, sizes[y]);
     sizes[y]--;
   };
   /**
-   * `remove(y, old)` then `insert(y, p)` in one move: only the scores between the two places shift, about
+   * `remove(y, slot)` then `insert(y, source, at)` in one move: only the scores between the two places shift, about
    * a third of the class's window on average instead of the tail twice (the windowed AUC was 4% of the
    * ctr step). Equal scores are the same number, so the sorted array is the same whichever equal one moves.
    */
-  const replace = (y: 0 | 1, old: number, p: number) => {
+  const replace = (y: 0 | 1, slot: number, source: ArrayLike<number>, at: number) => {
     const values = sorted[y];
-    const from = lowerBound(values, sizes[y], old);
-    const to = lowerBound(values, sizes[y], p);
+    const from = lowerBoundOf(values, sizes[y], scores, slot);
+    const to = lowerBoundOf(values, sizes[y], source, at);
     if (to > from) {
       values.copyWithin(from, from + 1, to);
-      values[to - 1] = p;
+      values[to - 1] = source[at];
     } else {
       values.copyWithin(to + 1, to, from);
-      values[to] = p;
+      values[to] = source[at];
     }
+  };
+  /** Scores pair `at` of `ys`/`ps` (checked by the caller) into the ring and the sorted classes. */
+  const add = (ys: ArrayLike<number>, ps: ArrayLike<number>, at: number) => {
+    const y = ys[at] as 0 | 1;
+    // Positions are below the window's size: int32 (`| 0`, exact), not doubles boxed in the loop.
+    const head = position[1] | 0;
+    if (position[0] < window) {
+      position[0]++;
+      insert(y, ps, at);
+    } else if (labels[head] === y) {
+      replace(y, head, ps, at);
+    } else {
+      remove(labels[head] as 0 | 1, head);
+      insert(y, ps, at);
+    }
+    scores[head] = ps[at];
+    labels[head] = y;
+    position[1] = head + 1 === window ? 0 : head + 1;
   };
   const count = position[0];
   const oldest = count === window ? position[1] : 0;
-  for (let k = 0; k < count; k++) insert(labels[(oldest + k) % window] as 0 | 1, scores[(oldest + k) % window]);
+  for (let k = 0; k < count; k++) insert(labels[(oldest + k) % window] as 0 | 1, scores, (oldest + k) % window);
+  // One pair for `update`, as arrays the kernels read.
+  const label = new Float64Array(1);
+  const score = new Float64Array(1);
+
+  function update(yTrue: number, yPred: number): void {
+    // Checked one by one (no pair object per update): both throw before anything changes.
+    label[0] = binary(KIND, 'yTrue', yTrue);
+    score[0] = probability(KIND, 'yPred', yPred);
+    add(label, score, 0);
+  }
 
   return {
     kind: KIND,
     needs: 'probability',
-    update(yTrue, yPred) {
-      // Checked one by one (no pair object per update): both throw before anything changes.
-      const y = binary(KIND, 'yTrue', yTrue);
-      const p = probability(KIND, 'yPred', yPred);
-      const head = position[1];
-      if (position[0] < window) {
-        position[0]++;
-        insert(y, p);
-      } else if (labels[head] === y) {
-        replace(y, scores[head], p);
-      } else {
-        remove(labels[head] as 0 | 1, scores[head]);
-        insert(y, p);
+    update,
+    /** `update` pair by pair, read in place; a pair `update` would refuse is left to it (its error, after the pairs before). */
+    updateMany(yTrue, yPred) {
+      for (let i = 0; i < yPred.length; i++) {
+        const p = yPred[i];
+        if (p !== p) continue;
+        const y = yTrue[i];
+        if ((y === 0 || y === 1) && p >= 0 && p <= 1) add(yTrue, yPred, i);
+        else update(y, p);
       }
-      scores[head] = p;
-      labels[head] = y;
-      position[1] = (head + 1) % window;
     },
     get() {
       const [negatives, positives] = sorted;
