@@ -83,6 +83,12 @@ function histogramAuc(bins: number, positives: Float64Array, negatives: Float64A
   };
 }
 
+/**
+ * Pairs in a batch from which the windowed AUC sorts its classes once instead of moving each score into
+ * place: a move shifts a third of a class's window on average, a sort costs about log2(window) passes.
+ */
+const REBUILD_FROM = 32;
+
 /** First index whose value is >= `value` among the first `length` entries. */
 function lowerBound(sorted: Float64Array, length: number, value: number): number {
   let low = 0;
@@ -156,6 +162,18 @@ function windowedAuc(window: number, scores: Float64Array, labels: Uint8Array, p
   const count = position[0];
   const oldest = count === window ? position[1] : 0;
   for (let k = 0; k < count; k++) insert(labels[(oldest + k) % window] as 0 | 1, scores, (oldest + k) % window);
+  /** Each class's sorted scores again from the ring (whose first `position[0]` slots are filled). */
+  const rebuild = () => {
+    sizes[0] = 0;
+    sizes[1] = 0;
+    const filled = position[0];
+    for (let k = 0; k < filled; k++) {
+      const y = labels[k];
+      sorted[y][sizes[y]++] = scores[k];
+    }
+    sorted[0].subarray(0, sizes[0]).sort();
+    sorted[1].subarray(0, sizes[1]).sort();
+  };
   // One pair for `update`, as arrays the kernels read.
   const label = new Float64Array(1);
   const score = new Float64Array(1);
@@ -171,15 +189,41 @@ function windowedAuc(window: number, scores: Float64Array, labels: Uint8Array, p
     kind: KIND,
     needs: 'probability',
     update,
-    /** `update` pair by pair, read in place; a pair `update` would refuse is left to it (its error, after the pairs before). */
+    /**
+     * `update` pair by pair, read in place; a pair `update` would refuse is left to it (its error, after the
+     * pairs before). A batch of {@link REBUILD_FROM} pairs or more moves only the ring, then sorts each
+     * class's scores once: O(window · log window) a batch instead of a shift of a third of the window per pair
+     * (the windowed AUC was 5.5% of the ctr trainer through Kafka). The sorted arrays hold the same numbers
+     * either way, and `get` reads only their order (ties by `<` and `===`), so every value is the same.
+     */
     updateMany(yTrue, yPred) {
+      if (yPred.length < REBUILD_FROM) {
+        for (let i = 0; i < yPred.length; i++) {
+          const p = yPred[i];
+          if (p !== p) continue;
+          const y = yTrue[i];
+          if ((y === 0 || y === 1) && p >= 0 && p <= 1) add(yTrue, yPred, i);
+          else update(y, p);
+        }
+        return;
+      }
       for (let i = 0; i < yPred.length; i++) {
         const p = yPred[i];
         if (p !== p) continue;
         const y = yTrue[i];
-        if ((y === 0 || y === 1) && p >= 0 && p <= 1) add(yTrue, yPred, i);
-        else update(y, p);
+        if (!((y === 0 || y === 1) && p >= 0 && p <= 1)) {
+          // The sorted classes first, so that the state is the pairs before this one's, as pair by pair.
+          rebuild();
+          update(y, p); // refuses it: throws
+          continue;
+        }
+        const head = position[1] | 0;
+        if (position[0] < window) position[0]++;
+        scores[head] = p;
+        labels[head] = y;
+        position[1] = head + 1 === window ? 0 : head + 1;
       }
+      rebuild();
     },
     get() {
       const [negatives, positives] = sorted;

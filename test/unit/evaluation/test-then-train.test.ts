@@ -23,6 +23,7 @@ import { scoreBatch, testThenTrainRows } from '../../../src/evaluation/test-then
 import { FeatureBatch } from '../../../src/features/feature-batch';
 import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import { errorOf } from '../../support/error-of';
+import { createRandom } from '../../../src/random';
 
 /**
  * A classifier that predicts the last label it learned (class 0 before any), with probability 0.8 on it:
@@ -239,6 +240,26 @@ describe('scoreBatch: metrics of classes and P(class 1) scored in one call each'
     rowByRow(perRow, ys, labels, probabilities);
     expect(batched.map((metric) => metric.state())).toEqual(perRow.map((metric) => metric.state()));
     expect(batched.map((metric) => metric.get())).toEqual(perRow.map((metric) => metric.get()));
+  });
+
+  it('the windowed AUC gives the same value after every batch, small batches moved pair by pair and large ones sorted once', () => {
+    const random = createRandom(11);
+    const m = 700;
+    const y = Float64Array.from({ length: m }, () => (random.next() < 0.3 ? 1 : 0));
+    // Ties (scores on a grid of 1/64) and exact 0 and 1.
+    const p = Float64Array.from({ length: m }, (_, i) => (i % 50 === 0 ? (i / 50) % 2 : random.nextInt(64) / 64));
+    const [batched, perRow] = [
+      [createRocAuc({ window: 50 }), createRocAuc({ window: 333 })],
+      [createRocAuc({ window: 50 }), createRocAuc({ window: 333 })],
+    ];
+    let from = 0;
+    for (const size of [33, 1, 70, 5, 31, 32, 200, 2, 326]) {
+      for (const metric of batched) metric.updateMany!(y.subarray(from, from + size), p.subarray(from, from + size));
+      for (let i = from; i < from + size; i++) for (const metric of perRow) metric.update(y[i], p[i]);
+      from += size;
+      expect(batched.map((metric) => [metric.get(), metric.state()])).toEqual(perRow.map((metric) => [metric.get(), metric.state()]));
+    }
+    expect(from).toBe(m);
   });
 
   it.each([
