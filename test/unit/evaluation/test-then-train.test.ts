@@ -244,22 +244,37 @@ describe('scoreBatch: metrics of classes and P(class 1) scored in one call each'
 
   it('the windowed AUC gives the same value after every batch, small batches moved pair by pair and large ones sorted once', () => {
     const random = createRandom(11);
-    const m = 700;
+    const m = 2200;
     const y = Float64Array.from({ length: m }, () => (random.next() < 0.3 ? 1 : 0));
     // Ties (scores on a grid of 1/64) and exact 0 and 1.
     const p = Float64Array.from({ length: m }, (_, i) => (i % 50 === 0 ? (i / 50) % 2 : random.nextInt(64) / 64));
-    const [batched, perRow] = [
-      [createRocAuc({ window: 50 }), createRocAuc({ window: 333 })],
-      [createRocAuc({ window: 50 }), createRocAuc({ window: 333 })],
-    ];
+    const make = () => [createRocAuc({ window: 50 }), createRocAuc({ window: 333 }), createRocAuc({ window: 2000 })];
+    const [batched, perRow] = [make(), make()];
     let from = 0;
-    for (const size of [33, 1, 70, 5, 31, 32, 200, 2, 326]) {
+    for (const size of [33, 1, 700, 5, 511, 512, 2, 436]) {
       for (const metric of batched) metric.updateMany!(y.subarray(from, from + size), p.subarray(from, from + size));
       for (let i = from; i < from + size; i++) for (const metric of perRow) metric.update(y[i], p[i]);
       from += size;
       expect(batched.map((metric) => [metric.get(), metric.state()])).toEqual(perRow.map((metric) => [metric.get(), metric.state()]));
     }
     expect(from).toBe(m);
+    // A large batch with a pair the AUC refuses: the pairs before it counted, then update's error.
+    const bad = p.slice(0, 600);
+    bad[450] = 1.25;
+    const errors = [batched, perRow].map((metrics, k) =>
+      metrics.map((metric) => {
+        try {
+          if (k === 0) metric.updateMany!(y.subarray(0, 600), bad);
+          else for (let i = 0; i < 600; i++) metric.update(y[i], bad[i]);
+          return 'none';
+        } catch (err) {
+          return String(err);
+        }
+      }),
+    );
+    expect(errors[0]).toEqual(errors[1]);
+    expect(errors[0][0]).toMatch(/yPred must be a probability in \[0, 1\], got 1.25/);
+    expect(batched.map((metric) => [metric.get(), metric.state()])).toEqual(perRow.map((metric) => [metric.get(), metric.state()]));
   });
 
   it.each([
