@@ -246,12 +246,15 @@ describe('scoreBatch: metrics of classes and P(class 1) scored in one call each'
     const random = createRandom(11);
     const m = 2200;
     const y = Float64Array.from({ length: m }, () => (random.next() < 0.3 ? 1 : 0));
-    // Ties (scores on a grid of 1/64) and exact 0 and 1.
+    // Ties (scores on a grid of 1/64), exact 0 and 1, and a -0.
     const p = Float64Array.from({ length: m }, (_, i) => (i % 50 === 0 ? (i / 50) % 2 : random.nextInt(64) / 64));
+    p[7] = -0; // the sort orders bit patterns: -0 must still tie with 0
+    // Scores whose exponents differ in every byte the sort reads.
+    for (let i = 3; i < m; i += 37) p[i] = [1e-300, 1e-20, 3e-5, 2 ** -1022, 5e-324][i % 5];
     const make = () => [createRocAuc({ window: 50 }), createRocAuc({ window: 333 }), createRocAuc({ window: 2000 })];
     const [batched, perRow] = [make(), make()];
     let from = 0;
-    for (const size of [33, 1, 700, 5, 511, 512, 2, 436]) {
+    for (const size of [33, 1, 700, 5, 319, 320, 2, 629, 191]) {
       for (const metric of batched) metric.updateMany!(y.subarray(from, from + size), p.subarray(from, from + size));
       for (let i = from; i < from + size; i++) for (const metric of perRow) metric.update(y[i], p[i]);
       from += size;
