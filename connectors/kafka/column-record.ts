@@ -63,11 +63,19 @@ export class MessageChunk {
     let shared = true;
     let keyed = false;
     let headed = false;
+    let lastTimestamp = '';
+    let lastTime = 0;
     for (let i = 0; i < n; i++) {
       const { offset, timestamp, key, headers, value } = messages[i];
       offsets[i] = decimal(offset);
       long ||= offset.length > 15;
-      this.timestamps[i] = decimal(timestamp);
+      // A producer writes many records per millisecond: a timestamp's text equal to the one before is that number
+      // again (a compare of 13 bytes instead of 13 digits read; the timestamp was half of this loop).
+      if (timestamp !== lastTimestamp) {
+        lastTimestamp = timestamp;
+        lastTime = decimal(timestamp);
+      }
+      this.timestamps[i] = lastTime;
       keyed ||= key !== null;
       headed ||= headers !== undefined && toHeaders(headers) !== NO_HEADERS;
       if (value === null) continue;

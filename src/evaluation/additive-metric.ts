@@ -20,9 +20,11 @@ export interface AdditiveSpec {
   /**
    * Optional batch form of `contribute` for pairs `0..n-1`, all finite (the caller checked): pair i's
    * contributions at `out[i · width ..]`, with `contribute`'s arithmetic. Pairs whose prediction is NaN
-   * may get any value: they are skipped.
+   * may get any value: they are skipped. Returns how many leading pairs it took: `n`, or the first pair
+   * `contribute` would refuse (a label that is no class, a probability outside [0, 1]), which is then
+   * `contribute`'s to refuse.
    */
-  contributeMany?(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, n: number, out: Float64Array): void;
+  contributeMany?(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, n: number, out: Float64Array): number;
   /** The metric from the sums over `count` pairs (count > 0). */
   result(sums: Float64Array, count: number): number;
 }
@@ -183,13 +185,13 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
    */
   function updateMany(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
     const many = spec.contributeMany;
-    const finite = many === undefined ? 0 : finitePrefix(yTrue, yPred);
-    if (many !== undefined && finite > 0) {
-      if (batchValues.length < finite * width) batchValues = new Float64Array(Math.max(finite * width, 2 * batchValues.length));
-      many(yTrue, yPred, finite, batchValues);
-      add(batchValues, yPred, 0, finite);
+    let taken = many === undefined ? 0 : finitePrefix(yTrue, yPred);
+    if (many !== undefined && taken > 0) {
+      if (batchValues.length < taken * width) batchValues = new Float64Array(Math.max(taken * width, 2 * batchValues.length));
+      taken = many(yTrue, yPred, taken, batchValues);
+      add(batchValues, yPred, 0, taken);
     }
-    for (let i = finite; i < yPred.length; i++) {
+    for (let i = taken; i < yPred.length; i++) {
       if (Number.isNaN(yPred[i])) continue;
       spec.contribute(yTrue[i], yPred[i], contribution);
       add(contribution, yPred, i, i + 1);

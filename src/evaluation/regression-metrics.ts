@@ -34,6 +34,7 @@ export const MAE = regressionSpec(
   (sums, count) => sums[0] / count,
   (yTrue, yPred, n, out) => {
     for (let i = 0; i < n; i++) out[i] = Math.abs(yTrue[i] - yPred[i]);
+    return n;
   },
 );
 
@@ -47,6 +48,7 @@ export const RMSE = regressionSpec(
       const error = yTrue[i] - yPred[i];
       out[i] = error * error;
     }
+    return n;
   },
 );
 
@@ -74,6 +76,7 @@ export const R2 = regressionSpec(
       out[3 * i + 1] = y * y;
       out[3 * i + 2] = error * error;
     }
+    return n;
   },
 );
 

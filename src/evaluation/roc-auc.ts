@@ -83,6 +83,49 @@ function histogramAuc(bins: number, positives: Float64Array, negatives: Float64A
   };
 }
 
+/**
+ * Pairs in a batch from which the windowed AUC sorts its classes once instead of moving each score into
+ * place. Measured (window 2,000, random scores): a pair moved into place costs ~270 ns whatever the batch;
+ * sorting both classes (`radixSort`) ~70 µs a batch, so 2,230 ns a pair at 32 pairs, 289 at 256, 151 at 512
+ * and 83 at 1,000 (the source's chunk). Both costs grow with the window alike.
+ */
+const REBUILD_FROM = 320;
+
+/**
+ * Sorts the first `n` of `values`, numbers in [0, 1] (no -0, no NaN), ascending: an LSD radix sort on their
+ * bytes (the bit patterns of non-negative doubles order as the doubles do), skipping the bytes all of them
+ * share. `spare` holds at least `n`. Measured on 2,000 scores: ~20 µs against ~110 µs for `TypedArray` sort.
+ */
+function radixSort(values: Float64Array, n: number, spare: Float64Array): void {
+  if (!LITTLE_ENDIAN) {
+    values.subarray(0, n).sort();
+    return;
+  }
+  let from = values;
+  let to = spare;
+  const counts = radixCounts;
+  for (let byte = 0; byte < 8; byte++) {
+    const bytes = new Uint8Array(from.buffer, from.byteOffset, n * 8);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[bytes[i * 8 + byte]]++;
+    if (n === 0 || counts[bytes[byte]] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 256; d++) {
+      const count = counts[d];
+      counts[d] = sum;
+      sum += count;
+    }
+    for (let i = 0; i < n; i++) to[counts[bytes[i * 8 + byte]]++] = from[i];
+    const swap = from;
+    from = to;
+    to = swap;
+  }
+  if (from !== values) values.set(from.subarray(0, n));
+}
+const radixCounts = new Int32Array(256);
+/** The radix sort reads a double's bytes least significant first: so they are laid out on every platform Node runs on but s390x. */
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[0] === 0;
+
 /** First index whose value is >= `value` among the first `length` entries. */
 function lowerBound(sorted: Float64Array, length: number, value: number): number {
   let low = 0;
@@ -95,62 +138,131 @@ function lowerBound(sorted: Float64Array, length: number, value: number): number
   return low;
 }
 
+/** `lowerBound` of `source[at]`: the kernels below pass an array and an index, so that no double crosses a call boxed. */
+function lowerBoundOf(sorted: Float64Array, length: number, source: ArrayLike<number>, at: number): number {
+  return lowerBound(sorted, length, source[at]);
+}
+
 function windowedAuc(window: number, scores: Float64Array, labels: Uint8Array, position: Float64Array): Metric {
   // Sorted scores per class, rebuilt from the ring so that state holds only the ring.
   const sorted = [new Float64Array(window), new Float64Array(window)];
   const sizes = [0, 0];
-  const insert = (y: 0 | 1, p: number) => {
-    const at = lowerBound(sorted[y], sizes[y], p);
-    sorted[y].copyWithin(at + 1, at, sizes[y]);
-    sorted[y][at] = p;
+  /** Inserts `source[at]` among class y's scores. */
+  const insert = (y: 0 | 1, source: ArrayLike<number>, at: number) => {
+    const values = sorted[y];
+    const to = lowerBoundOf(values, sizes[y], source, at);
+    values.copyWithin(to + 1, to, sizes[y]);
+    values[to] = source[at];
     sizes[y]++;
   };
-  const remove = (y: 0 | 1, p: number) => {
-    const at = lowerBound(sorted[y], sizes[y], p);
-    sorted[y].copyWithin(at, at + 1, sizes[y]);
+  /** Removes the score of the ring's slot `slot` from class y's scores. */
+  const remove = (y: 0 | 1, slot: number) => {
+    const from = lowerBoundOf(sorted[y], sizes[y], scores, slot);
+    sorted[y].copyWithin(from, from + 1, sizes[y]);
     sizes[y]--;
   };
   /**
-   * `remove(y, old)` then `insert(y, p)` in one move: only the scores between the two places shift, about
+   * `remove(y, slot)` then `insert(y, source, at)` in one move: only the scores between the two places shift, about
    * a third of the class's window on average instead of the tail twice (the windowed AUC was 4% of the
    * ctr step). Equal scores are the same number, so the sorted array is the same whichever equal one moves.
    */
-  const replace = (y: 0 | 1, old: number, p: number) => {
+  const replace = (y: 0 | 1, slot: number, source: ArrayLike<number>, at: number) => {
     const values = sorted[y];
-    const from = lowerBound(values, sizes[y], old);
-    const to = lowerBound(values, sizes[y], p);
+    const from = lowerBoundOf(values, sizes[y], scores, slot);
+    const to = lowerBoundOf(values, sizes[y], source, at);
     if (to > from) {
       values.copyWithin(from, from + 1, to);
-      values[to - 1] = p;
+      values[to - 1] = source[at];
     } else {
       values.copyWithin(to + 1, to, from);
-      values[to] = p;
+      values[to] = source[at];
     }
+  };
+  /** Scores pair `at` of `ys`/`ps` (checked by the caller) into the ring and the sorted classes. */
+  const add = (ys: ArrayLike<number>, ps: ArrayLike<number>, at: number) => {
+    const y = ys[at] as 0 | 1;
+    // Positions are below the window's size: int32 (`| 0`, exact), not doubles boxed in the loop.
+    const head = position[1] | 0;
+    if (position[0] < window) {
+      position[0]++;
+      insert(y, ps, at);
+    } else if (labels[head] === y) {
+      replace(y, head, ps, at);
+    } else {
+      remove(labels[head] as 0 | 1, head);
+      insert(y, ps, at);
+    }
+    scores[head] = ps[at];
+    labels[head] = y;
+    position[1] = head + 1 === window ? 0 : head + 1;
   };
   const count = position[0];
   const oldest = count === window ? position[1] : 0;
-  for (let k = 0; k < count; k++) insert(labels[(oldest + k) % window] as 0 | 1, scores[(oldest + k) % window]);
+  for (let k = 0; k < count; k++) insert(labels[(oldest + k) % window] as 0 | 1, scores, (oldest + k) % window);
+  /** Each class's sorted scores again from the ring (whose first `position[0]` slots are filled). */
+  const rebuild = () => {
+    sizes[0] = 0;
+    sizes[1] = 0;
+    const filled = position[0];
+    for (let k = 0; k < filled; k++) {
+      const y = labels[k];
+      // +0 for -0: the radix sort orders bit patterns, and every comparison here takes them as equal anyway.
+      sorted[y][sizes[y]++] = scores[k] + 0;
+    }
+    radixSort(sorted[0], sizes[0], spare);
+    radixSort(sorted[1], sizes[1], spare);
+  };
+  const spare = new Float64Array(window);
+  // One pair for `update`, as arrays the kernels read.
+  const label = new Float64Array(1);
+  const score = new Float64Array(1);
+
+  function update(yTrue: number, yPred: number): void {
+    // Checked one by one (no pair object per update): both throw before anything changes.
+    label[0] = binary(KIND, 'yTrue', yTrue);
+    score[0] = probability(KIND, 'yPred', yPred);
+    add(label, score, 0);
+  }
 
   return {
     kind: KIND,
     needs: 'probability',
-    update(yTrue, yPred) {
-      // Checked one by one (no pair object per update): both throw before anything changes.
-      const y = binary(KIND, 'yTrue', yTrue);
-      const p = probability(KIND, 'yPred', yPred);
-      const head = position[1];
-      if (position[0] < window) {
-        position[0]++;
-        insert(y, p);
-      } else if (labels[head] === y) {
-        replace(y, scores[head], p);
-      } else {
-        remove(labels[head] as 0 | 1, scores[head]);
-        insert(y, p);
+    update,
+    /**
+     * `update` pair by pair, read in place; a pair `update` would refuse is left to it (its error, after the
+     * pairs before). A batch of {@link REBUILD_FROM} pairs or more moves only the ring, then sorts each
+     * class's scores once: O(window · log window) a batch instead of a shift of a third of the window per pair
+     * (the windowed AUC was 5.5% of the ctr trainer through Kafka; 270 -> 83 ns a pair in chunks of 1,000). The sorted arrays hold the same numbers
+     * either way, and `get` reads only their order (ties by `<` and `===`), so every value is the same.
+     */
+    updateMany(yTrue, yPred) {
+      if (yPred.length < REBUILD_FROM) {
+        for (let i = 0; i < yPred.length; i++) {
+          const p = yPred[i];
+          if (p !== p) continue;
+          const y = yTrue[i];
+          if ((y === 0 || y === 1) && p >= 0 && p <= 1) add(yTrue, yPred, i);
+          else update(y, p);
+        }
+        return;
       }
-      scores[head] = p;
-      labels[head] = y;
-      position[1] = (head + 1) % window;
+      for (let i = 0; i < yPred.length; i++) {
+        const p = yPred[i];
+        if (p !== p) continue;
+        const y = yTrue[i];
+        if (!((y === 0 || y === 1) && p >= 0 && p <= 1)) {
+          // The sorted classes first, so that the state is the pairs before this one's, as pair by pair.
+          rebuild();
+          update(y, p); // refuses it: throws
+          continue;
+        }
+        const head = position[1] | 0;
+        if (position[0] < window) position[0]++;
+        scores[head] = p;
+        labels[head] = y;
+        position[1] = head + 1 === window ? 0 : head + 1;
+      }
+      rebuild();
     },
     get() {
       const [negatives, positives] = sorted;

@@ -118,10 +118,12 @@ export function testThenTrainRows(step: RowsStep): BatchOutcome {
 }
 
 /**
- * Scores every example; returns how many were left unscored. Metrics of values with a batch form take the
- * batch in one call each (the same state: each metric sees the same pairs in the same order); a batch with
- * a non-finite label or an infinite prediction is scored row by row, so that the error and what was
- * scored before it are the row form's.
+ * Scores every example; returns how many were left unscored. Metrics with a batch form take the batch in
+ * one call each (the same state: each metric sees the same pairs in the same order): those of values
+ * always, those of labels and P(class 1) when every label and prediction is class 0 or 1 and every
+ * P(class 1) is in [0, 1] (the pairs no built-in refuses, so no error can come between two metrics' rows).
+ * A batch with a non-finite label or an infinite prediction is scored row by row, so that the error and
+ * what was scored before it are the row form's.
  */
 export function scoreBatch(
   metrics: readonly Metric[],
@@ -132,11 +134,46 @@ export function scoreBatch(
 ): number {
   const unscored = batchable(ys, predictions);
   if (unscored < 0) return scoreRows(metrics, ys, predictions, probabilities, width);
-  const rest = metrics.filter((metric) => metric.needs !== 'value' || metric.updateMany === undefined);
-  for (const metric of metrics) if (!rest.includes(metric)) metric.updateMany!(ys, predictions);
+  const classes = unscored === 0 ? classColumn(metrics, ys, predictions, probabilities, width) : undefined;
+  const inBatch = (metric: Metric) =>
+    metric.updateMany !== undefined &&
+    (metric.needs === 'value' || (classes !== undefined && (metric.needs === 'label' || (metric.needs === 'probability' && classes.scores !== undefined))));
+  const rest = metrics.filter((metric) => !inBatch(metric));
+  for (const metric of metrics) if (inBatch(metric)) metric.updateMany!(ys, metric.needs === 'probability' ? classes!.scores! : predictions);
   if (rest.length === 0) return unscored;
   // A row is unscored when any metric's prediction is NaN: the batched ones' (its value) or the rest's.
   return scoreRows(rest, ys, predictions, probabilities, width, rest.length < metrics.length);
+}
+
+/** P(class 1) of each example, reused from one batch to the next. */
+let probabilityColumn = new Float64Array(0);
+
+/**
+ * When every label and prediction is class 0 or 1 and every P(class 1) (when some metric scores it) is in
+ * [0, 1]: the column of P(class 1) (undefined when no metric needs it). Undefined otherwise.
+ */
+function classColumn(
+  metrics: readonly Metric[],
+  ys: ArrayLike<number>,
+  predictions: Float64Array,
+  probabilities: Float64Array | undefined,
+  width: number,
+): { scores?: Float64Array } | undefined {
+  const n = predictions.length;
+  for (let i = 0; i < n; i++) {
+    const y = ys[i];
+    const label = predictions[i];
+    if ((y !== 0 && y !== 1) || (label !== 0 && label !== 1)) return undefined;
+  }
+  if (probabilities === undefined || width !== 2 || !metrics.some((metric) => metric.needs === 'probability')) return {};
+  if (probabilityColumn.length < n) probabilityColumn = new Float64Array(Math.max(n, 2 * probabilityColumn.length));
+  const scores = probabilityColumn.subarray(0, n);
+  for (let i = 0; i < n; i++) {
+    const p = probabilities[2 * i + 1];
+    if (!(p >= 0 && p <= 1)) return undefined;
+    scores[i] = p;
+  }
+  return { scores };
 }
 
 /** How many predictions are NaN, or -1 when a scored pair is not finite (a label, or an infinite prediction). */

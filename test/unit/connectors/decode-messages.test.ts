@@ -63,6 +63,14 @@ describe('decimal', () => {
     }
     for (const text of texts) expect([text, decimal(text)]).toEqual([text, Number(text)]);
   });
+
+  it('gives each column record of a chunk its own timestamp, runs of equal ones and changes alike', () => {
+    const stamps = ['1733560000123', '1733560000123', '1733560000124', '1733560000123', '-1', '-1', '9007199254740993', '0', '0', '1733560000125'];
+    const messages = stamps.map((timestamp, i) => ({ ...message(String(40 + i), Buffer.from(`{"x":${i}}`)), timestamp }) as KafkaMessage);
+    const { records } = decodeMessages(messages, 't', 0, createJsonCodec(), true);
+    expect(records.every(isColumnRecord)).toBe(true);
+    expect(records.map((record) => record.timestamp)).toEqual(stamps.map(Number));
+  });
 });
 
 describe('decodeMessages', () => {

@@ -6,6 +6,8 @@ import { ConfigError } from '../../../src/errors';
 import {
   createAccuracy,
   createCrossEntropy,
+  createF1,
+  createRocAuc,
   createLogLoss,
   createMae,
   createR2,
@@ -21,6 +23,7 @@ import { scoreBatch, testThenTrainRows } from '../../../src/evaluation/test-then
 import { FeatureBatch } from '../../../src/features/feature-batch';
 import { createLogisticRegression, createSoftmaxRegression } from '../../../src/learners';
 import { errorOf } from '../../support/error-of';
+import { createRandom } from '../../../src/random';
 
 /**
  * A classifier that predicts the last label it learned (class 0 before any), with probability 0.8 on it:
@@ -189,5 +192,131 @@ describe('scoreBatch: metrics of values scored in one call each', () => {
     expect(errors.map(String)).toEqual(rowErrors.map(String));
     expect(errors.every((error) => /yTrue is -Infinity/.test(error.message))).toBe(true);
     expect(batched.map((metric) => [metric.count(), metric.state()])).toEqual(perRow.map((metric) => [metric.count(), metric.state()]));
+  });
+});
+
+describe('scoreBatch: metrics of classes and P(class 1) scored in one call each', () => {
+  const make = () => [
+    createAccuracy(),
+    createAccuracy({ window: 7 }),
+    createLogLoss(),
+    createLogLoss({ window: 5 }),
+    createF1({ window: 6 }),
+    createRocAuc({ window: 9 }),
+    createRocAuc({ window: 4 }),
+    createCrossEntropy(),
+  ];
+  const n = 61;
+  const ys = Float64Array.from({ length: n }, (_, i) => (Math.sin(i * 2.3) > 0.1 ? 1 : 0));
+  // P(class 1) with ties, exact 0 and 1 (clipped by log loss), and labels that follow it.
+  const probabilities = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const p = i % 13 === 0 ? 1 : i % 17 === 0 ? 0 : Math.round(((Math.cos(i * 0.7) + 1) / 2) * 20) / 20;
+    probabilities[2 * i] = 1 - p;
+    probabilities[2 * i + 1] = p;
+  }
+  const labels = Float64Array.from({ length: n }, (_, i) => (probabilities[2 * i + 1] > 0.5 ? 1 : 0));
+  const thrown = (run: () => void): string => {
+    try {
+      run();
+      return 'none';
+    } catch (err) {
+      return String(err);
+    }
+  };
+  const rowByRow = (metrics: Metric[], y: Float64Array, label: Float64Array, proba: Float64Array) => {
+    for (let i = 0; i < y.length; i++) scoreExample(metrics, y[i], label[i], proba, 2 * i, 2);
+  };
+
+  it('leaves every metric in the state scoring each row with scoreExample gives, bit for bit, over several batches', () => {
+    const [batched, perRow] = [make(), make()];
+    for (const [from, to] of [
+      [0, 20],
+      [20, 21],
+      [21, n],
+    ]) {
+      expect(scoreBatch(batched, ys.subarray(from, to), labels.subarray(from, to), probabilities.subarray(2 * from, 2 * to), 2)).toBe(0);
+    }
+    rowByRow(perRow, ys, labels, probabilities);
+    expect(batched.map((metric) => metric.state())).toEqual(perRow.map((metric) => metric.state()));
+    expect(batched.map((metric) => metric.get())).toEqual(perRow.map((metric) => metric.get()));
+  });
+
+  it('the windowed AUC gives the same value after every batch, small batches moved pair by pair and large ones sorted once', () => {
+    const random = createRandom(11);
+    const m = 2200;
+    const y = Float64Array.from({ length: m }, () => (random.next() < 0.3 ? 1 : 0));
+    // Ties (scores on a grid of 1/64), exact 0 and 1, and a -0.
+    const p = Float64Array.from({ length: m }, (_, i) => (i % 50 === 0 ? (i / 50) % 2 : random.nextInt(64) / 64));
+    p[7] = -0; // the sort orders bit patterns: -0 must still tie with 0
+    // Scores whose exponents differ in every byte the sort reads.
+    for (let i = 3; i < m; i += 37) p[i] = [1e-300, 1e-20, 3e-5, 2 ** -1022, 5e-324][i % 5];
+    const make = () => [createRocAuc({ window: 50 }), createRocAuc({ window: 333 }), createRocAuc({ window: 2000 })];
+    const [batched, perRow] = [make(), make()];
+    let from = 0;
+    for (const size of [33, 1, 700, 5, 319, 320, 2, 629, 191]) {
+      for (const metric of batched) metric.updateMany!(y.subarray(from, from + size), p.subarray(from, from + size));
+      for (let i = from; i < from + size; i++) for (const metric of perRow) metric.update(y[i], p[i]);
+      from += size;
+      expect(batched.map((metric) => [metric.get(), metric.state()])).toEqual(perRow.map((metric) => [metric.get(), metric.state()]));
+    }
+    expect(from).toBe(m);
+    // A large batch with a pair the AUC refuses: the pairs before it counted, then update's error.
+    const bad = p.slice(0, 600);
+    bad[450] = 1.25;
+    const errors = [batched, perRow].map((metrics, k) =>
+      metrics.map((metric) => {
+        try {
+          if (k === 0) metric.updateMany!(y.subarray(0, 600), bad);
+          else for (let i = 0; i < 600; i++) metric.update(y[i], bad[i]);
+          return 'none';
+        } catch (err) {
+          return String(err);
+        }
+      }),
+    );
+    expect(errors[0]).toEqual(errors[1]);
+    expect(errors[0][0]).toMatch(/yPred must be a probability in \[0, 1\], got 1.25/);
+    expect(batched.map((metric) => [metric.get(), metric.state()])).toEqual(perRow.map((metric) => [metric.get(), metric.state()]));
+  });
+
+  it.each([
+    ['a label that is no class', 'y', 2, /must be class 0 or 1, got 2/],
+    ['a P(class 1) above 1', 'p', 1.5, /must be a probability in \[0, 1\], got 1.5/],
+    ['a predicted class 3', 'label', 3, /F1: yPred must be class 0 or 1, got 3/],
+  ])('scores a batch with %s row by row: the row form’s error and state', (_name, what, value, error) => {
+    const [y, label, proba] = [ys.slice(), labels.slice(), probabilities.slice()];
+    if (what === 'y') y[33] = value;
+    else if (what === 'p') proba[2 * 33 + 1] = value;
+    else label[33] = value;
+    const [batched, perRow] = [make(), make()];
+    expect(() => scoreBatch(batched, y, label, proba, 2)).toThrow(error);
+    expect(() => rowByRow(perRow, y, label, proba)).toThrow(error);
+    expect(batched.map((metric) => metric.state())).toEqual(perRow.map((metric) => metric.state()));
+  });
+
+  it('updateMany with a pair it cannot take: the pairs before it counted, then update’s error, as pair by pair; NaN skipped', () => {
+    const scores = Float64Array.from({ length: n }, (_, i) => probabilities[2 * i + 1]);
+    scores[5] = NaN;
+    const [y, p] = [ys.slice(), scores.slice()];
+    y[40] = 2;
+    p[50] = -0.25;
+    for (const [yTrue, yPred] of [
+      [ys, scores],
+      [y, scores],
+      [ys, p],
+    ]) {
+      const [batched, perRow] = [make().slice(2, 7), make().slice(2, 7)];
+      const errors = batched.map((metric) => thrown(() => metric.updateMany!(yTrue, metric.needs === 'label' ? labels : yPred)));
+      const rowErrors = perRow.map((metric) =>
+        thrown(() => {
+          const pred = metric.needs === 'label' ? labels : yPred;
+          for (let i = 0; i < n; i++) if (!Number.isNaN(pred[i])) metric.update(yTrue[i], pred[i]);
+        }),
+      );
+      expect(errors).toEqual(rowErrors);
+      expect(batched.map((metric) => [metric.count(), metric.state()])).toEqual(perRow.map((metric) => [metric.count(), metric.state()]));
+      expect(errors.filter((error) => error !== 'none').length).toBe(yTrue === ys && yPred === scores ? 0 : yTrue === y ? 5 : 4);
+    }
   });
 });
