@@ -17,6 +17,7 @@ import { defineTopology, topicsFor, type Topology } from '../../src/topology/top
 import { REGRESSION_FIELDS, regressionSgd } from '../../topologies/regression-sgd';
 import { produce, readAll, take } from '../integration/topology/support';
 import { testBrokers, uniqueName } from '../support/kafka';
+import { expectLearnedOnce } from './support/trainer';
 
 /** Every checkpoint published on the model topic (inline payloads: these models are small). */
 async function publishedCheckpoints(
@@ -70,15 +71,7 @@ describe('divergence injected into the stream', () => {
     for (const { manifest, arrays } of published) {
       expect([manifest.version, largest(arrays) < 1e6, Object.values(manifest.metrics).every(Number.isFinite)]).toEqual([manifest.version, true, true]);
     }
-    const final = published.at(-1)!;
-    expect(final.manifest.offsets).toEqual([{ topic: topology.config.input.topic, partition: 0, offset: String(events.length) }]);
-    expect(final.manifest.examplesSeen).toBe(clean.length);
-    const reference = topology.config.model();
-    reference.learnMany(
-      clean,
-      Float64Array.from(clean, (event) => event.y as number),
-    );
-    expect(final.arrays).toEqual(reference.state().arrays);
+    expectLearnedOnce(published.at(-1)!, topology, events.length, clean);
   });
 
   it('an absurd step size: every batch that diverges is dead-lettered (DIVERGED), no checkpoint with non-finite or exploded weights is published, nothing is lost', async () => {

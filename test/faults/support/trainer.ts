@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Checkpoint } from '../../../src/checkpoints/envelope';
 import { loadLatestCheckpoints } from '../../../src/checkpoints/latest';
+import type { CheckpointManifest } from '../../../src/checkpoints/manifest';
+import type { Row } from '../../../src/features/stage';
 import type { ModelState } from '../../../src/state';
+import type { regressionSgd } from '../../../topologies/regression-sgd';
 import { buildDist } from '../../support/build';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -54,10 +57,34 @@ export async function waitForCheckpointAt(
 /** Bit-for-bit equality of two model states: same kind, same arrays, same bytes. */
 export function expectSameState(actual: ModelState, expected: ModelState): void {
   expect(actual.kind).toBe(expected.kind);
-  expect(Object.keys(actual.arrays).sort()).toEqual(Object.keys(expected.arrays).sort());
-  for (const [name, array] of Object.entries(expected.arrays)) {
-    const got = actual.arrays[name];
+  expectSameArrays(actual.arrays, expected.arrays);
+}
+
+function expectSameArrays(actual: ModelState['arrays'], expected: ModelState['arrays']): void {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [name, array] of Object.entries(expected)) {
+    const got = actual[name];
     const same = Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
     if (!same) throw new Error(`array "${name}" differs from the uninterrupted run's`);
   }
+}
+
+/**
+ * What a regression-sgd run must have published last when it consumed `consumed` offsets of partition 0 and
+ * learned `learned` once each, in order: those offsets, that count, and the uninterrupted run's model bit for bit.
+ */
+export function expectLearnedOnce(
+  final: { manifest: CheckpointManifest; arrays: ModelState['arrays'] },
+  topology: ReturnType<typeof regressionSgd>,
+  consumed: number,
+  learned: Row[],
+): void {
+  expect(final.manifest.offsets).toEqual([{ topic: topology.config.input.topic, partition: 0, offset: String(consumed) }]);
+  expect(final.manifest.examplesSeen).toBe(learned.length);
+  const reference = topology.config.model();
+  reference.learnMany(
+    learned,
+    Float64Array.from(learned, (e) => e.y as number),
+  );
+  expectSameArrays(final.arrays, reference.state().arrays);
 }
