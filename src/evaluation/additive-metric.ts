@@ -136,7 +136,10 @@ function buildAdditiveMetric(spec: AdditiveSpec, window: number, { sums, ring, p
         // Not `% window`: the positions are doubles (read from a Float64Array), and a double's remainder is a call.
         head = head + 1 === window ? 0 : head + 1;
         if (evicted === window) {
-          sum = ringColumnSum(s);
+          // Through `sums`, not a returned number: when V8 did not inline the call, its result (of unknown
+          // type) merged into `sum` made `sum` a boxed double on every pair (32 MB per 1M Arrow rows).
+          sums[s] = ringColumnSum(s);
+          sum = sums[s];
           evicted = 0;
         }
       }
