@@ -26,8 +26,10 @@ export interface Metric {
   /**
    * Optional batch form: `update(yTrue[i], yPred[i])` for every i in order whose `yPred[i]` is not NaN, the
    * same state bit for bit. Callers pass finite pairs only (a non-finite one takes `update`, which names it).
+   * `checked`: the caller has seen that every pair is finite or has a NaN prediction (`scoreBatch` does, once
+   * for all its metrics), so the metric need not look again.
    */
-  updateMany?(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void;
+  updateMany?(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, checked?: boolean): void;
   /** The current value; NaN while undefined (no pairs yet, a single class for AUC, constant targets for R²). */
   get(): number;
   /** Pairs currently scored: all so far, or the window's fill. */

@@ -139,7 +139,8 @@ export function scoreBatch(
     metric.updateMany !== undefined &&
     (metric.needs === 'value' || (classes !== undefined && (metric.needs === 'label' || (metric.needs === 'probability' && classes.scores !== undefined))));
   const rest = metrics.filter((metric) => !inBatch(metric));
-  for (const metric of metrics) if (inBatch(metric)) metric.updateMany!(ys, metric.needs === 'probability' ? classes!.scores! : predictions);
+  // `batchable` saw every pair finite or NaN-predicted: the metrics need not scan the batch again.
+  for (const metric of metrics) if (inBatch(metric)) metric.updateMany!(ys, metric.needs === 'probability' ? classes!.scores! : predictions, true);
   if (rest.length === 0) return unscored;
   // A row is unscored when any metric's prediction is NaN: the batched ones' (its value) or the rest's.
   return scoreRows(rest, ys, predictions, probabilities, width, rest.length < metrics.length);

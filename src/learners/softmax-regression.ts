@@ -34,7 +34,9 @@ class SoftmaxRegressionLearner extends LinearLearner<ResolvedConfig> implements 
   }
 
   protected labelOf(y: number): number {
-    return Number.isInteger(y) && y >= 0 && y < this.numClasses ? y : this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
+    // A statement, not a `?:` with the call: see LinearRegression's labelOf.
+    if (!(Number.isInteger(y) && y >= 0 && y < this.numClasses)) this.rejectLabel(y, `a class index in [0, ${this.numClasses})`);
+    return y;
   }
 
   protected lossDerivatives(label: number): void {

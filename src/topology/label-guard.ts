@@ -81,9 +81,16 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
    */
   const acceptWithin = (ys: ArrayLike<number>, at: number): boolean => {
     if (outliers === null) return true;
-    const y = ys[at];
     const seen = count;
-    const median = seen >= 5 ? heights[2] : seen >= 1 ? p2Median(heights, 0, seen) : y;
+    // The first five go through `acceptAt` (`p2Median`'s warm-up, below the warm-up of >= 5: no bound). Not a
+    // `seen >= 5 ? heights[2] : p2Median(...)` here: when V8 did not inline `p2Median`, the merge of its
+    // (tagged) result with the marker's height made every median a boxed double, 16 MB per 1M Arrow rows.
+    if (seen < 5) {
+      acceptAt(ys, at);
+      return true;
+    }
+    const y = ys[at];
+    const median = heights[2];
     // warmup >= 5, so the spread's median is a marker's height too.
     if (seen >= warmup && !(Math.abs(y - median) <= k * Math.max(heights[7], Math.abs(median), minScale))) return false;
     count = seen + 1;

@@ -82,6 +82,27 @@ describe('decodeOneBatch', () => {
     expect(contents(new Table(batch.select(['f64', 'text'])))).toEqual(contents(new Table(reference.select(['f64', 'text']))));
   });
 
+  it('reads a repeated record batch header once, and each message its own body', () => {
+    const cache = createSchemaCache();
+    // Texts of one length and nulls at the same rows (every third from the first), so the buffers lie alike.
+    const a = ipc(mixed(50, 1050));
+    const b = ipc(mixed(50, 1200));
+    const shorter = ipc(mixed(49, 7));
+    const first = decodeOneBatch(a, cache)!;
+    const header = cache.header;
+    const second = decodeOneBatch(b, cache)!;
+    // The same header bytes (same rows, same buffer layout), so the same header; the cells are b's.
+    expect(cache.header).toBe(header);
+    expect(contents(second)).toEqual(contents(tableFromIPC(b)));
+    expect(contents(first)).toEqual(contents(tableFromIPC(a)));
+    expect(second.batches[0].metadata).not.toBe(first.batches[0].metadata);
+    // Another layout reads its own header; a cached header never vouches for a body cut short.
+    expect(contents(decodeOneBatch(shorter, cache)!)).toEqual(contents(tableFromIPC(shorter)));
+    expect(cache.header).not.toBe(header);
+    expect(decodeOneBatch(shorter.subarray(0, shorter.length - 24), cache)).toBeUndefined();
+    expect(contents(decodeOneBatch(a, cache)!)).toEqual(contents(tableFromIPC(a)));
+  });
+
   it('follows a change of schema, and gives an empty batch its zero rows', () => {
     const cache = createSchemaCache();
     const a = decodeOneBatch(ipc(tableFromColumns({ x: new Float64Array([1, 2]) })), cache)!;
