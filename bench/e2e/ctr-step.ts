@@ -7,17 +7,13 @@
  * events per CPU-second of each pass and a fingerprint of the learned model, metrics and importances:
  * the two forms must print the same one.
  */
-import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { count, from, lastValueFrom, map, tap } from 'rxjs';
+import { from, map } from 'rxjs';
 import { decodeMessages } from '../../connectors/kafka/decode-messages';
 import { nextOffset, type Codec, type MicroBatch } from '../../connectors/types';
-import { learnBatch } from '../../src/topology/operators/learn-batch';
-import { metricValues } from '../../src/topology/model-slot';
-import { newSlot, restoreSnapshot } from '../../src/topology/restore';
 import { ctrLogistic } from '../../topologies/ctr-logistic';
-import { startSpan } from '../io/measure';
 import { ctrJson } from './ctr';
+import { timeStep, type StepPass } from './in-process-step';
 
 const CHUNK = 1000;
 
@@ -54,34 +50,10 @@ function batchOf(messages: KafkaMessage[], codec: Codec<unknown>, readColumns: b
   };
 }
 
-export async function pass(chunks: KafkaMessage[][], readColumns: boolean): Promise<{ perCpu: number; perWall: number; fingerprint: string }> {
+export function pass(chunks: KafkaMessage[][], readColumns: boolean): Promise<StepPass> {
   const topology = ctrLogistic({ prefix: 'step-' });
-  const { codec } = topology.config.input;
-  const slot = newSlot(topology, topology.modelId);
-  const stop = startSpan();
   // Decoding is part of the step, as in the source's batch handler: each chunk is decoded when its turn comes.
-  const batches = from(chunks).pipe(map((messages) => batchOf(messages, codec, readColumns)));
-  await lastValueFrom(
-    batches.pipe(
-      learnBatch({
-        slotFor: () => slot,
-        label: topology.config.label,
-        codec,
-        deadLetter: { write: async () => undefined },
-        maxAbsWeight: topology.config.guards?.maxAbsWeight,
-        restore: (s, snapshot) => restoreSnapshot(topology, s, snapshot),
-      }),
-      tap((step) => void step.batch.ack()),
-      count(),
-    ),
-  );
-  const span = stop();
-  const events = slot.examplesSeen;
-  const hash = createHash('sha256');
-  for (const [name, values] of Object.entries(slot.model.state().arrays))
-    hash.update(name).update(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
-  hash.update(JSON.stringify(metricValues(slot.metrics))).update(JSON.stringify(slot.importance?.snapshot() ?? null));
-  return { perCpu: events / span.cpuSeconds, perWall: events / span.seconds, fingerprint: `${events} ${hash.digest('hex').slice(0, 16)}` };
+  return timeStep(topology, from(chunks).pipe(map((messages) => batchOf(messages, topology.config.input.codec, readColumns))));
 }
 
 async function main(): Promise<void> {
