@@ -40,11 +40,7 @@ export class MessageChunk {
   /** Absent when no message has a key, or headers. */
   readonly keys?: ByteViews;
   readonly headers?: IHeaders[];
-  /** The bytes of every value: one store with each value's start and length, or (values in several stores) the Buffers. */
-  private readonly store?: ArrayBufferLike;
-  private readonly starts?: Float64Array;
-  private readonly lengths?: Int32Array;
-  private readonly values?: (Buffer | null)[];
+  private readonly values: ByteViews;
 
   constructor(
     readonly topic: string,
@@ -57,10 +53,8 @@ export class MessageChunk {
     const offsets = new Float64Array(n);
     let long = false;
     this.timestamps = new Float64Array(n);
-    const starts = new Float64Array(n);
-    const lengths = new Int32Array(n);
-    let store: ArrayBufferLike | undefined;
-    let shared = true;
+    const values = new ByteViews(n);
+    let oneStore = true;
     let keyed = false;
     let headed = false;
     let lastTimestamp = '';
@@ -78,21 +72,14 @@ export class MessageChunk {
       this.timestamps[i] = lastTime;
       keyed ||= key !== null;
       headed ||= headers !== undefined && toHeaders(headers) !== NO_HEADERS;
-      if (value === null) continue;
-      store ??= value.buffer;
-      shared &&= value.buffer === store;
-      starts[i] = value.byteOffset;
-      lengths[i] = value.length;
+      oneStore = values.set(i, value) && oneStore;
     }
     if (long) this.offsetTexts = messages.map((message) => message.offset);
     else this.offsetNumbers = offsets;
-    if (keyed) this.keys = new ByteViews(messages.map((message) => message.key));
+    if (keyed) this.keys = ByteViews.of(messages.map((message) => message.key));
     if (headed) this.headers = messages.map((message) => message.headers ?? {});
-    if (shared) {
-      this.store = store;
-      this.starts = starts;
-      this.lengths = lengths;
-    } else this.values = messages.map((message) => message.value);
+    if (!oneStore) values.keepBuffers(messages.map((message) => message.value));
+    this.values = values;
   }
 
   /** Message `row`'s offset, as kafkajs writes it. */
@@ -100,10 +87,9 @@ export class MessageChunk {
     return this.offsetTexts === undefined ? String((this.offsetNumbers as Float64Array)[row]) : this.offsetTexts[row];
   }
 
-  /** Message `row`'s value bytes: a view on the store, made when asked for. */
+  /** Message `row`'s value bytes, made when asked for (a record is made of a chunk's row only where it had a value). */
   value(row: number): Buffer {
-    if (this.values !== undefined) return this.values[row] as Buffer;
-    return Buffer.from(this.store as ArrayBuffer, (this.starts as Float64Array)[row], (this.lengths as Int32Array)[row]);
+    return this.values.at(row) as Buffer;
   }
 }
 

@@ -12,13 +12,13 @@ describe('ByteViews', () => {
 
   it('gives back each view, byte for byte, and null where there was none', () => {
     const views = viewsOn(store, [[0, 5], null, [6, 2], [9, 0], [10, 17], null, [28, 2]]);
-    const kept = new ByteViews(views);
+    const kept = ByteViews.of(views);
     views.forEach((view, i) => (view === null ? expect(kept.at(i)).toBeNull() : expect(kept.at(i)?.equals(view)).toBe(true)));
     expect(kept.at(6)?.toString()).toBe('é');
   });
 
   it('keeps positions, not Buffers, when every view sits in one store', () => {
-    const kept = new ByteViews(
+    const kept = ByteViews.of(
       viewsOn(store, [
         [0, 5],
         [6, 2],
@@ -34,14 +34,14 @@ describe('ByteViews', () => {
     const other = Buffer.alloc(9);
     other.write('elsewhere');
     const views = [store.subarray(0, 5), null, other.subarray(0, 4)];
-    const kept = new ByteViews(views);
+    const kept = ByteViews.of(views);
     expect(kept.at(0)).toBe(views[0]);
     expect(kept.at(1)).toBeNull();
     expect(kept.at(2)?.toString()).toBe('else');
   });
 
   it('holds only nulls', () => {
-    const kept = new ByteViews([null, null]);
+    const kept = ByteViews.of([null, null]);
     expect(kept.at(0)).toBeNull();
     expect(kept.at(1)).toBeNull();
   });
