@@ -130,8 +130,11 @@ export class DriftWatch {
     return this.rollingWeight === 0 ? Number.NaN : this.rollingSum / this.rollingWeight;
   }
 
-  /** Feeds the errors of a learned batch: `predictions[i]` was made for the event at `offsets[i]`, label `ys[i]`. */
-  /** `offsets`: an array, or anything that reads one offset when asked (a detection is rare; an offset's text per event was 0.5% of `npm start`). */
+  /**
+   * Feeds the errors of a learned batch: `predictions[i]` was made for the event at `offsets.at(i)`, label `ys[i]`.
+   * `offsets`: an array, or anything that reads one offset when asked (a detection is rare; an offset's text per
+   * event was 0.5% of `npm start`).
+   */
   observe(topic: string, partition: number, offsets: EventOffsets, predictions: Float64Array, ys: Float64Array): void {
     for (let i = 0; i < offsets.length; i++) {
       const prediction = predictions[i]!;
