@@ -17,7 +17,7 @@ import { runPython } from '../python';
 import type { BenchResult, BenchTable, Cell } from '../report';
 import type { TreeWorkload } from '../trees/workloads';
 import { MAX_SHORTFALL, NOISE_STANDARD_ERRORS, pairedVerdict, type PairedVerdict } from '../trees/paired';
-import { permuted, verdictPairs, verdictStreamSeeds, type GridPair } from '../trees/verdict-grid';
+import { permuted, verdictOnShuffled, verdictPairs, verdictStreamSeeds, type GridPair } from '../trees/verdict-grid';
 import { measureArfTopology } from '../trees/topology-run';
 import { TREE_PARAMS, TREE_WORKLOADS } from '../trees/workloads';
 
@@ -129,7 +129,7 @@ function writeRows(file: string, rows: readonly LabelledRow[], d: number): void 
  * peers; then ARF(10) through runTopology on the local broker. Options: `--scale f` (events × f),
  * `--workloads a,b`, `--models HT,ARF`, `--seed s`, `--no-moa`, `--no-river`, `--moa-streams s` and `--moa-seeds n`
  * (the paired ARF-vs-MOA accuracy verdict runs s stream seeds × n forest seeds, default 6 × 3), `--no-moa-shuffled` (skip
- * its control with shuffled columns), `--topology-records n` (default 100,000), `--no-topology`.
+ * its runs with shuffled columns: the verdict is then on the columns as generated), `--topology-records n` (default 100,000), `--no-topology`.
  */
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
@@ -216,7 +216,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       'Same parameters on every side: trees grace 200, δ 1e-7, τ 0.05, info gain, adaptive naive Bayes leaves (adaptive mean/model leaves for regression); ARF 10 trees, round(√d) features per split, λ 6, grace 50, δ 0.01, ADWIN warning 0.01 / drift 0.001. River HAT (classifier and regressor) without bootstrap sampling. MOA for regression: FIMT-DD as its Hoeffding tree regressor (its own Page-Hinkley drift handling) and AdaptiveRandomForestRegressor; MOA has no adaptive tree regressor.',
       'Memory: the bytes of the model state (streamlearn: its state arrays; River: `_raw_memory_usage`). MOA runs in the JVM inside the Python process (CapyMOA, JPype) with its own Java loop (optimise=True); its CPU-s is the process CPU time, JIT and GC threads included.',
       'Targets are judged on events per CPU-second: on a machine shared with other jobs, wall time measures the neighbours too. streamlearn makes at least 3 timed passes (fresh model each), more until they used 1 s of CPU, and the one with the least CPU counts; each peer makes one (River ARF takes minutes per pass).',
-      `ARF against MOA's ARF: one run's accuracy moves by up to ±2 points with the forest seed and ±1–3 points with the stream on a drifting stream, so the quality verdict pairs ${moaStreams} stream seeds (\`--moa-streams\`; the timed run's, then 1,000 apart) × forest seeds 1..${moaSeeds} (\`--moa-seeds\`), both sides on the same events: met when the mean Δ is ≥ 0, or a shortfall of at most ${MAX_SHORTFALL * 100} point that is within ${NOISE_STANDARD_ERRORS} standard errors of 0, the standard error taken over the streams' mean Δ (pairs on one stream are not independent; with one stream, over its pairs; with one pair: Δ ≥ 0). The verdict is on the columns as generated. The "columns shuffled" row re-runs every pair with the columns in an order drawn per pair: MOA's ARF draws every tree's feature subspaces from the same Random(1) (its tree learner's default seed), so every tree's root considers the same columns (of 9: 0, 2, 6; of 3: 0, 1), which on agrawal-drift and sea-drift hold the informative ones; shuffling shows what that fixed draw is worth. Speed ratios are stream 1 / seed 1's timed run; the verdict runs are untimed.`,
+      `ARF against MOA's ARF: one run's accuracy moves by up to ±2 points with the forest seed and ±1–3 points with the stream on a drifting stream, so the quality verdict pairs ${moaStreams} stream seeds (\`--moa-streams\`; the timed run's, then 1,000 apart) × forest seeds 1..${moaSeeds} (\`--moa-seeds\`), both sides on the same events: met when the mean Δ is ≥ 0, or a shortfall of at most ${MAX_SHORTFALL * 100} point that is within ${NOISE_STANDARD_ERRORS} standard errors of 0, the standard error taken over the streams' mean Δ (pairs on one stream are not independent; with one stream, over its pairs; with one pair: Δ ≥ 0). The verdict is over the pairs with their columns in an order drawn per pair (the "shuffled" rows; as generated with \`--no-moa-shuffled\`): MOA's ARF draws every tree's feature subspaces from the same Random(1) (its tree learner's default seed, whatever the forest's), so every tree's root considers the same columns (of 9: 0, 2, 6; of 3: 0, 1), and its accuracy on one column order is partly that order's luck: on agrawal-drift and sea-drift as generated those columns hold the informative ones. Its mean over random orders is its accuracy as a learner; the "as generated" rows show what the fixed draw is worth there. Speed ratios are stream 1 / seed 1's timed run; the verdict runs are untimed.`,
     ],
   };
 }
@@ -284,7 +284,7 @@ function targetTable(all: WorkloadRuns[]): BenchTable {
       const wall = ours.n / ours.seconds / (peer.n / peer.seconds);
       const speed = peer.cpuSeconds / ours.cpuSeconds;
       const classification = workload.task === 'classification';
-      const paired = pairedRuns(ours, peer, pairs);
+      const paired = verdictRuns(ours, peer, pairs);
       const quality = paired ? paired.met : classification ? ours.metric >= peer.metric - 0.005 : ours.metric <= peer.metric * 1.03;
       rows.push({
         workload: workload.name,
@@ -308,9 +308,9 @@ function targetTable(all: WorkloadRuns[]): BenchTable {
 
 /**
  * The paired verdict of ARF classifiers against MOA over the pairs with the columns as generated
- * (`shuffled`: over those with shuffled columns), or null when the verdict did not run.
+ * (`shuffled`: over those with shuffled columns), or null when those pairs did not run.
  */
-function pairedRuns(ours: TreeRun, peer: TreeRun, pairs: readonly GridPair[], shuffled = false): PairedVerdict | null {
+function pairedRuns(ours: TreeRun, peer: TreeRun, pairs: readonly GridPair[], shuffled: boolean): PairedVerdict | null {
   const a = ours.gridMetrics;
   const b = peer.gridMetrics;
   if (!a || !b || a.length !== pairs.length || b.length !== pairs.length) return null;
@@ -321,6 +321,11 @@ function pairedRuns(ours: TreeRun, peer: TreeRun, pairs: readonly GridPair[], sh
     picked.map(({ i }) => b[i]),
     picked.map(({ p }) => p.stream),
   );
+}
+
+/** The ARF-vs-MOA quality verdict (`verdictOnShuffled` says over which pairs), or null when it did not run. */
+function verdictRuns(ours: TreeRun, peer: TreeRun, pairs: readonly GridPair[]): PairedVerdict | null {
+  return pairedRuns(ours, peer, pairs, verdictOnShuffled(pairs));
 }
 
 /** ARF against MOA's ARF over stream seeds × forest seeds on the same events: the quality verdict of the targets table. */
@@ -335,7 +340,7 @@ function pairedTable(all: WorkloadRuns[]): BenchTable {
       if (v === null) continue;
       rows.push({
         workload: workload.name,
-        columns: shuffled ? 'shuffled (control)' : 'as generated (verdict)',
+        columns: (shuffled ? 'shuffled' : 'as generated') + (shuffled === verdictOnShuffled(pairs) ? ' (verdict)' : ''),
         'streams × seeds': `${v.units} × ${v.runs / v.units}`,
         'streamlearn mean': v.oursMean,
         'MOA mean': v.peerMean,

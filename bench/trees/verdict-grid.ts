@@ -42,6 +42,17 @@ export function verdictPairs(streams: number, seeds: number, dim: number, shuffl
   return pairs;
 }
 
+/**
+ * Whether the ARF-vs-MOA verdict is taken over the pairs with shuffled columns (when they ran) rather than
+ * as generated. MOA's ARF is not invariant to column order (every tree draws its subspaces from one
+ * `Random(1)`, see `shuffledColumns`), so its accuracy on one order is partly that order's luck, and its
+ * mean over orders drawn at random is its accuracy as a learner. Ours draws per tree, so order does not
+ * matter to it beyond noise.
+ */
+export function verdictOnShuffled(pairs: readonly GridPair[]): boolean {
+  return pairs.some((pair) => pair.perm !== null);
+}
+
 /** `rows` with their columns in the order `perm` (the rows themselves when null). */
 export function permuted(rows: readonly LabelledRow[], perm: number[] | null): readonly LabelledRow[] {
   if (perm === null) return rows;

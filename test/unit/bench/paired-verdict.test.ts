@@ -1,5 +1,5 @@
 import { MAX_SHORTFALL, pairedVerdict } from '../../../bench/trees/paired';
-import { permuted, shuffledColumns, verdictPairs, verdictStreamSeeds } from '../../../bench/trees/verdict-grid';
+import { permuted, shuffledColumns, verdictOnShuffled, verdictPairs, verdictStreamSeeds } from '../../../bench/trees/verdict-grid';
 
 describe('trees bench: paired ARF-vs-MOA verdict', () => {
   it('reports the mean paired difference and its standard error', () => {
@@ -91,5 +91,10 @@ describe('trees bench: the verdict grid', () => {
     expect(permuted(rows, [2, 0, 1])[0].y).toBe(1);
     expect(permuted(rows, null)).toBe(rows);
     expect(verdictStreamSeeds(3, 3)).toEqual([3, 1003, 2003]);
+  });
+
+  it('takes the verdict over the shuffled column orders when they ran, else over the columns as generated', () => {
+    expect(verdictOnShuffled(verdictPairs(2, 3, 3, true))).toBe(true);
+    expect(verdictOnShuffled(verdictPairs(2, 3, 3, false))).toBe(false);
   });
 });
