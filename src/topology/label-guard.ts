@@ -1,6 +1,6 @@
 import { LabelOutOfRangeError } from '../errors';
 import { integerField } from '../features/config';
-import { p2AddFrom, p2Median } from '../features/p2-median';
+import { p2AddFrom, p2AddRun, p2Median } from '../features/p2-median';
 import { numberField, optionalNumberField } from '../learners/config-checks';
 import type { JsonObject } from '../state';
 
@@ -102,6 +102,39 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
   const one = new Float64Array(1);
   // acceptAll's undo: the markers and count before the run.
   const before = { heights: new Float64Array(10), positions: new Float64Array(10), count: 0 };
+  // acceptRun's per-label scratch, grown to the longest run: the medians before each label, the deviations.
+  let medians = new Float64Array(0);
+  let spreads = new Float64Array(0);
+  let deviations = new Float64Array(0);
+  /**
+   * `acceptWithin` for `ys[from..to)` past the warm-up of five, each P² median a run of its own (`p2AddRun`,
+   * markers in locals across the run): the targets' median first, recording its value before each label; the
+   * deviations from it, then their median, recording its value before each label; then each label's bound from
+   * the two recorded values. The state is that of label by label up to the first refusal, and acceptAll undoes
+   * the run on a refusal, so the labels after it do not matter. Two P² calls a row were ~10% of the Arrow step.
+   */
+  const acceptRun = (ys: ArrayLike<number>, from: number, to: number): boolean => {
+    const m = to - from;
+    if (medians.length < m) {
+      medians = new Float64Array(m);
+      spreads = new Float64Array(m);
+      deviations = new Float64Array(m);
+    }
+    const seen = count;
+    p2AddRun(heights, positions, 0, seen, ys, from, to, medians);
+    for (let j = 0; j < m; j++) deviations[j] = Math.abs(ys[from + j] - medians[j]);
+    p2AddRun(heights, positions, 5, seen, deviations, 0, m, spreads);
+    count = seen + m;
+    for (let j = Math.max(0, warmup - seen); j < m; j++) {
+      const median = medians[j];
+      if (!(Math.abs(ys[from + j] - median) <= k * Math.max(spreads[j], Math.abs(median), minScale))) return false;
+    }
+    return true;
+  };
+  const inRange = (ys: ArrayLike<number>, from: number, to: number): boolean => {
+    for (let i = from; i < to; i++) if (ys[i] < min || ys[i] > max) return false;
+    return true;
+  };
 
   return {
     check(y, where) {
@@ -116,19 +149,21 @@ export function createLabelGuard(config: LabelGuardConfig = {}, regression: bool
       acceptAt(one, 0);
     },
     acceptAll(ys, n) {
+      if (!inRange(ys, 0, n)) return false;
+      if (outliers === null) return true;
       before.heights.set(heights);
       before.positions.set(positions);
       before.count = count;
-      for (let i = 0; i < n; i++) {
-        const y = ys[i];
-        if (y < min || y > max || !acceptWithin(ys, i)) {
-          heights.set(before.heights);
-          positions.set(before.positions);
-          count = before.count;
-          return false;
-        }
-      }
-      return true;
+      // The warm-up of five label by label (the P² markers sorted, not yet moved), then one run.
+      let i = 0;
+      let accepted = true;
+      for (; accepted && i < n && count < 5; i++) accepted = acceptWithin(ys, i);
+      if (accepted && i < n) accepted = acceptRun(ys, i, n);
+      if (accepted) return true;
+      heights.set(before.heights);
+      positions.set(before.positions);
+      count = before.count;
+      return false;
     },
     state: () => ({ count, heights: [...heights], positions: [...positions] }),
   };

@@ -7,10 +7,14 @@ import {
   Dictionary,
   Float16,
   Float64,
+  Int8,
+  Int16,
   Int32,
   Int64,
   RecordBatch,
   Table,
+  Uint16,
+  Uint8,
   Utf8,
   makeVector,
   tableFromIPC,
@@ -101,6 +105,75 @@ describe('decodeOneBatch', () => {
     expect(cache.header).not.toBe(header);
     expect(decodeOneBatch(shorter.subarray(0, shorter.length - 24), cache)).toBeUndefined();
     expect(contents(decodeOneBatch(a, cache)!)).toEqual(contents(tableFromIPC(a)));
+  });
+
+  it('makes the columns of integers and floats without nulls directly, as VectorLoader does, aligned or not', () => {
+    const rows = 64;
+    const index = Array.from({ length: rows }, (_, i) => i);
+    const numbers = new Table({
+      f64: makeVector(Float64Array.from(index, (i) => Math.cos(i) * 1e6)),
+      f32: makeVector(Float32Array.from(index, (i) => i / 3)),
+      half: vectorFromArray(
+        index.map((i) => i / 8),
+        new Float16(),
+      ),
+      i8: vectorFromArray(
+        index.map((i) => (i % 200) - 100),
+        new Int8(),
+      ),
+      i16: vectorFromArray(
+        index.map((i) => i * 300 - 9000),
+        new Int16(),
+      ),
+      i32: makeVector(Int32Array.from(index, (i) => i * 7 - 50)),
+      big: vectorFromArray(
+        index.map((i) => BigInt(i) * -3n),
+        new Int64(),
+      ),
+      u8: vectorFromArray(
+        index.map((i) => i % 256),
+        new Uint8(),
+      ),
+      u16: vectorFromArray(
+        index.map((i) => i * 1000),
+        new Uint16(),
+      ),
+    });
+    const bytes = ipc(numbers);
+    const shifted = Buffer.alloc(bytes.length + 3);
+    bytes.copy(shifted, 3);
+    const cache = createSchemaCache();
+    for (const message of [bytes, shifted.subarray(3)]) {
+      const table = decodeOneBatch(message, cache)!;
+      expect(cache.header?.batch.plan).toHaveLength(9);
+      const reference = tableFromIPC(message);
+      expect(contents(table)).toEqual(contents(reference));
+      // Column by column, the Data VectorLoader makes: type, length, nulls, the values' array type and cells.
+      table.batches[0].data.children.forEach((data, c) => {
+        const expected = reference.batches[0].data.children[c];
+        expect([String(data.type), data.offset, data.length, data.nullCount, data.nullBitmap?.length]).toEqual([
+          String(expected.type),
+          expected.offset,
+          expected.length,
+          expected.nullCount,
+          expected.nullBitmap?.length,
+        ]);
+        expect(data.values.constructor).toBe(expected.values.constructor);
+        expect(Array.from(data.values as ArrayLike<unknown>)).toEqual(Array.from(expected.values as ArrayLike<unknown>));
+      });
+      // Written back, the table is the message it came from.
+      expect(Buffer.from(tableToIPC(table, 'stream')).equals(bytes)).toBe(true);
+    }
+  });
+
+  it('leaves a body with nulls or other types to VectorLoader', () => {
+    const cache = createSchemaCache();
+    const withNulls = ipc(new Table({ x: vectorFromArray([1, null, 3], new Float64()) }));
+    expect(contents(decodeOneBatch(withNulls, cache)!)).toEqual(contents(tableFromIPC(withNulls)));
+    expect(cache.header?.batch.plan).toBeNull();
+    const withText = ipc(mixed(20).select(['f64', 'text']));
+    expect(contents(decodeOneBatch(withText, cache)!)).toEqual(contents(tableFromIPC(withText)));
+    expect(cache.header?.batch.plan).toBeNull();
   });
 
   it('follows a change of schema, and gives an empty batch its zero rows', () => {

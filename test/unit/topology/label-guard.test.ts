@@ -52,4 +52,44 @@ describe('LabelGuard.acceptAll', () => {
     expect(guard.acceptAll([0, 3], 2)).toBe(false);
     expect(guard.state()).toEqual(createLabelGuard({}, false).state());
   });
+
+  it('gives the state of check-then-accept over random runs, heavy-tailed labels and refusals anywhere in a run', () => {
+    const random = createRandom(11);
+    const config = { max: 1e6, outliers: { k: 8, warmup: 20 } };
+    const guard = createLabelGuard(config, true);
+    let reference = createLabelGuard(config, true);
+    let accepted = 0;
+    let refused = 0;
+    for (let run = 0; run < 300; run++) {
+      const n = 1 + Math.floor(random.next() * 40);
+      const ys = Float64Array.from({ length: n }, () => (random.next() < 0.01 ? 1e5 : 50 + 10 * random.gaussian() ** 3));
+      const before = reference.state();
+      let passes = true;
+      for (let i = 0; i < n && passes; i++) {
+        passes = reference.check(ys[i], () => `label ${i}`) === null;
+        if (passes) reference.accept(ys[i]);
+      }
+      // A refused run leaves nothing behind: the reference starts again from its state before the run.
+      if (!passes) reference = createLabelGuard(config, true, before);
+      expect(guard.acceptAll(ys, n)).toBe(passes);
+      expect(guard.state()).toEqual(reference.state());
+      if (passes) accepted++;
+      else refused++;
+    }
+    expect(accepted).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(20);
+  });
+
+  it('bounds a run from its first label past the warm-up, not one later', () => {
+    const config = { outliers: { k: 2, warmup: 20 } };
+    const ys = labels(40, 5);
+    const early = ys.slice();
+    early[19] = 1e4; // the 20th label: 19 accepted before it, within the warm-up
+    expect(createLabelGuard(config, true).acceptAll(early, 40)).toBe(true);
+    const late = ys.slice();
+    late[20] = 1e4; // the 21st: 20 accepted before it, bounded
+    const guard = createLabelGuard(config, true);
+    expect(guard.acceptAll(late, 40)).toBe(false);
+    expect(guard.state()).toEqual(createLabelGuard(config, true).state());
+  });
 });
