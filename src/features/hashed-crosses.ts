@@ -123,6 +123,9 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
   };
 
   const columnHashes = inputCols.map((name) => murmur3String(name, seed));
+  // The column hashes as int32 (hashCell reads the bits): an unsigned one above 2^31, passed to a hashCell V8 did
+  // not inline, was a heap number per cell (~80 B a ctr event in some passes; docs/performance.md, "Stop 24").
+  const columnBits = Int32Array.from(columnHashes, (hash) => hash | 0);
   const categoryHashes = columnHashes.map((columnHash) => sharedCategoryHashes(columnHash));
   const columns = createHashedSpace(KIND, bits, signed);
   const spaces = namespaces.map((namespace) => createHashedSpace(KIND, namespace.bits, signed));
@@ -197,9 +200,6 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
     const bound = bindHashedColumns(source, inputCols, categoryHashes);
     if (bound === undefined) return undefined;
     const out = new ReusedStageOutput();
-    // The column hashes as int32 (hashCell reads the bits): an unsigned one above 2^31, passed to a hashCell V8 did
-    // not inline, was a heap number per cell (~80 B a ctr event in some passes; docs/performance.md, "Stop 24").
-    const columnBits = Int32Array.from(columnHashes, (hash) => hash | 0);
     return {
       transform(i: number): boolean {
         entries.count = 0;
