@@ -334,6 +334,59 @@ export function readNumericColumns(values: readonly (Buffer | null)[], maxBytes:
   return { names, columns: target.columns, texts: tables.map((table) => table.end()), fast };
 }
 
+/**
+ * Message `row`'s object as `JSON.parse` makes it of its bytes (`bytes`), from the columns: the same keys in
+ * the same order (every fast message has the template's), the same numbers bit for bit and the same strings
+ * (a fast string has no escape and is ASCII: its text is its bytes). A string that was not interned (its
+ * column gave up on the chunk: an id, new in every message) is read from the bytes. Undefined when the
+ * message is not fast.
+ */
+export function rowOfColumns({ names, columns, texts, fast }: NumericColumns, row: number, bytes: Buffer): Record<string, unknown> | undefined {
+  if (fast[row] !== 1) return undefined;
+  const value: Record<string, unknown> = {};
+  let spans: Int32Array | undefined;
+  for (let c = 0; c < names.length; c++) {
+    const text = texts[c];
+    const id = text === undefined ? -1 : text.ids[row];
+    const number = columns[c]?.[row] ?? NaN;
+    if (id >= 0) value[names[c]] = (text as TextColumn).strings[id];
+    // NaN: the cell is a string (JSON has no NaN), here not interned.
+    else if (number === number) value[names[c]] = number;
+    else {
+      spans ??= stringCells(bytes, names.length);
+      value[names[c]] = bytes.toString('latin1', spans[2 * c], spans[2 * c + 1]);
+    }
+  }
+  return value;
+}
+
+/**
+ * Where each cell's string starts and ends (its quotes excluded) in a fast message; numbers' cells are left 0.
+ * A fast message is flat and its keys and strings hold no quote (no escape): a colon outside quotes starts
+ * the next cell, and a quote after it opens the cell's string, which the next quote closes.
+ */
+function stringCells(bytes: Buffer, cells: number): Int32Array {
+  const spans = new Int32Array(2 * cells);
+  let cell = -1;
+  let valueNext = false;
+  for (let at = 0; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === QUOTE) {
+      const close = bytes.indexOf(QUOTE, at + 1);
+      if (valueNext) {
+        spans[2 * cell] = at + 1;
+        spans[2 * cell + 1] = close;
+      }
+      valueNext = false;
+      at = close;
+    } else if (byte === COLON) {
+      cell++;
+      valueNext = true;
+    } else if (!isSpace(byte)) valueNext = false;
+  }
+  return spans;
+}
+
 /** Clears what a message that turned out not to be fast left in the columns. */
 function forgetRow({ columns, tables }: Target, row: number): void {
   for (let c = 0; c < columns.length; c++) {

@@ -62,7 +62,14 @@ export function bindHashedColumns(source: ColumnSource, inputCols: readonly stri
   if (read.some((column) => column === undefined || (column.ids === undefined && column.numbers === undefined))) return undefined;
   const cells = read as CategoryColumn[];
   // Each of the chunk's categories hashed once (the same cache as the row form's), not once per row.
-  return { cells, hashes: cells.map(({ strings }, c) => Int32Array.from(strings, (category) => categories[c].hash(category) | 0)) };
+  return { cells, hashes: cells.map(({ strings }, c) => categoryBits(strings, categories[c])) };
+}
+
+/** The hashes of `strings` as int32. A loop: `Int32Array.from(strings, map)` made an iterator result per string, ~6 B a ctr event. */
+function categoryBits(strings: readonly string[], categories: CategoryHashes): Int32Array {
+  const bits = new Int32Array(strings.length);
+  for (let k = 0; k < strings.length; k++) bits[k] = categories.hash(strings[k]) | 0;
+  return bits;
 }
 
 /**
@@ -95,6 +102,9 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const savedConfig = { inputCols, outputCol, bits, seed, signed };
   // A column's hash names its numeric feature and seeds the hashes of its categories.
   const columnHashes = inputCols.map((name) => murmur3String(name, seed));
+  // The column hashes as int32 (hashCell reads the bits): an unsigned one above 2^31, passed to a hashCell V8 did
+  // not inline, was a heap number per cell (~80 B a ctr event in some passes; docs/performance.md, "Stop 24").
+  const columnBits = Int32Array.from(columnHashes, (hash) => hash | 0);
   const categoryHashes = columnHashes.map((columnHash) => sharedCategoryHashes(columnHash));
   const space = createHashedSpace(KIND, bits, signed);
 
@@ -113,7 +123,7 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
     return {
       transform(i: number): boolean {
         space.clear();
-        for (let c = 0; c < inputCols.length; c++) if (!hashCell(space, bound, c, i, columnHashes[c])) return false;
+        for (let c = 0; c < inputCols.length; c++) if (!hashCell(space, bound, c, i, columnBits[c])) return false;
         vector = space.buildInto(out);
         for (let k = 0; k < vector.values.length; k++) if (!Number.isFinite(vector.values[k])) return false;
         return true;

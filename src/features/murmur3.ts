@@ -19,14 +19,21 @@ function mixBlock(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finalize(h: number, byteLength: number): number {
+/**
+ * The final mix, as int32 (the same bits): an unsigned result above 2^31, returned from a call V8 did not
+ * inline, was a heap number per hash (~23 B a ctr event in some passes; docs/performance.md, "Stop 24").
+ */
+function finalizeBits(h: number, byteLength: number): number {
   h ^= byteLength;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
+}
+
+function finalize(h: number, byteLength: number): number {
+  return finalizeBits(h, byteLength) >>> 0;
 }
 
 /** Hash of raw bytes; returns an unsigned 32-bit integer. */
@@ -107,5 +114,5 @@ export function murmur3Pair(a: number, b: number, seed = 0): number {
  * event for its three crosses).
  */
 export function murmur3PairBits(a: number, b: number, seed = 0): number {
-  return finalize(mixBlock(mixBlock(seed | 0, a | 0), b | 0), 8) | 0;
+  return finalizeBits(mixBlock(mixBlock(seed | 0, a | 0), b | 0), 8);
 }

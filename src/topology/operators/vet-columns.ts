@@ -138,7 +138,6 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
     const from = next;
     if (rows !== undefined) while (next < rows.length && rows[next] < end) next++;
     const selected = rows === undefined ? size : next - from;
-    const local = (k: number) => (rows === undefined ? k : rows[from + k] - start);
     const table = tableOf(record);
     const json = isColumnRecord(record) ? record : undefined;
     if (json !== undefined && json.columns !== jsonBoundTo) {
@@ -159,8 +158,9 @@ export function vetColumns(events: BatchEvents, label: string, slot: ModelSlot, 
         rowForm(record, start);
         continue;
       }
-      // The row in the bound columns, and the event's flat index.
-      const row = json ? json.columnRow : local(k);
+      // The row in the bound columns, and the event's flat index. Not a closure made per record: when V8 did not
+      // inline it, each was allocated (with its context), ~80 B an event in a third of ctr's passes (heap sampling).
+      const row = json ? json.columnRow : rows === undefined ? k : rows[from + k] - start;
       const flat = json ? start : start + row;
       if (pass === undefined || y === undefined) {
         rowForm(table ? rowRecord(record, row) : record, flat);
