@@ -29,7 +29,7 @@ export interface DriftWatchConfig {
   /** Half-life, in events, of the rolling error recorded with each checkpoint and compared by rollback. Default 500. */
   rollingHalfLife?: number;
   /**
-   * Checkpoints kept in memory as rollback targets, per model. Default 5. After a restart the targets are
+   * Checkpoints kept in memory as rollback targets, per model, with action `rollback` (no other action keeps any). Default 5. After a restart the targets are
    * the versions the model topic still keeps (the publisher's `keepVersions`, 3 by default).
    */
   keepCheckpoints?: number;
@@ -173,7 +173,12 @@ export class DriftWatch {
     return { [DRIFT_EXTRA_KEY]: { detector: stateToJson(this.detector.state()), rollingSum: this.rollingSum, rollingWeight: this.rollingWeight } };
   }
 
+  /**
+   * Keeps a checkpoint as a rollback target, with action `rollback` only: a point holds a whole model state
+   * that no other action reads (ctr-logistic: 3 arrays of 2 MB; the main job, which alerts, held 5 of them).
+   */
   remember(point: RollbackPoint): void {
+    if (this.config.action !== 'rollback') return;
     this.points.push(point);
     if (this.points.length > this.config.keepCheckpoints) this.points.shift();
   }

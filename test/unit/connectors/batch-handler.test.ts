@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { createJsonCodec, type JsonValue } from '../../../connectors/codecs/json';
 import type { DeadLetterInput } from '../../../connectors/dead-letter';
-import { createBatchHandler } from '../../../connectors/kafka/batch-handler';
+import { createBatchHandler, type BatchHandlerConfig } from '../../../connectors/kafka/batch-handler';
 import type { MicroBatch, RecordPosition } from '../../../connectors/types';
 
 const message = (offset: number, value: Buffer | string, key: Buffer | null = null, headers = {}): KafkaMessage =>
@@ -22,7 +22,7 @@ function fakePayload(messages: KafkaMessage[], heartbeat: () => Promise<void> = 
   return { payload, resolved };
 }
 
-function handler(overrides: { emit(batch: MicroBatch<JsonValue>): void }) {
+function handler(overrides: Pick<BatchHandlerConfig<JsonValue>, 'emit'> & Partial<BatchHandlerConfig<JsonValue>>) {
   const letters: DeadLetterInput[] = [];
   const commits: RecordPosition[] = [];
   const failures: unknown[] = [];
@@ -40,6 +40,19 @@ function handler(overrides: { emit(batch: MicroBatch<JsonValue>): void }) {
     ...overrides,
   });
   return { handle, letters, commits, failures };
+}
+
+/** A source's close signal that counts the reactions added to it: each is kept for as long as the source is open. */
+function countingClose() {
+  let close!: () => void;
+  const closed = new Promise<void>((resolve) => (close = resolve));
+  let reactions = 0;
+  const then = closed.then.bind(closed);
+  closed.then = ((...args: Parameters<typeof then>) => {
+    reactions++;
+    return then(...args);
+  }) as typeof closed.then;
+  return { closed, close, reactions: () => reactions };
 }
 
 describe('the Kafka batch handler', () => {
@@ -101,6 +114,38 @@ describe('the Kafka batch handler', () => {
     const { payload, resolved } = fakePayload([0, 1, 2, 3, 4].map((i) => message(i, `{"i": ${i}}`)));
     (payload as unknown as { isStale: () => boolean }).isStale = () => stale;
     await handle(payload);
+    expect(emitted).toHaveLength(1);
+    expect(commits).toEqual([]);
+    expect(resolved).toEqual([]);
+  });
+
+  it('listens to the source closing once, not once per chunk and heartbeat (a reaction on that promise lives as long as the source)', async () => {
+    const signal = countingClose();
+    let emitted = 0;
+    const { handle, commits } = handler({
+      closed: signal.closed,
+      heartbeatEveryMs: 1,
+      emit(batch) {
+        emitted++;
+        // Every other chunk waits past a heartbeat tick before its ack.
+        setTimeout(() => void batch.ack(), emitted % 2 === 0 ? 5 : 0);
+      },
+    });
+    for (let round = 0; round < 3; round++) await handle(fakePayload(Array.from({ length: 30 }, (_, i) => message(i, `{"i": ${i}}`))).payload);
+    expect(emitted).toBe(30);
+    expect(commits).toHaveLength(30);
+    expect(signal.reactions()).toBe(1);
+  });
+
+  it('when the source closes while a chunk waits for its ack: returns without committing it', async () => {
+    const signal = countingClose();
+    const emitted: MicroBatch<JsonValue>[] = [];
+    const { handle, commits } = handler({ closed: signal.closed, emit: (batch) => void emitted.push(batch) });
+    const { payload, resolved } = fakePayload([0, 1, 2, 3, 4].map((i) => message(i, `{"i": ${i}}`)));
+    const handled = handle(payload);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a few heartbeats
+    signal.close();
+    await handled;
     expect(emitted).toHaveLength(1);
     expect(commits).toEqual([]);
     expect(resolved).toEqual([]);

@@ -60,7 +60,7 @@ describe('DriftWatch', () => {
   });
 
   it('resumed from a checkpoint, takes that checkpoint as its first rollback target', () => {
-    const config = resolveDriftWatch('t', { detector: { kind: 'ADWIN' } });
+    const config = resolveDriftWatch('t', { detector: { kind: 'ADWIN' }, action: 'rollback' });
     const before = new DriftWatch(config);
     before.observe('e', 0, ['0', '1', '2', '3'], Float64Array.of(0, 0, 0, 1), Float64Array.of(0, 0, 0, 0)); // rolling ≈ 0.25
     const state = { kind: 'x', version: 1, config: {}, arrays: { w: Float64Array.of(1) } };
@@ -73,7 +73,7 @@ describe('DriftWatch', () => {
   });
 
   it('picks as rollback target the latest checkpoint with a lower rolling error, among those it keeps', () => {
-    const watch = new DriftWatch(resolveDriftWatch('t', { detector: { kind: 'ADWIN' }, keepCheckpoints: 2 }));
+    const watch = new DriftWatch(resolveDriftWatch('t', { detector: { kind: 'ADWIN' }, action: 'rollback', keepCheckpoints: 2 }));
     const point = (version: number, rollingError: number) => ({
       version,
       rollingError,
@@ -87,6 +87,13 @@ describe('DriftWatch', () => {
     watch.remember(point(2, 0.2));
     watch.remember(point(3, 0.9));
     expect(watch.rollbackTarget()?.version).toBe(2); // version 1 fell out; 3 is worse than now
+  });
+
+  it.each(['alert', 'reset'] as const)('with action %s, keeps no checkpoint: a rollback target is a whole model state only rollback reads', (action) => {
+    const watch = new DriftWatch(resolveDriftWatch('t', { detector: { kind: 'ADWIN' }, action }));
+    watch.observe('e', 0, ['0', '1'], Float64Array.of(1, 1), Float64Array.of(0, 0)); // rolling error 1
+    watch.remember({ version: 1, rollingError: 0.1, examplesSeen: 1, state: { kind: 'x', version: 1, config: {}, arrays: {} }, importance: null });
+    expect(watch.rollbackTarget()).toBeUndefined();
   });
 });
 
