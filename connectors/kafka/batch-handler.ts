@@ -76,9 +76,13 @@ async function waitForAck(acked: Promise<void>, onClose: CloseListener, heartbea
       timer = setTimeout(() => resolve('tick'), everyMs);
     });
     const closing = new Promise<'closed'>((resolve) => (leave = onClose(() => resolve('closed'))));
-    const outcome = await Promise.race([acked.then(() => 'acked' as const), closing, tick]);
-    clearTimeout(timer);
-    leave();
+    let outcome: 'acked' | 'closed' | 'tick';
+    try {
+      outcome = await Promise.race([acked.then(() => 'acked' as const), closing, tick]);
+    } finally {
+      clearTimeout(timer);
+      leave();
+    }
     if (outcome !== 'tick') return outcome;
     // A heartbeat lost to a broker outage is not the batch's failure: kafkajs restarts the consumer when its
     // next fetch fails, and the batch's records are then re-delivered. Losing the partitions is.
