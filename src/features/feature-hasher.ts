@@ -92,6 +92,21 @@ export function hashCell(sink: HashSink, { cells, hashes }: HashedColumns, c: nu
  * feature named by its column, with that value; a string, boolean or each string of an array is the
  * categorical feature (column, value) with value 1. Missing values add nothing; zeros are not stored.
  */
+/**
+ * What a hashing stage derives from its columns' names: each column's hash, which names its numeric feature
+ * and seeds the hashes of its categories; the same hashes as int32 bits, for `hashCell` (an unsigned one above
+ * 2^31, passed to a `hashCell` V8 did not inline, was a heap number per cell: ~80 B a ctr event in some passes,
+ * docs/performance.md, "Stop 24"); and each column's category hashes.
+ */
+export function columnHashing(inputCols: readonly string[], seed: number) {
+  const columnHashes = inputCols.map((name) => murmur3String(name, seed));
+  return {
+    columnHashes,
+    columnBits: Int32Array.from(columnHashes, (hash) => hash | 0),
+    categoryHashes: columnHashes.map((columnHash) => sharedCategoryHashes(columnHash)),
+  };
+}
+
 export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const inputCols = columnList(KIND, 'inputCols', config.inputCols);
   const outputCol = columnName(KIND, 'outputCol', config.outputCol ?? 'features');
@@ -100,12 +115,7 @@ export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const seed = integerField(KIND, 'seed', config.seed, 0, 0, 0xffffffff);
   const signed = booleanField(KIND, 'signed', config.signed, true);
   const savedConfig = { inputCols, outputCol, bits, seed, signed };
-  // A column's hash names its numeric feature and seeds the hashes of its categories.
-  const columnHashes = inputCols.map((name) => murmur3String(name, seed));
-  // The column hashes as int32 (hashCell reads the bits): an unsigned one above 2^31, passed to a hashCell V8 did
-  // not inline, was a heap number per cell (~80 B a ctr event in some passes; docs/performance.md, "Stop 24").
-  const columnBits = Int32Array.from(columnHashes, (hash) => hash | 0);
-  const categoryHashes = columnHashes.map((columnHash) => sharedCategoryHashes(columnHash));
+  const { columnHashes, columnBits, categoryHashes } = columnHashing(inputCols, seed);
   const space = createHashedSpace(KIND, bits, signed);
 
   /** Hashes the row's columns into `space`. */

@@ -1,12 +1,10 @@
 import { ConfigError, NonFiniteError } from '../errors';
 import { booleanField } from '../learners/config-checks';
 import type { ColumnSource, SparseColumnKernel } from './column-form';
-import { sharedCategoryHashes } from './category-hashes';
 import { columnList, columnName, describeValue, distinctOutputs, integerField } from './config';
-import { bindHashedColumns, hashCell, hashColumn } from './feature-hasher';
+import { bindHashedColumns, columnHashing, hashCell, hashColumn } from './feature-hasher';
 import { createHashedSpace, type HashedSpace, type HashSink } from './hashed-space';
 import { addCrosses, pairSeed } from './interactions';
-import { murmur3String } from './murmur3';
 import { checkKind } from './restore';
 import type { Row, Stage, StageOutput, StageState } from './stage';
 import { ReusedStageOutput } from './stage-output';
@@ -122,11 +120,7 @@ export function createHashedCrosses(config: HashedCrossesConfig): Stage {
     crossBits,
   };
 
-  const columnHashes = inputCols.map((name) => murmur3String(name, seed));
-  // The column hashes as int32 (hashCell reads the bits): an unsigned one above 2^31, passed to a hashCell V8 did
-  // not inline, was a heap number per cell (~80 B a ctr event in some passes; docs/performance.md, "Stop 24").
-  const columnBits = Int32Array.from(columnHashes, (hash) => hash | 0);
-  const categoryHashes = columnHashes.map((columnHash) => sharedCategoryHashes(columnHash));
+  const { columnHashes, columnBits, categoryHashes } = columnHashing(inputCols, seed);
   const columns = createHashedSpace(KIND, bits, signed);
   const spaces = namespaces.map((namespace) => createHashedSpace(KIND, namespace.bits, signed));
   const namespaceColumns = namespaces.map((namespace) => namespace.inputCols.map((column) => inputCols.indexOf(column)));
