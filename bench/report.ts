@@ -46,6 +46,8 @@ export function renderTable(table: BenchTable): string {
 function machine(): { [key: string]: JsonValue } {
   return {
     node: process.version,
+    // V8 and Node flags change the figures (e.g. --single-threaded-gc, docs/performance.md "Stop 25"): record them.
+    nodeFlags: process.execArgv.join(' '),
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
