@@ -6,6 +6,7 @@ import { metricValues } from '../model-slot';
 import { admit, recordConsumed } from '../slot-ledger';
 import { deadLetterRecords, type Failure } from './dead-letters';
 import { eventCount, eventRecords } from '../batch-events';
+import { journalEntry } from '../journal-entry';
 import { learnRecords, replayJournal, type LearnDeps } from './divergence';
 export { labelIndex } from './vet';
 
@@ -61,7 +62,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
     let predictions: Float64Array | undefined;
     let labels: Float64Array | undefined;
     if (outcome !== undefined) {
-      const entry = { ...good, where };
+      const entry = journalEntry(good, where);
       slot.journal.push(entry);
       if ('predictions' in outcome) {
         learned = eventCount(good);
