@@ -29,6 +29,36 @@ function nextNonFinite(values: ArrayLike<number>, length: number, precision: Pre
 }
 
 /**
+ * Whether every cell of `values[0, length)` (32- or 64-bit floats) is finite, without a branch per cell: `x - x` is
+ * +0 for a finite x and NaN otherwise, summed into eight independent sums (one sum would chain every addition).
+ * Measured on the bench's misaligned 1,000-row, 11-column messages (four alternations with main's build, best of
+ * 7 × 10,000 calls, 2 cores under load): `findNonFinite` 14–16 → 10–12 µs a message (1.6% of the Arrow trainer's profile).
+ */
+function allFiniteCells(values: ArrayLike<number>, length: number): boolean {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  let row = 0;
+  for (; row + 8 <= length; row += 8) {
+    s0 += values[row] - values[row];
+    s1 += values[row + 1] - values[row + 1];
+    s2 += values[row + 2] - values[row + 2];
+    s3 += values[row + 3] - values[row + 3];
+    s4 += values[row + 4] - values[row + 4];
+    s5 += values[row + 5] - values[row + 5];
+    s6 += values[row + 6] - values[row + 6];
+    s7 += values[row + 7] - values[row + 7];
+  }
+  for (; row < length; row++) s0 += values[row] - values[row];
+  return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 === 0;
+}
+
+/**
  * Names the first NaN or ±Infinity in a top-level float column, by column and row, or returns undefined.
  * Null cells are skipped: their storage may hold anything.
  */
@@ -41,6 +71,11 @@ export function findNonFinite(table: Table): string | undefined {
     for (const { data: batch } of table.batches) {
       const data = batch.children[index];
       const values = data.values as ArrayLike<number>;
+      // The common chunk, all finite, in one pass; a chunk with a non-finite cell is searched for it (and its nulls).
+      if (precision !== Precision.HALF && allFiniteCells(values, data.length)) {
+        rowOffset += data.length;
+        continue;
+      }
       for (let row = nextNonFinite(values, data.length, precision, 0); row >= 0; row = nextNonFinite(values, data.length, precision, row + 1)) {
         if (data.nullCount > 0 && !data.getValid(row)) continue;
         const cell = precision === Precision.HALF ? 'a non-finite half float' : String(values[row]);

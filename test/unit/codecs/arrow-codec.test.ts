@@ -1,5 +1,5 @@
 import { Float16, Float64, Table, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { createArrowCodec, numericColumn, tableFromColumns } from '../../../connectors/codecs/arrow';
+import { createArrowCodec, findNonFinite, numericColumn, tableFromColumns } from '../../../connectors/codecs/arrow';
 import { ConfigError, NonFiniteError } from '../../../src/errors';
 import { createRandom } from '../../../src/random';
 import { decodeError } from './decode-error';
@@ -85,6 +85,36 @@ describe('createArrowCodec', () => {
     const table = new Table({ x: makeVector(data) });
     const decoded = codec.decode(Buffer.from(tableToIPC(table, 'stream')), context);
     expect(decoded.getChild('x')?.get(1)).toBeNull();
+  });
+
+  it('finds a lone non-finite cell at any row, in the scan’s steps of eight and in the rows after them', () => {
+    // The extremes of the finite doubles and floats, so that only the planted cell is non-finite.
+    const types = [
+      { make: (n: number) => new Float64Array(n), finite: [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -0, 1] },
+      { make: (n: number) => new Float32Array(n), finite: [3.4e38, -3.4e38, 1e-45, -0, 1] },
+    ];
+    for (const { make, finite } of types) {
+      for (const length of [1, 7, 8, 9, 16, 23]) {
+        const clean = make(length);
+        for (let row = 0; row < length; row++) clean[row] = finite[row % finite.length];
+        expect(findNonFinite(tableFromColumns({ x: clean }))).toBeUndefined();
+        for (let row = 0; row < length; row++) {
+          for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+            const values = clean.slice();
+            values[row] = bad;
+            expect(findNonFinite(tableFromColumns({ x: values }))).toBe(`column "x" row ${row} is ${bad}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('skips a null NaN cell and names the non-finite one after it', () => {
+    const values = new Float64Array(12).fill(1);
+    values[2] = Number.NaN;
+    values[10] = Number.POSITIVE_INFINITY;
+    const data = makeData({ type: new Float64(), length: 12, nullCount: 1, data: values, nullBitmap: new Uint8Array([0b11111011, 0b1111]) });
+    expect(findNonFinite(new Table({ x: makeVector(data) }))).toBe('column "x" row 10 is Infinity');
   });
 
   it('finds non-finite half floats by their exponent bits', () => {
