@@ -76,6 +76,11 @@ export interface ColumnPass {
 
 export interface ClassifierPipeline extends Pipeline, Classifier<Row> {
   readonly model: Classifier;
+  /**
+   * `predictProbaMany` of rows given as columns (rows × numClasses), as `predictColumns` is `predictMany`'s:
+   * the same probabilities; undefined, with nothing predicted, where that does not apply.
+   */
+  predictProbaColumns(source: ColumnSource, rowAt: (i: number) => Row): Float64Array | undefined;
 }
 
 const KIND = 'Pipeline';
@@ -248,6 +253,7 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
   // Prediction's features for a learner that reads rows in place, and its predictions: reused from call to call.
   const predictionBatch = new FeatureBatch();
   let predicted = new Float64Array(0);
+  let predictedProbabilities = new Float64Array(0);
 
   /**
    * `predictMany` through the column forms, each row's features copied into a reused feature batch that the
@@ -256,16 +262,26 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
    * rows, cost 3.4% of the trainer through Kafka. False, with nothing written, where the column forms do
    * not apply.
    */
-  function predictRowsInPlace(learner: RowLearner, source: ColumnSource, rowAt: (i: number) => Row, out: Float64Array): boolean {
+  function predictRowsInPlace(learner: RowLearner, source: ColumnSource, rowAt: (i: number) => Row, out: Float64Array, probabilities?: Float64Array): boolean {
     const pass = source.length > 1 ? bindColumns(source) : undefined;
     if (pass === undefined) return false;
     predictionBatch.clear();
     for (let i = 0; i < source.length; i++) predictionBatch.add(pass.transform(i) ?? transformOne(rowAt(i)));
     const rows = predictionBatch.rows();
-    if (predicted.length < rows.count) predicted = new Float64Array(Math.max(rows.count, 2 * predicted.length));
-    learner.predictRows(rows, predicted.length === rows.count ? predicted : predicted.subarray(0, rows.count));
+    const width = probabilities === undefined ? 0 : probabilities.length / source.length;
+    predicted = atLeast(predicted, rows.count);
+    predictedProbabilities = atLeast(predictedProbabilities, rows.count * width);
+    learner.predictRows(
+      rows,
+      predicted.subarray(0, rows.count),
+      probabilities === undefined ? undefined : predictedProbabilities.subarray(0, rows.count * width),
+    );
     out.fill(NaN, 0, source.length);
-    for (let k = 0; k < rows.count; k++) out[rows.row[k]] = predicted[k];
+    probabilities?.fill(NaN);
+    for (let k = 0; k < rows.count; k++) {
+      out[rows.row[k]] = predicted[k];
+      for (let c = 0; c < width; c++) (probabilities as Float64Array)[rows.row[k] * width + c] = predictedProbabilities[k * width + c];
+    }
     return true;
   }
 
@@ -359,6 +375,11 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
     ...base,
     model,
     numClasses: classes,
+    predictProbaColumns(source: ColumnSource, rowAt: (i: number) => Row): Float64Array | undefined {
+      const probabilities = new Float64Array(source.length * classes);
+      const applies = isRowLearner(model) && predictRowsInPlace(model, source, rowAt, new Float64Array(source.length), probabilities);
+      return applies ? probabilities : undefined;
+    },
     predictProbaOne(x: Row, out = new Float64Array(classes)): Float64Array {
       const vector = transformOne(x);
       return vector === null ? out.fill(NaN, 0, classes) : model.predictProbaOne(vector, out);
@@ -371,6 +392,11 @@ export function pipeline(...parts: [...Stage[], Estimator]): Pipeline | Classifi
       return out;
     },
   };
+}
+
+/** `buffer`, or a larger one (at least doubled) when it holds fewer than `length` numbers: reused from call to call. */
+function atLeast(buffer: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> {
+  return buffer.length >= length ? buffer : new Float64Array(Math.max(length, 2 * buffer.length));
 }
 
 /** A copy of features that live in reused buffers, or null. */

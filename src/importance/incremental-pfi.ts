@@ -1,12 +1,12 @@
 import { DecodeError, errorMessage } from '../errors';
-import type { ColumnSource } from '../features/column-form';
 import { integerField } from '../features/config';
-import type { Pipeline } from '../features/pipeline';
+import type { CategoryColumn, ColumnSource } from '../features/column-form';
+import type { ClassifierPipeline, Pipeline } from '../features/pipeline';
 import type { Estimator } from '../learners/estimator';
 import { createRandom } from '../random';
 import { reservoirFields, sampleRateField, seedField, smoothingField, type SmoothingConfig } from './config';
 import type { FeatureSpace } from './feature-space';
-import { pointwiseLosses, predictionLosses, resolveLoss, type ImportanceLoss } from './losses';
+import { logLosses, pointwiseLosses, predictionLosses, resolveLoss, type ImportanceLoss } from './losses';
 import { createReservoir, geometricGap, type ReservoirKind } from './reservoir';
 import { createSmoothedScores } from './smoothed-scores';
 import { rankScores, type FeatureImportance, type ScoresState } from './snapshot';
@@ -127,15 +127,17 @@ export function createIncrementalPfi<X>(config: IncrementalPfiConfig<X>): Increm
 
 /**
  * iPFI's evaluation batch: each example unchanged (`group` -1) or with a group taken from a donor. Where the
- * feature space can tell a perturbed example's cells (`cell`), the model a pipeline that predicts from
- * columns, and the loss one of predictions, no perturbed example is made: the pipeline reads its columns,
- * cell by cell from the example and its donor (the same numbers, so the same predictions). Each perturbed
- * row was a copy of the example (`{...x}` boxes every double): ~16 MB of garbage per 1M Arrow rows.
+ * feature space can tell a perturbed example's cells (`cell`) and the model is a pipeline that predicts from
+ * columns (for the `log` loss: probabilities, `predictProbaColumns`), no perturbed example is made: the
+ * pipeline reads its columns, cell by cell from the example and its donor (the same numbers and strings, so
+ * the same predictions). Each perturbed row was a copy of the example (`{...x}` boxes every double): ~16 MB
+ * of garbage per 1M Arrow rows; ctr-logistic's (log loss, strings) took the rows and ~30 B per event.
  * Otherwise each perturbed example is made at once, as before (`replace` may throw: the caller names it).
  */
 function createEvaluationBatch<X>(model: Estimator<X>, features: FeatureSpace<X>, loss: ImportanceLoss) {
   const cell = features.cell;
-  const columnar = cell !== undefined && loss !== 'log' && typeof (model as Partial<Pipeline>).predictColumns === 'function';
+  const predictsColumns = loss === 'log' ? 'predictProbaColumns' : 'predictColumns';
+  const columnar = cell !== undefined && typeof (model as Partial<ClassifierPipeline>)[predictsColumns] === 'function';
   // Written by position up to `count` and kept from batch to batch (`length = 0` would drop their storage).
   const bases: X[] = [];
   const donors: (X | undefined)[] = [];
@@ -143,6 +145,9 @@ function createEvaluationBatch<X>(model: Estimator<X>, features: FeatureSpace<X>
   let labels = new Float64Array(64);
   let count = 0;
   const rowAt = (k: number): X => (groupOf[k] < 0 ? bases[k] : features.replace(bases[k], donors[k] as X, groupOf[k]));
+  const cellAt = (k: number, name: string): unknown =>
+    groupOf[k] < 0 ? (bases[k] as Record<string, unknown>)[name] : (cell as NonNullable<typeof cell>)(bases[k], donors[k] as X, groupOf[k], name);
+  const categoryCells = new Map<string, { ids: Int32Array; numbers: Float64Array }>();
   const source: ColumnSource = {
     get length() {
       return count;
@@ -150,14 +155,33 @@ function createEvaluationBatch<X>(model: Estimator<X>, features: FeatureSpace<X>
     numeric(name) {
       const column = new Float64Array(count);
       for (let k = 0; k < count; k++) {
-        const value =
-          groupOf[k] < 0 ? (bases[k] as Record<string, unknown>)[name] : (cell as NonNullable<typeof cell>)(bases[k], donors[k] as X, groupOf[k], name);
+        const value = cellAt(k, name);
         if (typeof value !== 'number') return undefined;
         column[k] = value;
       }
       return column;
     },
     vector: () => undefined,
+    /**
+     * A column of strings and numbers as a hasher's kernel reads JSON's (ctr-logistic's perturbed events);
+     * any other cell is neither (id -1, NaN), and its row takes the row form. Its arrays are reused from batch
+     * to batch, by column: a kernel reads rows below `count` only.
+     */
+    categories(name): CategoryColumn {
+      let cells = categoryCells.get(name);
+      if (cells === undefined || cells.ids.length < count)
+        categoryCells.set(name, (cells = { ids: new Int32Array(2 * count), numbers: new Float64Array(2 * count) }));
+      const strings: string[] = [];
+      for (let k = 0; k < count; k++) {
+        const value = cellAt(k, name);
+        // An example and its perturbed copies follow each other, and each copy differs in one group only: a
+        // string equal to the one before shares its id (ctr: ~1 string per 10 rows, each hashed once).
+        if (typeof value === 'string' && value !== strings[strings.length - 1]) strings.push(value);
+        cells.ids[k] = typeof value === 'string' ? strings.length - 1 : -1;
+        cells.numbers[k] = typeof value === 'number' ? value : NaN;
+      }
+      return { ids: cells.ids, numbers: cells.numbers, strings };
+    },
   };
   return {
     length: () => count,
@@ -181,8 +205,15 @@ function createEvaluationBatch<X>(model: Estimator<X>, features: FeatureSpace<X>
     losses(): Float64Array {
       const ys = labels.subarray(0, count);
       if (columnar) {
-        const predictions = (model as unknown as Pipeline).predictColumns(source, rowAt as unknown as (k: number) => Record<string, unknown>);
-        if (predictions !== undefined) return predictionLosses(loss, predictions, ys);
+        const rows = rowAt as unknown as (k: number) => Record<string, unknown>;
+        if (loss === 'log') {
+          const classifier = model as unknown as ClassifierPipeline;
+          const probabilities = classifier.predictProbaColumns(source, rows);
+          if (probabilities !== undefined) return logLosses(probabilities, classifier.numClasses, ys);
+        } else {
+          const predictions = (model as unknown as Pipeline).predictColumns(source, rows);
+          if (predictions !== undefined) return predictionLosses(loss, predictions, ys);
+        }
       }
       return pointwiseLosses(
         model,

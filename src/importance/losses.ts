@@ -29,16 +29,17 @@ export function resolveLoss<X>(owner: string, model: Estimator<X>, requested: un
 /** One loss per example; NaN where the model gives no prediction (a pipeline dropped the record) or the label does not fit. */
 export function pointwiseLosses<X>(model: Estimator<X>, loss: ImportanceLoss, xs: readonly X[], ys: ArrayLike<number>): Float64Array {
   const out = new Float64Array(xs.length);
-  if (loss === 'log') {
-    const classes = (model as Classifier<X>).numClasses;
-    const probabilities = (model as Classifier<X>).predictProbaMany(xs);
-    for (let i = 0; i < xs.length; i++) {
-      const y = ys[i];
-      out[i] = Number.isInteger(y) && y >= 0 && y < classes ? -Math.log(Math.max(probabilities[i * classes + y], MIN_PROBABILITY)) : NaN;
-    }
-    return out;
-  }
+  if (loss === 'log') return logLosses((model as Classifier<X>).predictProbaMany(xs), (model as Classifier<X>).numClasses, ys, out);
   return predictionLosses(loss, model.predictMany(xs), ys, out);
+}
+
+/** `pointwiseLosses` for the `log` loss, from each example's `classes` probabilities (row-major). */
+export function logLosses(probabilities: Float64Array, classes: number, ys: ArrayLike<number>, out = new Float64Array(ys.length)): Float64Array {
+  for (let i = 0; i < out.length; i++) {
+    const y = ys[i];
+    out[i] = Number.isInteger(y) && y >= 0 && y < classes ? -Math.log(Math.max(probabilities[i * classes + y], MIN_PROBABILITY)) : NaN;
+  }
+  return out;
 }
 
 /** `pointwiseLosses` of a regression value or class per example (any loss but `log`), from its predictions. */

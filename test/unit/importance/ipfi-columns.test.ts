@@ -1,10 +1,13 @@
+import { ctrEventStream } from '../../../src/datasets/ctr-events';
+import { createHashedCrosses } from '../../../src/features/hashed-crosses';
 import { pipeline } from '../../../src/features/pipeline';
 import type { Row } from '../../../src/features/stage';
 import { createStandardScaler } from '../../../src/features/standard-scaler';
 import { createVectorAssembler } from '../../../src/features/vector-assembler';
 import { createIncrementalPfi, rowFeatures, type FeatureSpace } from '../../../src/importance';
-import { createLinearRegression } from '../../../src/learners';
+import { createLinearRegression, createLogisticRegression } from '../../../src/learners';
 import { createRandom } from '../../../src/random';
+import { CTR_FEATURES, CTR_FIELDS } from '../../../topologies/ctr-logistic';
 
 /**
  * iPFI predicts its perturbed examples from columns (`FeatureSpace.cell`, `Pipeline.predictColumns`) instead
@@ -108,5 +111,56 @@ describe('iPFI on columns', () => {
     expect(predicted).toBeDefined();
     expect(Array.from(predicted ?? []).every((value, i) => Object.is(value, expected[i]))).toBe(true);
     expect(learner.predictColumns({ ...source, numeric: () => undefined }, (i) => rows[i])).toBeUndefined();
+  });
+
+  describe('with the log loss over strings (ctr-logistic)', () => {
+    /** ctr events in batches, the label a 0/1 number; `oddAge` puts a cell no hasher's kernel reads. */
+    function ctrBatches(count: number, size: number, oddAge?: (batch: number, i: number) => unknown) {
+      const events = ctrEventStream({ seed: 3 });
+      return Array.from({ length: count }, (_, batch) => {
+        const rows: Row[] = Array.from({ length: size }, (_, i) => {
+          const row: Row = { ...(events.next().value as unknown as Row) };
+          const odd = oddAge?.(batch, i);
+          if (odd !== undefined) row.age = odd;
+          return row;
+        });
+        return { rows, ys: Float64Array.from(rows, (row) => row.label as number) };
+      });
+    }
+
+    function runCtr(features: FeatureSpace<Row>, data: { rows: Row[]; ys: Float64Array }[], columnar: { batches: number }) {
+      const learner = pipeline(createHashedCrosses(CTR_FEATURES), createLogisticRegression({ numFeatures: 2 ** 19, optimizer: { kind: 'ftrl' } }));
+      const predictProbaColumns = learner.predictProbaColumns.bind(learner);
+      learner.predictProbaColumns = (source, rowAt) => {
+        const probabilities = predictProbaColumns(source, rowAt);
+        if (probabilities !== undefined) columnar.batches++;
+        return probabilities;
+      };
+      const pfi = createIncrementalPfi<Row>({ model: learner, features, sampleRate: 0.3, reservoir: { size: 20 }, seed: 5 });
+      expect(pfi.loss).toBe('log');
+      for (const { rows, ys } of data) {
+        pfi.update(rows, ys);
+        learner.learnMany(rows, ys);
+      }
+      return pfi.scores();
+    }
+
+    it('gives the row path scores bit for bit, predicting probabilities from columns', () => {
+      const data = ctrBatches(40, 50);
+      const columnar = { batches: 0 };
+      const withCells = runCtr(rowFeatures(CTR_FIELDS), data, columnar);
+      expect(columnar.batches).toBe(40);
+      const withoutColumns = { batches: 0 };
+      expectSameBits(withCells, runCtr(withoutCells(rowFeatures(CTR_FIELDS)), data, withoutColumns));
+      expect(withoutColumns.batches).toBe(0);
+    });
+
+    it('sends a cell that is neither a string nor a number to the row form, with the same scores', () => {
+      // A boolean is hashed as the category 'true' by the row form only; a number at the column's hash by both.
+      const data = ctrBatches(40, 50, (batch, i) => (i === 4 && batch % 3 === 0 ? true : i === 9 && batch % 4 === 0 ? 2.5 : undefined));
+      const columnar = { batches: 0 };
+      expectSameBits(runCtr(rowFeatures(CTR_FIELDS), data, columnar), runCtr(withoutCells(rowFeatures(CTR_FIELDS)), data, { batches: 0 }));
+      expect(columnar.batches).toBe(40);
+    });
   });
 });
