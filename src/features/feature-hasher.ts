@@ -94,11 +94,6 @@ export function hashCell(sink: HashSink, { cells, hashes, starts }: HashedColumn
 }
 
 /**
- * Hashes columns into a sparse vector of 2^bits dimensions (Spark's FeatureHasher, signed). A number is a
- * feature named by its column, with that value; a string, boolean or each string of an array is the
- * categorical feature (column, value) with value 1. Missing values add nothing; zeros are not stored.
- */
-/**
  * What a hashing stage derives from its columns' names: each column's hash, which names its numeric feature
  * and seeds the hashes of its categories; the same hashes as int32 bits, for `hashCell` (an unsigned one above
  * 2^31, passed to a `hashCell` V8 did not inline, was a heap number per cell: ~80 B a ctr event in some passes,
@@ -113,6 +108,11 @@ export function columnHashing(inputCols: readonly string[], seed: number) {
   };
 }
 
+/**
+ * Hashes columns into a sparse vector of 2^bits dimensions (Spark's FeatureHasher, signed). A number is a
+ * feature named by its column, with that value; a string, boolean or each string of an array is the
+ * categorical feature (column, value) with value 1. Missing values add nothing; zeros are not stored.
+ */
 export function createFeatureHasher(config: FeatureHasherConfig): Stage {
   const inputCols = columnList(KIND, 'inputCols', config.inputCols);
   const outputCol = columnName(KIND, 'outputCol', config.outputCol ?? 'features');

@@ -29,8 +29,9 @@ export interface DriftWatchConfig {
   /** Half-life, in events, of the rolling error recorded with each checkpoint and compared by rollback. Default 500. */
   rollingHalfLife?: number;
   /**
-   * Checkpoints kept in memory as rollback targets, per model, with action `rollback` (no other action keeps any). Default 5. After a restart the targets are
-   * the versions the model topic still keeps (the publisher's `keepVersions`, 3 by default).
+   * Checkpoints kept in memory as rollback targets, per model, with action `rollback` (no other action keeps
+   * any). Default 5. After a restart the targets are the versions the model topic still keeps (the publisher's
+   * `keepVersions`, 3 by default).
    */
   keepCheckpoints?: number;
 }
