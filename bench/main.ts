@@ -1,3 +1,5 @@
+// The GC's ergonomics first, as the CLI applies them (src/gc.ts): the figures are the product's.
+import '../src/gc';
 import { ConfigError } from '../src/errors';
 import { SUITES } from './registry';
 import { report } from './report';

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { processGcChoice } from '../src/gc-ergonomics';
 import type { JsonValue } from '../src/learners/estimator';
 import { projectRoot } from '../src/paths';
 
@@ -43,11 +44,18 @@ export function renderTable(table: BenchTable): string {
   return [`### ${table.title}`, '', line(table.columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }
 
+function describeGcChoice(): string {
+  const { concurrentMarking, reason } = processGcChoice();
+  return `${concurrentMarking} (${reason})`;
+}
+
 function machine(): { [key: string]: JsonValue } {
   return {
     node: process.version,
     // V8 and Node flags change the figures (e.g. --single-threaded-gc, docs/performance.md "Stop 25"): record them.
     nodeFlags: process.execArgv.join(' '),
+    // Applied by bench/main.ts as the CLI applies it (src/gc.ts).
+    concurrentMarking: describeGcChoice(),
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),

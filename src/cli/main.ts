@@ -1,3 +1,5 @@
+// The GC's ergonomics before anything else is loaded (src/gc.ts; bin/streamlearn.js loads it first too).
+import '../gc';
 import { parseArgs } from 'node:util';
 import '../builtins';
 import { errorMessage } from '../errors';
