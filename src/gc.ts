@@ -7,10 +7,11 @@
  * Why: on two cores, concurrent marking's threads cost the trainer more CPU than they take off its thread.
  * Through Kafka the Arrow trainer starts a marking cycle 100–150 times a run, driven by its ArrayBuffers'
  * external memory; with concurrent marking off it learned 1.09–1.30× more rows per CPU-second, and turning
- * off parallel scavenges or concurrent sweeping as well changed nothing (docs/performance.md, "Stop 26").
+ * off parallel scavenges as well added nothing (docs/performance.md, "Stop 26: concurrent marking").
  *
- * Why first: V8 reads the flag as each marking cycle starts and ends, and it aborts the process when a
- * marking flag changes mid-cycle (seen with `--no-parallel-marking`). While modules load, none has started.
+ * Why first: so that no marking cycle starts under one setting and ends under the other. Why this flag alone:
+ * set at run time, `--no-parallel-marking` and `--single-threaded-gc` abort the process (V8's checks of its
+ * marking threads fail), while parallel marking, left on, still joins whatever marking tasks were started.
  */
 import { setFlagsFromString } from 'node:v8';
 import { processGcChoice, type GcChoice } from './gc-ergonomics';
