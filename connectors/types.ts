@@ -72,6 +72,12 @@ export interface Codec<T> {
    * 0) are decoded by `decode` as usual. Undefined when none can be.
    */
   readColumns?(values: readonly (Buffer | null)[]): NumericColumns | undefined;
+  /**
+   * Optional: the caller promises that nothing holds `record.value`, nor any view of its memory, any more (the
+   * runtime, once a batch is learned). The codec may then reuse memory the value was decoded onto; the record's
+   * `value` stays readable, decoded again from `record.raw` when read.
+   */
+  release?(record: DecodedRecord<T>): void;
 }
 
 export function nextOffset(offset: string): string {

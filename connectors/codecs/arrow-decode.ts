@@ -10,6 +10,7 @@
  */
 import { Data, DataType, Message, MessageHeader, RecordBatch, Schema, Struct, Table, makeData, type Field, type Float, type Int } from 'apache-arrow';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import type { BodyPool } from './body-pool';
 
 /** Arrow's continuation marker before each message's metadata length (IPC format ≥ 0.15). */
 const CONTINUATION = -1;
@@ -87,8 +88,11 @@ function schemaOf(metadata: Uint8Array, cache: SchemaCache): Schema | null {
   return cache.schema;
 }
 
-/** The table of a one-batch IPC stream, or undefined when the message takes `tableFromIPC` (see above). */
-export function decodeOneBatch(bytes: Uint8Array, cache: SchemaCache): Table | undefined {
+/**
+ * The table of a one-batch IPC stream, or undefined when the message takes `tableFromIPC` (see above). With
+ * `bodies`, a misaligned body is copied onto one of its copies, lent to the table (`BodyPool`).
+ */
+export function decodeOneBatch(bytes: Uint8Array, cache: SchemaCache, bodies?: BodyPool): Table | undefined {
   try {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const schemaAt = metadataAt(view, 0);
@@ -104,14 +108,17 @@ export function decodeOneBatch(bytes: Uint8Array, cache: SchemaCache): Table | u
     // The columns are typed-array views of the body: a body off an 8-byte boundary (where Kafka hands it out) is
     // copied once here, as the reader copies each misaligned column.
     let body = bytes.subarray(batchAt.end, bodyEnd);
+    const copied = body.byteOffset % 8 !== 0;
     // (`new Uint8Array`, not `slice`: a Buffer's slice is a view.)
-    if (body.byteOffset % 8 !== 0) body = new Uint8Array(body);
+    if (copied) body = bodies === undefined ? new Uint8Array(body) : bodies.copy(body);
     const children =
       batchHeader.plan === null
         ? new VectorLoader(body, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(schema.fields)
         : planned(batchHeader.plan, body);
     // `new Table(batch)`: the table takes the batch's schema, as `tableFromIPC`'s does, without comparing schemas.
-    return new Table(recordBatch(cache, schema, children, header.length, new Map(metadata)));
+    const table = new Table(recordBatch(cache, schema, children, header.length, new Map(metadata)));
+    if (copied) bodies?.lend(table, body);
+    return table;
   } catch {
     // Bytes the fast path cannot read: tableFromIPC reads them or names what is wrong.
     return undefined;

@@ -1,7 +1,8 @@
 import { DataType, Precision, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { ConfigError, DecodeError, errorMessage } from '../../src/errors';
-import type { Codec } from '../types';
+import type { Codec, DecodeContext, DecodedRecord } from '../types';
 import { createSchemaCache, decodeOneBatch } from './arrow-decode';
+import { BodyPool } from './body-pool';
 import { decodeFailure, encodeFailure } from './decode-failure';
 
 export interface ArrowCodecOptions {
@@ -90,9 +91,24 @@ export function findNonFinite(table: Table): string | undefined {
 /**
  * Arrow IPC stream format, one record batch (many rows) per message. Values stay columnar: decoding wraps
  * the message's buffers (copying a column only when its buffer is misaligned), it never builds row objects.
+ * The copies of misaligned bodies come from a `BodyPool` and are reused once `release` takes them back.
  */
 export function createArrowCodec({ rejectNonFinite = true }: ArrowCodecOptions = {}): Codec<Table> {
   const schemas = createSchemaCache();
+  const bodies = new BodyPool();
+  function decodeTable(bytes: Buffer, context: DecodeContext, pool: BodyPool | undefined): Table {
+    let table: Table;
+    try {
+      table = decodeOneBatch(bytes, schemas, pool) ?? tableFromIPC(bytes);
+    } catch (err) {
+      throw decodeFailure('arrow', 'MALFORMED', context, `not an Arrow IPC stream: ${errorMessage(err)}`, err);
+    }
+    // tableFromIPC returns an empty table, without error, for bytes that hold no schema message at all.
+    if (table.schema.fields.length === 0) throw decodeFailure('arrow', 'MALFORMED', context, 'no Arrow schema (empty, or not an IPC stream)');
+    const found = rejectNonFinite ? findNonFinite(table) : undefined;
+    if (found) throw decodeFailure('arrow', 'NONFINITE', context, found);
+    return table;
+  }
   return {
     name: 'arrow',
     encode(table) {
@@ -101,20 +117,30 @@ export function createArrowCodec({ rejectNonFinite = true }: ArrowCodecOptions =
       const ipc = tableToIPC(table, 'stream');
       return Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength);
     },
-    decode(bytes, context) {
-      let table: Table;
-      try {
-        table = decodeOneBatch(bytes, schemas) ?? tableFromIPC(bytes);
-      } catch (err) {
-        throw decodeFailure('arrow', 'MALFORMED', context, `not an Arrow IPC stream: ${errorMessage(err)}`, err);
-      }
-      // tableFromIPC returns an empty table, without error, for bytes that hold no schema message at all.
-      if (table.schema.fields.length === 0) throw decodeFailure('arrow', 'MALFORMED', context, 'no Arrow schema (empty, or not an IPC stream)');
-      const found = rejectNonFinite ? findNonFinite(table) : undefined;
-      if (found) throw decodeFailure('arrow', 'NONFINITE', context, found);
-      return table;
+    decode: (bytes, context) => decodeTable(bytes, context, bodies),
+    release(record) {
+      const table = ownValue(record);
+      const bytes = record.raw?.value;
+      // Without its bytes the table could not be made again: it keeps its copy.
+      if (table === undefined || bytes == null || !bodies.giveBack(table)) return;
+      const { topic, partition, offset } = record;
+      // Decoded again, onto copies of its own (never given back), only if something reads it: a rollback's replay
+      // of the journal, a subscriber of the run's steps. The bytes decoded once, so they decode again, to the same cells.
+      const readAgain = (value: Table) => Object.defineProperty(record, 'value', { value, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(record, 'value', {
+        enumerable: true,
+        configurable: true,
+        get: () => readAgain(decodeTable(bytes, { topic, partition, offset }, undefined)).value,
+        set: readAgain,
+      });
     },
   };
+}
+
+/** The table a record holds as its own data property (not one a `release`d record decodes again when read). */
+function ownValue(record: DecodedRecord<Table>): Table | undefined {
+  const value = Object.getOwnPropertyDescriptor(record, 'value')?.value as unknown;
+  return value instanceof Table ? value : undefined;
 }
 
 /** Builds a table from equally long named columns: typed arrays without copying, strings as Utf8. */

@@ -21,6 +21,12 @@ export interface LearnBatchConfig extends LearnDeps {
   onPredictions?(batch: MicroBatch<unknown>, records: DecodedRecord<unknown>[], predictions: Float64Array, slot: ModelSlot, ys?: Float64Array): Promise<void>;
   /** Called once the batch is learned and the slot's offsets include it; the next batch waits for it (drift actions). */
   afterBatch?(learned: LearnedBatch): Promise<void>;
+  /**
+   * True when nothing but this step holds the batch's values (runTopology without a user's `transformBatches`):
+   * once the batch is learned (and `afterBatch` returned), each record goes to `codec.release`. The journal and
+   * whoever reads the emitted batch then read values decoded again from their bytes.
+   */
+  releaseDecoded?: boolean;
 }
 
 export interface LearnedBatch {
@@ -96,6 +102,7 @@ export function learnBatch(config: LearnBatchConfig): OperatorFunction<MicroBatc
       learnMs: performance.now() - started,
     };
     await config.afterBatch?.(result);
+    if (config.releaseDecoded && codec.release) for (const record of batch.records) codec.release(record);
     return result;
   });
 }

@@ -1,5 +1,6 @@
 import { Float16, Float64, Table, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { createArrowCodec, findNonFinite, numericColumn, tableFromColumns } from '../../../connectors/codecs/arrow';
+import type { DecodedRecord } from '../../../connectors/types';
 import { ConfigError, NonFiniteError } from '../../../src/errors';
 import { createRandom } from '../../../src/random';
 import { decodeError } from './decode-error';
@@ -127,6 +128,81 @@ describe('createArrowCodec', () => {
     const table = tableFromColumns({ x: new Float64Array([0, Number.NaN]) });
     expect(() => codec.encode(table)).toThrow(NonFiniteError);
     expect(() => codec.encode(table)).toThrow('column "x" row 1 is NaN');
+  });
+});
+
+describe('createArrowCodec: release', () => {
+  /** The message as Kafka hands it out: off an 8-byte boundary, so that decoding copies its body. */
+  function misaligned(bytes: Buffer): Buffer {
+    const shifted = Buffer.alloc(bytes.length + 3);
+    bytes.copy(shifted, 3);
+    return shifted.subarray(3);
+  }
+  const message = (seed: number) =>
+    misaligned(createArrowCodec().encode(tableFromColumns({ x: Float64Array.from({ length: 50 }, (_, i) => seed * 1000 + i) })));
+  const record = (bytes: Buffer | null, value: Table): DecodedRecord<Table> => ({
+    ...context,
+    key: null,
+    timestamp: 0,
+    headers: {},
+    value,
+    ...(bytes === null ? {} : { raw: { key: null, value: bytes, headers: {} } }),
+  });
+  const cells = (table: Table) => Array.from(numericColumn(table, 'x'));
+
+  it('reuses a released table’s body for the next message, and the record reads its own cells again', () => {
+    const codec = createArrowCodec();
+    const first = record(message(1), codec.decode(message(1), context));
+    const firstCells = cells(first.value);
+    const firstBody = numericColumn(first.value, 'x').buffer;
+    codec.release!(first);
+
+    const second = codec.decode(message(2), context);
+    expect(numericColumn(second, 'x').buffer).toBe(firstBody);
+    expect(cells(second)).toEqual(Array.from({ length: 50 }, (_, i) => 2000 + i));
+    // Read after the reuse: decoded again from its bytes, onto memory of its own.
+    expect(numericColumn(first.value, 'x').buffer).not.toBe(firstBody);
+    expect(cells(first.value)).toEqual(firstCells);
+    expect(first.value).toBe(first.value);
+    expect(Object.keys(first)).toContain('value');
+  });
+
+  it('never hands out the body of a table that was not released', () => {
+    const codec = createArrowCodec();
+    const kept = codec.decode(message(1), context);
+    const released = record(message(3), codec.decode(message(3), context));
+    codec.release!(released);
+    const bodies = [3, 4, 5].map((seed) => numericColumn(codec.decode(message(seed), context), 'x').buffer);
+    expect(bodies).not.toContain(numericColumn(kept, 'x').buffer);
+    expect(cells(kept)).toEqual(Array.from({ length: 50 }, (_, i) => 1000 + i));
+  });
+
+  it('keeps the table of a record without its bytes (it could not be made again), and releases a record once', () => {
+    const codec = createArrowCodec();
+    const bare = record(null, codec.decode(message(1), context));
+    const table = bare.value;
+    codec.release!(bare);
+    expect(bare.value).toBe(table);
+    expect(numericColumn(codec.decode(message(2), context), 'x').buffer).not.toBe(numericColumn(table, 'x').buffer);
+
+    const once = record(message(5), codec.decode(message(5), context));
+    const body = numericColumn(once.value, 'x').buffer;
+    codec.release!(once);
+    codec.release!(once);
+    const next = [6, 7].map((seed) => numericColumn(codec.decode(message(seed), context), 'x').buffer);
+    expect(next.filter((buffer) => buffer === body)).toHaveLength(1);
+    expect(cells(once.value)).toEqual(Array.from({ length: 50 }, (_, i) => 5000 + i));
+    codec.release!(once);
+    expect(numericColumn(codec.decode(message(8), context), 'x').buffer).not.toBe(numericColumn(once.value, 'x').buffer);
+  });
+
+  it('releases nothing for an aligned message (its columns are views on the message itself)', () => {
+    const codec = createArrowCodec();
+    const bytes = codec.encode(tableFromColumns({ x: new Float64Array([1, 2, 3]) }));
+    const aligned = record(bytes, codec.decode(bytes, context));
+    const table = aligned.value;
+    codec.release!(aligned);
+    expect(aligned.value).toBe(table);
   });
 });
 

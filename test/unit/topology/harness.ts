@@ -87,6 +87,7 @@ export async function learnAll(
     codec = topology.config.input.codec,
     afterBatch,
     source: given,
+    releaseDecoded,
   }: {
     maxRecords?: number;
     transform?: MonoTypeOperatorFunction<MicroBatch<Row>>;
@@ -95,6 +96,8 @@ export async function learnAll(
     afterBatch?: (step: LearnedBatch) => Promise<void>;
     /** Batches to learn instead of the memory source's of `messages`. */
     source?: import('rxjs').Observable<MicroBatch<unknown>>;
+    /** `learnBatch`'s option: each learned batch's records go to `codec.release`. */
+    releaseDecoded?: boolean;
   } = {},
 ): Promise<Run> {
   const deadLetter = fakeDeadLetter();
@@ -123,6 +126,7 @@ export async function learnAll(
         maxAbsWeight: topology.config.guards?.maxAbsWeight,
         restore: (slot, snapshot) => restoreSnapshot(topology, slot, snapshot),
         afterBatch,
+        releaseDecoded,
       }),
       tap((step) => void step.batch.ack()),
       toArray(),
