@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { processGcChoice } from '../src/gc-ergonomics';
+import { processGcChoice, processHeapGrowingChoice } from '../src/gc-ergonomics';
 import type { JsonValue } from '../src/learners/estimator';
 import { projectRoot } from '../src/paths';
 
@@ -49,6 +49,11 @@ function describeGcChoice(): string {
   return `${concurrentMarking} (${reason})`;
 }
 
+function describeHeapGrowing(): string {
+  const { percent, reason } = processHeapGrowingChoice();
+  return `${percent} (${reason})`;
+}
+
 function machine(): { [key: string]: JsonValue } {
   return {
     node: process.version,
@@ -56,6 +61,7 @@ function machine(): { [key: string]: JsonValue } {
     nodeFlags: process.execArgv.join(' '),
     // Applied by bench/main.ts as the CLI applies it (src/gc.ts).
     concurrentMarking: describeGcChoice(),
+    heapGrowingPercent: describeHeapGrowing(),
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),

@@ -9,13 +9,22 @@
  * external memory; with concurrent marking off it learned 1.09–1.30× more rows per CPU-second, and turning
  * off parallel scavenges as well added nothing (docs/performance.md, "Stop 26: concurrent marking").
  *
+ * V8's old generation also grows by its largest factor, 4×, on every machine. V8 otherwise picked ~1.5×
+ * for the trainers' small heaps (14 MB live for the Arrow trainer), and counts the ArrayBuffers allocated
+ * since the last mark-compact against that limit: Kafka's fetches used up the slack in ~100 ms, so a marking
+ * cycle ran 5–10 times a second. Held at 4×, the Arrow run made 9–13 mark-compacts instead of 65–80 and
+ * learned 1.12–1.24× more rows per CPU-second (docs/performance.md, "Stop 27: heap growing"). The price is
+ * memory: the heap may grow to 4× what is live before it is marked.
+ *
  * Why first: so that no marking cycle starts under one setting and ends under the other. Why this flag alone:
  * set at run time, `--no-parallel-marking` and `--single-threaded-gc` abort the process (V8's checks of its
  * marking threads fail), while parallel marking, left on, still joins whatever marking tasks were started.
  */
 import { setFlagsFromString } from 'node:v8';
-import { processGcChoice, type GcChoice } from './gc-ergonomics';
+import { processGcChoice, processHeapGrowingChoice, type GcChoice, type HeapGrowingChoice } from './gc-ergonomics';
 
-/** This process's choice, applied as the module loaded. */
+/** This process's choices, applied as the module loaded. */
 export const gcChoice: GcChoice = processGcChoice();
+export const heapGrowingChoice: HeapGrowingChoice = processHeapGrowingChoice();
 if (gcChoice.applied) setFlagsFromString('--no-concurrent-marking');
+if (heapGrowingChoice.applied) setFlagsFromString(`--heap-growing-percent=${heapGrowingChoice.percent}`);

@@ -1,4 +1,4 @@
-import { CONCURRENT_MARKING_ENV, chooseConcurrentMarking } from '../../src/gc-ergonomics';
+import { CONCURRENT_MARKING_ENV, HEAP_GROWING_ENV, HEAP_GROWING_PERCENT, chooseConcurrentMarking, chooseHeapGrowing } from '../../src/gc-ergonomics';
 import { ConfigError } from '../../src/errors';
 
 describe('chooseConcurrentMarking', () => {
@@ -35,5 +35,32 @@ describe('chooseConcurrentMarking', () => {
   test('an unknown setting is a ConfigError naming the variable and the value', () => {
     expect(() => chooseConcurrentMarking(2, [], 'of')).toThrow(ConfigError);
     expect(() => chooseConcurrentMarking(2, [], 'of')).toThrow(`${CONCURRENT_MARKING_ENV} must be one of auto, on, off, got "of"`);
+  });
+});
+
+describe('chooseHeapGrowing', () => {
+  test("holds V8's largest factor (4x) by default", () => {
+    expect(HEAP_GROWING_PERCENT).toBe(300);
+    for (const setting of [undefined, '', 'auto']) expect(chooseHeapGrowing([], setting)).toEqual({ percent: 300, applied: true, reason: 'default' });
+  });
+
+  test("the environment sets another percent, or leaves V8's dynamic factor", () => {
+    expect(chooseHeapGrowing([], '150')).toEqual({ percent: 150, applied: true, reason: `${HEAP_GROWING_ENV}=150` });
+    expect(chooseHeapGrowing([], 'dynamic')).toEqual({ percent: 'dynamic', applied: false, reason: `${HEAP_GROWING_ENV}=dynamic` });
+  });
+
+  test.each([
+    [['--heap-growing-percent=50'], 50, '--heap-growing-percent=50'],
+    [['--heap_growing_percent', '80'], 80, '--heap_growing_percent'],
+    [['--heap-growing-percent=0'], 'dynamic', '--heap-growing-percent=0'],
+  ])("node's %p wins over the environment and is left to node", (execArgv, percent, flag) => {
+    expect(chooseHeapGrowing(execArgv, '300')).toEqual({ percent, applied: false, reason: `node ${flag}` });
+  });
+
+  test.each(['0', '-5', '1.5', 'big', '100000'])('%p is a ConfigError naming the variable and the value', (setting) => {
+    expect(() => chooseHeapGrowing([], setting)).toThrow(ConfigError);
+    expect(() => chooseHeapGrowing([], setting)).toThrow(
+      `${HEAP_GROWING_ENV} must be auto, dynamic or a whole percent from 1 to 99999, got ${JSON.stringify(setting)}`,
+    );
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The GC's ergonomics as a process gets them (src/gc.ts): `node -r streamlearn/gc` turns V8's concurrent
- * marking off where the choice says so, seen in V8's own trace of its marking tasks, and the CLI names a bad
- * setting in one line. No broker: these are processes of the built package.
+ * marking off where the choice says so, seen in V8's own trace of its marking tasks, holds the heap's growing
+ * factor, seen in V8's trace of its heap limits, and the CLI names a bad setting in one line. No broker: these
+ * are processes of the built package.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CONCURRENT_MARKING_ENV } from '../../../src/gc-ergonomics';
+import { CONCURRENT_MARKING_ENV, HEAP_GROWING_ENV } from '../../../src/gc-ergonomics';
 import { buildDist } from '../../support/build';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -32,14 +33,24 @@ function tasksOutsidePauses(trace: string): number {
   return counted + taskTimes.length;
 }
 
-function concurrentMarkingTasks(setting: string): number {
-  const child = spawnSync(process.execPath, ['--trace-gc', '--trace-concurrent-marking', '-r', 'streamlearn/gc', '-e', ALLOCATE], {
+/** V8's traces of `ALLOCATE` run with `streamlearn/gc` preloaded under `env`. */
+function traced(traceFlags: string[], env: Record<string, string>): string {
+  const child = spawnSync(process.execPath, [...traceFlags, '-r', 'streamlearn/gc', '-e', ALLOCATE], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, [CONCURRENT_MARKING_ENV]: setting },
+    env: { ...process.env, ...env },
   });
   if (child.status !== 0) throw new Error(`node exited ${child.status}: ${child.stderr}`);
-  return tasksOutsidePauses(child.stdout);
+  return child.stdout;
+}
+
+const concurrentMarkingTasks = (setting: string): number =>
+  tasksOutsidePauses(traced(['--trace-gc', '--trace-concurrent-marking'], { [CONCURRENT_MARKING_ENV]: setting }));
+
+/** The factors V8 grew its old generation's limit by after each mark-compact ("[HeapController] Limit: … (4.0)"). */
+function growingFactors(setting: string): string[] {
+  const trace = traced(['--trace-gc-verbose'], { [HEAP_GROWING_ENV]: setting });
+  return [...trace.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((match) => match[1]!);
 }
 
 beforeAll(buildDist);
@@ -47,6 +58,13 @@ beforeAll(buildDist);
 test('off: V8 marks in no task while the program runs; on (the control): it does', () => {
   for (let run = 0; run < 5; run++) expect(concurrentMarkingTasks('off')).toBe(0);
   expect(concurrentMarkingTasks('on')).toBeGreaterThan(0);
+});
+
+test('the heap grows by 4x by default, and by the factor a percent in the environment gives', () => {
+  const byDefault = growingFactors('');
+  expect(byDefault.length).toBeGreaterThan(0);
+  expect(new Set(byDefault)).toEqual(new Set(['4.0']));
+  expect(new Set(growingFactors('150'))).toEqual(new Set(['2.5']));
 });
 
 test('the CLI names a bad setting in one line and exits 1', () => {
