@@ -9,10 +9,10 @@
  * external memory; with concurrent marking off it learned 1.09–1.30× more rows per CPU-second, and turning
  * off parallel scavenges as well added nothing (docs/performance.md, "Stop 26: concurrent marking").
  *
- * V8's old generation also grows by its largest factor, 4×, on every machine. V8 otherwise picked ~1.5×
- * for the trainers' small heaps (14 MB live for the Arrow trainer), and counts the ArrayBuffers allocated
- * since the last mark-compact against that limit: Kafka's fetches used up the slack in ~100 ms, so a marking
- * cycle ran 5–10 times a second. Held at 4×, the Arrow run made 9–13 mark-compacts instead of 65–80 and
+ * V8's old generation also grows by its largest factor, 4×, on every machine. For the Arrow trainer's small
+ * heap (14–20 MB live) V8 otherwise picked 1.1–1.4× at most mark-compacts, and it counts the ArrayBuffers
+ * allocated since the last mark-compact against that limit: Kafka's fetches used up the slack within ~100 ms,
+ * so a marking cycle ran 5–10 times a second. Held at 4×, the Arrow run made 9–13 mark-compacts instead of 65–80 and
  * learned 1.12–1.24× more rows per CPU-second (docs/performance.md, "Stop 27: heap growing"). The price is
  * memory: the heap may grow to 4× what is live before it is marked.
  *
