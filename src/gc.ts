@@ -12,12 +12,12 @@
  * V8's old generation also grows by its largest factor, 4×, on every machine. For the Arrow trainer's small
  * heap (14–20 MB live) V8 otherwise picked 1.1–1.4× at most mark-compacts, and it counts the ArrayBuffers
  * allocated since the last mark-compact against that limit: Kafka's fetches used up the slack within ~100 ms,
- * so a marking cycle ran 5–10 times a second. Held at 4×, the Arrow run made 9–13 mark-compacts instead of 65–80 and
- * learned 1.12–1.24× more rows per CPU-second (docs/performance.md, "Stop 27: heap growing"). The price is
- * memory: the heap may grow to 4× what is live before it is marked.
+ * so a marking cycle ran 5–10 times a second. Held at 4×, the Arrow run made 9–13 mark-compacts instead of
+ * 65–80 and learned 1.12–1.23× more rows per CPU-second (docs/performance.md, "Stop 27: heap growing"). The
+ * price is memory: the heap may grow to 4× what is live before it is marked.
  *
- * Why first: so that no marking cycle starts under one setting and ends under the other. Why this flag alone:
- * set at run time, `--no-parallel-marking` and `--single-threaded-gc` abort the process (V8's checks of its
+ * Why first: so that no marking cycle starts under one setting and ends under the other. Why no other marking
+ * flag: set at run time, `--no-parallel-marking` and `--single-threaded-gc` abort the process (V8's checks of its
  * marking threads fail), while parallel marking, left on, still joins whatever marking tasks were started.
  */
 import { setFlagsFromString } from 'node:v8';
