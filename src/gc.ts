@@ -13,8 +13,8 @@
  * heap (14–20 MB live) V8 otherwise picked 1.1–1.4× at most mark-compacts, and it counts the ArrayBuffers
  * allocated since the last mark-compact against that limit: Kafka's fetches used up the slack within ~100 ms,
  * so a marking cycle ran 5–10 times a second. Held at 4×, the Arrow run made 9–13 mark-compacts instead of
- * 65–80 and learned 1.12–1.23× more rows per CPU-second (docs/performance.md, "Stop 27: heap growing"). The
- * price is memory: the heap may grow to 4× what is live before it is marked.
+ * 58–80 and learned 1.03–1.20× (median 1.12) more rows per CPU-second (docs/performance.md, "Stop 27: heap
+ * growing"). The price is memory: the heap may grow to 4× what is live before it is marked.
  *
  * Why first: so that no marking cycle starts under one setting and ends under the other. Why no other marking
  * flag: set at run time, `--no-parallel-marking` and `--single-threaded-gc` abort the process (V8's checks of its
